@@ -1,0 +1,37 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const coreSrc = fileURLToPath(new URL('./packages/core/src/', import.meta.url)).replace(/\\/g, '/');
+
+/**
+ * packages/core's package.json "imports" map `#default-backend` to dist/
+ * (`node` -> the node backend, else the web backend). Core's own tests import
+ * src/, so for importers inside packages/core/src this resolves it to the
+ * TypeScript source instead: no build needed, and no src/dist mix. Importers
+ * in dist/ (packages that test against the built @blindwire/core) keep the
+ * package.json resolution, so they see one copy of the error classes. Vitest
+ * runs on Node, hence the node default.
+ */
+const coreDefaultBackendFromSource = {
+  name: 'blindwire-default-backend-from-source',
+  enforce: 'pre' as const,
+  resolveId(source: string, importer: string | undefined) {
+    if (source !== '#default-backend' || !importer?.replace(/\\/g, '/').startsWith(coreSrc))
+      return null;
+    return `${coreSrc}backend/default-node.ts`;
+  },
+};
+
+export default defineConfig({
+  plugins: [coreDefaultBackendFromSource],
+  test: {
+    include: [
+      'packages/*/test/**/*.test.ts',
+      'test-vectors/test/**/*.test.ts',
+      'examples/*/test/**/*.test.ts',
+    ],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    reporters: ['default'],
+  },
+});
