@@ -1,0 +1,45 @@
+/**
+ * Argument checks shared by every backend, so that all of them reject the
+ * same malformed calls with the same `ERR_INVALID_ARGUMENT` (sizes are fixed
+ * by the suite, never by attacker-controlled data).
+ */
+import { assertBytes } from '../bytes.js';
+import { invalidArgument } from '../errors.js';
+import type { AeadAlgorithm } from './types.js';
+
+/** Nk per AEAD (RFC 9180 §7.3). */
+const KEY_LENGTH: Record<AeadAlgorithm, number> = {
+  'aes-128-gcm': 16,
+  'aes-256-gcm': 32,
+  'chacha20-poly1305': 32,
+};
+
+/** Nn, the same for every AEAD the backends implement (RFC 9180 §7.3). */
+export const AEAD_NONCE_LENGTH = 12;
+/** Nt, the tag length appended to every ciphertext. */
+export const AEAD_TAG_LENGTH = 16;
+
+/** Key and nonce sizes must match the algorithm; throws ERR_INVALID_ARGUMENT otherwise. */
+export function checkAeadArgs(
+  alg: AeadAlgorithm,
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+): void {
+  const keyLength = Object.hasOwn(KEY_LENGTH, alg) ? KEY_LENGTH[alg] : undefined;
+  if (keyLength === undefined) {
+    throw invalidArgument(
+      'alg',
+      "'aes-128-gcm', 'aes-256-gcm' or 'chacha20-poly1305'",
+      String(alg),
+    );
+  }
+  assertBytes(key, 'key', keyLength);
+  assertBytes(nonce, 'nonce', AEAD_NONCE_LENGTH);
+  assertBytes(aad, 'aad');
+}
+
+/** A 32-byte X25519 scalar or u-coordinate, or Ed25519 seed (RFC 7748 §5, RFC 8032 §5.1.5). */
+export function checkKey32(b: unknown, name: string): asserts b is Uint8Array {
+  assertBytes(b, name, 32);
+}

@@ -1,0 +1,39 @@
+/**
+ * A per-key cache of imported key objects (node KeyObject, WebCrypto
+ * CryptoKey), keyed by the caller's Uint8Array object so that repeated use of
+ * the same long-term key skips the import.
+ *
+ * The entry keeps a copy of the bytes it was built from and is used only while
+ * the array still holds exactly those bytes: a caller that wipes or refills its
+ * array gets a fresh import, never a stale key. Entries live as long as the
+ * caller's array object (WeakMap); like the imported key object itself, the
+ * copy stays in memory until then. A subarray view is a different object and
+ * simply misses the cache.
+ */
+import { equalBytes } from '../bytes.js';
+
+interface Entry<K> {
+  readonly bytes: Uint8Array;
+  readonly key: K;
+}
+
+export class KeyCache<K> {
+  readonly #entries = new WeakMap<Uint8Array, Entry<K>>();
+
+  /** The cached key for `raw`, or undefined when absent or `raw` has changed since. */
+  get(raw: Uint8Array): K | undefined {
+    const entry = this.#entries.get(raw);
+    if (entry === undefined) return undefined;
+    if (!equalBytes(entry.bytes, raw)) {
+      this.#entries.delete(raw);
+      return undefined;
+    }
+    return entry.key;
+  }
+
+  /** Remembers `key` as the import of the current contents of `raw`; returns `key`. */
+  set(raw: Uint8Array, key: K): K {
+    this.#entries.set(raw, { bytes: raw.slice(), key });
+    return key;
+  }
+}

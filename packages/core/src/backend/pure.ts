@@ -1,0 +1,81 @@
+/**
+ * The pure backend: audited @noble primitives only, so it runs in every
+ * JavaScript runtime (browsers, Deno, Bun, Workers). It is the universal
+ * fallback and the reference the native backends are tested against.
+ * Constant-time properties are those of @noble (best effort in JavaScript).
+ */
+import { gcm } from '@noble/ciphers/aes.js';
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { equalBytes } from '../bytes.js';
+import { checkAeadArgs } from './checks.js';
+import { strictPreconditions } from './ed25519-strict.js';
+import { randomBytes } from './random.js';
+import type { AeadAlgorithm, CryptoBackend } from './types.js';
+
+const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+function leToBigint(b: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!);
+  return n;
+}
+
+function cipher(alg: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) {
+  return alg === 'chacha20-poly1305' ? chacha20poly1305(key, nonce, aad) : gcm(key, nonce, aad);
+}
+
+/** Cofactorless strict Ed25519 verification on @noble's point arithmetic. */
+export function ed25519VerifyStrict(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  if (!strictPreconditions(publicKey, signature)) return false;
+  const r = signature.subarray(0, 32);
+  let A;
+  try {
+    A = ed25519.Point.fromBytes(publicKey, false);
+  } catch {
+    return false; // y < p but not on the curve
+  }
+  const s = leToBigint(signature.subarray(32, 64));
+  const h = sha512.create().update(r).update(publicKey).update(message).digest();
+  const k = leToBigint(h) % L;
+  // RFC 8032 §5.1.7, cofactorless: R' = [S]B - [k]A must encode exactly as R.
+  const rCheck = ed25519.Point.BASE.multiplyUnsafe(s).subtract(A.multiplyUnsafe(k));
+  return equalBytes(rCheck.toBytes(), r);
+}
+
+export const pureBackend: CryptoBackend = {
+  name: 'pure',
+  randomBytes: (length) => randomBytes(length),
+  sha256: async (data) => sha256(data),
+  sha512: async (data) => sha512(data),
+  hmacSha256: async (key, data) => hmac(sha256, key, data),
+  createSha256: () => sha256.create(),
+  x25519GenerateKeyPair: async () => {
+    const privateKey = randomBytes(32);
+    return { privateKey, publicKey: x25519.getPublicKey(privateKey) };
+  },
+  x25519PublicKey: async (privateKey) => x25519.getPublicKey(privateKey),
+  x25519: async (privateKey, publicKey) => x25519.getSharedSecret(privateKey, publicKey),
+  ed25519PublicKey: async (seed) => ed25519.getPublicKey(seed),
+  ed25519Sign: async (seed, message) => ed25519.sign(message, seed),
+  ed25519Verify: async (publicKey, message, signature) =>
+    ed25519VerifyStrict(publicKey, message, signature),
+  aeadSeal: async (alg, key, nonce, plaintext, aad) => {
+    checkAeadArgs(alg, key, nonce, aad);
+    return cipher(alg, key, nonce, aad).encrypt(plaintext);
+  },
+  aeadOpen: async (alg, key, nonce, ciphertext, aad) => {
+    checkAeadArgs(alg, key, nonce, aad);
+    try {
+      return cipher(alg, key, nonce, aad).decrypt(ciphertext);
+    } catch {
+      return undefined;
+    }
+  },
+};

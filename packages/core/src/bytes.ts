@@ -1,0 +1,120 @@
+/** Small byte helpers shared by HPKE and the envelope. No Node-only APIs. */
+import { invalidArgument } from './errors.js';
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+export function utf8(s: string): Uint8Array {
+  return textEncoder.encode(s);
+}
+
+/** Strict UTF-8 decoding: throws on invalid sequences. */
+export function fromUtf8(b: Uint8Array): string {
+  return textDecoder.decode(b);
+}
+
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const out = new Uint8Array(len);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** Constant-time comparison for equal-length inputs; length itself is not secret. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+/** I2OSP (RFC 8017 §4.1) for values that fit in a JavaScript safe integer. */
+export function i2osp(value: number, length: number): Uint8Array {
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw invalidArgument('value', 'a non-negative safe integer');
+  const out = new Uint8Array(length);
+  let v = value;
+  for (let i = length - 1; i >= 0 && v > 0; i--) {
+    out[i] = v % 256;
+    v = Math.floor(v / 256);
+  }
+  if (v > 0) throw invalidArgument('value', `to fit in ${length} bytes`);
+  return out;
+}
+
+export function toHex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+export function fromHex(h: string): Uint8Array {
+  if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h))
+    throw invalidArgument('hex', 'an even-length hex string');
+  const out = new Uint8Array(h.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const B64URL_LOOKUP = new Int16Array(128).fill(-1);
+for (let i = 0; i < B64URL.length; i++) B64URL_LOOKUP[B64URL.charCodeAt(i)] = i;
+
+/** base64url without padding (RFC 4648 §5). */
+export function toBase64url(b: Uint8Array): string {
+  let s = '';
+  let i = 0;
+  for (; i + 2 < b.length; i += 3) {
+    const n = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
+    s += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]! + B64URL[(n >> 6) & 63]! + B64URL[n & 63]!;
+  }
+  const rest = b.length - i;
+  if (rest === 1) {
+    const n = b[i]! << 16;
+    s += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]!;
+  } else if (rest === 2) {
+    const n = (b[i]! << 16) | (b[i + 1]! << 8);
+    s += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]! + B64URL[(n >> 6) & 63]!;
+  }
+  return s;
+}
+
+/** Strict base64url decoding: no padding, no whitespace, canonical trailing bits. */
+export function fromBase64url(s: string, name = 'base64url'): Uint8Array {
+  if (s.length % 4 === 1) throw invalidArgument(name, 'base64url without padding');
+  const out = new Uint8Array(Math.floor((s.length * 3) / 4));
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const v = c < 128 ? B64URL_LOOKUP[c]! : -1;
+    if (v < 0) throw invalidArgument(name, 'base64url without padding');
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  if ((acc & ((1 << bits) - 1)) !== 0) throw invalidArgument(name, 'canonical base64url');
+  return out;
+}
+
+/** Throws a named argument error unless `b` is a Uint8Array of the given length. */
+export function assertBytes(b: unknown, name: string, length?: number): asserts b is Uint8Array {
+  if (!(b instanceof Uint8Array)) throw invalidArgument(name, 'a Uint8Array', typeof b);
+  if (length !== undefined && b.length !== length) {
+    throw invalidArgument(name, `${length} bytes`, String(b.length));
+  }
+}
+
+/** Best-effort zeroing of secrets we created. JavaScript gives no guarantee beyond this. */
+export function wipe(...buffers: (Uint8Array | undefined)[]): void {
+  for (const b of buffers) b?.fill(0);
+}

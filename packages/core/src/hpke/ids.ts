@@ -1,0 +1,53 @@
+/**
+ * HPKE wire identifiers: the modes of RFC 9180 §5 (Table 1) and the KEM, KDF
+ * and AEAD ids of RFC 9180 §7.1-§7.3 (Tables 2, 3 and 5) that Blindwire
+ * implements. Values are on the wire (suite_id, envelope header): never renumber.
+ */
+
+/** KEM ids (RFC 9180 §7.1, Table 2). */
+export const Kem = {
+  /** 0x0020 DHKEM(X25519, HKDF-SHA256) */
+  DhkemX25519HkdfSha256: 0x0020,
+} as const;
+
+/** KDF ids (RFC 9180 §7.2, Table 3). */
+export const Kdf = {
+  /** 0x0001 HKDF-SHA256 */
+  HkdfSha256: 0x0001,
+} as const;
+
+/** AEAD ids (RFC 9180 §7.3, Table 5). */
+export const Aead = {
+  /** 0x0001 AES-128-GCM */
+  Aes128Gcm: 0x0001,
+  /** 0x0002 AES-256-GCM */
+  Aes256Gcm: 0x0002,
+  /** 0x0003 ChaCha20-Poly1305 */
+  ChaCha20Poly1305: 0x0003,
+  /** 0xFFFF export-only: the context has Export but no Seal/Open (RFC 9180 §5.3) */
+  ExportOnly: 0xffff,
+} as const;
+
+/** HPKE modes (RFC 9180 §5, Table 1). */
+export const Mode = {
+  /** 0x00 mode_base */
+  Base: 0x00,
+  /** 0x01 mode_psk */
+  Psk: 0x01,
+  /** 0x02 mode_auth */
+  Auth: 0x02,
+  /** 0x03 mode_auth_psk */
+  AuthPsk: 0x03,
+} as const;
+
+export type KemId = (typeof Kem)[keyof typeof Kem];
+export type KdfId = (typeof Kdf)[keyof typeof Kdf];
+export type AeadId = (typeof Aead)[keyof typeof Aead];
+export type ModeId = (typeof Mode)[keyof typeof Mode];
+
+/** `0x0020` style rendering of an id for error messages; tolerates non-numbers. */
+export function formatId(id: unknown): string {
+  return typeof id === 'number' && Number.isInteger(id) && id >= 0
+    ? `0x${id.toString(16).padStart(4, '0')}`
+    : String(id);
+}

@@ -1,0 +1,156 @@
+/**
+ * `createSuite`: an HPKE ciphersuite (RFC 9180 §5.1 suite_id) with the
+ * SetupS/SetupR functions of §5.1.1-§5.1.4 and the single-shot Seal/Open and
+ * SendExport/ReceiveExport of §6. Crypto goes through the CryptoBackend given
+ * in the options, else the process default at call time.
+ */
+import { getBackend } from '../backend/index.js';
+import type { CryptoBackend } from '../backend/types.js';
+import { concat, i2osp, utf8, wipe } from '../bytes.js';
+import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
+import { aeadParams } from './aead.js';
+import { RecipientContextImpl, SenderContextImpl } from './context.js';
+import { type AeadId, formatId, Kdf, type KdfId, Kem, type KemId } from './ids.js';
+import { keySchedule, keyScheduleLabels } from './key-schedule.js';
+import { decap, deriveKeyPair, encap, generateKeyPair } from './kem-x25519.js';
+import { assertIkm, parseRecipientOptions, parseSenderOptions } from './options.js';
+import type { KeyPair, RecipientOptions, SenderOptions, Suite } from './types.js';
+
+const HPKE = utf8('HPKE');
+
+function unsupportedSuite(what: string, id: unknown): never {
+  throw new BlindwireError(
+    ErrorCode.UnsupportedSuite,
+    `unsupported HPKE ${what} id ${formatId(id)}`,
+  );
+}
+
+export function createSuite(
+  params: { kem: KemId; kdf: KdfId; aead: AeadId },
+  options?: { backend?: CryptoBackend },
+): Suite {
+  if (typeof params !== 'object' || params === null) throw invalidArgument('params', 'an object');
+  const { kem, kdf } = params;
+  if (kem !== Kem.DhkemX25519HkdfSha256) unsupportedSuite('KEM', kem);
+  if (kdf !== Kdf.HkdfSha256) unsupportedSuite('KDF', kdf);
+  const aead = aeadParams(params.aead) ?? unsupportedSuite('AEAD', params.aead);
+  // RFC 9180 §5.1: suite_id = concat("HPKE", I2OSP(kem_id, 2), I2OSP(kdf_id, 2), I2OSP(aead_id, 2))
+  const suiteId = concat(HPKE, i2osp(kem, 2), i2osp(kdf, 2), i2osp(aead.id, 2));
+  const labels = keyScheduleLabels(suiteId);
+  const fixedBackend = options?.backend;
+  const backendNow = (): CryptoBackend => fixedBackend ?? getBackend();
+
+  /** RFC 9180 §5.1.1-§5.1.4 SetupBaseS / SetupPSKS / SetupAuthS / SetupAuthPSKS. */
+  async function setupSender(
+    o: SenderOptions,
+  ): Promise<{ enc: Uint8Array; context: SenderContextImpl }> {
+    const p = parseSenderOptions(o);
+    const backend = backendNow();
+    let ephemeral: KeyPair;
+    let ownEphemeral = true;
+    if (p.ephemeralKeyPair !== undefined) {
+      // Injected for known-answer tests: copy the public half, never wipe the caller's key.
+      ephemeral = {
+        privateKey: p.ephemeralKeyPair.privateKey,
+        publicKey: p.ephemeralKeyPair.publicKey.slice(),
+      };
+      ownEphemeral = false;
+    } else if (p.ikmE !== undefined) {
+      ephemeral = await deriveKeyPair(backend, p.ikmE); // RFC 9180 §7.1.3
+    } else {
+      ephemeral = await generateKeyPair(backend); // RFC 9180 §4.1 Encap: GenerateKeyPair()
+    }
+    let kemOutput: { sharedSecret: Uint8Array; enc: Uint8Array };
+    try {
+      kemOutput = await encap(backend, p.recipientPublicKey, ephemeral, p.senderKey); // RFC 9180 §4.1
+    } finally {
+      if (ownEphemeral) wipe(ephemeral.privateKey);
+    }
+    const { sharedSecret, enc } = kemOutput;
+    try {
+      const keys = await keySchedule(
+        backend,
+        labels,
+        aead,
+        p.mode,
+        sharedSecret,
+        p.info,
+        p.psk,
+        p.pskId,
+      ); // RFC 9180 §5.1
+      return { enc, context: new SenderContextImpl(backend, aead, p.mode, keys, labels.sec) };
+    } finally {
+      wipe(sharedSecret);
+    }
+  }
+
+  /** RFC 9180 §5.1.1-§5.1.4 SetupBaseR / SetupPSKR / SetupAuthR / SetupAuthPSKR. */
+  async function setupRecipient(o: RecipientOptions): Promise<RecipientContextImpl> {
+    const p = parseRecipientOptions(o);
+    const backend = backendNow();
+    const sharedSecret = await decap(backend, p.enc, p.recipientKey, p.senderPublicKey); // RFC 9180 §4.1
+    try {
+      const keys = await keySchedule(
+        backend,
+        labels,
+        aead,
+        p.mode,
+        sharedSecret,
+        p.info,
+        p.psk,
+        p.pskId,
+      ); // RFC 9180 §5.1
+      return new RecipientContextImpl(backend, aead, p.mode, keys, labels.sec);
+    } finally {
+      wipe(sharedSecret);
+    }
+  }
+
+  const suite: Suite = {
+    kem,
+    kdf,
+    aead: aead.id,
+    suiteId: suiteId.slice(),
+    generateKeyPair: () => generateKeyPair(backendNow()),
+    deriveKeyPair: async (ikm) => deriveKeyPair(backendNow(), assertIkm(ikm, 'ikm')), // RFC 9180 §7.1.3
+    setupSender,
+    setupRecipient,
+    // RFC 9180 §6.1 Seal<MODE>
+    async seal(o, plaintext, aad) {
+      const { enc, context } = await setupSender(o);
+      try {
+        return { enc, ciphertext: await context.seal(plaintext, aad) };
+      } finally {
+        context.destroy();
+      }
+    },
+    // RFC 9180 §6.1 Open<MODE>
+    async open(o, ciphertext, aad) {
+      const context = await setupRecipient(o);
+      try {
+        return await context.open(ciphertext, aad);
+      } finally {
+        context.destroy();
+      }
+    },
+    // RFC 9180 §6.2 SendExport<MODE>
+    async sendExport(o, exporterContext, length) {
+      const { enc, context } = await setupSender(o);
+      try {
+        return { enc, exported: await context.export(exporterContext, length) };
+      } finally {
+        context.destroy();
+      }
+    },
+    // RFC 9180 §6.2 ReceiveExport<MODE>
+    async receiveExport(o, exporterContext, length) {
+      const context = await setupRecipient(o);
+      try {
+        return await context.export(exporterContext, length);
+      } finally {
+        context.destroy();
+      }
+    },
+  };
+  return Object.freeze(suite);
+}

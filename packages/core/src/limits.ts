@@ -1,0 +1,43 @@
+/**
+ * Hard limits on untrusted input. Each is checked before any expensive work
+ * (SPEC.md §8) and each has a test at max and max+1. Callers may lower them,
+ * and may raise them only up to the absolute ceilings.
+ */
+
+export interface Limits {
+  /** Whole envelope, bytes. Default 16 MiB (larger payloads use the streaming mode). */
+  maxEnvelopeBytes: number;
+  /** Protected header, bytes. Default 64 KiB. */
+  maxHeaderBytes: number;
+  /** Recipient entries. Default 64. */
+  maxRecipients: number;
+  /** Entries in any one CBOR map or array of the header other than the recipients. Default 32. */
+  maxHeaderFields: number;
+  /** CBOR nesting depth of the header. Default 8. */
+  maxCborDepth: number;
+  /** Any text string (sender id, content type, claim), UTF-8 bytes. Default 1024. */
+  maxStringBytes: number;
+  /** Bound context, bytes. Default 4096. */
+  maxContextBytes: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxEnvelopeBytes: 16 * 1024 * 1024,
+  maxHeaderBytes: 64 * 1024,
+  maxRecipients: 64,
+  maxHeaderFields: 32,
+  maxCborDepth: 8,
+  maxStringBytes: 1024,
+  maxContextBytes: 4096,
+});
+
+/** Absolute ceilings: a caller cannot raise a limit past these. */
+export const MAX_LIMITS: Readonly<Limits> = Object.freeze({
+  maxEnvelopeBytes: 256 * 1024 * 1024,
+  maxHeaderBytes: 1024 * 1024,
+  maxRecipients: 1024,
+  maxHeaderFields: 256,
+  maxCborDepth: 16,
+  maxStringBytes: 0xffff,
+  maxContextBytes: 64 * 1024,
+});

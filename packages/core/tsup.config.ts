@@ -1,0 +1,30 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    'hpke/index': 'src/hpke/index.ts',
+    internal: 'src/internal.ts',
+    // Public backend subpaths (package.json "exports").
+    'backend/node': 'src/backend/node.ts',
+    'backend/web': 'src/backend/web.ts',
+    // Node stream adapters for the streaming mode (package.json "exports" ./node).
+    node: 'src/node.ts',
+    // Targets of the `#default-backend` subpath import (package.json "imports").
+    'backend/default-node': 'src/backend/default-node.ts',
+    'backend/default-web': 'src/backend/default-web.ts',
+  },
+  format: ['esm'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'es2022',
+  splitting: true,
+  treeshake: true,
+  // Resolved by the runtime or the consumer's bundler from package.json
+  // "imports", so the node/browser choice happens there, not at build time.
+  external: ['#default-backend'],
+  // Keep `node:crypto` spelled out: a bare `crypto` could be taken for the
+  // npm package of that name, and the browser-graph check looks for `node:`.
+  removeNodeProtocol: false,
+});
