@@ -1,0 +1,106 @@
+/**
+ * Envelope framing (SPEC.md §3): magic, version and kind, then the protected
+ * header and the ciphertext as two CBOR byte strings. Parsing returns views
+ * into the input; nothing is re-encoded, so the header is authenticated
+ * exactly as transmitted.
+ */
+import { BlindwireError, ErrorCode } from '../errors.js';
+import type { Limits } from '../limits.js';
+import { encodeHead, readHead } from './cbor.js';
+
+/** "BW" then the format version. */
+export const MAGIC_0 = 0x42; // 'B'
+export const MAGIC_1 = 0x57; // 'W'
+export const VERSION = 0x01;
+
+/** The fourth byte: what the envelope carries. */
+export const Kind = {
+  /** A sealed message (SPEC.md §4). */
+  Message: 0x01, // 0x01
+  /** A response sealed under a request's exporter secret (SPEC.md §6). */
+  Response: 0x02, // 0x02
+  /** A chunked stream (SPEC.md §7a); framed by `stream/`, never by parseFrame. */
+  Stream: 0x03, // 0x03
+} as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+export const PREFIX_LENGTH = 4;
+
+export interface Frame {
+  kind: Kind;
+  /** The 4-byte prefix: magic, version, kind. */
+  prefix: Uint8Array;
+  /** The protected header bytes exactly as transmitted (a CBOR map). */
+  header: Uint8Array;
+  /** The AEAD ciphertext (body and tag). */
+  ciphertext: Uint8Array;
+}
+
+function malformed(what: string): BlindwireError {
+  return new BlindwireError(ErrorCode.EnvelopeMalformed, `malformed envelope: ${what}`);
+}
+
+/** SPEC.md §7 steps 1-4. */
+export function parseFrame(envelope: Uint8Array, expected: Kind, limits: Limits): Frame {
+  if (!(envelope instanceof Uint8Array)) throw malformed('expected a Uint8Array');
+  if (envelope.length > limits.maxEnvelopeBytes) {
+    throw new BlindwireError(
+      ErrorCode.LimitExceeded,
+      `envelope of ${envelope.length} bytes exceeds maxEnvelopeBytes ${limits.maxEnvelopeBytes}`,
+    );
+  }
+  if (envelope.length < PREFIX_LENGTH) throw malformed('truncated');
+  if (envelope[0] !== MAGIC_0 || envelope[1] !== MAGIC_1) throw malformed('bad magic');
+  if (envelope[2] !== VERSION) {
+    throw new BlindwireError(
+      ErrorCode.UnsupportedVersion,
+      `unsupported envelope version ${envelope[2]}`,
+    );
+  }
+  if (envelope[3] !== expected) {
+    throw malformed(`expected kind ${expected}, got ${envelope[3]}`);
+  }
+  let off = PREFIX_LENGTH;
+  const [hm, hlen, hhl] = readHead(envelope, off);
+  if (hm !== 2) throw malformed('header must be a byte string');
+  if (hlen > limits.maxHeaderBytes) {
+    throw new BlindwireError(
+      ErrorCode.LimitExceeded,
+      `header of ${hlen} bytes exceeds maxHeaderBytes ${limits.maxHeaderBytes}`,
+    );
+  }
+  off += hhl;
+  if (hlen > envelope.length - off) throw malformed('truncated');
+  const header = envelope.subarray(off, off + hlen);
+  off += hlen;
+  const [cm, clen, chl] = readHead(envelope, off);
+  if (cm !== 2) throw malformed('ciphertext must be a byte string');
+  off += chl;
+  if (clen > envelope.length - off) throw malformed('truncated');
+  if (clen !== envelope.length - off) throw malformed('trailing bytes');
+  const ciphertext = envelope.subarray(off);
+  return { kind: expected, prefix: envelope.subarray(0, PREFIX_LENGTH), header, ciphertext };
+}
+
+export function prefixFor(kind: Kind): Uint8Array {
+  return Uint8Array.of(MAGIC_0, MAGIC_1, VERSION, kind);
+}
+
+/** Frames a header and a ciphertext, copying each once. */
+export function writeFrame(kind: Kind, header: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+  const hh = encodeHead(2, header.length);
+  const ch = encodeHead(2, ciphertext.length);
+  const out = new Uint8Array(
+    PREFIX_LENGTH + hh.length + header.length + ch.length + ciphertext.length,
+  );
+  out.set(prefixFor(kind), 0);
+  let off = PREFIX_LENGTH;
+  out.set(hh, off);
+  off += hh.length;
+  out.set(header, off);
+  off += header.length;
+  out.set(ch, off);
+  off += ch.length;
+  out.set(ciphertext, off);
+  return out;
+}

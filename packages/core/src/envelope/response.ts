@@ -1,0 +1,174 @@
+/**
+ * Responses (SPEC.md §6): the endpoint that opened a request seals its answer
+ * under a key derived from that request's HPKE exporter; the caller opens it
+ * with the state `seal` kept. The caller needs no long-term encryption key,
+ * and only the two ends of the request can produce or read the response.
+ */
+import { concat, equalBytes, utf8 } from '../bytes.js';
+import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../errors.js';
+import { Kind, prefixFor, writeFrame, parseFrame } from './format.js';
+import {
+  MAX_TIME,
+  MESSAGE_ID_LENGTH,
+  decodeResponseHeader,
+  encodeResponseHeader,
+} from './header.js';
+import { decodeInner, encodeInner, type Padding } from './inner.js';
+import { headerInfo, type EnvelopeInfo } from './inspect.js';
+import { ZERO_NONCE, deriveResponseKey } from './keys.js';
+import {
+  backendOf,
+  checkTimes,
+  hexId,
+  limitsOf,
+  nowMs,
+  payloadBytes,
+  skewOf,
+  type CommonOptions,
+} from './options.js';
+import type { OpenResult } from './open.js';
+import type { SealResult } from './seal.js';
+import { openStateOf, sealStateOf } from './state.js';
+import { DEFAULT_TTL_SECONDS } from './arguments.js';
+
+export interface SealResponseOptions extends CommonOptions {
+  contentType?: string;
+  /** Lifetime in seconds (default 3600). */
+  ttl?: number;
+  now?: number | Date;
+  /**
+   * The response id (default 16 random bytes). It selects the response key, and
+   * the nonce is fixed: an id must never answer one request twice with
+   * different payloads. Supply one only for reproducible test vectors; a
+   * repeated id for the same opened request is refused.
+   */
+  messageId?: Uint8Array;
+  padding?: Padding;
+}
+
+export interface OpenResponseOptions extends CommonOptions {
+  now?: number | Date;
+  clockSkew?: number;
+}
+
+export interface OpenResponseResult {
+  payload: Uint8Array;
+  messageId: string;
+  /** The kid of the recipient that answered. */
+  responder: string;
+  contentType?: string;
+  header: EnvelopeInfo;
+}
+
+/** Seals `payload` as the answer to the request that produced `request` (an `open` result). */
+export async function sealResponse(
+  request: OpenResult,
+  payload: string | Uint8Array,
+  options: SealResponseOptions = {},
+): Promise<Uint8Array> {
+  const state = openStateOf(request);
+  if (!state) throw invalidArgument('request', 'the result of open()');
+  const b = backendOf(options);
+  const limits = limitsOf(options);
+  const body = payloadBytes(payload);
+  const issuedAt = Math.floor(nowMs(options.now) / 1000);
+  const ttl = options.ttl ?? DEFAULT_TTL_SECONDS;
+  if (!Number.isInteger(ttl) || ttl < 0 || issuedAt + ttl > MAX_TIME) {
+    throw invalidArgument('ttl', 'whole seconds ≥ 0', String(ttl));
+  }
+  const messageId = options.messageId ?? b.randomBytes(MESSAGE_ID_LENGTH);
+  if (!(messageId instanceof Uint8Array) || messageId.length !== MESSAGE_ID_LENGTH) {
+    throw invalidArgument('messageId', `${MESSAGE_ID_LENGTH} bytes`);
+  }
+  const idHex = hexId(messageId);
+  if (state.responseIds.has(idHex)) {
+    throw invalidArgument('messageId', 'an id not used before to answer this request');
+  }
+  state.responseIds.add(idHex);
+  if (
+    options.contentType !== undefined &&
+    (typeof options.contentType !== 'string' ||
+      options.contentType.length === 0 ||
+      utf8(options.contentType).length > limits.maxStringBytes)
+  ) {
+    throw invalidArgument(
+      'contentType',
+      `a non-empty string of at most ${limits.maxStringBytes} bytes`,
+    );
+  }
+  const header = encodeResponseHeader({
+    suite: state.suite.ids,
+    messageId,
+    issuedAt,
+    expiresAt: issuedAt + ttl,
+    ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
+    requestId: state.requestId,
+    responder: state.responder,
+  });
+  const aad = concat(prefixFor(Kind.Response), header);
+  const key = await deriveResponseKey(b, state.responseSecret, messageId, state.suite.keyLength);
+  const inner = encodeInner({ body }, options.padding);
+  const ciphertext = await b.aeadSeal(state.suite.algorithm, key, ZERO_NONCE, inner, aad);
+  key.fill(0);
+  inner.fill(0);
+  const envelope = writeFrame(Kind.Response, header, ciphertext);
+  if (envelope.length > limits.maxEnvelopeBytes) {
+    throw new BlindwireError(
+      ErrorCode.LimitExceeded,
+      `envelope of ${envelope.length} bytes exceeds maxEnvelopeBytes`,
+    );
+  }
+  return envelope;
+}
+
+/** Opens a response to the request that `request` (a `seal` result) sent. */
+export async function openResponse(
+  request: SealResult,
+  envelope: Uint8Array,
+  options: OpenResponseOptions = {},
+): Promise<OpenResponseResult> {
+  const state = sealStateOf(request);
+  if (!state) throw invalidArgument('request', 'the result of seal()');
+  const b = backendOf(options);
+  const limits = limitsOf(options);
+  const frame = parseFrame(envelope, Kind.Response, limits);
+  const header = decodeResponseHeader(frame.header, limits);
+  const s = state.suite.ids;
+  if (header.suite.kem !== s.kem || header.suite.kdf !== s.kdf || header.suite.aead !== s.aead) {
+    throw new BlindwireError(
+      ErrorCode.UnsupportedSuite,
+      'response suite differs from the request suite',
+    );
+  }
+  checkTimes(
+    header.issuedAt,
+    header.expiresAt,
+    Math.floor(nowMs(options.now) / 1000),
+    skewOf(options.clockSkew),
+    undefined,
+  );
+  const secret = state.responders.get(hexId(header.responder));
+  if (!equalBytes(header.requestId, state.messageId) || secret === undefined) {
+    throw new BlindwireError(ErrorCode.KeyNotFound, 'this response does not answer that request');
+  }
+  const key = await deriveResponseKey(b, secret, header.messageId, state.suite.keyLength);
+  const aad = concat(frame.prefix, frame.header);
+  const plaintext = await b.aeadOpen(state.suite.algorithm, key, ZERO_NONCE, frame.ciphertext, aad);
+  key.fill(0);
+  if (plaintext === undefined) throw openFailed();
+  let inner;
+  try {
+    inner = decodeInner(plaintext, false);
+  } catch (e) {
+    plaintext.fill(0);
+    throw e;
+  }
+  const result: OpenResponseResult = {
+    payload: inner.body,
+    messageId: hexId(header.messageId),
+    responder: headerInfo(header, frame).responder!,
+    header: headerInfo(header, frame),
+  };
+  if (header.contentType !== undefined) result.contentType = header.contentType;
+  return result;
+}

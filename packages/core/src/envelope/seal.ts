@@ -1,0 +1,163 @@
+/**
+ * `seal`: encrypts a payload for one or more recipients and signs it with the
+ * sender's identity (SPEC.md §4, the steps of §4.5 in order).
+ */
+import { concat, wipe } from '../bytes.js';
+import { BlindwireError, ErrorCode } from '../errors.js';
+import type { EncryptionPublicKey, PublicIdentity, SigningKey } from '../identity/identity.js';
+import {
+  DEFAULT_TTL_SECONDS,
+  checkClaims,
+  checkContentType,
+  checkRecipients,
+  checkSender,
+  checkTimesAndId,
+} from './arguments.js';
+import { encodeMessageHeader, type RecipientEntry } from './header.js';
+import { Kind, prefixFor, writeFrame } from './format.js';
+import { encodeInner, type Padding } from './inner.js';
+import {
+  LABEL,
+  SECRET_LENGTH,
+  ZERO_NONCE,
+  contextCheck,
+  deriveMessageKeys,
+  signatureInput,
+} from './keys.js';
+import {
+  backendOf,
+  contextBytes,
+  hexId,
+  limitsOf,
+  payloadBytes,
+  type CommonOptions,
+} from './options.js';
+import { rememberSealState } from './state.js';
+import { hpkeSuite, suiteByName, type AeadName } from './suites.js';
+
+/** A recipient: an encryption public key, or a public identity (its encryption key is used). */
+export type Recipient = EncryptionPublicKey | Pick<PublicIdentity, 'encryption'>;
+
+/** The sender: a name and an Ed25519 signing key (an `Identity` fits). */
+export interface Sender {
+  name: string;
+  signing: Pick<SigningKey, 'kid' | 'privateKey'>;
+}
+
+export interface SealOptions extends CommonOptions {
+  sender: Sender;
+  recipients: Recipient | Recipient[];
+  /** Bound context (topic, tool, purpose). Never transmitted; `open` must give the same. */
+  context?: string | Uint8Array;
+  contentType?: string;
+  /** Lifetime in seconds (default 3600). Ignored when `expiresAt` is given. */
+  ttl?: number;
+  /** Expiry as Unix seconds. */
+  expiresAt?: number;
+  /** The sender's clock, in milliseconds or a Date (default `Date.now()`). */
+  now?: number | Date;
+  /** A 16-byte message id (default random). */
+  messageId?: Uint8Array;
+  padding?: Padding;
+  /** The AEAD (default AES-256-GCM). */
+  aead?: AeadName;
+  /** Public claims, visible to intermediaries and signed (opt-in; SPEC.md §4.1). */
+  claims?: Record<string, string | number>;
+}
+
+export interface SealResult {
+  envelope: Uint8Array;
+  /** The message id, 32 hex digits. */
+  messageId: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+export { DEFAULT_TTL_SECONDS };
+
+/** Seals `payload` so that only the recipients can open it, signed by `sender`. */
+export async function seal(
+  payload: string | Uint8Array,
+  options: SealOptions,
+): Promise<SealResult> {
+  const b = backendOf(options);
+  const limits = limitsOf(options);
+  const body = payloadBytes(payload);
+  const context = contextBytes(options.context, limits);
+  const suite = suiteByName(options.aead);
+  const sender = checkSender(options.sender, limits);
+  const senderName = sender.name;
+  const senderKid = sender.kid;
+  checkContentType(options.contentType, limits);
+  const claims = checkClaims(options.claims, limits);
+  const recipients = checkRecipients(options.recipients, limits.maxRecipients);
+  const { issuedAt, expiresAt, messageId } = checkTimesAndId(options, b);
+
+  // SPEC.md §4.3: one HPKE context per recipient; the message secret comes from
+  // the exporter (one recipient) or is random and sealed to each (several).
+  const hpke = hpkeSuite(suite, b);
+  const setups = await Promise.all(
+    recipients.map((r) =>
+      hpke.setupSender({ recipientPublicKey: r.publicKey, info: LABEL.hpkeInfo }),
+    ),
+  );
+  const multi = recipients.length > 1;
+  const messageSecret = multi
+    ? b.randomBytes(SECRET_LENGTH)
+    : await setups[0]!.context.export(LABEL.exportMessageSecret, SECRET_LENGTH);
+  const entries: RecipientEntry[] = await Promise.all(
+    setups.map(async (s, i) => {
+      const kid = recipients[i]!.kid;
+      if (!multi) return { kid, enc: s.enc };
+      return { kid, enc: s.enc, wrapped: await s.context.seal(messageSecret, kid) };
+    }),
+  );
+  const responseSecrets = await Promise.all(
+    setups.map((s) => s.context.export(LABEL.exportResponseSecret, SECRET_LENGTH)),
+  );
+  for (const s of setups) s.context.dispose();
+  const keys = await deriveMessageKeys(b, messageSecret, suite.keyLength);
+  const header = encodeMessageHeader({
+    suite: suite.ids,
+    recipients: entries,
+    messageId,
+    issuedAt,
+    expiresAt,
+    ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
+    contextCheck: await contextCheck(b, keys.contextKey, context),
+    commitment: keys.commitment,
+    ...(claims ? { claims } : {}),
+  });
+  if (header.length > limits.maxHeaderBytes) {
+    throw new BlindwireError(
+      ErrorCode.LimitExceeded,
+      `header of ${header.length} bytes exceeds maxHeaderBytes`,
+    );
+  }
+  const aad = concat(prefixFor(Kind.Message), header);
+
+  // SPEC.md §4.4: sign the exact header (which binds the context), the sender and the body.
+  const tbs = await signatureInput(b, aad, senderName, senderKid, body);
+  const signature = await b.ed25519Sign(sender.privateKey, tbs);
+  const inner = encodeInner(
+    { sender: options.sender.name, senderKid, signature, body },
+    options.padding,
+  );
+  const ciphertext = await b.aeadSeal(suite.algorithm, keys.contentKey, ZERO_NONCE, inner, aad);
+  wipe(inner, messageSecret, keys.contentKey, keys.contextKey);
+
+  const envelope = writeFrame(Kind.Message, header, ciphertext);
+  if (envelope.length > limits.maxEnvelopeBytes) {
+    throw new BlindwireError(
+      ErrorCode.LimitExceeded,
+      `envelope of ${envelope.length} bytes exceeds maxEnvelopeBytes`,
+    );
+  }
+  const result: SealResult = { envelope, messageId: hexId(messageId), issuedAt, expiresAt };
+  rememberSealState(result, {
+    suite,
+    messageId,
+    responders: new Map(entries.map((e, i) => [hexId(e.kid), responseSecrets[i]!])),
+  });
+  return result;
+}

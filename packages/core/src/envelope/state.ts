@@ -1,0 +1,40 @@
+/**
+ * Secret state kept between `seal` and `openResponse`, and between `open`
+ * and `sealResponse` (SPEC.md §6). It lives in WeakMaps keyed by the result
+ * objects, so it is never enumerable, never serialised and never logged with
+ * them, and it is collected with them.
+ */
+import type { EnvelopeSuite } from './suites.js';
+
+export interface SealState {
+  suite: EnvelopeSuite;
+  messageId: Uint8Array;
+  /** Response secret per recipient kid (hex). */
+  responders: Map<string, Uint8Array>;
+}
+
+export interface OpenState {
+  suite: EnvelopeSuite;
+  requestId: Uint8Array;
+  /** The kid under which this endpoint opened the request. */
+  responder: Uint8Array;
+  responseSecret: Uint8Array;
+  /** Response ids used so far: one id never seals two responses (SPEC.md §6.1). */
+  responseIds: Set<string>;
+}
+
+const sealStates = new WeakMap<object, SealState>();
+const openStates = new WeakMap<object, OpenState>();
+
+export function rememberSealState(result: object, state: SealState): void {
+  sealStates.set(result, state);
+}
+export function sealStateOf(result: object): SealState | undefined {
+  return sealStates.get(result);
+}
+export function rememberOpenState(result: object, state: OpenState): void {
+  openStates.set(result, state);
+}
+export function openStateOf(result: object): OpenState | undefined {
+  return openStates.get(result);
+}

@@ -1,0 +1,197 @@
+/**
+ * Identities (SPEC.md §10): a name (a URI; SPIFFE IDs are the model), an
+ * Ed25519 signing key and an X25519 HPKE encryption key, each with a
+ * deterministic key id (a thumbprint of the key fields). The public half is
+ * plain data and serialises to JSON.
+ */
+import { getBackend } from '../backend/index.js';
+import type { CryptoBackend } from '../backend/types.js';
+import { assertBytes, concat, fromBase64url, toBase64url, utf8 } from '../bytes.js';
+import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
+
+export const KID_LENGTH = 16;
+const KID_LABEL = utf8('blindwire/v1 kid\0');
+const ED25519_LABEL = utf8('ed25519\0');
+const HPKE_LABEL = utf8('hpke\0');
+/** DHKEM(X25519, HKDF-SHA256). */
+const KEM_X25519 = 0x0020;
+
+export interface SigningPublicKey {
+  kid: string;
+  publicKey: Uint8Array;
+}
+export interface SigningKey extends SigningPublicKey {
+  /** The 32-byte Ed25519 seed. */
+  privateKey: Uint8Array;
+}
+export interface EncryptionPublicKey {
+  kid: string;
+  publicKey: Uint8Array;
+}
+export interface EncryptionKey extends EncryptionPublicKey {
+  privateKey: Uint8Array;
+}
+
+export interface PublicIdentity {
+  name: string;
+  signing: SigningPublicKey;
+  encryption: EncryptionPublicKey;
+}
+
+export interface Identity {
+  name: string;
+  signing: SigningKey;
+  encryption: EncryptionKey;
+}
+
+export interface BackendOption {
+  backend?: CryptoBackend;
+}
+
+/** SPEC.md §10.1: kid of an Ed25519 signing key. */
+export async function signingKid(publicKey: Uint8Array, options?: BackendOption): Promise<string> {
+  assertBytes(publicKey, 'publicKey', 32);
+  const h = await (options?.backend ?? getBackend()).sha256(
+    concat(KID_LABEL, ED25519_LABEL, publicKey),
+  );
+  return toBase64url(h.subarray(0, KID_LENGTH));
+}
+
+/** SPEC.md §10.1: kid of an X25519 HPKE encryption key. */
+export async function encryptionKid(
+  publicKey: Uint8Array,
+  options?: BackendOption,
+): Promise<string> {
+  assertBytes(publicKey, 'publicKey', 32);
+  const h = await (options?.backend ?? getBackend()).sha256(
+    concat(KID_LABEL, HPKE_LABEL, Uint8Array.of(KEM_X25519 >> 8, KEM_X25519 & 0xff), publicKey),
+  );
+  return toBase64url(h.subarray(0, KID_LENGTH));
+}
+
+/** Identity names are URIs (for example `spiffe://acme.example/tools/payments`). */
+export function assertIdentityName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0 || utf8(name).length > 1024) {
+    throw invalidArgument('name', 'a non-empty string of at most 1024 bytes');
+  }
+  if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(name)) {
+    throw invalidArgument('name', 'a URI such as spiffe://example.org/agent', JSON.stringify(name));
+  }
+}
+
+/** A fresh signing key. */
+export async function generateSigningKey(options?: BackendOption): Promise<SigningKey> {
+  const b = options?.backend ?? getBackend();
+  const privateKey = b.randomBytes(32);
+  const publicKey = await b.ed25519PublicKey(privateKey);
+  return { kid: await signingKid(publicKey, options), publicKey, privateKey };
+}
+
+/** A fresh X25519 encryption key. */
+export async function generateEncryptionKey(options?: BackendOption): Promise<EncryptionKey> {
+  const b = options?.backend ?? getBackend();
+  const kp = await b.x25519GenerateKeyPair();
+  return { kid: await encryptionKid(kp.publicKey, options), ...kp };
+}
+
+/** `generateIdentity('spiffe://acme.example/agents/planner')`: a signing key and an encryption key. */
+export async function generateIdentity(name: string, options?: BackendOption): Promise<Identity> {
+  assertIdentityName(name);
+  const [signing, encryption] = await Promise.all([
+    generateSigningKey(options),
+    generateEncryptionKey(options),
+  ]);
+  return { name, signing, encryption };
+}
+
+/** The public half of an identity (no private keys). */
+export function publicIdentity(identity: Identity | PublicIdentity): PublicIdentity {
+  return {
+    name: identity.name,
+    signing: { kid: identity.signing.kid, publicKey: identity.signing.publicKey },
+    encryption: { kid: identity.encryption.kid, publicKey: identity.encryption.publicKey },
+  };
+}
+
+/** JSON form of a public identity (SPEC.md §10.2). */
+export interface PublicIdentityJson {
+  v: 1;
+  name: string;
+  signing: { kid: string; ed25519: string };
+  encryption: { kid: string; x25519: string };
+}
+
+export function exportPublicIdentity(identity: Identity | PublicIdentity): PublicIdentityJson {
+  return {
+    v: 1,
+    name: identity.name,
+    signing: { kid: identity.signing.kid, ed25519: toBase64url(identity.signing.publicKey) },
+    encryption: {
+      kid: identity.encryption.kid,
+      x25519: toBase64url(identity.encryption.publicKey),
+    },
+  };
+}
+
+/** Parses and checks a public identity: the kids must be the thumbprints of the keys. */
+export async function importPublicIdentity(
+  json: unknown,
+  options?: BackendOption,
+): Promise<PublicIdentity> {
+  const j = json as PublicIdentityJson;
+  if (typeof j !== 'object' || j === null || j.v !== 1 || !j.signing || !j.encryption) {
+    throw invalidArgument('identity', 'a version 1 public identity document');
+  }
+  assertIdentityName(j.name);
+  const sp = fromBase64url(String(j.signing.ed25519), 'signing.ed25519');
+  const ep = fromBase64url(String(j.encryption.x25519), 'encryption.x25519');
+  assertBytes(sp, 'signing.ed25519', 32);
+  assertBytes(ep, 'encryption.x25519', 32);
+  const [skid, ekid] = await Promise.all([signingKid(sp, options), encryptionKid(ep, options)]);
+  if (skid !== j.signing.kid || ekid !== j.encryption.kid) {
+    throw new BlindwireError(ErrorCode.KeyUntrusted, 'identity kid does not match its key');
+  }
+  return {
+    name: j.name,
+    signing: { kid: skid, publicKey: sp },
+    encryption: { kid: ekid, publicKey: ep },
+  };
+}
+
+/** JSON form of a full identity, private keys included: store it like a password. */
+export interface IdentityJson extends PublicIdentityJson {
+  signing: { kid: string; ed25519: string; seed: string };
+  encryption: { kid: string; x25519: string; secret: string };
+}
+
+export function exportIdentity(identity: Identity): IdentityJson {
+  const pub = exportPublicIdentity(identity);
+  return {
+    ...pub,
+    signing: { ...pub.signing, seed: toBase64url(identity.signing.privateKey) },
+    encryption: { ...pub.encryption, secret: toBase64url(identity.encryption.privateKey) },
+  };
+}
+
+/** Parses a full identity and checks that every private key matches its public key. */
+export async function importIdentity(json: unknown, options?: BackendOption): Promise<Identity> {
+  const b = options?.backend ?? getBackend();
+  const pub = await importPublicIdentity(json, options);
+  const j = json as IdentityJson;
+  const seed = fromBase64url(String(j.signing.seed), 'signing.seed');
+  const secret = fromBase64url(String(j.encryption.secret), 'encryption.secret');
+  assertBytes(seed, 'signing.seed', 32);
+  assertBytes(secret, 'encryption.secret', 32);
+  const [sp, ep] = await Promise.all([b.ed25519PublicKey(seed), b.x25519PublicKey(secret)]);
+  if (
+    toBase64url(sp) !== toBase64url(pub.signing.publicKey) ||
+    toBase64url(ep) !== toBase64url(pub.encryption.publicKey)
+  ) {
+    throw invalidArgument('identity', 'private keys that match the public keys');
+  }
+  return {
+    name: pub.name,
+    signing: { ...pub.signing, privateKey: seed },
+    encryption: { ...pub.encryption, privateKey: secret },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * @blindwire/core: seal a payload so that only the verified recipient
+ * endpoint can open it. The wire format is SPEC.md; HPKE (RFC 9180) is
+ * available on its own at `@blindwire/core/hpke`.
+ */
+export { BlindwireError, ErrorCode, isBlindwireError, OPEN_FAILED_MESSAGE } from './errors.js';
+export { DEFAULT_LIMITS, MAX_LIMITS, type Limits } from './limits.js';
+export { getBackend, useBackend, pureBackend, webBackend } from './backend/index.js';
+export type { AeadAlgorithm, CryptoBackend, Sha256Hash, X25519KeyPair } from './backend/types.js';
+export {
+  seal,
+  DEFAULT_TTL_SECONDS,
+  type SealOptions,
+  type SealResult,
+  type Recipient,
+  type Sender,
+} from './envelope/seal.js';
+export {
+  open,
+  type OpenOptions,
+  type OpenResult,
+  type RecipientKey,
+  type SenderResolver,
+} from './envelope/open.js';
+export { inspect, type EnvelopeInfo } from './envelope/inspect.js';
+export {
+  sealResponse,
+  openResponse,
+  type SealResponseOptions,
+  type OpenResponseOptions,
+  type OpenResponseResult,
+} from './envelope/response.js';
+export {
+  sealStream,
+  DEFAULT_CHUNK_SIZE,
+  type SealStream,
+  type SealStreamOptions,
+  type SealStreamResult,
+} from './stream/seal-stream.js';
+export {
+  openStream,
+  type OpenStream,
+  type OpenStreamOptions,
+  type OpenStreamResult,
+  type StreamInfo,
+} from './stream/open-stream.js';
+export { DEFAULT_STREAM_LIMITS, MAX_STREAM_LIMITS, type StreamLimits } from './stream/limits.js';
+export {
+  createMemoryReplayStore,
+  type ReplayGuard,
+  type MemoryReplayStoreOptions,
+} from './envelope/replay.js';
+export type { Padding } from './envelope/inner.js';
+export type { AeadName } from './envelope/suites.js';
+export {
+  generateIdentity,
+  generateSigningKey,
+  generateEncryptionKey,
+  publicIdentity,
+  exportPublicIdentity,
+  importPublicIdentity,
+  exportIdentity,
+  importIdentity,
+  signingKid,
+  encryptionKid,
+  type Identity,
+  type PublicIdentity,
+  type PublicIdentityJson,
+  type IdentityJson,
+  type SigningKey,
+  type SigningPublicKey,
+  type EncryptionKey,
+  type EncryptionPublicKey,
+} from './identity/identity.js';
+export { toBase64url, fromBase64url, toHex, fromHex } from './bytes.js';

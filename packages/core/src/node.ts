@@ -1,0 +1,69 @@
+/// <reference types="node" />
+/**
+ * `@blindwire/core/node`: Node stream adapters for the streaming mode
+ * (SPEC.md §7a). Each wraps the WHATWG pair of `sealStream` / `openStream` in
+ * a `stream.Duplex` (`Duplex.fromWeb`), for `pipeline()` with files, sockets
+ * and HTTP bodies. Node-only: nothing in the main entry imports this file.
+ *
+ *     const s = sealStreamNode({ sender, recipients });
+ *     await pipeline(createReadStream(src), s.duplex, createWriteStream(dst));
+ *     await s.done;
+ *
+ *     const o = openStreamNode({ recipient, trustedSenders });
+ *     await pipeline(createReadStream(dst), o.duplex, createWriteStream(tmp));
+ *     const { sender } = await o.result; // only now is `tmp` the sender's signed body
+ */
+import { Duplex, type DuplexOptions } from 'node:stream';
+import type {
+  ReadableStream as NodeReadable,
+  WritableStream as NodeWritable,
+} from 'node:stream/web';
+import { openStream, type OpenStreamOptions, type OpenStreamResult } from './stream/open-stream.js';
+import { sealStream, type SealStreamOptions, type SealStreamResult } from './stream/seal-stream.js';
+
+type AdapterOptions = Pick<DuplexOptions, 'highWaterMark' | 'signal'>;
+
+export interface NodeSealStream {
+  /** Plaintext in, sealed stream out. */
+  duplex: Duplex;
+  done: Promise<SealStreamResult>;
+}
+
+export interface NodeOpenStream {
+  /** Sealed stream in, plaintext out, chunk by chunk as each authenticates. */
+  duplex: Duplex;
+  /** Resolves once the whole body verified; until then, do not act on the plaintext. */
+  result: Promise<OpenStreamResult>;
+}
+
+/** The DOM and node:stream/web typings of one runtime class differ; the objects are the same. */
+function fromWeb(
+  pair: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> },
+  adapter: AdapterOptions | undefined,
+): Duplex {
+  return Duplex.fromWeb(
+    {
+      readable: pair.readable as unknown as NodeReadable,
+      writable: pair.writable as unknown as NodeWritable,
+    },
+    adapter,
+  );
+}
+
+/** `sealStream` as a Node Duplex. */
+export function sealStreamNode(
+  options: SealStreamOptions,
+  adapter?: AdapterOptions,
+): NodeSealStream {
+  const s = sealStream(options);
+  return { duplex: fromWeb(s, adapter), done: s.done };
+}
+
+/** `openStream` as a Node Duplex. */
+export function openStreamNode(
+  options: OpenStreamOptions,
+  adapter?: AdapterOptions,
+): NodeOpenStream {
+  const o = openStream(options);
+  return { duplex: fromWeb(o, adapter), result: o.result };
+}

@@ -1,0 +1,106 @@
+/**
+ * A readable/writable pair around a sink that turns writes into pushed
+ * output, with backpressure in both directions: a write resolves only once
+ * its output has been queued, and each push waits until the reader has room
+ * (the readable holds at most one chunk). A failure anywhere errors both
+ * sides and the result promise with the same reason, after the sink has
+ * erased its secrets.
+ */
+import { BlindwireError, ErrorCode } from '../errors.js';
+
+/** Queues `chunk` for the reader; by default waits until the reader has room again. */
+export type Push = (chunk: Uint8Array, wait?: boolean) => Promise<void>;
+
+export interface ChannelSink<R> {
+  start(push: Push): Promise<void>;
+  write(chunk: Uint8Array): Promise<void>;
+  /** Pushes what remains; returns the result. */
+  close(): Promise<R>;
+  /** Erases secrets; called once, on any failure. */
+  dispose(): void;
+}
+
+export interface Channel<R> {
+  readable: ReadableStream<Uint8Array>;
+  writable: WritableStream<Uint8Array>;
+  result: Promise<R>;
+}
+
+export function createChannel<R>(sink: ChannelSink<R>): Channel<R> {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let wake: (() => void) | undefined;
+  let stopped: { reason: unknown } | undefined;
+  let resolve!: (r: R) => void;
+  let reject!: (e: unknown) => void;
+  const result = new Promise<R>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Marks the promise handled: a caller that only reads the stream (which
+  // errors too) must not crash the process with an unhandled rejection.
+  result.catch(() => {});
+
+  const wakeUp = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const fail = (reason: unknown) => {
+    if (stopped) return;
+    stopped = { reason };
+    sink.dispose();
+    controller.error(reason);
+    reject(reason);
+    wakeUp();
+  };
+  const check = () => {
+    if (stopped) throw stopped.reason;
+  };
+  const push: Push = async (chunk, wait = true) => {
+    check();
+    controller.enqueue(chunk);
+    while (wait && !stopped && (controller.desiredSize ?? 0) <= 0) {
+      await new Promise<void>((r) => (wake = r));
+    }
+    check();
+  };
+  const guard = async <T>(step: () => Promise<T>): Promise<T> => {
+    check();
+    try {
+      return await step();
+    } catch (e) {
+      fail(e);
+      throw e;
+    }
+  };
+
+  const readable = new ReadableStream<Uint8Array>(
+    {
+      start: (c) => {
+        controller = c;
+      },
+      pull: wakeUp,
+      cancel: (reason) => {
+        fail(
+          reason ??
+            new BlindwireError(ErrorCode.Transport, 'the stream was cancelled by its reader'),
+        );
+      },
+    },
+    { highWaterMark: 1 },
+  );
+  const writable = new WritableStream<Uint8Array>(
+    {
+      start: () => guard(() => sink.start(push)),
+      write: (chunk) => guard(() => sink.write(chunk)),
+      close: async () => {
+        const r = await guard(() => sink.close());
+        controller.close();
+        resolve(r);
+      },
+      abort: (reason) => fail(reason),
+    },
+    { highWaterMark: 1 },
+  );
+  return { readable, writable, result };
+}

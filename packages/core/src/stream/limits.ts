@@ -1,0 +1,49 @@
+/**
+ * The limits of a stream (SPEC.md §7a.7): the envelope limits of §8 that
+ * apply to its header, plus the chunk size and the total stream size.
+ * `maxEnvelopeBytes` does not apply to streams; `maxStreamBytes` does.
+ */
+import { invalidArgument } from '../errors.js';
+import type { Limits } from '../limits.js';
+import { limitsOf } from '../envelope/options.js';
+
+export interface StreamLimits extends Limits {
+  /** Largest chunk size a stream header may name, bytes. Default and ceiling 1 MiB. */
+  maxChunkBytes: number;
+  /** Every byte of a stream (prefix, header, chunk records). Default 16 GiB. */
+  maxStreamBytes: number;
+}
+
+type StreamOnly = Pick<StreamLimits, 'maxChunkBytes' | 'maxStreamBytes'>;
+
+export const DEFAULT_STREAM_LIMITS: Readonly<StreamOnly> = Object.freeze({
+  maxChunkBytes: 1024 * 1024,
+  maxStreamBytes: 16 * 1024 ** 3,
+});
+
+/** Absolute ceilings of the stream-only limits. */
+export const MAX_STREAM_LIMITS: Readonly<StreamOnly> = Object.freeze({
+  maxChunkBytes: 1024 * 1024,
+  maxStreamBytes: Number.MAX_SAFE_INTEGER,
+});
+
+/** The caller's limits: §8 ones through `limitsOf`, stream ones checked here. */
+export function streamLimitsOf(o: { limits?: Partial<StreamLimits> } | undefined): StreamLimits {
+  const { maxChunkBytes, maxStreamBytes, ...rest } = o?.limits ?? {};
+  const out: StreamLimits = { ...limitsOf({ limits: rest }), ...DEFAULT_STREAM_LIMITS };
+  for (const [k, v] of [
+    ['maxChunkBytes', maxChunkBytes],
+    ['maxStreamBytes', maxStreamBytes],
+  ] as const) {
+    if (v === undefined) continue;
+    if (!Number.isSafeInteger(v) || v < 1 || v > MAX_STREAM_LIMITS[k]) {
+      throw invalidArgument(
+        `limits.${k}`,
+        `an integer from 1 to ${MAX_STREAM_LIMITS[k]}`,
+        String(v),
+      );
+    }
+    out[k] = v;
+  }
+  return out;
+}

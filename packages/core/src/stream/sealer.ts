@@ -1,0 +1,207 @@
+/**
+ * The sealer of a stream (SPEC.md §7a.2-§7a.4): the key schedule and header,
+ * then re-chunking of writes of any size into full chunks, each hashed and
+ * sealed as it fills, and the signed final chunk on close.
+ */
+import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
+import { concat, wipe } from '../bytes.js';
+import { encodeStreamHeader, type RecipientEntry } from '../envelope/header.js';
+import { PREFIX_LENGTH } from '../envelope/format.js';
+import { LABEL, SECRET_LENGTH, contextCheck } from '../envelope/keys.js';
+import { hexId } from '../envelope/options.js';
+import { hpkeSuite, type EnvelopeSuite } from '../envelope/suites.js';
+import type { CryptoBackend, Sha256Hash } from '../backend/types.js';
+import type { checkRecipients, checkSender } from '../envelope/arguments.js';
+import type { ChannelSink, Push } from './channel.js';
+import {
+  SIGNATURE_LENGTH,
+  chunkNonce,
+  createSha256,
+  deriveStreamKeys,
+  streamSignatureInput,
+} from './keys.js';
+import type { StreamLimits } from './limits.js';
+import { encodeRecord, encodeStreamStart, recordHead } from './records.js';
+import type { SealStreamResult } from './seal-stream.js';
+
+export interface SealParams {
+  b: CryptoBackend;
+  limits: StreamLimits;
+  suite: EnvelopeSuite;
+  context: Uint8Array;
+  sender: ReturnType<typeof checkSender>;
+  meta: Uint8Array;
+  recipients: ReturnType<typeof checkRecipients>;
+  claims: Map<string, string | number> | undefined;
+  contentType: string | undefined;
+  issuedAt: number;
+  expiresAt: number;
+  messageId: Uint8Array;
+  chunkSize: number;
+}
+
+export class StreamSealer implements ChannelSink<SealStreamResult> {
+  private push!: Push;
+  private key: Uint8Array = new Uint8Array(0);
+  /** SHA-256(prefix || header-bytes): every chunk's AAD (SPEC.md §7a.3). */
+  private headerHash: Uint8Array = new Uint8Array(0);
+  private readonly hash: Sha256Hash;
+  /** The chunk being filled; chunk 0 starts with the meta record. */
+  private readonly pending: Uint8Array;
+  private fill: number;
+  /** Where the body starts in `pending` (after the meta record in chunk 0). */
+  private bodyFrom: number;
+  private index = 0;
+  private bodyBytes = 0;
+  private streamBytes = 0;
+
+  constructor(private readonly p: SealParams) {
+    this.hash = createSha256(p.b);
+    this.pending = new Uint8Array(p.chunkSize);
+    this.pending.set(p.meta);
+    this.fill = this.bodyFrom = p.meta.length;
+  }
+
+  /** SPEC.md §7a.2: the key schedule of §4.3, then the header goes out. */
+  async start(push: Push): Promise<void> {
+    this.push = push;
+    const { b, suite, recipients } = this.p;
+    const hpke = hpkeSuite(suite, b);
+    const setups = await Promise.all(
+      recipients.map((r) =>
+        hpke.setupSender({ recipientPublicKey: r.publicKey, info: LABEL.hpkeInfo }),
+      ),
+    );
+    const multi = recipients.length > 1;
+    const ms = multi
+      ? b.randomBytes(SECRET_LENGTH)
+      : await setups[0]!.context.export(LABEL.exportMessageSecret, SECRET_LENGTH);
+    const entries: RecipientEntry[] = await Promise.all(
+      setups.map(async (s, i) => {
+        const kid = recipients[i]!.kid;
+        return multi
+          ? { kid, enc: s.enc, wrapped: await s.context.seal(ms, kid) }
+          : { kid, enc: s.enc };
+      }),
+    );
+    for (const s of setups) s.context.dispose();
+    const keys = await deriveStreamKeys(b, ms, suite.keyLength);
+    ms.fill(0);
+    this.key = keys.streamKey;
+    const check = await contextCheck(b, keys.contextKey, this.p.context);
+    keys.contextKey.fill(0);
+    const header = encodeStreamHeader({
+      suite: suite.ids,
+      recipients: entries,
+      messageId: this.p.messageId,
+      issuedAt: this.p.issuedAt,
+      expiresAt: this.p.expiresAt,
+      ...(this.p.contentType !== undefined ? { contentType: this.p.contentType } : {}),
+      contextCheck: check,
+      commitment: keys.commitment,
+      ...(this.p.claims ? { claims: this.p.claims } : {}),
+      chunkSize: this.p.chunkSize,
+    });
+    if (header.length > this.p.limits.maxHeaderBytes) {
+      throw new BlindwireError(
+        ErrorCode.LimitExceeded,
+        `header of ${header.length} bytes exceeds maxHeaderBytes`,
+      );
+    }
+    const start = encodeStreamStart(header);
+    const prefix = start.subarray(0, PREFIX_LENGTH);
+    this.headerHash = await b.sha256(concat(prefix, header));
+    await this.emit(start, false);
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (!(chunk instanceof Uint8Array))
+      throw invalidArgument('chunk', 'a Uint8Array', typeof chunk);
+    const size = this.p.chunkSize;
+    let off = 0;
+    while (off < chunk.length) {
+      if (this.fill === 0 && chunk.length - off >= size) {
+        await this.sealChunk(chunk.subarray(off, off + size), 0); // whole chunk in the input: no copy
+        off += size;
+        continue;
+      }
+      const k = Math.min(size - this.fill, chunk.length - off);
+      this.pending.set(chunk.subarray(off, off + k), this.fill);
+      this.fill += k;
+      off += k;
+      if (this.fill === size) {
+        await this.sealChunk(this.pending, this.bodyFrom);
+        this.fill = this.bodyFrom = 0;
+      }
+    }
+  }
+
+  /** SPEC.md §7a.4: the rest of the body, then the signature, in the final chunk. */
+  async close(): Promise<SealStreamResult> {
+    const { b, sender } = this.p;
+    if (this.fill === this.p.chunkSize) {
+      // Only when the meta record alone fills chunk 0: a full chunk is never the final one.
+      await this.sealChunk(this.pending, this.bodyFrom);
+      this.fill = this.bodyFrom = 0;
+    }
+    const tail = this.pending.subarray(this.bodyFrom, this.fill);
+    this.hash.update(tail);
+    this.bodyBytes += tail.length;
+    const tbs = streamSignatureInput(this.headerHash, sender.name, sender.kid, this.hash.digest());
+    const signature = await b.ed25519Sign(sender.privateKey, tbs);
+    const pt = new Uint8Array(this.fill + SIGNATURE_LENGTH);
+    pt.set(this.pending.subarray(0, this.fill));
+    pt.set(signature, this.fill);
+    const ct = await b.aeadSeal(
+      this.p.suite.algorithm,
+      this.key,
+      chunkNonce(this.index, true),
+      pt,
+      this.headerHash,
+    );
+    wipe(pt);
+    this.dispose();
+    await this.emit(encodeRecord(true, ct), false);
+    return {
+      messageId: hexId(this.p.messageId),
+      issuedAt: this.p.issuedAt,
+      expiresAt: this.p.expiresAt,
+      chunkSize: this.p.chunkSize,
+      bodyBytes: this.bodyBytes,
+      streamBytes: this.streamBytes,
+    };
+  }
+
+  dispose(): void {
+    wipe(this.key, this.pending);
+  }
+
+  /** One full chunk (never the final one): its body part is hashed, then it is sealed and sent. */
+  private async sealChunk(pt: Uint8Array, bodyFrom: number): Promise<void> {
+    this.hash.update(bodyFrom === 0 ? pt : pt.subarray(bodyFrom));
+    this.bodyBytes += pt.length - bodyFrom;
+    const ct = await this.p.b.aeadSeal(
+      this.p.suite.algorithm,
+      this.key,
+      chunkNonce(this.index, false),
+      pt,
+      this.headerHash,
+    );
+    this.index++;
+    // Flag and head, then the ciphertext as the backend returned it: no copy.
+    await this.emit(recordHead(false, ct.length), false);
+    await this.emit(ct, true);
+  }
+
+  /** SPEC.md §7a.7: `maxStreamBytes` holds on the sealing side too. */
+  private async emit(bytes: Uint8Array, wait: boolean): Promise<void> {
+    if (this.streamBytes + bytes.length > this.p.limits.maxStreamBytes) {
+      throw new BlindwireError(
+        ErrorCode.LimitExceeded,
+        `stream exceeds maxStreamBytes ${this.p.limits.maxStreamBytes}`,
+      );
+    }
+    this.streamBytes += bytes.length;
+    await this.push(bytes, wait);
+  }
+}
