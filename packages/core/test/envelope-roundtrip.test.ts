@@ -1,0 +1,271 @@
+import { describe, expect, it } from 'vitest';
+import { inspect } from '../src/envelope/inspect.js';
+import { open } from '../src/envelope/open.js';
+import { openResponse, sealResponse } from '../src/envelope/response.js';
+import { seal } from '../src/envelope/seal.js';
+import { AEAD_NAMES } from '../src/envelope/suites.js';
+import { createMemoryReplayStore } from '../src/envelope/replay.js';
+import { padme } from '../src/envelope/inner.js';
+import {
+  exportIdentity,
+  exportPublicIdentity,
+  importIdentity,
+  importPublicIdentity,
+  publicIdentity,
+} from '../src/identity/identity.js';
+import { backends } from './helpers/backends.js';
+import { NOW, cast, codeOf, trusted } from './helpers/fixtures.js';
+
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+describe.each(backends.map((b) => [b.name, b] as const))(
+  'envelope round trip (%s backend)',
+  (_, backend) => {
+    it('seals for one recipient; the recipient opens it and learns the verified sender', async () => {
+      const { alice, bob } = await cast(backend);
+      const sealed = await seal('refund order 1234', {
+        sender: alice,
+        recipients: publicIdentity(bob),
+        context: 'tool:refund',
+        contentType: 'text/plain',
+        now: NOW,
+        backend,
+      });
+      expect(sealed.messageId).toMatch(/^[0-9a-f]{32}$/);
+      expect(sealed.expiresAt - sealed.issuedAt).toBe(3600);
+      const opened = await open(sealed.envelope, {
+        recipient: bob,
+        context: 'tool:refund',
+        trustedSenders: trusted(alice),
+        now: NOW,
+        backend,
+      });
+      expect(text(opened.payload)).toBe('refund order 1234');
+      expect(opened.sender).toBe(alice.name);
+      expect(opened.senderKid).toBe(alice.signing.kid);
+      expect(opened.messageId).toBe(sealed.messageId);
+      expect(opened.contentType).toBe('text/plain');
+      expect(opened.header.recipients).toEqual([{ kid: bob.encryption.kid }]);
+    });
+
+    it.each(AEAD_NAMES)(
+      'works with %s and with several recipients, each opening the same bytes',
+      async (aead) => {
+        const { alice, bob, carol } = await cast(backend);
+        const payload = backend.randomBytes(1000);
+        const sealed = await seal(payload, {
+          sender: alice,
+          recipients: [bob, carol].map(publicIdentity),
+          aead,
+          now: NOW,
+          backend,
+        });
+        expect(inspect(sealed.envelope).suite.name).toBe(aead);
+        for (const r of [bob, carol]) {
+          const o = await open(sealed.envelope, {
+            recipient: r,
+            trustedSenders: trusted(alice),
+            now: NOW,
+            backend,
+          });
+          expect(o.payload).toEqual(payload);
+        }
+      },
+    );
+
+    it('returns the payload as a view whose buffer holds nothing but the body', async () => {
+      const { alice, bob } = await cast(backend);
+      const s = await seal('only-this', {
+        sender: alice,
+        recipients: bob,
+        padding: 'padme',
+        now: NOW,
+        backend,
+      });
+      const o = await open(s.envelope, {
+        recipient: bob,
+        trustedSenders: trusted(alice),
+        now: NOW,
+        backend,
+      });
+      const whole = new Uint8Array(o.payload.buffer);
+      const body = new TextEncoder().encode('only-this');
+      expect(text(o.payload)).toBe('only-this');
+      const outside = whole.filter(
+        (_, i) => i < o.payload.byteOffset || i >= o.payload.byteOffset + body.length,
+      );
+      expect(outside.every((x) => x === 0)).toBe(true);
+      expect(Buffer.from(whole).includes(Buffer.from(alice.name))).toBe(false);
+    });
+
+    it('accepts a resolver and a list of recipient keys (rotation), using the listed one', async () => {
+      const { alice, bob, carol } = await cast(backend);
+      const sealed = await seal(new Uint8Array(0), {
+        sender: alice,
+        recipients: carol,
+        now: NOW,
+        backend,
+      });
+      const seen: string[] = [];
+      const o = await open(sealed.envelope, {
+        recipient: [bob.encryption, carol.encryption],
+        resolveSender: async (name, kid) => {
+          seen.push(`${name}#${kid}`);
+          return name === alice.name && kid === alice.signing.kid
+            ? alice.signing.publicKey
+            : undefined;
+        },
+        now: NOW,
+        backend,
+      });
+      expect(o.payload.length).toBe(0);
+      expect(seen).toEqual([`${alice.name}#${alice.signing.kid}`]);
+    });
+
+    it('pads to PADMÉ sizes or block sizes and strips the padding', async () => {
+      const { alice, bob } = await cast(backend);
+      const sizes: number[] = [];
+      for (const padding of ['none', 'padme', { blockSize: 256 }] as const) {
+        const s = await seal('x'.repeat(1000), {
+          sender: alice,
+          recipients: bob,
+          padding,
+          now: NOW,
+          backend,
+        });
+        sizes.push(inspect(s.envelope).ciphertextBytes);
+        const o = await open(s.envelope, {
+          recipient: bob,
+          trustedSenders: trusted(alice),
+          now: NOW,
+          backend,
+        });
+        expect(text(o.payload)).toBe('x'.repeat(1000));
+      }
+      expect(sizes[1]).toBeGreaterThan(sizes[0]!);
+      expect((sizes[2]! - 16) % 256).toBe(0);
+    });
+
+    it('carries signed public claims that inspect shows and tampering breaks', async () => {
+      const { alice, bob } = await cast(backend);
+      const s = await seal('{}', {
+        sender: alice,
+        recipients: bob,
+        claims: { tenant: 'acme', priority: 3 },
+        now: NOW,
+        backend,
+      });
+      expect(inspect(s.envelope).claims).toEqual({ tenant: 'acme', priority: 3 });
+      const o = await open(s.envelope, {
+        recipient: bob,
+        trustedSenders: trusted(alice),
+        now: NOW,
+        backend,
+      });
+      expect(o.header.claims).toEqual({ tenant: 'acme', priority: 3 });
+    });
+
+    it('answers with a sealed response that only the caller can open', async () => {
+      const { alice, bob, carol } = await cast(backend);
+      const req = await seal('{"q":"balance"}', {
+        sender: alice,
+        recipients: [bob, carol],
+        context: 'tool:balance',
+        now: NOW,
+        backend,
+      });
+      const opened = await open(req.envelope, {
+        recipient: carol,
+        context: 'tool:balance',
+        trustedSenders: trusted(alice),
+        now: NOW,
+        backend,
+      });
+      const response = await sealResponse(opened, '{"balance":42}', {
+        contentType: 'application/json',
+        now: NOW,
+        backend,
+      });
+      expect(inspect(response).kind).toBe('response');
+      expect(inspect(response).requestId).toBe(req.messageId);
+      expect(Buffer.from(response).includes(Buffer.from('balance'))).toBe(false);
+      const answer = await openResponse(req, response, { now: NOW, backend });
+      expect(text(answer.payload)).toBe('{"balance":42}');
+      expect(answer.responder).toBe(carol.encryption.kid);
+      expect(answer.contentType).toBe('application/json');
+
+      // One response id never answers the same request twice (it selects the key; the nonce is fixed).
+      const id = new Uint8Array(16).fill(7);
+      await sealResponse(opened, 'first', { messageId: id, now: NOW, backend });
+      expect(
+        await codeOf(() => sealResponse(opened, 'second', { messageId: id, now: NOW, backend })),
+      ).toBe('ERR_INVALID_ARGUMENT');
+      // Another request's state cannot open it; a flipped byte cannot be opened.
+      const other = await seal('x', { sender: alice, recipients: carol, now: NOW, backend });
+      expect(await codeOf(() => openResponse(other, response, { now: NOW, backend }))).toBe(
+        'ERR_KEY_NOT_FOUND',
+      );
+      const bad = response.slice();
+      bad[bad.length - 1]! ^= 1;
+      expect(await codeOf(() => openResponse(req, bad, { now: NOW, backend }))).toBe(
+        'ERR_OPEN_FAILED',
+      );
+      // A message envelope is not a response and vice versa.
+      expect(await codeOf(() => openResponse(req, req.envelope, { now: NOW, backend }))).toBe(
+        'ERR_ENVELOPE_MALFORMED',
+      );
+      expect(
+        await codeOf(() =>
+          open(response, { recipient: carol, trustedSenders: trusted(alice), now: NOW, backend }),
+        ),
+      ).toBe('ERR_ENVELOPE_MALFORMED');
+    });
+  },
+);
+
+describe('identities', () => {
+  it('exports and imports public identities and checks the kids', async () => {
+    const { alice } = await cast();
+    const json = JSON.parse(JSON.stringify(exportPublicIdentity(alice)));
+    const back = await importPublicIdentity(json);
+    expect(back).toEqual(publicIdentity(alice));
+    json.encryption.kid = alice.signing.kid;
+    expect(await codeOf(() => importPublicIdentity(json))).toBe('ERR_KEY_UNTRUSTED');
+  });
+
+  it('exports and imports full identities, rejecting mismatched private keys', async () => {
+    const { alice, bob } = await cast();
+    const json = JSON.parse(JSON.stringify(exportIdentity(alice)));
+    expect(await importIdentity(json)).toEqual(alice);
+    json.signing.seed = exportIdentity(bob).signing.seed;
+    expect(await codeOf(() => importIdentity(json))).toBe('ERR_INVALID_ARGUMENT');
+  });
+
+  it('requires URI names', async () => {
+    const { generateIdentity } = await import('../src/identity/identity.js');
+    expect(await codeOf(() => generateIdentity('not a uri'))).toBe('ERR_INVALID_ARGUMENT');
+  });
+});
+
+describe('replay store', () => {
+  it('refuses an id once recorded, and lets redelivery through before that', async () => {
+    const { alice, bob } = await cast();
+    const replay = createMemoryReplayStore({ now: () => NOW });
+    const s = await seal('pay', { sender: alice, recipients: bob, now: NOW });
+    const opts = { recipient: bob, trustedSenders: trusted(alice), now: NOW, replay };
+    const first = await open(s.envelope, opts);
+    await open(s.envelope, opts); // redelivered before it was acknowledged: still opens
+    await replay.record(first.messageId, first.header.expiresAt);
+    expect(await codeOf(() => open(s.envelope, opts))).toBe('ERR_REPLAY');
+  });
+});
+
+describe('padme', () => {
+  it('never shrinks and adds at most ~12%', () => {
+    for (let l = 0; l < 70000; l += 97) {
+      const p = padme(l);
+      expect(p).toBeGreaterThanOrEqual(l);
+      expect(p).toBeLessThanOrEqual(Math.max(l * 1.125, l + 1));
+    }
+  });
+});

@@ -1,0 +1,313 @@
+/**
+ * The project's own envelope vectors (SPEC.md §11, test-vectors/README.md),
+ * checked against the source on every backend: each case opens to exactly its
+ * expected payload and sender, or fails with exactly its error code and
+ * returns nothing. The intermediate values in success cases are recomputed
+ * with the internal pieces, and response cases are re-sealed byte for byte
+ * and opened from the caller's side with the recorded response secret.
+ * (`node test-vectors/generate.mjs --check` proves the files are current; it
+ * runs on the built package, outside this test.)
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_LIMITS,
+  OPEN_FAILED_MESSAGE,
+  fromBase64url,
+  createMemoryReplayStore,
+  fromHex,
+  importPublicIdentity,
+  inspect,
+  isBlindwireError,
+  open,
+  sealResponse,
+  toHex,
+  type AeadName,
+  type CryptoBackend,
+  type Limits,
+  type OpenOptions,
+  type OpenResult,
+  type Padding,
+} from '../src/index.js';
+import {
+  Kind,
+  LABEL,
+  ZERO_NONCE,
+  concat,
+  decodeInner,
+  decodeMessageHeader,
+  deriveMessageKeys,
+  deriveResponseKey,
+  equalBytes,
+  hpkeSuite,
+  parseFrame,
+  suiteByName,
+} from '../src/internal.js';
+import { backends } from './helpers/backends.js';
+
+interface KeyPairJson {
+  kid: string;
+  publicKey: string;
+  privateKey: string;
+}
+
+type Expect =
+  | { result: 'error'; code: string }
+  | {
+      result: 'success';
+      payload: string;
+      sender: string;
+      senderKid: string;
+      messageId: string;
+      contentType?: string;
+      claims?: Record<string, string | number>;
+    };
+
+interface VectorCase {
+  description: string;
+  spec: string;
+  kind: 'message' | 'response';
+  envelope: string;
+  recipient: KeyPairJson[];
+  trustedSenders: unknown[];
+  context: string;
+  now: number;
+  clockSkew: number;
+  maxAge?: number;
+  allowedSenders?: string[];
+  allowedSuites?: AeadName[];
+  limits?: Partial<Limits>;
+  seenMessageIds?: string[];
+  expect: Expect;
+  intermediates?: { messageSecret: string; contentKey: string; inner: string };
+  response?: {
+    payload: string;
+    now: number;
+    ttl: number;
+    messageId: string;
+    contentType?: string;
+    padding?: Padding;
+    envelope: string;
+    responseSecret: string;
+    responseKey: string;
+  };
+}
+
+interface IndexJson {
+  count: number;
+  cases: { file: string; kind: string; result: string; code?: string }[];
+}
+
+const CASES_DIR = fileURLToPath(new URL('../../../test-vectors/cases/', import.meta.url));
+const files = readdirSync(CASES_DIR)
+  .filter((f) => /^\d{3}-[a-z0-9-]+\.json$/.test(f))
+  .sort();
+const cases = files.map((file) => ({
+  file,
+  c: JSON.parse(readFileSync(CASES_DIR + file, 'utf8')) as VectorCase,
+}));
+const index = JSON.parse(readFileSync(`${CASES_DIR}index.json`, 'utf8')) as IndexJson;
+
+type Trust = 'trustedSenders' | 'resolveSender';
+
+async function openOptions(
+  c: VectorCase,
+  backend: CryptoBackend,
+  trust: Trust,
+): Promise<OpenOptions> {
+  const identities = await Promise.all(
+    c.trustedSenders.map((j) => importPublicIdentity(j, { backend })),
+  );
+  const o: OpenOptions = {
+    recipient: c.recipient.map((k) => ({
+      kid: k.kid,
+      publicKey: fromHex(k.publicKey),
+      privateKey: fromHex(k.privateKey),
+    })),
+    context: fromHex(c.context),
+    now: c.now,
+    clockSkew: c.clockSkew,
+    backend,
+  };
+  if (trust === 'trustedSenders') {
+    o.trustedSenders = identities;
+  } else {
+    o.resolveSender = (name, kid) =>
+      identities.find((i) => i.name === name && i.signing.kid === kid)?.signing.publicKey;
+  }
+  if (c.maxAge !== undefined) o.maxAge = c.maxAge;
+  if (c.allowedSenders) o.allowedSenders = c.allowedSenders;
+  if (c.allowedSuites) o.allowedSuites = c.allowedSuites;
+  if (c.limits) o.limits = c.limits;
+  if (c.seenMessageIds) {
+    const replay = createMemoryReplayStore();
+    for (const id of c.seenMessageIds) await replay.record(id, 0xffffffff);
+    o.replay = replay;
+  }
+  return o;
+}
+
+/** Opens the case; returns the result or the thrown error, never both. */
+async function attempt(c: VectorCase, backend: CryptoBackend, trust: Trust) {
+  try {
+    return { result: await open(fromHex(c.envelope), await openOptions(c, backend, trust)) };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** SPEC.md §4.3 and §7 steps 9-12 with the internal pieces: the values the recipient derives. */
+async function recipientView(c: VectorCase, backend: CryptoBackend) {
+  const envelope = fromHex(c.envelope);
+  const frame = parseFrame(envelope, Kind.Message, DEFAULT_LIMITS);
+  const h = decodeMessageHeader(frame.header, DEFAULT_LIMITS);
+  const suite = suiteByName(inspect(envelope).suite.name as AeadName);
+  const key = c.recipient.find((k) =>
+    h.recipients.some((e) => toHex(e.kid) === toHex(fromBase64url(k.kid))),
+  );
+  const entry = h.recipients.find((e) => key && toHex(e.kid) === toHex(fromBase64url(key.kid)));
+  if (!key || !entry) throw new Error('no recipient entry for the case key');
+  const ctx = await hpkeSuite(suite, backend).setupRecipient({
+    enc: entry.enc,
+    recipientKey: { privateKey: fromHex(key.privateKey), publicKey: fromHex(key.publicKey) },
+    info: LABEL.hpkeInfo,
+  });
+  const messageSecret = entry.wrapped
+    ? await ctx.open(entry.wrapped, entry.kid)
+    : await ctx.export(LABEL.exportMessageSecret, 32);
+  const responseSecret = await ctx.export(LABEL.exportResponseSecret, 32);
+  const mk = await deriveMessageKeys(backend, messageSecret, suite.keyLength);
+  const inner = await backend.aeadOpen(
+    suite.algorithm,
+    mk.contentKey,
+    ZERO_NONCE,
+    frame.ciphertext,
+    concat(frame.prefix, frame.header),
+  );
+  return { suite, messageSecret, responseSecret, contentKey: mk.contentKey, inner };
+}
+
+describe('test-vectors/cases', () => {
+  it('holds at least 25 cases, all listed in index.json with their outcome', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(25);
+    expect(index.count).toBe(cases.length);
+    expect(index.cases.map((e) => e.file).sort()).toEqual(files);
+    for (const { file, c } of cases) {
+      const e = index.cases.find((x) => x.file === file)!;
+      expect({ kind: e.kind, result: e.result, code: e.code }, file).toEqual({
+        kind: c.kind,
+        result: c.expect.result,
+        code: c.expect.result === 'error' ? c.expect.code : undefined,
+      });
+    }
+  });
+
+  it('covers success on every suite and every rejection code open() can give', () => {
+    const codes = new Set(
+      cases.flatMap(({ c }) => (c.expect.result === 'error' ? [c.expect.code] : [])),
+    );
+    expect([...codes].sort()).toEqual(
+      [
+        'ERR_CONTEXT_MISMATCH',
+        'ERR_ENVELOPE_MALFORMED',
+        'ERR_EXPIRED',
+        'ERR_KEY_NOT_FOUND',
+        'ERR_KEY_UNTRUSTED',
+        'ERR_LIMIT_EXCEEDED',
+        'ERR_NOT_YET_VALID',
+        'ERR_OPEN_FAILED',
+        'ERR_REPLAY',
+        'ERR_SENDER_NOT_ALLOWED',
+        'ERR_UNSUPPORTED_SUITE',
+        'ERR_UNSUPPORTED_VERSION',
+      ].sort(),
+    );
+    const suites = new Set(
+      cases
+        .filter(({ c }) => c.expect.result === 'success')
+        .map(({ c }) => inspect(fromHex(c.envelope)).suite.name),
+    );
+    expect([...suites].sort()).toEqual(['AES-128-GCM', 'AES-256-GCM', 'ChaCha20-Poly1305']);
+    expect(cases.some(({ c }) => c.kind === 'response')).toBe(true);
+  });
+});
+
+describe.each(backends.map((b) => [b.name, b] as const))(
+  'vectors on the %s backend',
+  (_name, backend) => {
+    it.each(cases.map(({ file, c }) => [file, c] as const))('%s', async (file, c) => {
+      for (const trust of ['trustedSenders', 'resolveSender'] as const) {
+        const where = `${file} [${trust}]`;
+        const { result, error } = await attempt(c, backend, trust);
+        const e = c.expect;
+        if (e.result === 'error') {
+          expect(result, where).toBeUndefined();
+          expect(isBlindwireError(error), `${where}: ${String(error)}`).toBe(true);
+          const be = error as Error & { code: string };
+          expect(be.code, where).toBe(e.code);
+          if (e.code === 'ERR_OPEN_FAILED') {
+            expect(be.message, where).toBe(OPEN_FAILED_MESSAGE);
+            expect(be.cause, where).toBeUndefined();
+          }
+          continue;
+        }
+        expect(error, where).toBeUndefined();
+        const r = result as OpenResult;
+        expect(toHex(r.payload), where).toBe(e.payload);
+        expect(r.sender, where).toBe(e.sender);
+        expect(r.senderKid, where).toBe(e.senderKid);
+        expect(r.messageId, where).toBe(e.messageId);
+        expect(r.contentType, where).toBe(e.contentType);
+        expect(r.header.claims, where).toEqual(e.claims);
+        if (c.response) {
+          const sealed = await sealResponse(r, fromHex(c.response.payload), {
+            now: c.response.now,
+            ttl: c.response.ttl,
+            messageId: fromHex(c.response.messageId),
+            ...(c.response.contentType !== undefined
+              ? { contentType: c.response.contentType }
+              : {}),
+            ...(c.response.padding !== undefined ? { padding: c.response.padding } : {}),
+            backend,
+          });
+          expect(toHex(sealed), `${where}: re-sealed response`).toBe(c.response.envelope);
+        }
+      }
+    });
+
+    it.each(cases.filter(({ c }) => c.intermediates).map(({ file, c }) => [file, c] as const))(
+      '%s: intermediate values',
+      async (_file, c) => {
+        const view = await recipientView(c, backend);
+        expect(toHex(view.messageSecret)).toBe(c.intermediates!.messageSecret);
+        expect(toHex(view.contentKey)).toBe(c.intermediates!.contentKey);
+        expect(view.inner && toHex(view.inner)).toBe(c.intermediates!.inner);
+        expect(toHex(decodeInner(view.inner!, true).body)).toBe(
+          c.expect.result === 'success' ? c.expect.payload : '',
+        );
+        if (!c.response) return;
+        // The caller's side (SPEC.md §6.3), from the recorded response secret alone.
+        const rs = fromHex(c.response.responseSecret);
+        expect(equalBytes(view.responseSecret, rs)).toBe(true);
+        const envelope = fromHex(c.response.envelope);
+        const frame = parseFrame(envelope, Kind.Response, DEFAULT_LIMITS);
+        const key = await deriveResponseKey(
+          backend,
+          rs,
+          fromHex(c.response.messageId),
+          view.suite.keyLength,
+        );
+        expect(toHex(key)).toBe(c.response.responseKey);
+        const pt = await backend.aeadOpen(
+          view.suite.algorithm,
+          key,
+          ZERO_NONCE,
+          frame.ciphertext,
+          concat(frame.prefix, frame.header),
+        );
+        expect(pt && toHex(decodeInner(pt, false).body)).toBe(c.response.payload);
+      },
+    );
+  },
+);

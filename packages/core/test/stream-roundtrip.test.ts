@@ -1,0 +1,395 @@
+/**
+ * Streams (SPEC.md §7a) round trip on every backend: body sizes around the
+ * chunk boundaries, writes of any size, several recipients, every suite, the
+ * exact record layout, backpressure, and the argument checks of sealStream
+ * and openStream.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { concat, equalBytes } from '../src/bytes.js';
+import { BlindwireError } from '../src/errors.js';
+import { publicIdentity } from '../src/identity/identity.js';
+import { sealStream, type SealStreamOptions } from '../src/stream/seal-stream.js';
+import { openStream, type OpenStreamOptions } from '../src/stream/open-stream.js';
+import { encodeMeta } from '../src/stream/keys.js';
+import { readHead } from '../src/envelope/cbor.js';
+import { fromBase64url } from '../src/bytes.js';
+import { backends } from './helpers/backends.js';
+import { NOW, cast, codeOf, fastestBackend, trusted } from './helpers/fixtures.js';
+
+const CS = 1024; // the smallest chunk size: many chunks from small bodies
+
+function body(n: number, seed = 1): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
+  return b;
+}
+
+/** Seals `writes` (each one write() call) and returns the sealed bytes. */
+async function sealAll(options: SealStreamOptions, writes: Uint8Array[]) {
+  const s = sealStream(options);
+  const parts: Uint8Array[] = [];
+  const reading = (async () => {
+    for await (const c of s.readable as unknown as AsyncIterable<Uint8Array>) parts.push(c);
+  })();
+  reading.catch(() => {}); // a failed write reports the same error
+  const w = s.writable.getWriter();
+  for (const x of writes) await w.write(x);
+  await w.close();
+  await reading;
+  return { sealed: concat(...parts), parts, done: await s.done };
+}
+
+/** Opens `pieces` (each one write() call); returns what was released, and the error if any. */
+async function openAll(options: OpenStreamOptions, pieces: Uint8Array[]) {
+  const o = openStream(options);
+  const writing = (async () => {
+    const w = o.writable.getWriter();
+    try {
+      for (const p of pieces) await w.write(p);
+      await w.close();
+    } catch {
+      // reported through the readable and the result
+    }
+  })();
+  const released: Uint8Array[] = [];
+  let error: unknown;
+  const reader = o.readable.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      released.push(value);
+    }
+  } catch (e) {
+    error = e;
+  }
+  await writing;
+  const result = await o.result.catch((e: unknown) => e);
+  return { released: concat(...released), error, result };
+}
+
+/** Splits `b` into pieces of the given sizes (cycled), the last one taking the rest. */
+function split(b: Uint8Array, sizes: number[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let off = 0;
+  for (let i = 0; off < b.length; i++) {
+    const n = Math.max(1, sizes[i % sizes.length]!);
+    out.push(b.subarray(off, off + n));
+    off += n;
+  }
+  return out;
+}
+
+describe.each(backends.map((b) => [b.name, b] as const))(
+  'streams on the %s backend',
+  (_name, backend) => {
+    it('round trips bodies around the chunk boundaries, with the exact record layout', async () => {
+      const { alice, bob } = await cast(backend);
+      const metaLength = encodeMeta(alice.name, fromBase64url(alice.signing.kid)).length;
+      const first = CS - metaLength; // body bytes that fit in chunk 0
+      const sizes = [
+        0,
+        1,
+        first - 1,
+        first,
+        first + 1,
+        CS - 1,
+        CS,
+        CS + 1,
+        first + CS,
+        first + 3 * CS + 17,
+      ];
+      for (const n of sizes) {
+        const b = body(n, n);
+        const { sealed, done } = await sealAll(
+          { sender: alice, recipients: bob, backend, now: NOW, chunkSize: CS },
+          [b],
+        );
+        expect(done.bodyBytes).toBe(n);
+        expect(done.streamBytes).toBe(sealed.length);
+        // Layout: prefix, header, then n records, all but the last exactly CS + 16 bytes of ciphertext.
+        const [, hlen, hhl] = readHead(sealed, 4);
+        let off = 4 + hhl + hlen;
+        const records: [number, number][] = [];
+        while (off < sealed.length) {
+          const flag = sealed[off]!;
+          const [major, len, hl] = readHead(sealed, off + 1);
+          expect(major).toBe(2);
+          records.push([flag, len]);
+          off += 1 + hl + len;
+        }
+        expect(off).toBe(sealed.length);
+        const chunks = Math.floor((metaLength + n) / CS) + 1;
+        expect(records.length).toBe(chunks);
+        for (const [flag, len] of records.slice(0, -1)) expect([flag, len]).toEqual([0, CS + 16]);
+        expect(records.at(-1)).toEqual([1, ((metaLength + n) % CS) + 64 + 16]);
+
+        const { released, error, result } = await openAll(
+          { recipient: bob, trustedSenders: trusted(alice), backend, now: NOW },
+          [sealed],
+        );
+        expect(error).toBeUndefined();
+        expect(released).toEqual(b);
+        expect(result).toMatchObject({
+          sender: alice.name,
+          senderKid: alice.signing.kid,
+          messageId: done.messageId,
+          bodyBytes: n,
+          streamBytes: sealed.length,
+        });
+      }
+    });
+
+    it('opens for each of several recipients, with every suite, content type and claims', async () => {
+      const { alice, bob, carol } = await cast(backend);
+      for (const aead of ['AES-128-GCM', 'AES-256-GCM', 'ChaCha20-Poly1305'] as const) {
+        const b = body(3 * CS + 5);
+        const { sealed, done } = await sealAll(
+          {
+            sender: alice,
+            recipients: [publicIdentity(bob), publicIdentity(carol)],
+            backend,
+            now: NOW,
+            chunkSize: CS,
+            aead,
+            contentType: 'application/octet-stream',
+            claims: { tenant: 'acme', priority: 3 },
+            context: 'tool:upload',
+          },
+          split(b, [100, 2000, 1]),
+        );
+        for (const recipient of [bob, carol]) {
+          const { released, result } = await openAll(
+            {
+              recipient,
+              trustedSenders: trusted(alice),
+              backend,
+              now: NOW,
+              context: 'tool:upload',
+            },
+            split(sealed, [7, 1500, 3]),
+          );
+          expect(released).toEqual(b);
+          expect(result).toMatchObject({
+            sender: alice.name,
+            contentType: 'application/octet-stream',
+            header: {
+              kind: 'stream',
+              suite: { name: aead },
+              chunkSize: CS,
+              claims: { tenant: 'acme', priority: 3 },
+              messageId: done.messageId,
+              recipients: [{ kid: bob.encryption.kid }, { kid: carol.encryption.kid }],
+            },
+          });
+        }
+      }
+    });
+  },
+);
+
+describe('streams: writes and reads of any size', () => {
+  const backend = fastestBackend();
+
+  it('round trips any body written and read in any pieces (property)', async () => {
+    const { alice, bob } = await cast(backend);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 6 * CS }),
+        fc.array(fc.integer({ min: 0, max: 3 * CS }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 3 * CS }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 255 }),
+        async (n, writeSizes, readSizes, seed) => {
+          const b = body(n, seed);
+          const writes =
+            n === 0
+              ? [new Uint8Array(0)]
+              : split(
+                  b,
+                  writeSizes.map((x) => x || 1),
+                );
+          const { sealed } = await sealAll(
+            { sender: alice, recipients: bob, backend, chunkSize: CS },
+            writes,
+          );
+          const { released, error } = await openAll(
+            { recipient: bob, trustedSenders: trusted(alice), backend },
+            split(sealed, readSizes),
+          );
+          expect(error).toBeUndefined();
+          expect(released).toEqual(b);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('takes empty writes, and an empty stream, as zero bytes of body', async () => {
+    const { alice, bob } = await cast(backend);
+    const { sealed } = await sealAll({ sender: alice, recipients: bob, backend }, [
+      new Uint8Array(0),
+      body(5),
+      new Uint8Array(0),
+    ]);
+    const { released } = await openAll(
+      { recipient: bob, trustedSenders: trusted(alice), backend },
+      [new Uint8Array(0), sealed, new Uint8Array(0)],
+    );
+    expect(released).toEqual(body(5));
+  });
+
+  it('works with pipeThrough, with the default chunk size and a 1 MiB one', async () => {
+    const { alice, bob } = await cast(backend);
+    for (const chunkSize of [undefined, 1024 * 1024]) {
+      const b = body(2 * 1024 * 1024 + 3);
+      const s = sealStream({
+        sender: alice,
+        recipients: bob,
+        backend,
+        ...(chunkSize ? { chunkSize } : {}),
+      });
+      const o = openStream({ recipient: bob, trustedSenders: trusted(alice), backend });
+      const source = new ReadableStream<Uint8Array>({
+        start(c) {
+          for (const p of split(b, [300_000])) c.enqueue(p);
+          c.close();
+        },
+      });
+      const parts: Uint8Array[] = [];
+      for await (const c of source
+        .pipeThrough(s)
+        .pipeThrough(o) as unknown as AsyncIterable<Uint8Array>) {
+        parts.push(c);
+      }
+      expect(equalBytes(concat(...parts), b)).toBe(true); // toEqual is slow on megabytes
+      expect((await s.done).chunkSize).toBe(chunkSize ?? 65536);
+      expect((await o.result).bodyBytes).toBe(b.length);
+    }
+  });
+
+  it('honours backpressure: a write waits while the reader takes nothing', async () => {
+    const { alice, bob } = await cast(backend);
+    const s = sealStream({ sender: alice, recipients: bob, backend, chunkSize: CS });
+    const w = s.writable.getWriter();
+    let resolved = false;
+    const big = w.write(body(64 * CS)).then(() => (resolved = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(resolved).toBe(false); // 64 chunks do not pile up in the readable
+    const reader = s.readable.getReader();
+    const parts: Uint8Array[] = [];
+    const closing = big.then(() => w.close());
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      parts.push(value);
+    }
+    await closing;
+    expect(resolved).toBe(true);
+    const { released } = await openAll(
+      { recipient: bob, trustedSenders: trusted(alice), backend },
+      [concat(...parts)],
+    );
+    expect(released).toEqual(body(64 * CS));
+  });
+
+  it('answers the sender name that fills chunk 0 exactly (a meta record of chunkSize bytes)', async () => {
+    const { alice, bob } = await cast(backend);
+    const name = `spiffe://acme.example/${'x'.repeat(CS - 23 - 22)}`; // meta = 23 + name bytes
+    const sender = { name, signing: alice.signing };
+    expect(encodeMeta(name, fromBase64url(alice.signing.kid)).length).toBe(CS);
+    const trustedSenders = [
+      { name, signing: { kid: alice.signing.kid, publicKey: alice.signing.publicKey } },
+    ];
+    for (const n of [0, 1, CS]) {
+      const { sealed } = await sealAll({ sender, recipients: bob, backend, chunkSize: CS }, [
+        body(n),
+      ]);
+      const { released, result } = await openAll({ recipient: bob, trustedSenders, backend }, [
+        sealed,
+      ]);
+      expect(released).toEqual(body(n));
+      expect(result).toMatchObject({ sender: name });
+    }
+    expect(
+      await codeOf(async () =>
+        sealStream({
+          sender: { name: `${name}y`, signing: alice.signing },
+          recipients: bob,
+          backend,
+          chunkSize: CS,
+        }),
+      ),
+    ).toBe('ERR_INVALID_ARGUMENT');
+  });
+});
+
+describe('streams: argument checks', () => {
+  const backend = fastestBackend();
+
+  it('sealStream checks its options before anything runs', async () => {
+    const { alice, bob } = await cast(backend);
+    const base = { sender: alice, recipients: bob, backend };
+    const code = (o: object) =>
+      codeOf(async () => sealStream({ ...base, ...o } as SealStreamOptions));
+    expect(await code({ chunkSize: 1023 })).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code({ chunkSize: 1024 * 1024 + 1 })).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code({ chunkSize: 1.5 })).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code({ chunkSize: 4096, limits: { maxChunkBytes: 4095 } })).toBe(
+      'ERR_LIMIT_EXCEEDED',
+    );
+    expect(await code({ limits: { maxChunkBytes: 0 } })).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code({ limits: { maxStreamBytes: 2 ** 53 } })).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code({ limits: { maxNonsense: 1 } })).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code({ recipients: [] })).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code({ sender: { name: '', signing: alice.signing } })).toBe(
+      'ERR_INVALID_ARGUMENT',
+    );
+    expect(await code({ aead: 'AES-512' })).toBe('ERR_UNSUPPORTED_SUITE');
+    expect(await code({ ttl: -1 })).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code({ contentType: '' })).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code({ messageId: new Uint8Array(15) })).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code({ context: new Uint8Array(4097) })).toBe('ERR_LIMIT_EXCEEDED');
+  });
+
+  it('sealStream rejects a write that is not a Uint8Array, and errors the stream', async () => {
+    const { alice, bob } = await cast(backend);
+    const s = sealStream({ sender: alice, recipients: bob, backend });
+    const w = s.writable.getWriter();
+    const write = w.write('text' as unknown as Uint8Array);
+    await expect(write).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(s.done).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(s.readable.getReader().read()).rejects.toBeInstanceOf(BlindwireError);
+  });
+
+  it('openStream checks its options before anything runs', async () => {
+    const { alice, bob } = await cast(backend);
+    const base = { recipient: bob, trustedSenders: trusted(alice), backend };
+    const code = (o: object) =>
+      codeOf(async () => openStream({ ...base, ...o } as OpenStreamOptions));
+    expect(await code({ trustedSenders: undefined })).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code({ recipient: [] })).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code({ maxAge: -1 })).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code({ clockSkew: 1.5 })).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code({ allowedSenders: [''] })).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code({ limits: { maxChunkBytes: 1024 * 1024 + 1 } })).toBe('ERR_INVALID_ARGUMENT');
+  });
+
+  it('cancelling the readable errors the writable and the result', async () => {
+    const { alice, bob } = await cast(backend);
+    const s = sealStream({ sender: alice, recipients: bob, backend, chunkSize: CS });
+    const reason = new Error('consumer went away');
+    await s.readable.cancel(reason);
+    await expect(s.writable.getWriter().write(body(10))).rejects.toBe(reason);
+    await expect(s.done).rejects.toBe(reason);
+  });
+
+  it('aborting the writable errors the readable and the result with the same reason', async () => {
+    const { alice, bob } = await cast(backend);
+    const o = openStream({ recipient: bob, trustedSenders: trusted(alice), backend });
+    const reason = new Error('upstream failed');
+    await o.writable.abort(reason);
+    await expect(o.readable.getReader().read()).rejects.toBe(reason);
+    await expect(o.result).rejects.toBe(reason);
+  });
+});
