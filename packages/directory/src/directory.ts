@@ -1,0 +1,279 @@
+/**
+ * `createDirectory`: resolves verified keys from an untrusted store, with the
+ * caching users know from jose's remote JWKS: a TTL, a cooldown before
+ * refetching on an unknown kid, a fetch timeout, stale-if-error with a bound,
+ * negative caching, in-flight de-duplication, and counters. Verification
+ * (verify.ts) runs on every fetched record set; the clock is re-read on every
+ * resolve, so validity windows and revocations apply as time passes.
+ */
+import {
+  BlindwireError,
+  ErrorCode,
+  getBackend,
+  type CryptoBackend,
+  type SigningPublicKey,
+} from '@blindwire/core';
+import { parseRecord } from './records.js';
+import type { DirectoryStore } from './store.js';
+import {
+  createRollbackState,
+  signingKeyStatus,
+  usableEncryptionKeys,
+  verifyRecordSet,
+  type ResolvedKey,
+  type TrustPolicy,
+  type VerifiedSet,
+} from './verify.js';
+
+export interface CacheOptions {
+  /** How long a fetched record set is used without refetching, ms (default 60 000). */
+  ttlMs?: number;
+  /** Minimum time between refetches triggered by an unknown kid, ms (default 30 000). */
+  cooldownMs?: number;
+  /** Fetch timeout, ms (default 5 000). */
+  timeoutMs?: number;
+  /** How long past the TTL a cached set may still be used when fetching fails, ms (default 300 000). */
+  staleIfErrorMs?: number;
+  /** How long "no records for this name" is remembered, ms (default 10 000). */
+  negativeTtlMs?: number;
+  /** Identities cached at most; the least recently used goes first (default 10 000). */
+  maxEntries?: number;
+}
+
+/** Names longer than this are never looked up (identity names are at most 1024 bytes). */
+const MAX_NAME_BYTES = 1024;
+const encoder = new TextEncoder();
+
+function lookupable(name: unknown): name is string {
+  return (
+    typeof name === 'string' && name.length > 0 && encoder.encode(name).length <= MAX_NAME_BYTES
+  );
+}
+
+export interface DirectoryOptions {
+  store: DirectoryStore;
+  trust: TrustPolicy;
+  cache?: CacheOptions;
+  /** Clock in ms (default Date.now); tests pass a fake one. */
+  now?: () => number;
+  backend?: CryptoBackend;
+}
+
+export interface DirectoryStats {
+  hits: number;
+  misses: number;
+  fetches: number;
+  fetchErrors: number;
+  staleServed: number;
+  negativeHits: number;
+  cooldownSkips: number;
+  unknownKidRefetches: number;
+  invalidations: number;
+}
+
+export interface Directory {
+  /** Usable encryption keys of `name`, newest first (never an unverified one). */
+  resolve(name: string): Promise<ResolvedKey[]>;
+  /** The newest usable encryption key of `name`: pass it to `seal` as a recipient. */
+  resolveRecipient(name: string): Promise<ResolvedKey>;
+  /** The trusted signing key of `name` for `kid`, or undefined: pass it to `open` as `resolveSender`. */
+  resolveSigningKey(name: string, kid: string): Promise<SigningPublicKey | undefined>;
+  /** Parses and stores a signed record (the store is untrusted; readers verify). */
+  publish(record: Uint8Array): Promise<void>;
+  /** Drops cached state for one name, or all. */
+  invalidate(name?: string): void;
+  readonly stats: Readonly<DirectoryStats>;
+  close(): Promise<void>;
+}
+
+interface Entry {
+  fetchedAt: number;
+  set: VerifiedSet;
+  empty: boolean;
+}
+
+function positive(v: number | undefined, d: number, name: string): number {
+  if (v === undefined) return d;
+  if (!Number.isFinite(v) || v < 0)
+    throw new BlindwireError(ErrorCode.InvalidArgument, `"cache.${name}" expected ms ≥ 0`);
+  return v;
+}
+
+export function createDirectory(options: DirectoryOptions): Directory {
+  const { store, trust } = options;
+  if (!store || typeof store.list !== 'function') {
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"store" expected a DirectoryStore');
+  }
+  if (!trust || ((trust.anchors?.length ?? 0) === 0 && (trust.pinned?.length ?? 0) === 0)) {
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      '"trust" expected at least one anchor or pinned key',
+    );
+  }
+  const c = options.cache ?? {};
+  const ttl = positive(c.ttlMs, 60_000, 'ttlMs');
+  const cooldown = positive(c.cooldownMs, 30_000, 'cooldownMs');
+  const timeout = positive(c.timeoutMs, 5_000, 'timeoutMs');
+  const staleIfError = positive(c.staleIfErrorMs, 300_000, 'staleIfErrorMs');
+  const negativeTtl = positive(c.negativeTtlMs, 10_000, 'negativeTtlMs');
+  const maxEntries = Math.max(1, Math.floor(positive(c.maxEntries, 10_000, 'maxEntries')));
+  const now = options.now ?? Date.now;
+  const backendOpt = { backend: options.backend ?? getBackend() };
+  const skew = trust.clockSkew ?? 60;
+  const entries = new Map<string, Entry>();
+  const inflight = new Map<string, Promise<Entry>>();
+  const rollback = createRollbackState();
+  const stats: DirectoryStats = {
+    hits: 0,
+    misses: 0,
+    fetches: 0,
+    fetchErrors: 0,
+    staleServed: 0,
+    negativeHits: 0,
+    cooldownSkips: 0,
+    unknownKidRefetches: 0,
+    invalidations: 0,
+  };
+
+  let unwatch: (() => void) | undefined;
+  const watching = store.watch
+    ? Promise.resolve(
+        store.watch((name) => {
+          stats.invalidations++;
+          entries.delete(name);
+        }),
+      ).then((u) => {
+        unwatch = u;
+      })
+    : Promise.resolve();
+
+  async function fetchWithTimeout(name: string): Promise<Uint8Array[]> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new BlindwireError(
+              ErrorCode.Transport,
+              `directory ${store.kind}: fetch timed out after ${timeout} ms`,
+            ),
+          ),
+        timeout,
+      );
+    });
+    try {
+      return await Promise.race([store.list(name), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function fetchEntry(name: string): Promise<Entry> {
+    const running = inflight.get(name);
+    if (running) return running;
+    const p = (async () => {
+      stats.fetches++;
+      let records: Uint8Array[];
+      try {
+        records = await fetchWithTimeout(name);
+      } catch (e) {
+        stats.fetchErrors++;
+        throw e instanceof BlindwireError && e.code !== ErrorCode.InvalidArgument
+          ? e
+          : new BlindwireError(ErrorCode.Transport, `directory ${store.kind}: fetch failed`, {
+              cause: e,
+            });
+      }
+      const set = await verifyRecordSet(name, records, trust, backendOpt);
+      const entry = { fetchedAt: now(), set, empty: records.length === 0 };
+      remember(name, entry);
+      return entry;
+    })().finally(() => inflight.delete(name));
+    inflight.set(name, p);
+    return p;
+  }
+
+  /** Inserts as most recent; evicts the least recently used beyond maxEntries. */
+  function remember(name: string, entry: Entry): void {
+    entries.delete(name);
+    entries.set(name, entry);
+    if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+  }
+
+  async function entryFor(name: string): Promise<Entry> {
+    if (!lookupable(name)) {
+      throw new BlindwireError(
+        ErrorCode.InvalidArgument,
+        `"name" expected an identity name of 1 to ${MAX_NAME_BYTES} bytes`,
+      );
+    }
+    await watching;
+    const e = entries.get(name);
+    if (e) remember(name, e); // recently used
+    const age = e ? now() - e.fetchedAt : Infinity;
+    if (e && age < (e.empty ? negativeTtl : ttl)) {
+      if (e.empty) stats.negativeHits++;
+      else stats.hits++;
+      return e;
+    }
+    stats.misses++;
+    try {
+      return await fetchEntry(name);
+    } catch (err) {
+      if (
+        e &&
+        !e.empty &&
+        age < ttl + staleIfError &&
+        err instanceof BlindwireError &&
+        err.code === ErrorCode.Transport
+      ) {
+        stats.staleServed++;
+        return e;
+      }
+      throw err;
+    }
+  }
+
+  const nowSeconds = () => Math.floor(now() / 1000);
+
+  return {
+    stats,
+    async resolve(name) {
+      const e = await entryFor(name);
+      return usableEncryptionKeys(e.set, nowSeconds(), trust, rollback);
+    },
+    async resolveRecipient(name) {
+      return (await this.resolve(name))[0]!;
+    },
+    async resolveSigningKey(name, kid) {
+      // Called with a sender name from an unverified envelope: a name that cannot
+      // be an identity is simply not trusted, and costs no fetch.
+      if (!lookupable(name)) return undefined;
+      let e = await entryFor(name);
+      if (!e.set.signingKeys.has(kid)) {
+        // jose-style: an unknown kid may mean a fresh rotation; refetch, at most once per cooldown.
+        if (now() - e.fetchedAt < cooldown) {
+          stats.cooldownSkips++;
+          return undefined;
+        }
+        stats.unknownKidRefetches++;
+        e = await fetchEntry(name);
+      }
+      const k = signingKeyStatus(e.set, kid, nowSeconds(), skew);
+      return typeof k === 'string' ? undefined : { kid: k.kid, publicKey: k.publicKey };
+    },
+    async publish(record) {
+      const p = await parseRecord(record, backendOpt);
+      await store.put(p.body.name, record);
+      entries.delete(p.body.name);
+    },
+    invalidate(name) {
+      if (name === undefined) entries.clear();
+      else entries.delete(name);
+    },
+    async close() {
+      await watching;
+      unwatch?.();
+    },
+  };
+}

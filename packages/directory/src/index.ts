@@ -1,0 +1,62 @@
+/**
+ * @blindwire/directory: verified identities and key records. A directory is
+ * untrusted storage; every record is verified here, once, for all adapters
+ * (SPEC.md §11).
+ */
+export {
+  createDirectory,
+  type Directory,
+  type DirectoryOptions,
+  type DirectoryStats,
+  type CacheOptions,
+} from './directory.js';
+export type { DirectoryStore } from './store.js';
+export { recordId } from './record-id.js';
+export { createMemoryStore, type MemoryStore } from './adapters/memory.js';
+export {
+  RecordKind,
+  RevocationReason,
+  MAX_RECORD_BYTES,
+  parseRecord,
+  verifyRecordSignature,
+  type ParsedRecord,
+  type RecordBody,
+  type IdentityCertificate,
+  type EncryptionKeyRecord,
+  type Revocation,
+  type RecordSigner,
+  type TrustAnchor,
+  type TrustAnchorPublic,
+} from './records.js';
+export {
+  createTrustAnchor,
+  trustAnchorPublic,
+  exportTrustAnchor,
+  importTrustAnchor,
+  certifyIdentity,
+  createEncryptionKeyRecord,
+  createRevocation,
+  DEFAULT_CERTIFICATE_SECONDS,
+  DEFAULT_KEY_SECONDS,
+  type TrustAnchorJson,
+  type RevocationReasonName,
+} from './publish.js';
+export {
+  verifyRecordSet,
+  usableEncryptionKeys,
+  signingKeyStatus,
+  revocationsAt,
+  createRollbackState,
+  type TrustPolicy,
+  type ResolvedKey,
+  type VerifiedSet,
+  type SigningKeyInfo,
+  type RollbackState,
+} from './verify.js';
+export {
+  createKeyRotator,
+  type KeyRotator,
+  type KeyRotatorOptions,
+  type TickResult,
+} from './rotation.js';
+export { createMemoryKeyStore, type PrivateKeyStore, type StoredKey } from './keystore.js';

@@ -1,0 +1,318 @@
+/**
+ * The one verification path for every adapter (SPEC.md §11.2): records are
+ * parsed, chained to a configured trust anchor (or a pinned signing key),
+ * checked for the identity's name, their validity windows with clock skew,
+ * revocation, rollback and the suite allow-list. A sender never seals to a
+ * key that did not pass; a recipient never accepts a sender key that did not.
+ */
+import {
+  BlindwireError,
+  ErrorCode,
+  type AeadName,
+  type CryptoBackend,
+  type ErrorCode as Code,
+  type SigningPublicKey,
+} from '@blindwire/core';
+import {
+  RecordKind,
+  RevocationReason,
+  parseRecord,
+  verifyRecordSignature,
+  type EncryptionKeyRecord,
+  type ParsedRecord,
+  type Revocation,
+  type TrustAnchorPublic,
+} from './records.js';
+
+/** DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 and the envelope's AEADs. */
+const AEADS: Record<number, AeadName> = {
+  1: 'AES-128-GCM',
+  2: 'AES-256-GCM',
+  3: 'ChaCha20-Poly1305',
+};
+
+export interface TrustPolicy {
+  /** Organisation root keys that certify identities. */
+  anchors?: TrustAnchorPublic[];
+  /** Identity signing keys pinned directly (no certificate needed). */
+  pinned?: { name: string; signing: SigningPublicKey }[];
+  /** Accepted AEADs for encryption keys (default all three). */
+  suites?: AeadName[];
+  /** Clock tolerance in seconds (default 60). */
+  clockSkew?: number;
+  /** Records per identity before the set is refused (default 256). */
+  maxRecords?: number;
+}
+
+export interface SigningKeyInfo {
+  kid: string;
+  publicKey: Uint8Array;
+  notBefore: number;
+  notAfter: number;
+  serial: number;
+  pinned: boolean;
+}
+
+/** An encryption key a sender may seal to: plugs into `seal`'s `recipients`. */
+export interface ResolvedKey {
+  name: string;
+  kid: string;
+  publicKey: Uint8Array;
+  aead: AeadName;
+  notBefore: number;
+  notAfter: number;
+  serial: number;
+}
+
+interface Failure {
+  code: Code;
+  message: string;
+  rank: number;
+}
+
+/** Everything in an identity's record set whose signature chain verified. */
+export interface VerifiedSet {
+  name: string;
+  signingKeys: Map<string, SigningKeyInfo>;
+  encryptionKeys: EncryptionKeyRecord[];
+  /** Revocations that always count: issued by an anchor, or by a key about itself. */
+  revocations: Map<string, Revocation>;
+  /** Revocations issued by one identity key about another: they count only while the issuer is usable. */
+  identityRevocations: Revocation[];
+  failures: Failure[];
+}
+
+export interface RollbackState {
+  /** Highest encryption-key serial seen per identity, with its expiry. */
+  highWater: Map<string, { serial: number; notAfter: number }>;
+}
+
+export function createRollbackState(): RollbackState {
+  return { highWater: new Map() };
+}
+
+const err = (code: Code, message: string) => new BlindwireError(code, message);
+
+function strongest(a: Revocation | undefined, b: Revocation): Revocation {
+  if (!a) return b;
+  if (b.reason === RevocationReason.Compromise && a.reason !== RevocationReason.Compromise)
+    return b;
+  return a;
+}
+
+/** SPEC.md §11.2 steps 1-5: parse, check names, verify every signature chain. */
+export async function verifyRecordSet(
+  name: string,
+  records: Uint8Array[],
+  policy: TrustPolicy,
+  options?: { backend?: CryptoBackend },
+): Promise<VerifiedSet> {
+  const max = policy.maxRecords ?? 256;
+  if (records.length > max) {
+    throw err(
+      ErrorCode.LimitExceeded,
+      `directory returned ${records.length} records for one identity (max ${max})`,
+    );
+  }
+  const out: VerifiedSet = {
+    name,
+    signingKeys: new Map(),
+    encryptionKeys: [],
+    revocations: new Map(),
+    identityRevocations: [],
+    failures: [],
+  };
+  const fail = (code: Code, message: string, rank = -1) =>
+    out.failures.push({ code, message, rank });
+  for (const p of policy.pinned ?? []) {
+    if (p.name === name) {
+      out.signingKeys.set(p.signing.kid, {
+        kid: p.signing.kid,
+        publicKey: p.signing.publicKey,
+        notBefore: 0,
+        notAfter: 0xffffffff,
+        serial: 0,
+        pinned: true,
+      });
+    }
+  }
+  const anchors = new Map((policy.anchors ?? []).map((a) => [a.kid, a]));
+  const parsed: ParsedRecord[] = [];
+  for (const r of records) {
+    try {
+      const p = await parseRecord(r, options);
+      if (p.body.name !== name) {
+        fail(
+          ErrorCode.KeyUntrusted,
+          'a record names another identity',
+          'serial' in p.body ? p.body.serial : -1,
+        );
+        continue;
+      }
+      parsed.push(p);
+    } catch (e) {
+      const code = e instanceof BlindwireError ? e.code : ErrorCode.RecordMalformed;
+      fail(code, e instanceof Error ? e.message : 'malformed record', -2);
+    }
+  }
+  // Certificates first: they decide which signing keys exist.
+  for (const p of parsed) {
+    if (p.body.kind !== RecordKind.IdentityCertificate) continue;
+    const anchor = anchors.get(p.body.issuerKid);
+    if (!anchor || !(await verifyRecordSignature(p, anchor.publicKey, options))) {
+      fail(
+        ErrorCode.KeyUntrusted,
+        'identity certificate not signed by a trusted anchor',
+        p.body.serial,
+      );
+      continue;
+    }
+    const prev = out.signingKeys.get(p.body.signingKid);
+    if (!prev || (!prev.pinned && prev.serial < p.body.serial)) {
+      out.signingKeys.set(p.body.signingKid, {
+        kid: p.body.signingKid,
+        publicKey: p.body.signingKey,
+        notBefore: p.body.notBefore,
+        notAfter: p.body.notAfter,
+        serial: p.body.serial,
+        pinned: false,
+      });
+    }
+  }
+  // Revocations: by an anchor, or by one of the identity's certified signing keys.
+  for (const p of parsed) {
+    if (p.body.kind !== RecordKind.Revocation) continue;
+    const issuer =
+      anchors.get(p.body.issuerKid)?.publicKey ?? out.signingKeys.get(p.body.issuerKid)?.publicKey;
+    if (!issuer || !(await verifyRecordSignature(p, issuer, options))) {
+      fail(ErrorCode.KeyUntrusted, 'revocation not signed by an anchor or the identity', -1);
+      continue;
+    }
+    if (anchors.has(p.body.issuerKid) || p.body.issuerKid === p.body.targetKid) {
+      out.revocations.set(
+        p.body.targetKid,
+        strongest(out.revocations.get(p.body.targetKid), p.body),
+      );
+    } else {
+      out.identityRevocations.push(p.body);
+    }
+  }
+  // Encryption keys: signed by one of the identity's signing keys.
+  for (const p of parsed) {
+    if (p.body.kind !== RecordKind.EncryptionKey) continue;
+    const issuer = out.signingKeys.get(p.body.issuerKid);
+    if (!issuer || !(await verifyRecordSignature(p, issuer.publicKey, options))) {
+      fail(
+        ErrorCode.KeyUntrusted,
+        "encryption key not signed by the identity's certified key",
+        p.body.serial,
+      );
+      continue;
+    }
+    out.encryptionKeys.push(p.body);
+  }
+  return out;
+}
+
+function windowCode(nbf: number, naf: number, now: number, skew: number): Code | undefined {
+  if (now > naf + skew) return ErrorCode.Expired;
+  if (nbf > now + skew) return ErrorCode.NotYetValid;
+  return undefined;
+}
+
+/**
+ * SPEC.md §11.2 step 5: the revocations in force at `now`. One identity key's
+ * revocation of another counts only while its issuer is inside its window and
+ * not revoked for compromise (by an anchor or by itself), so a leaked old or
+ * expired key cannot revoke the identity's current keys.
+ */
+export function revocationsAt(v: VerifiedSet, now: number, skew: number): Map<string, Revocation> {
+  if (v.identityRevocations.length === 0) return v.revocations;
+  const out = new Map(v.revocations);
+  for (const r of v.identityRevocations) {
+    const issuer = v.signingKeys.get(r.issuerKid);
+    if (!issuer || windowCode(issuer.notBefore, issuer.notAfter, now, skew)) continue;
+    if (v.revocations.get(r.issuerKid)?.reason === RevocationReason.Compromise) continue;
+    out.set(r.targetKid, strongest(out.get(r.targetKid), r));
+  }
+  return out;
+}
+
+/** Checks a signing key for use at `now`: window, compromise. Superseded keys stay valid until they expire. */
+export function signingKeyStatus(
+  v: VerifiedSet,
+  kid: string,
+  now: number,
+  skew: number,
+  revocations: Map<string, Revocation> = revocationsAt(v, now, skew),
+): SigningKeyInfo | Code {
+  const k = v.signingKeys.get(kid);
+  if (!k) return ErrorCode.KeyUntrusted;
+  const w = windowCode(k.notBefore, k.notAfter, now, skew);
+  if (w) return w;
+  if (revocations.get(kid)?.reason === RevocationReason.Compromise) return ErrorCode.KeyRevoked;
+  return k;
+}
+
+/**
+ * SPEC.md §11.2 steps 6-9: the encryption keys a sender may use at `now`,
+ * newest (highest serial) first; throws the most relevant failure when none.
+ */
+export function usableEncryptionKeys(
+  v: VerifiedSet,
+  now: number,
+  policy: TrustPolicy,
+  rollback?: RollbackState,
+): ResolvedKey[] {
+  const skew = policy.clockSkew ?? 60;
+  const revocations = revocationsAt(v, now, skew);
+  const failures = [...v.failures];
+  const usable: ResolvedKey[] = [];
+  for (const r of v.encryptionKeys) {
+    const issuer = signingKeyStatus(v, r.issuerKid, now, skew, revocations);
+    const aead = r.suite.kem === 0x20 && r.suite.kdf === 1 ? AEADS[r.suite.aead] : undefined;
+    let code: Code | undefined;
+    if (typeof issuer === 'string') code = issuer;
+    else if (!aead || (policy.suites && !policy.suites.includes(aead)))
+      code = ErrorCode.UnsupportedSuite;
+    else if (revocations.has(r.kid)) code = ErrorCode.KeyRevoked;
+    // Senders switch only once a key's not-before has passed (its propagation delay).
+    else if (r.notBefore > now) code = ErrorCode.NotYetValid;
+    else code = windowCode(r.notBefore, r.notAfter, now, skew);
+    if (code) {
+      failures.push({ code, message: `encryption key ${r.kid}: ${code}`, rank: r.serial });
+      continue;
+    }
+    usable.push({
+      name: v.name,
+      kid: r.kid,
+      publicKey: r.publicKey,
+      aead: aead!,
+      notBefore: r.notBefore,
+      notAfter: r.notAfter,
+      serial: r.serial,
+    });
+  }
+  usable.sort((a, b) => b.serial - a.serial || b.notBefore - a.notBefore);
+  if (rollback) {
+    const hw = rollback.highWater.get(v.name);
+    const newest = usable[0];
+    const withdrawn = hw && (!newest || newest.serial < hw.serial) && hw.notAfter + skew >= now;
+    const revokedOrGone =
+      hw && v.encryptionKeys.some((r) => r.serial === hw.serial && revocations.has(r.kid));
+    if (withdrawn && !revokedOrGone) {
+      throw err(
+        ErrorCode.KeyRollback,
+        `directory served an older key record for ${v.name} than one already seen`,
+      );
+    }
+    if (newest && (!hw || newest.serial > hw.serial)) {
+      rollback.highWater.set(v.name, { serial: newest.serial, notAfter: newest.notAfter });
+    }
+  }
+  if (usable.length > 0) return usable;
+  if (failures.length === 0)
+    throw err(ErrorCode.KeyNotFound, `no encryption key published for ${v.name}`);
+  const worst = failures.reduce((a, b) => (b.rank > a.rank ? b : a));
+  throw err(worst.code, `no usable encryption key for ${v.name}: ${worst.message}`);
+}

@@ -1,0 +1,254 @@
+/**
+ * The NATS KV store against the real nats-server (JetStream) on
+ * 127.0.0.1:4222. Each run uses its own random buckets and destroys them
+ * afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import { BlindwireError, ErrorCode, toBase64url } from '@blindwire/core';
+import { Kvm, type KV } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createNatsKvStore, type NatsKvStore } from '../src/adapters/nats.js';
+import { recordId } from '../src/record-id.js';
+import { runStoreConformance } from './helpers/conformance.js';
+import { probeService } from './helpers/services.js';
+
+const SERVERS = '127.0.0.1:4222';
+const nats = await probeService('nats');
+
+/** The KV key of record `id` of `name`, as the store writes it. */
+export function natsKey(name: string, id: string): string {
+  return `${toBase64url(new TextEncoder().encode(name))}.${id}`;
+}
+
+/**
+ * Overwrites the stored bytes of record `id` of `name` behind the store's back
+ * (a malicious directory), through the same bucket. Reusable by the shared
+ * conformance suite.
+ */
+export function natsRawOverwrite(kv: KV) {
+  return async (name: string, id: string, bytes: Uint8Array): Promise<void> => {
+    await kv.put(natsKey(name, id), bytes);
+  };
+}
+
+const BINARY = Uint8Array.from([0x00, 0xff, 0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff, 0x00]);
+const ALICE = 'spiffe://acme.example/agents/alice';
+const BOB = 'spiffe://acme.example/tools/payments?x=1#ü';
+
+async function rejection(p: Promise<unknown>): Promise<BlindwireError> {
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(BlindwireError);
+  return e as BlindwireError;
+}
+
+describe.skipIf(nats.skip)('nats kv store', () => {
+  const run = randomBytes(4).toString('hex');
+  let buckets = 0;
+  const freshBucket = () => `bw_test_${run}_${++buckets}`;
+  let nc: NatsConnection;
+  let kv: KV;
+  let store: NatsKvStore;
+
+  beforeAll(async () => {
+    nats.assertUp();
+    nc = await connect({ servers: SERVERS });
+    store = createNatsKvStore({ nc, bucket: freshBucket() });
+    await store.list(ALICE); // creates the bucket
+    kv = await new Kvm(nc).open(`bw_test_${run}_1`);
+  });
+
+  afterAll(async () => {
+    if (!nc) return;
+    await store.close();
+    const kvm = new Kvm(nc);
+    for (let i = 1; i <= buckets; i++) {
+      const b = await kvm.open(`bw_test_${run}_${i}`);
+      await b.destroy().catch(() => undefined); // a case that failed early may not have created its bucket
+    }
+    await nc.close();
+  });
+
+  describe('records', () => {
+    it('round-trips binary records (0x00, 0xff) under <base64url(name)>.<recordId>', async () => {
+      const other = new Uint8Array(randomBytes(300));
+      await store.put(ALICE, BINARY);
+      await store.put(ALICE, other);
+      const listed = await store.list(ALICE);
+      expect(sorted(listed)).toEqual(sorted([BINARY, other]));
+      expect(listed.every((r) => Object.getPrototypeOf(r) === Uint8Array.prototype)).toBe(true);
+      const key = natsKey(ALICE, recordId(BINARY));
+      expect(key).toMatch(/^[-_A-Za-z0-9]+\.[0-9a-f]{32}$/);
+      expect((await kv.get(key))?.value).toEqual(BINARY);
+    });
+
+    it('put is idempotent: the same bytes are stored once', async () => {
+      const name = `${ALICE}/idempotent`;
+      const r = new Uint8Array(randomBytes(64));
+      await store.put(name, r);
+      await store.put(name, Uint8Array.from(r));
+      expect(await store.list(name)).toEqual([r]);
+    });
+
+    it('keeps names apart, including names that are prefixes of one another', async () => {
+      const a = new Uint8Array(randomBytes(32));
+      const ab = new Uint8Array(randomBytes(32));
+      await store.put(`${BOB}/a`, a);
+      await store.put(`${BOB}/ab`, ab);
+      expect(await store.list(`${BOB}/a`)).toEqual([a]);
+      expect(await store.list(`${BOB}/ab`)).toEqual([ab]);
+      expect(await store.list(`${BOB}/nobody`)).toEqual([]);
+    });
+
+    it('remove purges one record; removing an absent id is a no-op', async () => {
+      const name = `${ALICE}/remove`;
+      const [r1, r2] = [new Uint8Array(randomBytes(40)), new Uint8Array(randomBytes(41))];
+      await store.put(name, r1);
+      await store.put(name, r2);
+      await store.remove(name, recordId(r1));
+      expect(await store.list(name)).toEqual([r2]);
+      await store.remove(name, recordId(r1));
+      expect(await store.list(name)).toEqual([r2]);
+    });
+
+    it('returns a raw overwrite as stored (verification is not the store’s job); put restores it', async () => {
+      const name = `${ALICE}/tampered`;
+      const genuine = new Uint8Array(randomBytes(48));
+      const forged = Uint8Array.from(genuine);
+      forged[0]! ^= 0x01;
+      await store.put(name, genuine);
+      await natsRawOverwrite(kv)(name, recordId(genuine), forged);
+      expect(await store.list(name)).toEqual([forged]);
+      await store.put(name, genuine);
+      expect(await store.list(name)).toEqual([genuine]);
+    });
+
+    it('wraps an existing KV the caller opened', async () => {
+      const s = createNatsKvStore(kv);
+      const r = new Uint8Array(randomBytes(16));
+      await s.put(`${ALICE}/direct`, r);
+      expect(await store.list(`${ALICE}/direct`)).toEqual([r]);
+    });
+  });
+
+  describe('watch', () => {
+    it('fires with the name on a put or remove by another store instance, not for what was already stored', async () => {
+      const bucket = freshBucket();
+      const writerNc = await connect({ servers: SERVERS });
+      try {
+        const watcher = createNatsKvStore({ nc, bucket });
+        const writer = createNatsKvStore({ nc: writerNc, bucket });
+        const old = new Uint8Array(randomBytes(20));
+        await writer.put(`${ALICE}/old`, old);
+        const seen: string[] = [];
+        const unsubscribe = await watcher.watch((name) => seen.push(name));
+        const r = new Uint8Array(randomBytes(20));
+        await writer.put(BOB, r);
+        await writer.remove(BOB, recordId(r));
+        await (await new Kvm(writerNc).open(bucket)).put('some.other.app', Uint8Array.of(1)); // ignored
+        await vi.waitFor(() => expect(seen).toEqual([BOB, BOB]));
+        unsubscribe();
+        await writer.put(`${ALICE}/later`, r);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(seen).toEqual([BOB, BOB]);
+        await watcher.close();
+      } finally {
+        await writerNc.close();
+      }
+    });
+
+    it('reports a throwing listener to onWatchError and keeps watching; close() stops it', async () => {
+      const errors: unknown[] = [];
+      const seen: string[] = [];
+      const s = createNatsKvStore(kv, { onWatchError: (e) => errors.push(e) });
+      await s.watch((name) => {
+        seen.push(name);
+        if (seen.length === 1) throw new Error('listener bug');
+      });
+      await store.put(`${ALICE}/w1`, Uint8Array.of(1));
+      await store.put(`${ALICE}/w2`, Uint8Array.of(2));
+      await vi.waitFor(() => expect(seen).toEqual([`${ALICE}/w1`, `${ALICE}/w2`]));
+      expect(errors).toHaveLength(1);
+      expect((errors[0] as Error).message).toBe('listener bug');
+      await s.close();
+      await store.put(`${ALICE}/w3`, Uint8Array.of(3));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(seen).toHaveLength(2);
+    });
+  });
+
+  describe('limits and errors', () => {
+    it('accepts a record of exactly 64 KiB and refuses 64 KiB + 1 with ERR_LIMIT_EXCEEDED', async () => {
+      const name = `${ALICE}/size`;
+      await store.put(name, new Uint8Array(64 * 1024).fill(0xff));
+      expect((await rejection(store.put(name, new Uint8Array(64 * 1024 + 1)))).code).toBe(
+        ErrorCode.LimitExceeded,
+      );
+      expect(await store.list(name)).toHaveLength(1);
+    });
+
+    it('lists 1024 records of one name and refuses 1025 with ERR_LIMIT_EXCEEDED', async () => {
+      const name = `${ALICE}/flood`;
+      const raw = natsRawOverwrite(kv);
+      await Promise.all(
+        Array.from({ length: 1024 }, (_, i) =>
+          raw(name, i.toString(16).padStart(32, '0'), Uint8Array.of(i & 0xff)),
+        ),
+      );
+      expect(await store.list(name)).toHaveLength(1024);
+      await raw(name, 'f'.repeat(32), Uint8Array.of(1));
+      expect((await rejection(store.list(name))).code).toBe(ErrorCode.LimitExceeded);
+    });
+
+    it('refuses a stored value over 64 KiB with ERR_LIMIT_EXCEEDED', async () => {
+      const name = `${ALICE}/huge`;
+      await natsRawOverwrite(kv)(name, 'a'.repeat(32), new Uint8Array(64 * 1024 + 1));
+      expect((await rejection(store.list(name))).code).toBe(ErrorCode.LimitExceeded);
+    });
+
+    it('checks its arguments', async () => {
+      expect((await rejection(store.put('', BINARY))).code).toBe(ErrorCode.InvalidArgument);
+      expect((await rejection(store.put(ALICE, 'x' as unknown as Uint8Array))).code).toBe(
+        ErrorCode.InvalidArgument,
+      );
+      expect((await rejection(store.remove(ALICE, '*'))).code).toBe(ErrorCode.InvalidArgument);
+      expect(() => createNatsKvStore({} as KV)).toThrow(/"source" expected/);
+    });
+
+    it('wraps a closed connection’s errors in ERR_TRANSPORT with the cause', async () => {
+      const closed = await connect({ servers: SERVERS });
+      const bucket = freshBucket();
+      const s1 = createNatsKvStore({ nc: closed, bucket });
+      await s1.list(ALICE); // opens (creates) the bucket while connected
+      await closed.close();
+      const s2 = createNatsKvStore({ nc: closed, bucket }); // must open the bucket on a closed connection
+      for (const p of [
+        s1.put(ALICE, BINARY),
+        s1.list(ALICE),
+        s1.remove(ALICE, recordId(BINARY)),
+        s1.watch(() => {}),
+        s2.list(ALICE),
+      ]) {
+        const e = await rejection(p);
+        expect(e.code).toBe(ErrorCode.Transport);
+        expect(e.message).toMatch(/^nats: /);
+        expect(e.cause).toBeInstanceOf(Error);
+      }
+    });
+  });
+
+  describe('conformance', () => {
+    // A fresh bucket per fixture: each conformance case starts from an empty store.
+    runStoreConformance(async () => {
+      const b = await new Kvm(nc).create(freshBucket());
+      return { store: createNatsKvStore(b), rawOverwrite: natsRawOverwrite(b) };
+    });
+  });
+});
+
+function sorted(records: Uint8Array[]): string[] {
+  return records.map((r) => Buffer.from(r).toString('hex')).sort();
+}

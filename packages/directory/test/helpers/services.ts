@@ -1,0 +1,83 @@
+/**
+ * Which of the real services the adapter tests need is running on this
+ * machine. Under CI (`CI=true`) a missing service fails the suite; elsewhere
+ * the suite is skipped with one console line saying how to start the service.
+ *
+ *   const redis = await probeService('redis');
+ *   describe.skipIf(redis.skip)('redis store', () => {
+ *     beforeAll(() => redis.assertUp());
+ *     ...
+ */
+import { connect } from 'node:net';
+
+export interface Service {
+  readonly label: string;
+  readonly host: string;
+  readonly port: number;
+  /** How to start it on this machine (Debian packages, no systemd). */
+  readonly start: string;
+}
+
+export const SERVICES = {
+  postgres: {
+    label: 'PostgreSQL',
+    host: '127.0.0.1',
+    port: 5432,
+    start: 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
+  },
+  redis: {
+    label: 'Redis',
+    host: '127.0.0.1',
+    port: 6379,
+    start:
+      'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log',
+  },
+  nats: {
+    label: 'NATS (JetStream)',
+    host: '127.0.0.1',
+    port: 4222,
+    start:
+      'start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log',
+  },
+} as const satisfies Record<string, Service>;
+
+export const isCI = process.env.CI === 'true' || process.env.CI === '1';
+
+/** Whether something accepts TCP connections on host:port within `timeoutMs`. */
+export function probePort(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (up: boolean) => {
+      socket.destroy();
+      resolve(up);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+export interface ServiceStatus {
+  readonly up: boolean;
+  /** Pass to `describe.skipIf`: true only outside CI when the service is down. */
+  readonly skip: boolean;
+  /** Call in `beforeAll`: throws (failing the suite) when the service is down. */
+  assertUp(): void;
+}
+
+export async function probeService(which: keyof typeof SERVICES): Promise<ServiceStatus> {
+  const s: Service = SERVICES[which];
+  const up = await probePort(s.host, s.port);
+  const where = `${s.label} is not reachable on ${s.host}:${s.port}`;
+  if (!up && !isCI) console.warn(`[skipped] ${where}; start it with: ${s.start}`);
+  return {
+    up,
+    skip: !up && !isCI,
+    assertUp() {
+      if (!up)
+        throw new Error(
+          `${where} (CI=true, so this fails rather than skips); start it with: ${s.start}`,
+        );
+    },
+  };
+}
