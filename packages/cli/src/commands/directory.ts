@@ -1,0 +1,148 @@
+/**
+ * `blindwire directory publish` and `blindwire directory resolve`: put signed
+ * records into a store, and read an identity's keys back the way a sender
+ * does, through the one verification path (SPEC.md §12.2): chained to a
+ * trust anchor or a pinned key, in their validity windows, not revoked.
+ */
+import { importPublicIdentity, toBase64url } from '@blindwire/core';
+import { createDirectory, type TrustPolicy } from '@blindwire/directory';
+import { UsageError, flag, optList, type CommandSpec, type Context } from '../args.js';
+import { decodeBinaryList, readInput, readJson } from '../files.js';
+import { printJson, println } from '../io.js';
+import { describeRecord, publishRecord, recordLine } from '../records.js';
+import { loadPublicAnchor } from '../secrets.js';
+import { openStore, parseStore } from '../stores.js';
+import {
+  JSON_OPTION,
+  NOW_OPTION,
+  STORE_OPTION,
+  durationOption,
+  isoSeconds,
+  nowOption,
+} from '../values.js';
+
+export const directoryPublish: CommandSpec = {
+  name: 'directory publish',
+  summary: 'Publish signed records (certificates, key records, revocations) to a store.',
+  usage: '--store STORE FILE... [--json]',
+  description: [
+    'Each FILE (or - for stdin) holds one record as raw bytes, or records as base64url or hex text separated by whitespace. ' +
+      'Records are filed under the identity they name; the store is untrusted, readers verify every record.',
+  ],
+  positionals: { name: 'FILE...', min: 1, max: Infinity },
+  options: { store: STORE_OPTION, json: JSON_OPTION },
+  examples: ['blindwire directory publish --store redis://127.0.0.1:6379 revocation.b64'],
+  async run(ctx) {
+    const storeSpec = parseStore(ctx);
+    const records: Uint8Array[] = [];
+    for (const file of ctx.positionals)
+      records.push(...decodeBinaryList(await readInput(ctx.io, file, file), file));
+    const opened = await openStore(ctx, storeSpec);
+    try {
+      const published = [];
+      for (const r of records) published.push(describeRecord(await publishRecord(opened.store, r)));
+      if (flag(ctx, 'json')) printJson(ctx.io.stdout, published);
+      else {
+        for (const d of published) println(ctx.io.stdout, `published ${recordLine(d)}`);
+        println(
+          ctx.io.stdout,
+          `${published.length} record${published.length === 1 ? '' : 's'} published to ${opened.label}`,
+        );
+      }
+      return 0;
+    } finally {
+      await opened.close();
+    }
+  },
+};
+
+async function trustPolicy(ctx: Context): Promise<TrustPolicy> {
+  const anchors = [];
+  for (const file of optList(ctx, 'anchor')) anchors.push(await loadPublicAnchor(ctx, file));
+  const pinned = [];
+  for (const file of optList(ctx, 'pin')) {
+    const p = await importPublicIdentity(await readJson(ctx.io, file, '--pin'));
+    pinned.push({ name: p.name, signing: p.signing });
+  }
+  if (anchors.length === 0 && pinned.length === 0) {
+    throw new UsageError(
+      'missing --anchor (or --pin): keys are only trusted through an anchor or a pinned identity',
+      ctx.command,
+    );
+  }
+  const skew = durationOption(ctx, 'clock-skew');
+  return { anchors, pinned, ...(skew === undefined ? {} : { clockSkew: skew }) };
+}
+
+export const directoryResolve: CommandSpec = {
+  name: 'directory resolve',
+  summary: "Resolve an identity's verified encryption keys, newest first.",
+  usage: 'NAME --store STORE --anchor FILE [--pin FILE] [--now TIME] [--json]',
+  description: [
+    'Prints the keys a sender may seal to; the first is the one senders use. Fails (exit 1) with the error code ' +
+      'when there is none: ERR_KEY_NOT_FOUND, ERR_KEY_REVOKED, ERR_EXPIRED, ERR_KEY_UNTRUSTED...',
+  ],
+  positionals: { name: 'NAME', min: 1, max: 1 },
+  options: {
+    store: STORE_OPTION,
+    anchor: {
+      type: 'string',
+      multiple: true,
+      value: 'FILE',
+      description: 'A public trust anchor (anchor create --public-out).',
+    },
+    pin: {
+      type: 'string',
+      multiple: true,
+      value: 'FILE',
+      description: 'A public identity whose signing key is trusted directly.',
+    },
+    'clock-skew': {
+      type: 'string',
+      value: 'S',
+      description: 'Clock tolerance, seconds. Default 60.',
+    },
+    now: NOW_OPTION,
+    json: JSON_OPTION,
+  },
+  examples: [
+    'blindwire directory resolve spiffe://acme.example/agents/planner --store file:./directory.json --anchor anchor-public.json',
+  ],
+  async run(ctx) {
+    const name = ctx.positionals[0]!;
+    const storeSpec = parseStore(ctx);
+    const now = nowOption(ctx);
+    const trust = await trustPolicy(ctx);
+    const opened = await openStore(ctx, storeSpec);
+    const directory = createDirectory({ store: opened.store, trust, now: () => now });
+    try {
+      const keys = (await directory.resolve(name)).map((k) => ({
+        kid: k.kid,
+        publicKey: toBase64url(k.publicKey),
+        aead: k.aead,
+        notBefore: k.notBefore,
+        notAfter: k.notAfter,
+        serial: k.serial,
+      }));
+      if (flag(ctx, 'json')) {
+        printJson(ctx.io.stdout, { name, keys });
+        return 0;
+      }
+      println(
+        ctx.io.stdout,
+        `${name}: ${keys.length} usable encryption key${keys.length === 1 ? '' : 's'}`,
+      );
+      keys.forEach((k, i) => {
+        const mark = i === 0 ? '  (newest: senders seal to this one)' : '';
+        println(
+          ctx.io.stdout,
+          `  ${k.kid}  ${k.aead}  ${isoSeconds(k.notBefore)} .. ${isoSeconds(k.notAfter)}${mark}`,
+        );
+      });
+      return 0;
+    } finally {
+      await directory.close();
+      await opened.close();
+    }
+  },
+};

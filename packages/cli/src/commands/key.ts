@@ -1,0 +1,201 @@
+/**
+ * `blindwire key rotate`: one step of encryption-key rotation (SPEC.md §12.4,
+ * design §5) with `createKeyRotator`: erase private keys past retention,
+ * and publish a new key when the newest one is close to expiry. A new key's
+ * not-before is one propagation delay ahead, so every cached sender has it
+ * before it becomes the newest usable key. Run it from cron or a timer.
+ *
+ * The key store starts from the identity file's encryption key (the one
+ * `identity create` published), so the first rotation also waits out the
+ * propagation delay instead of switching senders at once.
+ */
+import {
+  verifyRecordSignature,
+  parseRecord,
+  RecordKind,
+  createKeyRotator,
+  type DirectoryStore,
+} from '@blindwire/directory';
+import { toBase64url, type Identity } from '@blindwire/core';
+import type { FileKeyStore } from '@blindwire/directory/keystore-file';
+import { flag, reqString, type CommandSpec } from '../args.js';
+import { printJson, println } from '../io.js';
+import { openKeyStore, publishRecord } from '../records.js';
+import { loadIdentity, wipeIdentity } from '../secrets.js';
+import { openStore, parseStore, type OpenStore } from '../stores.js';
+import {
+  JSON_OPTION,
+  NOW_OPTION,
+  PASSPHRASE_ENV_OPTION,
+  STORE_OPTION,
+  durationOption,
+  isoSeconds,
+  nowOption,
+} from '../values.js';
+
+/** Default retention of old private keys: 7 days. It must exceed the longest queue retention. */
+export const DEFAULT_RETENTION_SECONDS = 7 * 86_400;
+
+export const keyRotate: CommandSpec = {
+  name: 'key rotate',
+  summary: 'Run one rotation step: erase expired private keys, publish a new key when due.',
+  usage:
+    '--identity FILE --keystore FILE [--passphrase-env VAR] [--store STORE] [--lifetime S] [--propagation-delay S] [--retention S] [--force] [--now TIME] [--json]',
+  description: [
+    'A new key is published when the newest one expires within --rotate-before seconds (or at once with --force); ' +
+      'senders start using it after --propagation-delay. Private keys are kept in the key store (mode 0600, sealed with the ' +
+      'passphrase when --passphrase-env is given) until --retention seconds after they expire, then erased.',
+  ],
+  positionals: { name: '', min: 0, max: 0 },
+  options: {
+    identity: {
+      type: 'string',
+      value: 'FILE',
+      description: 'The identity file (its signing key signs the key records). Required.',
+    },
+    keystore: {
+      type: 'string',
+      value: 'FILE',
+      description: 'The private key store file; created (mode 0600) when missing. Required.',
+    },
+    'passphrase-env': PASSPHRASE_ENV_OPTION,
+    store: STORE_OPTION,
+    lifetime: {
+      type: 'string',
+      value: 'S',
+      description: 'Lifetime of a new key, seconds (or 12h, 1d...). Default 86400.',
+    },
+    'propagation-delay': {
+      type: 'string',
+      value: 'S',
+      description: 'Time between publishing a key and its use. Default 300.',
+    },
+    retention: {
+      type: 'string',
+      value: 'S',
+      description: `How long a private key is kept after it expires; must exceed the longest queue retention. Default ${DEFAULT_RETENTION_SECONDS}.`,
+    },
+    'rotate-before': {
+      type: 'string',
+      value: 'S',
+      description: 'Rotate when the newest key expires within this time. Default lifetime / 4.',
+    },
+    force: { type: 'boolean', description: 'Publish a new key even if rotation is not due.' },
+    now: NOW_OPTION,
+    json: JSON_OPTION,
+  },
+  examples: [
+    'BLINDWIRE_KEY_PASSPHRASE=... blindwire key rotate --identity planner.json --keystore planner-keys.json --passphrase-env BLINDWIRE_KEY_PASSPHRASE',
+  ],
+  async run(ctx) {
+    const identityPath = reqString(ctx, 'identity');
+    const storeSpec = parseStore(ctx);
+    const keystorePath = reqString(ctx, 'keystore');
+    const lifetime = durationOption(ctx, 'lifetime');
+    const delay = durationOption(ctx, 'propagation-delay');
+    const before = durationOption(ctx, 'rotate-before');
+    const retention = durationOption(ctx, 'retention') ?? DEFAULT_RETENTION_SECONDS;
+    const now = nowOption(ctx);
+    const identity = await loadIdentity(ctx, identityPath);
+    let keyStore: FileKeyStore | undefined;
+    let opened: OpenStore | undefined;
+    try {
+      opened = await openStore(ctx, storeSpec);
+      const store = opened.store;
+      keyStore = await openKeyStore(ctx, keystorePath);
+      const seeded = await seed(identity, keyStore, store);
+      const rotator = createKeyRotator({
+        identity,
+        publish: async (r) => void (await publishRecord(store, r)),
+        keyStore,
+        retentionSeconds: retention,
+        now: () => now,
+        ...(lifetime === undefined ? {} : { lifetimeSeconds: lifetime }),
+        ...(delay === undefined ? {} : { propagationDelaySeconds: delay }),
+        ...(before === undefined ? {} : { rotateBeforeSeconds: before }),
+      });
+      const step = await rotator.tick();
+      if (!step.rotated && flag(ctx, 'force')) step.rotated = await rotator.rotate();
+      const keys = await keyStore.list();
+      const held = keys.map((k) => ({ kid: k.kid, notBefore: k.notBefore, notAfter: k.notAfter }));
+      for (const k of keys) k.privateKey.fill(0);
+      const rotated = step.rotated && {
+        kid: step.rotated.kid,
+        publicKey: toBase64url(step.rotated.publicKey),
+        notBefore: step.rotated.notBefore,
+        notAfter: step.rotated.notAfter,
+      };
+      step.rotated?.privateKey.fill(0);
+      if (flag(ctx, 'json')) {
+        printJson(ctx.io.stdout, {
+          name: identity.name,
+          seeded: seeded ?? null,
+          rotated: rotated || null,
+          erased: step.erased,
+          keys: held,
+        });
+        return 0;
+      }
+      if (seeded)
+        println(ctx.io.stdout, `seeded key store with the identity's encryption key ${seeded}`);
+      for (const kid of step.erased)
+        println(ctx.io.stdout, `erased private key ${kid} (past retention)`);
+      if (rotated) {
+        println(
+          ctx.io.stdout,
+          `published encryption key ${rotated.kid} to ${opened.label}: used from ${isoSeconds(rotated.notBefore)} until ${isoSeconds(rotated.notAfter)}`,
+        );
+      } else {
+        const newest = [...held].sort((a, b) => b.notBefore - a.notBefore)[0];
+        println(
+          ctx.io.stdout,
+          `no rotation due${newest ? `: newest key ${newest.kid} expires ${isoSeconds(newest.notAfter)}` : ''}`,
+        );
+      }
+      println(
+        ctx.io.stdout,
+        `${held.length} private key${held.length === 1 ? '' : 's'} held in ${keystorePath}`,
+      );
+      return 0;
+    } finally {
+      wipeIdentity(identity);
+      await keyStore?.close();
+      await opened?.close();
+    }
+  },
+};
+
+/**
+ * An empty key store takes over the identity file's encryption key, with the
+ * validity of the record `identity create` published for it (checked against
+ * the identity's own signing key). Returns its kid when it did.
+ */
+async function seed(
+  identity: Identity,
+  keyStore: FileKeyStore,
+  store: DirectoryStore,
+): Promise<string | undefined> {
+  const existing = await keyStore.list();
+  for (const k of existing) k.privateKey.fill(0);
+  if (existing.length > 0) return undefined;
+  for (const r of await store.list(identity.name)) {
+    const p = await parseRecord(r).catch(() => undefined);
+    if (!p || p.body.kind !== RecordKind.EncryptionKey || p.body.kid !== identity.encryption.kid)
+      continue;
+    if (
+      p.body.issuerKid !== identity.signing.kid ||
+      !(await verifyRecordSignature(p, identity.signing.publicKey))
+    )
+      continue;
+    await keyStore.put({
+      kid: identity.encryption.kid,
+      publicKey: identity.encryption.publicKey,
+      privateKey: identity.encryption.privateKey,
+      notBefore: p.body.notBefore,
+      notAfter: p.body.notAfter,
+      createdAt: p.body.notBefore,
+    });
+    return identity.encryption.kid;
+  }
+  return undefined;
+}

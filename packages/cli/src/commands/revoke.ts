@@ -1,0 +1,141 @@
+/**
+ * `blindwire revoke`: a signed revocation of a signing or encryption key
+ * (design §5), issued by a trust anchor or by the identity itself, published
+ * to the store. Senders stop sealing to a revoked encryption key whatever the
+ * reason; a `superseded` signing key stays valid until it expires, while a
+ * `compromise`d one is rejected at once, with every key it signed. On
+ * compromise the private key is also erased from `--keystore` when given.
+ */
+import {
+  createRevocation,
+  type RecordSigner,
+  type RevocationReasonName,
+} from '@blindwire/directory';
+import type { Identity } from '@blindwire/core';
+import { UsageError, flag, optString, reqString, type CommandSpec } from '../args.js';
+import { printJson, println } from '../io.js';
+import { describeRecord, openKeyStore, publishRecord, recordLine } from '../records.js';
+import { loadIdentity, loadSigningAnchor, wipeIdentity } from '../secrets.js';
+import { openStore, parseStore, type OpenStore } from '../stores.js';
+import {
+  JSON_OPTION,
+  NOW_OPTION,
+  PASSPHRASE_ENV_OPTION,
+  STORE_OPTION,
+  nowOption,
+} from '../values.js';
+
+const REASONS: readonly RevocationReasonName[] = ['superseded', 'compromise'];
+
+export const revoke: CommandSpec = {
+  name: 'revoke',
+  summary: 'Revoke a signing or encryption key, signed by the trust anchor or the identity.',
+  usage:
+    '--name NAME --kid KID --reason superseded|compromise (--anchor FILE | --identity FILE) [--store STORE] [--keystore FILE] [--now TIME] [--json]',
+  description: [
+    'Senders stop sealing to a revoked encryption key, whatever the reason. A signing key revoked as superseded stays valid ' +
+      'until it expires; one revoked as compromise is rejected at once, and so is every key it signed. ' +
+      "With --identity, --name defaults to the identity's name.",
+  ],
+  positionals: { name: '', min: 0, max: 0 },
+  options: {
+    name: { type: 'string', value: 'NAME', description: 'The identity whose key is revoked.' },
+    kid: {
+      type: 'string',
+      value: 'KID',
+      description: 'The kid of the signing or encryption key to revoke. Required.',
+    },
+    reason: { type: 'string', value: 'REASON', description: 'superseded or compromise. Required.' },
+    anchor: {
+      type: 'string',
+      value: 'FILE',
+      description: 'Sign with this trust anchor (file with its private key).',
+    },
+    identity: {
+      type: 'string',
+      value: 'FILE',
+      description: "Sign with this identity's signing key.",
+    },
+    store: STORE_OPTION,
+    keystore: {
+      type: 'string',
+      value: 'FILE',
+      description: 'On compromise, also erase the private key from this key store.',
+    },
+    'passphrase-env': PASSPHRASE_ENV_OPTION,
+    now: NOW_OPTION,
+    json: JSON_OPTION,
+  },
+  examples: [
+    'blindwire revoke --name spiffe://acme.example/agents/planner --kid 4FrWZjIZMBI27bbvb54XZQ --reason compromise --anchor anchor.json',
+  ],
+  async run(ctx) {
+    const kid = reqString(ctx, 'kid');
+    const reason = reqString(ctx, 'reason') as RevocationReasonName;
+    if (!REASONS.includes(reason))
+      throw new UsageError(
+        `--reason expected superseded or compromise, got ${JSON.stringify(reason)}`,
+        ctx.command,
+      );
+    const anchorPath = optString(ctx, 'anchor');
+    const identityPath = optString(ctx, 'identity');
+    if ((anchorPath === undefined) === (identityPath === undefined)) {
+      throw new UsageError('expected exactly one of --anchor and --identity', ctx.command);
+    }
+    const keystorePath = optString(ctx, 'keystore');
+    let name = optString(ctx, 'name');
+    if (anchorPath !== undefined && name === undefined)
+      throw new UsageError('missing --name', ctx.command);
+    const now = nowOption(ctx);
+    const storeSpec = parseStore(ctx);
+    let identity: Identity | undefined;
+    let issuer: RecordSigner & { label: string };
+    if (anchorPath !== undefined) {
+      const a = await loadSigningAnchor(ctx, anchorPath);
+      issuer = { kid: a.kid, privateKey: a.privateKey, label: `trust anchor ${a.kid}` };
+    } else {
+      identity = await loadIdentity(ctx, identityPath!);
+      if (name !== undefined && name !== identity.name) {
+        wipeIdentity(identity);
+        throw new UsageError(
+          `--name ${name} is not the identity in ${identityPath} (${identity.name})`,
+          ctx.command,
+        );
+      }
+      name = identity.name;
+      issuer = {
+        kid: identity.signing.kid,
+        privateKey: identity.signing.privateKey,
+        label: `identity key ${identity.signing.kid}`,
+      };
+    }
+    let opened: OpenStore | undefined;
+    try {
+      opened = await openStore(ctx, storeSpec);
+      const record = await createRevocation(issuer, { name: name!, kid, reason }, { now });
+      const d = describeRecord(await publishRecord(opened.store, record));
+      let erased = false;
+      if (reason === 'compromise' && keystorePath !== undefined) {
+        const keyStore = await openKeyStore(ctx, keystorePath);
+        try {
+          const held = await keyStore.list();
+          erased = held.some((k) => k.kid === kid);
+          for (const k of held) k.privateKey.fill(0);
+          await keyStore.delete(kid);
+        } finally {
+          await keyStore.close();
+        }
+      }
+      if (flag(ctx, 'json')) printJson(ctx.io.stdout, { ...d, erased });
+      else {
+        println(ctx.io.stdout, `published ${recordLine(d)} (${issuer.label}) to ${opened.label}`);
+        if (erased) println(ctx.io.stdout, `erased private key ${kid} from ${keystorePath}`);
+      }
+      return 0;
+    } finally {
+      issuer.privateKey.fill(0);
+      wipeIdentity(identity);
+      await opened?.close();
+    }
+  },
+};

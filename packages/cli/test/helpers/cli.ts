@@ -1,0 +1,77 @@
+/**
+ * Runs `blindwire` in-process with captured output, in a temp directory.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run, type CliIo } from '../../src/index.js';
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: Record<string, string | undefined>;
+  stdin?: Uint8Array | string;
+  signal?: AbortSignal;
+  /** Receives stdout as it is written (for long-running commands). */
+  onStdout?: (all: string) => void;
+}
+
+export interface Sandbox {
+  dir: string;
+  path(name: string): string;
+  cli(argv: string[], options?: RunOptions): Promise<Result>;
+  /** Like cli(), but fails the test unless the exit code is 0. */
+  ok(argv: string[], options?: RunOptions): Promise<Result>;
+  /** `cli` with `--json`, parsed. */
+  json<T = unknown>(argv: string[], options?: RunOptions): Promise<T>;
+  remove(): Promise<void>;
+}
+
+export async function sandbox(): Promise<Sandbox> {
+  const dir = await mkdtemp(join(tmpdir(), 'blindwire-cli-'));
+  const cli = async (argv: string[], o: RunOptions = {}): Promise<Result> => {
+    let stdout = '';
+    let stderr = '';
+    const io: Partial<CliIo> = {
+      cwd: dir,
+      env: o.env ?? {},
+      stdout: {
+        write(s: string) {
+          stdout += s;
+          o.onStdout?.(stdout);
+        },
+      },
+      stderr: { write: (s: string) => (stderr += s) },
+      stdin: (async function* () {
+        if (o.stdin !== undefined) yield o.stdin;
+      })(),
+    };
+    if (o.signal) io.signal = o.signal;
+    const code = await run(argv, io);
+    return { code, stdout, stderr };
+  };
+  const ok = async (argv: string[], o?: RunOptions) => {
+    const r = await cli(argv, o);
+    if (r.code !== 0) throw new Error(`blindwire ${argv.join(' ')} exited ${r.code}\n${r.stderr}`);
+    return r;
+  };
+  return {
+    dir,
+    path: (name) => join(dir, name),
+    cli,
+    ok,
+    json: async <T>(argv: string[], o?: RunOptions) =>
+      JSON.parse((await ok([...argv, '--json'], o)).stdout) as T,
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/** File mode bits (permissions only). */
+export async function modeOf(path: string): Promise<number> {
+  const { stat } = await import('node:fs/promises');
+  return (await stat(path)).mode & 0o777;
+}

@@ -1,0 +1,166 @@
+/**
+ * The network STORE kinds against the real services on this machine
+ * (Redis, PostgreSQL, NATS JetStream): the CLI creates the client, the
+ * directory adapter wraps it, and the CLI closes both. Outside CI a service
+ * that is down skips its suite; under CI=true it fails.
+ */
+import { randomBytes } from 'node:crypto';
+import { connect as tcpConnect } from 'node:net';
+import type { Pool } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandbox, type Sandbox } from './helpers/cli.js';
+
+const NAME = 'spiffe://acme.example/agents/planner';
+const T0 = 1_795_435_200;
+const isCI = process.env.CI === 'true' || process.env.CI === '1';
+const tag = randomBytes(4).toString('hex');
+
+function probe(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tcpConnect({ host: '127.0.0.1', port });
+    const done = (up: boolean) => {
+      s.destroy();
+      resolve(up);
+    };
+    s.setTimeout(1000, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+const up = { redis: await probe(6379), postgres: await probe(5432), nats: await probe(4222) };
+const skip = (service: keyof typeof up) => !up[service] && !isCI;
+
+/** Creates an identity in `store`, resolves it, rotates, and resolves the new key after the delay. */
+async function roundTrip(sb: Sandbox, store: string): Promise<void> {
+  await sb.ok([
+    'identity',
+    'create',
+    NAME,
+    '--anchor',
+    'anchor.json',
+    '--out',
+    `id-${tag}.json`,
+    '--store',
+    store,
+    '--now',
+    String(T0),
+    '--force',
+  ]);
+  const resolve = (now: number) =>
+    sb.json<{ keys: { kid: string }[] }>([
+      'directory',
+      'resolve',
+      NAME,
+      '--store',
+      store,
+      '--anchor',
+      'anchor-public.json',
+      '--now',
+      String(now),
+    ]);
+  expect((await resolve(T0 + 10)).keys).toHaveLength(1);
+  const r = await sb.json<{ rotated: { kid: string } }>([
+    'key',
+    'rotate',
+    '--identity',
+    `id-${tag}.json`,
+    '--keystore',
+    `ks-${tag}.json`,
+    '--store',
+    store,
+    '--force',
+    '--now',
+    String(T0 + 60),
+  ]);
+  expect((await resolve(T0 + 60 + 301)).keys[0]!.kid).toBe(r.rotated.kid);
+  const plain = await sb.ok([
+    'directory',
+    'resolve',
+    NAME,
+    '--store',
+    store,
+    '--anchor',
+    'anchor-public.json',
+    '--now',
+    String(T0 + 400),
+  ]);
+  expect(plain.stdout).toContain('2 usable encryption keys');
+}
+
+let sb: Sandbox;
+beforeAll(async () => {
+  sb = await sandbox();
+  await sb.ok([
+    'anchor',
+    'create',
+    'root',
+    '--out',
+    'anchor.json',
+    '--public-out',
+    'anchor-public.json',
+  ]);
+});
+afterAll(async () => {
+  await sb.remove();
+});
+
+describe.skipIf(skip('redis'))('redis://', () => {
+  const prefix = `blindwire-cli-test-${tag}:`;
+  afterAll(async () => {
+    const { createClient } = await import('redis');
+    const c = createClient({ url: 'redis://127.0.0.1:6379' });
+    await c.connect();
+    await c.del(prefix + NAME);
+    await c.close();
+  });
+
+  it('creates, resolves and rotates through a Redis store', async () => {
+    expect(up.redis).toBe(true);
+    await roundTrip(sb, `redis://127.0.0.1:6379/${encodeURIComponent(prefix)}`);
+  });
+});
+
+describe.skipIf(skip('postgres'))('postgres://', () => {
+  const schema = `blindwire_cli_${tag}`;
+  const base = 'postgres://postgres@127.0.0.1:5432/test';
+  let pool: Pool;
+  beforeAll(async () => {
+    const pg = (await import('pg')).default;
+    pool = new pg.Pool({ connectionString: base });
+    await pool.query(`CREATE SCHEMA ${schema}`);
+  });
+  afterAll(async () => {
+    await pool?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await pool?.end();
+  });
+
+  it('creates, resolves and rotates through a PostgreSQL store (table created on first use)', async () => {
+    expect(up.postgres).toBe(true);
+    await roundTrip(sb, `${base}?schema=${schema}`);
+    const rows = await pool.query(
+      `SELECT count(*)::int AS n FROM ${schema}.blindwire_directory_records WHERE name = $1`,
+      [NAME],
+    );
+    expect(rows.rows[0].n).toBe(3); // certificate and two encryption keys
+  });
+});
+
+describe.skipIf(skip('nats'))('nats://', () => {
+  const bucket = `blindwire_cli_${tag}`;
+  afterAll(async () => {
+    const { connect } = await import('@nats-io/transport-node');
+    const { Kvm } = await import('@nats-io/kv');
+    const nc = await connect({ servers: '127.0.0.1:4222' });
+    try {
+      await (await new Kvm(nc).open(bucket)).destroy();
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('creates, resolves and rotates through a NATS KV store', async () => {
+    expect(up.nats).toBe(true);
+    await roundTrip(sb, `nats://127.0.0.1:4222/${bucket}`);
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * `vectors verify` over the project's envelope test vectors
+ * (test-vectors/cases), and a tampered copy that must fail.
+ */
+import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandbox, type Sandbox } from './helpers/cli.js';
+
+const CASES = fileURLToPath(new URL('../../../test-vectors/cases/', import.meta.url));
+const present = await readdir(CASES).then(
+  (f) => f.includes('index.json'),
+  () => false,
+);
+
+let sb: Sandbox;
+beforeAll(async () => {
+  sb = await sandbox();
+});
+afterAll(async () => {
+  await sb.remove();
+});
+
+describe.skipIf(!present)('vectors verify', () => {
+  it('every case passes on every backend', async () => {
+    const index = JSON.parse(await readFile(`${CASES}index.json`, 'utf8'));
+    const r = await sb.cli(['vectors', 'verify', CASES]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`${index.count} passed, 0 failed`);
+    expect(r.stdout).toMatch(/on pure, node/);
+  });
+
+  it('--json reports the counts', async () => {
+    const j = await sb.json<{ passed: number; failed: number; backends: string[] }>([
+      'vectors',
+      'verify',
+      CASES,
+      '--backend',
+      'pure',
+    ]);
+    expect(j.failed).toBe(0);
+    expect(j.passed).toBeGreaterThan(0);
+    expect(j.backends).toEqual(['pure']);
+  });
+
+  it('a case whose expected outcome was changed fails, and so does the index', async () => {
+    const copy = sb.path('cases');
+    await mkdir(copy);
+    await cp(CASES, copy, { recursive: true });
+    const file = (await readdir(copy)).find((f) => /^\d{3}-.*\.json$/.test(f))!;
+    const c = JSON.parse(await readFile(`${copy}/${file}`, 'utf8'));
+    c.expect = { result: 'error', code: 'ERR_REPLAY' };
+    await writeFile(`${copy}/${file}`, JSON.stringify(c));
+    const r = await sb.cli(['vectors', 'verify', 'cases', '--backend', 'pure']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\d+ passed, 2 failed/); // the case itself, and index.json disagreeing with it
+    expect(r.stderr).toContain(
+      `FAIL ${file} [pure, trustedSenders] expected ERR_REPLAY, got a result`,
+    );
+  });
+
+  it('a missing directory is ERR_INVALID_ARGUMENT', async () => {
+    const r = await sb.cli(['vectors', 'verify', 'nowhere']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error ERR_INVALID_ARGUMENT: "DIR" expected a directory/);
+  });
+});

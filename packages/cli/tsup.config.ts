@@ -1,0 +1,27 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    bin: 'src/bin.ts',
+  },
+  format: ['esm'],
+  // Declarations for the library entry only: the bin has no API.
+  dts: { entry: { index: 'src/index.ts' } },
+  sourcemap: true,
+  clean: true,
+  target: 'es2022',
+  platform: 'node',
+  splitting: true,
+  // Workspace packages and the optional storage clients stay imports; the
+  // clients are loaded only when a STORE of their kind is used.
+  external: [
+    '@blindwire/core',
+    '@blindwire/directory',
+    'redis',
+    'pg',
+    '@nats-io/transport-node',
+    '@nats-io/kv',
+  ],
+  removeNodeProtocol: false,
+});
