@@ -5,7 +5,7 @@
  */
 import { assertBytes } from '../bytes.js';
 import { invalidArgument } from '../errors.js';
-import type { AeadAlgorithm } from './types.js';
+import type { AeadAlgorithm, CryptoBackend } from './types.js';
 
 /** Nk per AEAD (RFC 9180 §7.3). */
 const KEY_LENGTH: Record<AeadAlgorithm, number> = {
@@ -42,4 +42,56 @@ export function checkAeadArgs(
 /** A 32-byte X25519 scalar or u-coordinate, or Ed25519 seed (RFC 7748 §5, RFC 8032 §5.1.5). */
 export function checkKey32(b: unknown, name: string): asserts b is Uint8Array {
   assertBytes(b, name, 32);
+}
+
+/** The total length of `parts`. */
+export function partsLength(parts: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  return n;
+}
+
+/** `out` must hold the parts' total length + the tag from `offset`; throws ERR_INVALID_ARGUMENT otherwise. */
+export function checkSealParts(
+  parts: readonly Uint8Array[],
+  out: Uint8Array,
+  offset: number,
+): number {
+  for (const p of parts) assertBytes(p, 'parts[i]');
+  assertBytes(out, 'out');
+  const n = partsLength(parts);
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset + n + AEAD_TAG_LENGTH > out.length) {
+    throw invalidArgument('offset', 'room in out for the ciphertext and its tag', String(offset));
+  }
+  return n;
+}
+
+/**
+ * AEAD-seals the concatenation of `parts` into `out` at `offset`, through the
+ * backend's `aeadSealParts` when it has one, otherwise by concatenating,
+ * sealing and copying (the concatenated plaintext is wiped).
+ */
+export async function aeadSealInto(
+  b: CryptoBackend,
+  alg: AeadAlgorithm,
+  key: Uint8Array,
+  nonce: Uint8Array,
+  parts: readonly Uint8Array[],
+  aad: Uint8Array,
+  out: Uint8Array,
+  offset: number,
+): Promise<void> {
+  if (b.aeadSealParts) return b.aeadSealParts(alg, key, nonce, parts, aad, out, offset);
+  const n = checkSealParts(parts, out, offset);
+  const pt = parts.length === 1 ? parts[0]! : new Uint8Array(n);
+  if (parts.length !== 1) {
+    let o = 0;
+    for (const p of parts) {
+      pt.set(p, o);
+      o += p.length;
+    }
+  }
+  const ct = await b.aeadSeal(alg, key, nonce, pt, aad);
+  if (pt !== parts[0]) pt.fill(0);
+  out.set(ct, offset);
 }

@@ -71,6 +71,22 @@ export interface CryptoBackend {
     plaintext: Uint8Array,
     aad: Uint8Array,
   ): Promise<Uint8Array>;
+  /**
+   * Optional: AEAD encryption of the concatenation of `parts`, written into
+   * `out` at `offset` as ciphertext || tag (the parts' total length + 16
+   * bytes). The bytes are those of `aeadSeal` over the concatenation; a large
+   * message is neither assembled nor copied. Without it, callers concatenate
+   * and copy (see `aeadSealInto` in checks.ts).
+   */
+  aeadSealParts?(
+    alg: AeadAlgorithm,
+    key: Uint8Array,
+    nonce: Uint8Array,
+    parts: readonly Uint8Array[],
+    aad: Uint8Array,
+    out: Uint8Array,
+    offset: number,
+  ): Promise<void>;
   /** AEAD decryption; returns undefined (never partial plaintext) when the tag does not verify. */
   aeadOpen(
     alg: AeadAlgorithm,

@@ -86,12 +86,19 @@ export function prefixFor(kind: Kind): Uint8Array {
   return Uint8Array.of(MAGIC_0, MAGIC_1, VERSION, kind);
 }
 
-/** Frames a header and a ciphertext, copying each once. */
-export function writeFrame(kind: Kind, header: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+/**
+ * The frame of `kind` around `header`, with room for a ciphertext of
+ * `ciphertextLength` bytes at `offset` (written there by the caller).
+ */
+export function allocateFrame(
+  kind: Kind,
+  header: Uint8Array,
+  ciphertextLength: number,
+): { out: Uint8Array; offset: number } {
   const hh = encodeHead(2, header.length);
-  const ch = encodeHead(2, ciphertext.length);
+  const ch = encodeHead(2, ciphertextLength);
   const out = new Uint8Array(
-    PREFIX_LENGTH + hh.length + header.length + ch.length + ciphertext.length,
+    PREFIX_LENGTH + hh.length + header.length + ch.length + ciphertextLength,
   );
   out.set(prefixFor(kind), 0);
   let off = PREFIX_LENGTH;
@@ -101,6 +108,23 @@ export function writeFrame(kind: Kind, header: Uint8Array, ciphertext: Uint8Arra
   off += header.length;
   out.set(ch, off);
   off += ch.length;
-  out.set(ciphertext, off);
+  return { out, offset: off };
+}
+
+/** The length of the frame `allocateFrame` would make. */
+export function frameLength(header: Uint8Array, ciphertextLength: number): number {
+  return (
+    PREFIX_LENGTH +
+    encodeHead(2, header.length).length +
+    header.length +
+    encodeHead(2, ciphertextLength).length +
+    ciphertextLength
+  );
+}
+
+/** Frames a header and a ciphertext, copying each once. */
+export function writeFrame(kind: Kind, header: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+  const { out, offset } = allocateFrame(kind, header, ciphertext.length);
+  out.set(ciphertext, offset);
   return out;
 }

@@ -40,17 +40,37 @@ export function paddedLength(length: number, padding: Padding | undefined): numb
   return Math.max(bs, Math.ceil(length / bs) * bs);
 }
 
-export function encodeInner(rec: InnerRecord, padding: Padding | undefined): Uint8Array {
+/**
+ * The inner record as the pieces it is made of: the CBOR meta map, the body
+ * (the caller's array, not copied) and the zero padding, if any. Sealing
+ * encrypts them in order without assembling them (`aeadSealInto`).
+ */
+export function innerParts(
+  rec: InnerRecord,
+  padding: Padding | undefined,
+): { parts: Uint8Array[]; length: number } {
   const m: CborMap = new Map();
   if (rec.sender !== undefined) m.set(InnerKey.Sender, rec.sender);
   if (rec.senderKid !== undefined) m.set(InnerKey.SenderKid, rec.senderKid);
   if (rec.signature !== undefined) m.set(InnerKey.Signature, rec.signature);
   m.set(InnerKey.BodyLength, rec.body.length);
   const meta = encodeCbor(m);
-  const total = paddedLength(meta.length + rec.body.length, padding);
-  const out = new Uint8Array(total); // padding bytes stay zero
-  out.set(meta, 0);
-  out.set(rec.body, meta.length);
+  const length = paddedLength(meta.length + rec.body.length, padding);
+  const pad = length - meta.length - rec.body.length;
+  const parts = [meta, rec.body];
+  if (pad > 0) parts.push(new Uint8Array(pad));
+  return { parts, length };
+}
+
+/** The inner record in one array (meta, body, zero padding). */
+export function encodeInner(rec: InnerRecord, padding: Padding | undefined): Uint8Array {
+  const { parts, length } = innerParts(rec, padding);
+  const out = new Uint8Array(length);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 

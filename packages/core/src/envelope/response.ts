@@ -6,14 +6,15 @@
  */
 import { concat, equalBytes, utf8 } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../errors.js';
-import { Kind, prefixFor, writeFrame, parseFrame } from './format.js';
+import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
+import { Kind, allocateFrame, frameLength, prefixFor, parseFrame } from './format.js';
 import {
   MAX_TIME,
   MESSAGE_ID_LENGTH,
   decodeResponseHeader,
   encodeResponseHeader,
 } from './header.js';
-import { decodeInner, encodeInner, type Padding } from './inner.js';
+import { decodeInner, innerParts, type Padding } from './inner.js';
 import { headerInfo, type EnvelopeInfo } from './inspect.js';
 import { ZERO_NONCE, deriveResponseKey } from './keys.js';
 import {
@@ -107,17 +108,19 @@ export async function sealResponse(
   });
   const aad = concat(prefixFor(Kind.Response), header);
   const key = await deriveResponseKey(b, state.responseSecret, messageId, state.suite.keyLength);
-  const inner = encodeInner({ body }, options.padding);
-  const ciphertext = await b.aeadSeal(state.suite.algorithm, key, ZERO_NONCE, inner, aad);
-  key.fill(0);
-  inner.fill(0);
-  const envelope = writeFrame(Kind.Response, header, ciphertext);
-  if (envelope.length > limits.maxEnvelopeBytes) {
+  const inner = innerParts({ body }, options.padding);
+  const ciphertextLength = inner.length + AEAD_TAG_LENGTH;
+  const envelopeLength = frameLength(header, ciphertextLength);
+  if (envelopeLength > limits.maxEnvelopeBytes) {
+    key.fill(0);
     throw new BlindwireError(
       ErrorCode.LimitExceeded,
-      `envelope of ${envelope.length} bytes exceeds maxEnvelopeBytes`,
+      `envelope of ${envelopeLength} bytes exceeds maxEnvelopeBytes`,
     );
   }
+  const { out: envelope, offset } = allocateFrame(Kind.Response, header, ciphertextLength);
+  await aeadSealInto(b, state.suite.algorithm, key, ZERO_NONCE, inner.parts, aad, envelope, offset);
+  key.fill(0);
   return envelope;
 }
 

@@ -14,8 +14,9 @@ import {
   checkTimesAndId,
 } from './arguments.js';
 import { encodeMessageHeader, type RecipientEntry } from './header.js';
-import { Kind, prefixFor, writeFrame } from './format.js';
-import { encodeInner, type Padding } from './inner.js';
+import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
+import { Kind, allocateFrame, frameLength, prefixFor } from './format.js';
+import { innerParts, type Padding } from './inner.js';
 import {
   LABEL,
   SECRET_LENGTH,
@@ -139,20 +140,34 @@ export async function seal(
   // SPEC.md §4.4: sign the exact header (which binds the context), the sender and the body.
   const tbs = await signatureInput(b, aad, senderName, senderKid, body);
   const signature = await b.ed25519Sign(sender.privateKey, tbs);
-  const inner = encodeInner(
+  // The inner record is encrypted from its pieces straight into the frame:
+  // the body is never copied (SPEC.md §4.2).
+  const inner = innerParts(
     { sender: options.sender.name, senderKid, signature, body },
     options.padding,
   );
-  const ciphertext = await b.aeadSeal(suite.algorithm, keys.contentKey, ZERO_NONCE, inner, aad);
-  wipe(inner, messageSecret, keys.contentKey, keys.contextKey);
-
-  const envelope = writeFrame(Kind.Message, header, ciphertext);
-  if (envelope.length > limits.maxEnvelopeBytes) {
+  const ciphertextLength = inner.length + AEAD_TAG_LENGTH;
+  const envelopeLength = frameLength(header, ciphertextLength);
+  if (envelopeLength > limits.maxEnvelopeBytes) {
+    wipe(messageSecret, keys.contentKey, keys.contextKey);
     throw new BlindwireError(
       ErrorCode.LimitExceeded,
-      `envelope of ${envelope.length} bytes exceeds maxEnvelopeBytes`,
+      `envelope of ${envelopeLength} bytes exceeds maxEnvelopeBytes`,
     );
   }
+  const { out: envelope, offset } = allocateFrame(Kind.Message, header, ciphertextLength);
+  await aeadSealInto(
+    b,
+    suite.algorithm,
+    keys.contentKey,
+    ZERO_NONCE,
+    inner.parts,
+    aad,
+    envelope,
+    offset,
+  );
+  wipe(messageSecret, keys.contentKey, keys.contextKey);
+
   const result: SealResult = { envelope, messageId: hexId(messageId), issuedAt, expiresAt };
   rememberSealState(result, {
     suite,
