@@ -13,18 +13,12 @@ import {
   checkSender,
   checkTimesAndId,
 } from './arguments.js';
-import { encodeMessageHeader, type RecipientEntry } from './header.js';
+import { encodeMessageHeader } from './header.js';
+import { senderSecrets } from './sender.js';
 import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
 import { Kind, allocateFrame, frameLength, prefixFor } from './format.js';
 import { innerParts, type Padding } from './inner.js';
-import {
-  LABEL,
-  SECRET_LENGTH,
-  ZERO_NONCE,
-  contextCheck,
-  deriveMessageKeys,
-  signatureInput,
-} from './keys.js';
+import { ZERO_NONCE, contextCheck, deriveMessageKeys, signatureInput } from './keys.js';
 import {
   backendOf,
   contextBytes,
@@ -34,7 +28,7 @@ import {
   type CommonOptions,
 } from './options.js';
 import { rememberSealState } from './state.js';
-import { hpkeSuite, suiteByName, type AeadName } from './suites.js';
+import { suiteByName, type AeadName } from './suites.js';
 
 /** A recipient: an encryption public key, or a public identity (its encryption key is used). */
 export type Recipient = EncryptionPublicKey | Pick<PublicIdentity, 'encryption'>;
@@ -96,27 +90,12 @@ export async function seal(
 
   // SPEC.md §4.3: one HPKE context per recipient; the message secret comes from
   // the exporter (one recipient) or is random and sealed to each (several).
-  const hpke = hpkeSuite(suite, b);
-  const setups = await Promise.all(
-    recipients.map((r) =>
-      hpke.setupSender({ recipientPublicKey: r.publicKey, info: LABEL.hpkeInfo }),
-    ),
+  const { entries, messageSecret, responseSecrets } = await senderSecrets(
+    b,
+    suite,
+    recipients,
+    true,
   );
-  const multi = recipients.length > 1;
-  const messageSecret = multi
-    ? b.randomBytes(SECRET_LENGTH)
-    : await setups[0]!.context.export(LABEL.exportMessageSecret, SECRET_LENGTH);
-  const entries: RecipientEntry[] = await Promise.all(
-    setups.map(async (s, i) => {
-      const kid = recipients[i]!.kid;
-      if (!multi) return { kid, enc: s.enc };
-      return { kid, enc: s.enc, wrapped: await s.context.seal(messageSecret, kid) };
-    }),
-  );
-  const responseSecrets = await Promise.all(
-    setups.map((s) => s.context.export(LABEL.exportResponseSecret, SECRET_LENGTH)),
-  );
-  for (const s of setups) s.context.dispose();
   const keys = await deriveMessageKeys(b, messageSecret, suite.keyLength);
   const header = encodeMessageHeader({
     suite: suite.ids,
@@ -172,7 +151,7 @@ export async function seal(
   rememberSealState(result, {
     suite,
     messageId,
-    responders: new Map(entries.map((e, i) => [hexId(e.kid), responseSecrets[i]!])),
+    responders: new Map(entries.map((e, i) => [hexId(e.kid), responseSecrets![i]!])),
   });
   return result;
 }

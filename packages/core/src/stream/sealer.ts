@@ -5,11 +5,12 @@
  */
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 import { concat, wipe } from '../bytes.js';
-import { encodeStreamHeader, type RecipientEntry } from '../envelope/header.js';
+import { encodeStreamHeader } from '../envelope/header.js';
 import { PREFIX_LENGTH } from '../envelope/format.js';
-import { LABEL, SECRET_LENGTH, contextCheck } from '../envelope/keys.js';
+import { contextCheck } from '../envelope/keys.js';
+import { senderSecrets } from '../envelope/sender.js';
 import { hexId } from '../envelope/options.js';
-import { hpkeSuite, type EnvelopeSuite } from '../envelope/suites.js';
+import type { EnvelopeSuite } from '../envelope/suites.js';
 import type { CryptoBackend, Sha256Hash } from '../backend/types.js';
 import type { checkRecipients, checkSender } from '../envelope/arguments.js';
 import type { ChannelSink, Push } from './channel.js';
@@ -66,25 +67,7 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
   async start(push: Push): Promise<void> {
     this.push = push;
     const { b, suite, recipients } = this.p;
-    const hpke = hpkeSuite(suite, b);
-    const setups = await Promise.all(
-      recipients.map((r) =>
-        hpke.setupSender({ recipientPublicKey: r.publicKey, info: LABEL.hpkeInfo }),
-      ),
-    );
-    const multi = recipients.length > 1;
-    const ms = multi
-      ? b.randomBytes(SECRET_LENGTH)
-      : await setups[0]!.context.export(LABEL.exportMessageSecret, SECRET_LENGTH);
-    const entries: RecipientEntry[] = await Promise.all(
-      setups.map(async (s, i) => {
-        const kid = recipients[i]!.kid;
-        return multi
-          ? { kid, enc: s.enc, wrapped: await s.context.seal(ms, kid) }
-          : { kid, enc: s.enc };
-      }),
-    );
-    for (const s of setups) s.context.dispose();
+    const { entries, messageSecret: ms } = await senderSecrets(b, suite, recipients, false);
     const keys = await deriveStreamKeys(b, ms, suite.keyLength);
     ms.fill(0);
     this.key = keys.streamKey;
