@@ -12,6 +12,7 @@ import {
   type CryptoBackend,
   type ErrorCode as Code,
   type SigningPublicKey,
+  signingKid,
 } from '@blindwire/core';
 import {
   RecordKind,
@@ -100,6 +101,35 @@ function strongest(a: Revocation | undefined, b: Revocation): Revocation {
   return a;
 }
 
+/**
+ * The kids in a trust policy are recomputed from their keys (SPEC.md §10.1):
+ * a policy built by hand with a kid that names another key would otherwise
+ * accept records whose issuer kid matches while checking them against the
+ * key given. A mismatch is a configuration error, ERR_INVALID_ARGUMENT, on
+ * every resolve, never a silent trust decision.
+ */
+async function checkPolicyKids(
+  policy: TrustPolicy,
+  options?: { backend?: CryptoBackend },
+): Promise<void> {
+  const entries = [
+    ...(policy.anchors ?? []).map((a) => ({ what: `anchor "${a.name}"`, key: a })),
+    ...(policy.pinned ?? []).map((p) => ({ what: `pinned key of "${p.name}"`, key: p.signing })),
+  ];
+  for (const { what, key } of entries) {
+    const ok =
+      key.publicKey instanceof Uint8Array &&
+      key.publicKey.length === 32 &&
+      (await signingKid(key.publicKey, options)) === key.kid;
+    if (!ok) {
+      throw err(
+        ErrorCode.InvalidArgument,
+        `trust policy: the kid of the ${what} does not match its key`,
+      );
+    }
+  }
+}
+
 /** SPEC.md §11.2 steps 1-5: parse, check names, verify every signature chain. */
 export async function verifyRecordSet(
   name: string,
@@ -124,6 +154,7 @@ export async function verifyRecordSet(
   };
   const fail = (code: Code, message: string, rank = -1) =>
     out.failures.push({ code, message, rank });
+  await checkPolicyKids(policy, options);
   for (const p of policy.pinned ?? []) {
     if (p.name === name) {
       out.signingKeys.set(p.signing.kid, {

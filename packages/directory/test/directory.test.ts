@@ -188,6 +188,29 @@ describe('verification: each bad record with its exact code', () => {
     expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_KEY_UNTRUSTED');
   });
 
+  it('a trust policy whose anchor or pin kid names another key is a configuration error, not a trust decision', async () => {
+    const w = await makeWorld();
+    const records = await w.recordsOf(w.tool);
+    // The anchor's kid with the other anchor's key: records issued under that
+    // kid would be checked against a key the kid does not name.
+    const forged = { ...trustAnchorPublic(w.anchor), publicKey: w.otherAnchor.publicKey };
+    const store = createMemoryStore();
+    for (const r of records) await store.put(w.tool.name, r);
+    const bad = createDirectory({ store, trust: { anchors: [forged] }, now: () => T0 });
+    expect(await codeOf(bad.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT');
+    const pin = createDirectory({
+      store,
+      trust: {
+        pinned: [{ name: w.tool.name, signing: { ...w.tool.signing, kid: w.agent.signing.kid } }],
+      },
+      now: () => T0,
+    });
+    expect(await codeOf(pin.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT');
+    // The same store and records under the true policy resolve.
+    const good = createDirectory({ store, trust: w.policy, now: () => T0 });
+    expect((await good.resolveRecipient(w.tool.name)).kid).toBe(w.tool.encryption.kid);
+  });
+
   it('a record for another identity under this name: ERR_KEY_UNTRUSTED', async () => {
     const w = await makeWorld();
     const { dir } = await setup(w, await w.recordsOf(w.agent)); // agent's records stored under the tool's name
