@@ -142,6 +142,59 @@ describe('directory serve', () => {
     expect(r.stderr).toMatch(/error ERR_UNSUPPORTED: http store is read-only/);
   });
 
+  it('--cors lets the given origin read the directory from a browser; a bad origin is a usage error', async () => {
+    const bad = await sb.cli([
+      'directory',
+      'serve',
+      '--store',
+      'file:dir.json',
+      '--cors',
+      'app.example',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--cors expected/);
+    const ctl = new AbortController();
+    let listening!: (u: string) => void;
+    const ready = new Promise<string>((r) => (listening = r));
+    const run = sb.cli(
+      [
+        'directory',
+        'serve',
+        '--store',
+        'file:dir.json',
+        '--port',
+        '0',
+        '--cors',
+        'https://app.example',
+      ],
+      {
+        signal: ctl.signal,
+        onStdout: (out) => {
+          const m = /at (http:\/\/\S+)\n/.exec(out);
+          if (m) listening(m[1]!);
+        },
+      },
+    );
+    try {
+      const u = await Promise.race([ready, run.then((r) => Promise.reject(new Error(r.stderr)))]);
+      const res = await fetch(`${u}/${encodeURIComponent(NAME)}`, {
+        headers: { origin: 'https://app.example' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
+      await res.body?.cancel();
+      // The shared server of this file runs without --cors: no header there.
+      const plain = await fetch(`${url}/${encodeURIComponent(NAME)}`, {
+        headers: { origin: 'https://app.example' },
+      });
+      expect(plain.headers.get('access-control-allow-origin')).toBeNull();
+      await plain.body?.cancel();
+    } finally {
+      ctl.abort();
+      expect((await run).code).toBe(0);
+    }
+  });
+
   it('stops cleanly when the signal aborts', async () => {
     stop.abort();
     const r = await serving;

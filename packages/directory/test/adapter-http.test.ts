@@ -192,6 +192,73 @@ describe('directory handler (node:http)', () => {
   });
 });
 
+describe('directory handler: CORS for browser clients', () => {
+  const withServer = async (
+    cors: '*' | string[] | undefined,
+    fn: (url: string) => Promise<void>,
+  ) => {
+    const s = await serve(createDirectoryHandler(store, cors === undefined ? {} : { cors }).node);
+    try {
+      await fn(`${s.url}${DEFAULT_BASE_PATH}/${enc(A)}`);
+    } finally {
+      await s.close();
+    }
+  };
+  const origin = { origin: 'https://app.example' };
+
+  it('is off by default: no CORS headers, and a preflight is 405', async () => {
+    await withServer(undefined, async (url) => {
+      const res = await fetch(url, { headers: origin });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      expect((await fetch(url, { method: 'OPTIONS', headers: origin })).status).toBe(405);
+    });
+  });
+
+  it("'*' lets any origin read the records and the ETag, and answers the preflight of a conditional GET", async () => {
+    await withServer('*', async (url) => {
+      const res = await fetch(url, { headers: origin });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('access-control-expose-headers')).toBe('etag');
+      const pre = await fetch(url, {
+        method: 'OPTIONS',
+        headers: { ...origin, 'access-control-request-headers': 'if-none-match' },
+      });
+      expect(pre.status).toBe(204);
+      expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+      expect(pre.headers.get('access-control-allow-methods')).toBe('GET, HEAD');
+      expect(pre.headers.get('access-control-allow-headers')).toBe('if-none-match');
+      const nm = await fetch(url, {
+        headers: { ...origin, 'if-none-match': res.headers.get('etag')! },
+      });
+      expect(nm.status).toBe(304);
+      expect(nm.headers.get('access-control-allow-origin')).toBe('*');
+      // Errors carry the header too, so a page can read why.
+      const missing = await fetch(url.replace(enc(A), enc(B)), { headers: origin });
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get('access-control-allow-origin')).toBe('*');
+    });
+  });
+
+  it('a list echoes an allowed origin (with Vary: Origin) and gives others nothing', async () => {
+    await withServer(['https://app.example'], async (url) => {
+      const ok = await fetch(url, { headers: origin });
+      expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example');
+      expect(ok.headers.get('vary')).toBe('origin');
+      const other = await fetch(url, { headers: { origin: 'https://evil.example' } });
+      expect(other.status).toBe(200); // same-origin-policy enforcement is the browser's
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      expect(other.headers.get('vary')).toBe('origin');
+    });
+  });
+
+  it('refuses a malformed cors option', () => {
+    expect(() => createDirectoryHandler(store, { cors: ['app.example'] })).toThrow(/"cors"/);
+    expect(() => createDirectoryHandler(store, { cors: 'yes' as '*' })).toThrow(/"cors"/);
+  });
+});
+
 describe('directory handler (fetch variant, called directly)', () => {
   const url = (name: string) => `https://dir.example${DEFAULT_BASE_PATH}/${enc(name)}`;
 

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { DEFAULT_BASE_PATH, createDirectoryHandler } from '@blindwire/directory/http';
-import { flag, optString, type CommandSpec, type Context } from '../args.js';
+import { UsageError, flag, optList, optString, type CommandSpec, type Context } from '../args.js';
 import { printJson, println } from '../io.js';
 import { openStore, parseStore } from '../stores.js';
 import { JSON_OPTION, STORE_OPTION, durationOption, portOption } from '../values.js';
@@ -17,7 +17,8 @@ import { JSON_OPTION, STORE_OPTION, durationOption, portOption } from '../values
 export const directoryServe: CommandSpec = {
   name: 'directory serve',
   summary: 'Serve a store over HTTP for createHttpStore / --store http://... clients.',
-  usage: '--store STORE [--host 127.0.0.1] [--port 8080] [--base-path PATH] [--max-age S] [--json]',
+  usage:
+    '--store STORE [--host 127.0.0.1] [--port 8080] [--base-path PATH] [--max-age S] [--cors ORIGIN]... [--json]',
   description: [
     `GET <base-path>/<url-encoded name> answers the identity's signed records as JSON, with an ETag and Cache-Control. ` +
       'Runs until SIGINT or SIGTERM. Put TLS in front of it (a reverse proxy) for anything but localhost.',
@@ -46,6 +47,13 @@ export const directoryServe: CommandSpec = {
       value: 'S',
       description: 'Cache-Control max-age, seconds. Default 60.',
     },
+    cors: {
+      type: 'string',
+      multiple: true,
+      value: 'ORIGIN',
+      description:
+        'Let browser pages on ORIGIN (https://app.example) read the directory (CORS); repeat for more, or "*" for any origin. Default: no cross-origin reads.',
+    },
     json: { ...JSON_OPTION, description: 'Print the listening URL as JSON.' },
   },
   examples: ['blindwire directory serve --store file:./directory.json --port 8080'],
@@ -55,11 +63,26 @@ export const directoryServe: CommandSpec = {
     const port = portOption(ctx, 'port', 8080);
     const basePath = optString(ctx, 'base-path') ?? DEFAULT_BASE_PATH;
     const maxAge = durationOption(ctx, 'max-age');
+    const corsList = optList(ctx, 'cors');
+    for (const o of corsList) {
+      if (o !== '*' && !/^https?:\/\/[^/]+$/.test(o)) {
+        throw new UsageError(
+          `--cors expected "*" or an origin like https://app.example, got ${JSON.stringify(o)}`,
+          ctx.command,
+        );
+      }
+    }
+    const cors = corsList.includes('*')
+      ? ('*' as const)
+      : corsList.length > 0
+        ? corsList
+        : undefined;
     const opened = await openStore(ctx, storeSpec);
     try {
       const handler = createDirectoryHandler(opened.store, {
         basePath,
         ...(maxAge === undefined ? {} : { maxAge }),
+        ...(cors === undefined ? {} : { cors }),
       });
       const server = createServer(handler.node);
       await listen(server, port, host);

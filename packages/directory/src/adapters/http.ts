@@ -24,6 +24,15 @@ export interface DirectoryHandlerOptions {
   basePath?: string;
   /** `Cache-Control: public, max-age=<maxAge>` on 200, 304 and 404, seconds. Default 60. */
   maxAge?: number;
+  /**
+   * Cross-origin reads from browsers (CORS), off by default: `'*'` lets any
+   * web origin read the records (they are public and signed, and no
+   * credentials are involved), a list allows those origins only (exact
+   * `scheme://host[:port]` strings). Off, a page on another origin cannot
+   * read the directory, which keeps web pages from probing a directory that
+   * is only reachable from inside a network through their visitors' browsers.
+   */
+  cors?: '*' | string[];
 }
 
 export interface DirectoryHandler {
@@ -58,10 +67,50 @@ export function createDirectoryHandler(
     );
   }
   const cacheControl = `public, max-age=${maxAge}`;
+  const cors = options.cors;
+  if (
+    cors !== undefined &&
+    cors !== '*' &&
+    !(
+      Array.isArray(cors) &&
+      cors.every((o) => typeof o === 'string' && /^https?:\/\/[^/]+$/.test(o))
+    )
+  ) {
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      '"cors" expected "*" or an array of origins like "https://app.example"',
+    );
+  }
+  const allowed = Array.isArray(cors) ? new Set(cors) : undefined;
+
+  /** The CORS response headers for a request from `origin` (none when not allowed). */
+  function corsHeaders(origin: string | null): Record<string, string> {
+    if (cors === undefined || origin === null) return {};
+    if (cors === '*')
+      return { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'etag' };
+    if (!allowed!.has(origin)) return { vary: 'origin' };
+    return {
+      'access-control-allow-origin': origin,
+      'access-control-expose-headers': 'etag',
+      vary: 'origin',
+    };
+  }
   const prefix = basePath.replace(/\/+$/, '') + '/'; // '/' serves names at the root
 
   async function answer(method: string, path: string, ifNoneMatch: string | null): Promise<Answer> {
     if (!path.startsWith(prefix)) return error(404, 'not_found', cacheControl);
+    if (method === 'OPTIONS' && cors !== undefined) {
+      // A CORS preflight (a conditional GET carries If-None-Match, not safelisted).
+      return {
+        status: 204,
+        headers: {
+          'access-control-allow-methods': 'GET, HEAD',
+          'access-control-allow-headers': 'if-none-match',
+          'access-control-max-age': '600',
+          'cache-control': 'no-store',
+        },
+      };
+    }
     if (method !== 'GET' && method !== 'HEAD') {
       const a = error(405, 'method_not_allowed', 'no-store');
       a.headers['allow'] = 'GET, HEAD';
@@ -95,12 +144,16 @@ export function createDirectoryHandler(
     method: string,
     path: string,
     ifNoneMatch: string | null,
+    origin: string | null,
   ): Promise<Answer> {
+    let a: Answer;
     try {
-      return await answer(method, path, ifNoneMatch);
+      a = await answer(method, path, ifNoneMatch);
     } catch {
-      return error(500, 'internal', 'no-store');
+      a = error(500, 'internal', 'no-store');
     }
+    Object.assign(a.headers, corsHeaders(origin));
+    return a;
   }
 
   return {
@@ -109,7 +162,13 @@ export function createDirectoryHandler(
       const path = url.split(/[?#]/, 1)[0] ?? '/';
       const inm = req.headers['if-none-match'];
       const method = req.method ?? 'GET';
-      void safeAnswer(method, path, inm === undefined ? null : String(inm)).then((a) => {
+      const origin = req.headers['origin'];
+      void safeAnswer(
+        method,
+        path,
+        inm === undefined ? null : String(inm),
+        origin === undefined ? null : String(origin),
+      ).then((a) => {
         try {
           const body = a.body !== undefined && method !== 'HEAD' ? a.body : undefined;
           if (a.body !== undefined) a.headers['content-length'] = String(utf8(a.body).length);
@@ -127,7 +186,12 @@ export function createDirectoryHandler(
       } catch {
         // unreachable with a valid Request; answer 404 below
       }
-      const a = await safeAnswer(request.method, path, request.headers.get('if-none-match'));
+      const a = await safeAnswer(
+        request.method,
+        path,
+        request.headers.get('if-none-match'),
+        request.headers.get('origin'),
+      );
       const body = a.body !== undefined && request.method !== 'HEAD' ? a.body : null;
       return new Response(body, { status: a.status, headers: a.headers });
     },
