@@ -9,6 +9,7 @@ export default defineConfig({
     'adapters/postgres': 'src/adapters/postgres.ts',
     'adapters/nats': 'src/adapters/nats.ts',
     'keystore-file': 'src/keystore-file.ts',
+    'rollback-file': 'src/rollback-file.ts',
   },
   format: ['esm'],
   dts: true,

@@ -14,6 +14,7 @@ import {
   type SigningPublicKey,
 } from '@blindwire/core';
 import { parseRecord } from './records.js';
+import { isRollbackMark, type RollbackStore } from './rollback.js';
 import type { DirectoryStore } from './store.js';
 import {
   createRollbackState,
@@ -57,6 +58,13 @@ export interface DirectoryOptions {
   /** Clock in ms (default Date.now); tests pass a fake one. */
   now?: () => number;
   backend?: CryptoBackend;
+  /**
+   * Keeps the rollback marks (SPEC.md §11.2) across restarts, e.g.
+   * `createFileRollbackStore(path)` from `@blindwire/directory/rollback-file`.
+   * Without it they live in this process only, and a restarted client accepts
+   * any currently valid record.
+   */
+  rollbackStore?: RollbackStore;
 }
 
 export interface DirectoryStats {
@@ -123,6 +131,29 @@ export function createDirectory(options: DirectoryOptions): Directory {
   const entries = new Map<string, Entry>();
   const inflight = new Map<string, Promise<Entry>>();
   const rollback = createRollbackState();
+  const rollbackStore = options.rollbackStore;
+  if (
+    rollbackStore !== undefined &&
+    (typeof rollbackStore?.load !== 'function' || typeof rollbackStore?.save !== 'function')
+  ) {
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      '"rollbackStore" expected an object with load() and save()',
+    );
+  }
+  let rollbackLoaded: Promise<void> | undefined;
+  /** Reads the persisted marks once; a failure fails this resolve and is retried by the next. */
+  const loadRollback = (store: RollbackStore) =>
+    (rollbackLoaded ??= (async () => {
+      for (const [name, mark] of await store.load()) {
+        if (!isRollbackMark(mark)) continue;
+        const have = rollback.highWater.get(name);
+        if (!have || have.serial < mark.serial) rollback.highWater.set(name, { ...mark });
+      }
+    })().catch((e: unknown) => {
+      rollbackLoaded = undefined;
+      throw e;
+    }));
   const stats: DirectoryStats = {
     hits: 0,
     misses: 0,
@@ -239,8 +270,14 @@ export function createDirectory(options: DirectoryOptions): Directory {
   return {
     stats,
     async resolve(name) {
+      if (rollbackStore) await loadRollback(rollbackStore);
       const e = await entryFor(name);
-      return usableEncryptionKeys(e.set, nowSeconds(), trust, rollback);
+      const before = rollback.highWater.get(name);
+      const keys = usableEncryptionKeys(e.set, nowSeconds(), trust, rollback);
+      const after = rollback.highWater.get(name);
+      // The raised mark is durable before the key it was raised for is used.
+      if (rollbackStore && after && after !== before) await rollbackStore.save(name, { ...after });
+      return keys;
     },
     async resolveRecipient(name) {
       return (await this.resolve(name))[0]!;

@@ -59,4 +59,5 @@ export {
   type KeyRotatorOptions,
   type TickResult,
 } from './rotation.js';
+export { isRollbackMark, type RollbackMark, type RollbackStore } from './rollback.js';
 export { createMemoryKeyStore, type PrivateKeyStore, type StoredKey } from './keystore.js';

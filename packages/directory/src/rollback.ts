@@ -1,0 +1,42 @@
+/**
+ * Where a directory client keeps its rollback marks (SPEC.md §11.2): per
+ * identity, the highest encryption-key serial it has used and that record's
+ * expiry. In memory they last as long as the process; a `RollbackStore`
+ * keeps them across restarts, so a store that withholds a newer record from
+ * a restarted client is still caught (`ERR_KEY_ROLLBACK`).
+ *
+ * The marks are the client's own trusted state: keep them on the client's
+ * disk (`createFileRollbackStore`) or in a database only the client writes,
+ * never in the directory store the marks protect against.
+ */
+
+/** One identity's mark: the highest serial used, and when that record expires (Unix seconds). */
+export interface RollbackMark {
+  serial: number;
+  notAfter: number;
+}
+
+export interface RollbackStore {
+  /** Every mark remembered; read once, before the directory's first resolve. */
+  load(): Promise<Iterable<[string, RollbackMark]>>;
+  /**
+   * Called when an identity's mark rises, before the key it was raised for is
+   * handed out; it must be durable when it resolves. A rejection fails that
+   * resolve (fail closed).
+   */
+  save(name: string, mark: RollbackMark): Promise<void>;
+}
+
+/** Whether `x` is a well-formed mark (serial and expiry are unsigned 32-bit, SPEC.md §11.1). */
+export function isRollbackMark(x: unknown): x is RollbackMark {
+  if (typeof x !== 'object' || x === null) return false;
+  const m = x as Record<string, unknown>;
+  return (
+    Number.isSafeInteger(m['serial']) &&
+    (m['serial'] as number) >= 0 &&
+    (m['serial'] as number) <= 0xffffffff &&
+    Number.isSafeInteger(m['notAfter']) &&
+    (m['notAfter'] as number) >= 0 &&
+    (m['notAfter'] as number) <= 0xffffffff
+  );
+}

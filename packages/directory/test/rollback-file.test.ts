@@ -1,0 +1,158 @@
+/**
+ * Rollback marks that survive a restart (SPEC.md §11.2): a client that used
+ * serial 2, restarted, and met a store that withholds it refuses with
+ * ERR_KEY_ROLLBACK; the state file is 0600, only rises, and is never reset
+ * silently.
+ */
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateEncryptionKey } from '@blindwire/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createDirectory,
+  createEncryptionKeyRecord,
+  createMemoryStore,
+  recordId,
+  type RollbackStore,
+} from '../src/index.js';
+import { createFileRollbackStore } from '../src/rollback-file.js';
+import { S0, T0, makeWorld, type World } from './helpers/world.js';
+
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'resolved',
+    (e: { code?: string }) => e.code ?? String(e),
+  );
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'blindwire-rollback-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A tool with key serial 1 (valid a week) and a newer serial 2 (valid a day). */
+async function rotated(w: World) {
+  const [cert, k1] = await w.recordsOf(w.tool, { serial: 1, notAfter: S0 + 7 * 86_400 });
+  const next = await generateEncryptionKey();
+  const k2 = await createEncryptionKeyRecord(w.tool, next, {
+    now: T0,
+    notBefore: S0,
+    notAfter: S0 + 86_400,
+    serial: 2,
+  });
+  const store = createMemoryStore();
+  for (const r of [cert!, k1!, k2]) await store.put(w.tool.name, r);
+  return { store, next, k2 };
+}
+
+describe('createFileRollbackStore', () => {
+  it('a restarted client still catches a store that withholds the newer record', async () => {
+    const w = await makeWorld();
+    const { store, next, k2 } = await rotated(w);
+    const path = join(dir, 'rollback.json');
+    const client = () =>
+      createDirectory({
+        store,
+        trust: w.policy,
+        now: () => T0,
+        rollbackStore: createFileRollbackStore(path),
+      });
+
+    expect((await client().resolveRecipient(w.tool.name)).kid).toBe(next.kid);
+    const doc = JSON.parse(await readFile(path, 'utf8'));
+    expect(doc).toEqual({ v: 1, marks: { [w.tool.name]: { serial: 2, notAfter: S0 + 86_400 } } });
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+
+    await store.remove!(w.tool.name, recordId(k2)); // the directory withholds serial 2
+    // A new directory instance over the same file: what a restarted process has.
+    expect(await codeOf(client().resolve(w.tool.name))).toBe('ERR_KEY_ROLLBACK');
+    // Without the file, a fresh client has no memory and accepts serial 1 (documented limit).
+    const amnesiac = createDirectory({ store, trust: w.policy, now: () => T0 });
+    expect((await amnesiac.resolveRecipient(w.tool.name)).kid).toBe(w.tool.encryption.kid);
+    // Once the remembered record has expired, withholding it is no longer a rollback.
+    const later = createDirectory({
+      store,
+      trust: w.policy,
+      now: () => T0 + 2 * 86_400_000,
+      rollbackStore: createFileRollbackStore(path),
+    });
+    expect((await later.resolveRecipient(w.tool.name)).kid).toBe(w.tool.encryption.kid);
+  });
+
+  it('marks only rise, and saves from one process are serialised', async () => {
+    const path = join(dir, 'r.json');
+    const s = createFileRollbackStore(path);
+    await Promise.all([
+      s.save('spiffe://a/x', { serial: 5, notAfter: 100 }),
+      s.save('spiffe://a/x', { serial: 3, notAfter: 200 }),
+      s.save('spiffe://a/y', { serial: 1, notAfter: 300 }),
+      s.save('spiffe://a/x', { serial: 7, notAfter: 400 }),
+    ]);
+    const again = createFileRollbackStore(path);
+    expect(new Map(await again.load())).toEqual(
+      new Map([
+        ['spiffe://a/x', { serial: 7, notAfter: 400 }],
+        ['spiffe://a/y', { serial: 1, notAfter: 300 }],
+      ]),
+    );
+    await expect(s.save('spiffe://a/x', { serial: -1, notAfter: 0 })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
+  });
+
+  it('a corrupt state file is refused, not reset: every resolve fails and the file is kept', async () => {
+    const w = await makeWorld();
+    const { store } = await rotated(w);
+    const path = join(dir, 'rollback.json');
+    for (const text of ['{"v":1,"marks":{"x":{"serial":"2"}}}', 'not json', '{"v":2,"marks":{}}']) {
+      await writeFile(path, text);
+      const d = createDirectory({
+        store,
+        trust: w.policy,
+        now: () => T0,
+        rollbackStore: createFileRollbackStore(path),
+      });
+      expect(await codeOf(d.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT');
+      expect(await codeOf(d.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT'); // retried, still refused
+      expect(await readFile(path, 'utf8')).toBe(text);
+    }
+  });
+
+  it('fails closed: a mark that cannot be saved fails the resolve with ERR_TRANSPORT', async () => {
+    const w = await makeWorld();
+    const { store } = await rotated(w);
+    const d = createDirectory({
+      store,
+      trust: w.policy,
+      now: () => T0,
+      rollbackStore: createFileRollbackStore(join(dir, 'missing-dir', 'rollback.json')),
+    });
+    expect(await codeOf(d.resolve(w.tool.name))).toBe('ERR_TRANSPORT');
+  });
+
+  it('any RollbackStore plugs in: marks are loaded once and saved only when they rise', async () => {
+    const w = await makeWorld();
+    const { store, next } = await rotated(w);
+    const calls: string[] = [];
+    const custom: RollbackStore = {
+      async load() {
+        calls.push('load');
+        return [];
+      },
+      async save(name, mark) {
+        calls.push(`save ${name} ${mark.serial}`);
+      },
+    };
+    const d = createDirectory({ store, trust: w.policy, now: () => T0, rollbackStore: custom });
+    expect((await d.resolveRecipient(w.tool.name)).kid).toBe(next.kid);
+    d.invalidate();
+    await d.resolve(w.tool.name);
+    expect(calls).toEqual(['load', `save ${w.tool.name} 2`]);
+    expect(() =>
+      createDirectory({ store, trust: w.policy, rollbackStore: {} as RollbackStore }),
+    ).toThrow(/"rollbackStore"/);
+  });
+});
