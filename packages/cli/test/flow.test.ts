@@ -26,6 +26,7 @@ interface Rotation {
   seeded: string | null;
   rotated: { kid: string; notBefore: number; notAfter: number } | null;
   erased: string[];
+  identityKey: string | null;
   keys: { kid: string }[];
 }
 
@@ -256,12 +257,27 @@ describe('anchor and identities', () => {
 
     it('key rotate erases private keys past retention', async () => {
       const late = T0 + 86_400 + 3600 + 10; // the first key expired at T0+1d; retention 1h
+      const oldSecret: string = JSON.parse(await readFile(sb.path('planner.json'), 'utf8'))
+        .encryption.secret;
+      expect(oldSecret).toMatch(/^[\w-]{43}$/);
       const r = await json<Rotation>(
         [...rotate, store(), '--now', String(late), '--retention', '1h'],
         env,
       );
       expect(r.erased).toEqual([planner.encryption.kid]);
       expect(r.keys.map((k) => k.kid)).toEqual([rotated.kid]);
+      // The identity file held the erased key too: it now holds the newest one,
+      // and the erased private half is nowhere in it.
+      expect(r.identityKey).toBe(rotated.kid);
+      const file = JSON.parse(await readFile(sb.path('planner.json'), 'utf8'));
+      expect(file.encryption.kid).toBe(rotated.kid);
+      expect(file.signing.kid).toBe(planner.signing.kid);
+      expect(JSON.stringify(file)).not.toContain(oldSecret);
+      expect(await modeOf(sb.path('planner.json'))).toBe(0o600);
+      // Still a valid identity: another step loads it, with nothing left to do.
+      const again = await json<Rotation>([...rotate, store(), '--now', String(late)], env);
+      expect(again.identityKey).toBeNull();
+      expect(again.erased).toEqual([]);
     });
 
     it('key rotate with a wrong or missing passphrase fails without touching the key store', async () => {

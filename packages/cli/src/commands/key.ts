@@ -1,5 +1,5 @@
 /**
- * `blindwire key rotate`: one step of encryption-key rotation (SPEC.md §12.4,
+ * `blindwire key rotate`: one step of encryption-key rotation (SPEC.md §11.4,
  * design §5) with `createKeyRotator`: erase private keys past retention,
  * and publish a new key when the newest one is close to expiry. A new key's
  * not-before is one propagation delay ahead, so every cached sender has it
@@ -16,9 +16,10 @@ import {
   createKeyRotator,
   type DirectoryStore,
 } from '@blindwire/directory';
-import { toBase64url, type Identity } from '@blindwire/core';
+import { exportIdentity, toBase64url, type Identity } from '@blindwire/core';
 import type { FileKeyStore } from '@blindwire/directory/keystore-file';
 import { flag, reqString, type CommandSpec } from '../args.js';
+import { writeOutput } from '../files.js';
 import { printJson, println } from '../io.js';
 import { openKeyStore, publishRecord } from '../records.js';
 import { loadIdentity, wipeIdentity } from '../secrets.js';
@@ -118,6 +119,28 @@ export const keyRotate: CommandSpec = {
       if (!step.rotated && flag(ctx, 'force')) step.rotated = await rotator.rotate();
       const keys = await keyStore.list();
       const held = keys.map((k) => ({ kid: k.kid, notBefore: k.notBefore, notAfter: k.notAfter }));
+      // The identity file's encryption key was handed to the key store, which has
+      // now erased it past retention: its private half must not outlive it in the
+      // identity file. The file takes the newest key the store holds instead.
+      let replaced: string | undefined;
+      const newest = [...keys].sort((a, b) => b.notBefore - a.notBefore)[0];
+      if (newest && !keys.some((k) => k.kid === identity.encryption.kid)) {
+        const updated: Identity = {
+          ...identity,
+          encryption: {
+            kid: newest.kid,
+            publicKey: newest.publicKey,
+            privateKey: newest.privateKey,
+          },
+        };
+        await writeOutput(
+          ctx.io,
+          identityPath,
+          JSON.stringify(exportIdentity(updated), null, 2) + '\n',
+          { mode: 0o600, force: true, what: 'identity' },
+        );
+        replaced = newest.kid;
+      }
       for (const k of keys) k.privateKey.fill(0);
       const rotated = step.rotated && {
         kid: step.rotated.kid,
@@ -132,6 +155,7 @@ export const keyRotate: CommandSpec = {
           seeded: seeded ?? null,
           rotated: rotated || null,
           erased: step.erased,
+          identityKey: replaced ?? null,
           keys: held,
         });
         return 0;
@@ -140,6 +164,11 @@ export const keyRotate: CommandSpec = {
         println(ctx.io.stdout, `seeded key store with the identity's encryption key ${seeded}`);
       for (const kid of step.erased)
         println(ctx.io.stdout, `erased private key ${kid} (past retention)`);
+      if (replaced)
+        println(
+          ctx.io.stdout,
+          `${identityPath} now holds encryption key ${replaced} (its previous key was erased)`,
+        );
       if (rotated) {
         println(
           ctx.io.stdout,
