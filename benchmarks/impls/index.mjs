@@ -7,6 +7,7 @@
 import { blindwireImpls } from './blindwire.mjs';
 import { hpkeCoreImpl, hpkePanvaImpl } from './hpke.mjs';
 import { joseJweImpl, joseJwsJweImpl } from './jose.mjs';
+import { nobleFloorImpl } from './noble-floor.mjs';
 import { nodeFloorImpl, nodeFloorJwkImpl } from './node-floor.mjs';
 import { sodiumImpl } from './sodium.mjs';
 
@@ -19,6 +20,7 @@ export const IMPLEMENTATIONS = [
   sodiumImpl,
   nodeFloorImpl,
   nodeFloorJwkImpl,
+  nobleFloorImpl,
 ];
 
 /** The Blindwire row the ratios are taken against: node when present, else pure. */

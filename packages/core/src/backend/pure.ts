@@ -10,8 +10,9 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { equalBytes } from '../bytes.js';
-import { checkAeadArgs } from './checks.js';
+import { checkAeadArgs, checkKey32 } from './checks.js';
 import { strictPreconditions } from './ed25519-strict.js';
+import { KeyCache } from './key-cache.js';
 import { randomBytes } from './random.js';
 import type { AeadAlgorithm, CryptoBackend } from './types.js';
 
@@ -21,6 +22,48 @@ function leToBigint(b: Uint8Array): bigint {
   let n = 0n;
   for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!);
   return n;
+}
+
+function bigintToLe32(n: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++, n >>= 8n) out[i] = Number(n & 0xffn);
+  return out;
+}
+
+/** RFC 8032 §5.1.5: the secret scalar, the nonce prefix and the public key of a seed. */
+interface ExpandedSeed {
+  readonly scalar: bigint;
+  readonly prefix: Uint8Array;
+  readonly publicKey: Uint8Array;
+}
+
+/**
+ * noble's `sign` re-derives all three from the seed on every call (a SHA-512
+ * and a base-point multiplication, ~30% of a signature); a long-term key signs
+ * many messages, so they are cached per seed array like the native backends'
+ * key objects (key-cache.ts: a refilled array misses).
+ */
+const expandedSeeds = new KeyCache<ExpandedSeed>();
+
+function expandSeed(seed: Uint8Array): ExpandedSeed {
+  const hit = expandedSeeds.get(seed);
+  if (hit) return hit;
+  const { scalar, prefix, pointBytes } = ed25519.utils.getExtendedPublicKey(seed);
+  return expandedSeeds.set(seed, { scalar, prefix, publicKey: pointBytes });
+}
+
+/** RFC 8032 §5.1.6 with the expanded seed: the same bytes as noble's `ed25519.sign`. */
+function ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
+  checkKey32(seed, 'seed');
+  const { scalar, prefix, publicKey } = expandSeed(seed);
+  const msg = message.slice(); // r and k must hash the same bytes
+  const r = leToBigint(sha512.create().update(prefix).update(msg).digest()) % L;
+  const R = ed25519.Point.BASE.multiply(r).toBytes(); // throws for r = 0 (probability 2^-252)
+  const k = leToBigint(sha512.create().update(R).update(publicKey).update(msg).digest()) % L;
+  const sig = new Uint8Array(64);
+  sig.set(R);
+  sig.set(bigintToLe32((r + k * scalar) % L), 32);
+  return sig;
 }
 
 function cipher(alg: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) {
@@ -63,7 +106,7 @@ export const pureBackend: CryptoBackend = {
   x25519PublicKey: async (privateKey) => x25519.getPublicKey(privateKey),
   x25519: async (privateKey, publicKey) => x25519.getSharedSecret(privateKey, publicKey),
   ed25519PublicKey: async (seed) => ed25519.getPublicKey(seed),
-  ed25519Sign: async (seed, message) => ed25519.sign(message, seed),
+  ed25519Sign: async (seed, message) => ed25519Sign(seed, message),
   ed25519Verify: async (publicKey, message, signature) =>
     ed25519VerifyStrict(publicKey, message, signature),
   aeadSeal: async (alg, key, nonce, plaintext, aad) => {
