@@ -280,6 +280,37 @@ test('a key array refilled after use is never served from a cache', async () => 
   }
 });
 
+test('a key array refilled while its first import is in flight is not bound to the old key', async () => {
+  // The web backend imports asynchronously; the cache used to copy the array
+  // after the await, binding the new bytes to the key of the old ones.
+  const msg = new TextEncoder().encode('hello');
+  for (const b of backends) {
+    for (let ticks = 0; ticks < 12; ticks++) {
+      const a = reference.randomBytes(32);
+      const other = reference.randomBytes(32);
+      const seed = a.slice();
+      const first = b.ed25519PublicKey(seed); // the first use of this array: an import of `a`
+      for (let i = 0; i < ticks; i++) await Promise.resolve();
+      seed.set(other); // refilled meanwhile
+      // Which bytes the in-flight call read is the caller's race; either is fine.
+      const got = await first;
+      const candidates = [
+        await reference.ed25519PublicKey(a),
+        await reference.ed25519PublicKey(other),
+      ];
+      expect(
+        candidates.some((c) => Buffer.compare(c, got) === 0),
+        b.name,
+      ).toBe(true);
+      const sig = await b.ed25519Sign(seed, msg);
+      expect(sig, `${b.name}, ${ticks} ticks`).toEqual(await reference.ed25519Sign(other, msg));
+      expect(await b.ed25519PublicKey(seed), b.name).toEqual(
+        await reference.ed25519PublicKey(other),
+      );
+    }
+  }
+});
+
 test('randomBytes gives plain arrays of the asked length, beyond getRandomValues’ 64 KiB', () => {
   for (const b of backends) {
     for (const n of [0, 1, 32, 65536, 65537, 200_000]) {

@@ -31,9 +31,26 @@ export class KeyCache<K> {
     return entry.key;
   }
 
-  /** Remembers `key` as the import of the current contents of `raw`; returns `key`. */
-  set(raw: Uint8Array, key: K): K {
-    this.#entries.set(raw, { bytes: raw.slice(), key });
+  /**
+   * Remembers `key` as the import of `bytes` (default: the current contents
+   * of `raw`); returns `key`. An asynchronous import must pass the copy it
+   * imported from, taken before it awaited: `raw` may have been refilled
+   * meanwhile, and binding its new contents to the old key would serve a
+   * stale key later.
+   */
+  set(raw: Uint8Array, key: K, bytes: Uint8Array = raw.slice()): K {
+    this.#entries.set(raw, { bytes, key });
     return key;
+  }
+
+  /**
+   * The cached key for `raw`, or `importer`'s key for a copy of its current
+   * contents, cached against that copy (see `set`).
+   */
+  async getOrImport(raw: Uint8Array, importer: (bytes: Uint8Array) => Promise<K>): Promise<K> {
+    const hit = this.get(raw);
+    if (hit !== undefined) return hit;
+    const bytes = raw.slice();
+    return this.set(raw, await importer(bytes), bytes);
   }
 }

@@ -142,12 +142,15 @@ const publicKeys: Record<Curve, KeyCache<CryptoKey>> = {
   Ed25519: new KeyCache(),
 };
 
+// Imported from a copy taken before the await, and cached against that copy:
+// a caller that refills its array while the import is in flight must not get
+// the old key for the new bytes later (key-cache.ts).
 async function privateCryptoKey(s: SubtleCrypto, crv: Curve, raw: Uint8Array): Promise<CryptoKey> {
-  return privateKeys[crv].get(raw) ?? privateKeys[crv].set(raw, await importPrivate(s, crv, raw));
+  return privateKeys[crv].getOrImport(raw, (bytes) => importPrivate(s, crv, bytes));
 }
 
 async function publicCryptoKey(s: SubtleCrypto, crv: Curve, raw: Uint8Array): Promise<CryptoKey> {
-  return publicKeys[crv].get(raw) ?? publicKeys[crv].set(raw, await importPublic(s, crv, raw));
+  return publicKeys[crv].getOrImport(raw, (bytes) => importPublic(s, crv, bytes));
 }
 
 /**
