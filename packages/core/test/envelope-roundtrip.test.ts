@@ -194,6 +194,29 @@ describe.each(backends.map((b) => [b.name, b] as const))(
       expect(answer.responder).toBe(carol.encryption.kid);
       expect(answer.contentType).toBe('application/json');
 
+      // An accepted response opens once: a replayed or redelivered copy is ERR_REPLAY
+      // (an old "pending" cannot come back after "done"); a second, distinct response opens.
+      expect(await codeOf(() => openResponse(req, response, { now: NOW, backend }))).toBe(
+        'ERR_REPLAY',
+      );
+      const pending = await sealResponse(opened, 'pending', { now: NOW, backend });
+      const done = await sealResponse(opened, 'done', { now: NOW, backend });
+      expect(text((await openResponse(req, pending, { now: NOW, backend })).payload)).toBe(
+        'pending',
+      );
+      expect(text((await openResponse(req, done, { now: NOW, backend })).payload)).toBe('done');
+      expect(await codeOf(() => openResponse(req, pending, { now: NOW, backend }))).toBe(
+        'ERR_REPLAY',
+      );
+      // A tampered copy of an unseen response is not remembered: the genuine one still opens.
+      const late = await sealResponse(opened, 'late', { now: NOW, backend });
+      const forged = late.slice();
+      forged[forged.length - 1]! ^= 1;
+      expect(await codeOf(() => openResponse(req, forged, { now: NOW, backend }))).toBe(
+        'ERR_OPEN_FAILED',
+      );
+      expect(text((await openResponse(req, late, { now: NOW, backend })).payload)).toBe('late');
+
       // One response id never answers the same request twice (it selects the key; the nonce is fixed).
       const id = new Uint8Array(16).fill(7);
       await sealResponse(opened, 'first', { messageId: id, now: NOW, backend });

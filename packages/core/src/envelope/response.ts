@@ -166,6 +166,13 @@ export async function openResponse(
     plaintext.fill(0);
     throw e;
   }
+  // SPEC.md §6.3: each authenticated response opens once per request.
+  const responseId = hexId(header.messageId);
+  if (state.acceptedResponses.has(responseId)) {
+    plaintext.fill(0);
+    throw new BlindwireError(ErrorCode.Replay, 'response already accepted for this request');
+  }
+  state.acceptedResponses.add(responseId);
   const result: OpenResponseResult = {
     payload: inner.body,
     messageId: hexId(header.messageId),

@@ -152,6 +152,7 @@ export async function seal(
     suite,
     messageId,
     responders: new Map(entries.map((e, i) => [hexId(e.kid), responseSecrets![i]!])),
+    acceptedResponses: new Set(),
   });
   return result;
 }
