@@ -4,7 +4,7 @@
  * cryptographic failure is one ERR_OPEN_FAILED. No plaintext, partial or
  * whole, leaves this function unless every check passed.
  */
-import { concat, equalBytes, toBase64url, utf8 } from '../bytes.js';
+import { concat, equalBytes, toBase64url, utf8, wipe } from '../bytes.js';
 import { BlindwireError, ErrorCode, openFailed } from '../errors.js';
 import type { EncryptionKey, PublicIdentity, SigningPublicKey } from '../identity/identity.js';
 import { checkOpenOptions, findEntry, trustedKey } from './arguments.js';
@@ -97,7 +97,7 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
   const mk = await deriveMessageKeys(b, messageSecret, suite.keyLength);
   messageSecret.fill(0);
   if (!equalBytes(mk.commitment, header.commitment)) {
-    responseSecret.fill(0);
+    wipe(responseSecret, mk.contentKey, mk.contextKey);
     throw openFailed();
   }
 
@@ -112,7 +112,7 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
   );
   mk.contentKey.fill(0);
   if (plaintext === undefined) {
-    responseSecret.fill(0);
+    wipe(responseSecret, mk.contextKey);
     throw openFailed();
   }
   try {

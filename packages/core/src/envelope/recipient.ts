@@ -24,9 +24,10 @@ export async function recipientSecrets(
   key: Pick<EncryptionKey, 'privateKey' | 'publicKey'>,
   withResponseSecret: boolean,
 ): Promise<RecipientSecrets> {
-  let out: RecipientSecrets;
+  let out: RecipientSecrets | undefined;
+  let ctx: Awaited<ReturnType<ReturnType<typeof hpkeSuite>['setupRecipient']>> | undefined;
   try {
-    const ctx = await hpkeSuite(suite, b).setupRecipient({
+    ctx = await hpkeSuite(suite, b).setupRecipient({
       enc: entry.enc,
       recipientKey: { privateKey: key.privateKey, publicKey: key.publicKey },
       info: LABEL.hpkeInfo,
@@ -39,9 +40,11 @@ export async function recipientSecrets(
     if (withResponseSecret) {
       out.responseSecret = await ctx.export(LABEL.exportResponseSecret, SECRET_LENGTH);
     }
-    ctx.dispose();
   } catch {
+    out?.messageSecret.fill(0);
     throw openFailed();
+  } finally {
+    ctx?.dispose(); // the context's secrets, on success and on failure
   }
   if (out.messageSecret.length !== SECRET_LENGTH) {
     out.messageSecret.fill(0);

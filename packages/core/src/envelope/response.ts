@@ -14,7 +14,7 @@ import {
   decodeResponseHeader,
   encodeResponseHeader,
 } from './header.js';
-import { decodeInner, innerParts, type Padding } from './inner.js';
+import { decodeInner, innerParts, paddedLength, type Padding } from './inner.js';
 import { headerInfo, type EnvelopeInfo } from './inspect.js';
 import { ZERO_NONCE, deriveResponseKey } from './keys.js';
 import {
@@ -77,6 +77,7 @@ export async function sealResponse(
   if (!Number.isInteger(ttl) || ttl < 0 || issuedAt + ttl > MAX_TIME) {
     throw invalidArgument('ttl', 'whole seconds ≥ 0', String(ttl));
   }
+  paddedLength(0, options.padding); // checked before any key is derived
   const messageId = options.messageId ?? b.randomBytes(MESSAGE_ID_LENGTH);
   if (!(messageId instanceof Uint8Array) || messageId.length !== MESSAGE_ID_LENGTH) {
     throw invalidArgument('messageId', `${MESSAGE_ID_LENGTH} bytes`);

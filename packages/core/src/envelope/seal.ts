@@ -17,7 +17,7 @@ import { encodeMessageHeader } from './header.js';
 import { senderSecrets } from './sender.js';
 import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
 import { Kind, allocateFrame, frameLength, prefixFor } from './format.js';
-import { innerParts, type Padding } from './inner.js';
+import { innerParts, paddedLength, type Padding } from './inner.js';
 import { ZERO_NONCE, contextCheck, deriveMessageKeys, signatureInput } from './keys.js';
 import {
   backendOf,
@@ -87,6 +87,7 @@ export async function seal(
   const claims = checkClaims(options.claims, limits);
   const recipients = checkRecipients(options.recipients, limits.maxRecipients);
   const { issuedAt, expiresAt, messageId } = checkTimesAndId(options, b);
+  paddedLength(0, options.padding); // SPEC.md §4.5 step 1: every argument before any work
 
   // SPEC.md §4.3: one HPKE context per recipient; the message secret comes from
   // the exporter (one recipient) or is random and sealed to each (several).
@@ -109,6 +110,7 @@ export async function seal(
     ...(claims ? { claims } : {}),
   });
   if (header.length > limits.maxHeaderBytes) {
+    wipe(messageSecret, keys.contentKey, keys.contextKey, ...responseSecrets!);
     throw new BlindwireError(
       ErrorCode.LimitExceeded,
       `header of ${header.length} bytes exceeds maxHeaderBytes`,
@@ -128,7 +130,7 @@ export async function seal(
   const ciphertextLength = inner.length + AEAD_TAG_LENGTH;
   const envelopeLength = frameLength(header, ciphertextLength);
   if (envelopeLength > limits.maxEnvelopeBytes) {
-    wipe(messageSecret, keys.contentKey, keys.contextKey);
+    wipe(messageSecret, keys.contentKey, keys.contextKey, ...responseSecrets!);
     throw new BlindwireError(
       ErrorCode.LimitExceeded,
       `envelope of ${envelopeLength} bytes exceeds maxEnvelopeBytes`,
