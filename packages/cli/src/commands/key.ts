@@ -207,8 +207,20 @@ async function seed(
   const existing = await keyStore.list();
   for (const k of existing) k.privateKey.fill(0);
   if (existing.length > 0) return undefined;
-  for (const r of await store.list(identity.name)) {
-    const p = await parseRecord(r).catch(() => undefined);
+  const records = await store.list(identity.name);
+  const parsed = await Promise.all(records.map((r) => parseRecord(r).catch(() => undefined)));
+  // Never hand a revoked key back to the key store: after `revoke` erased it, a
+  // re-seeded copy from the identity file would look current and block rotation.
+  // Any revocation naming the kid counts here, verified or not: a forged one only
+  // makes the next step publish a fresh key, the safe direction.
+  if (
+    parsed.some(
+      (p) => p?.body.kind === RecordKind.Revocation && p.body.targetKid === identity.encryption.kid,
+    )
+  ) {
+    return undefined;
+  }
+  for (const p of parsed) {
     if (!p || p.body.kind !== RecordKind.EncryptionKey || p.body.kid !== identity.encryption.kid)
       continue;
     if (

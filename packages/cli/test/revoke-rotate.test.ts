@@ -1,0 +1,78 @@
+/**
+ * After a compromised encryption key is revoked (and erased from the key
+ * store), the next `key rotate` must not put it back from the identity file:
+ * it publishes a fresh key, the identity file takes that key, and senders
+ * switch to it once its propagation delay has passed.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sandbox, type Sandbox } from './helpers/cli.js';
+
+const NAME = 'spiffe://acme.example/agents/p';
+const T0 = 1_795_500_000;
+let sb: Sandbox;
+beforeAll(async () => {
+  sb = await sandbox();
+});
+afterAll(async () => {
+  await sb.remove();
+});
+
+interface Rotation {
+  seeded: string | null;
+  rotated: { kid: string; notBefore: number } | null;
+  identityKey: string | null;
+}
+
+it('revoke --reason compromise, then key rotate: a fresh key, never the revoked one', async () => {
+  const store = ['--store', 'file:dir.json'];
+  const at = (t: number) => ['--now', String(t)];
+  await sb.ok(['anchor', 'create', 'root', '--out', 'a.json', '--public-out', 'a-pub.json']);
+  await sb.ok([
+    'identity',
+    'create',
+    NAME,
+    '--anchor',
+    'a.json',
+    '--out',
+    'p.json',
+    ...store,
+    ...at(T0),
+  ]);
+  const first: string = JSON.parse(await readFile(sb.path('p.json'), 'utf8')).encryption.kid;
+  const rotate = ['key', 'rotate', '--identity', 'p.json', '--keystore', 'ks.json', ...store];
+
+  const seeded = await sb.json<Rotation>([...rotate, ...at(T0 + 60)]);
+  expect(seeded.seeded).toBe(first);
+  const revoke = await sb.ok([
+    'revoke',
+    '--identity',
+    'p.json',
+    '--kid',
+    first,
+    '--reason',
+    'compromise',
+    '--keystore',
+    'ks.json',
+    ...store,
+    ...at(T0 + 120),
+  ]);
+  expect(revoke.stdout).toContain(`erased private key ${first}`);
+
+  const next = await sb.json<Rotation>([...rotate, ...at(T0 + 180)]);
+  expect(next.seeded).toBeNull(); // the revoked key is not handed back to the key store
+  expect(next.rotated).not.toBeNull();
+  expect(next.rotated!.kid).not.toBe(first);
+  expect(next.identityKey).toBe(next.rotated!.kid);
+  const file = JSON.parse(await readFile(sb.path('p.json'), 'utf8'));
+  expect(file.encryption.kid).toBe(next.rotated!.kid);
+
+  const resolve = ['directory', 'resolve', NAME, ...store, '--anchor', 'a-pub.json'];
+  const now = await sb.cli([...resolve, ...at(next.rotated!.notBefore + 1)]);
+  expect(now.code).toBe(0);
+  expect(
+    JSON.parse(
+      (await sb.ok([...resolve, ...at(next.rotated!.notBefore + 1), '--json'])).stdout,
+    ).keys.map((k: { kid: string }) => k.kid),
+  ).toEqual([next.rotated!.kid]);
+});
