@@ -5,7 +5,7 @@
  * entropy source.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { encryptionKid, pureBackend, seal, signingKid } from '@blindwire/core';
+import { encryptionKid, pureBackend, seal, signingKid, toHex } from '@blindwire/core';
 import { concat, utf8 } from '@blindwire/core/internal';
 
 /** Domain separation for every value the generator derives. */
@@ -93,6 +93,8 @@ export async function makeCast() {
     carol: await identityFrom('spiffe://acme.example/tools/search', 'carol'),
     dave: await identityFrom('spiffe://acme.example/tools/ledger', 'dave'),
     mallory: await identityFrom('spiffe://evil.example/mallory', 'mallory'),
+    // a sender whose stream meta record (SPEC.md §7a.4) is exactly 1024 bytes
+    erin: await identityFrom(`spiffe://acme.example/${'e'.repeat(979)}`, 'erin'),
     bobPrevious: await encryptionKeyFrom('bob-previous'), // bob's previous encryption key
   };
 }
@@ -130,4 +132,21 @@ export function ok(c, extra = {}) {
 
 export function fail(code) {
   return { result: 'error', code };
+}
+
+/** A key pair as the files write it (test-vectors/README.md). */
+export const keyJson = (k) => ({
+  kid: k.kid,
+  publicKey: toHex(k.publicKey),
+  privateKey: toHex(k.privateKey),
+});
+
+/** Optional open inputs, in file order. */
+export const OPTIONAL = ['maxAge', 'allowedSenders', 'allowedSuites', 'limits', 'seenMessageIds'];
+
+/** Claims compare as maps, not in encoding order. */
+export function sameClaims(a, b) {
+  const norm = (x) =>
+    x ? JSON.stringify(Object.entries(x).sort(([k], [l]) => (k < l ? -1 : 1))) : x;
+  return norm(a) === norm(b);
 }

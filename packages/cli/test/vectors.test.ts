@@ -1,6 +1,6 @@
 /**
- * `vectors verify` over the project's envelope test vectors
- * (test-vectors/cases), and a tampered copy that must fail.
+ * `vectors verify` over the project's envelope and stream test vectors
+ * (test-vectors/cases), and tampered copies that must fail.
  */
 import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,29 @@ describe.skipIf(!present)('vectors verify', () => {
     expect(r.stderr).toContain(
       `FAIL ${file} [pure, trustedSenders] expected ERR_REPLAY, got a result`,
     );
+  });
+
+  it('a stream case whose opener released more than its releasable bytes fails in every feeding', async () => {
+    const copy = sb.path('stream-cases');
+    await mkdir(copy);
+    await cp(CASES, copy, { recursive: true });
+    // It fails after three verified records, which the opener released: one byte more than releasable.
+    const file = (await readdir(copy)).find((f) => /^\d{3}-stream-bad-signature\.json$/.test(f))!;
+    const c = JSON.parse(await readFile(`${copy}/${file}`, 'utf8'));
+    expect(c.kind).toBe('stream');
+    expect(c.expect.releasable.length).toBeGreaterThan(0);
+    c.expect.releasable = c.expect.releasable.slice(0, -2);
+    await writeFile(`${copy}/${file}`, JSON.stringify(c));
+    const r = await sb.cli(['vectors', 'verify', 'stream-cases', '--backend', 'pure']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\d+ passed, 1 failed/);
+    for (const how of ['whole', 'split', 'bytes']) {
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `FAIL ${file} \\[pure, trustedSenders\\] \\(${how}\\) released \\d+ bytes that are not a prefix of releasable`,
+        ),
+      );
+    }
   });
 
   it('a missing directory is ERR_INVALID_ARGUMENT', async () => {

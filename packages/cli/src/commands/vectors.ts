@@ -1,7 +1,8 @@
 /**
  * `blindwire vectors verify`: checks the envelope test vectors
  * (test-vectors/README.md) against this installation's @blindwire/core, on
- * every crypto backend it exports and with both ways of trusting a sender.
+ * every crypto backend it exports and with both ways of trusting a sender;
+ * stream cases also in each of the three feedings the README prescribes.
  * A case passes when it holds on all of them. `index.json`, when present,
  * must list exactly the case files with the outcome each states.
  */
@@ -13,6 +14,7 @@ import { absolute, readJson } from '../files.js';
 import { printJson, println } from '../io.js';
 import { JSON_OPTION } from '../values.js';
 import { checkCase, type TrustSource, type VectorCase } from '../vectors/check-case.js';
+import { checkStreamCase } from '../vectors/check-stream.js';
 
 const CASE_FILE = /^\d{3}-[a-z0-9-]+\.json$/;
 const TRUST: TrustSource[] = ['trustedSenders', 'resolveSender'];
@@ -67,12 +69,14 @@ function checkIndex(
 
 export const vectorsVerify: CommandSpec = {
   name: 'vectors verify',
-  summary: 'Verify the envelope test vectors against this installation of @blindwire/core.',
+  summary:
+    'Verify the envelope and stream test vectors against this installation of @blindwire/core.',
   usage: '[DIR] [--backend NAME] [--json]',
   description: [
     'DIR holds the case files (NNN-name.json) and index.json; default ./test-vectors/cases. Each case is opened on every ' +
       'backend (or those named with --backend), with pinned senders and with a sender resolver, and must give exactly its ' +
-      'expected outcome. Prints "N passed, M failed"; exits 1 when any case fails.',
+      'expected outcome. A stream case is fed whole, cut at its "splits" and one byte per write; when it fails, what was ' +
+      'released must be a prefix of its "releasable" bytes. Prints "N passed, M failed"; exits 1 when any case fails.',
   ],
   positionals: { name: 'DIR', min: 0, max: 1 },
   options: {
@@ -132,9 +136,10 @@ export const vectorsVerify: CommandSpec = {
     let passed = 0;
     for (const [file, c] of cases) {
       const problems: string[] = [];
+      const check = c.kind === 'stream' ? checkStreamCase : checkCase;
       for (const backend of backends) {
         for (const trust of TRUST) {
-          const errs = await checkCase(c, backend, trust).catch((e: unknown) => [
+          const errs = await check(c, backend, trust).catch((e: unknown) => [
             `unreadable case: ${(e as Error)?.message ?? e}`,
           ]);
           problems.push(...errs.map((m) => `[${backend.name}, ${trust}] ${m}`));

@@ -1,8 +1,9 @@
 /**
- * Checks one envelope test vector (test-vectors/README.md, SPEC.md §11):
+ * Checks one envelope test vector (test-vectors/README.md, SPEC.md §12):
  * open the envelope with exactly the case's inputs and compare with
  * `expect`; for a response case, re-seal the response on the responder side
  * (byte for byte) and open it on the caller side from `responseSecret`.
+ * Stream cases are checked by check-stream.ts with the same inputs.
  * Written against the documented file format, not against the generator.
  */
 import {
@@ -19,6 +20,7 @@ import {
   type OpenOptions,
   type OpenResult,
   type Padding,
+  type StreamLimits,
 } from '@blindwire/core';
 import {
   Kind,
@@ -37,8 +39,12 @@ export type TrustSource = 'trustedSenders' | 'resolveSender';
 
 /** A case file, as documented; fields are checked as they are used. */
 export interface VectorCase {
-  kind: 'message' | 'response';
+  kind: 'message' | 'response' | 'stream';
+  /** Message and response cases. */
   envelope: string;
+  /** Stream cases: the opener's whole input, and where the split feeding cuts it. */
+  stream?: string;
+  splits?: number[];
   recipient: { kid: string; publicKey: string; privateKey: string }[];
   trustedSenders: unknown[];
   context: string;
@@ -47,7 +53,8 @@ export interface VectorCase {
   maxAge?: number;
   allowedSenders?: string[];
   allowedSuites?: OpenOptions['allowedSuites'];
-  limits?: OpenOptions['limits'];
+  /** §8 limits; in stream cases also `maxChunkBytes` and `maxStreamBytes` (§7a.7). */
+  limits?: Partial<StreamLimits>;
   seenMessageIds?: string[];
   expect: {
     result: 'success' | 'error';
@@ -58,6 +65,8 @@ export interface VectorCase {
     messageId?: string;
     contentType?: string;
     claims?: Record<string, string | number>;
+    /** Stream errors, hex: what the opener released before failing must be a prefix of it. */
+    releasable?: string;
   };
   response?: {
     payload: string;
@@ -72,7 +81,8 @@ export interface VectorCase {
   };
 }
 
-async function openOptions(
+/** The open inputs of a case (stream cases too: `openStream` takes the same options). */
+export async function openOptions(
   c: VectorCase,
   backend: CryptoBackend,
   trust: TrustSource,
@@ -109,7 +119,7 @@ async function openOptions(
 }
 
 /** Claims compare as maps, not in encoding order; absent equals absent only. */
-function sameClaims(
+export function sameClaims(
   a: Record<string, unknown> | undefined,
   b: Record<string, unknown> | undefined,
 ): boolean {
@@ -119,7 +129,8 @@ function sameClaims(
   return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
 }
 
-function checkError(c: VectorCase, result: OpenResult | undefined, error: unknown): string[] {
+/** An error case: exactly the expected code, and the fixed message for ERR_OPEN_FAILED. */
+export function checkError(c: VectorCase, result: unknown, error: unknown): string[] {
   const code = c.expect.code;
   if (result !== undefined) return [`expected ${code}, got a result`];
   if (!isBlindwireError(error))

@@ -1,0 +1,343 @@
+/**
+ * The project's stream vectors (SPEC.md §7a and §12, test-vectors/README.md
+ * "Stream cases"), checked against the source on every backend: each case is
+ * fed to `openStream` whole, cut at its `splits` and one byte per write, and
+ * must open to exactly its body and sender, or fail with exactly its code
+ * having released nothing but a prefix of `releasable` (all of it when fed
+ * byte by byte, as SPEC.md §7a.5 prescribes). The intermediate values of the
+ * success cases are recomputed with core's own stream pieces (the generator
+ * derives them from the SPEC text instead).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_LIMITS,
+  OPEN_FAILED_MESSAGE,
+  createMemoryReplayStore,
+  fromBase64url,
+  fromHex,
+  importPublicIdentity,
+  inspect,
+  isBlindwireError,
+  toHex,
+  type AeadName,
+  type CryptoBackend,
+  type OpenStreamOptions,
+  type OpenStreamResult,
+  type StreamLimits,
+} from '../src/index.js';
+import { concat } from '../src/bytes.js';
+import { readHead } from '../src/envelope/cbor.js';
+import { decodeStreamHeader } from '../src/envelope/header.js';
+import { LABEL } from '../src/envelope/keys.js';
+import { hpkeSuite, suiteByName } from '../src/envelope/suites.js';
+import {
+  chunkNonce,
+  decodeMeta,
+  deriveStreamKeys,
+  encodeMeta,
+  streamSignatureInput,
+} from '../src/stream/keys.js';
+import { openStream } from '../src/stream/open-stream.js';
+import { backends } from './helpers/backends.js';
+
+interface KeyPairJson {
+  kid: string;
+  publicKey: string;
+  privateKey: string;
+}
+
+type Expect =
+  | { result: 'error'; code: string; releasable: string }
+  | {
+      result: 'success';
+      payload: string;
+      sender: string;
+      senderKid: string;
+      messageId: string;
+      contentType?: string;
+      claims?: Record<string, string | number>;
+    };
+
+interface StreamCase {
+  description: string;
+  kind: 'stream';
+  stream: string;
+  chunkSize?: number;
+  splits: number[];
+  recipient: KeyPairJson[];
+  trustedSenders: unknown[];
+  context: string;
+  now: number;
+  clockSkew: number;
+  maxAge?: number;
+  allowedSenders?: string[];
+  allowedSuites?: AeadName[];
+  limits?: Partial<StreamLimits>;
+  seenMessageIds?: string[];
+  expect: Expect;
+  intermediates?: {
+    messageSecret: string;
+    streamKey: string;
+    headerHash: string;
+    meta: string;
+    bodyHash: string;
+    signature: string;
+  };
+}
+
+const CASES_DIR = fileURLToPath(new URL('../../../test-vectors/cases/', import.meta.url));
+const cases = readdirSync(CASES_DIR)
+  .filter((f) => /^\d{3}-[a-z0-9-]+\.json$/.test(f))
+  .sort()
+  .map((file) => ({ file, c: JSON.parse(readFileSync(CASES_DIR + file, 'utf8')) as StreamCase }))
+  .filter(({ c }) => c.kind === 'stream');
+const index = JSON.parse(readFileSync(`${CASES_DIR}index.json`, 'utf8')) as {
+  cases: { file: string; kind: string; result: string; code?: string }[];
+};
+
+type Trust = 'trustedSenders' | 'resolveSender';
+type Feeding = 'whole' | 'split' | 'bytes';
+
+async function openOptions(
+  c: StreamCase,
+  backend: CryptoBackend,
+  trust: Trust,
+): Promise<OpenStreamOptions> {
+  const identities = await Promise.all(
+    c.trustedSenders.map((j) => importPublicIdentity(j, { backend })),
+  );
+  const o: OpenStreamOptions = {
+    recipient: c.recipient.map((k) => ({
+      kid: k.kid,
+      publicKey: fromHex(k.publicKey),
+      privateKey: fromHex(k.privateKey),
+    })),
+    context: fromHex(c.context),
+    now: c.now,
+    clockSkew: c.clockSkew,
+    backend,
+  };
+  if (trust === 'trustedSenders') {
+    o.trustedSenders = identities;
+  } else {
+    o.resolveSender = (name, kid) =>
+      identities.find((i) => i.name === name && i.signing.kid === kid)?.signing.publicKey;
+  }
+  if (c.maxAge !== undefined) o.maxAge = c.maxAge;
+  if (c.allowedSenders) o.allowedSenders = c.allowedSenders;
+  if (c.allowedSuites) o.allowedSuites = c.allowedSuites;
+  if (c.limits) o.limits = c.limits;
+  if (c.seenMessageIds) {
+    const replay = createMemoryReplayStore();
+    for (const id of c.seenMessageIds) await replay.record(id, 0xffffffff);
+    o.replay = replay;
+  }
+  return o;
+}
+
+/** README "Feeding": whole, cut at every offset of `splits`, one byte per write. */
+function feedings(c: StreamCase): [Feeding, Uint8Array[]][] {
+  const s = fromHex(c.stream);
+  const cuts = [0, ...c.splits, s.length];
+  return [
+    ['whole', [s]],
+    ['split', cuts.slice(1).map((end, i) => s.subarray(cuts[i], end))],
+    ['bytes', Array.from(s, (_, i) => s.subarray(i, i + 1))],
+  ];
+}
+
+/** Writes the pieces, ends the input and reads the plaintext meanwhile: what came out, and how it ended. */
+async function feed(pieces: Uint8Array[], options: OpenStreamOptions) {
+  const o = openStream(options);
+  const parts: Uint8Array[] = [];
+  const reading = (async () => {
+    const reader = o.readable.getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      parts.push(value.slice());
+    }
+  })();
+  const writing = (async () => {
+    const w = o.writable.getWriter();
+    for (const p of pieces) await w.write(p);
+    await w.close();
+  })();
+  const [outcome] = await Promise.allSettled([o.result, reading, writing]);
+  const released = toHex(concat(...parts));
+  return outcome.status === 'fulfilled'
+    ? { released, result: outcome.value as OpenStreamResult }
+    : { released, error: outcome.reason as unknown };
+}
+
+/** The records of a stream whose framing parses: flag and ciphertext of each. */
+function records(stream: Uint8Array) {
+  const [, hlen, hl] = readHead(stream, 4);
+  const header = stream.subarray(4 + hl, 4 + hl + hlen);
+  const out: { final: boolean; ct: Uint8Array }[] = [];
+  for (let off = 4 + hl + hlen; off < stream.length;) {
+    const [, clen, cl] = readHead(stream, off + 1);
+    out.push({ final: stream[off] === 1, ct: stream.subarray(off + 1 + cl, off + 1 + cl + clen) });
+    off += 1 + cl + clen;
+  }
+  return { prefix: stream.subarray(0, 4), header, records: out };
+}
+
+describe('test-vectors/cases, streams', () => {
+  it('holds the stream cases, each listed in index.json as a stream with its outcome', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(30);
+    for (const { file, c } of cases) {
+      const e = index.cases.find((x) => x.file === file);
+      expect(e, file).toBeDefined();
+      expect({ kind: e!.kind, result: e!.result, code: e!.code }, file).toEqual({
+        kind: 'stream',
+        result: c.expect.result,
+        code: c.expect.result === 'error' ? c.expect.code : undefined,
+      });
+    }
+  });
+
+  it('covers success on every suite and every rejection code openStream can give', () => {
+    const codes = new Set(
+      cases.flatMap(({ c }) => (c.expect.result === 'error' ? [c.expect.code] : [])),
+    );
+    expect([...codes].sort()).toEqual(
+      [
+        'ERR_CONTEXT_MISMATCH',
+        'ERR_ENVELOPE_MALFORMED',
+        'ERR_EXPIRED',
+        'ERR_KEY_NOT_FOUND',
+        'ERR_KEY_UNTRUSTED',
+        'ERR_LIMIT_EXCEEDED',
+        'ERR_NOT_YET_VALID',
+        'ERR_OPEN_FAILED',
+        'ERR_REPLAY',
+        'ERR_SENDER_NOT_ALLOWED',
+        'ERR_UNSUPPORTED_SUITE',
+        'ERR_UNSUPPORTED_VERSION',
+      ].sort(),
+    );
+    const ok = cases.filter(({ c }) => c.expect.result === 'success');
+    const suites = new Set(ok.map(({ c }) => inspect(fromHex(c.stream)).suite.name));
+    expect([...suites].sort()).toEqual(['AES-128-GCM', 'AES-256-GCM', 'ChaCha20-Poly1305']);
+  });
+
+  it('covers one-record and multi-record streams, an empty body and an empty final part', () => {
+    const ok = cases.filter(({ c }) => c.expect.result === 'success').map(({ c }) => c);
+    const shapes = ok.map((c) => records(fromHex(c.stream)).records);
+    expect(shapes.some((r) => r.length === 1)).toBe(true);
+    expect(shapes.some((r) => r.length >= 4)).toBe(true);
+    // an empty final part: the final record is the signature and the tag alone
+    expect(shapes.some((r) => r.length > 1 && r[r.length - 1]!.ct.length === 80)).toBe(true);
+    expect(ok.some((c) => c.expect.result === 'success' && c.expect.payload === '')).toBe(true);
+    // the rejection cases that release something before they fail
+    expect(
+      cases.some(({ c }) => c.expect.result === 'error' && c.expect.releasable.length > 0),
+    ).toBe(true);
+  });
+});
+
+describe.each(backends.map((b) => [b.name, b] as const))(
+  'stream vectors on the %s backend',
+  (_name, backend) => {
+    it.each(cases.map(({ file, c }) => [file, c] as const))('%s', async (file, c) => {
+      for (const trust of ['trustedSenders', 'resolveSender'] as const) {
+        for (const [how, pieces] of feedings(c)) {
+          const where = `${file} [${trust}, ${how}]`;
+          const { released, result, error } = await feed(
+            pieces,
+            await openOptions(c, backend, trust),
+          );
+          const e = c.expect;
+          if (e.result === 'error') {
+            expect(result, where).toBeUndefined();
+            expect(isBlindwireError(error), `${where}: ${String(error)}`).toBe(true);
+            const be = error as Error & { code: string };
+            expect(be.code, where).toBe(e.code);
+            if (e.code === 'ERR_OPEN_FAILED') {
+              expect(be.message, where).toBe(OPEN_FAILED_MESSAGE);
+              expect(be.cause, where).toBeUndefined();
+            }
+            // SPEC.md §7a.5: only verified non-final chunks, in order, and never the final part.
+            expect(e.releasable.startsWith(released), `${where}: released`).toBe(true);
+            if (how === 'bytes') expect(released, `${where}: released`).toBe(e.releasable);
+            continue;
+          }
+          expect(error, where).toBeUndefined();
+          const r = result!;
+          expect(released, where).toBe(e.payload);
+          expect(r.sender, where).toBe(e.sender);
+          expect(r.senderKid, where).toBe(e.senderKid);
+          expect(r.messageId, where).toBe(e.messageId);
+          expect(r.contentType, where).toBe(e.contentType);
+          expect(r.header.claims, where).toEqual(e.claims);
+          expect(r.bodyBytes, where).toBe(e.payload.length / 2);
+          expect(r.streamBytes, where).toBe(c.stream.length / 2);
+        }
+      }
+    });
+
+    it.each(cases.filter(({ c }) => c.intermediates).map(({ file, c }) => [file, c] as const))(
+      '%s: intermediate values',
+      async (_file, c) => {
+        const im = c.intermediates!;
+        const e = c.expect;
+        if (e.result !== 'success') throw new Error('intermediates in an error case');
+        const { prefix, header, records: recs } = records(fromHex(c.stream));
+        const h = decodeStreamHeader(header, DEFAULT_LIMITS);
+        expect(h.chunkSize).toBe(c.chunkSize);
+        const suite = suiteByName(inspect(fromHex(c.stream)).suite.name as AeadName);
+        const key = c.recipient.find((k) =>
+          h.recipients.some((x) => toHex(x.kid) === toHex(fromBase64url(k.kid))),
+        )!;
+        const entry = h.recipients.find((x) => toHex(x.kid) === toHex(fromBase64url(key.kid)))!;
+        const ctx = await hpkeSuite(suite, backend).setupRecipient({
+          enc: entry.enc,
+          recipientKey: { privateKey: fromHex(key.privateKey), publicKey: fromHex(key.publicKey) },
+          info: LABEL.hpkeInfo,
+        });
+        const ms = entry.wrapped
+          ? await ctx.open(entry.wrapped, entry.kid)
+          : await ctx.export(LABEL.exportMessageSecret, 32);
+        expect(toHex(ms)).toBe(im.messageSecret);
+        const keys = await deriveStreamKeys(backend, ms, suite.keyLength);
+        expect(toHex(keys.streamKey)).toBe(im.streamKey);
+        expect(toHex(keys.commitment)).toBe(toHex(h.commitment));
+        const hh = await backend.sha256(concat(prefix, header));
+        expect(toHex(hh)).toBe(im.headerHash);
+        const pts: Uint8Array[] = [];
+        for (const [i, r] of recs.entries()) {
+          const pt = await backend.aeadOpen(
+            suite.algorithm,
+            keys.streamKey,
+            chunkNonce(i, r.final),
+            r.ct,
+            hh,
+          );
+          expect(pt, `record ${i}`).toBeDefined();
+          pts.push(pt!);
+        }
+        const p = concat(...pts);
+        const signature = p.subarray(p.length - 64);
+        const meta = decodeMeta(p.subarray(0, p.length - 64));
+        expect(toHex(encodeMeta(meta.sender, meta.senderKid))).toBe(im.meta);
+        expect(toHex(p.subarray(meta.length, p.length - 64))).toBe(e.payload);
+        expect(toHex(signature)).toBe(im.signature);
+        const bodyHash = await backend.sha256(fromHex(e.payload));
+        expect(toHex(bodyHash)).toBe(im.bodyHash);
+        const signer = (
+          await Promise.all(c.trustedSenders.map((j) => importPublicIdentity(j, { backend })))
+        ).find((i) => i.name === e.sender)!;
+        const tbs = streamSignatureInput(
+          hh,
+          new TextEncoder().encode(meta.sender),
+          meta.senderKid,
+          bodyHash,
+        );
+        expect(await backend.ed25519Verify(signer.signing.publicKey, tbs, signature)).toBe(true);
+      },
+    );
+  },
+);
