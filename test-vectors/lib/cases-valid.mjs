@@ -173,7 +173,7 @@ export const VALID_CASES = [
     15,
     'allowed-sender-pattern',
     "allowedSenders ['spiffe://acme.example/agents/*'] matches the sender.",
-    '§7 step 15',
+    '§7 step 16',
     { allowedSenders: ['spiffe://acme.example/agents/*'] },
   ),
   {
