@@ -440,10 +440,77 @@ describe('http store (client) against a hostile or broken server', () => {
   });
 });
 
+describe('http store: credentials never reach error messages', () => {
+  it('refuses a baseUrl with user:password (use headers), without echoing the password', () => {
+    for (const url of [
+      'https://alice:s3cr3t-pw@dir.example/.well-known/blindwire/directory',
+      'https://:s3cr3t-pw@dir.example/',
+      'https://s3cr3t-pw@dir.example/',
+    ]) {
+      let e: { code?: string; message?: string } | undefined;
+      try {
+        createHttpStore(url);
+      } catch (x) {
+        e = x as typeof e;
+      }
+      expect(e?.code, url).toBe('ERR_INVALID_ARGUMENT');
+      expect(e?.message).toMatch(/"headers"/);
+      expect(e?.message).not.toMatch(/s3cr3t/);
+    }
+    // An unparseable URL is not echoed either: it may hold a secret too.
+    expect(() => createHttpStore('htps//alice:s3cr3t-pw@dir example')).toThrow(
+      /^(?!.*s3cr3t)"baseUrl"/,
+    );
+  });
+
+  it('error messages show origin and path only, never the query string', async () => {
+    const srv503 = await serve((_req, res) => {
+      res.writeHead(503);
+      res.end();
+    });
+    try {
+      const client = createHttpStore(`${srv503.url}/dir?token=s3cr3t-token`);
+      const e = await rejection(client.list(A));
+      expect(e.code).toBe('ERR_TRANSPORT');
+      expect(e.message).toContain(`GET ${srv503.url}/dir/${enc(A)} answered 503`);
+      expect(e.message).not.toMatch(/s3cr3t|token/);
+      // The query string still goes to the server, after the name in the path.
+      expect(srv503.seen.at(-1)!.url).toBe(`/dir/${enc(A)}?token=s3cr3t-token`);
+    } finally {
+      await srv503.close();
+    }
+    // Where the name goes, with and without a path and a query string.
+    for (const [baseUrl, expected] of [
+      ['https://dir.example', `https://dir.example/${enc(A)}`],
+      ['https://dir.example/', `https://dir.example/${enc(A)}`],
+      ['https://dir.example/d//?t=1#frag', `https://dir.example/d/${enc(A)}?t=1`],
+    ]) {
+      let asked = '';
+      const client = createHttpStore(baseUrl!, {
+        fetch: async (u) => {
+          asked = String(u);
+          return new Response(null, { status: 404 });
+        },
+      });
+      expect(await client.list(A)).toEqual([]);
+      expect(asked).toBe(expected);
+    }
+    const gone = await serve(() => undefined);
+    const url = gone.url;
+    await gone.close();
+    const e = await rejection(createHttpStore(`${url}/dir?token=s3cr3t-token`).list(A));
+    expect(e.code).toBe('ERR_TRANSPORT');
+    expect(e.message).not.toMatch(/s3cr3t/);
+  });
+});
+
 describe('argument checks', () => {
   it('names the bad parameter', () => {
     expect(() => createHttpStore('not a url')).toThrow(/"baseUrl"/);
-    expect(() => createHttpStore(base, { timeoutMs: 0 })).toThrow(/"timeoutMs"/);
+    for (const timeoutMs of [0, NaN, '5000', 2 ** 31])
+      expect(() => createHttpStore(base, { timeoutMs: timeoutMs as number })).toThrow(
+        /"timeoutMs"/,
+      );
     expect(() => createDirectoryHandler(store, { basePath: 'x' })).toThrow(/"basePath"/);
     expect(() => createDirectoryHandler(store, { maxAge: -1 })).toThrow(/"maxAge"/);
   });

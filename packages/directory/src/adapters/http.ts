@@ -250,15 +250,22 @@ const MAX_CACHED_NAMES = 1024;
  * behind the handler (file, Redis, Postgres...), never through HTTP.
  */
 export function createHttpStore(baseUrl: string | URL, options: HttpStoreOptions = {}): HttpStore {
-  const base = String(baseUrl).replace(/\/+$/, '');
+  let base: URL;
   try {
-    new URL(base);
+    base = new URL(String(baseUrl));
   } catch {
+    // Not echoed: a URL that does not parse may still hold a password or token.
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"baseUrl" expected an absolute URL');
+  }
+  if (base.username !== '' || base.password !== '') {
     throw new BlindwireError(
       ErrorCode.InvalidArgument,
-      `"baseUrl" expected an absolute URL, got ${JSON.stringify(base)}`,
+      '"baseUrl" must not carry credentials (user:password@): pass them in "headers", ' +
+        'e.g. { authorization: "Basic ..." }',
     );
   }
+  base.hash = '';
+  const basePath = base.pathname.replace(/\/+$/, ''); // '' for the root
   const doFetch = options.fetch ?? globalThis.fetch;
   if (typeof doFetch !== 'function') {
     throw new BlindwireError(
@@ -267,10 +274,11 @@ export function createHttpStore(baseUrl: string | URL, options: HttpStoreOptions
     );
   }
   const timeoutMs = options.timeoutMs ?? 5000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+  // Node fires timers longer than 2^31-1 ms after 1 ms.
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
     throw new BlindwireError(
       ErrorCode.InvalidArgument,
-      `"timeoutMs" expected a positive number, got ${timeoutMs}`,
+      `"timeoutMs" expected ms from 1 to ${2 ** 31 - 1}, got ${String(timeoutMs)}`,
     );
   }
   const extraHeaders = { ...options.headers };
@@ -281,7 +289,11 @@ export function createHttpStore(baseUrl: string | URL, options: HttpStoreOptions
     if (typeof name !== 'string' || name.length === 0) {
       throw new BlindwireError(ErrorCode.InvalidArgument, '"name" expected a non-empty string');
     }
-    const url = `${base}/${encodeURIComponent(name)}`;
+    // The name is the last path segment; a query string (a token, say) is kept.
+    const target = new URL(base);
+    target.pathname = `${basePath}/${encodeURIComponent(name)}`;
+    const url = target.href;
+    const shown = redact(target);
     const prev = cached.get(name);
     const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     if (prev) headers['if-none-match'] = prev.etag;
@@ -291,11 +303,11 @@ export function createHttpStore(baseUrl: string | URL, options: HttpStoreOptions
     try {
       res = await doFetch(url, { method: 'GET', headers, signal });
     } catch (e) {
-      throw fetchFailed(url, e, timeoutMs);
+      throw fetchFailed(shown, e, timeoutMs);
     }
     if (res.status === 304) {
       await discard(res);
-      if (!prev) throw transport(`GET ${url} answered 304 to a request without If-None-Match`);
+      if (!prev) throw transport(`GET ${shown} answered 304 to a request without If-None-Match`);
       stats.notModified++;
       return prev.records.map((r) => Uint8Array.from(r));
     }
@@ -306,10 +318,10 @@ export function createHttpStore(baseUrl: string | URL, options: HttpStoreOptions
     }
     if (res.status < 200 || res.status > 299) {
       await discard(res);
-      throw transport(`GET ${url} answered ${res.status}`);
+      throw transport(`GET ${shown} answered ${res.status}`);
     }
-    const text = await readBody(res, url, timeoutMs);
-    const records = parseBody(text, name, url);
+    const text = await readBody(res, shown, timeoutMs);
+    const records = parseBody(text, name, shown);
     const etag = res.headers.get('etag');
     cached.delete(name);
     if (etag && !etag.startsWith('W/')) {
@@ -346,6 +358,14 @@ export function createHttpStore(baseUrl: string | URL, options: HttpStoreOptions
       cached.clear();
     },
   };
+}
+
+/**
+ * The URL as error messages show it: origin and path. No user, password or
+ * query string, where tokens live; the CLI prints these messages.
+ */
+function redact(u: URL): string {
+  return u.origin + u.pathname;
 }
 
 /** Reads at most MAX_RESPONSE_BYTES, checking Content-Length first and counting while streaming. */
