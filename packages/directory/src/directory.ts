@@ -2,9 +2,11 @@
  * `createDirectory`: resolves verified keys from an untrusted store, with the
  * caching users know from jose's remote JWKS: a TTL, a cooldown before
  * refetching on an unknown kid, a fetch timeout, stale-if-error with a bound,
- * negative caching, in-flight de-duplication, and counters. Verification
- * (verify.ts) runs on every fetched record set; the clock is re-read on every
- * resolve, so validity windows and revocations apply as time passes.
+ * negative caching in an LRU of its own (sender names come from unverified
+ * envelopes: a flood of unknown ones must not evict known senders), in-flight
+ * de-duplication, and counters. Verification (verify.ts) runs on every
+ * fetched record set; the clock is re-read on every resolve, so validity
+ * windows and revocations apply as time passes.
  */
 import {
   BlindwireError,
@@ -17,7 +19,10 @@ import { parseRecord } from './records.js';
 import { isRollbackMark, type RollbackStore } from './rollback.js';
 import type { DirectoryStore } from './store.js';
 import {
+  checkClockSkew,
+  checkTrustPolicyNumbers,
   createRollbackState,
+  revocationsAt,
   signingKeyStatus,
   usableEncryptionKeys,
   verifyRecordSet,
@@ -37,8 +42,13 @@ export interface CacheOptions {
   staleIfErrorMs?: number;
   /** How long "no records for this name" is remembered, ms (default 10 000). */
   negativeTtlMs?: number;
-  /** Identities cached at most; the least recently used goes first (default 10 000). */
+  /** Identities with records cached at most; the least recently used goes first (default 10 000). */
   maxEntries?: number;
+  /**
+   * Names without records ("negative" entries) remembered at most, in an LRU of
+   * their own so they never evict an identity that has records (default 1 000).
+   */
+  maxNegativeEntries?: number;
 }
 
 /** Names longer than this are never looked up (identity names are at most 1024 bytes). */
@@ -77,6 +87,10 @@ export interface DirectoryStats {
   cooldownSkips: number;
   unknownKidRefetches: number;
   invalidations: number;
+  /** Identities with records dropped from the cache to stay within `maxEntries`. */
+  evictions: number;
+  /** Names without records dropped to stay within `maxNegativeEntries`. */
+  negativeEvictions: number;
 }
 
 export interface Directory {
@@ -86,6 +100,12 @@ export interface Directory {
   resolveRecipient(name: string): Promise<ResolvedKey>;
   /** The trusted signing key of `name` for `kid`, or undefined: pass it to `open` as `resolveSender`. */
   resolveSigningKey(name: string, kid: string): Promise<SigningPublicKey | undefined>;
+  /**
+   * Whether a verified revocation in force now names `kid` (an encryption or
+   * signing key of `name`), for any reason (SPEC.md §11.2 step 5). For a key
+   * rotator's `isRevoked` option. Store failures reject (`ERR_TRANSPORT`).
+   */
+  isRevoked(name: string, kid: string): Promise<boolean>;
   /** Parses and stores a signed record (the store is untrusted; readers verify). */
   publish(record: Uint8Array): Promise<void>;
   /** Drops cached state for one name, or all. */
@@ -100,11 +120,53 @@ interface Entry {
   empty: boolean;
 }
 
-function positive(v: number | undefined, d: number, name: string): number {
+const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+
+/** Longest timer Node runs as asked: longer ones fire after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A duration in ms from `min` to `max` (NaN or a string is refused, never defaulted). */
+function ms(v: unknown, d: number, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (v === undefined) return d;
-  if (!Number.isFinite(v) || v < 0)
-    throw new BlindwireError(ErrorCode.InvalidArgument, `"cache.${name}" expected ms ≥ 0`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `ms ≥ ${min}` : `ms from ${min} to ${max}`;
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `"cache.${name}" expected ${range}, got ${show(v)}`,
+    );
+  }
   return v;
+}
+
+/** A count of entries: a positive safe integer. */
+function count(v: unknown, d: number, name: string): number {
+  if (v === undefined) return d;
+  if (!Number.isSafeInteger(v) || (v as number) < 1) {
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `"cache.${name}" expected a positive integer, got ${show(v)}`,
+    );
+  }
+  return v as number;
+}
+
+/** A bounded LRU of cache entries (a Map keeps insertion order). */
+function createLru(max: number, onEvict: () => void) {
+  const m = new Map<string, Entry>();
+  return {
+    get: (name: string) => m.get(name),
+    /** Inserts as most recent; evicts the least recently used beyond `max`. */
+    set(name: string, e: Entry) {
+      m.delete(name);
+      m.set(name, e);
+      if (m.size > max) {
+        m.delete(m.keys().next().value!);
+        onEvict();
+      }
+    },
+    delete: (name: string) => m.delete(name),
+    clear: () => m.clear(),
+  };
 }
 
 export function createDirectory(options: DirectoryOptions): Directory {
@@ -118,17 +180,24 @@ export function createDirectory(options: DirectoryOptions): Directory {
       '"trust" expected at least one anchor or pinned key',
     );
   }
+  // Every number is checked here, at construction: a NaN or string skew would
+  // pass every validity window (SPEC.md §11.2).
+  checkTrustPolicyNumbers(trust);
+  const skew = checkClockSkew(trust.clockSkew);
   const c = options.cache ?? {};
-  const ttl = positive(c.ttlMs, 60_000, 'ttlMs');
-  const cooldown = positive(c.cooldownMs, 30_000, 'cooldownMs');
-  const timeout = positive(c.timeoutMs, 5_000, 'timeoutMs');
-  const staleIfError = positive(c.staleIfErrorMs, 300_000, 'staleIfErrorMs');
-  const negativeTtl = positive(c.negativeTtlMs, 10_000, 'negativeTtlMs');
-  const maxEntries = Math.max(1, Math.floor(positive(c.maxEntries, 10_000, 'maxEntries')));
+  const ttl = ms(c.ttlMs, 60_000, 'ttlMs');
+  const cooldown = ms(c.cooldownMs, 30_000, 'cooldownMs');
+  // 0 would time out every fetch; Node fires longer timers after 1 ms.
+  const timeout = ms(c.timeoutMs, 5_000, 'timeoutMs', 1, MAX_TIMER_MS);
+  const staleIfError = ms(c.staleIfErrorMs, 300_000, 'staleIfErrorMs');
+  const negativeTtl = ms(c.negativeTtlMs, 10_000, 'negativeTtlMs');
+  const maxEntries = count(c.maxEntries, 10_000, 'maxEntries');
+  const maxNegative = count(c.maxNegativeEntries, 1_000, 'maxNegativeEntries');
+  if (options.now !== undefined && typeof options.now !== 'function') {
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"now" expected a function returning ms');
+  }
   const now = options.now ?? Date.now;
   const backendOpt = { backend: options.backend ?? getBackend() };
-  const skew = trust.clockSkew ?? 60;
-  const entries = new Map<string, Entry>();
   const inflight = new Map<string, Promise<Entry>>();
   const rollback = createRollbackState();
   const rollbackStore = options.rollbackStore;
@@ -164,6 +233,16 @@ export function createDirectory(options: DirectoryOptions): Directory {
     cooldownSkips: 0,
     unknownKidRefetches: 0,
     invalidations: 0,
+    evictions: 0,
+    negativeEvictions: 0,
+  };
+  // Identities with records, and names without: separate LRUs, so names taken
+  // from unverified envelopes can never push a verified sender out.
+  const positives = createLru(maxEntries, () => stats.evictions++);
+  const negatives = createLru(maxNegative, () => stats.negativeEvictions++);
+  const forget = (name: string) => {
+    positives.delete(name);
+    negatives.delete(name);
   };
 
   let unwatch: (() => void) | undefined;
@@ -171,7 +250,7 @@ export function createDirectory(options: DirectoryOptions): Directory {
     ? Promise.resolve(
         store.watch((name) => {
           stats.invalidations++;
-          entries.delete(name);
+          forget(name);
         }),
       ).then((u) => {
         unwatch = u;
@@ -224,11 +303,10 @@ export function createDirectory(options: DirectoryOptions): Directory {
     return p;
   }
 
-  /** Inserts as most recent; evicts the least recently used beyond maxEntries. */
+  /** Inserts as most recent in the LRU of its kind, and drops it from the other. */
   function remember(name: string, entry: Entry): void {
-    entries.delete(name);
-    entries.set(name, entry);
-    if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+    (entry.empty ? positives : negatives).delete(name);
+    (entry.empty ? negatives : positives).set(name, entry);
   }
 
   async function entryFor(name: string): Promise<Entry> {
@@ -239,7 +317,7 @@ export function createDirectory(options: DirectoryOptions): Directory {
       );
     }
     await watching;
-    const e = entries.get(name);
+    const e = positives.get(name) ?? negatives.get(name);
     if (e) remember(name, e); // recently used
     const age = e ? now() - e.fetchedAt : Infinity;
     if (e && age < (e.empty ? negativeTtl : ttl)) {
@@ -265,7 +343,17 @@ export function createDirectory(options: DirectoryOptions): Directory {
     }
   }
 
-  const nowSeconds = () => Math.floor(now() / 1000);
+  /** The clock, checked on every read: a NaN time would pass every validity window. */
+  const nowSeconds = () => {
+    const t = now();
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) {
+      throw new BlindwireError(
+        ErrorCode.InvalidArgument,
+        `"now" expected a clock returning ms ≥ 0, got ${show(t)}`,
+      );
+    }
+    return Math.floor(t / 1000);
+  };
 
   return {
     stats,
@@ -299,14 +387,20 @@ export function createDirectory(options: DirectoryOptions): Directory {
       const k = signingKeyStatus(e.set, kid, nowSeconds(), skew);
       return typeof k === 'string' ? undefined : { kid: k.kid, publicKey: k.publicKey };
     },
+    async isRevoked(name, kid) {
+      const e = await entryFor(name);
+      return revocationsAt(e.set, nowSeconds(), skew).has(kid);
+    },
     async publish(record) {
       const p = await parseRecord(record, backendOpt);
       await store.put(p.body.name, record);
-      entries.delete(p.body.name);
+      forget(p.body.name);
     },
     invalidate(name) {
-      if (name === undefined) entries.clear();
-      else entries.delete(name);
+      if (name === undefined) {
+        positives.clear();
+        negatives.clear();
+      } else forget(name);
     },
     async close() {
       await watching;

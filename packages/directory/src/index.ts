@@ -51,6 +51,7 @@ export {
   type ResolvedKey,
   type VerifiedSet,
   type SigningKeyInfo,
+  type CertificateWindow,
   type RollbackState,
 } from './verify.js';
 export {

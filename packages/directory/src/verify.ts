@@ -39,18 +39,28 @@ export interface TrustPolicy {
   pinned?: { name: string; signing: SigningPublicKey }[];
   /** Accepted AEADs for encryption keys (default all three). */
   suites?: AeadName[];
-  /** Clock tolerance in seconds (default 60). */
+  /** Clock tolerance in whole seconds, 0 to 86 400 (default 60). */
   clockSkew?: number;
-  /** Records per identity before the set is refused (default 256). */
+  /** Records per identity before the set is refused, a positive integer (default 256). */
   maxRecords?: number;
+}
+
+/** The validity window of one verified identity certificate. */
+export interface CertificateWindow {
+  notBefore: number;
+  notAfter: number;
+  serial: number;
 }
 
 export interface SigningKeyInfo {
   kid: string;
   publicKey: Uint8Array;
+  /** Window of the certificate with the highest serial (for display; usability checks `windows`). */
   notBefore: number;
   notAfter: number;
   serial: number;
+  /** Every verified certificate's window, highest serial first (SPEC.md §11.2 step 4). */
+  windows: CertificateWindow[];
   pinned: boolean;
 }
 
@@ -93,6 +103,51 @@ export function createRollbackState(): RollbackState {
 }
 
 const err = (code: Code, message: string) => new BlindwireError(code, message);
+
+const MAX_SKEW = 86_400;
+const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+
+/**
+ * A clock skew is whole seconds from 0 to 86 400, as in core's checks. Anything
+ * else (a string, which `+` would concatenate; NaN, which compares false) would
+ * make every validity window pass, so it is refused, never defaulted.
+ */
+export function checkClockSkew(skew: unknown, name = 'trust.clockSkew'): number {
+  if (skew === undefined) return 60;
+  if (!Number.isInteger(skew) || (skew as number) < 0 || (skew as number) > MAX_SKEW) {
+    throw err(
+      ErrorCode.InvalidArgument,
+      `"${name}" expected whole seconds from 0 to ${MAX_SKEW}, got ${show(skew)}`,
+    );
+  }
+  return skew as number;
+}
+
+/** `maxRecords`: a positive safe integer (NaN would let any number of records through). */
+export function checkMaxRecords(max: unknown): number {
+  if (max === undefined) return 256;
+  if (!Number.isSafeInteger(max) || (max as number) < 1) {
+    throw err(
+      ErrorCode.InvalidArgument,
+      `"trust.maxRecords" expected a positive integer, got ${show(max)}`,
+    );
+  }
+  return max as number;
+}
+
+/** A time in Unix seconds: a NaN clock would pass every window. */
+function checkNow(now: unknown): number {
+  if (typeof now !== 'number' || !Number.isFinite(now) || now < 0) {
+    throw err(ErrorCode.InvalidArgument, `"now" expected Unix seconds ≥ 0, got ${show(now)}`);
+  }
+  return now;
+}
+
+/** Checks every number of a trust policy; ERR_INVALID_ARGUMENT names the bad one. */
+export function checkTrustPolicyNumbers(policy: TrustPolicy): void {
+  checkClockSkew(policy.clockSkew);
+  checkMaxRecords(policy.maxRecords);
+}
 
 function strongest(a: Revocation | undefined, b: Revocation): Revocation {
   if (!a) return b;
@@ -137,7 +192,8 @@ export async function verifyRecordSet(
   policy: TrustPolicy,
   options?: { backend?: CryptoBackend },
 ): Promise<VerifiedSet> {
-  const max = policy.maxRecords ?? 256;
+  checkClockSkew(policy.clockSkew);
+  const max = checkMaxRecords(policy.maxRecords);
   if (records.length > max) {
     throw err(
       ErrorCode.LimitExceeded,
@@ -163,6 +219,7 @@ export async function verifyRecordSet(
         notBefore: 0,
         notAfter: 0xffffffff,
         serial: 0,
+        windows: [{ notBefore: 0, notAfter: 0xffffffff, serial: 0 }],
         pinned: true,
       });
     }
@@ -186,7 +243,9 @@ export async function verifyRecordSet(
       fail(code, e instanceof Error ? e.message : 'malformed record', -2);
     }
   }
-  // Certificates first: they decide which signing keys exist.
+  // Certificates first: they decide which signing keys exist, and when. Each
+  // verified certificate adds a window (SPEC.md §11.2 step 4): a renewal issued
+  // ahead of time does not take the place of the one in force.
   for (const p of parsed) {
     if (p.body.kind !== RecordKind.IdentityCertificate) continue;
     const anchor = anchors.get(p.body.issuerKid);
@@ -199,16 +258,16 @@ export async function verifyRecordSet(
       continue;
     }
     const prev = out.signingKeys.get(p.body.signingKid);
-    if (!prev || (!prev.pinned && prev.serial < p.body.serial)) {
-      out.signingKeys.set(p.body.signingKid, {
-        kid: p.body.signingKid,
-        publicKey: p.body.signingKey,
-        notBefore: p.body.notBefore,
-        notAfter: p.body.notAfter,
-        serial: p.body.serial,
-        pinned: false,
-      });
-    }
+    if (prev?.pinned) continue; // a pin has no window to add to
+    const w = { notBefore: p.body.notBefore, notAfter: p.body.notAfter, serial: p.body.serial };
+    const windows = [...(prev?.windows ?? []), w].sort((a, b) => b.serial - a.serial);
+    out.signingKeys.set(p.body.signingKid, {
+      kid: p.body.signingKid,
+      publicKey: p.body.signingKey,
+      ...windows[0]!,
+      windows,
+      pinned: false,
+    });
   }
   // Revocations: by an anchor, or by one of the identity's certified signing keys.
   for (const p of parsed) {
@@ -252,24 +311,44 @@ function windowCode(nbf: number, naf: number, now: number, skew: number): Code |
 }
 
 /**
+ * SPEC.md §11.2: a signing key is inside its validity when one of its
+ * certificates' windows covers `now` (with skew). Otherwise the code is that
+ * of the certificate with the highest serial.
+ */
+function signingWindowCode(k: SigningKeyInfo, now: number, skew: number): Code | undefined {
+  let first: Code | undefined;
+  for (const w of k.windows) {
+    const code = windowCode(w.notBefore, w.notAfter, now, skew);
+    if (!code) return undefined;
+    first ??= code;
+  }
+  return first ?? ErrorCode.KeyUntrusted;
+}
+
+/**
  * SPEC.md §11.2 step 5: the revocations in force at `now`. One identity key's
  * revocation of another counts only while its issuer is inside its window and
  * not revoked for compromise (by an anchor or by itself), so a leaked old or
  * expired key cannot revoke the identity's current keys.
  */
 export function revocationsAt(v: VerifiedSet, now: number, skew: number): Map<string, Revocation> {
+  checkNow(now);
+  skew = checkClockSkew(skew, 'skew');
   if (v.identityRevocations.length === 0) return v.revocations;
   const out = new Map(v.revocations);
   for (const r of v.identityRevocations) {
     const issuer = v.signingKeys.get(r.issuerKid);
-    if (!issuer || windowCode(issuer.notBefore, issuer.notAfter, now, skew)) continue;
+    if (!issuer || signingWindowCode(issuer, now, skew)) continue;
     if (v.revocations.get(r.issuerKid)?.reason === RevocationReason.Compromise) continue;
     out.set(r.targetKid, strongest(out.get(r.targetKid), r));
   }
   return out;
 }
 
-/** Checks a signing key for use at `now`: window, compromise. Superseded keys stay valid until they expire. */
+/**
+ * Checks a signing key for use at `now`: one of its windows, compromise.
+ * Superseded keys stay valid until they expire.
+ */
 export function signingKeyStatus(
   v: VerifiedSet,
   kid: string,
@@ -277,9 +356,11 @@ export function signingKeyStatus(
   skew: number,
   revocations: Map<string, Revocation> = revocationsAt(v, now, skew),
 ): SigningKeyInfo | Code {
+  checkNow(now);
+  skew = checkClockSkew(skew, 'skew');
   const k = v.signingKeys.get(kid);
   if (!k) return ErrorCode.KeyUntrusted;
-  const w = windowCode(k.notBefore, k.notAfter, now, skew);
+  const w = signingWindowCode(k, now, skew);
   if (w) return w;
   if (revocations.get(kid)?.reason === RevocationReason.Compromise) return ErrorCode.KeyRevoked;
   return k;
@@ -295,7 +376,8 @@ export function usableEncryptionKeys(
   policy: TrustPolicy,
   rollback?: RollbackState,
 ): ResolvedKey[] {
-  const skew = policy.clockSkew ?? 60;
+  checkNow(now);
+  const skew = checkClockSkew(policy.clockSkew);
   const revocations = revocationsAt(v, now, skew);
   const failures = [...v.failures];
   const usable: ResolvedKey[] = [];

@@ -140,7 +140,7 @@ describe('verification: each bad record with its exact code', () => {
     expect(await codeOf(second.dir.resolve(w.tool.name))).toBe('ERR_KEY_REVOKED');
   });
 
-  it('never fetches for a sender name that cannot be an identity, and bounds the cache', async () => {
+  it('never fetches for a sender name that cannot be an identity, and bounds the negative cache', async () => {
     const w = await makeWorld();
     const mem = createMemoryStore();
     let lists = 0;
@@ -153,7 +153,7 @@ describe('verification: each bad record with its exact code', () => {
       store,
       trust: w.policy,
       now: () => T0,
-      cache: { maxEntries: 2 },
+      cache: { maxNegativeEntries: 2 },
     });
     expect(await dir.resolveSigningKey('x'.repeat(1025), w.tool.signing.kid)).toBeUndefined();
     expect(lists).toBe(0);
