@@ -21,6 +21,7 @@ afterAll(async () => {
 interface Rotation {
   seeded: string | null;
   rotated: { kid: string; notBefore: number } | null;
+  revoked: string | null;
   identityKey: string | null;
 }
 
@@ -75,4 +76,63 @@ it('revoke --reason compromise, then key rotate: a fresh key, never the revoked 
       (await sb.ok([...resolve, ...at(next.rotated!.notBefore + 1), '--json'])).stdout,
     ).keys.map((k: { kid: string }) => k.kid),
   ).toEqual([next.rotated!.kid]);
+});
+
+it('a key the anchor revoked is replaced by the next key rotate at once (with --anchor), usable at once', async () => {
+  const store = ['--store', 'file:dir2.json'];
+  const at = (t: number) => ['--now', String(t)];
+  const NAME2 = 'spiffe://acme.example/agents/q';
+  await sb.ok([
+    'identity',
+    'create',
+    NAME2,
+    '--anchor',
+    'a.json',
+    '--out',
+    'q.json',
+    ...store,
+    ...at(T0),
+  ]);
+  const rotate = ['key', 'rotate', '--identity', 'q.json', '--keystore', 'ks2.json', ...store];
+  const first = await sb.json<Rotation>([...rotate, ...at(T0 + 60)]);
+  expect(first.seeded).not.toBeNull();
+  expect(first.rotated).toBeNull(); // not due yet
+  // The anchor revokes the identity's only key; the key store still holds it.
+  await sb.ok([
+    'revoke',
+    '--name',
+    NAME2,
+    '--kid',
+    first.seeded!,
+    '--reason',
+    'compromise',
+    '--anchor',
+    'a.json',
+    ...store,
+    ...at(T0 + 120),
+  ]);
+  // Without --anchor, an anchor-signed revocation is not seen: nothing to do yet.
+  const blind = await sb.json<Rotation>([...rotate, ...at(T0 + 180)]);
+  expect(blind.revoked).toBeNull();
+  expect(blind.rotated).toBeNull();
+  // With it, the revoked key is replaced now, usable now (no other key covers the delay).
+  const seen = await sb.json<Rotation>([...rotate, '--anchor', 'a-pub.json', ...at(T0 + 240)]);
+  expect(seen.revoked).toBe(first.seeded);
+  expect(seen.rotated).not.toBeNull();
+  expect(seen.rotated!.notBefore).toBe(T0 + 240);
+  const resolved = JSON.parse(
+    (
+      await sb.ok([
+        'directory',
+        'resolve',
+        NAME2,
+        ...store,
+        '--anchor',
+        'a-pub.json',
+        ...at(T0 + 241),
+        '--json',
+      ])
+    ).stdout,
+  );
+  expect(resolved.keys.map((k: { kid: string }) => k.kid)).toEqual([seen.rotated!.kid]);
 });

@@ -37,7 +37,7 @@ export const ErrorCode = {
   SequenceOverflow: 'ERR_SEQUENCE_OVERFLOW',
   /** The operation is not available (for example seal with the export-only AEAD). */
   Unsupported: 'ERR_UNSUPPORTED',
-  /** A signed directory record does not follow SPEC.md §12. */
+  /** A signed directory record does not follow SPEC.md §11. */
   RecordMalformed: 'ERR_RECORD_MALFORMED',
   /** The key was revoked by its identity or a trust anchor. */
   KeyRevoked: 'ERR_KEY_REVOKED',

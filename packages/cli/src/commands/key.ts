@@ -13,16 +13,17 @@ import {
   verifyRecordSignature,
   parseRecord,
   RecordKind,
+  createDirectory,
   createKeyRotator,
   type DirectoryStore,
 } from '@blindwire/directory';
 import { exportIdentity, toBase64url, type Identity } from '@blindwire/core';
 import type { FileKeyStore } from '@blindwire/directory/keystore-file';
-import { flag, reqString, type CommandSpec } from '../args.js';
+import { flag, optList, reqString, type CommandSpec } from '../args.js';
 import { writeOutput } from '../files.js';
 import { printJson, println } from '../io.js';
 import { openKeyStore, publishRecord } from '../records.js';
-import { loadIdentity, wipeIdentity } from '../secrets.js';
+import { loadIdentity, loadPublicAnchor, wipeIdentity } from '../secrets.js';
 import { openStore, parseStore, type OpenStore } from '../stores.js';
 import {
   JSON_OPTION,
@@ -41,11 +42,13 @@ export const keyRotate: CommandSpec = {
   name: 'key rotate',
   summary: 'Run one rotation step: erase expired private keys, publish a new key when due.',
   usage:
-    '--identity FILE --keystore FILE [--passphrase-env VAR] [--store STORE] [--lifetime S] [--propagation-delay S] [--retention S] [--force] [--now TIME] [--json]',
+    '--identity FILE --keystore FILE [--passphrase-env VAR] [--store STORE] [--anchor FILE]... [--lifetime S] [--propagation-delay S] [--retention S] [--force] [--now TIME] [--json]',
   description: [
     'A new key is published when the newest one expires within --rotate-before seconds (or at once with --force); ' +
       'senders start using it after --propagation-delay. Private keys are kept in the key store (mode 0600, sealed with the ' +
       'passphrase when --passphrase-env is given) until --retention seconds after they expire, then erased.',
+    'A newest key that the directory holds a verified revocation for (signed by the identity, or by an --anchor) is ' +
+      'replaced at once, usable at once when no other held key covers the propagation delay.',
   ],
   positionals: { name: '', min: 0, max: 0 },
   options: {
@@ -61,6 +64,13 @@ export const keyRotate: CommandSpec = {
     },
     'passphrase-env': PASSPHRASE_ENV_OPTION,
     store: STORE_OPTION,
+    anchor: {
+      type: 'string',
+      multiple: true,
+      value: 'FILE',
+      description:
+        "A public trust anchor whose revocations of this identity's keys count too (revocations signed by the identity always do).",
+    },
     lifetime: {
       type: 'string',
       value: 'S',
@@ -97,6 +107,8 @@ export const keyRotate: CommandSpec = {
     const before = durationOption(ctx, 'rotate-before');
     const retention = durationOption(ctx, 'retention') ?? DEFAULT_RETENTION_SECONDS;
     const now = nowOption(ctx);
+    const anchors = [];
+    for (const file of optList(ctx, 'anchor')) anchors.push(await loadPublicAnchor(ctx, file));
     const identity = await loadIdentity(ctx, identityPath);
     let keyStore: FileKeyStore | undefined;
     let opened: OpenStore | undefined;
@@ -105,8 +117,25 @@ export const keyRotate: CommandSpec = {
       const store = opened.store;
       keyStore = await openKeyStore(ctx, keystorePath);
       const seeded = await seed(identity, keyStore, store);
+      // Revocations of our keys, verified: by the identity itself (pinned here)
+      // or by a given anchor. The store is untrusted, as everywhere.
+      const self = createDirectory({
+        store,
+        trust: {
+          pinned: [
+            {
+              name: identity.name,
+              signing: { kid: identity.signing.kid, publicKey: identity.signing.publicKey },
+            },
+          ],
+          anchors,
+        },
+        now: () => now,
+        cache: { ttlMs: 1 },
+      });
       const rotator = createKeyRotator({
         identity,
+        isRevoked: (kid) => self.isRevoked(identity.name, kid),
         publish: async (r) => void (await publishRecord(store, r)),
         keyStore,
         retentionSeconds: retention,
@@ -155,6 +184,7 @@ export const keyRotate: CommandSpec = {
           seeded: seeded ?? null,
           rotated: rotated || null,
           erased: step.erased,
+          revoked: step.revoked ?? null,
           identityKey: replaced ?? null,
           keys: held,
         });
@@ -164,6 +194,8 @@ export const keyRotate: CommandSpec = {
         println(ctx.io.stdout, `seeded key store with the identity's encryption key ${seeded}`);
       for (const kid of step.erased)
         println(ctx.io.stdout, `erased private key ${kid} (past retention)`);
+      if (step.revoked)
+        println(ctx.io.stdout, `the newest key ${step.revoked} is revoked: replacing it now`);
       if (replaced)
         println(
           ctx.io.stdout,
