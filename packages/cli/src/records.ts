@@ -1,6 +1,6 @@
 /**
  * Publishing signed records to a store and describing them. The store is
- * untrusted (SPEC.md §12): records are parsed here only to learn the
+ * untrusted (SPEC.md §11): records are parsed here only to learn the
  * identity name they are filed under; readers verify them.
  */
 import { toBase64url } from '@blindwire/core';

@@ -1,7 +1,7 @@
 /**
  * `blindwire directory publish` and `blindwire directory resolve`: put signed
  * records into a store, and read an identity's keys back the way a sender
- * does, through the one verification path (SPEC.md §12.2): chained to a
+ * does, through the one verification path (SPEC.md §11.2): chained to a
  * trust anchor or a pinned key, in their validity windows, not revoked.
  */
 import { importPublicIdentity, toBase64url } from '@blindwire/core';

@@ -1,5 +1,5 @@
 /**
- * Allowed-sender patterns (SPEC.md §7 step 15). A string is matched whole:
+ * Allowed-sender patterns (SPEC.md §7 step 16). A string is matched whole:
  * `*` matches any run of characters other than `/`, `**` matches any run.
  * A RegExp is used as given (anchor it yourself).
  */
