@@ -4,6 +4,7 @@
  * mode gets a warning on stderr (the file is still used: refusing would lock
  * an operator out of their own root key).
  */
+import { compileSenderPatterns } from '@blindwire/core/internal';
 import { BlindwireError, ErrorCode, importIdentity, type Identity } from '@blindwire/core';
 import { importTrustAnchor, type TrustAnchor, type TrustAnchorPublic } from '@blindwire/directory';
 import type { Context } from './args.js';
@@ -54,7 +55,12 @@ export async function loadPublicAnchor(
     );
     a.privateKey.fill(0);
   }
-  return { name: a.name, kid: a.kid, publicKey: a.publicKey };
+  return {
+    name: a.name,
+    kid: a.kid,
+    publicKey: a.publicKey,
+    ...(a.names ? { names: a.names } : {}),
+  };
 }
 
 /** An identity file with its private keys (`identity create --out`). */
@@ -72,4 +78,16 @@ export async function loadIdentity(
 export function wipeIdentity(i: Identity | undefined): void {
   i?.signing.privateKey.fill(0);
   i?.encryption.privateKey.fill(0);
+}
+
+/**
+ * Refuses to sign for a name outside the anchor's name constraints: relying
+ * parties would set the record aside (SPEC.md §11.2 step 4).
+ */
+export function assertAnchorCovers(anchor: { names?: string[]; kid: string }, name: string): void {
+  if (anchor.names === undefined || compileSenderPatterns(anchor.names)!(name)) return;
+  throw new BlindwireError(
+    ErrorCode.InvalidArgument,
+    `the anchor ${anchor.kid} speaks only for names matching ${anchor.names.map((n) => JSON.stringify(n)).join(', ')}, not ${JSON.stringify(name)}: relying parties would ignore what it signs for that name`,
+  );
 }

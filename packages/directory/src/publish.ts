@@ -76,7 +76,9 @@ export async function createTrustAnchor(
 }
 
 export function trustAnchorPublic(a: TrustAnchor | TrustAnchorPublic): TrustAnchorPublic {
-  return { name: a.name, kid: a.kid, publicKey: a.publicKey };
+  const p: TrustAnchorPublic = { name: a.name, kid: a.kid, publicKey: a.publicKey };
+  if (a.names !== undefined) p.names = [...a.names];
+  return p;
 }
 
 export interface TrustAnchorJson {
@@ -84,7 +86,26 @@ export interface TrustAnchorJson {
   name: string;
   kid: string;
   ed25519: string;
+  /** Name constraints (TrustAnchor.names), when the anchor has them. */
+  names?: string[];
   seed?: string;
+}
+
+/** Name constraints must be a non-empty array of non-empty patterns. */
+export function checkAnchorNames(names: unknown, what = '"names"'): string[] | undefined {
+  if (names === undefined) return undefined;
+  if (
+    !Array.isArray(names) ||
+    names.length === 0 ||
+    names.length > 64 ||
+    !names.every((n) => typeof n === 'string' && n.length > 0 && n.length <= 1024)
+  ) {
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `${what} expected 1 to 64 non-empty name patterns (e.g. "spiffe://acme.example/**")`,
+    );
+  }
+  return [...(names as string[])];
 }
 
 export function exportTrustAnchor(
@@ -92,6 +113,8 @@ export function exportTrustAnchor(
   withPrivateKey = false,
 ): TrustAnchorJson {
   const j: TrustAnchorJson = { v: 1, name: a.name, kid: a.kid, ed25519: toBase64url(a.publicKey) };
+  const names = checkAnchorNames(a.names, '"anchor.names"');
+  if (names) j.names = names;
   if (withPrivateKey) {
     if (!('privateKey' in a))
       throw new BlindwireError(ErrorCode.InvalidArgument, '"anchor" has no private key');
@@ -115,7 +138,9 @@ export async function importTrustAnchor(
   if (publicKey.length !== 32 || (await signingKid(publicKey, options)) !== j.kid) {
     throw new BlindwireError(ErrorCode.KeyUntrusted, 'trust anchor kid does not match its key');
   }
-  if (j.seed === undefined) return { name: j.name, kid: j.kid, publicKey };
+  const names = checkAnchorNames(j.names, '"anchor.names"');
+  const constraint = names ? { names } : {};
+  if (j.seed === undefined) return { name: j.name, kid: j.kid, publicKey, ...constraint };
   const privateKey = fromBase64url(j.seed, 'seed');
   const b = options?.backend ?? getBackend();
   if (toBase64url(await b.ed25519PublicKey(privateKey)) !== j.ed25519) {
@@ -124,7 +149,7 @@ export async function importTrustAnchor(
       '"anchor" private key does not match its public key',
     );
   }
-  return { name: j.name, kid: j.kid, publicKey, privateKey };
+  return { name: j.name, kid: j.kid, publicKey, privateKey, ...constraint };
 }
 
 /** The anchor certifies that `identity.name` owns `identity.signing` (SPEC.md §11.1). */

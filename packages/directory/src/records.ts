@@ -112,8 +112,16 @@ export interface TrustAnchor {
   kid: string;
   publicKey: Uint8Array;
   privateKey: Uint8Array;
+  /**
+   * Name constraints (optional): the identity names this anchor may certify
+   * and revoke for, as patterns (`*` any run without `/`, `**` any run), e.g.
+   * `spiffe://acme.example/**`. Without them the anchor speaks for every name.
+   * A relying party that trusts several organisations' anchors sets them, so
+   * that one organisation's root cannot certify another's identities.
+   */
+  names?: string[];
 }
-export type TrustAnchorPublic = Pick<TrustAnchor, 'name' | 'kid' | 'publicKey'>;
+export type TrustAnchorPublic = Pick<TrustAnchor, 'name' | 'kid' | 'publicKey' | 'names'>;
 
 function malformed(what: string): BlindwireError {
   return new BlindwireError(ErrorCode.RecordMalformed, `malformed record: ${what}`);

@@ -14,6 +14,7 @@ import {
   type SigningPublicKey,
   signingKid,
 } from '@blindwire/core';
+import { compileSenderPatterns } from '@blindwire/core/internal';
 import {
   RecordKind,
   RevocationReason,
@@ -24,6 +25,7 @@ import {
   type Revocation,
   type TrustAnchorPublic,
 } from './records.js';
+import { checkAnchorNames } from './publish.js';
 
 /** DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 and the envelope's AEADs. */
 const AEADS: Record<number, AeadName> = {
@@ -171,6 +173,7 @@ async function checkPolicyKids(
     ...(policy.anchors ?? []).map((a) => ({ what: `anchor "${a.name}"`, key: a })),
     ...(policy.pinned ?? []).map((p) => ({ what: `pinned key of "${p.name}"`, key: p.signing })),
   ];
+  for (const a of policy.anchors ?? []) checkAnchorNames(a.names, `"anchors[${a.name}].names"`);
   for (const { what, key } of entries) {
     const ok =
       key.publicKey instanceof Uint8Array &&
@@ -183,6 +186,11 @@ async function checkPolicyKids(
       );
     }
   }
+}
+
+/** Whether the anchor's name constraints (none: every name) cover `name`. */
+function anchorCovers(a: TrustAnchorPublic, name: string): boolean {
+  return a.names === undefined || compileSenderPatterns(a.names)!(name);
 }
 
 /** SPEC.md §11.2 steps 1-5: parse, check names, verify every signature chain. */
@@ -224,7 +232,12 @@ export async function verifyRecordSet(
       });
     }
   }
-  const anchors = new Map((policy.anchors ?? []).map((a) => [a.kid, a]));
+  // Anchors whose name constraints (if any) cover this identity; the others do
+  // not speak for it (SPEC.md §11.2 step 4): their certificates and revocations
+  // are set aside like any unknown issuer's.
+  const anchors = new Map(
+    (policy.anchors ?? []).filter((a) => anchorCovers(a, name)).map((a) => [a.kid, a]),
+  );
   const parsed: ParsedRecord[] = [];
   for (const r of records) {
     try {

@@ -14,7 +14,7 @@ import {
 import { flag, reqString, type CommandSpec } from '../args.js';
 import { assertWritable, writeOutput } from '../files.js';
 import { printJson, println } from '../io.js';
-import { loadSigningAnchor, wipeIdentity } from '../secrets.js';
+import { assertAnchorCovers, loadSigningAnchor, wipeIdentity } from '../secrets.js';
 import { openStore, parseStore, type OpenStore } from '../stores.js';
 import {
   FORCE_OPTION,
@@ -77,6 +77,12 @@ export const identityCreate: CommandSpec = {
     const nowS = Math.floor(now / 1000);
     await assertWritable(ctx.io, out, { force, what: '--out' });
     const anchor = await loadSigningAnchor(ctx, anchorPath);
+    try {
+      assertAnchorCovers(anchor, name);
+    } catch (e) {
+      anchor.privateKey.fill(0);
+      throw e;
+    }
     let opened: OpenStore | undefined;
     let identity;
     try {

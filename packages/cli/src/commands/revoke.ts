@@ -15,7 +15,7 @@ import type { Identity } from '@blindwire/core';
 import { UsageError, flag, optString, reqString, type CommandSpec } from '../args.js';
 import { printJson, println } from '../io.js';
 import { describeRecord, openKeyStore, publishRecord, recordLine } from '../records.js';
-import { loadIdentity, loadSigningAnchor, wipeIdentity } from '../secrets.js';
+import { assertAnchorCovers, loadIdentity, loadSigningAnchor, wipeIdentity } from '../secrets.js';
 import { openStore, parseStore, type OpenStore } from '../stores.js';
 import {
   JSON_OPTION,
@@ -92,6 +92,12 @@ export const revoke: CommandSpec = {
     let issuer: RecordSigner & { label: string };
     if (anchorPath !== undefined) {
       const a = await loadSigningAnchor(ctx, anchorPath);
+      try {
+        assertAnchorCovers(a, name!);
+      } catch (e) {
+        a.privateKey.fill(0);
+        throw e;
+      }
       issuer = { kid: a.kid, privateKey: a.privateKey, label: `trust anchor ${a.kid}` };
     } else {
       identity = await loadIdentity(ctx, identityPath!);

@@ -1,0 +1,114 @@
+/**
+ * Name constraints on trust anchors (SPEC.md §11.2 step 4): a relying party
+ * that trusts two organisations' roots must not let one certify or revoke the
+ * other's identities.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  certifyIdentity,
+  createDirectory,
+  createEncryptionKeyRecord,
+  createMemoryStore,
+  createRevocation,
+  exportTrustAnchor,
+  importTrustAnchor,
+  trustAnchorPublic,
+  type TrustAnchorPublic,
+} from '../src/index.js';
+import { S0, T0, makeWorld, type World } from './helpers/world.js';
+
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'resolved',
+    (e: { code?: string }) => e.code ?? String(e),
+  );
+
+/** acme's root limited to acme's names, evil's root to evil's. */
+function policy(w: World): TrustPolicyAnchors {
+  return {
+    anchors: [
+      { ...trustAnchorPublic(w.anchor), names: ['spiffe://acme.example/**'] },
+      { ...trustAnchorPublic(w.otherAnchor), names: ['spiffe://evil.example/**'] },
+    ],
+  };
+}
+type TrustPolicyAnchors = { anchors: TrustAnchorPublic[] };
+
+async function directoryWith(w: World, records: Uint8Array[], trust = policy(w)) {
+  const store = createMemoryStore();
+  for (const r of records) await store.put(w.tool.name, r);
+  return createDirectory({ store, trust, now: () => T0 });
+}
+
+describe('anchor name constraints', () => {
+  it("another organisation's trusted root cannot certify our identity", async () => {
+    const w = await makeWorld();
+    const key = await createEncryptionKeyRecord(w.tool, w.tool.encryption, { now: T0 });
+    const forged = await certifyIdentity(w.otherAnchor, w.tool, { now: T0, notBefore: S0 - 60 });
+    expect(await codeOf((await directoryWith(w, [forged, key])).resolve(w.tool.name))).toBe(
+      'ERR_KEY_UNTRUSTED',
+    );
+    // Without constraints, the same trusted root could (the old behaviour, still the default).
+    const open = { anchors: policy(w).anchors.map(({ names: _n, ...a }) => a) };
+    expect(
+      (await (await directoryWith(w, [forged, key], open)).resolveRecipient(w.tool.name)).kid,
+    ).toBe(w.tool.encryption.kid);
+    // Our own root, within its names, certifies as before.
+    const own = await certifyIdentity(w.anchor, w.tool, { now: T0, notBefore: S0 - 60 });
+    expect((await (await directoryWith(w, [own, key])).resolveRecipient(w.tool.name)).kid).toBe(
+      w.tool.encryption.kid,
+    );
+  });
+
+  it("another organisation's root cannot revoke our keys either", async () => {
+    const w = await makeWorld();
+    const records = await w.recordsOf(w.tool);
+    const hostile = await createRevocation(
+      w.otherAnchor,
+      { name: w.tool.name, kid: w.tool.encryption.kid, reason: 'compromise' },
+      { now: T0 },
+    );
+    const d = await directoryWith(w, [...records, hostile]);
+    expect((await d.resolveRecipient(w.tool.name)).kid).toBe(w.tool.encryption.kid);
+    const ours = await createRevocation(
+      w.anchor,
+      { name: w.tool.name, kid: w.tool.encryption.kid, reason: 'compromise' },
+      { now: T0 },
+    );
+    expect(await codeOf((await directoryWith(w, [...records, ours])).resolve(w.tool.name))).toBe(
+      'ERR_KEY_REVOKED',
+    );
+  });
+
+  it('patterns: * stays within one path segment, ** crosses them', async () => {
+    const w = await makeWorld(); // tool: spiffe://acme.example/tools/payments
+    const records = await w.recordsOf(w.tool);
+    const only = (names: string[]) => ({ anchors: [{ ...trustAnchorPublic(w.anchor), names }] });
+    const resolves = async (names: string[]) =>
+      codeOf((await directoryWith(w, records, only(names))).resolve(w.tool.name));
+    expect(await resolves(['spiffe://acme.example/tools/*'])).toBe('resolved');
+    expect(await resolves(['spiffe://acme.example/*'])).toBe('ERR_KEY_UNTRUSTED');
+    expect(await resolves(['spiffe://acme.example/**'])).toBe('resolved');
+    expect(
+      await resolves(['spiffe://other.example/**', 'spiffe://acme.example/tools/payments']),
+    ).toBe('resolved');
+  });
+
+  it('malformed constraints are a configuration error; the anchor file carries them', async () => {
+    const w = await makeWorld();
+    const records = await w.recordsOf(w.tool);
+    for (const names of [[], [''], 'spiffe://acme.example/**'] as unknown as string[][]) {
+      const bad = { anchors: [{ ...trustAnchorPublic(w.anchor), names }] };
+      expect(await codeOf((await directoryWith(w, records, bad)).resolve(w.tool.name))).toBe(
+        'ERR_INVALID_ARGUMENT',
+      );
+    }
+    const constrained = { ...w.anchor, names: ['spiffe://acme.example/**'] };
+    const json = JSON.parse(JSON.stringify(exportTrustAnchor(trustAnchorPublic(constrained))));
+    expect(json.names).toEqual(['spiffe://acme.example/**']);
+    expect((await importTrustAnchor(json)).names).toEqual(['spiffe://acme.example/**']);
+    expect(await codeOf(importTrustAnchor({ ...json, names: [42] }))).toBe('ERR_INVALID_ARGUMENT');
+    const priv = JSON.parse(JSON.stringify(exportTrustAnchor(constrained, true)));
+    expect((await importTrustAnchor(priv)).names).toEqual(['spiffe://acme.example/**']);
+  });
+});
