@@ -17,7 +17,9 @@
  * body is generated lazily in 64 KiB writes; nothing holds it whole. MB/s is
  * body bytes (10^6) per second of wall time; "RSS before" is the child's
  * resident set with its modules loaded and keys made; "peak" is sampled every
- * 5 ms and checked against getrusage. Also exported as `measureStreams()`.
+ * 5 ms and checked against the kernel's VmHWM for the process (not getrusage's
+ * maxRSS, which Linux carries over from the parent across fork and exec).
+ * Also exported as `measureStreams()`.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,7 +33,7 @@ const MiB = 1024 * 1024;
 /** The child's program: one measurement, printed as one JSON line. */
 const CHILD = String.raw`
 const [mode, bytes, backendName, chunkSize, file, core, keys] = JSON.parse(process.argv[1]);
-const { createReadStream, createWriteStream } = await import('node:fs');
+const { createReadStream, createWriteStream, readFileSync } = await import('node:fs');
 const { Readable } = await import('node:stream');
 const { pipeline } = await import('node:stream/promises');
 const { createCipheriv, createHash } = await import('node:crypto');
@@ -106,7 +108,16 @@ const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 clearInterval(sampler);
 if (out !== bytes) throw new Error(mode + ': ' + out + ' bytes out, expected ' + bytes);
-peak = Math.max(peak, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
+// The kernel's high-water mark of this process's own address space (VmHWM).
+// Not getrusage's maxRSS: Linux carries that across fork and exec, so every
+// child reported at least the parent's resident set at spawn.
+const hwm = (() => {
+  try {
+    const m = readFileSync('/proc/self/status', 'utf8').match(/^VmHWM:\s+(\d+) kB/m);
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch { return 0; }
+})();
+peak = Math.max(peak, process.memoryUsage().rss, hwm);
 console.log(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, rssBefore, peak }));
 `;
 
