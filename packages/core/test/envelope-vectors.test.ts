@@ -16,9 +16,7 @@ import {
   DEFAULT_LIMITS,
   OPEN_FAILED_MESSAGE,
   fromBase64url,
-  createMemoryReplayStore,
   fromHex,
-  importPublicIdentity,
   inspect,
   isBlindwireError,
   open,
@@ -46,6 +44,7 @@ import {
   suiteByName,
 } from '../src/internal.js';
 import { backends } from './helpers/backends.js';
+import { caseOpenOptions, type Trust } from './helpers/vector-inputs.js';
 
 interface KeyPairJson {
   kid: string;
@@ -112,43 +111,12 @@ const all = files.map((file) => ({
 const cases = all.filter(({ c }) => c.kind !== 'stream');
 const index = JSON.parse(readFileSync(`${CASES_DIR}index.json`, 'utf8')) as IndexJson;
 
-type Trust = 'trustedSenders' | 'resolveSender';
-
 async function openOptions(
   c: VectorCase,
   backend: CryptoBackend,
   trust: Trust,
 ): Promise<OpenOptions> {
-  const identities = await Promise.all(
-    c.trustedSenders.map((j) => importPublicIdentity(j, { backend })),
-  );
-  const o: OpenOptions = {
-    recipient: c.recipient.map((k) => ({
-      kid: k.kid,
-      publicKey: fromHex(k.publicKey),
-      privateKey: fromHex(k.privateKey),
-    })),
-    context: fromHex(c.context),
-    now: c.now,
-    clockSkew: c.clockSkew,
-    backend,
-  };
-  if (trust === 'trustedSenders') {
-    o.trustedSenders = identities;
-  } else {
-    o.resolveSender = (name, kid) =>
-      identities.find((i) => i.name === name && i.signing.kid === kid)?.signing.publicKey;
-  }
-  if (c.maxAge !== undefined) o.maxAge = c.maxAge;
-  if (c.allowedSenders) o.allowedSenders = c.allowedSenders;
-  if (c.allowedSuites) o.allowedSuites = c.allowedSuites;
-  if (c.limits) o.limits = c.limits;
-  if (c.seenMessageIds) {
-    const replay = createMemoryReplayStore();
-    for (const id of c.seenMessageIds) await replay.record(id, 0xffffffff);
-    o.replay = replay;
-  }
-  return o;
+  return caseOpenOptions<OpenOptions>(c, backend, trust);
 }
 
 /** Opens the case; returns the result or the thrown error, never both. */

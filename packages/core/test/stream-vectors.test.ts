@@ -14,7 +14,6 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_LIMITS,
   OPEN_FAILED_MESSAGE,
-  createMemoryReplayStore,
   fromBase64url,
   fromHex,
   importPublicIdentity,
@@ -41,6 +40,7 @@ import {
 } from '../src/stream/keys.js';
 import { openStream } from '../src/stream/open-stream.js';
 import { backends } from './helpers/backends.js';
+import { caseOpenOptions, type Trust } from './helpers/vector-inputs.js';
 
 interface KeyPairJson {
   kid: string;
@@ -97,7 +97,6 @@ const index = JSON.parse(readFileSync(`${CASES_DIR}index.json`, 'utf8')) as {
   cases: { file: string; kind: string; result: string; code?: string }[];
 };
 
-type Trust = 'trustedSenders' | 'resolveSender';
 type Feeding = 'whole' | 'split' | 'bytes';
 
 async function openOptions(
@@ -105,36 +104,7 @@ async function openOptions(
   backend: CryptoBackend,
   trust: Trust,
 ): Promise<OpenStreamOptions> {
-  const identities = await Promise.all(
-    c.trustedSenders.map((j) => importPublicIdentity(j, { backend })),
-  );
-  const o: OpenStreamOptions = {
-    recipient: c.recipient.map((k) => ({
-      kid: k.kid,
-      publicKey: fromHex(k.publicKey),
-      privateKey: fromHex(k.privateKey),
-    })),
-    context: fromHex(c.context),
-    now: c.now,
-    clockSkew: c.clockSkew,
-    backend,
-  };
-  if (trust === 'trustedSenders') {
-    o.trustedSenders = identities;
-  } else {
-    o.resolveSender = (name, kid) =>
-      identities.find((i) => i.name === name && i.signing.kid === kid)?.signing.publicKey;
-  }
-  if (c.maxAge !== undefined) o.maxAge = c.maxAge;
-  if (c.allowedSenders) o.allowedSenders = c.allowedSenders;
-  if (c.allowedSuites) o.allowedSuites = c.allowedSuites;
-  if (c.limits) o.limits = c.limits;
-  if (c.seenMessageIds) {
-    const replay = createMemoryReplayStore();
-    for (const id of c.seenMessageIds) await replay.record(id, 0xffffffff);
-    o.replay = replay;
-  }
-  return o;
+  return caseOpenOptions<OpenStreamOptions>(c, backend, trust);
 }
 
 /** README "Feeding": whole, cut at every offset of `splits`, one byte per write. */

@@ -16,8 +16,9 @@
  * but copy-on-write filesystems, SSD wear levelling and backups may keep old
  * data; JavaScript may keep copies of secrets we cannot reach.
  */
-import { open, lstat, mkdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, lstat, mkdir, stat, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { writeFileAtomic } from './atomic-file.js';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
@@ -395,13 +396,10 @@ function parseFile(
 }
 
 /**
- * Temp file (0600) in the same directory, fsync, rename, fsync the directory.
- * Then the replaced file, if nothing else links to it, is overwritten with
+ * Atomic replacement at mode 0600 (atomic-file.ts). Then the replaced file, if nothing else links to it, is overwritten with
  * zeros through a descriptor opened before the rename (best effort).
  */
 async function writeSecretFile(path: string, text: string): Promise<void> {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${toBase64url(randomBytes(6))}.tmp`);
   let old;
   try {
     if ((await lstat(path)).isFile()) old = await open(path, 'r+');
@@ -410,24 +408,9 @@ async function writeSecretFile(path: string, text: string): Promise<void> {
   }
   try {
     try {
-      const fh = await open(tmp, 'wx', 0o600);
-      try {
-        await fh.chmod(0o600);
-        await fh.writeFile(text, 'utf8');
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, path);
+      await writeFileAtomic(path, text, 0o600);
     } catch (e) {
-      await unlink(tmp).catch(() => undefined);
       throw transport(`cannot write ${path}`, e);
-    }
-    try {
-      const d = await open(dir, 'r');
-      await d.sync().finally(() => d.close());
-    } catch {
-      // directory fsync is unsupported on some platforms; the rename is done
     }
     if (old) await wipeReplaced(old);
   } finally {

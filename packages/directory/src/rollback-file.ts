@@ -9,9 +9,8 @@
  * refused (`ERR_INVALID_ARGUMENT`), never silently reset: resetting would
  * forget exactly what the file is there to remember.
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic-file.js';
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { isRollbackMark, type RollbackMark, type RollbackStore } from './rollback.js';
 
@@ -111,27 +110,11 @@ export function createFileRollbackStore(path: string): FileRollbackStore {
 }
 
 async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const fh = await open(tmp, 'wx', 0o600);
-    try {
-      await fh.chmod(0o600); // independent of the umask
-      await fh.writeFile(text, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
+    await writeFileAtomic(path, text, 0o600);
   } catch (e) {
-    await unlink(tmp).catch(() => undefined);
     throw new BlindwireError(ErrorCode.Transport, `cannot write rollback state ${path}`, {
       cause: e,
     });
-  }
-  try {
-    const dir = await open(dirname(path), 'r');
-    await dir.sync().finally(() => dir.close());
-  } catch {
-    // directory fsync is unsupported on some platforms; the rename is done
   }
 }

@@ -19,7 +19,7 @@ import { concat, equalBytes } from '@blindwire/core/internal';
 import {
   checkError,
   openOptions,
-  sameClaims,
+  checkOpened,
   type TrustSource,
   type VectorCase,
 } from './check-case.js';
@@ -86,15 +86,8 @@ function checkSuccess(c: VectorCase, fed: Fed): string[] {
       : 'a non-Blindwire error';
     return [`expected success, got ${why}`];
   }
-  const r = fed.result;
-  const errs: string[] = [];
-  if (toHex(fed.released) !== e.payload) errs.push('released plaintext differs from payload');
-  if (r.sender !== e.sender) errs.push(`sender ${r.sender} != ${e.sender}`);
-  if (r.senderKid !== e.senderKid) errs.push(`senderKid ${r.senderKid} != ${e.senderKid}`);
-  if (r.messageId !== e.messageId) errs.push(`messageId ${r.messageId} != ${e.messageId}`);
-  if (r.contentType !== e.contentType)
-    errs.push(`contentType ${r.contentType} != ${e.contentType}`);
-  if (!sameClaims(r.header.claims, e.claims)) errs.push('claims differ');
+  const errs = checkOpened(c, fed.result);
+  if (toHex(fed.released) !== e.payload) errs.unshift('released plaintext differs from payload');
   return errs;
 }
 

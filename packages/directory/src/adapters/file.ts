@@ -17,10 +17,10 @@
  * edit that keeps all five is missed until the next change; atomic writers
  * always change the inode.
  */
-import { randomBytes } from 'node:crypto';
 import { watch as fsWatch, type FSWatcher } from 'node:fs';
-import { open, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '../atomic-file.js';
+import { dirname } from 'node:path';
 import { BlindwireError, ErrorCode, fromBase64url, toBase64url } from '@blindwire/core';
 import { assertBytes } from '@blindwire/core/internal';
 import { recordId } from '../record-id.js';
@@ -366,28 +366,12 @@ function serialise(records: Map<string, Map<string, Uint8Array>>): string {
   return JSON.stringify({ v: 1, records: obj }, null, 2) + '\n';
 }
 
-/** Temp file in the same directory, fsync, rename, fsync the directory. Mode 0644: records are public. */
+/** Mode 0644: records are public. */
 async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const fh = await open(tmp, 'wx', 0o644);
-    try {
-      await fh.chmod(0o644); // independent of the umask
-      await fh.writeFile(text, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
+    await writeFileAtomic(path, text, 0o644);
   } catch (e) {
-    await unlink(tmp).catch(() => undefined);
     throw transport(`cannot write ${path}`, e);
-  }
-  try {
-    const dir = await open(dirname(path), 'r');
-    await dir.sync().finally(() => dir.close());
-  } catch {
-    // directory fsync is not supported everywhere (e.g. some platforms); the rename already happened
   }
 }
 

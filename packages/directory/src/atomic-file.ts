@@ -1,0 +1,35 @@
+/**
+ * Replacing a file atomically: a temp file in the same directory (created
+ * exclusively, with `mode` whatever the umask), written and fsynced, renamed
+ * over `path`, then the directory fsynced. Readers see the old file or the
+ * new one, never a mix. Shared by the file store, the key store and the
+ * rollback state; Node only.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Writes `text` to `path` atomically; a failure before the rename removes the temp file and rethrows. */
+export async function writeFileAtomic(path: string, text: string, mode: number): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const fh = await open(tmp, 'wx', mode);
+    try {
+      await fh.chmod(mode); // independent of the umask
+      await fh.writeFile(text, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  try {
+    const dir = await open(dirname(path), 'r');
+    await dir.sync().finally(() => dir.close());
+  } catch {
+    // directory fsync is unsupported on some platforms; the rename is done
+  }
+}
