@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fromHex } from '../src/bytes.js';
 import { inspect } from '../src/envelope/inspect.js';
 import { open } from '../src/envelope/open.js';
 import { openResponse, sealResponse } from '../src/envelope/response.js';
@@ -216,6 +217,28 @@ describe.each(backends.map((b) => [b.name, b] as const))(
         'ERR_OPEN_FAILED',
       );
       expect(text((await openResponse(req, late, { now: NOW, backend })).payload)).toBe('late');
+
+      // Another recipient reusing that response's public id cannot block it:
+      // what opens once is the pair (responder, response id).
+      const fromBob = await open(req.envelope, {
+        recipient: bob,
+        context: 'tool:balance',
+        trustedSenders: trusted(alice),
+        now: NOW,
+        backend,
+      });
+      const genuine = await sealResponse(opened, 'from carol', { now: NOW, backend });
+      const squat = await sealResponse(fromBob, 'from bob', {
+        messageId: fromHex(inspect(genuine).messageId),
+        now: NOW,
+        backend,
+      });
+      expect((await openResponse(req, squat, { now: NOW, backend })).responder).toBe(
+        bob.encryption.kid,
+      );
+      expect(text((await openResponse(req, genuine, { now: NOW, backend })).payload)).toBe(
+        'from carol',
+      );
 
       // One response id never answers the same request twice (it selects the key; the nonce is fixed).
       const id = new Uint8Array(16).fill(7);

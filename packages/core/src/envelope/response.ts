@@ -167,8 +167,11 @@ export async function openResponse(
     plaintext.fill(0);
     throw e;
   }
-  // SPEC.md §6.3: each authenticated response opens once per request.
-  const responseId = hexId(header.messageId);
+  // SPEC.md §6.3: each authenticated response opens once per request and
+  // responder. The responder's kid is part of the key: with several
+  // recipients, one could otherwise copy another's (public) response id and
+  // answer first, and the genuine response would be refused.
+  const responseId = `${hexId(header.responder)}/${hexId(header.messageId)}`;
   if (state.acceptedResponses.has(responseId)) {
     plaintext.fill(0);
     throw new BlindwireError(ErrorCode.Replay, 'response already accepted for this request');

@@ -11,7 +11,7 @@ export interface SealState {
   messageId: Uint8Array;
   /** Response secret per recipient kid (hex). */
   responders: Map<string, Uint8Array>;
-  /** Ids (hex) of the responses accepted so far: each opens once (SPEC.md §6.3). */
+  /** `responder kid/response id` (hex) of the responses accepted so far: each opens once (SPEC.md §6.3). */
   acceptedResponses: Set<string>;
 }
 
