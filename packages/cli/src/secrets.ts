@@ -4,9 +4,13 @@
  * mode gets a warning on stderr (the file is still used: refusing would lock
  * an operator out of their own root key).
  */
-import { compileSenderPatterns } from '@blindwire/core/internal';
 import { BlindwireError, ErrorCode, importIdentity, type Identity } from '@blindwire/core';
-import { importTrustAnchor, type TrustAnchor, type TrustAnchorPublic } from '@blindwire/directory';
+import {
+  importTrustAnchor,
+  namesCover,
+  type TrustAnchor,
+  type TrustAnchorPublic,
+} from '@blindwire/directory';
 import type { Context } from './args.js';
 import { looseMode, readJson } from './files.js';
 import { println } from './io.js';
@@ -85,7 +89,7 @@ export function wipeIdentity(i: Identity | undefined): void {
  * parties would set the record aside (SPEC.md §11.2 step 4).
  */
 export function assertAnchorCovers(anchor: { names?: string[]; kid: string }, name: string): void {
-  if (anchor.names === undefined || compileSenderPatterns(anchor.names)!(name)) return;
+  if (anchor.names === undefined || namesCover(anchor.names, name)) return;
   throw new BlindwireError(
     ErrorCode.InvalidArgument,
     `the anchor ${anchor.kid} speaks only for names matching ${anchor.names.map((n) => JSON.stringify(n)).join(', ')}, not ${JSON.stringify(name)}: relying parties would ignore what it signs for that name`,

@@ -35,5 +35,4 @@ export {
 } from './envelope/keys.js';
 export { strictPreconditions, isCanonicalPoint } from './backend/ed25519-strict.js';
 export { assertIdentityName } from './identity/identity.js';
-export { compileSenderPatterns } from './envelope/patterns.js';
 export { hpkeSuite, suiteByName } from './envelope/suites.js';

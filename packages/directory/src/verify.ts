@@ -14,7 +14,6 @@ import {
   type SigningPublicKey,
   signingKid,
 } from '@blindwire/core';
-import { compileSenderPatterns } from '@blindwire/core/internal';
 import {
   RecordKind,
   RevocationReason,
@@ -25,6 +24,7 @@ import {
   type Revocation,
   type TrustAnchorPublic,
 } from './records.js';
+import { namesCover } from './name-constraints.js';
 import { checkAnchorNames } from './publish.js';
 
 /** DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 and the envelope's AEADs. */
@@ -190,7 +190,7 @@ async function checkPolicyKids(
 
 /** Whether the anchor's name constraints (none: every name) cover `name`. */
 function anchorCovers(a: TrustAnchorPublic, name: string): boolean {
-  return a.names === undefined || compileSenderPatterns(a.names)!(name);
+  return namesCover(a.names, name);
 }
 
 /** SPEC.md §11.2 steps 1-5: parse, check names, verify every signature chain. */

@@ -3,6 +3,7 @@
  * that trusts two organisations' roots must not let one certify or revoke the
  * other's identities.
  */
+import { generateIdentity } from '@blindwire/core';
 import { describe, expect, it } from 'vitest';
 import {
   certifyIdentity,
@@ -12,6 +13,7 @@ import {
   createRevocation,
   exportTrustAnchor,
   importTrustAnchor,
+  namesCover,
   trustAnchorPublic,
   type TrustAnchorPublic,
 } from '../src/index.js';
@@ -92,6 +94,44 @@ describe('anchor name constraints', () => {
     expect(
       await resolves(['spiffe://other.example/**', 'spiffe://acme.example/tools/payments']),
     ).toBe('resolved');
+  });
+
+  it('only plain URIs are covered: no fragment, query, userinfo, backslash, percent or empty label', async () => {
+    const w = await makeWorld();
+    const partner = ['spiffe://*.partner.example/**', 'https://*.partner.example/**'];
+    // Each of these is, to a URL parser, a name of acme.example, not of partner.example.
+    for (const name of [
+      'spiffe://acme.example#.partner.example/payments',
+      'spiffe://acme.example?.partner.example/payments',
+      'https://acme.example\\.partner.example/payments',
+      'spiffe://acme.example@x.partner.example/payments',
+      'spiffe://.partner.example/x',
+      'spiffe://a..partner.example/x',
+      'spiffe://x.partner.example/a%2Fb',
+    ]) {
+      expect(namesCover(partner, name), name).toBe(false);
+    }
+    for (const name of [
+      'spiffe://payments.partner.example/x',
+      'spiffe://eu.payments.partner.example/x/y',
+      'https://api.partner.example/agents/a',
+    ]) {
+      expect(namesCover(partner, name), name).toBe(true);
+    }
+    // And through verification: a partner root cannot certify such a name.
+    const id = await generateIdentity('spiffe://acme.example#.partner.example/payments');
+    const cert = await certifyIdentity(w.otherAnchor, id, { now: T0, notBefore: S0 - 60 });
+    const key = await createEncryptionKeyRecord(id, id.encryption, { now: T0 });
+    const store = createMemoryStore();
+    for (const r of [cert, key]) await store.put(id.name, r);
+    const d = createDirectory({
+      store,
+      trust: { anchors: [{ ...trustAnchorPublic(w.otherAnchor), names: partner }] },
+      now: () => T0,
+    });
+    expect(await codeOf(d.resolve(id.name))).toBe('ERR_KEY_UNTRUSTED');
+    // Without constraints the name is just a name (no constraint, nothing to bypass).
+    expect(namesCover(undefined, id.name)).toBe(true);
   });
 
   it('malformed constraints are a configuration error; the anchor file carries them', async () => {

@@ -17,7 +17,7 @@ export const anchorCreate: CommandSpec = {
   description: [
     'NAME labels the anchor (for example "acme.example root"). The anchor file, private key included, is written with mode 0600: keep it offline. ' +
       'The public anchor is printed as JSON, or written to --public-out (mode 0644) for relying parties to configure.',
-    'With --names, the anchor speaks only for identity names that match one of the patterns (* matches a run without /, ** any run): ' +
+    'With --names, the anchor speaks only for identity names that match one of the patterns (* matches one or more characters other than /, ** any run; only plain URIs are covered): ' +
       'relying parties that trust it ignore its certificates and revocations for other names.',
   ],
   positionals: { name: 'NAME', min: 1, max: 1 },

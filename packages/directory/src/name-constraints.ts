@@ -1,0 +1,35 @@
+/**
+ * Name constraints of trust anchors (SPEC.md §11.2 step 4). A pattern is
+ * matched against the whole identity name: `*` matches one or more
+ * characters other than `/`, `**` any run. Matching is on the name as
+ * written, so a name is only ever covered when it is a plain URI that every
+ * parser reads the same way: a scheme, `//`, a host of letters, digits, dots
+ * and hyphens (no empty label) with an optional port, and a path without
+ * `?`, `#`, `@`, `\`, `%` or white space. Anything else (a userinfo, a query,
+ * a fragment, a backslash, percent-encoding) is covered by no constraint, so
+ * `spiffe://acme.example#.partner.example/x`, whose URL host is acme.example,
+ * cannot pass for a partner.example name.
+ */
+
+const PLAIN_NAME =
+  /^[a-z][a-z0-9+.-]*:\/\/(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(?::\d{1,5})?(?:\/[^\s?#@\\%]*)?$/;
+
+function compile(pattern: string): RegExp {
+  const src = pattern
+    .split('**')
+    .map((part) =>
+      part
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
+        .join('[^/]+'),
+    )
+    .join('.*');
+  return new RegExp(`^${src}$`);
+}
+
+/** Whether constraints `names` (undefined: none, so every name) cover `name`. */
+export function namesCover(names: readonly string[] | undefined, name: string): boolean {
+  if (names === undefined) return true;
+  if (!PLAIN_NAME.test(name)) return false;
+  return names.some((p) => compile(p).test(name));
+}
