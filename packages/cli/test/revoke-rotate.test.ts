@@ -23,6 +23,7 @@ interface Rotation {
   rotated: { kid: string; notBefore: number } | null;
   revoked: string | null;
   identityKey: string | null;
+  identityKeyPlaceholder: boolean | null;
 }
 
 it('revoke --reason compromise, then key rotate: a fresh key, never the revoked one', async () => {
@@ -135,4 +136,72 @@ it('a key the anchor revoked is replaced by the next key rotate at once (with --
     ).stdout,
   );
   expect(resolved.keys.map((k: { kid: string }) => k.kid)).toEqual([seen.rotated!.kid]);
+});
+
+it('an unverified revocation or another store never costs the identity its key (no seed skip, no rewrite)', async () => {
+  const at = (t: number) => ['--now', String(t)];
+  const NAME3 = 'spiffe://acme.example/agents/r';
+  await sb.ok([
+    'identity',
+    'create',
+    NAME3,
+    '--anchor',
+    'a.json',
+    '--out',
+    'r.json',
+    '--store',
+    'file:dir3.json',
+    ...at(T0),
+  ]);
+  const before = await readFile(sb.path('r.json'), 'utf8');
+  const kid: string = JSON.parse(before).encryption.kid;
+  // A root nobody configured (what anyone with write access to a shared store can make) "revokes" it.
+  await sb.ok(['anchor', 'create', 'mallory', '--out', 'm.json']);
+  await sb.ok([
+    'revoke',
+    '--name',
+    NAME3,
+    '--kid',
+    kid,
+    '--reason',
+    'compromise',
+    '--anchor',
+    'm.json',
+    '--store',
+    'file:dir3.json',
+    ...at(T0 + 30),
+  ]);
+  const r = await sb.json<Rotation>([
+    'key',
+    'rotate',
+    '--identity',
+    'r.json',
+    '--keystore',
+    'ks3.json',
+    '--store',
+    'file:dir3.json',
+    '--anchor',
+    'a-pub.json',
+    ...at(T0 + 60),
+  ]);
+  expect(r.seeded).toBe(kid); // taken over: the forged revocation does not verify
+  expect(r.identityKey).toBeNull();
+  expect(await readFile(sb.path('r.json'), 'utf8')).toBe(before);
+  // A store that does not hold the key's record: nothing is seeded, a key is
+  // published there, and the identity file keeps the key senders elsewhere use.
+  const other = await sb.json<Rotation>([
+    'key',
+    'rotate',
+    '--identity',
+    'r.json',
+    '--keystore',
+    'ks4.json',
+    '--store',
+    'file:other.json',
+    ...at(T0 + 60),
+  ]);
+  expect(other.seeded).toBeNull();
+  expect(other.rotated).not.toBeNull();
+  expect(other.identityKey).toBeNull();
+  expect(await readFile(sb.path('r.json'), 'utf8')).toBe(before);
 });

@@ -15,7 +15,8 @@ import {
   type CryptoBackend,
   type SigningPublicKey,
 } from '@blindwire/core';
-import { parseRecord } from './records.js';
+import type { RevocationReasonName } from './publish.js';
+import { RevocationReason, parseRecord } from './records.js';
 import { isRollbackMark, type RollbackStore } from './rollback.js';
 import type { DirectoryStore } from './store.js';
 import {
@@ -101,10 +102,14 @@ export interface Directory {
   /** The trusted signing key of `name` for `kid`, or undefined: pass it to `open` as `resolveSender`. */
   resolveSigningKey(name: string, kid: string): Promise<SigningPublicKey | undefined>;
   /**
-   * Whether a verified revocation in force now names `kid` (an encryption or
-   * signing key of `name`), for any reason (SPEC.md §11.2 step 5). For a key
-   * rotator's `isRevoked` option. Store failures reject (`ERR_TRANSPORT`).
+   * The reason of the verified revocation in force now that names `kid` (an
+   * encryption or signing key of `name`), the strongest when there are
+   * several (SPEC.md §11.2 step 5), or undefined. For a key rotator's
+   * `isRevoked` option: on `'compromise'` it erases the private key at once.
+   * Store failures reject (`ERR_TRANSPORT`).
    */
+  revocationOf(name: string, kid: string): Promise<RevocationReasonName | undefined>;
+  /** Whether `revocationOf(name, kid)` names any reason. */
   isRevoked(name: string, kid: string): Promise<boolean>;
   /** Parses and stores a signed record (the store is untrusted; readers verify). */
   publish(record: Uint8Array): Promise<void>;
@@ -117,6 +122,7 @@ export interface Directory {
 interface Entry {
   fetchedAt: number;
   set: VerifiedSet;
+  /** Nothing verified: kept in the negative LRU, for the negative TTL. */
   empty: boolean;
 }
 
@@ -210,12 +216,20 @@ export function createDirectory(options: DirectoryOptions): Directory {
       '"rollbackStore" expected an object with load() and save()',
     );
   }
+  /** Per name, the highest serial the rollback store has confirmed: what survives a restart. */
+  const durable = new Map<string, number>();
+  /** Per name, the one save in progress; concurrent resolves of that name wait for it. */
+  const saving = new Map<string, Promise<void>>();
+  const confirm = (name: string, serial: number) => {
+    if (serial > (durable.get(name) ?? -1)) durable.set(name, serial);
+  };
   let rollbackLoaded: Promise<void> | undefined;
   /** Reads the persisted marks once; a failure fails this resolve and is retried by the next. */
   const loadRollback = (store: RollbackStore) =>
     (rollbackLoaded ??= (async () => {
       for (const [name, mark] of await store.load()) {
         if (!isRollbackMark(mark)) continue;
+        confirm(name, mark.serial);
         const have = rollback.highWater.get(name);
         if (!have || have.serial < mark.serial) rollback.highWater.set(name, { ...mark });
       }
@@ -295,7 +309,11 @@ export function createDirectory(options: DirectoryOptions): Directory {
             });
       }
       const set = await verifyRecordSet(name, records, trust, backendOpt);
-      const entry = { fetchedAt: now(), set, empty: records.length === 0 };
+      // A set in which nothing verified counts as no records (SPEC.md §11.3):
+      // anyone who can write to a shared store could otherwise plant junk under
+      // many names and have forged envelopes evict verified senders.
+      const unverified = set.signingKeys.size === 0 && set.encryptionKeys.length === 0;
+      const entry = { fetchedAt: now(), set, empty: records.length === 0 || unverified };
       remember(name, entry);
       return entry;
     })().finally(() => inflight.delete(name));
@@ -355,16 +373,50 @@ export function createDirectory(options: DirectoryOptions): Directory {
     return Math.floor(t / 1000);
   };
 
+  /**
+   * SPEC.md §11.2: a raised mark is durable before the key it was raised for
+   * is used. The mark in memory rises first (verification raises it) and may
+   * be above what the store has confirmed: after a failed save, or while
+   * another resolve's save runs. Then this saves it, one save per name at a
+   * time, which every resolve of that name waits for; a failed save rejects
+   * them and leaves the durable serial as it was, so the next resolve saves
+   * again. A mark that rose during a save is saved after it, by the resolves
+   * that need it.
+   */
+  async function makeDurable(store: RollbackStore, name: string): Promise<void> {
+    const needed = rollback.highWater.get(name)?.serial ?? -1;
+    while (needed > (durable.get(name) ?? -1)) {
+      let pending = saving.get(name);
+      if (!pending) {
+        const m = { ...rollback.highWater.get(name)! };
+        // Called on a later turn, so `saving` holds it even if save throws at once.
+        pending = Promise.resolve()
+          .then(() => store.save(name, m))
+          .then(() => confirm(name, m.serial))
+          .finally(() => saving.delete(name));
+        saving.set(name, pending);
+      }
+      await pending;
+    }
+  }
+
+  async function revocationOf(
+    name: string,
+    kid: string,
+  ): Promise<RevocationReasonName | undefined> {
+    const e = await entryFor(name);
+    const r = revocationsAt(e.set, nowSeconds(), skew).get(kid); // the strongest reason
+    if (r === undefined) return undefined;
+    return r.reason === RevocationReason.Compromise ? 'compromise' : 'superseded';
+  }
+
   return {
     stats,
     async resolve(name) {
       if (rollbackStore) await loadRollback(rollbackStore);
       const e = await entryFor(name);
-      const before = rollback.highWater.get(name);
       const keys = usableEncryptionKeys(e.set, nowSeconds(), trust, rollback);
-      const after = rollback.highWater.get(name);
-      // The raised mark is durable before the key it was raised for is used.
-      if (rollbackStore && after && after !== before) await rollbackStore.save(name, { ...after });
+      if (rollbackStore) await makeDurable(rollbackStore, name);
       return keys;
     },
     async resolveRecipient(name) {
@@ -387,9 +439,9 @@ export function createDirectory(options: DirectoryOptions): Directory {
       const k = signingKeyStatus(e.set, kid, nowSeconds(), skew);
       return typeof k === 'string' ? undefined : { kid: k.kid, publicKey: k.publicKey };
     },
+    revocationOf,
     async isRevoked(name, kid) {
-      const e = await entryFor(name);
-      return revocationsAt(e.set, nowSeconds(), skew).has(kid);
+      return (await revocationOf(name, kid)) !== undefined;
     },
     async publish(record) {
       const p = await parseRecord(record, backendOpt);

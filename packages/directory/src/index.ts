@@ -58,7 +58,9 @@ export {
   createKeyRotator,
   type KeyRotator,
   type KeyRotatorOptions,
+  type RevocationStatus,
   type TickResult,
 } from './rotation.js';
+export { namesCover } from './name-constraints.js';
 export { isRollbackMark, type RollbackMark, type RollbackStore } from './rollback.js';
 export { createMemoryKeyStore, type PrivateKeyStore, type StoredKey } from './keystore.js';

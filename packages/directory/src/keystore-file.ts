@@ -7,10 +7,15 @@
  *   { "v": 1,
  *     "encryption": null | { "kdf": "scrypt", "N", "r", "p", "salt", "aead": "xchacha20-poly1305", "check" },
  *     "keys": [{ "kid", "publicKey", "notBefore", "notAfter", "createdAt",
+ *                "record"? (base64url),
  *                "privateKey" (plain, base64url) | "sealedPrivateKey" (base64url nonce || ciphertext) }] }
  *
  * `check` seals the empty string, so a wrong passphrase is detected even when
- * the file holds no key. One process owns the file: it reads it once, at open.
+ * the file holds no key. `record` is the key's signed encryption-key record
+ * (SPEC.md §11.4: the rotator publishes it again on every tick); it is public
+ * and optional (keys written by older versions have none, and their files
+ * open unchanged). When present it is part of the sealed key's AAD, so it
+ * cannot be swapped, removed or added without the passphrase. One process owns the file: it reads it once, at open.
  * Limits: erasure is best effort. `delete` rewrites the file without the key
  * and then overwrites the replaced file's blocks through an open descriptor,
  * but copy-on-write filesystems, SSD wear levelling and backups may keep old
@@ -76,6 +81,7 @@ interface Entry {
   notBefore: number;
   notAfter: number;
   createdAt: number;
+  record?: string;
   privateKey?: string;
   sealedPrivateKey?: string;
 }
@@ -168,6 +174,7 @@ async function openExisting(
         notBefore: e.notBefore,
         notAfter: e.notAfter,
         createdAt: e.createdAt,
+        ...(e.record === undefined ? {} : { record: fromBase64url(e.record) }),
       };
       assertStoredKey(k);
       keys.set(k.kid, k);
@@ -262,16 +269,20 @@ function toEntry(k: StoredKey, key: Uint8Array | undefined): Entry {
     notAfter: k.notAfter,
     createdAt: k.createdAt,
   };
+  if (k.record !== undefined) e.record = toBase64url(k.record);
   if (key) e.sealedPrivateKey = toBase64url(sealBytes(key, k.privateKey, keyAad(e)));
   else e.privateKey = toBase64url(k.privateKey);
   return e;
 }
 
-/** AAD binds the sealed key to its kid and metadata: entries cannot be swapped or re-dated. */
+/**
+ * AAD binds the sealed key to its kid and metadata: entries cannot be swapped
+ * or re-dated. The record is appended only when present, so entries written
+ * before it existed keep the AAD they were sealed with.
+ */
 function keyAad(e: Entry): Uint8Array {
-  return utf8(
-    JSON.stringify([AAD_LABEL, e.kid, e.publicKey, e.notBefore, e.notAfter, e.createdAt]),
-  );
+  const fields = [AAD_LABEL, e.kid, e.publicKey, e.notBefore, e.notAfter, e.createdAt];
+  return utf8(JSON.stringify(e.record === undefined ? fields : [...fields, e.record]));
 }
 
 function checkAad(): Uint8Array {
@@ -374,8 +385,10 @@ function parseFile(
   if (!Array.isArray(keys)) throw bad('"keys" is not an array');
   const entries = keys.map((k: unknown, i): Entry => {
     if (!isObject(k)) throw bad(`key ${i}`);
-    const { kid, publicKey, notBefore, notAfter, createdAt, privateKey, sealedPrivateKey } = k;
+    const { kid, publicKey, notBefore, notAfter, createdAt, record, privateKey, sealedPrivateKey } =
+      k;
     if (typeof kid !== 'string' || typeof publicKey !== 'string') throw bad(`key ${i}`);
+    if (record !== undefined && typeof record !== 'string') throw bad(`key ${i}: "record"`);
     const secret = encryption ? sealedPrivateKey : privateKey;
     if (typeof secret !== 'string' || (encryption ? privateKey : sealedPrivateKey) !== undefined) {
       throw bad(`key ${i}: expected ${encryption ? '"sealedPrivateKey"' : '"privateKey"'} only`);
@@ -387,6 +400,7 @@ function parseFile(
       notAfter: notAfter as number,
       createdAt: createdAt as number,
     };
+    if (record !== undefined) e.record = record;
     if (encryption) e.sealedPrivateKey = secret;
     else e.privateKey = secret;
     return e; // numbers and lengths are checked by assertStoredKey after decoding

@@ -6,6 +6,7 @@
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { assertBytes, wipe } from '@blindwire/core/internal';
+import { MAX_RECORD_BYTES } from './records.js';
 
 /** One private key and its validity. Times are Unix seconds. */
 export interface StoredKey {
@@ -15,6 +16,12 @@ export interface StoredKey {
   notBefore: number;
   notAfter: number;
   createdAt: number;
+  /**
+   * The key's signed encryption-key record (SPEC.md §11.1), kept so that every
+   * rotator tick can publish it again (§11.4). Public, not secret. Absent for
+   * keys stored by older versions.
+   */
+  record?: Uint8Array;
 }
 
 export interface PrivateKeyStore {
@@ -67,6 +74,16 @@ export function assertStoredKey(key: unknown): asserts key is StoredKey {
       '"key.notAfter" expected a time not before "key.notBefore"',
     );
   }
+  if (k['record'] !== undefined) {
+    assertBytes(k['record'], 'key.record');
+    const n = (k['record'] as Uint8Array).length;
+    if (n === 0 || n > MAX_RECORD_BYTES) {
+      throw new BlindwireError(
+        ErrorCode.InvalidArgument,
+        `"key.record" expected 1 to ${MAX_RECORD_BYTES} bytes, got ${n}`,
+      );
+    }
+  }
 }
 
 /** A deep copy: stores never share byte arrays with their callers. */
@@ -78,6 +95,7 @@ export function copyStoredKey(k: StoredKey): StoredKey {
     notBefore: k.notBefore,
     notAfter: k.notAfter,
     createdAt: k.createdAt,
+    ...(k.record === undefined ? {} : { record: Uint8Array.from(k.record) }),
   };
 }
 

@@ -8,6 +8,14 @@
  * that is missing is an empty state; one that exists but does not parse is
  * refused (`ERR_INVALID_ARGUMENT`), never silently reset: resetting would
  * forget exactly what the file is there to remember.
+ *
+ * Size: each save drops the marks that can no longer matter, those whose
+ * record expired more than the largest clock skew (86 400 s, SPEC.md §11.2)
+ * ago, and refuses to write more than 16 MiB (`ERR_LIMIT_EXCEEDED`, so the
+ * resolve that needed the mark fails closed): about 15 000 live marks with
+ * 1 KiB names, 150 000 with 40-byte ones. Load reads up to 64 MiB, so that
+ * a file an older version wrote without pruning still opens, and the next
+ * save prunes it.
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-file.js';
@@ -16,17 +24,33 @@ import { isRollbackMark, type RollbackMark, type RollbackStore } from './rollbac
 
 export type { RollbackMark, RollbackStore } from './rollback.js';
 
-/** Largest state file read: 16 MiB (~150 000 identities). */
-const MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** Largest state file written: 16 MiB. */
+const MAX_ROLLBACK_FILE_BYTES = 16 * 1024 * 1024;
+/** Largest state file read: more than is written, for files written before saves pruned. */
+const MAX_READ_BYTES = 4 * MAX_ROLLBACK_FILE_BYTES;
+/** A mark is kept while `now <= notAfter + MAX_SKEW`: no clock skew (SPEC.md §11.2) reaches past it. */
+const MAX_SKEW = 86_400;
+
+export interface FileRollbackStoreOptions {
+  /** Clock in ms (default Date.now), for pruning expired marks. */
+  now?: () => number;
+}
 
 export interface FileRollbackStore extends RollbackStore {
   readonly path: string;
 }
 
-export function createFileRollbackStore(path: string): FileRollbackStore {
+export function createFileRollbackStore(
+  path: string,
+  options: FileRollbackStoreOptions = {},
+): FileRollbackStore {
   if (typeof path !== 'string' || path.length === 0) {
     throw new BlindwireError(ErrorCode.InvalidArgument, '"path" expected a non-empty string');
   }
+  if (options.now !== undefined && typeof options.now !== 'function') {
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"now" expected a function returning ms');
+  }
+  const clock = options.now ?? Date.now;
   const marks = new Map<string, RollbackMark>();
   let loaded = false;
   let queue: Promise<void> = Promise.resolve();
@@ -35,10 +59,10 @@ export function createFileRollbackStore(path: string): FileRollbackStore {
     let text: string;
     try {
       const buf = await readFile(path);
-      if (buf.length > MAX_FILE_BYTES) {
+      if (buf.length > MAX_READ_BYTES) {
         throw new BlindwireError(
           ErrorCode.LimitExceeded,
-          `rollback state ${path} is over ${MAX_FILE_BYTES} bytes`,
+          `rollback state ${path} is over ${MAX_READ_BYTES} bytes`,
         );
       }
       text = buf.toString('utf8');
@@ -94,19 +118,44 @@ export function createFileRollbackStore(path: string): FileRollbackStore {
           loaded = true;
         }
         const prev = marks.get(name);
-        if (prev && prev.serial >= mark.serial) return; // marks only rise
-        marks.set(name, { serial: mark.serial, notAfter: mark.notAfter });
+        if (prev && prev.serial >= mark.serial) return; // marks only rise (and are on disk)
+        const next = new Map(marks).set(name, { serial: mark.serial, notAfter: mark.notAfter });
+        const nowS = nowSeconds(clock);
+        for (const [n, m] of next) if (n !== name && m.notAfter + MAX_SKEW < nowS) next.delete(n);
         const doc = {
           v: 1,
-          marks: Object.fromEntries([...marks].sort(([a], [b]) => (a < b ? -1 : 1))),
+          marks: Object.fromEntries([...next].sort(([a], [b]) => (a < b ? -1 : 1))),
         };
-        await writeAtomic(path, JSON.stringify(doc, null, 2) + '\n');
+        const text = JSON.stringify(doc, null, 2) + '\n';
+        const bytes = Buffer.byteLength(text, 'utf8');
+        if (bytes > MAX_ROLLBACK_FILE_BYTES) {
+          throw new BlindwireError(
+            ErrorCode.LimitExceeded,
+            `rollback state ${path} would be ${bytes} bytes with ${next.size} live marks, ` +
+              `over the ${MAX_ROLLBACK_FILE_BYTES} bytes it may hold; not saved`,
+          );
+        }
+        await writeAtomic(path, text);
+        // Only what is on disk is remembered: a failed write is retried by the next save.
+        marks.clear();
+        for (const [n, m] of next) marks.set(n, m);
       };
       const p = queue.then(run);
       queue = p.catch(() => undefined);
       return p;
     },
   };
+}
+
+function nowSeconds(clock: () => number): number {
+  const t = clock();
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) {
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `"now" expected a clock returning ms ≥ 0, got ${String(t)}`,
+    );
+  }
+  return Math.floor(t / 1000);
 }
 
 async function writeAtomic(path: string, text: string): Promise<void> {

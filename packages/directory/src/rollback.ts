@@ -20,9 +20,11 @@ export interface RollbackStore {
   /** Every mark remembered; read once, before the directory's first resolve. */
   load(): Promise<Iterable<[string, RollbackMark]>>;
   /**
-   * Called when an identity's mark rises, before the key it was raised for is
-   * handed out; it must be durable when it resolves. A rejection fails that
-   * resolve (fail closed).
+   * Called when an identity's mark is above the serial this store last
+   * confirmed for it, before the key it was raised for is handed out; it must
+   * be durable when it resolves. A rejection fails that resolve (fail closed)
+   * and every concurrent one waiting on it; the next resolve calls it again,
+   * possibly with the same mark. The directory runs one save per name at a time.
    */
   save(name: string, mark: RollbackMark): Promise<void>;
 }

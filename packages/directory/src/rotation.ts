@@ -6,8 +6,10 @@
  * window that must exceed the longest time a message can wait in a queue,
  * then erases them. Recipients open with `recipientKeys()`, which lists the
  * current key and every retained one. A newest key found revoked is replaced
- * at once; a key whose record could not be published is taken back out of the
- * key store, so the next tick rotates again.
+ * at once, and a key found revoked for compromise is erased at once. A key is
+ * never deleted because a publish failed (the write may have landed: senders
+ * would then seal to a key nobody holds): its signed record is kept with it in
+ * the key store, and every tick publishes the records of the held keys again.
  */
 import {
   BlindwireError,
@@ -21,6 +23,7 @@ import {
 } from '@blindwire/core';
 import { wipe } from '@blindwire/core/internal';
 import type { PrivateKeyStore, StoredKey } from './keystore.js';
+import { RecordKind, parseRecord } from './records.js';
 import {
   DEFAULT_KEY_SECONDS,
   createEncryptionKeyRecord,
@@ -47,19 +50,24 @@ export interface KeyRotatorOptions {
   backend?: CryptoBackend;
   /**
    * Whether this identity's key `kid` is revoked, from its verified records:
-   * `(kid) => directory.isRevoked(identity.name, kid)`. When the newest held
-   * key is revoked (say by an anchor, after a compromise), tick() replaces it
-   * at once instead of waiting until it nears expiry. Without it, tick() knows
-   * only the revocations made through this rotator's `revoke()`. A rejection
-   * fails that tick().
+   * `(kid) => directory.revocationOf(identity.name, kid)` answers with the
+   * reason (`directory.isRevoked` only with a boolean, which counts as
+   * superseded). When the newest held key is revoked (say by an anchor),
+   * tick() replaces it at once instead of waiting until it nears expiry; a
+   * held key revoked for `'compromise'` is also erased at once (SPEC.md
+   * §11.4). Without it, tick() knows only the revocations made through this
+   * rotator's `revoke()`. A rejection fails that tick().
    */
-  isRevoked?: (kid: string) => Promise<boolean>;
+  isRevoked?: (kid: string) => Promise<RevocationStatus>;
 }
+
+/** What `isRevoked` answers: not revoked (`false`/`undefined`), revoked (`true`), or revoked with its reason. */
+export type RevocationStatus = boolean | RevocationReasonName | undefined;
 
 export interface TickResult {
   /** The key this tick generated and published; the caller wipes its `privateKey` when done. */
   rotated?: StoredKey;
-  /** Kids of the private keys erased past retention. */
+  /** Kids of the private keys erased: past retention, or revoked for compromise. */
   erased: string[];
   /**
    * The kid of the newest held key, when it is revoked. Rotation then goes by
@@ -70,11 +78,17 @@ export interface TickResult {
 }
 
 export interface KeyRotator {
-  /** Generates, stores and publishes a new key now. On a failed publish the key is removed again. */
+  /**
+   * Generates, stores (with its signed record) and publishes a new key now. A
+   * failed publish rejects, and the key stays: the next tick() publishes it again.
+   */
   rotate(): Promise<StoredKey>;
   /**
-   * Erases keys past retention, and rotates when the newest held key nears
-   * expiry or is revoked. Call it periodically (or use start()).
+   * Erases keys past retention or revoked for compromise, publishes again the
+   * record of every held key neither expired nor revoked, and rotates when
+   * the newest held key nears expiry or is revoked. Call it periodically (or
+   * use start()). A publish that fails rejects the tick; nothing is deleted
+   * for it.
    */
   tick(): Promise<TickResult>;
   /** Every private key still held, newest first: pass to `open` as `recipient`. The caller may wipe them. */
@@ -126,8 +140,8 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
   const b = options.backend ?? getBackend();
   let timer: ReturnType<typeof setInterval> | undefined;
   let serialFloor = 0;
-  /** Kids this rotator revoked itself: known without asking `isRevoked`. */
-  const revokedHere = new Set<string>();
+  /** Kids this rotator revoked itself, with the reason: known without asking `isRevoked`. */
+  const revokedHere = new Map<string, RevocationReasonName>();
 
   /** The clock in ms, checked: a NaN time would make tick() never rotate, silently. */
   function nowMs(): number {
@@ -148,65 +162,88 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
     );
   }
 
-  async function isRevoked(kid: string): Promise<boolean> {
-    if (revokedHere.has(kid)) return true;
-    return options.isRevoked !== undefined && (await options.isRevoked(kid)) === true;
+  /** Whether `kid` is revoked, and why: what this rotator did, else what `isRevoked` says. */
+  async function revocationOf(kid: string): Promise<RevocationReasonName | undefined> {
+    const here = revokedHere.get(kid);
+    if (here) return here;
+    const r = options.isRevoked === undefined ? undefined : await options.isRevoked(kid);
+    if (r === undefined || r === false) return undefined;
+    if (r === 'compromise' || r === 'superseded') return r;
+    if (r === true) return 'superseded'; // revoked, for no reason that calls for erasure
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `"isRevoked" expected to resolve to a boolean, "compromise", "superseded" or undefined, got ${show(r)}`,
+    );
+  }
+
+  /** Each held key's revocation, asked once per tick. */
+  async function revocations(held: StoredKey[]): Promise<Map<string, RevocationReasonName>> {
+    const out = new Map<string, RevocationReasonName>();
+    for (const k of held) {
+      const r = await revocationOf(k.kid);
+      if (r) out.set(k.kid, r);
+    }
+    return out;
   }
 
   /**
-   * A new key usable from `notBefore`: signed, stored, then published. Stored
-   * first, since a published key without its private key loses messages; if
-   * the publish fails the key is taken out again, as unpublished it would be
-   * the newest held key and no later tick would publish it or rotate past it.
+   * A new key usable from `notBefore`: signed, stored with its record, then
+   * published. Stored first, since a published key without its private key
+   * loses messages. A failed publish rejects but keeps the key (SPEC.md
+   * §11.4): the write may have landed after all, and senders would then seal
+   * to a key nobody holds. The next tick publishes the stored record again.
    */
   async function publishNew(t: number, notBefore: number): Promise<StoredKey> {
     const key = await generateEncryptionKey({ backend: b });
-    const stored: StoredKey = {
-      ...key,
-      notBefore,
-      notAfter: notBefore + lifetime,
-      createdAt: Math.floor(t / 1000),
-    };
     try {
       serialFloor = Math.max(serialFloor + 1, t);
+      const notAfter = notBefore + lifetime;
       const record = await createEncryptionKeyRecord(options.identity, key, {
         notBefore,
-        notAfter: stored.notAfter,
+        notAfter,
         serial: serialFloor,
         ...(options.aead ? { aead: options.aead } : {}),
         backend: b,
       });
+      const stored: StoredKey = { ...key, notBefore, notAfter, createdAt: Math.floor(t / 1000) };
+      stored.record = record;
       await options.keyStore.put(stored);
-      try {
-        await options.publish(record);
-      } catch (e) {
-        await unstore(key.kid, e);
-        throw e;
-      }
+      await options.publish(record);
       return stored;
     } catch (e) {
-      wipe(key.privateKey);
+      wipe(key.privateKey); // the key store keeps its own copy
       throw e;
     }
   }
 
-  async function unstore(kid: string, publishError: unknown): Promise<void> {
-    try {
-      await options.keyStore.delete(kid);
-    } catch (e) {
-      throw new BlindwireError(
-        ErrorCode.Transport,
-        `rotation: publishing key ${kid} failed, and removing it from the key store failed too; ` +
-          'delete it there, or no later tick() rotates past it',
-        { cause: new AggregateError([publishError, e]) },
-      );
+  /**
+   * SPEC.md §11.4: the record of every held key that is neither expired nor
+   * revoked is published again, newest first. A record id is the hash of the
+   * record, so this is idempotent; it heals a publish that failed (or seemed
+   * to), in this process or in one that has since exited, and a store that
+   * lost data. Keys stored by older versions have no record and are skipped,
+   * and so is a record that is not this identity's record of that very key
+   * (a key store shared by mistake, or edited): it is never sent anywhere.
+   */
+  async function republish(held: StoredKey[], revoked: Map<string, unknown>, nowS: number) {
+    for (const k of held) {
+      if (k.record === undefined || k.notAfter < nowS || revoked.has(k.kid)) continue;
+      if (await ownRecord(k)) await options.publish(k.record);
     }
   }
 
-  /** The newest held key that is not revoked (`held` is newest first). */
-  async function newestUnrevoked(held: StoredKey[]): Promise<StoredKey | undefined> {
-    for (const k of held) if (!(await isRevoked(k.kid))) return k;
-    return undefined;
+  async function ownRecord(k: StoredKey): Promise<boolean> {
+    try {
+      const p = await parseRecord(k.record!, { backend: b });
+      return (
+        p.body.kind === RecordKind.EncryptionKey &&
+        p.body.name === options.identity.name &&
+        p.body.issuerKid === options.identity.signing.kid &&
+        p.body.kid === k.kid
+      );
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -215,12 +252,18 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
    * every held key revoked or expiring first) senders have no key meanwhile,
    * and the new one is usable at once.
    */
-  async function notBeforeOfNext(held: StoredKey[], nowS: number): Promise<number> {
-    for (const k of held) {
-      if (k.notBefore <= nowS && k.notAfter >= nowS + delay && !(await isRevoked(k.kid)))
-        return nowS + delay;
-    }
-    return nowS;
+  function notBeforeOfNext(held: StoredKey[], revoked: Map<string, unknown>, nowS: number) {
+    const bridge = held.some(
+      (k) => k.notBefore <= nowS && k.notAfter >= nowS + delay && !revoked.has(k.kid),
+    );
+    return bridge ? nowS + delay : nowS;
+  }
+
+  /** Erases a private key: from the key store, and this copy. */
+  async function erase(k: StoredKey): Promise<void> {
+    await options.keyStore.delete(k.kid);
+    wipe(k.privateKey);
+    revokedHere.delete(k.kid);
   }
 
   return {
@@ -229,7 +272,7 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
       const nowS = Math.floor(t / 1000);
       const held = await sorted();
       try {
-        return await publishNew(t, await notBeforeOfNext(held, nowS));
+        return await publishNew(t, notBeforeOfNext(held, await revocations(held), nowS));
       } finally {
         wipeAll(held);
       }
@@ -242,19 +285,27 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
         const erased: string[] = [];
         for (const k of keys) {
           if (k.notAfter + retention < nowS) {
-            await options.keyStore.delete(k.kid);
-            revokedHere.delete(k.kid);
+            await erase(k);
             erased.push(k.kid);
           }
         }
         const held = keys.filter((k) => !erased.includes(k.kid));
+        const revoked = await revocations(held);
+        // SPEC.md §11.4: a compromised key's private key is erased at once.
+        for (const k of held) {
+          if (revoked.get(k.kid) === 'compromise') {
+            await erase(k);
+            erased.push(k.kid);
+          }
+        }
+        await republish(held, revoked, nowS);
         // A revoked key is no successor: rotation is judged on the newest one
         // that is not revoked, so a revoked newest key is replaced at once.
-        const live = await newestUnrevoked(held);
+        const live = held.find((k) => !revoked.has(k.kid));
         const result: TickResult = { erased };
         if (held[0] && held[0] !== live) result.revoked = held[0].kid;
         if (!live || live.notAfter - nowS <= before)
-          result.rotated = await publishNew(t, await notBeforeOfNext(held, nowS));
+          result.rotated = await publishNew(t, notBeforeOfNext(held, revoked, nowS));
         return result;
       } finally {
         wipeAll(keys); // erased ones included
@@ -275,7 +326,9 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
           { now: nowMs(), backend: b },
         ),
       );
-      revokedHere.add(kid);
+      // Remembered before the erasure, so that if deleting fails the next
+      // tick() still knows the key is compromised and erases it.
+      revokedHere.set(kid, reason);
       if (reason === 'compromise') await options.keyStore.delete(kid);
     },
     start(intervalMs = 60_000, onError = () => {}) {

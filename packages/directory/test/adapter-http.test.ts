@@ -253,6 +253,47 @@ describe('directory handler: CORS for browser clients', () => {
     });
   });
 
+  it('a list sends Vary: Origin on every response, so a shared cache never hands a copy to the wrong origin', async () => {
+    const failing: DirectoryStore = {
+      kind: 'failing',
+      put: async () => undefined,
+      list: async () => {
+        throw new Error('down');
+      },
+    };
+    for (const [h, want] of [
+      [
+        createDirectoryHandler(store, { cors: ['https://app.example'] }),
+        [200, 304, 404, 400, 405, 204, 200],
+      ],
+      [
+        createDirectoryHandler(failing, { cors: ['https://app.example'] }),
+        [500, 500, 500, 400, 405, 204, 500],
+      ],
+    ] as const) {
+      const url = `http://d.example${DEFAULT_BASE_PATH}/${enc(A)}`;
+      const get = (init: RequestInit = {}, u = url) => h.fetch(new Request(u, init));
+      const ok = await get(); // no Origin header: a server-side fetch, or a same-origin page
+      const answers = [
+        ok,
+        await get({ headers: { 'if-none-match': ok.headers.get('etag') ?? '"x"' } }),
+        await get({}, url.replace(enc(A), enc(B))), // 404
+        await get({}, `http://d.example${DEFAULT_BASE_PATH}/a%2Fb`), // 400
+        await get({ method: 'POST' }), // 405
+        await get({ method: 'OPTIONS' }),
+        await get({ headers: origin }),
+      ];
+      expect(answers.map((r) => r.status)).toEqual(want);
+      for (const r of answers) expect(r.headers.get('vary'), String(r.status)).toBe('origin');
+    }
+    // With '*' the answer does not depend on Origin: the same headers, with or without one.
+    const any = createDirectoryHandler(store, { cors: '*' });
+    const url = `http://d.example${DEFAULT_BASE_PATH}/${enc(A)}`;
+    const bare = await any.fetch(new Request(url));
+    expect(bare.headers.get('access-control-allow-origin')).toBe('*');
+    expect(bare.headers.get('access-control-expose-headers')).toBe('etag');
+  });
+
   it('refuses a malformed cors option', () => {
     expect(() => createDirectoryHandler(store, { cors: ['app.example'] })).toThrow(/"cors"/);
     expect(() => createDirectoryHandler(store, { cors: 'yes' as '*' })).toThrow(/"cors"/);

@@ -91,6 +91,28 @@ describe('verification: each bad record with its exact code', () => {
     }
   });
 
+  it('revocationOf names the strongest reason in force (isRevoked wraps it); unverified revocations count for nothing', async () => {
+    const w = await makeWorld();
+    const kid = w.tool.encryption.kid;
+    const rev = (
+      issuer: Parameters<typeof createRevocation>[0],
+      reason: 'superseded' | 'compromise',
+    ) => createRevocation(issuer, { name: w.tool.name, kid, reason }, { now: T0 });
+    const { store, dir } = await setup(w, await w.recordsOf(w.tool));
+    expect(await dir.revocationOf(w.tool.name, kid)).toBeUndefined();
+    expect(await dir.isRevoked(w.tool.name, kid)).toBe(false);
+    await dir.publish(await rev(w.mallory.signing, 'compromise')); // not the identity's key
+    expect(await dir.revocationOf(w.tool.name, kid)).toBeUndefined();
+    await dir.publish(await rev(w.tool.signing, 'superseded'));
+    expect(await dir.revocationOf(w.tool.name, kid)).toBe('superseded');
+    expect(await dir.isRevoked(w.tool.name, kid)).toBe(true);
+    await store.put(w.tool.name, await rev(w.anchor, 'compromise'));
+    dir.invalidate(w.tool.name);
+    expect(await dir.revocationOf(w.tool.name, kid)).toBe('compromise');
+    const { revocationOf } = dir; // usable detached, as an option value
+    expect(await revocationOf(w.tool.name, kid)).toBe('compromise');
+  });
+
   it('a revocation signed by someone else is ignored (and does not revoke)', async () => {
     const w = await makeWorld();
     const rev = await createRevocation(w.mallory.signing, {

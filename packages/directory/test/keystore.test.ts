@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toBase64url, toHex } from '@blindwire/core';
 import { createMemoryKeyStore, type PrivateKeyStore, type StoredKey } from '../src/keystore.js';
@@ -75,6 +76,101 @@ describe('memory key store', () => {
       const e = await rejection(s.put({ ...key(), ...patch } as StoredKey));
       expect(e.code).toBe('ERR_INVALID_ARGUMENT');
       expect(e.message).toMatch(msg);
+    }
+  });
+});
+
+describe('the signed record kept with a key', () => {
+  const withRecord = (): StoredKey => ({ ...key(), record: new Uint8Array(randomBytes(200)) });
+
+  it('is optional, copied, and checked', async () => {
+    const s = createMemoryKeyStore();
+    const k = withRecord();
+    await s.put(k);
+    const [listed] = await s.list();
+    expect(listed).toEqual(k);
+    expect(listed!.record).not.toBe(k.record); // a copy
+    for (const record of ['abc', new Uint8Array(0), new Uint8Array(4097)]) {
+      const e = await rejection(s.put({ ...key(), record } as StoredKey));
+      expect(e.code).toBe('ERR_INVALID_ARGUMENT');
+      expect(e.message).toMatch(/"key\.record"/);
+    }
+  });
+
+  it('round trips through the file store, plain and sealed, and sits in the file as base64url', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bw-keystore-'));
+    try {
+      for (const passphrase of [undefined, 'pw']) {
+        const path = join(dir, `keys-${passphrase ?? 'plain'}.json`);
+        const s = await createFileKeyStore(path, { passphrase });
+        const [k1, k2] = [withRecord(), key()];
+        await s.put(k1);
+        await s.put(k2);
+        const doc = JSON.parse(await readFile(path, 'utf8'));
+        expect(doc.keys[0].record).toBe(toBase64url(k1.record!));
+        expect(doc.keys[1].record).toBeUndefined();
+        await s.close();
+        expect(await (await createFileKeyStore(path, { passphrase })).list()).toEqual([k1, k2]);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is covered by the AAD of a sealed key: changed, removed or added, the file is ERR_OPEN_FAILED', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bw-keystore-'));
+    try {
+      const path = join(dir, 'keys.json');
+      const s = await createFileKeyStore(path, { passphrase: 'pw' });
+      await s.put(withRecord());
+      await s.put(key());
+      const original = await readFile(path, 'utf8');
+      const other = toBase64url(new Uint8Array(randomBytes(200)));
+      for (const tamper of [
+        (d: { keys: { record?: string }[] }) => (d.keys[0]!.record = other),
+        (d: { keys: { record?: string }[] }) => delete d.keys[0]!.record,
+        (d: { keys: { record?: string }[] }) => (d.keys[1]!.record = other),
+      ]) {
+        const d = JSON.parse(original);
+        tamper(d);
+        await writeFile(path, JSON.stringify(d), { mode: 0o600 });
+        expect(await rejection(createFileKeyStore(path, { passphrase: 'pw' }))).toMatchObject({
+          code: 'ERR_OPEN_FAILED',
+        });
+      }
+      await writeFile(path, original.replace(/"record": "[^"]*"/, '"record": 5'), { mode: 0o600 });
+      expect(await rejection(createFileKeyStore(path, { passphrase: 'pw' }))).toMatchObject({
+        code: 'ERR_TRANSPORT',
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('files written by older versions (no record) still open, plain and sealed', async () => {
+    const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+    const dir = await mkdtemp(join(tmpdir(), 'bw-keystore-'));
+    try {
+      for (const [file, passphrase] of [
+        ['keystore-v1-plain.json', undefined],
+        ['keystore-v1-sealed.json', 'old passphrase'],
+      ] as const) {
+        const path = join(dir, file);
+        await copyFile(join(fixtures, file), path);
+        await chmod(path, 0o600);
+        const s = await createFileKeyStore(path, { passphrase });
+        const keys = await s.list();
+        expect(keys.map((k) => [k.kid, k.privateKey[0], k.record])).toEqual([
+          ['old-kid-1', 101, undefined],
+          ['old-kid-2', 102, undefined],
+        ]);
+        await s.put({ ...keys[0]!, record: new Uint8Array([1, 2, 3]) }); // and take a record later
+        expect((await (await createFileKeyStore(path, { passphrase })).list())[0]!.record).toEqual(
+          new Uint8Array([1, 2, 3]),
+        );
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -3,11 +3,17 @@
  * names of their choosing (the sender is resolved before the signature is
  * checked). Names with no records live in their own, smaller LRU
  * (`cache.maxNegativeEntries`), so a flood of them never evicts a cached,
- * verified sender, nor takes away its stale-if-error answer.
+ * verified sender, nor takes away its stale-if-error answer. A name whose
+ * records all fail verification counts as one without records.
  */
 import { generateIdentity } from '@blindwire/core';
 import { describe, expect, it } from 'vitest';
-import { createDirectory, createMemoryStore, type DirectoryStore } from '../src/index.js';
+import {
+  certifyIdentity,
+  createDirectory,
+  createMemoryStore,
+  type DirectoryStore,
+} from '../src/index.js';
 import { T0, makeWorld } from './helpers/world.js';
 
 async function setup(cache: Parameters<typeof createDirectory>[0]['cache'] = {}) {
@@ -88,5 +94,22 @@ describe('negative entries', () => {
     expect(lists.get(late.name)).toBe(2);
     expect(lists.get(w.tool.name)).toBe(1);
     expect(dir.stats).toMatchObject({ evictions: 0, negativeEvictions: 0 });
+  });
+
+  it('names whose records all fail verification are negative too: planted junk does not evict a verified sender', async () => {
+    const { w, dir, mem, lists } = await setup({ maxEntries: 10, maxNegativeEntries: 5 });
+    const kid = w.agent.signing.kid;
+    expect(await dir.resolveSigningKey(w.agent.name, kid)).toBeDefined();
+    // Anyone who can write to a shared store plants self-certified records under many names.
+    const junk = (i: number) => `spiffe://junk.example/${i}`;
+    for (let i = 0; i < 50; i++)
+      await mem.put(junk(i), await certifyIdentity(w.otherAnchor, { ...w.mallory, name: junk(i) }));
+    for (let i = 0; i < 50; i++) expect(await dir.resolveSigningKey(junk(i), kid)).toBeUndefined();
+    expect(dir.stats).toMatchObject({ evictions: 0, negativeEvictions: 45 });
+    expect(await dir.resolveSigningKey(w.agent.name, kid)).toBeDefined();
+    expect(lists.get(w.agent.name)).toBe(1);
+    // Such a name still reports why it has no key.
+    await expect(dir.resolve(junk(49))).rejects.toMatchObject({ code: 'ERR_KEY_UNTRUSTED' });
+    expect(dir.stats.negativeHits).toBe(1);
   });
 });

@@ -2,9 +2,10 @@
  * Rollback marks that survive a restart (SPEC.md §11.2): a client that used
  * serial 2, restarted, and met a store that withholds it refuses with
  * ERR_KEY_ROLLBACK; the state file is 0600, only rises, and is never reset
- * silently.
+ * silently. Saves prune marks that can no longer matter and never write a
+ * file larger than load reads.
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEncryptionKey } from '@blindwire/core';
@@ -14,6 +15,7 @@ import {
   createEncryptionKeyRecord,
   createMemoryStore,
   recordId,
+  type RollbackMark,
   type RollbackStore,
 } from '../src/index.js';
 import { createFileRollbackStore } from '../src/rollback-file.js';
@@ -84,7 +86,7 @@ describe('createFileRollbackStore', () => {
 
   it('marks only rise, and saves from one process are serialised', async () => {
     const path = join(dir, 'r.json');
-    const s = createFileRollbackStore(path);
+    const s = createFileRollbackStore(path, { now: () => 0 }); // so that these times are live
     await Promise.all([
       s.save('spiffe://a/x', { serial: 5, notAfter: 100 }),
       s.save('spiffe://a/x', { serial: 3, notAfter: 200 }),
@@ -155,4 +157,103 @@ describe('createFileRollbackStore', () => {
       createDirectory({ store, trust: w.policy, rollbackStore: {} as RollbackStore }),
     ).toThrow(/"rollbackStore"/);
   });
+
+  it('a write that failed is not remembered: saving the same mark again writes it', async () => {
+    const path = join(dir, 'later', 'r.json');
+    const s = createFileRollbackStore(path);
+    const mark = { serial: 2, notAfter: S0 + 86_400 };
+    expect(await codeOf(s.save('spiffe://a/x', mark))).toBe('ERR_TRANSPORT');
+    await mkdir(join(dir, 'later'));
+    await s.save('spiffe://a/x', mark);
+    expect(JSON.parse(await readFile(path, 'utf8')).marks).toEqual({ 'spiffe://a/x': mark });
+  });
+});
+
+describe('createFileRollbackStore: size', () => {
+  it('a save prunes marks whose record expired more than the maximum skew (86 400 s) ago', async () => {
+    const path = join(dir, 'r.json');
+    let now = T0;
+    const s = createFileRollbackStore(path, { now: () => now });
+    await s.save('spiffe://a/gone', { serial: 1, notAfter: S0 });
+    await s.save('spiffe://a/edge', { serial: 1, notAfter: S0 + 1 });
+    await s.save('spiffe://a/live', { serial: 1, notAfter: S0 + 86_400 });
+    now = (S0 + 86_401) * 1000;
+    await s.save('spiffe://a/new', { serial: 3, notAfter: S0 + 2 * 86_400 });
+    const marks = JSON.parse(await readFile(path, 'utf8')).marks;
+    expect(Object.keys(marks)).toEqual(['spiffe://a/edge', 'spiffe://a/live', 'spiffe://a/new']);
+    expect(new Map(await createFileRollbackStore(path).load()).has('spiffe://a/gone')).toBe(false);
+    expect(() => createFileRollbackStore(path, { now: 5 as unknown as () => number })).toThrow(
+      /"now"/,
+    );
+  });
+
+  it('refuses to write a file over 16 MiB (ERR_LIMIT_EXCEEDED), keeps the old one, and the resolve fails closed', async () => {
+    const path = join(dir, 'r.json');
+    const cap = 16 * 1024 * 1024;
+    const name = (i: number, longer = 0) =>
+      `spiffe://partner.example/${String(i).padStart(890 + longer, '0')}`;
+    const live = { serial: 1, notAfter: S0 + 86_400 };
+    const text = (names: string[]) =>
+      JSON.stringify({ v: 1, marks: Object.fromEntries(names.map((x) => [x, live])) }, null, 2) +
+      '\n';
+    // As many live marks as fit, then names a little longer, until the file is
+    // within 20 bytes of the cap: any further mark would pass it.
+    const one = text([name(0)]).length;
+    const per = text([name(0), name(1)]).length - one;
+    const names = Array.from({ length: 1 + Math.floor((cap - one) / per) }, (_, i) => name(i));
+    let slack = cap - text(names).length;
+    for (let i = 0; slack > 20; i++) {
+      const add = Math.min(100, slack - 20);
+      names[i] = name(i, add);
+      slack -= add;
+    }
+    const full = text(names);
+    expect(cap - full.length).toBeGreaterThanOrEqual(0);
+    expect(cap - full.length).toBeLessThanOrEqual(20);
+    await writeFile(path, full, { mode: 0o600 });
+
+    const s = createFileRollbackStore(path, { now: () => T0 });
+    const e = await s.save(name(names.length), live).then(
+      () => ({ code: 'resolved', message: '' }),
+      (x: { code: string; message: string }) => x,
+    );
+    expect(e.code).toBe('ERR_LIMIT_EXCEEDED');
+    expect(e.message).toMatch(/16777216 bytes/);
+    expect(await readFile(path, 'utf8')).toBe(full);
+
+    const w = await makeWorld();
+    const { store } = await rotated(w);
+    const d = createDirectory({
+      store,
+      trust: w.policy,
+      now: () => T0,
+      rollbackStore: createFileRollbackStore(path, { now: () => T0 }),
+    });
+    expect(await codeOf(d.resolve(w.tool.name))).toBe('ERR_LIMIT_EXCEEDED');
+  }, 60_000);
+
+  it('a larger file written by an older version (no pruning) still loads, and the next save prunes it', async () => {
+    const path = join(dir, 'r.json');
+    const marks: Record<string, RollbackMark> = {};
+    for (let i = 0; i < 17_000; i++)
+      marks[`spiffe://partner.example/${String(i).padStart(975, 'x')}`] = {
+        serial: 1,
+        notAfter: 1,
+      };
+    await writeFile(path, JSON.stringify({ v: 1, marks }, null, 2) + '\n', { mode: 0o600 });
+    expect((await stat(path)).size).toBeGreaterThan(16 * 1024 * 1024);
+
+    const w = await makeWorld();
+    const { store, next } = await rotated(w);
+    const d = createDirectory({
+      store,
+      trust: w.policy,
+      now: () => T0,
+      rollbackStore: createFileRollbackStore(path, { now: () => T0 }),
+    });
+    expect((await d.resolveRecipient(w.tool.name)).kid).toBe(next.kid);
+    expect(JSON.parse(await readFile(path, 'utf8')).marks).toEqual({
+      [w.tool.name]: { serial: 2, notAfter: S0 + 86_400 },
+    });
+  }, 60_000);
 });

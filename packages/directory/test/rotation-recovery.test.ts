@@ -1,8 +1,8 @@
 /**
- * Rotation when things go wrong (SPEC.md §11.4): a publish that fails leaves
- * no unpublished key behind, so the next tick() rotates again; a revoked
- * newest key is replaced at once; private key copies read from the key store
- * are wiped once used.
+ * Rotation when things go wrong (SPEC.md §11.4): a revoked newest key is
+ * replaced at once; a key revoked for compromise is erased at once; private
+ * key copies read from the key store are wiped once used. A publish that
+ * fails is in rotation-republish.test.ts.
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { describe, expect, it } from 'vitest';
@@ -45,7 +45,10 @@ function spyKeyStore() {
   return { store, given, listed, inner };
 }
 
-async function setup(extra: Partial<KeyRotatorOptions> = {}, wire = { isRevoked: false }) {
+async function setup(
+  extra: Partial<KeyRotatorOptions> = {},
+  wire: { isRevoked?: boolean; revocationOf?: boolean } = {},
+) {
   const w = await makeWorld();
   const store = createMemoryStore();
   const [cert] = await w.recordsOf(w.tool);
@@ -73,6 +76,10 @@ async function setup(extra: Partial<KeyRotatorOptions> = {}, wire = { isRevoked:
     now: clock,
     // What the CLI does: ask the verified directory whether a held key is revoked.
     ...(wire.isRevoked ? { isRevoked: (kid: string) => dir.isRevoked(w.tool.name, kid) } : {}),
+    // What the CLI should do: ask for the reason, so that a compromised key is erased at once.
+    ...(wire.revocationOf
+      ? { isRevoked: (kid: string) => dir.revocationOf(w.tool.name, kid) }
+      : {}),
     ...extra,
   });
   return {
@@ -85,45 +92,6 @@ async function setup(extra: Partial<KeyRotatorOptions> = {}, wire = { isRevoked:
     nowS: () => Math.floor(now / 1000),
   };
 }
-
-describe('a publish that fails', () => {
-  it('removes the unpublished key from the key store, wipes it, and rethrows; the next tick rotates again', async () => {
-    const { w, dir, keys, publishing, rotator, advance, nowS } = await setup();
-    const first = (await rotator.tick()).rotated!;
-    advance((3600 - 900) * 1000); // rotation is due
-
-    publishing.failures = 1;
-    const given = keys.given.length;
-    expect(await codeOf(rotator.tick())).toBe('ERR_TRANSPORT');
-    // The key store holds only the published key; the new private key is wiped.
-    expect((await keys.inner.list()).map((k) => k.kid)).toEqual([first.kid]);
-    const unpublished = keys.given[given]!;
-    expect(zero(unpublished.privateKey)).toBe(true);
-
-    // The next tick retries with a fresh key, and it is published.
-    advance(60_000);
-    const second = (await rotator.tick()).rotated;
-    expect(second).toBeDefined();
-    expect(second!.kid).not.toBe(unpublished.kid);
-    expect(second!.notBefore).toBe(nowS() + 120);
-    expect(publishing.published).toBe(2);
-
-    // When the first key expires, senders have the second: no ERR_EXPIRED.
-    advance((first.notAfter - nowS() + 61) * 1000);
-    dir.invalidate();
-    expect((await dir.resolveRecipient(w.tool.name)).kid).toBe(second!.kid);
-  });
-
-  it('rotate() cleans up the same way', async () => {
-    const { keys, publishing, rotator } = await setup();
-    publishing.failures = 1;
-    expect(await codeOf(rotator.rotate())).toBe('ERR_TRANSPORT');
-    expect(await keys.inner.list()).toEqual([]);
-    expect(zero(keys.given[0]!.privateKey)).toBe(true);
-    expect(await rotator.rotate()).toBeDefined();
-    expect((await keys.inner.list()).length).toBe(1);
-  });
-});
 
 describe('a revoked newest key', () => {
   it('is replaced at once, usable at once when no other held key can bridge the propagation delay', async () => {
@@ -235,6 +203,84 @@ describe('a revoked newest key', () => {
     advance(60_000);
     expect(await codeOf(rotator.tick())).toBe('ERR_TRANSPORT');
     expect(asked).toBe(1);
+  });
+});
+
+describe('a key revoked for compromise by another party (isRevoked answers the reason)', () => {
+  const compromise = async (s: Awaited<ReturnType<typeof setup>>, kid: string) =>
+    s.dir.publish(
+      await createRevocation(
+        s.w.anchor,
+        { name: s.w.tool.name, kid, reason: 'compromise' },
+        { now: s.nowS() * 1000 },
+      ),
+    );
+
+  it('the newest: tick() erases its private key at once, lists it in erased, and replaces it', async () => {
+    const s = await setup({}, { revocationOf: true });
+    const first = (await s.rotator.tick()).rotated!;
+    s.advance(60_000);
+    await compromise(s, first.kid);
+    const listed = s.keys.listed.length;
+    const t = await s.rotator.tick();
+    expect(t.erased).toEqual([first.kid]);
+    expect(t.revoked).toBe(first.kid);
+    expect(t.rotated!.notBefore).toBe(s.nowS()); // nothing bridges the delay
+    expect((await s.keys.inner.list()).map((k) => k.kid)).toEqual([t.rotated!.kid]);
+    expect((await s.rotator.recipientKeys()).map((k) => k.kid)).toEqual([t.rotated!.kid]);
+    // The copy this tick read is wiped, too.
+    const copy = s.keys.listed.slice(listed).find((k) => k.kid === first.kid)!;
+    expect(zero(copy.privateKey)).toBe(true);
+    expect((await s.dir.resolveRecipient(s.w.tool.name)).kid).toBe(t.rotated!.kid);
+  });
+
+  it('an older retained key: erased at once, and the newest key stays', async () => {
+    const s = await setup({}, { revocationOf: true });
+    const a = (await s.rotator.tick()).rotated!;
+    s.advance((3600 - 900) * 1000);
+    const b = (await s.rotator.tick()).rotated!;
+    s.advance(60_000);
+    await compromise(s, a.kid);
+    const t = await s.rotator.tick();
+    expect(t).toEqual({ erased: [a.kid] });
+    expect((await s.keys.inner.list()).map((k) => k.kid)).toEqual([b.kid]);
+  });
+
+  it("'superseded' (and a plain true) keeps the private key for queued messages, and replaces the key", async () => {
+    for (const answer of ['superseded', true] as const) {
+      let revoked = '';
+      const s = await setup({ isRevoked: async (kid) => (kid === revoked ? answer : false) });
+      const first = (await s.rotator.tick()).rotated!;
+      s.advance(60_000);
+      revoked = first.kid;
+      const t = await s.rotator.tick();
+      expect(t.erased).toEqual([]);
+      expect(t.revoked).toBe(first.kid);
+      expect(t.rotated).toBeDefined();
+      expect((await s.keys.inner.list()).map((k) => k.kid)).toContain(first.kid);
+    }
+  });
+
+  it('an answer that is none of those fails the tick (ERR_INVALID_ARGUMENT), never counts as "not revoked"', async () => {
+    const s = await setup({ isRevoked: async () => 2 as unknown as boolean });
+    expect((await s.rotator.tick()).rotated).toBeDefined(); // no key yet: nothing to ask about
+    s.advance(60_000);
+    expect(await codeOf(s.rotator.tick())).toBe('ERR_INVALID_ARGUMENT');
+  });
+
+  it('a compromise revocation by the identity reaches the rotator the same way', async () => {
+    const s = await setup({}, { revocationOf: true });
+    const first = (await s.rotator.tick()).rotated!;
+    s.advance(60_000);
+    await s.dir.publish(
+      await createRevocation(
+        s.w.tool.signing,
+        { name: s.w.tool.name, kid: first.kid, reason: 'compromise' },
+        { now: s.nowS() * 1000 },
+      ),
+    );
+    expect(await s.dir.revocationOf(s.w.tool.name, first.kid)).toBe('compromise');
+    expect((await s.rotator.tick()).erased).toEqual([first.kid]);
   });
 });
 

@@ -17,7 +17,7 @@ import {
   createKeyRotator,
   type DirectoryStore,
 } from '@blindwire/directory';
-import { exportIdentity, toBase64url, type Identity } from '@blindwire/core';
+import { exportIdentity, generateEncryptionKey, toBase64url, type Identity } from '@blindwire/core';
 import type { FileKeyStore } from '@blindwire/directory/keystore-file';
 import { flag, optList, reqString, type CommandSpec } from '../args.js';
 import { writeOutput } from '../files.js';
@@ -116,7 +116,6 @@ export const keyRotate: CommandSpec = {
       opened = await openStore(ctx, storeSpec);
       const store = opened.store;
       keyStore = await openKeyStore(ctx, keystorePath);
-      const seeded = await seed(identity, keyStore, store);
       // Revocations of our keys, verified: by the identity itself (pinned here)
       // or by a given anchor. The store is untrusted, as everywhere.
       const self = createDirectory({
@@ -133,9 +132,12 @@ export const keyRotate: CommandSpec = {
         now: () => now,
         cache: { ttlMs: 1 },
       });
+      const identityKeyCompromised =
+        (await self.revocationOf(identity.name, identity.encryption.kid)) === 'compromise';
+      const seeded = identityKeyCompromised ? undefined : await seed(identity, keyStore, store);
       const rotator = createKeyRotator({
         identity,
-        isRevoked: (kid) => self.isRevoked(identity.name, kid),
+        isRevoked: (kid) => self.revocationOf(identity.name, kid),
         publish: async (r) => void (await publishRecord(store, r)),
         keyStore,
         retentionSeconds: retention,
@@ -148,27 +150,33 @@ export const keyRotate: CommandSpec = {
       if (!step.rotated && flag(ctx, 'force')) step.rotated = await rotator.rotate();
       const keys = await keyStore.list();
       const held = keys.map((k) => ({ kid: k.kid, notBefore: k.notBefore, notAfter: k.notAfter }));
-      // The identity file's encryption key was handed to the key store, which has
-      // now erased it past retention: its private half must not outlive it in the
-      // identity file. The file takes the newest key the store holds instead.
-      let replaced: string | undefined;
-      const newest = [...keys].sort((a, b) => b.notBefore - a.notBefore)[0];
-      if (newest && !keys.some((k) => k.kid === identity.encryption.kid)) {
-        const updated: Identity = {
-          ...identity,
-          encryption: {
-            kid: newest.kid,
-            publicKey: newest.publicKey,
-            privateKey: newest.privateKey,
-          },
-        };
-        await writeOutput(
-          ctx.io,
-          identityPath,
-          JSON.stringify(exportIdentity(updated), null, 2) + '\n',
-          { mode: 0o600, force: true, what: 'identity' },
-        );
-        replaced = newest.kid;
+      // The identity file's key must not outlive its erasure: when the key store
+      // erased it (past retention, or at once for a compromise) or it is known
+      // compromised and not held, the identity file gets another key. Never
+      // merely because the store does not hold it: the identity file may then
+      // be the only holder of a key senders use. With a sealed key store, a
+      // live key is not copied into the plain identity file: it gets a fresh
+      // key that is never published (open with the key store).
+      let replaced: { kid: string; placeholder: boolean } | undefined;
+      const heldNow = keys.some((k) => k.kid === identity.encryption.kid);
+      if (step.erased.includes(identity.encryption.kid) || (identityKeyCompromised && !heldNow)) {
+        const newest = [...keys].sort((a, b) => b.notBefore - a.notBefore)[0];
+        const placeholder = keyStore.encrypted || newest === undefined;
+        const next = placeholder
+          ? await generateEncryptionKey()
+          : { kid: newest!.kid, publicKey: newest!.publicKey, privateKey: newest!.privateKey };
+        const updated: Identity = { ...identity, encryption: next };
+        try {
+          await writeOutput(
+            ctx.io,
+            identityPath,
+            JSON.stringify(exportIdentity(updated), null, 2) + '\n',
+            { mode: 0o600, force: true, what: 'identity' },
+          );
+        } finally {
+          if (placeholder) next.privateKey.fill(0);
+        }
+        replaced = { kid: next.kid, placeholder };
       }
       for (const k of keys) k.privateKey.fill(0);
       const rotated = step.rotated && {
@@ -185,7 +193,8 @@ export const keyRotate: CommandSpec = {
           rotated: rotated || null,
           erased: step.erased,
           revoked: step.revoked ?? null,
-          identityKey: replaced ?? null,
+          identityKey: replaced?.kid ?? null,
+          identityKeyPlaceholder: replaced?.placeholder ?? null,
           keys: held,
         });
         return 0;
@@ -199,7 +208,9 @@ export const keyRotate: CommandSpec = {
       if (replaced)
         println(
           ctx.io.stdout,
-          `${identityPath} now holds encryption key ${replaced} (its previous key was erased)`,
+          replaced.placeholder
+            ? `${identityPath} no longer holds the erased key: it holds an unpublished placeholder ${replaced.kid} (open with the key store)`
+            : `${identityPath} now holds encryption key ${replaced.kid} (its previous key was erased)`,
         );
       if (rotated) {
         println(
@@ -241,17 +252,6 @@ async function seed(
   if (existing.length > 0) return undefined;
   const records = await store.list(identity.name);
   const parsed = await Promise.all(records.map((r) => parseRecord(r).catch(() => undefined)));
-  // Never hand a revoked key back to the key store: after `revoke` erased it, a
-  // re-seeded copy from the identity file would look current and block rotation.
-  // Any revocation naming the kid counts here, verified or not: a forged one only
-  // makes the next step publish a fresh key, the safe direction.
-  if (
-    parsed.some(
-      (p) => p?.body.kind === RecordKind.Revocation && p.body.targetKid === identity.encryption.kid,
-    )
-  ) {
-    return undefined;
-  }
   for (const p of parsed) {
     if (!p || p.body.kind !== RecordKind.EncryptionKey || p.body.kid !== identity.encryption.kid)
       continue;
@@ -267,6 +267,7 @@ async function seed(
       notBefore: p.body.notBefore,
       notAfter: p.body.notAfter,
       createdAt: p.body.notBefore,
+      record: p.bytes, // re-published by every tick while the key is current
     });
     return identity.encryption.kid;
   }

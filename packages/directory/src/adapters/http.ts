@@ -83,12 +83,19 @@ export function createDirectoryHandler(
   }
   const allowed = Array.isArray(cors) ? new Set(cors) : undefined;
 
-  /** The CORS response headers for a request from `origin` (none when not allowed). */
+  /**
+   * The CORS response headers for a request from `origin` (none when not
+   * allowed). Responses are `Cache-Control: public`, so they must not depend
+   * on Origin in a way a shared cache cannot see: `'*'` answers every request
+   * alike, with or without an Origin header, and a list sends `Vary: Origin`
+   * on every response (a request without Origin included, else a cache could
+   * hand that copy, which lacks the allow header, to an allowed origin).
+   */
   function corsHeaders(origin: string | null): Record<string, string> {
-    if (cors === undefined || origin === null) return {};
+    if (cors === undefined) return {};
     if (cors === '*')
       return { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'etag' };
-    if (!allowed!.has(origin)) return { vary: 'origin' };
+    if (origin === null || !allowed!.has(origin)) return { vary: 'origin' };
     return {
       'access-control-allow-origin': origin,
       'access-control-expose-headers': 'etag',
