@@ -112,6 +112,26 @@ describe('failure paths leave no derived secret behind', () => {
     expect(notWiped(spy)).toEqual([]);
   });
 
+  it('seal: a signer that fails leaves no derived secret (response secrets included)', async () => {
+    const spy = spying();
+    const failing: CryptoBackend = {
+      ...spy.backend,
+      ed25519Sign: async () => {
+        throw new Error('HSM unavailable');
+      },
+    };
+    await expect(
+      seal('SECRET', {
+        sender: c.alice,
+        recipients: [publicIdentity(c.bob), publicIdentity(c.carol)],
+        now: NOW,
+        backend: failing,
+      }),
+    ).rejects.toThrow('HSM unavailable');
+    expect(spy.outputs.length).toBeGreaterThan(0);
+    expect(notWiped(spy)).toEqual([]);
+  });
+
   it('seal: a bad padding is refused before any key is made or anything is signed', async () => {
     const spy = spying();
     const code = await codeOf(() =>

@@ -25,6 +25,7 @@ export class KeyCache<K> {
     const entry = this.#entries.get(raw);
     if (entry === undefined) return undefined;
     if (!equalBytes(entry.bytes, raw)) {
+      entry.bytes.fill(0); // the copy of bytes the caller has since replaced
       this.#entries.delete(raw);
       return undefined;
     }

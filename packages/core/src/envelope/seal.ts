@@ -98,63 +98,68 @@ export async function seal(
     true,
   );
   const keys = await deriveMessageKeys(b, messageSecret, suite.keyLength);
-  const header = encodeMessageHeader({
-    suite: suite.ids,
-    recipients: entries,
-    messageId,
-    issuedAt,
-    expiresAt,
-    ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
-    contextCheck: await contextCheck(b, keys.contextKey, context),
-    commitment: keys.commitment,
-    ...(claims ? { claims } : {}),
-  });
-  if (header.length > limits.maxHeaderBytes) {
-    wipe(messageSecret, keys.contentKey, keys.contextKey, ...responseSecrets!);
-    throw new BlindwireError(
-      ErrorCode.LimitExceeded,
-      `header of ${header.length} bytes exceeds maxHeaderBytes`,
-    );
-  }
-  const aad = concat(prefixFor(Kind.Message), header);
+  // Every exit from here on wipes what was derived; a failure also wipes the
+  // response secrets, which only a successful seal hands on.
+  let sealed = false;
+  try {
+    const header = encodeMessageHeader({
+      suite: suite.ids,
+      recipients: entries,
+      messageId,
+      issuedAt,
+      expiresAt,
+      ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
+      contextCheck: await contextCheck(b, keys.contextKey, context),
+      commitment: keys.commitment,
+      ...(claims ? { claims } : {}),
+    });
+    if (header.length > limits.maxHeaderBytes) {
+      throw new BlindwireError(
+        ErrorCode.LimitExceeded,
+        `header of ${header.length} bytes exceeds maxHeaderBytes`,
+      );
+    }
+    const aad = concat(prefixFor(Kind.Message), header);
 
-  // SPEC.md §4.4: sign the exact header (which binds the context), the sender and the body.
-  const tbs = await signatureInput(b, aad, senderName, senderKid, body);
-  const signature = await b.ed25519Sign(sender.privateKey, tbs);
-  // The inner record is encrypted from its pieces straight into the frame:
-  // the body is never copied (SPEC.md §4.2).
-  const inner = innerParts(
-    { sender: options.sender.name, senderKid, signature, body },
-    options.padding,
-  );
-  const ciphertextLength = inner.length + AEAD_TAG_LENGTH;
-  const envelopeLength = frameLength(header, ciphertextLength);
-  if (envelopeLength > limits.maxEnvelopeBytes) {
-    wipe(messageSecret, keys.contentKey, keys.contextKey, ...responseSecrets!);
-    throw new BlindwireError(
-      ErrorCode.LimitExceeded,
-      `envelope of ${envelopeLength} bytes exceeds maxEnvelopeBytes`,
+    // SPEC.md §4.4: sign the exact header (which binds the context), the sender and the body.
+    const tbs = await signatureInput(b, aad, senderName, senderKid, body);
+    const signature = await b.ed25519Sign(sender.privateKey, tbs);
+    // The inner record is encrypted from its pieces straight into the frame:
+    // the body is never copied (SPEC.md §4.2).
+    const inner = innerParts(
+      { sender: options.sender.name, senderKid, signature, body },
+      options.padding,
     );
+    const ciphertextLength = inner.length + AEAD_TAG_LENGTH;
+    const envelopeLength = frameLength(header, ciphertextLength);
+    if (envelopeLength > limits.maxEnvelopeBytes) {
+      throw new BlindwireError(
+        ErrorCode.LimitExceeded,
+        `envelope of ${envelopeLength} bytes exceeds maxEnvelopeBytes`,
+      );
+    }
+    const { out: envelope, offset } = allocateFrame(Kind.Message, header, ciphertextLength);
+    await aeadSealInto(
+      b,
+      suite.algorithm,
+      keys.contentKey,
+      ZERO_NONCE,
+      inner.parts,
+      aad,
+      envelope,
+      offset,
+    );
+    const result: SealResult = { envelope, messageId: hexId(messageId), issuedAt, expiresAt };
+    rememberSealState(result, {
+      suite,
+      messageId,
+      responders: new Map(entries.map((e, i) => [hexId(e.kid), responseSecrets![i]!])),
+      acceptedResponses: new Set(),
+    });
+    sealed = true;
+    return result;
+  } finally {
+    wipe(messageSecret, keys.contentKey, keys.contextKey);
+    if (!sealed) wipe(...responseSecrets!);
   }
-  const { out: envelope, offset } = allocateFrame(Kind.Message, header, ciphertextLength);
-  await aeadSealInto(
-    b,
-    suite.algorithm,
-    keys.contentKey,
-    ZERO_NONCE,
-    inner.parts,
-    aad,
-    envelope,
-    offset,
-  );
-  wipe(messageSecret, keys.contentKey, keys.contextKey);
-
-  const result: SealResult = { envelope, messageId: hexId(messageId), issuedAt, expiresAt };
-  rememberSealState(result, {
-    suite,
-    messageId,
-    responders: new Map(entries.map((e, i) => [hexId(e.kid), responseSecrets![i]!])),
-    acceptedResponses: new Set(),
-  });
-  return result;
 }
