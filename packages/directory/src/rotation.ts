@@ -266,51 +266,21 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
     revokedHere.delete(k.kid);
   }
 
-  return {
-    async rotate() {
-      const t = nowMs();
-      const nowS = Math.floor(t / 1000);
-      const held = await sorted();
-      try {
-        return await publishNew(t, notBeforeOfNext(held, await revocations(held), nowS));
-      } finally {
-        wipeAll(held);
-      }
-    },
-    async tick() {
-      const t = nowMs();
-      const nowS = Math.floor(t / 1000);
-      const keys = await sorted();
-      try {
-        const erased: string[] = [];
-        for (const k of keys) {
-          if (k.notAfter + retention < nowS) {
-            await erase(k);
-            erased.push(k.kid);
-          }
-        }
-        const held = keys.filter((k) => !erased.includes(k.kid));
-        const revoked = await revocations(held);
-        // SPEC.md §11.4: a compromised key's private key is erased at once.
-        for (const k of held) {
-          if (revoked.get(k.kid) === 'compromise') {
-            await erase(k);
-            erased.push(k.kid);
-          }
-        }
-        await republish(held, revoked, nowS);
-        // A revoked key is no successor: rotation is judged on the newest one
-        // that is not revoked, so a revoked newest key is replaced at once.
-        const live = held.find((k) => !revoked.has(k.kid));
-        const result: TickResult = { erased };
-        if (held[0] && held[0] !== live) result.revoked = held[0].kid;
-        if (!live || live.notAfter - nowS <= before)
-          result.rotated = await publishNew(t, notBeforeOfNext(held, revoked, nowS));
-        return result;
-      } finally {
-        wipeAll(keys); // erased ones included
-      }
-    },
+  /**
+   * rotate(), tick() and revoke() run one at a time, in call order: two
+   * overlapping ticks (a slow one under start() and a manual one, say) would
+   * otherwise both see rotation due and publish two keys.
+   */
+  let queue: Promise<unknown> = Promise.resolve();
+  function serial<T>(step: () => Promise<T>): Promise<T> {
+    const run = queue.then(step, step);
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  const rotator: KeyRotator = {
+    rotate: () => serial(rotateNow),
+    tick: () => serial(tickNow),
     async recipientKeys() {
       return (await sorted()).map((k) => ({
         kid: k.kid,
@@ -318,19 +288,7 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
         privateKey: k.privateKey,
       }));
     },
-    async revoke(kid, reason) {
-      await options.publish(
-        await createRevocation(
-          { kid: options.identity.signing.kid, privateKey: options.identity.signing.privateKey },
-          { name: options.identity.name, kid, reason },
-          { now: nowMs(), backend: b },
-        ),
-      );
-      // Remembered before the erasure, so that if deleting fails the next
-      // tick() still knows the key is compromised and erases it.
-      revokedHere.set(kid, reason);
-      if (reason === 'compromise') await options.keyStore.delete(kid);
-    },
+    revoke: (kid, reason) => serial(() => revokeNow(kid, reason)),
     start(intervalMs = 60_000, onError = () => {}) {
       if (!Number.isSafeInteger(intervalMs) || intervalMs < 1 || intervalMs > MAX_TIMER_MS) {
         throw new BlindwireError(
@@ -340,7 +298,7 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
       }
       if (timer) return;
       timer = setInterval(() => {
-        this.tick().catch(onError);
+        rotator.tick().catch(onError);
       }, intervalMs);
       timer.unref?.();
     },
@@ -349,4 +307,65 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
       timer = undefined;
     },
   };
+  return rotator;
+
+  async function rotateNow(): Promise<StoredKey> {
+    const t = nowMs();
+    const nowS = Math.floor(t / 1000);
+    const held = await sorted();
+    try {
+      return await publishNew(t, notBeforeOfNext(held, await revocations(held), nowS));
+    } finally {
+      wipeAll(held);
+    }
+  }
+
+  async function tickNow(): Promise<TickResult> {
+    const t = nowMs();
+    const nowS = Math.floor(t / 1000);
+    const keys = await sorted();
+    try {
+      const erased: string[] = [];
+      for (const k of keys) {
+        if (k.notAfter + retention < nowS) {
+          await erase(k);
+          erased.push(k.kid);
+        }
+      }
+      const held = keys.filter((k) => !erased.includes(k.kid));
+      const revoked = await revocations(held);
+      // SPEC.md §11.4: a compromised key's private key is erased at once.
+      for (const k of held) {
+        if (revoked.get(k.kid) === 'compromise') {
+          await erase(k);
+          erased.push(k.kid);
+        }
+      }
+      await republish(held, revoked, nowS);
+      // A revoked key is no successor: rotation is judged on the newest one
+      // that is not revoked, so a revoked newest key is replaced at once.
+      const live = held.find((k) => !revoked.has(k.kid));
+      const result: TickResult = { erased };
+      if (held[0] && held[0] !== live) result.revoked = held[0].kid;
+      if (!live || live.notAfter - nowS <= before)
+        result.rotated = await publishNew(t, notBeforeOfNext(held, revoked, nowS));
+      return result;
+    } finally {
+      wipeAll(keys); // erased ones included
+    }
+  }
+
+  async function revokeNow(kid: string, reason: RevocationReasonName): Promise<void> {
+    await options.publish(
+      await createRevocation(
+        { kid: options.identity.signing.kid, privateKey: options.identity.signing.privateKey },
+        { name: options.identity.name, kid, reason },
+        { now: nowMs(), backend: b },
+      ),
+    );
+    // Remembered before the erasure, so that if deleting fails the next
+    // tick() still knows the key is compromised and erases it.
+    revokedHere.set(kid, reason);
+    if (reason === 'compromise') await options.keyStore.delete(kid);
+  }
 }

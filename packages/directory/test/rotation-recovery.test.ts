@@ -316,3 +316,36 @@ describe('private key copies', () => {
     expect(held.every((k) => !zero(k.privateKey))).toBe(true);
   });
 });
+
+describe('overlapping calls', () => {
+  it('two ticks at once (a slow one under start() and a manual one) rotate once', async () => {
+    const w = await makeWorld();
+    const keyStore = createMemoryKeyStore();
+    let now = T0;
+    const published: Uint8Array[] = [];
+    const rotator = createKeyRotator({
+      identity: w.tool,
+      keyStore,
+      publish: async (r) => {
+        await new Promise((resolve) => setTimeout(resolve, 20)); // a slow store
+        published.push(r);
+      },
+      lifetimeSeconds: 3600,
+      propagationDelaySeconds: 120,
+      rotateBeforeSeconds: 900,
+      retentionSeconds: 7200,
+      now: () => now,
+    });
+    const first = await Promise.all([rotator.tick(), rotator.tick(), rotator.tick()]);
+    expect(first.filter((r) => r.rotated).length).toBe(1);
+    now += (3600 - 900) * 1000; // due again
+    const second = await Promise.all([
+      rotator.tick(),
+      rotator.rotate().then(() => ({})),
+      rotator.tick(),
+    ]);
+    // The first tick rotates; the explicit rotate() adds one; the last tick finds nothing due.
+    expect(second.filter((r) => 'rotated' in r && r.rotated).length).toBe(1);
+    expect((await keyStore.list()).length).toBe(3);
+  });
+});
