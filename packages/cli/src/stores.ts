@@ -106,11 +106,18 @@ function badStore(ctx: Context): UsageError {
 }
 
 /** The URL without user name and password. */
+/** Query parameters whose values are secrets (libpq's `?password=`, tokens, keys). */
+const SECRET_PARAM = /pass|token|secret|key|auth|cred|sig/i;
+
+/** The URL for messages and labels: userinfo and secret-looking query values replaced by `***`. */
 export function redact(url: URL): string {
   const u = new URL(url.href);
   if (u.username || u.password) {
     u.username = '***';
     u.password = '';
+  }
+  for (const name of [...new Set(u.searchParams.keys())]) {
+    if (SECRET_PARAM.test(name)) u.searchParams.set(name, '***');
   }
   return u.href;
 }

@@ -292,3 +292,20 @@ describe('option values that start with a dash', () => {
     expect(r.stderr).not.toMatch(/ambiguous/);
   });
 });
+
+describe('store labels never show secrets', () => {
+  it('userinfo and secret-looking query values are redacted; the rest stays readable', async () => {
+    const { redact } = await import('../src/stores.js');
+    const label = redact(
+      new URL(
+        'postgres://app:S3cr3t@db.example:5432/keys?schema=blindwire&password=hunter2&sslmode=require&token=abc',
+      ),
+    );
+    expect(label).not.toContain('S3cr3t');
+    expect(label).not.toContain('hunter2');
+    expect(label).not.toContain('abc');
+    expect(label).toContain('schema=blindwire');
+    expect(label).toContain('sslmode=require');
+    expect(label).toContain('***@db.example:5432');
+  });
+});
