@@ -59,6 +59,12 @@ export interface KeyRotatorOptions {
    * rotator's `revoke()`. A rejection fails that tick().
    */
   isRevoked?: (kid: string) => Promise<RevocationStatus>;
+  /**
+   * Longest time one tick(), rotate() or revoke() may take before it fails
+   * with ERR_TRANSPORT, in ms (default 120000). Calls run one at a time; a
+   * store call that never settles would otherwise hold up every later call.
+   */
+  stepTimeoutMs?: number;
 }
 
 /** What `isRevoked` answers: not revoked (`false`/`undefined`), revoked (`true`), or revoked with its reason. */
@@ -136,6 +142,11 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
     if (options[f] !== undefined && typeof options[f] !== 'function')
       invalid(`"${f}" expected a function`);
   }
+  const stepTimeout = options.stepTimeoutMs ?? 120_000;
+  if (!Number.isSafeInteger(stepTimeout) || stepTimeout < 1 || stepTimeout > MAX_TIMER_MS)
+    invalid(
+      `"stepTimeoutMs" expected whole ms from 1 to ${MAX_TIMER_MS}, got ${show(stepTimeout)}`,
+    );
   const clock = options.now ?? Date.now;
   const b = options.backend ?? getBackend();
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -160,6 +171,42 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
     return (await options.keyStore.list()).sort(
       (x, y) => y.notBefore - x.notBefore || y.createdAt - x.createdAt,
     );
+  }
+
+  /**
+   * The held keys tick() and rotate() decide on. A key whose stored record is
+   * not this identity's record of that key (a key store shared with another
+   * identity, or edited) makes them fail loudly: counted as ours, it would
+   * pass for a successor, erase on our retention and keep us from rotating.
+   * Keys stored by older versions carry no record and are taken as ours.
+   */
+  async function ownKeys(): Promise<StoredKey[]> {
+    const keys = await sorted();
+    for (const k of keys) {
+      if (k.record !== undefined && !(await ownRecord(k))) {
+        wipeAll(keys);
+        throw new BlindwireError(
+          ErrorCode.InvalidArgument,
+          `the key store holds key ${k.kid}, which is not ${options.identity.name}'s: use one key store per identity`,
+        );
+      }
+    }
+    return keys;
+  }
+
+  /** The highest serial of the held keys' records: serials must not go backwards across restarts. */
+  async function heldSerial(held: StoredKey[]): Promise<number> {
+    let max = 0;
+    for (const k of held) {
+      if (k.record === undefined) continue;
+      try {
+        const p = await parseRecord(k.record, { backend: b });
+        if (p.body.kind === RecordKind.EncryptionKey) max = Math.max(max, p.body.serial);
+      } catch {
+        // not ours to judge here: ownKeys() refused foreign records already
+      }
+    }
+    return max;
   }
 
   /** Whether `kid` is revoked, and why: what this rotator did, else what `isRevoked` says. */
@@ -193,10 +240,10 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
    * §11.4): the write may have landed after all, and senders would then seal
    * to a key nobody holds. The next tick publishes the stored record again.
    */
-  async function publishNew(t: number, notBefore: number): Promise<StoredKey> {
+  async function publishNew(t: number, notBefore: number, held: StoredKey[]): Promise<StoredKey> {
     const key = await generateEncryptionKey({ backend: b });
     try {
-      serialFloor = Math.max(serialFloor + 1, t);
+      serialFloor = Math.max(serialFloor + 1, t, (await heldSerial(held)) + 1);
       const notAfter = notBefore + lifetime;
       const record = await createEncryptionKeyRecord(options.identity, key, {
         notBefore,
@@ -272,15 +319,41 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
    * otherwise both see rotation due and publish two keys.
    */
   let queue: Promise<unknown> = Promise.resolve();
-  function serial<T>(step: () => Promise<T>): Promise<T> {
-    const run = queue.then(step, step);
+  let pending = 0;
+  function serial<T>(step: () => Promise<T>, what: string): Promise<T> {
+    const bounded = () =>
+      new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new BlindwireError(
+                ErrorCode.Transport,
+                `rotation: ${what} took longer than ${stepTimeout} ms (a store call that never settles?)`,
+              ),
+            ),
+          stepTimeout,
+        );
+        timer.unref?.();
+        step().then(
+          (v) => {
+            clearTimeout(timer);
+            resolve(v);
+          },
+          (e: unknown) => {
+            clearTimeout(timer);
+            reject(e);
+          },
+        );
+      });
+    pending++;
+    const run = queue.then(bounded, bounded).finally(() => pending--);
     queue = run.catch(() => undefined);
     return run;
   }
 
   const rotator: KeyRotator = {
-    rotate: () => serial(rotateNow),
-    tick: () => serial(tickNow),
+    rotate: () => serial(rotateNow, 'rotate()'),
+    tick: () => serial(tickNow, 'tick()'),
     async recipientKeys() {
       return (await sorted()).map((k) => ({
         kid: k.kid,
@@ -288,7 +361,15 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
         privateKey: k.privateKey,
       }));
     },
-    revoke: (kid, reason) => serial(() => revokeNow(kid, reason)),
+    async revoke(kid, reason) {
+      // A compromise is acted on locally at once, ahead of anything queued:
+      // a stalled step must not keep the private key alive.
+      if (reason === 'compromise') {
+        revokedHere.set(kid, reason);
+        await options.keyStore.delete(kid);
+      }
+      return serial(() => revokeNow(kid, reason), 'revoke()');
+    },
     start(intervalMs = 60_000, onError = () => {}) {
       if (!Number.isSafeInteger(intervalMs) || intervalMs < 1 || intervalMs > MAX_TIMER_MS) {
         throw new BlindwireError(
@@ -298,6 +379,7 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
       }
       if (timer) return;
       timer = setInterval(() => {
+        if (pending > 0) return; // the last tick is still running or queued
         rotator.tick().catch(onError);
       }, intervalMs);
       timer.unref?.();
@@ -312,9 +394,9 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
   async function rotateNow(): Promise<StoredKey> {
     const t = nowMs();
     const nowS = Math.floor(t / 1000);
-    const held = await sorted();
+    const held = await ownKeys();
     try {
-      return await publishNew(t, notBeforeOfNext(held, await revocations(held), nowS));
+      return await publishNew(t, notBeforeOfNext(held, await revocations(held), nowS), held);
     } finally {
       wipeAll(held);
     }
@@ -323,7 +405,7 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
   async function tickNow(): Promise<TickResult> {
     const t = nowMs();
     const nowS = Math.floor(t / 1000);
-    const keys = await sorted();
+    const keys = await ownKeys();
     try {
       const erased: string[] = [];
       for (const k of keys) {
@@ -343,12 +425,15 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
       }
       await republish(held, revoked, nowS);
       // A revoked key is no successor: rotation is judged on the newest one
-      // that is not revoked, so a revoked newest key is replaced at once.
-      const live = held.find((k) => !revoked.has(k.kid));
+      // that is not revoked, so a revoked newest key is replaced at once. Nor is
+      // a key whose not-before lies beyond the propagation delay (made under a
+      // clock that ran ahead): senders could not use it in time.
+      const unrevoked = held.find((k) => !revoked.has(k.kid));
+      const live = held.find((k) => !revoked.has(k.kid) && k.notBefore <= nowS + delay);
       const result: TickResult = { erased };
-      if (held[0] && held[0] !== live) result.revoked = held[0].kid;
+      if (held[0] && held[0] !== unrevoked) result.revoked = held[0].kid;
       if (!live || live.notAfter - nowS <= before)
-        result.rotated = await publishNew(t, notBeforeOfNext(held, revoked, nowS));
+        result.rotated = await publishNew(t, notBeforeOfNext(held, revoked, nowS), held);
       return result;
     } finally {
       wipeAll(keys); // erased ones included

@@ -12,6 +12,7 @@ import {
   createMemoryKeyStore,
   createMemoryStore,
   createRevocation,
+  parseRecord,
   type KeyRotatorOptions,
   type PrivateKeyStore,
   type StoredKey,
@@ -347,5 +348,85 @@ describe('overlapping calls', () => {
     // The first tick rotates; the explicit rotate() adds one; the last tick finds nothing due.
     expect(second.filter((r) => 'rotated' in r && r.rotated).length).toBe(1);
     expect((await keyStore.list()).length).toBe(3);
+  });
+});
+
+describe('a stalled store, a clock that jumped', () => {
+  it('a publish that never settles fails its step after stepTimeoutMs, and a compromise is erased at once meanwhile', async () => {
+    const w = await makeWorld();
+    const keyStore = createMemoryKeyStore();
+    let hang = false;
+    const rotator = createKeyRotator({
+      identity: w.tool,
+      keyStore,
+      publish: () => (hang ? new Promise<void>(() => {}) : Promise.resolve()),
+      lifetimeSeconds: 3600,
+      propagationDelaySeconds: 120,
+      rotateBeforeSeconds: 900,
+      retentionSeconds: 7200,
+      now: () => T0,
+      stepTimeoutMs: 200,
+    });
+    const first = (await rotator.tick()).rotated!;
+    hang = true;
+    const stalled = rotator.rotate(); // its publish never settles
+    const revoking = rotator.revoke(first.kid, 'compromise');
+    // The private key is gone before the stalled step gives up.
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await keyStore.list()).map((k) => k.kid)).not.toContain(first.kid);
+    await expect(stalled).rejects.toMatchObject({ code: 'ERR_TRANSPORT' });
+    await expect(revoking).rejects.toMatchObject({ code: 'ERR_TRANSPORT' }); // its publish hangs too
+    hang = false;
+    // The queue is free again.
+    await expect(rotator.tick()).resolves.toBeDefined();
+    expect(() =>
+      createKeyRotator({
+        identity: w.tool,
+        keyStore,
+        publish: async () => undefined,
+        retentionSeconds: 7200,
+        stepTimeoutMs: 0,
+      }),
+    ).toThrow(/"stepTimeoutMs"/);
+  });
+
+  it('after a tick under a clock days ahead, the corrected clock rotates again; serials never go backwards', async () => {
+    const w = await makeWorld();
+    const store = createMemoryStore();
+    for (const r of await w.recordsOf(w.tool)) await store.put(w.tool.name, r);
+    let now = T0;
+    const dir = createDirectory({ store, trust: w.policy, now: () => now, cache: { ttlMs: 0 } });
+    const options = {
+      identity: w.tool,
+      publish: (r: Uint8Array) => dir.publish(r),
+      lifetimeSeconds: 3600,
+      propagationDelaySeconds: 120,
+      rotateBeforeSeconds: 900,
+      retentionSeconds: 7200,
+      now: () => now,
+    };
+    const keyStore = createMemoryKeyStore();
+    const first = (await createKeyRotator({ ...options, keyStore }).tick()).rotated!;
+    // One tick (a fresh process, as `key rotate --now` from cron) under a clock two days ahead.
+    now = T0 + 2 * 86_400_000;
+    const ahead = (await createKeyRotator({ ...options, keyStore }).rotate())!;
+    // The clock is corrected. When the first key nears expiry, a fresh process
+    // rotates: the key made "in the future" cannot be used in time, so it is
+    // no successor.
+    now = T0 + (3600 - 900 + 60) * 1000;
+    const fixed = await createKeyRotator({ ...options, keyStore }).tick();
+    expect(fixed.rotated).toBeDefined();
+    expect(fixed.rotated!.notBefore).toBeLessThanOrEqual(Math.floor(now / 1000) + 120);
+    // Serials rise across processes, even with the clock behind the last one.
+    const serial = async (k: StoredKey) =>
+      (await parseRecord(k.record!)).body as { serial: number };
+    expect((await serial(fixed.rotated!)).serial).toBeGreaterThan((await serial(ahead)).serial);
+    // And senders have a key after the first one expires.
+    now = (first.notAfter + 60) * 1000;
+    dir.invalidate();
+    await createKeyRotator({ ...options, keyStore }).tick();
+    expect((await dir.resolveRecipient(w.tool.name)).notBefore).toBeLessThanOrEqual(
+      Math.floor(now / 1000),
+    );
   });
 });

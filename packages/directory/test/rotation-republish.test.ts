@@ -201,11 +201,10 @@ describe('every tick re-publishes', () => {
     expect(await s.store.list(s.w.tool.name)).toHaveLength(3);
   });
 
-  it("never re-publishes a record that is not this identity's record of that key", async () => {
+  it("refuses a key store that holds another identity's key, loudly, publishing and erasing nothing", async () => {
     const s = await setup();
     const a = (await s.rotator.tick()).rotated!;
-    // A key store shared by mistake: another identity's key with its own record,
-    // and a key of ours whose record was swapped for another key's.
+    // A key store shared by mistake: another identity's key with its own record.
     const foreign = await createKeyRotator({
       ...s.options,
       identity: s.w.agent,
@@ -213,11 +212,19 @@ describe('every tick re-publishes', () => {
       publish: async () => undefined,
     }).rotate();
     await s.keyStore.put(foreign);
-    const swapped: StoredKey = { ...a, kid: 'swapped-record-kid', record: a.record! };
-    await s.keyStore.put(swapped);
     const before = s.publishing.log.length;
-    await s.rotator.tick();
-    expect(b64(s.publishing.log.slice(before))).toEqual(b64([a.record!]));
+    s.advance((3600 - 900) * 1000); // rotation would be due
+    await expect(s.rotator.tick()).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+      message: expect.stringMatching(/use one key store per identity/),
+    });
+    await expect(s.rotator.rotate()).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    expect(s.publishing.log.length).toBe(before);
+    expect((await s.keyStore.list()).map((k) => k.kid).sort()).toEqual([a.kid, foreign.kid].sort());
+    // A key of ours whose record was swapped for another key's is refused the same way.
+    await s.keyStore.delete(foreign.kid);
+    await s.keyStore.put({ ...a, kid: 'swapped-record-kid', record: a.record! });
+    await expect(s.rotator.tick()).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
   });
 
   it('only keys neither expired nor revoked', async () => {
