@@ -22,6 +22,7 @@ interface Rotation {
   seeded: string | null;
   rotated: { kid: string; notBefore: number } | null;
   revoked: string | null;
+  erased: string[];
   identityKey: string | null;
   identityKeyPlaceholder: boolean | null;
 }
@@ -204,4 +205,61 @@ it('an unverified revocation or another store never costs the identity its key (
   expect(other.rotated).not.toBeNull();
   expect(other.identityKey).toBeNull();
   expect(await readFile(sb.path('r.json'), 'utf8')).toBe(before);
+});
+
+it('the identity file is rewritten before its key is erased: a failed write erases nothing, the next run finishes', async (ctx) => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdir } = await import('node:fs/promises');
+  const at = (t: number) => ['--now', String(t)];
+  const NAME4 = 'spiffe://acme.example/agents/s';
+  await mkdir(sb.path('id'));
+  await sb.ok([
+    'identity',
+    'create',
+    NAME4,
+    '--anchor',
+    'a.json',
+    '--out',
+    'id/s.json',
+    '--store',
+    'file:dir5.json',
+    ...at(T0),
+  ]);
+  const secret: string = JSON.parse(await readFile(sb.path('id/s.json'), 'utf8')).encryption.secret;
+  const kid: string = JSON.parse(await readFile(sb.path('id/s.json'), 'utf8')).encryption.kid;
+  const rotate = [
+    'key',
+    'rotate',
+    '--identity',
+    'id/s.json',
+    '--keystore',
+    'ks5.json',
+    '--store',
+    'file:dir5.json',
+    '--retention',
+    '3600',
+  ];
+  expect((await sb.json<Rotation>([...rotate, ...at(T0 + 60)])).seeded).toBe(kid);
+  const late = T0 + 86_400 + 3700; // the first key expired a day after T0; retention 1 h
+  try {
+    execFileSync('chattr', ['+i', sb.path('id')], { stdio: 'ignore' }); // writes into id/ now fail
+  } catch {
+    ctx.skip(); // chattr needs root and a filesystem that supports it
+  }
+  try {
+    const failed = await sb.cli([...rotate, ...at(late)]);
+    expect(failed.code).toBe(1);
+    const held = JSON.parse(await readFile(sb.path('ks5.json'), 'utf8')).keys.map(
+      (k: { kid: string }) => k.kid,
+    );
+    expect(held).toContain(kid); // not erased: the identity file could not be rewritten first
+  } finally {
+    execFileSync('chattr', ['-i', sb.path('id')], { stdio: 'ignore' });
+  }
+  const done = await sb.json<Rotation>([...rotate, ...at(late + 60)]);
+  expect(done.erased).toContain(kid);
+  expect(done.identityKey).not.toBeNull();
+  const file = await readFile(sb.path('id/s.json'), 'utf8');
+  expect(file).not.toContain(secret);
+  expect(JSON.parse(file).encryption.kid).toBe(done.identityKey);
 });

@@ -66,7 +66,7 @@ async function roundTrip(sb: Sandbox, store: string): Promise<void> {
     '--identity',
     `id-${tag}.json`,
     '--keystore',
-    `ks-${tag}.json`,
+    `ks-${tag}-${new URL(store).protocol.slice(0, -1)}.json`,
     '--store',
     store,
     '--force',

@@ -132,6 +132,30 @@ describe('failure paths leave no derived secret behind', () => {
     expect(notWiped(spy)).toEqual([]);
   });
 
+  it('seal: a key derivation that fails after the key schedule leaves nothing either', async () => {
+    const spy = spying();
+    let calls = 0;
+    const failing: CryptoBackend = {
+      ...spy.backend,
+      hmacSha256: async (k, d) => {
+        // The commitment/content-key expansions come after the HPKE exports.
+        if (new TextDecoder().decode(d).includes('blindwire/v1 content key') && ++calls === 1)
+          throw new Error('HMAC unavailable');
+        return spy.backend.hmacSha256(k, d);
+      },
+    };
+    await expect(
+      seal('SECRET', {
+        sender: c.alice,
+        recipients: publicIdentity(c.bob),
+        now: NOW,
+        backend: failing,
+      }),
+    ).rejects.toThrow('HMAC unavailable');
+    expect(spy.outputs.length).toBeGreaterThan(0);
+    expect(notWiped(spy)).toEqual([]);
+  });
+
   it('seal: a bad padding is refused before any key is made or anything is signed', async () => {
     const spy = spying();
     const code = await codeOf(() =>

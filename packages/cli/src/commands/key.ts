@@ -16,6 +16,7 @@ import {
   createDirectory,
   createKeyRotator,
   type DirectoryStore,
+  type StoredKey,
 } from '@blindwire/directory';
 import { exportIdentity, generateEncryptionKey, toBase64url, type Identity } from '@blindwire/core';
 import type { FileKeyStore } from '@blindwire/directory/keystore-file';
@@ -104,7 +105,7 @@ export const keyRotate: CommandSpec = {
     const keystorePath = reqString(ctx, 'keystore');
     const lifetime = durationOption(ctx, 'lifetime');
     const delay = durationOption(ctx, 'propagation-delay');
-    const before = durationOption(ctx, 'rotate-before');
+    const rotateBefore = durationOption(ctx, 'rotate-before');
     const retention = durationOption(ctx, 'retention') ?? DEFAULT_RETENTION_SECONDS;
     const now = nowOption(ctx);
     const anchors = [];
@@ -144,40 +145,61 @@ export const keyRotate: CommandSpec = {
         now: () => now,
         ...(lifetime === undefined ? {} : { lifetimeSeconds: lifetime }),
         ...(delay === undefined ? {} : { propagationDelaySeconds: delay }),
-        ...(before === undefined ? {} : { rotateBeforeSeconds: before }),
+        ...(rotateBefore === undefined ? {} : { rotateBeforeSeconds: rotateBefore }),
       });
-      const step = await rotator.tick();
-      if (!step.rotated && flag(ctx, 'force')) step.rotated = await rotator.rotate();
-      const keys = await keyStore.list();
-      const held = keys.map((k) => ({ kid: k.kid, notBefore: k.notBefore, notAfter: k.notAfter }));
-      // The identity file's key must not outlive its erasure: when the key store
-      // erased it (past retention, or at once for a compromise) or it is known
-      // compromised and not held, the identity file gets another key. Never
-      // merely because the store does not hold it: the identity file may then
-      // be the only holder of a key senders use. With a sealed key store, a
-      // live key is not copied into the plain identity file: it gets a fresh
-      // key that is never published (open with the key store).
-      let replaced: { kid: string; placeholder: boolean } | undefined;
-      const heldNow = keys.some((k) => k.kid === identity.encryption.kid);
-      if (step.erased.includes(identity.encryption.kid) || (identityKeyCompromised && !heldNow)) {
-        const newest = [...keys].sort((a, b) => b.notBefore - a.notBefore)[0];
-        const placeholder = keyStore.encrypted || newest === undefined;
+      // The identity file's key must not outlive its erasure. When this step
+      // will erase it (past retention, or at once for a compromise), the
+      // identity file gets another key first: should the step then fail,
+      // nothing was erased yet; should writing fail, the step does not run.
+      // When it is verifiably compromised and already gone from the key store
+      // (revoke erased it), the file is rewritten after the step, with the key
+      // the step may have made. Never merely because the key store lacks the
+      // key: the identity file may then be the only holder of a key senders
+      // use. With a sealed key store a live key is not copied into the plain
+      // identity file: it gets a fresh key that is never published (open with
+      // the key store).
+      const nowS = Math.floor(now / 1000);
+      const replaceIdentityKey = async (held: StoredKey[]) => {
+        const others = held
+          .filter((k) => k.kid !== identity.encryption.kid && k.notAfter + retention >= nowS)
+          .sort((x, y) => y.notBefore - x.notBefore);
+        const placeholder = keyStore!.encrypted || others[0] === undefined;
         const next = placeholder
           ? await generateEncryptionKey()
-          : { kid: newest!.kid, publicKey: newest!.publicKey, privateKey: newest!.privateKey };
-        const updated: Identity = { ...identity, encryption: next };
+          : {
+              kid: others[0]!.kid,
+              publicKey: others[0]!.publicKey,
+              privateKey: others[0]!.privateKey,
+            };
         try {
           await writeOutput(
             ctx.io,
             identityPath,
-            JSON.stringify(exportIdentity(updated), null, 2) + '\n',
+            JSON.stringify(exportIdentity({ ...identity, encryption: next }), null, 2) + '\n',
             { mode: 0o600, force: true, what: 'identity' },
           );
         } finally {
           if (placeholder) next.privateKey.fill(0);
         }
-        replaced = { kid: next.kid, placeholder };
+        return { kid: next.kid, placeholder };
+      };
+      let replaced: { kid: string; placeholder: boolean } | undefined;
+      const before = await keyStore.list();
+      let mineHeld = false;
+      try {
+        const mine = before.find((k) => k.kid === identity.encryption.kid);
+        mineHeld = mine !== undefined;
+        if (mine && (mine.notAfter + retention < nowS || identityKeyCompromised))
+          replaced = await replaceIdentityKey(before);
+      } finally {
+        for (const k of before) k.privateKey.fill(0);
       }
+      const step = await rotator.tick();
+      if (!step.rotated && flag(ctx, 'force')) step.rotated = await rotator.rotate();
+      const keys = await keyStore.list();
+      if (!replaced && !mineHeld && identityKeyCompromised)
+        replaced = await replaceIdentityKey(keys);
+      const held = keys.map((k) => ({ kid: k.kid, notBefore: k.notBefore, notAfter: k.notAfter }));
       for (const k of keys) k.privateKey.fill(0);
       const rotated = step.rotated && {
         kid: step.rotated.kid,

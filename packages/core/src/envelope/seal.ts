@@ -97,11 +97,12 @@ export async function seal(
     recipients,
     true,
   );
-  const keys = await deriveMessageKeys(b, messageSecret, suite.keyLength);
   // Every exit from here on wipes what was derived; a failure also wipes the
   // response secrets, which only a successful seal hands on.
   let sealed = false;
+  let keys: Awaited<ReturnType<typeof deriveMessageKeys>> | undefined;
   try {
+    keys = await deriveMessageKeys(b, messageSecret, suite.keyLength);
     const header = encodeMessageHeader({
       suite: suite.ids,
       recipients: entries,
@@ -159,7 +160,8 @@ export async function seal(
     sealed = true;
     return result;
   } finally {
-    wipe(messageSecret, keys.contentKey, keys.contextKey);
+    wipe(messageSecret);
+    if (keys) wipe(keys.contentKey, keys.contextKey);
     if (!sealed) wipe(...responseSecrets!);
   }
 }
