@@ -5,6 +5,7 @@
  * signals.
  */
 
+import { concat } from '@blindwire/core/internal';
 export interface CliWriter {
   write(chunk: string): unknown;
 }
@@ -60,11 +61,5 @@ export async function readAll(
     if (total > max) return undefined;
     chunks.push(b);
   }
-  const all = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.length;
-  }
-  return all;
+  return concat(...chunks);
 }

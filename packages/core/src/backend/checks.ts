@@ -3,7 +3,7 @@
  * same malformed calls with the same `ERR_INVALID_ARGUMENT` (sizes are fixed
  * by the suite, never by attacker-controlled data).
  */
-import { assertBytes } from '../bytes.js';
+import { assertBytes, concat } from '../bytes.js';
 import { invalidArgument } from '../errors.js';
 import type { AeadAlgorithm, CryptoBackend } from './types.js';
 
@@ -82,15 +82,8 @@ export async function aeadSealInto(
   offset: number,
 ): Promise<void> {
   if (b.aeadSealParts) return b.aeadSealParts(alg, key, nonce, parts, aad, out, offset);
-  const n = checkSealParts(parts, out, offset);
-  const pt = parts.length === 1 ? parts[0]! : new Uint8Array(n);
-  if (parts.length !== 1) {
-    let o = 0;
-    for (const p of parts) {
-      pt.set(p, o);
-      o += p.length;
-    }
-  }
+  checkSealParts(parts, out, offset);
+  const pt = parts.length === 1 ? parts[0]! : concat(...parts);
   const ct = await b.aeadSeal(alg, key, nonce, pt, aad);
   if (pt !== parts[0]) pt.fill(0);
   out.set(ct, offset);

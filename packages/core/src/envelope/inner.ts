@@ -3,6 +3,7 @@
  * CBOR map (sender, signing kid, signature, body length), then the body,
  * then zero padding. The body is returned as a view, never copied.
  */
+import { concat } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../errors.js';
 import { decodeCborPrefix, encodeCbor, type CborMap } from './cbor.js';
 
@@ -64,14 +65,7 @@ export function innerParts(
 
 /** The inner record in one array (meta, body, zero padding). */
 export function encodeInner(rec: InnerRecord, padding: Padding | undefined): Uint8Array {
-  const { parts, length } = innerParts(rec, padding);
-  const out = new Uint8Array(length);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concat(...innerParts(rec, padding).parts);
 }
 
 /**

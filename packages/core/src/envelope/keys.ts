@@ -4,6 +4,7 @@
  */
 import type { CryptoBackend } from '../backend/types.js';
 import { concat, utf8 } from '../bytes.js';
+import { BlindwireError, ErrorCode } from '../errors.js';
 import { COMMITMENT_LENGTH, CONTEXT_CHECK_LENGTH } from './header.js';
 
 export const LABEL = {
@@ -91,16 +92,33 @@ export async function signatureInput(
   senderKid: Uint8Array,
   body: Uint8Array,
 ): Promise<Uint8Array> {
-  if (sender.length > 0xffff || senderKid.length > 0xff)
-    throw new RangeError('sender or kid too long');
   const [hHeader, hBody] = await Promise.all([b.sha256(prefixAndHeader), b.sha256(body)]);
+  return signatureTranscript(LABEL.signature, hHeader, sender, senderKid, hBody);
+}
+
+/**
+ * The signed bytes of a message (§4.4) and of a stream (§7a.4), each under
+ * its own label: label, the header hash, the sender as a 16-bit
+ * length-prefixed string, the kid as an 8-bit length-prefixed string, the
+ * body hash.
+ */
+export function signatureTranscript(
+  label: Uint8Array,
+  headerHash: Uint8Array,
+  sender: Uint8Array,
+  senderKid: Uint8Array,
+  bodyHash: Uint8Array,
+): Uint8Array {
+  if (sender.length > 0xffff || senderKid.length > 0xff) {
+    throw new BlindwireError(ErrorCode.InvalidArgument, 'sender or kid too long');
+  }
   return concat(
-    LABEL.signature,
-    hHeader,
+    label,
+    headerHash,
     Uint8Array.of(sender.length >> 8, sender.length & 0xff),
     sender,
     Uint8Array.of(senderKid.length),
     senderKid,
-    hBody,
+    bodyHash,
   );
 }

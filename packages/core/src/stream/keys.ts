@@ -7,10 +7,10 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { CryptoBackend, Sha256Hash } from '../backend/types.js';
 import { concat, utf8 } from '../bytes.js';
-import { BlindwireError, ErrorCode, openFailed } from '../errors.js';
+import { openFailed } from '../errors.js';
 import { decodeCborPrefix, encodeCbor, type CborMap } from '../envelope/cbor.js';
 import { MAX_KID_LENGTH } from '../envelope/header.js';
-import { deriveMessageKeys } from '../envelope/keys.js';
+import { deriveMessageKeys, signatureTranscript } from '../envelope/keys.js';
 
 export const STREAM_LABEL = {
   streamKey: utf8('blindwire/v1 stream key'),
@@ -113,18 +113,7 @@ export function streamSignatureInput(
   senderKid: Uint8Array,
   bodyHash: Uint8Array,
 ): Uint8Array {
-  if (sender.length > 0xffff || senderKid.length > 0xff) {
-    throw new BlindwireError(ErrorCode.InvalidArgument, 'sender or kid too long');
-  }
-  return concat(
-    STREAM_LABEL.signature,
-    headerHash,
-    Uint8Array.of(sender.length >> 8, sender.length & 0xff),
-    sender,
-    Uint8Array.of(senderKid.length),
-    senderKid,
-    bodyHash,
-  );
+  return signatureTranscript(STREAM_LABEL.signature, headerHash, sender, senderKid, bodyHash);
 }
 
 /** The backend's incremental SHA-256, or @noble's when it has none. */
