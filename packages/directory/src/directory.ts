@@ -17,6 +17,7 @@ import {
 } from '@blindwire/core';
 import type { RevocationReasonName } from './publish.js';
 import { RevocationReason, parseRecord } from './records.js';
+import { MAX_TIMER_MS, readClock, show } from './checks.js';
 import { isRollbackMark, type RollbackStore } from './rollback.js';
 import type { DirectoryStore } from './store.js';
 import {
@@ -125,11 +126,6 @@ interface Entry {
   /** Nothing verified: kept in the negative LRU, for the negative TTL. */
   empty: boolean;
 }
-
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
-
-/** Longest timer Node runs as asked: longer ones fire after 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A duration in ms from `min` to `max` (NaN or a string is refused, never defaulted). */
 function ms(v: unknown, d: number, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
@@ -361,17 +357,7 @@ export function createDirectory(options: DirectoryOptions): Directory {
     }
   }
 
-  /** The clock, checked on every read: a NaN time would pass every validity window. */
-  const nowSeconds = () => {
-    const t = now();
-    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) {
-      throw new BlindwireError(
-        ErrorCode.InvalidArgument,
-        `"now" expected a clock returning ms ≥ 0, got ${show(t)}`,
-      );
-    }
-    return Math.floor(t / 1000);
-  };
+  const nowSeconds = () => Math.floor(readClock(now) / 1000);
 
   /**
    * SPEC.md §11.2: a raised mark is durable before the key it was raised for

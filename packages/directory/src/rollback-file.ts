@@ -19,6 +19,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-file.js';
+import { readClock } from './checks.js';
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { isRollbackMark, type RollbackMark, type RollbackStore } from './rollback.js';
 
@@ -148,14 +149,7 @@ export function createFileRollbackStore(
 }
 
 function nowSeconds(clock: () => number): number {
-  const t = clock();
-  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) {
-    throw new BlindwireError(
-      ErrorCode.InvalidArgument,
-      `"now" expected a clock returning ms ≥ 0, got ${String(t)}`,
-    );
-  }
-  return Math.floor(t / 1000);
+  return Math.floor(readClock(clock) / 1000);
 }
 
 async function writeAtomic(path: string, text: string): Promise<void> {

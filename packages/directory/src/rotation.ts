@@ -22,6 +22,7 @@ import {
   type SigningKey,
 } from '@blindwire/core';
 import { wipe } from '@blindwire/core/internal';
+import { MAX_TIMER_MS, readClock, show } from './checks.js';
 import type { PrivateKeyStore, StoredKey } from './keystore.js';
 import { RecordKind, parseRecord } from './records.js';
 import {
@@ -106,10 +107,6 @@ export interface KeyRotator {
   stop(): void;
 }
 
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
-/** Longest interval Node runs as asked: longer ones fire every millisecond. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** Whole seconds ≥ 0 (a string, NaN or 1e20 is refused, never defaulted). */
 function seconds(v: unknown, d: number | undefined, name: string): number {
   const x = v ?? d;
@@ -155,16 +152,7 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
   const revokedHere = new Map<string, RevocationReasonName>();
 
   /** The clock in ms, checked: a NaN time would make tick() never rotate, silently. */
-  function nowMs(): number {
-    const t = clock();
-    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) {
-      throw new BlindwireError(
-        ErrorCode.InvalidArgument,
-        `"now" expected a clock returning ms ≥ 0, got ${show(t)}`,
-      );
-    }
-    return t;
-  }
+  const nowMs = () => readClock(clock);
 
   /** Every held key, newest first: copies the caller wipes (the key store's contract). */
   async function sorted(): Promise<StoredKey[]> {

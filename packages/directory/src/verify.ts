@@ -24,6 +24,7 @@ import {
   type Revocation,
   type TrustAnchorPublic,
 } from './records.js';
+import { show } from './checks.js';
 import { namesCover } from './name-constraints.js';
 import { checkAnchorNames } from './publish.js';
 
@@ -107,7 +108,6 @@ export function createRollbackState(): RollbackState {
 const err = (code: Code, message: string) => new BlindwireError(code, message);
 
 const MAX_SKEW = 86_400;
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
 /**
  * A clock skew is whole seconds from 0 to 86 400, as in core's checks. Anything

@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { BlindwireError, ErrorCode, fromBase64url, toBase64url } from '@blindwire/core';
 import { assertIdentityName, utf8 } from '@blindwire/core/internal';
+import { MAX_TIMER_MS } from '../checks.js';
 import type { DirectoryStore } from '../store.js';
 
 /** Largest response body the client accepts: 4 MiB. */
@@ -282,10 +283,10 @@ export function createHttpStore(baseUrl: string | URL, options: HttpStoreOptions
   }
   const timeoutMs = options.timeoutMs ?? 5000;
   // Node fires timers longer than 2^31-1 ms after 1 ms.
-  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) {
     throw new BlindwireError(
       ErrorCode.InvalidArgument,
-      `"timeoutMs" expected ms from 1 to ${2 ** 31 - 1}, got ${String(timeoutMs)}`,
+      `"timeoutMs" expected ms from 1 to ${MAX_TIMER_MS}, got ${String(timeoutMs)}`,
     );
   }
   const extraHeaders = { ...options.headers };
