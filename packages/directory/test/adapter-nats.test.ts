@@ -10,7 +10,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createNatsKvStore, type NatsKvStore } from '../src/adapters/nats.js';
 import { recordId } from '../src/record-id.js';
-import { runStoreConformance } from './helpers/conformance.js';
+import { runStoreBasics, runStoreConformance } from './helpers/conformance.js';
 import { probeService } from './helpers/services.js';
 
 const SERVERS = '127.0.0.1:4222';
@@ -85,45 +85,9 @@ describe.skipIf(nats.skip)('nats kv store', () => {
       expect((await kv.get(key))?.value).toEqual(BINARY);
     });
 
-    it('put is idempotent: the same bytes are stored once', async () => {
-      const name = `${ALICE}/idempotent`;
-      const r = new Uint8Array(randomBytes(64));
-      await store.put(name, r);
-      await store.put(name, Uint8Array.from(r));
-      expect(await store.list(name)).toEqual([r]);
-    });
-
-    it('keeps names apart, including names that are prefixes of one another', async () => {
-      const a = new Uint8Array(randomBytes(32));
-      const ab = new Uint8Array(randomBytes(32));
-      await store.put(`${BOB}/a`, a);
-      await store.put(`${BOB}/ab`, ab);
-      expect(await store.list(`${BOB}/a`)).toEqual([a]);
-      expect(await store.list(`${BOB}/ab`)).toEqual([ab]);
-      expect(await store.list(`${BOB}/nobody`)).toEqual([]);
-    });
-
-    it('remove purges one record; removing an absent id is a no-op', async () => {
-      const name = `${ALICE}/remove`;
-      const [r1, r2] = [new Uint8Array(randomBytes(40)), new Uint8Array(randomBytes(41))];
-      await store.put(name, r1);
-      await store.put(name, r2);
-      await store.remove(name, recordId(r1));
-      expect(await store.list(name)).toEqual([r2]);
-      await store.remove(name, recordId(r1));
-      expect(await store.list(name)).toEqual([r2]);
-    });
-
-    it('returns a raw overwrite as stored (verification is not the store’s job); put restores it', async () => {
-      const name = `${ALICE}/tampered`;
-      const genuine = new Uint8Array(randomBytes(48));
-      const forged = Uint8Array.from(genuine);
-      forged[0]! ^= 0x01;
-      await store.put(name, genuine);
-      await natsRawOverwrite(kv)(name, recordId(genuine), forged);
-      expect(await store.list(name)).toEqual([forged]);
-      await store.put(name, genuine);
-      expect(await store.list(name)).toEqual([genuine]);
+    runStoreBasics(() => ({ store, rawOverwrite: natsRawOverwrite(kv) }), {
+      alice: ALICE,
+      bob: BOB,
     });
 
     it('wraps an existing KV the caller opened', async () => {

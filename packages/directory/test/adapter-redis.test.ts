@@ -10,7 +10,7 @@ import { createClient as createClientV5 } from 'redis-v5';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { createRedisStore, type RedisStoreClient } from '../src/adapters/redis.js';
 import { recordId } from '../src/record-id.js';
-import { runStoreConformance } from './helpers/conformance.js';
+import { runStoreBasics, runStoreConformance } from './helpers/conformance.js';
 import { probeService } from './helpers/services.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -110,48 +110,7 @@ describe.skipIf(redis.skip)('redis store', () => {
       expect(await rawRead(ALICE, recordId(BINARY))).toEqual(BINARY);
     });
 
-    it('put is idempotent: the same bytes are stored once', async () => {
-      const name = `${ALICE}/idempotent`;
-      const r = new Uint8Array(randomBytes(64));
-      await store.put(name, r);
-      await store.put(name, Uint8Array.from(r));
-      expect(await store.list(name)).toEqual([r]);
-    });
-
-    it('keeps names apart, and an unknown name lists nothing', async () => {
-      const a = new Uint8Array(randomBytes(32));
-      const b = new Uint8Array(randomBytes(32));
-      await store.put(`${BOB}/a`, a);
-      await store.put(`${BOB}/b`, b);
-      expect(await store.list(`${BOB}/a`)).toEqual([a]);
-      expect(await store.list(`${BOB}/b`)).toEqual([b]);
-      expect(await store.list(`${BOB}/nobody`)).toEqual([]);
-    });
-
-    it('remove deletes one record; removing an absent id is a no-op', async () => {
-      const name = `${ALICE}/remove`;
-      const [r1, r2] = [new Uint8Array(randomBytes(40)), new Uint8Array(randomBytes(41))];
-      await store.put(name, r1);
-      await store.put(name, r2);
-      await store.remove(name, recordId(r1));
-      expect(await store.list(name)).toEqual([r2]);
-      await store.remove(name, recordId(r1));
-      await store.remove(`${name}/none`, recordId(r1));
-      expect(await store.list(name)).toEqual([r2]);
-    });
-
-    it('returns a raw overwrite as stored (verification is not the store’s job); put restores it', async () => {
-      const name = `${ALICE}/tampered`;
-      const genuine = new Uint8Array(randomBytes(48));
-      const forged = Uint8Array.from(genuine);
-      forged[0]! ^= 0x01;
-      await store.put(name, genuine);
-      await rawOverwrite(name, recordId(genuine), forged);
-      expect(await rawRead(name, recordId(genuine))).toEqual(forged);
-      expect(await store.list(name)).toEqual([forged]);
-      await store.put(name, genuine);
-      expect(await store.list(name)).toEqual([genuine]);
-    });
+    runStoreBasics(() => ({ store, rawOverwrite, rawRead }), { alice: ALICE, bob: BOB });
 
     it('accepts a record of exactly 64 KiB and refuses 64 KiB + 1 with ERR_LIMIT_EXCEEDED', async () => {
       const name = `${ALICE}/size`;

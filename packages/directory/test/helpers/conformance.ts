@@ -4,6 +4,7 @@
  * attacker rewrote cannot make a sender seal to the attacker's key; revocations
  * published through the store reach a cached client within its TTL.
  */
+import { randomBytes } from 'node:crypto';
 import { BlindwireError, seal } from '@blindwire/core';
 import { expect, it } from 'vitest';
 import {
@@ -21,6 +22,70 @@ export interface StoreFixture {
   store: DirectoryStore;
   /** Replaces the stored bytes of record `id` of `name` directly in the backing service. */
   rawOverwrite: RawOverwrite;
+}
+
+export interface StoreBasicsFixture extends StoreFixture {
+  store: DirectoryStore & { remove(name: string, id: string): Promise<void> };
+  /** Reads the stored bytes of record `id` of `name` directly from the backing service, when it can. */
+  rawRead?: (name: string, id: string) => Promise<Uint8Array | undefined>;
+}
+
+/**
+ * What every storage adapter does with records, against its real service:
+ * idempotent puts, names kept apart (prefixes included), removal, and a raw
+ * overwrite served as stored (verification is not the store's job) until a
+ * put restores it. `fixture` is read inside each test (stores made in hooks);
+ * `alice` and `bob` are identity names the adapter's tests use.
+ */
+export function runStoreBasics(
+  fixture: () => StoreBasicsFixture,
+  { alice, bob }: { alice: string; bob: string },
+): void {
+  it('put is idempotent: the same bytes are stored once', async () => {
+    const { store } = fixture();
+    const name = `${alice}/idempotent`;
+    const r = new Uint8Array(randomBytes(64));
+    await store.put(name, r);
+    await store.put(name, Uint8Array.from(r));
+    expect(await store.list(name)).toEqual([r]);
+  });
+
+  it('keeps names apart, including names that are prefixes of one another; an unknown name lists nothing', async () => {
+    const { store } = fixture();
+    const a = new Uint8Array(randomBytes(32));
+    const ab = new Uint8Array(randomBytes(32));
+    await store.put(`${bob}/a`, a);
+    await store.put(`${bob}/ab`, ab);
+    expect(await store.list(`${bob}/a`)).toEqual([a]);
+    expect(await store.list(`${bob}/ab`)).toEqual([ab]);
+    expect(await store.list(`${bob}/nobody`)).toEqual([]);
+  });
+
+  it('remove deletes one record; removing an absent id is a no-op', async () => {
+    const { store } = fixture();
+    const name = `${alice}/remove`;
+    const [r1, r2] = [new Uint8Array(randomBytes(40)), new Uint8Array(randomBytes(41))];
+    await store.put(name, r1);
+    await store.put(name, r2);
+    await store.remove(name, recordId(r1));
+    expect(await store.list(name)).toEqual([r2]);
+    await store.remove(name, recordId(r1));
+    expect(await store.list(name)).toEqual([r2]);
+  });
+
+  it('returns a raw overwrite as stored (verification is not the store’s job); put restores it', async () => {
+    const { store, rawOverwrite, rawRead } = fixture();
+    const name = `${alice}/tampered`;
+    const genuine = new Uint8Array(randomBytes(48));
+    const forged = Uint8Array.from(genuine);
+    forged[0]! ^= 0x01;
+    await store.put(name, genuine);
+    await rawOverwrite(name, recordId(genuine), forged);
+    if (rawRead) expect(await rawRead(name, recordId(genuine))).toEqual(forged);
+    expect(await store.list(name)).toEqual([forged]);
+    await store.put(name, genuine);
+    expect(await store.list(name)).toEqual([genuine]);
+  });
 }
 
 export function runStoreConformance(makeFixture: () => Promise<StoreFixture> | StoreFixture): void {
