@@ -23,63 +23,24 @@ import { hpkeSuite, suiteByName } from '../src/envelope/suites.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { publicIdentity, type Identity } from '../src/identity/identity.js';
 import { chunkNonce, deriveStreamKeys, encodeMeta } from '../src/stream/keys.js';
-import { sealStream, type SealStreamOptions } from '../src/stream/seal-stream.js';
+import { sealStream } from '../src/stream/seal-stream.js';
 import { openStream, type OpenStreamOptions } from '../src/stream/open-stream.js';
 import { NOW, cast, fastestBackend, trusted, type Cast } from './helpers/fixtures.js';
+import { body, openAll, sealAll } from './helpers/streams.js';
 
 const backend = fastestBackend();
 const CS = 1024;
 
-function body(n: number, seed = 1): Uint8Array {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
-  return b;
-}
-
-async function sealAll(options: SealStreamOptions, writes: Uint8Array[]) {
-  const s = sealStream(options);
-  const parts: Uint8Array[] = [];
-  const reading = (async () => {
-    for await (const c of s.readable as unknown as AsyncIterable<Uint8Array>) parts.push(c);
-  })();
-  reading.catch(() => {}); // a failed write reports the same error
-  const w = s.writable.getWriter();
-  for (const x of writes) await w.write(x);
-  await w.close();
-  await reading;
-  return concat(...parts);
-}
-
 /** Opens `pieces` (one write each): what was released, the error's code, and the result's. */
-async function openAll(options: OpenStreamOptions, pieces: Uint8Array[]) {
-  const o = openStream(options);
-  const writing = (async () => {
-    const w = o.writable.getWriter();
-    try {
-      for (const p of pieces) await w.write(p);
-      await w.close();
-    } catch {
-      // reported through the readable and the result
-    }
-  })();
-  const released: Uint8Array[] = [];
-  let code: string | undefined;
-  const reader = o.readable.getReader();
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      released.push(value);
-    }
-  } catch (e) {
-    code = (e as { code?: string }).code ?? String(e);
-  }
-  await writing;
-  const result = await o.result.then(
-    (r) => r,
-    (e: { code?: string }) => ({ code: e.code }),
-  );
-  return { released: concat(...released), code, resultCode: (result as { code?: string }).code };
+async function openCodes(options: OpenStreamOptions, pieces: Uint8Array[]) {
+  const { released, error, result } = await openAll(options, pieces);
+  const codeOfError = (e: unknown) =>
+    e === undefined ? undefined : ((e as { code?: string }).code ?? String(e));
+  return {
+    released,
+    code: codeOfError(error),
+    resultCode: (result as { code?: string }).code,
+  };
 }
 
 interface Parsed {
@@ -131,10 +92,12 @@ beforeAll(async () => {
   c = await cast(backend);
   metaLength = encodeMeta(c.alice.name, fromBase64url(c.alice.signing.kid)).length;
   B = body(before(4) + 100);
-  sealed = await sealAll(
-    { sender: c.alice, recipients: c.bob, backend, now: NOW, chunkSize: CS, context: 'ctx' },
-    [B],
-  );
+  sealed = (
+    await sealAll(
+      { sender: c.alice, recipients: c.bob, backend, now: NOW, chunkSize: CS, context: 'ctx' },
+      [B],
+    )
+  ).sealed;
   p = parse(sealed);
   opts = { recipient: c.bob, trustedSenders: trusted(c.alice), backend, now: NOW, context: 'ctx' };
 });
@@ -146,7 +109,7 @@ async function expectFailure(
   k: number,
   o: OpenStreamOptions = opts,
 ) {
-  const r = await openAll(o, pieces);
+  const r = await openCodes(o, pieces);
   expect(r.code).toBe(code);
   expect(r.resultCode).toBe(code);
   expect(r.released).toEqual(B.subarray(0, before(k)));
@@ -155,7 +118,7 @@ async function expectFailure(
 describe('streams: the reference stream', () => {
   it('has 5 records and opens', async () => {
     expect(p.records.map((r) => r[0])).toEqual([0, 0, 0, 0, 1]);
-    const r = await openAll(opts, [sealed]);
+    const r = await openCodes(opts, [sealed]);
     expect(r.code).toBeUndefined();
     expect(r.released).toEqual(B);
   });
@@ -249,10 +212,12 @@ describe('streams: order, duplication and splicing', () => {
 
   it('a chunk of another stream (same sender, recipient, body and position) is ERR_OPEN_FAILED', async () => {
     const other = parse(
-      await sealAll(
-        { sender: c.alice, recipients: c.bob, backend, now: NOW, chunkSize: CS, context: 'ctx' },
-        [B],
-      ),
+      (
+        await sealAll(
+          { sender: c.alice, recipients: c.bob, backend, now: NOW, chunkSize: CS, context: 'ctx' },
+          [B],
+        )
+      ).sealed,
     );
     const O = other.records;
     await expectFailure(
@@ -332,7 +297,7 @@ describe('streams: corruption', () => {
         async (at, bit) => {
           const bad = sealed.slice();
           bad[at]! ^= 1 << bit;
-          const r = await openAll(opts, [bad]);
+          const r = await openCodes(opts, [bad]);
           expect(['ERR_OPEN_FAILED', 'ERR_ENVELOPE_MALFORMED']).toContain(r.code);
           expect(r.released).toEqual(B.subarray(0, before(recordOf(at))));
         },
@@ -359,7 +324,7 @@ describe('streams: corruption', () => {
         async (at, bit) => {
           const bad = sealed.slice();
           bad[at]! ^= 1 << bit;
-          const r = await openAll(opts, [bad]);
+          const r = await openCodes(opts, [bad]);
           expect(codes).toContain(r.code);
           expect(r.released.length).toBe(0);
         },
@@ -504,7 +469,7 @@ describe('streams: policy', () => {
       asked.push(`${name} ${kid}`);
       return name === c.alice.name ? c.alice.signing.publicKey : undefined;
     };
-    const r = await openAll({ ...opts, trustedSenders: undefined, resolveSender }, [sealed]);
+    const r = await openCodes({ ...opts, trustedSenders: undefined, resolveSender }, [sealed]);
     expect(r.code).toBeUndefined();
     expect(asked).toEqual([`${c.alice.name} ${c.alice.signing.kid}`]);
     await expectFailure([sealed], 'ERR_KEY_UNTRUSTED', 0, {
@@ -519,7 +484,7 @@ describe('streams: policy', () => {
       ...opts,
       allowedSenders: ['spiffe://acme.example/tools/*'],
     });
-    const r = await openAll({ ...opts, allowedSenders: ['spiffe://acme.example/agents/*'] }, [
+    const r = await openCodes({ ...opts, allowedSenders: ['spiffe://acme.example/agents/*'] }, [
       sealed,
     ]);
     expect(r.code).toBeUndefined();
@@ -527,7 +492,7 @@ describe('streams: policy', () => {
 
   it('a processed message id is ERR_REPLAY', async () => {
     const replay = createMemoryReplayStore();
-    const first = await openAll({ ...opts, replay }, [sealed]);
+    const first = await openCodes({ ...opts, replay }, [sealed]);
     expect(first.code).toBeUndefined();
     await replay.record(parseId(), 2 ** 32 - 1);
     await expectFailure([sealed], 'ERR_REPLAY', 0, { ...opts, replay });
@@ -553,27 +518,31 @@ describe('streams: policy', () => {
       name: c.alice.name,
       signing: { kid: c.alice.signing.kid, privateKey: c.mallory.signing.privateKey },
     };
-    const forged = await sealAll(
-      { sender: impostor, recipients: c.bob, backend, now: NOW, chunkSize: CS, context: 'ctx' },
-      [B],
-    );
+    const forged = (
+      await sealAll(
+        { sender: impostor, recipients: c.bob, backend, now: NOW, chunkSize: CS, context: 'ctx' },
+        [B],
+      )
+    ).sealed;
     await expectFailure([forged], 'ERR_OPEN_FAILED', 4);
   });
 
   it("a co-recipient who rewrites a chunk (it holds the stream key) cannot make the sender's signature verify", async () => {
-    const s = await sealAll(
-      {
-        sender: c.alice,
-        recipients: [publicIdentity(c.bob), publicIdentity(c.carol)],
-        backend,
-        now: NOW,
-        chunkSize: CS,
-      },
-      [B],
-    );
+    const s = (
+      await sealAll(
+        {
+          sender: c.alice,
+          recipients: [publicIdentity(c.bob), publicIdentity(c.carol)],
+          backend,
+          now: NOW,
+          chunkSize: CS,
+        },
+        [B],
+      )
+    ).sealed;
     const q = parse(s);
     const forged = await rewriteChunk(q, c.carol, 1, (pt) => pt.fill(0x41));
-    const r = await openAll(
+    const r = await openCodes(
       { recipient: c.bob, trustedSenders: trusted(c.alice), backend, now: NOW },
       [forged],
     );
@@ -633,7 +602,7 @@ describe('streams: limits at their maximum and one past it', () => {
   it('maxHeaderBytes (open and seal)', async () => {
     const n = p.header.length;
     expect(
-      (await openAll({ ...opts, limits: { maxHeaderBytes: n } }, [sealed])).code,
+      (await openCodes({ ...opts, limits: { maxHeaderBytes: n } }, [sealed])).code,
     ).toBeUndefined();
     await expectFailure([sealed], 'ERR_LIMIT_EXCEEDED', 0, {
       ...opts,
@@ -655,25 +624,26 @@ describe('streams: limits at their maximum and one past it', () => {
   });
 
   it('maxChunkBytes (open and seal)', async () => {
-    const s = await sealAll(
-      { sender: c.alice, recipients: c.bob, backend, now: NOW, chunkSize: 4096 },
-      [body(10_000)],
-    );
+    const s = (
+      await sealAll({ sender: c.alice, recipients: c.bob, backend, now: NOW, chunkSize: 4096 }, [
+        body(10_000),
+      ])
+    ).sealed;
     const o = { recipient: c.bob, trustedSenders: trusted(c.alice), backend, now: NOW };
-    expect((await openAll({ ...o, limits: { maxChunkBytes: 4096 } }, [s])).released).toEqual(
+    expect((await openCodes({ ...o, limits: { maxChunkBytes: 4096 } }, [s])).released).toEqual(
       body(10_000),
     );
-    const r = await openAll({ ...o, limits: { maxChunkBytes: 4095 } }, [s]);
+    const r = await openCodes({ ...o, limits: { maxChunkBytes: 4095 } }, [s]);
     expect([r.code, r.released.length]).toEqual(['ERR_LIMIT_EXCEEDED', 0]);
     // Above the 1 MiB ceiling a header is refused by every receiver.
     const huge = withHeader(parse(s), (m) => m.set(12, 1024 * 1024 + 1));
-    expect((await openAll(o, [huge])).code).toBe('ERR_LIMIT_EXCEEDED');
+    expect((await openCodes(o, [huge])).code).toBe('ERR_LIMIT_EXCEEDED');
   });
 
   it('maxStreamBytes (open and seal)', async () => {
     const n = sealed.length;
     expect(
-      (await openAll({ ...opts, limits: { maxStreamBytes: n } }, [sealed])).code,
+      (await openCodes({ ...opts, limits: { maxStreamBytes: n } }, [sealed])).code,
     ).toBeUndefined();
     await expectFailure([sealed], 'ERR_LIMIT_EXCEEDED', 0, {
       ...opts,
@@ -692,33 +662,38 @@ describe('streams: limits at their maximum and one past it', () => {
       chunkSize: CS,
       context: 'ctx',
     };
-    expect((await sealAll({ ...sealOpts, limits: { maxStreamBytes: n } }, [B])).length).toBe(n);
+    expect((await sealAll({ ...sealOpts, limits: { maxStreamBytes: n } }, [B])).sealed.length).toBe(
+      n,
+    );
     await expect(
       sealAll({ ...sealOpts, limits: { maxStreamBytes: n - 1 } }, [B]),
     ).rejects.toMatchObject({ code: 'ERR_LIMIT_EXCEEDED' });
   });
 
   it('maxRecipients and maxContextBytes', async () => {
-    const s = await sealAll(
-      {
-        sender: c.alice,
-        recipients: [publicIdentity(c.bob), publicIdentity(c.carol)],
-        backend,
-        now: NOW,
-      },
-      [body(1)],
-    );
+    const s = (
+      await sealAll(
+        {
+          sender: c.alice,
+          recipients: [publicIdentity(c.bob), publicIdentity(c.carol)],
+          backend,
+          now: NOW,
+        },
+        [body(1)],
+      )
+    ).sealed;
     const o = { recipient: c.bob, trustedSenders: trusted(c.alice), backend, now: NOW };
-    expect((await openAll({ ...o, limits: { maxRecipients: 2 } }, [s])).code).toBeUndefined();
-    expect((await openAll({ ...o, limits: { maxRecipients: 1 } }, [s])).code).toBe(
+    expect((await openCodes({ ...o, limits: { maxRecipients: 2 } }, [s])).code).toBeUndefined();
+    expect((await openCodes({ ...o, limits: { maxRecipients: 1 } }, [s])).code).toBe(
       'ERR_LIMIT_EXCEEDED',
     );
     const ctx = new Uint8Array(4096);
-    const s2 = await sealAll(
-      { sender: c.alice, recipients: c.bob, backend, now: NOW, context: ctx },
-      [body(1)],
-    );
-    expect((await openAll({ ...o, context: ctx }, [s2])).code).toBeUndefined();
+    const s2 = (
+      await sealAll({ sender: c.alice, recipients: c.bob, backend, now: NOW, context: ctx }, [
+        body(1),
+      ])
+    ).sealed;
+    expect((await openCodes({ ...o, context: ctx }, [s2])).code).toBeUndefined();
     expect(() => openStream({ ...o, context: new Uint8Array(4097) })).toThrow(
       expect.objectContaining({ code: 'ERR_LIMIT_EXCEEDED' }),
     );

@@ -16,58 +16,9 @@ import { readHead } from '../src/envelope/cbor.js';
 import { fromBase64url } from '../src/bytes.js';
 import { backends } from './helpers/backends.js';
 import { NOW, cast, codeOf, fastestBackend, trusted } from './helpers/fixtures.js';
+import { body, openAll, sealAll } from './helpers/streams.js';
 
 const CS = 1024; // the smallest chunk size: many chunks from small bodies
-
-function body(n: number, seed = 1): Uint8Array {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
-  return b;
-}
-
-/** Seals `writes` (each one write() call) and returns the sealed bytes. */
-async function sealAll(options: SealStreamOptions, writes: Uint8Array[]) {
-  const s = sealStream(options);
-  const parts: Uint8Array[] = [];
-  const reading = (async () => {
-    for await (const c of s.readable as unknown as AsyncIterable<Uint8Array>) parts.push(c);
-  })();
-  reading.catch(() => {}); // a failed write reports the same error
-  const w = s.writable.getWriter();
-  for (const x of writes) await w.write(x);
-  await w.close();
-  await reading;
-  return { sealed: concat(...parts), parts, done: await s.done };
-}
-
-/** Opens `pieces` (each one write() call); returns what was released, and the error if any. */
-async function openAll(options: OpenStreamOptions, pieces: Uint8Array[]) {
-  const o = openStream(options);
-  const writing = (async () => {
-    const w = o.writable.getWriter();
-    try {
-      for (const p of pieces) await w.write(p);
-      await w.close();
-    } catch {
-      // reported through the readable and the result
-    }
-  })();
-  const released: Uint8Array[] = [];
-  let error: unknown;
-  const reader = o.readable.getReader();
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      released.push(value);
-    }
-  } catch (e) {
-    error = e;
-  }
-  await writing;
-  const result = await o.result.catch((e: unknown) => e);
-  return { released: concat(...released), error, result };
-}
 
 /** Splits `b` into pieces of the given sizes (cycled), the last one taking the rest. */
 function split(b: Uint8Array, sizes: number[]): Uint8Array[] {
