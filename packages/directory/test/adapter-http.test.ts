@@ -13,6 +13,7 @@ import {
   type DirectoryHandler,
 } from '../src/adapters/http.js';
 import type { DirectoryStore } from '../src/store.js';
+import { rejection } from './helpers/errors.js';
 
 const A = 'spiffe://acme.example/agents/a';
 const B = 'spiffe://acme.example/agents/b';
@@ -45,17 +46,6 @@ async function serve(
         server.close(() => r());
       }),
   };
-}
-
-async function rejection(
-  p: Promise<unknown>,
-): Promise<{ code: string; message: string; cause?: unknown }> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: { code: string; message: string; cause?: unknown }) => e,
-  );
 }
 
 let store: MemoryStore;

@@ -4,7 +4,7 @@
  * afterwards.
  */
 import { randomBytes } from 'node:crypto';
-import { BlindwireError, ErrorCode, toBase64url } from '@blindwire/core';
+import { ErrorCode, toBase64url } from '@blindwire/core';
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -12,6 +12,7 @@ import { createNatsKvStore, type NatsKvStore } from '../src/adapters/nats.js';
 import { recordId } from '../src/record-id.js';
 import { runStoreBasics, runStoreConformance } from './helpers/conformance.js';
 import { probeService } from './helpers/services.js';
+import { rejection } from './helpers/errors.js';
 
 const SERVERS = '127.0.0.1:4222';
 const nats = await probeService('nats');
@@ -35,15 +36,6 @@ export function natsRawOverwrite(kv: KV) {
 const BINARY = Uint8Array.from([0x00, 0xff, 0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff, 0x00]);
 const ALICE = 'spiffe://acme.example/agents/alice';
 const BOB = 'spiffe://acme.example/tools/payments?x=1#ü';
-
-async function rejection(p: Promise<unknown>): Promise<BlindwireError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(BlindwireError);
-  return e as BlindwireError;
-}
 
 describe.skipIf(nats.skip)('nats kv store', () => {
   const run = randomBytes(4).toString('hex');

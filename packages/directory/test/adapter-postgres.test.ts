@@ -4,13 +4,14 @@
  * it afterwards.
  */
 import { randomBytes } from 'node:crypto';
-import { BlindwireError, ErrorCode } from '@blindwire/core';
+import { ErrorCode } from '@blindwire/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStore, POSTGRES_SCHEMA_VERSION } from '../src/adapters/postgres.js';
 import { recordId } from '../src/record-id.js';
 import { runStoreBasics, runStoreConformance } from './helpers/conformance.js';
 import { probeService } from './helpers/services.js';
+import { rejection } from './helpers/errors.js';
 
 const CONNECTION = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
 const postgres = await probeService('postgres');
@@ -33,15 +34,6 @@ export function postgresRawOverwrite(db: pg.Pool, table: string) {
 const BINARY = Uint8Array.from([0x00, 0xff, 0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff, 0x00]);
 const ALICE = 'spiffe://acme.example/agents/alice';
 const BOB = 'spiffe://acme.example/tools/payments?x=1#ü';
-
-async function rejection(p: Promise<unknown>): Promise<BlindwireError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(BlindwireError);
-  return e as BlindwireError;
-}
 
 describe.skipIf(postgres.skip)('postgres store', () => {
   const schema = `bw_test_${randomBytes(6).toString('hex')}`;

@@ -4,7 +4,7 @@
  * random key prefix and deletes its keys afterwards.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { BlindwireError, ErrorCode } from '@blindwire/core';
+import { ErrorCode } from '@blindwire/core';
 import { createClient } from 'redis';
 import { createClient as createClientV5 } from 'redis-v5';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
@@ -12,6 +12,7 @@ import { createRedisStore, type RedisStoreClient } from '../src/adapters/redis.j
 import { recordId } from '../src/record-id.js';
 import { runStoreBasics, runStoreConformance } from './helpers/conformance.js';
 import { probeService } from './helpers/services.js';
+import { rejection } from './helpers/errors.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const redis = await probeService('redis');
@@ -68,15 +69,6 @@ const variants: [string, () => TestClient][] = [
 const BINARY = Uint8Array.from([0x00, 0xff, 0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff, 0x00]);
 const ALICE = 'spiffe://acme.example/agents/alice';
 const BOB = 'spiffe://acme.example/tools/payments?x=1#ü';
-
-async function rejection(p: Promise<unknown>): Promise<BlindwireError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(BlindwireError);
-  return e as BlindwireError;
-}
 
 describe.skipIf(redis.skip)('redis store', () => {
   beforeAll(() => redis.assertUp());

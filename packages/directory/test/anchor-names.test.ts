@@ -18,12 +18,7 @@ import {
   type TrustAnchorPublic,
 } from '../src/index.js';
 import { S0, T0, makeWorld, type World } from './helpers/world.js';
-
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'resolved',
-    (e: { code?: string }) => e.code ?? String(e),
-  );
+import { codeOf } from './helpers/errors.js';
 
 /** acme's root limited to acme's names, evil's root to evil's. */
 function policy(w: World): TrustPolicyAnchors {

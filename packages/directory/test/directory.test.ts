@@ -14,6 +14,7 @@ import {
 } from '../src/index.js';
 import { runStoreConformance } from './helpers/conformance.js';
 import { S0, T0, makeWorld, type World } from './helpers/world.js';
+import { codeOf } from './helpers/errors.js';
 
 async function setup(
   w: World,
@@ -26,12 +27,6 @@ async function setup(
   const dir = createDirectory({ store, trust: w.policy, now: () => now, cache: opts });
   return { store, dir, setNow: (t: number) => (now = t) };
 }
-
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'resolved',
-    (e: { code?: string }) => e.code ?? String(e),
-  );
 
 describe('memory store', () => {
   runStoreConformance(() => {

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toBase64url, toHex } from '@blindwire/core';
 import { createMemoryKeyStore, type PrivateKeyStore, type StoredKey } from '../src/keystore.js';
 import { createFileKeyStore } from '../src/keystore-file.js';
+import { rejection } from './helpers/errors.js';
 
 let n = 0;
 function key(): StoredKey {
@@ -19,15 +20,6 @@ function key(): StoredKey {
     notAfter: 1_700_086_400 + n,
     createdAt: 1_699_999_000 + n,
   };
-}
-
-async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: { code: string; message: string }) => e,
-  );
 }
 
 /** Every spelling of the private key that a careless writer might leave in a file. */

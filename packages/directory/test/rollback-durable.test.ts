@@ -15,12 +15,8 @@ import {
   type RollbackStore,
 } from '../src/index.js';
 import { S0, T0, makeWorld, type World } from './helpers/world.js';
+import { codeOf } from './helpers/errors.js';
 
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'resolved',
-    (e: { code?: string; message?: string }) => e.code ?? e.message ?? String(e),
-  );
 const tick = () => new Promise((r) => setTimeout(r, 10));
 
 /** The tool with key serials 1 and 2; `addSerial(n)` publishes another. */

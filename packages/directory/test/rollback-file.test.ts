@@ -20,12 +20,7 @@ import {
 } from '../src/index.js';
 import { createFileRollbackStore } from '../src/rollback-file.js';
 import { S0, T0, makeWorld, type World } from './helpers/world.js';
-
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'resolved',
-    (e: { code?: string }) => e.code ?? String(e),
-  );
+import { codeOf } from './helpers/errors.js';
 
 let dir: string;
 beforeEach(async () => {

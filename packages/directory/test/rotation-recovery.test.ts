@@ -18,12 +18,8 @@ import {
   type StoredKey,
 } from '../src/index.js';
 import { T0, makeWorld } from './helpers/world.js';
+import { codeOf } from './helpers/errors.js';
 
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'resolved',
-    (e: { code?: string }) => e.code ?? String(e),
-  );
 const zero = (b: Uint8Array) => b.every((x) => x === 0);
 
 /** A memory key store that remembers every key object it was given and every copy it handed out. */

@@ -24,12 +24,8 @@ import {
 } from '../src/index.js';
 import { createFileKeyStore } from '../src/keystore-file.js';
 import { T0, makeWorld } from './helpers/world.js';
+import { codeOf } from './helpers/errors.js';
 
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'resolved',
-    (e: { code?: string }) => e.code ?? String(e),
-  );
 const b64 = (rs: Uint8Array[]) => rs.map(toBase64url);
 
 /**

@@ -14,13 +14,9 @@ import {
   createRevocation,
 } from '../src/index.js';
 import { S0, T0, makeWorld, type World } from './helpers/world.js';
+import { codeOf } from './helpers/errors.js';
 
 const DAY = 86_400;
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'resolved',
-    (e: { code?: string }) => e.code ?? String(e),
-  );
 
 /** The tool certified twice (two windows), with an encryption key valid for 400 days. */
 async function twoCertificates(

@@ -1,0 +1,22 @@
+/** Reading errors in the directory's tests. */
+import { BlindwireError } from '@blindwire/core';
+import { expect } from 'vitest';
+
+/** The code a promise rejects with (or its message), or 'resolved'. */
+export const codeOf = (p: Promise<unknown>): Promise<string> =>
+  p.then(
+    () => 'resolved',
+    (e: { code?: string; message?: string }) => e.code ?? e.message ?? String(e),
+  );
+
+/** The BlindwireError a promise rejects with; fails the test if it resolves or throws anything else. */
+export async function rejection(p: Promise<unknown>): Promise<BlindwireError> {
+  const e = await p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(BlindwireError);
+  return e as BlindwireError;
+}
