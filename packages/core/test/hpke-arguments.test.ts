@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CryptoBackend } from '../src/backend/types.js';
-import { BlindwireError, ErrorCode } from '../src/errors.js';
+import { ErrorCode, type BlindwireError } from '../src/errors.js';
 import {
   Aead,
   createSuite,
@@ -20,32 +20,10 @@ import {
 } from '../src/hpke/index.js';
 import { verifyPskInputs } from '../src/hpke/key-schedule.js';
 import { backends } from './helpers/backends.js';
+import { expectCode } from './helpers/fixtures.js';
 
 const PSK = new Uint8Array(32).fill(7);
 const PSK_ID = new Uint8Array([1, 2, 3]);
-
-/** Resolves to the error a promise rejects with; fails the test if it resolves. */
-async function rejection(p: Promise<unknown>): Promise<BlindwireError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(BlindwireError);
-    return e as BlindwireError;
-  }
-  throw new Error('expected a rejection');
-}
-
-async function expectCode(
-  p: Promise<unknown>,
-  code: string,
-  message?: string | RegExp,
-): Promise<BlindwireError> {
-  const e = await rejection(p);
-  expect(e.code).toBe(code);
-  if (typeof message === 'string') expect(e.message).toBe(message);
-  else if (message !== undefined) expect(e.message).toMatch(message);
-  return e;
-}
 
 function suiteFor(backend: CryptoBackend, aead: AeadId = Aead.Aes128Gcm): Suite {
   return createSuite({ kem: Kem.DhkemX25519HkdfSha256, kdf: Kdf.HkdfSha256, aead }, { backend });

@@ -21,6 +21,7 @@ import {
 import { KEM_FAILED_MESSAGE } from '../src/hpke/kem-x25519.js';
 import { getSequenceNumber } from '../src/hpke/testing.js';
 import { backends } from './helpers/backends.js';
+import { expectCode } from './helpers/fixtures.js';
 import { hex, loadVectors } from './helpers/vectors.js';
 
 interface XdhTest {
@@ -36,29 +37,6 @@ const zeroShared = xdh.testGroups.flatMap((g) => g.tests).filter((t) => /^(00)+$
 
 const PSK = new Uint8Array(32).fill(7);
 const PSK_ID = new Uint8Array([1, 2, 3]);
-
-/** Resolves to the error a promise rejects with; fails the test if it resolves. */
-async function rejection(p: Promise<unknown>): Promise<BlindwireError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(BlindwireError);
-    return e as BlindwireError;
-  }
-  throw new Error('expected a rejection');
-}
-
-async function expectCode(
-  p: Promise<unknown>,
-  code: string,
-  message?: string | RegExp,
-): Promise<BlindwireError> {
-  const e = await rejection(p);
-  expect(e.code).toBe(code);
-  if (typeof message === 'string') expect(e.message).toBe(message);
-  else if (message !== undefined) expect(e.message).toMatch(message);
-  return e;
-}
 
 async function expectOpenFailed(p: Promise<unknown>): Promise<void> {
   const e = await expectCode(p, ErrorCode.OpenFailed, OPEN_FAILED_MESSAGE);

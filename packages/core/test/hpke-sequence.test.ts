@@ -6,23 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CryptoBackend } from '../src/backend/types.js';
-import { BlindwireError, ErrorCode, OPEN_FAILED_MESSAGE } from '../src/errors.js';
+import { ErrorCode, OPEN_FAILED_MESSAGE } from '../src/errors.js';
 import { Aead, createSuite, Kdf, Kem, type AeadId, type Suite } from '../src/hpke/index.js';
 import { Sequence } from '../src/hpke/sequence.js';
 import { getSequenceNumber, setSequenceNumber } from '../src/hpke/testing.js';
 import { backends } from './helpers/backends.js';
+import { expectCode } from './helpers/fixtures.js';
 
 const MAX_SEQ = (1n << 96n) - 1n;
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<BlindwireError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(BlindwireError);
-  expect((e as BlindwireError).code).toBe(code);
-  return e as BlindwireError;
-}
 
 async function expectOpenFailed(p: Promise<unknown>): Promise<void> {
   const e = await expectCode(p, ErrorCode.OpenFailed);

@@ -1,4 +1,5 @@
 /** Identities and envelopes shared by the envelope tests. */
+import { expect } from 'vitest';
 import { generateIdentity, publicIdentity, type Identity } from '../../src/identity/identity.js';
 import type { CryptoBackend } from '../../src/backend/types.js';
 import { BlindwireError } from '../../src/errors.js';
@@ -43,4 +44,28 @@ export async function codeOf(fn: () => Promise<unknown>): Promise<string> {
     return e.code;
   }
   throw new Error(`expected a BlindwireError, got a result: ${typeof result}`);
+}
+
+/** The BlindwireError a promise rejects with; fails the test if it resolves or throws anything else. */
+export async function rejection(p: Promise<unknown>): Promise<BlindwireError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(BlindwireError);
+    return e as BlindwireError;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Expects `p` to reject with `code` (and, when given, exactly that message or one matching it). */
+export async function expectCode(
+  p: Promise<unknown>,
+  code: string,
+  message?: string | RegExp,
+): Promise<BlindwireError> {
+  const e = await rejection(p);
+  expect(e.code).toBe(code);
+  if (typeof message === 'string') expect(e.message).toBe(message);
+  else if (message !== undefined) expect(e.message).toMatch(message);
+  return e;
 }
