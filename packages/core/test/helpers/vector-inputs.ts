@@ -3,12 +3,51 @@
  * format"), shared by the message and the stream vector tests: key pairs,
  * trusted senders (pinned or through a resolver), context, clock and policy.
  */
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import {
   createMemoryReplayStore,
   fromHex,
   importPublicIdentity,
   type CryptoBackend,
 } from '../../src/index.js';
+
+const CASES_DIR = fileURLToPath(new URL('../../../../test-vectors/cases/', import.meta.url));
+
+/** The case files of test-vectors/cases (NNN-name.json), in order. */
+export const caseFiles: string[] = readdirSync(CASES_DIR)
+  .filter((f) => /^\d{3}-[a-z0-9-]+\.json$/.test(f))
+  .sort();
+
+/** Every case file, parsed. */
+export function loadCases<T>(): { file: string; c: T }[] {
+  return caseFiles.map((file) => ({
+    file,
+    c: JSON.parse(readFileSync(CASES_DIR + file, 'utf8')) as T,
+  }));
+}
+
+/** test-vectors/cases/index.json. */
+export const vectorIndex = JSON.parse(readFileSync(`${CASES_DIR}index.json`, 'utf8')) as {
+  count: number;
+  cases: { file: string; kind: string; result: string; code?: string }[];
+};
+
+/** Every code open() and openStream() reject a vector with: each kind's cases cover all of them. */
+export const OPEN_CODES = [
+  'ERR_CONTEXT_MISMATCH',
+  'ERR_ENVELOPE_MALFORMED',
+  'ERR_EXPIRED',
+  'ERR_KEY_NOT_FOUND',
+  'ERR_KEY_UNTRUSTED',
+  'ERR_LIMIT_EXCEEDED',
+  'ERR_NOT_YET_VALID',
+  'ERR_OPEN_FAILED',
+  'ERR_REPLAY',
+  'ERR_SENDER_NOT_ALLOWED',
+  'ERR_UNSUPPORTED_SUITE',
+  'ERR_UNSUPPORTED_VERSION',
+];
 
 export interface KeyPairJson {
   kid: string;
