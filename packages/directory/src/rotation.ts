@@ -162,39 +162,46 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
   }
 
   /**
-   * The held keys tick() and rotate() decide on. A key whose stored record is
-   * not this identity's record of that key (a key store shared with another
-   * identity, or edited) makes them fail loudly: counted as ours, it would
-   * pass for a successor, erase on our retention and keep us from rotating.
-   * Keys stored by older versions carry no record and are taken as ours.
+   * The held keys tick() and rotate() decide on, newest first, and the highest
+   * serial among their records (a new record's serial goes above it: serials
+   * must not go backwards across restarts, whatever the clock says). A key
+   * whose stored record is not this identity's record of that key (a key
+   * store shared with another identity, or edited) makes them fail loudly:
+   * counted as ours, it would pass for a successor, erase on our retention
+   * and keep us from rotating, and its record would be re-published. Keys
+   * stored by older versions carry no record and are taken as ours.
    */
-  async function ownKeys(): Promise<StoredKey[]> {
-    const keys = await sorted();
-    for (const k of keys) {
-      if (k.record !== undefined && !(await ownRecord(k))) {
-        wipeAll(keys);
+  async function ownKeys(): Promise<{ held: StoredKey[]; maxSerial: number }> {
+    const held = await sorted();
+    let maxSerial = 0;
+    for (const k of held) {
+      if (k.record === undefined) continue;
+      const serial = await ownRecordSerial(k);
+      if (serial === undefined) {
+        wipeAll(held);
         throw new BlindwireError(
           ErrorCode.InvalidArgument,
           `the key store holds key ${k.kid}, which is not ${options.identity.name}'s: use one key store per identity`,
         );
       }
+      maxSerial = Math.max(maxSerial, serial);
     }
-    return keys;
+    return { held, maxSerial };
   }
 
-  /** The highest serial of the held keys' records: serials must not go backwards across restarts. */
-  async function heldSerial(held: StoredKey[]): Promise<number> {
-    let max = 0;
-    for (const k of held) {
-      if (k.record === undefined) continue;
-      try {
-        const p = await parseRecord(k.record, { backend: b });
-        if (p.body.kind === RecordKind.EncryptionKey) max = Math.max(max, p.body.serial);
-      } catch {
-        // not ours to judge here: ownKeys() refused foreign records already
-      }
+  /** The serial of `k`'s stored record when it is this identity's record of `k`; else undefined. */
+  async function ownRecordSerial(k: StoredKey): Promise<number | undefined> {
+    try {
+      const { body } = await parseRecord(k.record!, { backend: b });
+      if (body.kind !== RecordKind.EncryptionKey) return undefined;
+      const own =
+        body.name === options.identity.name &&
+        body.issuerKid === options.identity.signing.kid &&
+        body.kid === k.kid;
+      return own ? body.serial : undefined;
+    } catch {
+      return undefined;
     }
-    return max;
   }
 
   /** Whether `kid` is revoked, and why: what this rotator did, else what `isRevoked` says. */
@@ -228,10 +235,10 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
    * §11.4): the write may have landed after all, and senders would then seal
    * to a key nobody holds. The next tick publishes the stored record again.
    */
-  async function publishNew(t: number, notBefore: number, held: StoredKey[]): Promise<StoredKey> {
+  async function publishNew(t: number, notBefore: number, maxSerial: number): Promise<StoredKey> {
     const key = await generateEncryptionKey({ backend: b });
     try {
-      serialFloor = Math.max(serialFloor + 1, t, (await heldSerial(held)) + 1);
+      serialFloor = Math.max(serialFloor + 1, t, maxSerial + 1);
       const notAfter = notBefore + lifetime;
       const record = await createEncryptionKeyRecord(options.identity, key, {
         notBefore,
@@ -256,28 +263,13 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
    * revoked is published again, newest first. A record id is the hash of the
    * record, so this is idempotent; it heals a publish that failed (or seemed
    * to), in this process or in one that has since exited, and a store that
-   * lost data. Keys stored by older versions have no record and are skipped,
-   * and so is a record that is not this identity's record of that very key
-   * (a key store shared by mistake, or edited): it is never sent anywhere.
+   * lost data. Keys stored by older versions have no record and are skipped;
+   * `held` comes from ownKeys(), so every record is this identity's own.
    */
   async function republish(held: StoredKey[], revoked: Map<string, unknown>, nowS: number) {
     for (const k of held) {
       if (k.record === undefined || k.notAfter < nowS || revoked.has(k.kid)) continue;
-      if (await ownRecord(k)) await options.publish(k.record);
-    }
-  }
-
-  async function ownRecord(k: StoredKey): Promise<boolean> {
-    try {
-      const p = await parseRecord(k.record!, { backend: b });
-      return (
-        p.body.kind === RecordKind.EncryptionKey &&
-        p.body.name === options.identity.name &&
-        p.body.issuerKid === options.identity.signing.kid &&
-        p.body.kid === k.kid
-      );
-    } catch {
-      return false;
+      await options.publish(k.record);
     }
   }
 
@@ -382,9 +374,9 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
   async function rotateNow(): Promise<StoredKey> {
     const t = nowMs();
     const nowS = Math.floor(t / 1000);
-    const held = await ownKeys();
+    const { held, maxSerial } = await ownKeys();
     try {
-      return await publishNew(t, notBeforeOfNext(held, await revocations(held), nowS), held);
+      return await publishNew(t, notBeforeOfNext(held, await revocations(held), nowS), maxSerial);
     } finally {
       wipeAll(held);
     }
@@ -393,7 +385,7 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
   async function tickNow(): Promise<TickResult> {
     const t = nowMs();
     const nowS = Math.floor(t / 1000);
-    const keys = await ownKeys();
+    const { held: keys, maxSerial } = await ownKeys();
     try {
       const erased: string[] = [];
       for (const k of keys) {
@@ -421,7 +413,7 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
       const result: TickResult = { erased };
       if (held[0] && held[0] !== unrevoked) result.revoked = held[0].kid;
       if (!live || live.notAfter - nowS <= before)
-        result.rotated = await publishNew(t, notBeforeOfNext(held, revoked, nowS), held);
+        result.rotated = await publishNew(t, notBeforeOfNext(held, revoked, nowS), maxSerial);
       return result;
     } finally {
       wipeAll(keys); // erased ones included
