@@ -8,7 +8,7 @@ import { blindwireImpls } from './blindwire.mjs';
 import { hpkeCoreImpl, hpkePanvaImpl } from './hpke.mjs';
 import { joseJweImpl, joseJwsJweImpl } from './jose.mjs';
 import { nobleFloorImpl } from './noble-floor.mjs';
-import { nodeFloorImpl, nodeFloorJwkImpl } from './node-floor.mjs';
+import { nodeFloorImpl, nodeFloorKeygenImpl } from './node-floor.mjs';
 import { sodiumImpl } from './sodium.mjs';
 
 export const IMPLEMENTATIONS = [
@@ -19,7 +19,7 @@ export const IMPLEMENTATIONS = [
   joseJweImpl,
   sodiumImpl,
   nodeFloorImpl,
-  nodeFloorJwkImpl,
+  nodeFloorKeygenImpl,
   nobleFloorImpl,
 ];
 

@@ -10,10 +10,11 @@
  * Long-term keys are KeyObjects built once. Raw X25519 bytes go in and out
  * through JWK, the cheapest KeyObject route on Node 20 / OpenSSL 3 (SPKI/PKCS8
  * DER is ~10x slower). Two rows differ only in how the ephemeral key is made:
- * - `node-floor`: generateKeyPairSync('x25519'), the direct, documented call;
- * - `node-floor-jwk`: 32 random bytes imported as a JWK `d` (Node derives the
- *   public key from `d` and ignores the placeholder `x`), which is what the
- *   Blindwire node backend does and is ~2x cheaper than generateKeyPairSync.
+ * - `node-floor`, "the floor": 32 random bytes imported as a JWK `d` (Node
+ *   derives the public key from `d` and ignores the placeholder `x`), the
+ *   cheapest route and what the Blindwire node backend does;
+ * - `node-floor-keygen`: generateKeyPairSync('x25519'), the direct, documented
+ *   call, with the public key encoded by the generation job itself (SPKI DER).
  */
 import {
   createCipheriv,
@@ -36,9 +37,18 @@ const TAG = 16;
 
 const rawPublic = (key) => Buffer.from(key.export({ format: 'jwk' }).x, 'base64url');
 
+/** An X25519 SubjectPublicKeyInfo is a 12-byte DER prefix and the raw key (RFC 8410 §4). */
+const SPKI_PREFIX = 12;
+
 function ephemeralDirect() {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  return { privateKey, enc: rawPublic(publicKey) };
+  // The public key comes out of the key-generation job already encoded: a JWK
+  // export of a freshly generated KeyObject can deadlock on Node 20 when the GC
+  // collects the job meanwhile (a bench run hung with it, 3 runs in 3 within
+  // 40,000 seals); see packages/core/src/backend/node.ts.
+  const { privateKey, publicKey } = generateKeyPairSync('x25519', {
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+  });
+  return { privateKey, enc: publicKey.subarray(SPKI_PREFIX) };
 }
 
 function ephemeralJwk() {
@@ -109,9 +119,9 @@ function floor(id, label, ephemeral) {
   };
 }
 
-export const nodeFloorImpl = floor('node-floor', 'node:crypto floor', ephemeralDirect);
-export const nodeFloorJwkImpl = floor(
-  'node-floor-jwk',
-  'node:crypto floor (JWK keygen)',
-  ephemeralJwk,
+export const nodeFloorImpl = floor('node-floor', 'node:crypto floor', ephemeralJwk);
+export const nodeFloorKeygenImpl = floor(
+  'node-floor-keygen',
+  'node:crypto floor (generateKeyPairSync)',
+  ephemeralDirect,
 );
