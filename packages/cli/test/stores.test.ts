@@ -5,31 +5,23 @@
  * that is down skips its suite; under CI=true it fails.
  */
 import { randomBytes } from 'node:crypto';
-import { connect as tcpConnect } from 'node:net';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeService } from '../../directory/test/helpers/services.js';
 import { sandbox, type Sandbox } from './helpers/cli.js';
 
 const NAME = 'spiffe://acme.example/agents/planner';
 const T0 = 1_795_435_200;
-const isCI = process.env.CI === 'true' || process.env.CI === '1';
 const tag = randomBytes(4).toString('hex');
 
-function probe(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = tcpConnect({ host: '127.0.0.1', port });
-    const done = (up: boolean) => {
-      s.destroy();
-      resolve(up);
-    };
-    s.setTimeout(1000, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
-}
-
-const up = { redis: await probe(6379), postgres: await probe(5432), nats: await probe(4222) };
-const skip = (service: keyof typeof up) => !up[service] && !isCI;
+// The directory package's probe: retried, and one line on how to start a
+// service that is down (skipped outside CI, a failure under CI=true).
+const services = {
+  redis: await probeService('redis'),
+  postgres: await probeService('postgres'),
+  nats: await probeService('nats'),
+};
+const skip = (service: keyof typeof services) => services[service].skip;
 
 /** Creates an identity in `store`, resolves it, rotates, and resolves the new key after the delay. */
 async function roundTrip(sb: Sandbox, store: string): Promise<void> {
@@ -116,7 +108,7 @@ describe.skipIf(skip('redis'))('redis://', () => {
   });
 
   it('creates, resolves and rotates through a Redis store', async () => {
-    expect(up.redis).toBe(true);
+    services.redis.assertUp();
     await roundTrip(sb, `redis://127.0.0.1:6379/${encodeURIComponent(prefix)}`);
   });
 });
@@ -136,7 +128,7 @@ describe.skipIf(skip('postgres'))('postgres://', () => {
   });
 
   it('creates, resolves and rotates through a PostgreSQL store (table created on first use)', async () => {
-    expect(up.postgres).toBe(true);
+    services.postgres.assertUp();
     await roundTrip(sb, `${base}?schema=${schema}`);
     const rows = await pool.query(
       `SELECT count(*)::int AS n FROM ${schema}.blindwire_directory_records WHERE name = $1`,
@@ -160,7 +152,7 @@ describe.skipIf(skip('nats'))('nats://', () => {
   });
 
   it('creates, resolves and rotates through a NATS KV store', async () => {
-    expect(up.nats).toBe(true);
+    services.nats.assertUp();
     await roundTrip(sb, `nats://127.0.0.1:4222/${bucket}`);
   });
 });

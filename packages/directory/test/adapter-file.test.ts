@@ -64,7 +64,7 @@ async function publish(path: string, records: Record<string, Uint8Array[]>): Pro
   await rename(tmp, path);
 }
 
-async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
+async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('condition not met in time');

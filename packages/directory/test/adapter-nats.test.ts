@@ -105,7 +105,7 @@ describe.skipIf(nats.skip)('nats kv store', () => {
         await writer.put(BOB, r);
         await writer.remove(BOB, recordId(r));
         await (await new Kvm(writerNc).open(bucket)).put('some.other.app', Uint8Array.of(1)); // ignored
-        await vi.waitFor(() => expect(seen).toEqual([BOB, BOB]));
+        await vi.waitFor(() => expect(seen).toEqual([BOB, BOB]), { timeout: 10_000 });
         unsubscribe();
         await writer.put(`${ALICE}/later`, r);
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -126,7 +126,9 @@ describe.skipIf(nats.skip)('nats kv store', () => {
       });
       await store.put(`${ALICE}/w1`, Uint8Array.of(1));
       await store.put(`${ALICE}/w2`, Uint8Array.of(2));
-      await vi.waitFor(() => expect(seen).toEqual([`${ALICE}/w1`, `${ALICE}/w2`]));
+      await vi.waitFor(() => expect(seen).toEqual([`${ALICE}/w1`, `${ALICE}/w2`]), {
+        timeout: 10_000,
+      });
       expect(errors).toHaveLength(1);
       expect((errors[0] as Error).message).toBe('listener bug');
       await s.close();

@@ -43,8 +43,22 @@ export const SERVICES = {
 
 export const isCI = process.env.CI === 'true' || process.env.CI === '1';
 
-/** Whether something accepts TCP connections on host:port within `timeoutMs`. */
-export function probePort(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+/**
+ * Whether something accepts TCP connections on host:port: up to `attempts`
+ * tries of `timeoutMs` each, so that a stall of this (busy) machine is not
+ * taken for a service that is down.
+ */
+export async function probePort(
+  host: string,
+  port: number,
+  timeoutMs = 3000,
+  attempts = 3,
+): Promise<boolean> {
+  for (let i = 0; i < attempts; i++) if (await probeOnce(host, port, timeoutMs)) return true;
+  return false;
+}
+
+function probeOnce(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     const done = (up: boolean) => {
