@@ -13,7 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -75,16 +75,17 @@ function stopGroup(pid: number | undefined): void {
 }
 
 /**
- * Removes the throwaway profile. A child Chromium process that outlived the
- * group kill can still be flushing its cache into it for a moment, so the
- * removal is retried; a profile that still cannot be removed is left in the
- * temporary directory with one line, since it says nothing about the core.
+ * Removes the throwaway profile and Chromium's temporary files. A child
+ * process that outlived the group kill can still be flushing its cache into
+ * the profile for a moment, so the removal is retried; a folder that still
+ * cannot be removed is left with one line, since it says nothing about the
+ * core.
  */
-async function removeProfile(profile: string): Promise<void> {
+async function removeScratch(scratch: string): Promise<void> {
   try {
-    await rm(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+    await rm(scratch, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
   } catch (err) {
-    console.warn(`browser test: could not remove ${profile}: ${(err as Error).message}`);
+    console.warn(`browser test: could not remove ${scratch}: ${(err as Error).message}`);
   }
 }
 
@@ -134,7 +135,12 @@ describe.runIf(haveChromium || inCi)('in headless Chromium', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as AddressInfo;
-    const profile = await mkdtemp(join(tmpdir(), 'blindwire-chromium-'));
+    // One throwaway folder holds the profile and Chromium's own temporary
+    // files (TMPDIR), so that removing it leaves nothing behind in /tmp.
+    const scratch = await mkdtemp(join(tmpdir(), 'blindwire-chromium-'));
+    const profile = join(scratch, 'profile');
+    const chromiumTmp = join(scratch, 'tmp');
+    await mkdir(chromiumTmp);
     const chromium = spawn(
       CHROMIUM,
       [
@@ -151,7 +157,11 @@ describe.runIf(haveChromium || inCi)('in headless Chromium', () => {
       ],
       // Its own process group, so that the renderer, GPU and utility
       // processes are stopped with the browser before its profile is removed.
-      { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true,
+        env: { ...process.env, TMPDIR: chromiumTmp },
+      },
     );
     const gone = new Promise<void>((r) => chromium.on('exit', () => r()));
     let stderr = '';
@@ -172,7 +182,7 @@ describe.runIf(haveChromium || inCi)('in headless Chromium', () => {
       await Promise.race([gone, sleep(10_000)]);
       server.closeAllConnections();
       server.close();
-      await removeProfile(profile);
+      await removeScratch(scratch);
     }
   }, 120_000);
 
