@@ -304,6 +304,61 @@ describe('replay store', () => {
     await replay.record(first.messageId, first.header.expiresAt);
     expect(await codeOf(() => open(s.envelope, opts))).toBe('ERR_REPLAY');
   });
+
+  it('keyed per sender, an id copied by another allowed sender does not block the original', async () => {
+    const { alice, bob, mallory } = await cast();
+    const original = await seal('pay 10', { sender: alice, recipients: bob, now: NOW });
+    // Mallory, also a trusted sender, reads the id off the header and reuses it.
+    const copied = await seal('pay 0', {
+      sender: mallory,
+      recipients: bob,
+      now: NOW,
+      messageId: fromHex(original.messageId),
+    });
+    const opts = { recipient: bob, trustedSenders: trusted(alice, mallory), now: NOW };
+
+    // By id alone (the default), Mallory's processed copy makes Alice's a "replay".
+    const byId = createMemoryReplayStore({ now: () => NOW });
+    const m1 = await open(copied.envelope, { ...opts, replay: byId });
+    await byId.record(m1.messageId, m1.header.expiresAt);
+    expect(await codeOf(() => open(original.envelope, { ...opts, replay: byId }))).toBe(
+      'ERR_REPLAY',
+    );
+
+    // Per sender it does not; Alice's own id, once recorded, does.
+    const perSender = createMemoryReplayStore({ now: () => NOW, perSender: true });
+    const m2 = await open(copied.envelope, { ...opts, replay: perSender });
+    await perSender.record(m2.messageId, m2.header.expiresAt, m2.sender);
+    const a = await open(original.envelope, { ...opts, replay: perSender });
+    expect(new TextDecoder().decode(a.payload)).toBe('pay 10');
+    await perSender.record(a.messageId, a.header.expiresAt, a.sender);
+    expect(await codeOf(() => open(original.envelope, { ...opts, replay: perSender }))).toBe(
+      'ERR_REPLAY',
+    );
+    expect(await codeOf(() => open(copied.envelope, { ...opts, replay: perSender }))).toBe(
+      'ERR_REPLAY',
+    );
+    // A per-sender store refuses a record without the sender rather than keying it wrongly.
+    expect(await codeOf(async () => perSender.record(a.messageId, a.header.expiresAt))).toBe(
+      'ERR_INVALID_ARGUMENT',
+    );
+  });
+
+  it('asks the guard with the verified sender, after the signature and policy checks', async () => {
+    const { alice, bob } = await cast();
+    const s = await seal('x', { sender: alice, recipients: bob, now: NOW });
+    const asked: [string, string][] = [];
+    const replay = {
+      has: (id: string, sender: string) => (asked.push([id, sender]), false),
+      record: () => undefined,
+    };
+    const opts = { recipient: bob, trustedSenders: trusted(alice), now: NOW, replay };
+    await open(s.envelope, opts);
+    expect(asked).toEqual([[s.messageId, alice.name]]);
+    // A message that fails policy never reaches the guard.
+    await codeOf(() => open(s.envelope, { ...opts, allowedSenders: ['spiffe://other/*'] }));
+    expect(asked).toHaveLength(1);
+  });
 });
 
 describe('padme', () => {

@@ -498,6 +498,14 @@ describe('streams: policy', () => {
     await expectFailure([sealed], 'ERR_REPLAY', 0, { ...opts, replay });
   });
 
+  it('keyed per sender, the id recorded for another sender does not block the stream', async () => {
+    const replay = createMemoryReplayStore({ perSender: true });
+    await replay.record(parseId(), 2 ** 32 - 1, c.mallory.name);
+    expect((await openCodes({ ...opts, replay }, [sealed])).code).toBeUndefined();
+    await replay.record(parseId(), 2 ** 32 - 1, c.alice.name);
+    await expectFailure([sealed], 'ERR_REPLAY', 0, { ...opts, replay });
+  });
+
   it('times: ERR_EXPIRED, ERR_NOT_YET_VALID; suites: ERR_UNSUPPORTED_SUITE', async () => {
     await expectFailure([sealed], 'ERR_EXPIRED', 0, { ...opts, now: NOW + 3600_000 + 61_000 });
     await expectFailure([sealed], 'ERR_EXPIRED', 0, {

@@ -138,7 +138,7 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
     }
     // §7 step 18: replay.
     const messageId = hexId(header.messageId);
-    if (options.replay && (await options.replay.has(messageId))) {
+    if (options.replay && (await options.replay.has(messageId, sender))) {
       throw new BlindwireError(ErrorCode.Replay, 'message id already processed');
     }
     const result: OpenResult = {

@@ -1,13 +1,21 @@
+import { invalidArgument } from '../errors.js';
+
 /**
  * Replay protection (design §6). `open` refuses a message id the guard has
  * seen; the application records an id once it has processed (acknowledged)
  * the message, so a broker's redelivery of an unacknowledged message still
  * opens, and a replay of a processed one does not.
+ *
+ * Message ids are chosen by senders and visible in the header. `has` also
+ * gets the verified sender name, so a guard can key ids per sender: then an
+ * allowed sender that copies another sender's id cannot get that sender's
+ * message refused as a replay (SPEC.md §7 step 18).
  */
 export interface ReplayGuard {
-  has(messageId: string): boolean | Promise<boolean>;
-  /** Records a processed id until `expiresAt` (Unix seconds). */
-  record(messageId: string, expiresAt: number): void | Promise<void>;
+  /** Whether `messageId` was recorded as processed (for `sender`, if the guard keys by sender). */
+  has(messageId: string, sender: string): boolean | Promise<boolean>;
+  /** Records a processed id until `expiresAt` (Unix seconds); `sender` is the opened message's. */
+  record(messageId: string, expiresAt: number, sender?: string): void | Promise<void>;
 }
 
 export interface MemoryReplayStoreOptions {
@@ -15,6 +23,11 @@ export interface MemoryReplayStoreOptions {
   maxEntries?: number;
   /** Clock in ms (default Date.now). */
   now?: () => number;
+  /**
+   * Key ids by (sender, message id) (default false: by message id alone).
+   * `record` then requires the sender, and refuses a call without it.
+   */
+  perSender?: boolean;
 }
 
 /**
@@ -28,7 +41,19 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
 } {
   const max = options.maxEntries ?? 100_000;
   const now = options.now ?? Date.now;
+  const perSender = options.perSender === true;
   const ids = new Map<string, number>();
+  // The id is fixed-length hex at the end of the key, so keys cannot collide.
+  const keyOf = (id: string, sender: string | undefined): string => {
+    if (!perSender) return id;
+    if (typeof sender !== 'string' || sender.length === 0) {
+      throw invalidArgument(
+        'sender',
+        "the opened message's sender (this store keys ids per sender)",
+      );
+    }
+    return `${sender}\n${id}`;
+  };
   const sweep = () => {
     // Past expiry plus the largest clock skew `open` accepts, an id can no longer open.
     const t = Math.floor(now() / 1000) - 86_400;
@@ -38,8 +63,9 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
     get size() {
       return ids.size;
     },
-    has: (id) => ids.has(id),
-    record: (id, expiresAt) => {
+    has: (id, sender) => ids.has(keyOf(id, sender)),
+    record: (messageId, expiresAt, sender) => {
+      const id = keyOf(messageId, sender);
       if (ids.size >= max) {
         sweep();
         if (ids.size >= max) {

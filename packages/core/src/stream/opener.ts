@@ -328,7 +328,7 @@ export class StreamOpener implements ChannelSink<OpenStreamResult> {
         "the bound context differs from the sender's",
       );
     }
-    if (options.replay && (await options.replay.has(this.info.messageId))) {
+    if (options.replay && (await options.replay.has(this.info.messageId, meta.sender))) {
       throw new BlindwireError(ErrorCode.Replay, 'message id already processed');
     }
     this.sender = meta.sender;
