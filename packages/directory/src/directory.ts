@@ -224,7 +224,14 @@ export function createDirectory(options: DirectoryOptions): Directory {
   const loadRollback = (store: RollbackStore) =>
     (rollbackLoaded ??= (async () => {
       for (const [name, mark] of await store.load()) {
-        if (!isRollbackMark(mark)) continue;
+        // A mark that cannot be read is refused, never skipped: skipping it
+        // would forget the protection it stands for (SPEC.md §11.2).
+        if (typeof name !== 'string' || name.length === 0 || !isRollbackMark(mark)) {
+          throw new BlindwireError(
+            ErrorCode.InvalidArgument,
+            'the rollback store returned a malformed mark',
+          );
+        }
         confirm(name, mark.serial);
         const have = rollback.highWater.get(name);
         if (!have || have.serial < mark.serial) rollback.highWater.set(name, { ...mark });

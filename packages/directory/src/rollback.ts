@@ -29,14 +29,17 @@ export interface RollbackStore {
   save(name: string, mark: RollbackMark): Promise<void>;
 }
 
-/** Whether `x` is a well-formed mark (serial and expiry are unsigned 32-bit, SPEC.md §11.1). */
+/**
+ * Whether `x` is a well-formed mark: a serial as records carry it (any
+ * unsigned safe integer; the SDK's own serials are Unix milliseconds) and an
+ * expiry in unsigned 32-bit Unix seconds (SPEC.md §11.1).
+ */
 export function isRollbackMark(x: unknown): x is RollbackMark {
   if (typeof x !== 'object' || x === null) return false;
   const m = x as Record<string, unknown>;
   return (
     Number.isSafeInteger(m['serial']) &&
     (m['serial'] as number) >= 0 &&
-    (m['serial'] as number) <= 0xffffffff &&
     Number.isSafeInteger(m['notAfter']) &&
     (m['notAfter'] as number) >= 0 &&
     (m['notAfter'] as number) <= 0xffffffff

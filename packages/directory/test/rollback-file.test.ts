@@ -79,6 +79,53 @@ describe('createFileRollbackStore', () => {
     expect((await later.resolveRecipient(w.tool.name)).kid).toBe(w.tool.encryption.kid);
   });
 
+  it('works with the serials the SDK makes by default (Unix milliseconds, above 2^32)', async () => {
+    const w = await makeWorld();
+    const [cert] = await w.recordsOf(w.tool, { serial: 1, notAfter: S0 + 7 * 86_400 });
+    const older = await generateEncryptionKey();
+    const newer = await generateEncryptionKey();
+    // No serial given: each record's serial is its creation time in milliseconds.
+    const r1 = await createEncryptionKeyRecord(w.tool, older, {
+      now: T0,
+      notBefore: S0,
+      notAfter: S0 + 86_400,
+    });
+    const r2 = await createEncryptionKeyRecord(w.tool, newer, {
+      now: T0 + 1000,
+      notBefore: S0,
+      notAfter: S0 + 86_400,
+    });
+    const store = createMemoryStore();
+    for (const r of [cert!, r1, r2]) await store.put(w.tool.name, r);
+    const path = join(dir, 'rollback.json');
+    const client = () =>
+      createDirectory({
+        store,
+        trust: w.policy,
+        now: () => T0 + 2000,
+        rollbackStore: createFileRollbackStore(path),
+      });
+    expect((await client().resolveRecipient(w.tool.name)).kid).toBe(newer.kid);
+    const doc = JSON.parse(await readFile(path, 'utf8'));
+    expect(doc.marks[w.tool.name].serial).toBe(T0 + 1000);
+    expect(T0 + 1000).toBeGreaterThan(0xffffffff);
+    await store.remove!(w.tool.name, recordId(r2));
+    expect(await codeOf(client().resolve(w.tool.name))).toBe('ERR_KEY_ROLLBACK');
+  });
+
+  it('a mark the store cannot give back well-formed fails every resolve, never forgotten', async () => {
+    const w = await makeWorld();
+    const { store } = await rotated(w);
+    for (const bad of [{ serial: -1, notAfter: S0 }, { serial: 2 }, null]) {
+      const custom: RollbackStore = {
+        load: async () => [[w.tool.name, bad as unknown as RollbackMark]],
+        save: async () => undefined,
+      };
+      const d = createDirectory({ store, trust: w.policy, now: () => T0, rollbackStore: custom });
+      expect(await codeOf(d.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT');
+    }
+  });
+
   it('marks only rise, and saves from one process are serialised', async () => {
     const path = join(dir, 'r.json');
     const s = createFileRollbackStore(path, { now: () => 0 }); // so that these times are live
