@@ -91,7 +91,7 @@ describe('anchor name constraints', () => {
     ).toBe('resolved');
   });
 
-  it('only plain URIs are covered: no fragment, query, userinfo, backslash, percent or empty label', async () => {
+  it('only plain URIs are covered: no fragment, query, userinfo, backslash, percent, empty label, dot segment or non-ASCII', async () => {
     const w = await makeWorld();
     const partner = ['spiffe://*.partner.example/**', 'https://*.partner.example/**'];
     // Each of these is, to a URL parser, a name of acme.example, not of partner.example.
@@ -110,9 +110,23 @@ describe('anchor name constraints', () => {
       'spiffe://payments.partner.example/x',
       'spiffe://eu.payments.partner.example/x/y',
       'https://api.partner.example/agents/a',
+      'spiffe://x.partner.example/a.b/..c/...',
     ]) {
       expect(namesCover(partner, name), name).toBe(true);
     }
+    // Dot segments resolve away in a URL parser; look-alike characters are not ASCII.
+    const tools = ['spiffe://acme.example/tools/**'];
+    for (const name of [
+      'spiffe://acme.example/tools/../admin/root',
+      'spiffe://acme.example/tools/..',
+      'spiffe://acme.example/tools/./x',
+      'spiffe://acme.example/tools/x/.',
+      'spiffe://acme.example/tools/\u200bx',
+      'spiffe://acme.example/tools\uff0fx',
+    ]) {
+      expect(namesCover(tools, name), name).toBe(false);
+    }
+    expect(namesCover(tools, 'spiffe://acme.example/tools/x')).toBe(true);
     // And through verification: a partner root cannot certify such a name.
     const id = await generateIdentity('spiffe://acme.example#.partner.example/payments');
     const cert = await certifyIdentity(w.otherAnchor, id, { now: T0, notBefore: S0 - 60 });
