@@ -22,7 +22,7 @@ import { isRollbackMark, type RollbackStore } from './rollback.js';
 import type { DirectoryStore } from './store.js';
 import {
   checkClockSkew,
-  checkTrustPolicyNumbers,
+  checkTrustPolicy,
   createRollbackState,
   revocationsAt,
   signingKeyStatus,
@@ -152,6 +152,13 @@ function count(v: unknown, d: number, name: string): number {
   return v as number;
 }
 
+/** An array of byte strings (an index loop: `every` would skip holes). */
+function isRecordList(v: unknown): v is Uint8Array[] {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) if (!(v[i] instanceof Uint8Array)) return false;
+  return true;
+}
+
 /** A bounded LRU of cache entries (a Map keeps insertion order). */
 function createLru(max: number, onEvict: () => void) {
   const m = new Map<string, Entry>();
@@ -182,9 +189,10 @@ export function createDirectory(options: DirectoryOptions): Directory {
       '"trust" expected at least one anchor or pinned key',
     );
   }
-  // Every number is checked here, at construction: a NaN or string skew would
-  // pass every validity window (SPEC.md §11.2).
-  checkTrustPolicyNumbers(trust);
+  // The policy's numbers, suites and anchor names are checked here, at
+  // construction: a NaN or string skew would pass every validity window
+  // (SPEC.md §11.2). The kids need hashing: every resolve recomputes them.
+  checkTrustPolicy(trust);
   const skew = checkClockSkew(trust.clockSkew);
   const c = options.cache ?? {};
   const ttl = ms(c.ttlMs, 60_000, 'ttlMs');
@@ -303,6 +311,13 @@ export function createDirectory(options: DirectoryOptions): Directory {
       let records: Uint8Array[];
       try {
         records = await fetchWithTimeout(name);
+        // The store is untrusted: its list, too, must be an array of records.
+        if (!isRecordList(records)) {
+          throw new BlindwireError(
+            ErrorCode.Transport,
+            `directory ${store.kind}: the store returned a malformed list`,
+          );
+        }
       } catch (e) {
         stats.fetchErrors++;
         throw e instanceof BlindwireError && e.code !== ErrorCode.InvalidArgument

@@ -34,6 +34,7 @@ const AEADS: Record<number, AeadName> = {
   2: 'AES-256-GCM',
   3: 'ChaCha20-Poly1305',
 };
+const AEAD_NAMES: readonly string[] = Object.values(AEADS);
 
 export interface TrustPolicy {
   /** Organisation root keys that certify identities. */
@@ -145,10 +146,35 @@ function checkNow(now: unknown): number {
   return now;
 }
 
-/** Checks every number of a trust policy; ERR_INVALID_ARGUMENT names the bad one. */
-export function checkTrustPolicyNumbers(policy: TrustPolicy): void {
+/**
+ * `suites`: a non-empty array of known AEAD names. A string would pass, and
+ * `includes` would then match substrings; an empty list refuses every key.
+ */
+export function checkSuites(suites: unknown): AeadName[] | undefined {
+  if (suites === undefined) return undefined;
+  const bad = (got: string) =>
+    err(
+      ErrorCode.InvalidArgument,
+      `"trust.suites" expected a non-empty array of ${AEAD_NAMES.map((a) => `"${a}"`).join(', ')}, got ${got}`,
+    );
+  if (!Array.isArray(suites)) throw bad(show(suites));
+  if (suites.length === 0) throw bad('[]');
+  // An index loop: `every` would skip the holes of a sparse array.
+  for (let i = 0; i < suites.length; i++) {
+    if (!AEAD_NAMES.includes(suites[i])) throw bad(`${show(suites[i])} at index ${i}`);
+  }
+  return [...(suites as AeadName[])];
+}
+
+/**
+ * Checks what of a trust policy needs no hashing (SPEC.md §11.2 step 0): its
+ * numbers, suites and anchor names; ERR_INVALID_ARGUMENT names the bad one.
+ */
+export function checkTrustPolicy(policy: TrustPolicy): void {
   checkClockSkew(policy.clockSkew);
   checkMaxRecords(policy.maxRecords);
+  checkSuites(policy.suites);
+  for (const a of policy.anchors ?? []) checkAnchorNames(a.names, `"anchors[${a.name}].names"`);
 }
 
 function strongest(a: Revocation | undefined, b: Revocation): Revocation {
@@ -173,7 +199,6 @@ async function checkPolicyKids(
     ...(policy.anchors ?? []).map((a) => ({ what: `anchor "${a.name}"`, key: a })),
     ...(policy.pinned ?? []).map((p) => ({ what: `pinned key of "${p.name}"`, key: p.signing })),
   ];
-  for (const a of policy.anchors ?? []) checkAnchorNames(a.names, `"anchors[${a.name}].names"`);
   for (const { what, key } of entries) {
     const ok =
       key.publicKey instanceof Uint8Array &&
@@ -200,7 +225,10 @@ export async function verifyRecordSet(
   policy: TrustPolicy,
   options?: { backend?: CryptoBackend },
 ): Promise<VerifiedSet> {
-  checkClockSkew(policy.clockSkew);
+  // Step 0, before any record is looked at: a misconfigured policy is
+  // ERR_INVALID_ARGUMENT whatever the store returned.
+  checkTrustPolicy(policy);
+  await checkPolicyKids(policy, options);
   const max = checkMaxRecords(policy.maxRecords);
   if (records.length > max) {
     throw err(
@@ -218,7 +246,6 @@ export async function verifyRecordSet(
   };
   const fail = (code: Code, message: string, rank = -1) =>
     out.failures.push({ code, message, rank });
-  await checkPolicyKids(policy, options);
   for (const p of policy.pinned ?? []) {
     if (p.name === name) {
       out.signingKeys.set(p.signing.kid, {
@@ -391,6 +418,7 @@ export function usableEncryptionKeys(
 ): ResolvedKey[] {
   checkNow(now);
   const skew = checkClockSkew(policy.clockSkew);
+  const suites = checkSuites(policy.suites);
   const revocations = revocationsAt(v, now, skew);
   const failures = [...v.failures];
   const usable: ResolvedKey[] = [];
@@ -399,8 +427,7 @@ export function usableEncryptionKeys(
     const aead = r.suite.kem === 0x20 && r.suite.kdf === 1 ? AEADS[r.suite.aead] : undefined;
     let code: Code | undefined;
     if (typeof issuer === 'string') code = issuer;
-    else if (!aead || (policy.suites && !policy.suites.includes(aead)))
-      code = ErrorCode.UnsupportedSuite;
+    else if (!aead || (suites && !suites.includes(aead))) code = ErrorCode.UnsupportedSuite;
     else if (revocations.has(r.kid)) code = ErrorCode.KeyRevoked;
     // Senders switch only once a key's not-before has passed (its propagation delay).
     else if (r.notBefore > now) code = ErrorCode.NotYetValid;

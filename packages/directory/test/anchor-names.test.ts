@@ -15,6 +15,7 @@ import {
   importTrustAnchor,
   namesCover,
   trustAnchorPublic,
+  verifyRecordSet,
   type TrustAnchorPublic,
 } from '../src/index.js';
 import { S0, T0, makeWorld, type World } from './helpers/world.js';
@@ -148,9 +149,9 @@ describe('anchor name constraints', () => {
     const records = await w.recordsOf(w.tool);
     for (const names of [[], [''], 'spiffe://acme.example/**'] as unknown as string[][]) {
       const bad = { anchors: [{ ...trustAnchorPublic(w.anchor), names }] };
-      expect(await codeOf((await directoryWith(w, records, bad)).resolve(w.tool.name))).toBe(
-        'ERR_INVALID_ARGUMENT',
-      );
+      // Refused at construction, and by verifyRecordSet's step 0.
+      expect(await codeOf(directoryWith(w, records, bad))).toBe('ERR_INVALID_ARGUMENT');
+      expect(await codeOf(verifyRecordSet(w.tool.name, records, bad))).toBe('ERR_INVALID_ARGUMENT');
     }
     const constrained = { ...w.anchor, names: ['spiffe://acme.example/**'] };
     const json = JSON.parse(JSON.stringify(exportTrustAnchor(trustAnchorPublic(constrained))));
