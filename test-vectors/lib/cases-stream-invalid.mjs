@@ -1,5 +1,5 @@
 /**
- * Cases 062-086: streams that fail in their records (SPEC.md §7a.5 steps
+ * Cases 062-086 and 099: streams that fail in their records (SPEC.md §7a.5 steps
  * 7-12), each with the exact code and `releasable`, the body of the records
  * that authenticate before the failure: an opener may release a prefix of it
  * and nothing else (never the final record's part). Each differs from a valid
@@ -145,10 +145,10 @@ const CASES = [
     name: 'stream-final-flag-cleared',
     kind: 'stream',
     description:
-      'A valid stream of a 1926-byte body (one full record, then a final record of exactly cs + 16 ciphertext bytes) with the final flag changed to 0x00: the framing accepts a full-length record, and it fails its tag under nonce(1, 0).',
+      'A valid stream of a 1859-byte body (one full record, then a final record of exactly cs + 16 ciphertext bytes) with the final flag changed to 0x00: the framing accepts a full-length record, and it fails its tag under nonce(1, 0).',
     spec: '§7a.3, §7a.5 steps 7-8',
     build: async ({ c, messageId }) => {
-      const body = textBody(1926);
+      const body = textBody(1859);
       const s = parseStream(
         await honestStream(c, 'stream-final-flag-cleared', messageId, {}, body),
       );
@@ -198,15 +198,17 @@ const CASES = [
   craftedBase(
     75,
     'stream-meta-unordered',
-    "Case 051's stream with the meta record's two keys in the wrong order ({2: kid, 1: sender}, same length), otherwise valid and authenticated: meta breaks SPEC.md §3.1 rule 6.",
+    "Case 051's stream with the meta record's first two keys in the wrong order ({2: kid, 1: sender, 3: header signature}, same length), otherwise valid and authenticated: meta breaks SPEC.md §3.1 rule 6.",
     '§7a.4, §7a.5 step 9, §3.1',
     'ERR_OPEN_FAILED',
     0,
     (c) => ({
-      meta: rawMap([
-        [2, fromBase64url(c.alice.signing.kid)],
-        [1, c.alice.name],
-      ]),
+      meta: (headerSignature) =>
+        rawMap([
+          [2, fromBase64url(c.alice.signing.kid)],
+          [1, c.alice.name],
+          [3, headerSignature],
+        ]),
     }),
   ),
   {
@@ -214,7 +216,7 @@ const CASES = [
     name: 'stream-bad-signature',
     kind: 'stream',
     description:
-      "Case 051's stream signed with mallory's key but naming alice and alice's trusted kid: every record's tag verifies, the final record's signature does not. Records 0-2 are byte for byte those of case 051.",
+      "Case 051's stream with its final signature made with mallory's key (alice's name and trusted kid, alice's header signature): every record's tag and the header signature verify, the final record's signature does not. Records 0-2 are byte for byte those of case 051. What a co-recipient who re-seals the final record could send.",
     spec: '§7a.4, §7a.5 step 10',
     messageIdLabel: BASE,
     build: async ({ c }) => {
@@ -222,6 +224,7 @@ const CASES = [
         messageId: messageIdFor(BASE),
         body: BASE_BODY,
         signer: c.mallory,
+        headerSigner: c.alice,
       });
       if (!(await sameFullRecords(c, crafted.bytes)))
         throw new Error('stream-bad-signature: the full records differ from case 051');
@@ -233,7 +236,16 @@ const CASES = [
     },
   },
 
-  // --- Record 0: trust, policy, context, replay (§7a.5 step 9) ------------------
+  // --- Record 0: trust, header signature, policy, context, replay (§7a.5 step 9) --
+  craftedBase(
+    99,
+    'stream-header-signed-by-another-key',
+    "Mallory, who needs only bob's public key, seals a stream to bob that names alice and alice's trusted kid, signed (header and body) with her own key: record 0's tag verifies, its header signature does not, so nothing is released and no policy question is answered.",
+    '§7a.4, §7a.5 step 9',
+    'ERR_OPEN_FAILED',
+    0,
+    (c) => ({ signer: c.mallory }),
+  ),
   openedBase(
     77,
     'stream-wrong-context',
@@ -302,7 +314,7 @@ const CASES = [
     spec: '§7a.3, §7a.5 step 7',
     messageIdLabel: 'stream-chunks-filled-exactly',
     build: async ({ c, messageId }) => {
-      const body = textBody(3 * CHUNK_SIZE - 58);
+      const body = textBody(3 * CHUNK_SIZE - 125);
       const crafted = await craftStream(deterministicBackend('stream-chunks-filled-exactly'), c, {
         messageId,
         body,

@@ -33,7 +33,7 @@ const suiteCase = (id, aead, name) =>
   sealedCase(
     id,
     name,
-    `A stream in suite X25519 / HKDF-SHA256 / ${aead}: a 2500-byte body in 1024-byte chunks, so two full records, then a final record of the last 510 bytes of meta || body and the signature.`,
+    `A stream in suite X25519 / HKDF-SHA256 / ${aead}: a 2500-byte body in 1024-byte chunks, so two full records, then a final record of the last 577 bytes of meta || body and the signature.`,
     '§7a.1-§7a.4, §5',
     { aead },
     textBody(2500),
@@ -59,7 +59,7 @@ export const STREAM_VALID_CASES = [
   sealedCase(
     53,
     'stream-body-multiple-of-chunk-size',
-    'A 2048-byte body (twice the chunk size); chunking runs over meta || body, so there are two full records, then a final record of the last 58 body bytes and the signature.',
+    'A 2048-byte body (twice the chunk size); chunking runs over meta || body, so there are two full records, then a final record of the last 125 body bytes and the signature.',
     '§7a.3',
     {},
     textBody(2 * CHUNK_SIZE),
@@ -67,10 +67,10 @@ export const STREAM_VALID_CASES = [
   sealedCase(
     54,
     'stream-chunks-filled-exactly',
-    'meta || body is exactly three chunks (58 + 3014 = 3072 bytes): three full records, then a final record with an empty plaintext part (80 bytes: the signature and the tag).',
+    'meta || body is exactly three chunks (125 + 2947 = 3072 bytes): three full records, then a final record with an empty plaintext part (80 bytes: the signature and the tag).',
     '§7a.3',
     {},
-    textBody(3 * CHUNK_SIZE - 58),
+    textBody(3 * CHUNK_SIZE - 125),
   ),
   sealedCase(
     55,
@@ -130,7 +130,7 @@ export const STREAM_VALID_CASES = [
     name: 'stream-meta-fills-first-chunk',
     kind: 'stream',
     description:
-      'A sender with a 1001-byte name, so its meta record is exactly 1024 bytes: chunk 0 is a full record holding only the meta record (no body), and the body is in the final record.',
+      'A sender with a 934-byte name, so its meta record is exactly 1024 bytes: chunk 0 is a full record holding only the meta record (no body), and the body is in the final record.',
     spec: '§7a.3, §7a.4',
     build: async ({ c, messageId }) => ({
       stream: await honestStream(c, 'stream-meta-fills-first-chunk', messageId, { from: c.erin }),

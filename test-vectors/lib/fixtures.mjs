@@ -94,7 +94,7 @@ export async function makeCast() {
     dave: await identityFrom('spiffe://acme.example/tools/ledger', 'dave'),
     mallory: await identityFrom('spiffe://evil.example/mallory', 'mallory'),
     // a sender whose stream meta record (SPEC.md §7a.4) is exactly 1024 bytes
-    erin: await identityFrom(`spiffe://acme.example/${'e'.repeat(979)}`, 'erin'),
+    erin: await identityFrom(`spiffe://acme.example/${'e'.repeat(912)}`, 'erin'),
     bobPrevious: await encryptionKeyFrom('bob-previous'), // bob's previous encryption key
   };
 }

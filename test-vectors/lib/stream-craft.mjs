@@ -64,13 +64,27 @@ export function nonce(index, final) {
   return n;
 }
 
-/** SPEC.md §7a.4: meta = {1: sender, 2: sender kid}. */
-export function metaRecord(sender, senderKid) {
+/** SPEC.md §7a.4: meta = {1: sender, 2: sender kid, 3: header signature}. */
+export function metaRecord(sender, senderKid, headerSignature) {
   return encodeCbor(
     new Map([
       [1, sender],
       [2, senderKid],
+      [3, headerSignature],
     ]),
+  );
+}
+
+/** SPEC.md §7a.4: the header signature input (the stream signature's, without a body hash). */
+export function headerSignatureInput(headerHash, sender, senderKid) {
+  const name = utf8(sender);
+  return concat(
+    utf8('blindwire/v1 stream header signature\0'),
+    headerHash,
+    Uint8Array.of(name.length >> 8, name.length & 0xff),
+    name,
+    Uint8Array.of(senderKid.length),
+    senderKid,
   );
 }
 
@@ -140,9 +154,10 @@ export function frameStream(start, records) {
 /**
  * A stream built from the pieces, as the sealer builds it (SPEC.md §7a.2-§7a.4).
  * A real sender's steps are all done; the options say what the attacker changes:
- * aead, recipients, body, sender, senderKid, signer (whose key signs), context,
- * contentType, claims, chunkSize (the header's), meta (the meta record's
- * bytes), pieces ((P, cs) -> the chunk
+ * aead, recipients, body, sender, senderKid, signer (whose key signs the body),
+ * headerSigner (whose key signs the header; default the signer), context,
+ * contentType, claims, chunkSize (the header's), meta (the meta record's bytes,
+ * or a function of the header signature that gives them), pieces ((P, cs) -> the chunk
  * plaintexts; the last is sealed as the final one with the signature).
  * Returns { bytes, start, records: [{ flag, ct }], and the values behind them }.
  */
@@ -189,7 +204,14 @@ export async function craftStream(b, c, o) {
   const prefix = prefixFor(Kind.Stream);
   const start = concat(prefix, encodeHead(2, header.length), header);
   const headerHash = sha256(concat(prefix, header)); // §7a.2 hh
-  const meta = o.meta ?? metaRecord(sender, senderKid);
+  const headerSignature = await b.ed25519Sign(
+    (o.headerSigner ?? o.signer ?? c.alice).signing.privateKey,
+    headerSignatureInput(headerHash, sender, senderKid),
+  );
+  const meta =
+    typeof o.meta === 'function'
+      ? o.meta(headerSignature)
+      : (o.meta ?? metaRecord(sender, senderKid, headerSignature));
   const tbs = signatureInput(headerHash, sender, senderKid, sha256(body));
   const signature = await b.ed25519Sign((o.signer ?? c.alice).signing.privateKey, tbs);
   const pieces = (o.pieces ?? cutChunks)(concat(meta, body), cs);
@@ -208,6 +230,7 @@ export async function craftStream(b, c, o) {
     streamKey: sk,
     headerHash,
     meta,
+    headerSignature,
     signature,
   };
 }

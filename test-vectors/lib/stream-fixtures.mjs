@@ -26,9 +26,9 @@ export function textBody(n) {
   return utf8(s.slice(0, n));
 }
 
-/** alice's meta record (SPEC.md §7a.4): 58 bytes at the start of chunk 0. */
+/** alice's meta record (SPEC.md §7a.4): 125 bytes at the start of chunk 0 (its length does not depend on the signature). */
 export const metaLength = (c) =>
-  metaRecord(c.alice.name, fromBase64url(c.alice.signing.kid)).length;
+  metaRecord(c.alice.name, fromBase64url(c.alice.signing.kid), new Uint8Array(64)).length;
 
 /** The body bytes in the first `chunks` non-final chunks of alice's stream of `body`. */
 export function bodyInChunks(c, body, chunks) {

@@ -521,18 +521,36 @@ describe('streams: policy', () => {
     });
   });
 
-  it("a signature by another key under the sender's name fails at the final chunk, which is withheld", async () => {
+  it('a stream started by anyone but the named sender fails at record 0: no policy answer, nothing released', async () => {
+    // Mallory needs only Bob's public key to seal a stream to him; she names
+    // Alice (and Alice's trusted kid) but signs with her own key.
     const impostor = {
       name: c.alice.name,
       signing: { kid: c.alice.signing.kid, privateKey: c.mallory.signing.privateKey },
     };
-    const forged = (
-      await sealAll(
-        { sender: impostor, recipients: c.bob, backend, now: NOW, chunkSize: CS, context: 'ctx' },
-        [B],
-      )
-    ).sealed;
-    await expectFailure([forged], 'ERR_OPEN_FAILED', 4);
+    const forge = async (context: string) =>
+      (
+        await sealAll(
+          { sender: impostor, recipients: c.bob, backend, now: NOW, chunkSize: CS, context },
+          [B],
+        )
+      ).sealed;
+    const forged = await forge('ctx');
+    await expectFailure([forged], 'ERR_OPEN_FAILED', 0);
+    // Nor does she learn the bound context, the allowed senders or the replay state.
+    await expectFailure([await forge('a guess')], 'ERR_OPEN_FAILED', 0);
+    await expectFailure([forged], 'ERR_OPEN_FAILED', 0, {
+      ...opts,
+      allowedSenders: ['spiffe://acme.example/tools/*'],
+    });
+    const replay = createMemoryReplayStore();
+    await replay.record(
+      [...decodeStreamHeader(parse(forged).header, DEFAULT_LIMITS).messageId]
+        .map((x) => x.toString(16).padStart(2, '0'))
+        .join(''),
+      2 ** 32 - 1,
+    );
+    await expectFailure([forged], 'ERR_OPEN_FAILED', 0, { ...opts, replay });
   });
 
   it("a co-recipient who rewrites a chunk (it holds the stream key) cannot make the sender's signature verify", async () => {

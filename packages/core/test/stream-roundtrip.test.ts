@@ -246,7 +246,7 @@ describe('streams: writes and reads of any size', () => {
 
   it('answers the sender name that fills chunk 0 exactly (a meta record of chunkSize bytes)', async () => {
     const { alice, bob } = await cast(backend);
-    const name = `spiffe://acme.example/${'x'.repeat(CS - 23 - 22)}`; // meta = 23 + name bytes
+    const name = `spiffe://acme.example/${'x'.repeat(CS - 90 - 22)}`; // meta = 90 + name bytes
     const sender = { name, signing: alice.signing };
     expect(encodeMeta(name, fromBase64url(alice.signing.kid)).length).toBe(CS);
     const trustedSenders = [

@@ -34,6 +34,7 @@ import {
   decodeMeta,
   deriveStreamKeys,
   encodeMeta,
+  streamHeaderSignatureInput,
   streamSignatureInput,
 } from '../src/stream/keys.js';
 import { openStream } from '../src/stream/open-stream.js';
@@ -274,7 +275,7 @@ describe.each(backends.map((b) => [b.name, b] as const))(
         const p = concat(...pts);
         const signature = p.subarray(p.length - 64);
         const meta = decodeMeta(p.subarray(0, p.length - 64));
-        expect(toHex(encodeMeta(meta.sender, meta.senderKid))).toBe(im.meta);
+        expect(toHex(encodeMeta(meta.sender, meta.senderKid, meta.headerSignature))).toBe(im.meta);
         expect(toHex(p.subarray(meta.length, p.length - 64))).toBe(e.payload);
         expect(toHex(signature)).toBe(im.signature);
         const bodyHash = await backend.sha256(fromHex(e.payload));
@@ -289,6 +290,15 @@ describe.each(backends.map((b) => [b.name, b] as const))(
           bodyHash,
         );
         expect(await backend.ed25519Verify(signer.signing.publicKey, tbs, signature)).toBe(true);
+        // SPEC.md §7a.4: the header signature in meta, over hh, the sender and the kid.
+        const tbs0 = streamHeaderSignatureInput(
+          hh,
+          new TextEncoder().encode(meta.sender),
+          meta.senderKid,
+        );
+        expect(
+          await backend.ed25519Verify(signer.signing.publicKey, tbs0, meta.headerSignature),
+        ).toBe(true);
       },
     );
   },

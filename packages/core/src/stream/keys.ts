@@ -15,6 +15,7 @@ import { deriveMessageKeys, signatureTranscript } from '../envelope/keys.js';
 export const STREAM_LABEL = {
   streamKey: utf8('blindwire/v1 stream key'),
   signature: utf8('blindwire/v1 stream signature\0'),
+  headerSignature: utf8('blindwire/v1 stream header signature\0'),
 } as const;
 
 export const TAG_LENGTH = 16;
@@ -57,24 +58,34 @@ export function chunkNonce(index: number, final: boolean): Uint8Array {
   return n;
 }
 
-export const MetaKey = { Sender: 1, SenderKid: 2 } as const;
+export const MetaKey = { Sender: 1, SenderKid: 2, HeaderSignature: 3 } as const;
 
-/** SPEC.md §7a.4: the meta record at the start of chunk 0. */
-export function encodeMeta(sender: string, senderKid: Uint8Array): Uint8Array {
+/**
+ * SPEC.md §7a.4: the meta record at the start of chunk 0. Its length does not
+ * depend on the signature's bytes, so a placeholder gives the size to check.
+ */
+export function encodeMeta(
+  sender: string,
+  senderKid: Uint8Array,
+  headerSignature: Uint8Array = new Uint8Array(SIGNATURE_LENGTH),
+): Uint8Array {
   const m: CborMap = new Map();
   m.set(MetaKey.Sender, sender);
   m.set(MetaKey.SenderKid, senderKid);
+  m.set(MetaKey.HeaderSignature, headerSignature);
   return encodeCbor(m);
 }
 
 export interface Meta {
   sender: string;
   senderKid: Uint8Array;
+  /** The sender's signature over the header, sender and kid (SPEC.md §7a.4). */
+  headerSignature: Uint8Array;
   /** Bytes of chunk 0 the meta record takes. */
   length: number;
 }
 
-const META_LIMITS = { maxDepth: 2, maxItems: 2, maxStringBytes: 0xffff };
+const META_LIMITS = { maxDepth: 2, maxItems: 3, maxStringBytes: 0xffff };
 
 /**
  * Parses the meta record of an authenticated chunk 0 (`p0` is its part
@@ -89,9 +100,10 @@ export function decodeMeta(p0: Uint8Array): Meta {
   } catch {
     throw openFailed();
   }
-  if (!(meta instanceof Map) || meta.size !== 2) throw openFailed();
+  if (!(meta instanceof Map) || meta.size !== 3) throw openFailed();
   const sender = meta.get(MetaKey.Sender);
   const senderKid = meta.get(MetaKey.SenderKid);
+  const headerSignature = meta.get(MetaKey.HeaderSignature);
   if (typeof sender !== 'string' || sender.length === 0) throw openFailed();
   if (
     !(senderKid instanceof Uint8Array) ||
@@ -100,7 +112,29 @@ export function decodeMeta(p0: Uint8Array): Meta {
   ) {
     throw openFailed();
   }
-  return { sender, senderKid: senderKid.slice(), length };
+  if (!(headerSignature instanceof Uint8Array) || headerSignature.length !== SIGNATURE_LENGTH) {
+    throw openFailed();
+  }
+  return { sender, senderKid: senderKid.slice(), headerSignature: headerSignature.slice(), length };
+}
+
+/**
+ * SPEC.md §7a.4: what the sender signs before the first chunk, so that a
+ * receiver knows who started this stream (this exact header) before it
+ * answers any policy question or releases any plaintext.
+ */
+export function streamHeaderSignatureInput(
+  headerHash: Uint8Array,
+  sender: Uint8Array,
+  senderKid: Uint8Array,
+): Uint8Array {
+  return signatureTranscript(
+    STREAM_LABEL.headerSignature,
+    headerHash,
+    sender,
+    senderKid,
+    new Uint8Array(0),
+  );
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   createSha256,
   decodeMeta,
   deriveStreamKeys,
+  streamHeaderSignatureInput,
   streamSignatureInput,
 } from './keys.js';
 import type { StreamLimits } from './limits.js';
@@ -309,7 +310,10 @@ export class StreamOpener implements ChannelSink<OpenStreamResult> {
     }
   }
 
-  /** SPEC.md §7a.5 step 9: the meta record, the sender's key, policy, context, replay. Returns the meta length. */
+  /**
+   * SPEC.md §7a.5 step 9: the meta record, the sender's key, the header
+   * signature, policy, context, replay. Returns the meta length.
+   */
   private async admit(p0: Uint8Array): Promise<number> {
     const { options, b, allowed } = this.p;
     const meta = decodeMeta(p0);
@@ -317,6 +321,11 @@ export class StreamOpener implements ChannelSink<OpenStreamResult> {
     const pk = await trustedKey(options, meta.sender, kid);
     if (!pk)
       throw new BlindwireError(ErrorCode.KeyUntrusted, 'no trusted signing key for the sender');
+    // The named sender started this stream (this exact header): without it,
+    // anyone who can seal to us could get the answers below and have
+    // plaintext released under a trusted sender's name.
+    const tbs = streamHeaderSignatureInput(this.headerHash, utf8(meta.sender), meta.senderKid);
+    if (!(await b.ed25519Verify(pk, tbs, meta.headerSignature))) throw openFailed();
     if (allowed && !allowed(meta.sender)) {
       throw new BlindwireError(ErrorCode.SenderNotAllowed, 'the sender is not allowed by policy');
     }

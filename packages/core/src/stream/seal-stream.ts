@@ -85,11 +85,11 @@ export function sealStream(options: SealStreamOptions): SealStream {
       `chunk size ${chunkSize} exceeds maxChunkBytes ${limits.maxChunkBytes}`,
     );
   }
-  const meta = encodeMeta(options.sender.name, sender.kid);
+  const meta = encodeMeta(options.sender.name, sender.kid); // placeholder header signature
   if (meta.length > chunkSize) {
     throw invalidArgument(
       'chunkSize',
-      `at least the ${meta.length}-byte meta record (sender name and kid)`,
+      `at least the ${meta.length}-byte meta record (sender name, kid and header signature)`,
       String(chunkSize),
     );
   }
@@ -99,7 +99,7 @@ export function sealStream(options: SealStreamOptions): SealStream {
     suite,
     context,
     sender,
-    meta,
+    meta: { sender: options.sender.name, bytes: meta },
     recipients,
     claims,
     contentType: options.contentType,

@@ -19,6 +19,8 @@ import {
   chunkNonce,
   createSha256,
   deriveStreamKeys,
+  encodeMeta,
+  streamHeaderSignatureInput,
   streamSignatureInput,
 } from './keys.js';
 import type { StreamLimits } from './limits.js';
@@ -31,7 +33,8 @@ export interface SealParams {
   suite: EnvelopeSuite;
   context: Uint8Array;
   sender: ReturnType<typeof checkSender>;
-  meta: Uint8Array;
+  /** The sender's name, and the meta record with a placeholder signature (for its length). */
+  meta: { sender: string; bytes: Uint8Array };
   recipients: ReturnType<typeof checkRecipients>;
   claims: Map<string, string | number> | undefined;
   contentType: string | undefined;
@@ -59,8 +62,7 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
   constructor(private readonly p: SealParams) {
     this.hash = createSha256(p.b);
     this.pending = new Uint8Array(p.chunkSize);
-    this.pending.set(p.meta);
-    this.fill = this.bodyFrom = p.meta.length;
+    this.fill = this.bodyFrom = p.meta.bytes.length; // the meta record is set by start()
   }
 
   /** SPEC.md §7a.2: the key schedule of §4.3, then the header goes out. */
@@ -94,6 +96,21 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
     const start = encodeStreamStart(header);
     const prefix = start.subarray(0, PREFIX_LENGTH);
     this.headerHash = await b.sha256(concat(prefix, header));
+    // SPEC.md §7a.4: the header signature goes into the meta record, which
+    // holds its place (same length) at the start of chunk 0.
+    const { sender } = this.p;
+    const headerSignature = await b.ed25519Sign(
+      sender.privateKey,
+      streamHeaderSignatureInput(this.headerHash, sender.name, sender.kid),
+    );
+    const meta = encodeMeta(this.p.meta.sender, sender.kid, headerSignature);
+    if (meta.length !== this.p.meta.bytes.length) {
+      throw new BlindwireError(
+        ErrorCode.InvalidArgument,
+        'the backend returned a malformed signature',
+      );
+    }
+    this.pending.set(meta);
     await this.emit(start, false);
   }
 
