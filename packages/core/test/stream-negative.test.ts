@@ -498,6 +498,28 @@ describe('streams: policy', () => {
     await expectFailure([sealed], 'ERR_REPLAY', 0, { ...opts, replay });
   });
 
+  it('an id recorded while the stream was arriving is ERR_REPLAY at its end; the final part is withheld', async () => {
+    // A copy started, held back after record 0 until the original was processed, then let through.
+    const replay = createMemoryReplayStore();
+    const o = openStream({ ...opts, replay });
+    const reader = o.readable.getReader();
+    const got: Uint8Array[] = [];
+    const drained = (async () => {
+      for (;;) {
+        const r = await reader.read().catch(() => ({ done: true, value: undefined }));
+        if (r.done) return;
+        got.push(r.value!);
+      }
+    })();
+    const writer = o.writable.getWriter();
+    await writer.write(sealed);
+    await replay.record(parseId(), 2 ** 32 - 1, c.alice.name);
+    await writer.close().catch(() => undefined);
+    await drained;
+    await expect(o.result).rejects.toMatchObject({ code: 'ERR_REPLAY' });
+    expect(concat(...got)).toEqual(B.subarray(0, before(4)));
+  });
+
   it('keyed per sender, the id recorded for another sender does not block the stream', async () => {
     const replay = createMemoryReplayStore({ perSender: true });
     await replay.record(parseId(), 2 ** 32 - 1, c.mallory.name);

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concat, equalBytes } from '../src/bytes.js';
-import { BlindwireError } from '../src/errors.js';
+import { BlindwireError, ErrorCode } from '../src/errors.js';
 import { publicIdentity } from '../src/identity/identity.js';
 import { sealStream, type SealStreamOptions } from '../src/stream/seal-stream.js';
 import { openStream, type OpenStreamOptions } from '../src/stream/open-stream.js';
@@ -326,21 +326,34 @@ describe('streams: argument checks', () => {
     expect(await code({ limits: { maxChunkBytes: 1024 * 1024 + 1 } })).toBe('ERR_INVALID_ARGUMENT');
   });
 
-  it('cancelling the readable errors the writable and the result', async () => {
+  it('cancelling the readable errors the writable and the result: ERR_TRANSPORT, the reason as cause', async () => {
     const { alice, bob } = await cast(backend);
     const s = sealStream({ sender: alice, recipients: bob, backend, chunkSize: CS });
     const reason = new Error('consumer went away');
     await s.readable.cancel(reason);
-    await expect(s.writable.getWriter().write(body(10))).rejects.toBe(reason);
-    await expect(s.done).rejects.toBe(reason);
+    const e = await s.writable
+      .getWriter()
+      .write(body(10))
+      .catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'ERR_TRANSPORT', cause: reason });
+    await expect(s.done).rejects.toBe(e);
   });
 
-  it('aborting the writable errors the readable and the result with the same reason', async () => {
+  it('aborting the writable errors the readable and the result with one BlindwireError', async () => {
     const { alice, bob } = await cast(backend);
+    for (const reason of [new Error('upstream failed'), undefined, null, 'a string']) {
+      const o = openStream({ recipient: bob, trustedSenders: trusted(alice), backend });
+      await o.writable.abort(reason);
+      const e = await o.result.catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(BlindwireError);
+      expect((e as BlindwireError).code).toBe('ERR_TRANSPORT');
+      expect((e as BlindwireError).cause).toBe(reason ?? undefined);
+      await expect(o.readable.getReader().read()).rejects.toBe(e);
+    }
+    // A BlindwireError goes through as it is.
     const o = openStream({ recipient: bob, trustedSenders: trusted(alice), backend });
-    const reason = new Error('upstream failed');
-    await o.writable.abort(reason);
-    await expect(o.readable.getReader().read()).rejects.toBe(reason);
-    await expect(o.result).rejects.toBe(reason);
+    const own = new BlindwireError(ErrorCode.LimitExceeded, 'quota');
+    await o.writable.abort(own);
+    await expect(o.result).rejects.toBe(own);
   });
 });

@@ -26,6 +26,20 @@ export interface Channel<R> {
   result: Promise<R>;
 }
 
+/**
+ * What a cancel or abort from outside becomes: every rejection is a
+ * BlindwireError (SPEC.md §9), so a foreign reason (a socket error, an
+ * AbortError, none at all) is ERR_TRANSPORT with that reason as its cause.
+ */
+function fromOutside(reason: unknown, what: string): BlindwireError {
+  if (reason instanceof BlindwireError) return reason;
+  return new BlindwireError(
+    ErrorCode.Transport,
+    `the stream was ${what}`,
+    reason === undefined || reason === null ? undefined : { cause: reason },
+  );
+}
+
 export function createChannel<R>(sink: ChannelSink<R>): Channel<R> {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let wake: (() => void) | undefined;
@@ -81,10 +95,7 @@ export function createChannel<R>(sink: ChannelSink<R>): Channel<R> {
       },
       pull: wakeUp,
       cancel: (reason) => {
-        fail(
-          reason ??
-            new BlindwireError(ErrorCode.Transport, 'the stream was cancelled by its reader'),
-        );
+        fail(fromOutside(reason, 'cancelled by its reader'));
       },
     },
     { highWaterMark: 1 },
@@ -98,7 +109,7 @@ export function createChannel<R>(sink: ChannelSink<R>): Channel<R> {
         controller.close();
         resolve(r);
       },
-      abort: (reason) => fail(reason),
+      abort: (reason) => fail(fromOutside(reason, 'aborted by its writer')),
     },
     { highWaterMark: 1 },
   );

@@ -118,6 +118,12 @@ export class StreamOpener implements ChannelSink<OpenStreamResult> {
       // ending without the final chunk is a truncation, an integrity failure.
       throw this.step <= Step.Header ? malformed('truncated') : openFailed();
     }
+    // SPEC.md §7a.5 step 12: the replay guard again, as the stream completes: a
+    // copy held back after record 0 until the original was processed is a replay.
+    const { replay } = this.p.options;
+    if (replay && (await replay.has(this.info.messageId, this.sender))) {
+      throw new BlindwireError(ErrorCode.Replay, 'message id already processed');
+    }
     const tail = this.tail; // the consumer's now: not erased by dispose()
     this.tail = new Uint8Array(0);
     this.dispose();
