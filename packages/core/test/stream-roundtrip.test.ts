@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concat, equalBytes } from '../src/bytes.js';
+import type { CryptoBackend } from '../src/backend/types.js';
 import { BlindwireError, ErrorCode } from '../src/errors.js';
 import { publicIdentity } from '../src/identity/identity.js';
 import { sealStream, type SealStreamOptions } from '../src/stream/seal-stream.js';
@@ -355,5 +356,64 @@ describe('streams: argument checks', () => {
     const own = new BlindwireError(ErrorCode.LimitExceeded, 'quota');
     await o.writable.abort(own);
     await expect(o.result).rejects.toBe(own);
+  });
+});
+
+describe('streams: a failure during the key schedule', () => {
+  const backend = fastestBackend();
+  const label = new TextEncoder().encode('blindwire/v1 stream key');
+
+  /** A backend that hands out the stream key (the slice taken of its HMAC) and calls `hook` as it does. */
+  function spying(hook: () => void) {
+    const keys: Uint8Array[] = [];
+    class Watched extends Uint8Array {
+      override slice(start?: number, end?: number): Uint8Array {
+        const k = Uint8Array.prototype.slice.call(this, start, end);
+        keys.push(k);
+        return k;
+      }
+    }
+    const b: CryptoBackend = {
+      ...backend,
+      hmacSha256: async (k, d) => {
+        const t = await backend.hmacSha256(k, d);
+        if (d.length !== label.length + 1 || !label.every((x, i) => d[i] === x)) return t;
+        hook();
+        const w = new Watched(t.length);
+        w.set(t);
+        t.fill(0);
+        return w;
+      },
+    };
+    return { b, keys };
+  }
+
+  it('a reader that cancels while the opener derives its keys leaves no stream key behind', async () => {
+    const { alice, bob } = await cast(backend);
+    const { sealed } = await sealAll({ sender: alice, recipients: bob, backend, chunkSize: CS }, [
+      body(5000),
+    ]);
+    const hold: { reader?: ReadableStreamDefaultReader<Uint8Array> } = {};
+    const { b, keys } = spying(() => void hold.reader!.cancel());
+    const o = openStream({ recipient: bob, trustedSenders: trusted(alice), backend: b });
+    hold.reader = o.readable.getReader();
+    await o.writable
+      .getWriter()
+      .write(sealed)
+      .catch(() => undefined);
+    await expect(o.result).rejects.toMatchObject({ code: 'ERR_TRANSPORT' });
+    expect(keys).toHaveLength(1);
+    expect(keys[0]!.every((x) => x === 0)).toBe(true);
+  });
+
+  it('a reader that cancels while the sealer derives its keys leaves no stream key behind', async () => {
+    const { alice, bob } = await cast(backend);
+    const hold: { reader?: ReadableStreamDefaultReader<Uint8Array> } = {};
+    const { b, keys } = spying(() => void hold.reader!.cancel());
+    const s = sealStream({ sender: alice, recipients: bob, backend: b, chunkSize: CS });
+    hold.reader = s.readable.getReader();
+    await expect(s.done).rejects.toMatchObject({ code: 'ERR_TRANSPORT' });
+    expect(keys).toHaveLength(1);
+    expect(keys[0]!.every((x) => x === 0)).toBe(true);
   });
 });

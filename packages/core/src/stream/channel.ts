@@ -40,6 +40,11 @@ function fromOutside(reason: unknown, what: string): BlindwireError {
   );
 }
 
+/** What a sink throws when it finds the stream already failed (the channel keeps the first reason). */
+export function alreadyFailed(): BlindwireError {
+  return new BlindwireError(ErrorCode.Transport, 'the stream has already failed');
+}
+
 export function createChannel<R>(sink: ChannelSink<R>): Channel<R> {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let wake: (() => void) | undefined;
@@ -84,7 +89,7 @@ export function createChannel<R>(sink: ChannelSink<R>): Channel<R> {
       return await step();
     } catch (e) {
       fail(e);
-      throw e;
+      throw stopped!.reason; // the first failure's reason, on every side
     }
   };
 

@@ -13,7 +13,7 @@ import { suiteFromIds, suiteName, type EnvelopeSuite } from '../envelope/suites.
 import type { CryptoBackend, Sha256Hash } from '../backend/types.js';
 import { findEntry, trustedKey, type checkRecipientKeys } from '../envelope/arguments.js';
 import { recipientSecrets } from '../envelope/recipient.js';
-import type { ChannelSink, Push } from './channel.js';
+import { alreadyFailed, type ChannelSink, type Push } from './channel.js';
 import {
   SIGNATURE_LENGTH,
   TAG_LENGTH,
@@ -78,6 +78,8 @@ export class StreamOpener implements ChannelSink<OpenStreamResult> {
   private suite!: EnvelopeSuite;
   private key: Uint8Array = new Uint8Array(0);
   private contextKey: Uint8Array = new Uint8Array(0);
+  /** Set by dispose(): keys derived after it (a cancel during the key schedule) are wiped at once. */
+  private disposed = false;
   private headerHash: Uint8Array = new Uint8Array(0);
   private readonly hash: Sha256Hash;
   private index = 0;
@@ -141,6 +143,7 @@ export class StreamOpener implements ChannelSink<OpenStreamResult> {
   }
 
   dispose(): void {
+    this.disposed = true;
     wipe(this.key, this.contextKey, this.tail);
     this.tail = new Uint8Array(0);
     this.r.wipe();
@@ -270,6 +273,10 @@ export class StreamOpener implements ChannelSink<OpenStreamResult> {
     ms.fill(0);
     this.key = keys.streamKey;
     this.contextKey = keys.contextKey;
+    if (this.disposed) {
+      this.dispose(); // the stream failed while the keys were being derived
+      throw alreadyFailed();
+    }
     if (!equalBytes(keys.commitment, h.commitment)) throw openFailed();
     const aad = new Uint8Array(PREFIX_LENGTH + bytes.length);
     aad.set(this.prefix);

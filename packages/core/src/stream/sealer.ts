@@ -13,7 +13,7 @@ import { hexId } from '../envelope/options.js';
 import type { EnvelopeSuite } from '../envelope/suites.js';
 import type { CryptoBackend, Sha256Hash } from '../backend/types.js';
 import type { checkRecipients, checkSender } from '../envelope/arguments.js';
-import type { ChannelSink, Push } from './channel.js';
+import { alreadyFailed, type ChannelSink, type Push } from './channel.js';
 import {
   SIGNATURE_LENGTH,
   chunkNonce,
@@ -47,6 +47,8 @@ export interface SealParams {
 export class StreamSealer implements ChannelSink<SealStreamResult> {
   private push!: Push;
   private key: Uint8Array = new Uint8Array(0);
+  /** Set by dispose(): a key derived after it (a cancel during the key schedule) is wiped at once. */
+  private disposed = false;
   /** SHA-256(prefix || header-bytes): every chunk's AAD (SPEC.md §7a.3). */
   private headerHash: Uint8Array = new Uint8Array(0);
   private readonly hash: Sha256Hash;
@@ -73,6 +75,11 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
     const keys = await deriveStreamKeys(b, ms, suite.keyLength);
     ms.fill(0);
     this.key = keys.streamKey;
+    if (this.disposed) {
+      wipe(keys.contextKey);
+      this.dispose(); // the stream failed while the keys were being derived
+      throw alreadyFailed();
+    }
     const check = await contextCheck(b, keys.contextKey, this.p.context);
     keys.contextKey.fill(0);
     const header = encodeStreamHeader({
@@ -173,6 +180,7 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
   }
 
   dispose(): void {
+    this.disposed = true;
     wipe(this.key, this.pending);
   }
 
