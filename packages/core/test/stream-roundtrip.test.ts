@@ -417,3 +417,33 @@ describe('streams: a failure during the key schedule', () => {
     expect(keys[0]!.every((x) => x === 0)).toBe(true);
   });
 });
+
+describe('streams: what a stalled peer costs', () => {
+  it('a record announced at 1 MiB of which one byte arrived holds KiB, not 1 MiB (200 streams)', async () => {
+    const backend = fastestBackend();
+    const { alice, bob } = await cast(backend);
+    const MiB = 1024 * 1024;
+    const { sealed } = await sealAll({ sender: alice, recipients: bob, backend, chunkSize: MiB }, [
+      body(MiB + 10),
+    ]);
+    // The prefix, the header and record 0's flag and head, then one byte of its ciphertext.
+    const [, headerLength, headerHead] = readHead(sealed, 4);
+    const start = 4 + headerHead + headerLength;
+    expect(sealed[start]).toBe(0); // record 0's flag
+    const [, recordLength, recordHead] = readHead(sealed, start + 1);
+    expect(recordLength).toBe(MiB + 16);
+    const piece = sealed.subarray(0, start + 1 + recordHead + 1);
+    const before = process.memoryUsage().arrayBuffers;
+    const stalled = [];
+    for (let i = 0; i < 200; i++) {
+      const o = openStream({ recipient: bob, trustedSenders: trusted(alice), backend });
+      void o.result.catch(() => undefined);
+      const w = o.writable.getWriter();
+      await w.write(piece);
+      stalled.push({ o, w });
+    }
+    const grown = process.memoryUsage().arrayBuffers - before;
+    expect(grown).toBeLessThan(40 * MiB); // was 200 MiB: a full record buffer each
+    for (const { w } of stalled) await w.abort();
+  });
+});

@@ -46,6 +46,8 @@ export function encodeRecord(final: boolean, ciphertext: Uint8Array): Uint8Array
 }
 
 const EMPTY = new Uint8Array(0);
+/** The smallest reassembly buffer, so that many small writes do not grow it byte by byte. */
+const MIN_BUFFER = 4096;
 
 /** Takes exact byte counts out of a sequence of writes of any size. */
 export class ByteReader {
@@ -76,13 +78,18 @@ export class ByteReader {
       this.off += n;
       return view;
     }
-    if (this.buf.length < n) {
-      const grown = new Uint8Array(n);
+    const k = Math.min(n - this.have, this.left);
+    // The buffer grows with the bytes that arrived, not with the length a
+    // record claims: a peer that names a 1 MiB record and then sends one
+    // byte costs a few KiB, not 1 MiB.
+    if (this.buf.length < this.have + k) {
+      const grown = new Uint8Array(
+        Math.min(n, Math.max(this.have + k, 2 * this.buf.length, MIN_BUFFER)),
+      );
       grown.set(this.buf.subarray(0, this.have));
       this.buf.fill(0);
       this.buf = grown;
     }
-    const k = Math.min(n - this.have, this.left);
     this.buf.set(this.input.subarray(this.off, this.off + k), this.have);
     this.have += k;
     this.off += k;
