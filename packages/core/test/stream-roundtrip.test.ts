@@ -367,8 +367,8 @@ describe('streams: a failure during the key schedule', () => {
   function spying(hook: () => void) {
     const keys: Uint8Array[] = [];
     class Watched extends Uint8Array {
-      override slice(start?: number, end?: number): Uint8Array {
-        const k = Uint8Array.prototype.slice.call(this, start, end);
+      override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
+        const k = Uint8Array.prototype.slice.call(this, start, end) as Uint8Array<ArrayBuffer>;
         keys.push(k);
         return k;
       }
