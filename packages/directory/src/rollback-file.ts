@@ -2,7 +2,10 @@
  * Rollback marks (rollback.ts) in one JSON file on the client's disk, mode
  * 0600, rewritten atomically (temp file, fsync, rename, fsync the directory):
  *
- *   { "v": 1, "marks": { "<identity name>": { "serial": 7, "notAfter": 1795507700 } } }
+ *   { "v": 1, "marks": { "<identity name>": { "serial": 7, "notAfter": 1795507700,
+ *                                             "issuerKid": "<signing kid>" } } }
+ *
+ * (`issuerKid` is missing from marks written by older versions.)
  *
  * One process owns the file; saves from that process are serialised. A file
  * that is missing is an empty state; one that exists but does not parse is
@@ -39,6 +42,15 @@ export interface FileRollbackStoreOptions {
 
 export interface FileRollbackStore extends RollbackStore {
   readonly path: string;
+}
+
+/** The fields of a mark, and no others. */
+function copyMark(m: RollbackMark): RollbackMark {
+  return {
+    serial: m.serial,
+    notAfter: m.notAfter,
+    ...(m.issuerKid !== undefined ? { issuerKid: m.issuerKid } : {}),
+  };
 }
 
 export function createFileRollbackStore(
@@ -94,7 +106,7 @@ export function createFileRollbackStore(
       );
     }
     for (const [name, mark] of Object.entries(m as Record<string, RollbackMark>)) {
-      marks.set(name, { serial: mark.serial, notAfter: mark.notAfter });
+      marks.set(name, copyMark(mark));
     }
   }
 
@@ -120,7 +132,7 @@ export function createFileRollbackStore(
         }
         const prev = marks.get(name);
         if (prev && prev.serial >= mark.serial) return; // marks only rise (and are on disk)
-        const next = new Map(marks).set(name, { serial: mark.serial, notAfter: mark.notAfter });
+        const next = new Map(marks).set(name, copyMark(mark));
         const nowS = nowSeconds(clock);
         for (const [n, m] of next) if (n !== name && m.notAfter + MAX_SKEW < nowS) next.delete(n);
         const doc = {

@@ -10,10 +10,15 @@
  * never in the directory store the marks protect against.
  */
 
-/** One identity's mark: the highest serial used, and when that record expires (Unix seconds). */
+/**
+ * One identity's mark: the highest serial used, when that record expires
+ * (Unix seconds), and the kid of the signing key that issued it (marks saved
+ * by older versions have none).
+ */
 export interface RollbackMark {
   serial: number;
   notAfter: number;
+  issuerKid?: string;
 }
 
 export interface RollbackStore {
@@ -42,6 +47,8 @@ export function isRollbackMark(x: unknown): x is RollbackMark {
     (m['serial'] as number) >= 0 &&
     Number.isSafeInteger(m['notAfter']) &&
     (m['notAfter'] as number) >= 0 &&
-    (m['notAfter'] as number) <= 0xffffffff
+    (m['notAfter'] as number) <= 0xffffffff &&
+    (m['issuerKid'] === undefined ||
+      (typeof m['issuerKid'] === 'string' && /^[A-Za-z0-9_-]{1,86}$/.test(m['issuerKid'])))
   );
 }

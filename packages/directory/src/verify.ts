@@ -98,8 +98,8 @@ export interface VerifiedSet {
 }
 
 export interface RollbackState {
-  /** Highest encryption-key serial seen per identity, with its expiry. */
-  highWater: Map<string, { serial: number; notAfter: number }>;
+  /** Highest encryption-key serial seen per identity, with its expiry and the kid of the signing key that issued it. */
+  highWater: Map<string, { serial: number; notAfter: number; issuerKid?: string }>;
 }
 
 export function createRollbackState(): RollbackState {
@@ -451,8 +451,15 @@ export function usableEncryptionKeys(
     const hw = rollback.highWater.get(v.name);
     const newest = usable[0];
     const withdrawn = hw && (!newest || newest.serial < hw.serial) && hw.notAfter + skew >= now;
+    // A remembered record no longer counts once it, or the signing key that
+    // issued it, is revoked (the issuer for compromise): else one record
+    // slipped in with a leaked signing key would lock clients out until an
+    // expiry the attacker chose (SPEC.md §11.2).
     const revokedOrGone =
-      hw && v.encryptionKeys.some((r) => r.serial === hw.serial && revocations.has(r.kid));
+      hw &&
+      (v.encryptionKeys.some((r) => r.serial === hw.serial && revocations.has(r.kid)) ||
+        (hw.issuerKid !== undefined &&
+          revocations.get(hw.issuerKid)?.reason === RevocationReason.Compromise));
     if (withdrawn && !revokedOrGone) {
       throw err(
         ErrorCode.KeyRollback,
@@ -460,7 +467,12 @@ export function usableEncryptionKeys(
       );
     }
     if (newest && (!hw || newest.serial > hw.serial)) {
-      rollback.highWater.set(v.name, { serial: newest.serial, notAfter: newest.notAfter });
+      const issuerKid = v.encryptionKeys.find((r) => r.kid === newest.kid)?.issuerKid;
+      rollback.highWater.set(v.name, {
+        serial: newest.serial,
+        notAfter: newest.notAfter,
+        ...(issuerKid !== undefined ? { issuerKid } : {}),
+      });
     }
   }
   if (usable.length > 0) return usable;

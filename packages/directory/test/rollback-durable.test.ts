@@ -85,7 +85,11 @@ describe('rollback marks are durable before use', () => {
     expect(returned).toBe(false); // and not handed out before the save completes
     h.pending[1]!.release();
     expect((await second)[0]!.serial).toBe(2);
-    expect(h.durable.get(w.tool.name)).toEqual({ serial: 2, notAfter: S0 + 86_400 });
+    expect(h.durable.get(w.tool.name)).toEqual({
+      serial: 2,
+      notAfter: S0 + 86_400,
+      issuerKid: w.tool.signing.kid,
+    });
 
     await d.resolve(w.tool.name); // durable now: no further save
     expect(h.pending).toHaveLength(2);

@@ -11,9 +11,11 @@ import { join } from 'node:path';
 import { generateEncryptionKey } from '@blindwire/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  certifyIdentity,
   createDirectory,
   createEncryptionKeyRecord,
   createMemoryStore,
+  createRevocation,
   recordId,
   type RollbackMark,
   type RollbackStore,
@@ -60,7 +62,12 @@ describe('createFileRollbackStore', () => {
 
     expect((await client().resolveRecipient(w.tool.name)).kid).toBe(next.kid);
     const doc = JSON.parse(await readFile(path, 'utf8'));
-    expect(doc).toEqual({ v: 1, marks: { [w.tool.name]: { serial: 2, notAfter: S0 + 86_400 } } });
+    expect(doc).toEqual({
+      v: 1,
+      marks: {
+        [w.tool.name]: { serial: 2, notAfter: S0 + 86_400, issuerKid: w.tool.signing.kid },
+      },
+    });
     expect((await stat(path)).mode & 0o777).toBe(0o600);
 
     await store.remove!(w.tool.name, recordId(k2)); // the directory withholds serial 2
@@ -124,6 +131,67 @@ describe('createFileRollbackStore', () => {
       const d = createDirectory({ store, trust: w.policy, now: () => T0, rollbackStore: custom });
       expect(await codeOf(d.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT');
     }
+  });
+
+  it('a record slipped in with a leaked signing key stops counting once that key is revoked for compromise', async () => {
+    const w = await makeWorld();
+    // The tool's second certified signing key (Mallory's keys under the tool's name) leaks.
+    const leaked = w.mallory;
+    const [cert1, k1] = await w.recordsOf(w.tool, { serial: 1, notAfter: S0 + 7 * 86_400 });
+    const cert2 = await certifyIdentity(w.anchor, leaked, {
+      now: T0,
+      notBefore: S0 - 60,
+      notAfter: S0 + 365 * 86_400,
+      serial: 2,
+    });
+    const injected = await createEncryptionKeyRecord(leaked, leaked.encryption, {
+      now: T0,
+      notBefore: S0,
+      notAfter: 0xffffffff, // the attacker's choice: the year 2106
+      serial: 1e15,
+    });
+    const store = createMemoryStore();
+    for (const r of [cert1!, k1!, cert2, injected]) await store.put(w.tool.name, r);
+    const path = join(dir, 'rollback.json');
+    const client = () =>
+      createDirectory({
+        store,
+        trust: w.policy,
+        now: () => T0,
+        rollbackStore: createFileRollbackStore(path),
+      });
+    expect((await client().resolveRecipient(w.tool.name)).kid).toBe(leaked.encryption.kid);
+    const doc = JSON.parse(await readFile(path, 'utf8'));
+    expect(doc.marks[w.tool.name]).toEqual({
+      serial: 1e15,
+      notAfter: 0xffffffff,
+      issuerKid: leaked.signing.kid,
+    });
+
+    // The store withholds the injected record again and the owner publishes a fresh key.
+    await store.remove!(w.tool.name, recordId(injected));
+    const fresh = await generateEncryptionKey();
+    await store.put(
+      w.tool.name,
+      await createEncryptionKeyRecord(w.tool, fresh, {
+        now: T0,
+        notBefore: S0,
+        notAfter: S0 + 86_400,
+        serial: 2,
+      }),
+    );
+    // Until the leaked key is revoked, that is a rollback (a restarted client too) ...
+    expect(await codeOf(client().resolve(w.tool.name))).toBe('ERR_KEY_ROLLBACK');
+    // ... and once the anchor revokes it for compromise, its record no longer counts.
+    await store.put(
+      w.tool.name,
+      await createRevocation(
+        w.anchor,
+        { name: w.tool.name, kid: leaked.signing.kid, reason: 'compromise' },
+        { now: T0 },
+      ),
+    );
+    expect((await client().resolveRecipient(w.tool.name)).kid).toBe(fresh.kid);
   });
 
   it('marks only rise, and saves from one process are serialised', async () => {
@@ -295,7 +363,7 @@ describe('createFileRollbackStore: size', () => {
     });
     expect((await d.resolveRecipient(w.tool.name)).kid).toBe(next.kid);
     expect(JSON.parse(await readFile(path, 'utf8')).marks).toEqual({
-      [w.tool.name]: { serial: 2, notAfter: S0 + 86_400 },
+      [w.tool.name]: { serial: 2, notAfter: S0 + 86_400, issuerKid: w.tool.signing.kid },
     });
   }, 60_000);
 });
