@@ -368,18 +368,27 @@ function signingWindowCode(k: SigningKeyInfo, now: number, skew: number): Code |
 /**
  * SPEC.md §11.2 step 5: the revocations in force at `now`. One identity key's
  * revocation of another counts only while its issuer is inside its window and
- * not revoked for compromise (by an anchor or by itself), so a leaked old or
- * expired key cannot revoke the identity's current keys.
+ * not revoked for compromise, by an anchor, by itself or by a newer identity
+ * key. Between the identity's signing keys revocations go from newer to older
+ * (by their newest certificate's serial), never the reverse, so a leaked key
+ * cannot revoke the keys certified after it, and a key revoked for
+ * compromise by a newer one revokes nothing. Issuers are taken newest first,
+ * so each one's standing is settled before its own revocations are read.
  */
 export function revocationsAt(v: VerifiedSet, now: number, skew: number): Map<string, Revocation> {
   checkNow(now);
   skew = checkClockSkew(skew, 'skew');
   if (v.identityRevocations.length === 0) return v.revocations;
+  const rank = (kid: string) => v.signingKeys.get(kid)?.windows[0]?.serial ?? -1;
+  const byIssuer = [...v.identityRevocations].sort(
+    (a, b) => rank(b.issuerKid) - rank(a.issuerKid),
+  );
   const out = new Map(v.revocations);
-  for (const r of v.identityRevocations) {
+  for (const r of byIssuer) {
     const issuer = v.signingKeys.get(r.issuerKid);
     if (!issuer || signingWindowCode(issuer, now, skew)) continue;
-    if (v.revocations.get(r.issuerKid)?.reason === RevocationReason.Compromise) continue;
+    if (out.get(r.issuerKid)?.reason === RevocationReason.Compromise) continue;
+    if (v.signingKeys.has(r.targetKid) && rank(r.targetKid) >= rank(r.issuerKid)) continue;
     out.set(r.targetKid, strongest(out.get(r.targetKid), r));
   }
   return out;

@@ -157,6 +157,37 @@ describe('verification: each bad record with its exact code', () => {
     expect(await codeOf(second.dir.resolve(w.tool.name))).toBe('ERR_KEY_REVOKED');
   });
 
+  it('a leaked key revoked for compromise by a newer key revokes nothing; an older key never revokes a newer one', async () => {
+    const w = await makeWorld();
+    const { generateSigningKey } = await import('@blindwire/core');
+    const leaked = await generateSigningKey();
+    // Certified before the current key (serial 0 < 1) and still inside its window.
+    const leakedCert = await certifyIdentity(
+      w.anchor,
+      { name: w.tool.name, signing: leaked },
+      { now: T0, notBefore: S0 - 86_400, notAfter: S0 + 30 * 86_400, serial: 0 },
+    );
+    const rev = (issuer: typeof leaked, kid: string) =>
+      createRevocation(issuer, { name: w.tool.name, kid, reason: 'compromise' }, { now: T0 });
+    const attack = [
+      await rev(leaked, w.tool.signing.kid),
+      await rev(leaked, w.tool.encryption.kid),
+    ];
+    // The owner answers with the current key, the anchor's key staying offline.
+    const answer = await rev(w.tool.signing, leaked.kid);
+    const { dir } = await setup(w, [...(await w.recordsOf(w.tool)), leakedCert, ...attack, answer]);
+    expect((await dir.resolveRecipient(w.tool.name)).kid).toBe(w.tool.encryption.kid);
+    expect(await dir.resolveSigningKey(w.tool.name, w.tool.signing.kid)).toBeDefined();
+    expect(await dir.resolveSigningKey(w.tool.name, leaked.kid)).toBeUndefined();
+    expect(await dir.revocationOf(w.tool.name, w.tool.signing.kid)).toBeUndefined();
+
+    // Before the answer, the older key still cannot revoke the newer signing key
+    // (its revocation of an encryption key counts: it is a key of the identity in force).
+    const before = await setup(w, [...(await w.recordsOf(w.tool)), leakedCert, attack[0]!]);
+    expect(await before.dir.resolveSigningKey(w.tool.name, w.tool.signing.kid)).toBeDefined();
+    expect((await before.dir.resolveRecipient(w.tool.name)).kid).toBe(w.tool.encryption.kid);
+  });
+
   it('never fetches for a sender name that cannot be an identity, and bounds the negative cache', async () => {
     const w = await makeWorld();
     const mem = createMemoryStore();
