@@ -98,7 +98,10 @@ export function checkAnchorNames(names: unknown, what = '"names"'): string[] | u
     !Array.isArray(names) ||
     names.length === 0 ||
     names.length > 64 ||
-    !names.every((n) => typeof n === 'string' && n.length > 0 && n.length <= 1024)
+    // A plain loop, not every(): every() skips the holes of a sparse array.
+    !Array.from(names as unknown[]).every(
+      (n) => typeof n === 'string' && n.length > 0 && n.length <= 1024,
+    )
   ) {
     throw new BlindwireError(
       ErrorCode.InvalidArgument,

@@ -171,6 +171,15 @@ export function checkSuites(suites: unknown): AeadName[] | undefined {
  * numbers, suites and anchor names; ERR_INVALID_ARGUMENT names the bad one.
  */
 export function checkTrustPolicy(policy: TrustPolicy): void {
+  if (typeof policy !== 'object' || policy === null) {
+    throw err(ErrorCode.InvalidArgument, '"trust" expected a trust policy object');
+  }
+  for (const list of ['anchors', 'pinned'] as const) {
+    const v: unknown = policy[list];
+    if (v !== undefined && !Array.isArray(v)) {
+      throw err(ErrorCode.InvalidArgument, `"trust.${list}" expected an array`);
+    }
+  }
   checkClockSkew(policy.clockSkew);
   checkMaxRecords(policy.maxRecords);
   checkSuites(policy.suites);
@@ -229,6 +238,9 @@ export async function verifyRecordSet(
   // ERR_INVALID_ARGUMENT whatever the store returned.
   checkTrustPolicy(policy);
   await checkPolicyKids(policy, options);
+  if (!Array.isArray(records) || !records.every((r) => r instanceof Uint8Array)) {
+    throw err(ErrorCode.InvalidArgument, '"records" expected an array of Uint8Array');
+  }
   const max = checkMaxRecords(policy.maxRecords);
   if (records.length > max) {
     throw err(
@@ -380,9 +392,7 @@ export function revocationsAt(v: VerifiedSet, now: number, skew: number): Map<st
   skew = checkClockSkew(skew, 'skew');
   if (v.identityRevocations.length === 0) return v.revocations;
   const rank = (kid: string) => v.signingKeys.get(kid)?.windows[0]?.serial ?? -1;
-  const byIssuer = [...v.identityRevocations].sort(
-    (a, b) => rank(b.issuerKid) - rank(a.issuerKid),
-  );
+  const byIssuer = [...v.identityRevocations].sort((a, b) => rank(b.issuerKid) - rank(a.issuerKid));
   const out = new Map(v.revocations);
   for (const r of byIssuer) {
     const issuer = v.signingKeys.get(r.issuerKid);

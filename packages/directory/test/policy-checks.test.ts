@@ -225,3 +225,28 @@ describe('a store that returns a malformed list', () => {
     expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_TRANSPORT');
   });
 });
+
+describe('shapes that used to escape as TypeError', () => {
+  it('anchors or pins that are not arrays, sparse name lists, and record lists that are not arrays are ERR_INVALID_ARGUMENT', async () => {
+    const w = await makeWorld();
+    const store = createMemoryStore();
+    const anchor = trustAnchorPublic(w.anchor);
+    for (const trust of [
+      { anchors: anchor },
+      { anchors: [anchor], pinned: 'x' },
+      // eslint-disable-next-line no-sparse-arrays
+      { anchors: [{ ...anchor, names: [, 'spiffe://acme.example/**'] }] },
+    ] as unknown as TrustPolicy[]) {
+      expect(
+        codeOfSync(() => createDirectory({ store, trust })),
+        JSON.stringify(trust),
+      ).toBe('ERR_INVALID_ARGUMENT');
+    }
+    expect(
+      await codeOf(verifyRecordSet(w.tool.name, 'x' as unknown as Uint8Array[], w.policy)),
+    ).toBe('ERR_INVALID_ARGUMENT');
+    expect(
+      await codeOf(verifyRecordSet(w.tool.name, [null] as unknown as Uint8Array[], w.policy)),
+    ).toBe('ERR_INVALID_ARGUMENT');
+  });
+});
