@@ -75,31 +75,34 @@ export function metaRecord(sender, senderKid, headerSignature) {
   );
 }
 
-/** SPEC.md §7a.4: the header signature input (the stream signature's, without a body hash). */
-export function headerSignatureInput(headerHash, sender, senderKid) {
+/** SPEC.md §7a.4: label || hh || u16(len(sender)) || sender || u8(len(kid)) || kid || tail. */
+function transcript(label, headerHash, sender, senderKid, tail) {
   const name = utf8(sender);
   return concat(
-    utf8('blindwire/v1 stream header signature\0'),
+    utf8(label),
     headerHash,
     Uint8Array.of(name.length >> 8, name.length & 0xff),
     name,
     Uint8Array.of(senderKid.length),
     senderKid,
+    tail,
+  );
+}
+
+/** SPEC.md §7a.4: the header signature input (the stream signature's, without a body hash). */
+export function headerSignatureInput(headerHash, sender, senderKid) {
+  return transcript(
+    'blindwire/v1 stream header signature\0',
+    headerHash,
+    sender,
+    senderKid,
+    new Uint8Array(0),
   );
 }
 
 /** SPEC.md §7a.4: the stream signature input. */
 export function signatureInput(headerHash, sender, senderKid, bodyHash) {
-  const name = utf8(sender);
-  return concat(
-    utf8('blindwire/v1 stream signature\0'),
-    headerHash,
-    Uint8Array.of(name.length >> 8, name.length & 0xff),
-    name,
-    Uint8Array.of(senderKid.length),
-    senderKid,
-    bodyHash,
-  );
+  return transcript('blindwire/v1 stream signature\0', headerHash, sender, senderKid, bodyHash);
 }
 
 /** SPEC.md §7a.3: P cut into full chunks of `cs` bytes, then the rest (0 to cs - 1 bytes) as the final one. */

@@ -17,21 +17,8 @@ import {
   type CacheOptions,
   type TrustPolicy,
 } from '../src/index.js';
+import { codeOf, codeOfSync } from './helpers/errors.js';
 import { S0, T0, makeWorld } from './helpers/world.js';
-
-const codeOf = (f: () => unknown) => {
-  try {
-    f();
-    return 'returned';
-  } catch (e) {
-    return (e as { code?: string }).code ?? String(e);
-  }
-};
-const codeOfAsync = (p: Promise<unknown>) =>
-  p.then(
-    () => 'resolved',
-    (e: { code?: string }) => e.code ?? String(e),
-  );
 
 /** Values that are not whole seconds from 0 to 86400. */
 const BAD_SKEWS: unknown[] = ['60', NaN, -1, 1.5, 86_401, Infinity, null];
@@ -52,7 +39,7 @@ describe('trust policy: clockSkew and maxRecords', () => {
     const { w, store } = await expiredWorld();
     for (const clockSkew of BAD_SKEWS) {
       const trust = { ...w.policy, clockSkew } as unknown as TrustPolicy;
-      expect(codeOf(() => createDirectory({ store, trust, now: () => T0 }))).toBe(
+      expect(codeOfSync(() => createDirectory({ store, trust, now: () => T0 }))).toBe(
         'ERR_INVALID_ARGUMENT',
       );
     }
@@ -62,7 +49,7 @@ describe('trust policy: clockSkew and maxRecords', () => {
       [86_400, 'resolved'], // expired an hour ago: inside a day of skew
     ] as const) {
       const dir = createDirectory({ store, trust: { ...w.policy, clockSkew }, now: () => T0 });
-      expect(await codeOfAsync(dir.resolve(w.tool.name))).toBe(outcome);
+      expect(await codeOf(dir.resolve(w.tool.name))).toBe(outcome);
     }
   });
 
@@ -81,12 +68,12 @@ describe('trust policy: clockSkew and maxRecords', () => {
     const { w, store } = await expiredWorld();
     for (const maxRecords of BAD_COUNTS) {
       const trust = { ...w.policy, maxRecords } as unknown as TrustPolicy;
-      expect(codeOf(() => createDirectory({ store, trust, now: () => T0 }))).toBe(
+      expect(codeOfSync(() => createDirectory({ store, trust, now: () => T0 }))).toBe(
         'ERR_INVALID_ARGUMENT',
       );
     }
     const dir = createDirectory({ store, trust: { ...w.policy, maxRecords: 1 }, now: () => T0 });
-    expect(await codeOfAsync(dir.resolve(w.tool.name))).toBe('ERR_LIMIT_EXCEEDED');
+    expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_LIMIT_EXCEEDED');
   });
 
   it('verifyRecordSet refuses the same policies (ERR_INVALID_ARGUMENT)', async () => {
@@ -94,13 +81,13 @@ describe('trust policy: clockSkew and maxRecords', () => {
     const records = await store.list(w.tool.name);
     for (const clockSkew of BAD_SKEWS) {
       const policy = { ...w.policy, clockSkew } as unknown as TrustPolicy;
-      expect(await codeOfAsync(verifyRecordSet(w.tool.name, records, policy))).toBe(
+      expect(await codeOf(verifyRecordSet(w.tool.name, records, policy))).toBe(
         'ERR_INVALID_ARGUMENT',
       );
     }
     for (const maxRecords of BAD_COUNTS) {
       const policy = { ...w.policy, maxRecords } as unknown as TrustPolicy;
-      expect(await codeOfAsync(verifyRecordSet(w.tool.name, records, policy))).toBe(
+      expect(await codeOf(verifyRecordSet(w.tool.name, records, policy))).toBe(
         'ERR_INVALID_ARGUMENT',
       );
     }
@@ -109,14 +96,16 @@ describe('trust policy: clockSkew and maxRecords', () => {
   it('the exported checks refuse a bad skew or clock instead of passing an expired key', async () => {
     const { w, store } = await expiredWorld();
     const v = await verifyRecordSet(w.tool.name, await store.list(w.tool.name), w.policy);
-    expect(codeOf(() => usableEncryptionKeys(v, S0, w.policy))).toBe('ERR_EXPIRED');
+    expect(codeOfSync(() => usableEncryptionKeys(v, S0, w.policy))).toBe('ERR_EXPIRED');
     for (const clockSkew of BAD_SKEWS) {
       const policy = { ...w.policy, clockSkew } as unknown as TrustPolicy;
-      expect(codeOf(() => usableEncryptionKeys(v, S0, policy))).toBe('ERR_INVALID_ARGUMENT');
-      expect(codeOf(() => signingKeyStatus(v, w.tool.signing.kid, S0, clockSkew as number))).toBe(
+      expect(codeOfSync(() => usableEncryptionKeys(v, S0, policy))).toBe('ERR_INVALID_ARGUMENT');
+      expect(
+        codeOfSync(() => signingKeyStatus(v, w.tool.signing.kid, S0, clockSkew as number)),
+      ).toBe('ERR_INVALID_ARGUMENT');
+      expect(codeOfSync(() => revocationsAt(v, S0, clockSkew as number))).toBe(
         'ERR_INVALID_ARGUMENT',
       );
-      expect(codeOf(() => revocationsAt(v, S0, clockSkew as number))).toBe('ERR_INVALID_ARGUMENT');
     }
     // An omitted skew is the default 60 s, never `undefined` in the arithmetic.
     const later = S0 + 2 * 365 * 86_400; // the certificate has expired
@@ -124,10 +113,10 @@ describe('trust policy: clockSkew and maxRecords', () => {
       'ERR_EXPIRED',
     );
     for (const now of [NaN, '1700000000', -1, Infinity]) {
-      expect(codeOf(() => usableEncryptionKeys(v, now as number, w.policy))).toBe(
+      expect(codeOfSync(() => usableEncryptionKeys(v, now as number, w.policy))).toBe(
         'ERR_INVALID_ARGUMENT',
       );
-      expect(codeOf(() => signingKeyStatus(v, w.tool.signing.kid, now as number, 60))).toBe(
+      expect(codeOfSync(() => signingKeyStatus(v, w.tool.signing.kid, now as number, 60))).toBe(
         'ERR_INVALID_ARGUMENT',
       );
     }
@@ -136,9 +125,9 @@ describe('trust policy: clockSkew and maxRecords', () => {
   it('a directory whose clock returns NaN refuses to resolve (it does not pass every window)', async () => {
     const { w, store } = await expiredWorld();
     const dir = createDirectory({ store, trust: w.policy, now: () => NaN });
-    expect(await codeOfAsync(dir.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT');
+    expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT');
     for (const r of await w.recordsOf(w.agent)) await store.put(w.agent.name, r);
-    expect(await codeOfAsync(dir.resolveSigningKey(w.agent.name, w.agent.signing.kid))).toBe(
+    expect(await codeOf(dir.resolveSigningKey(w.agent.name, w.agent.signing.kid))).toBe(
       'ERR_INVALID_ARGUMENT',
     );
   });
@@ -161,7 +150,7 @@ describe('cache options', () => {
       for (const v of values) {
         const cache = { [option]: v } as CacheOptions;
         expect(
-          codeOf(() => createDirectory({ store: createMemoryStore(), trust: w.policy, cache })),
+          codeOfSync(() => createDirectory({ store: createMemoryStore(), trust: w.policy, cache })),
           `${option} = ${String(v)}`,
         ).toBe('ERR_INVALID_ARGUMENT');
       }
@@ -209,7 +198,7 @@ describe('rotator options', () => {
       const o = await base();
       for (const v of values) {
         expect(
-          codeOf(() => createKeyRotator({ ...o, [option]: v })),
+          codeOfSync(() => createKeyRotator({ ...o, [option]: v })),
           `${option} = ${String(v)}`,
         ).toBe('ERR_INVALID_ARGUMENT');
       }
@@ -221,7 +210,7 @@ describe('rotator options', () => {
     try {
       for (const ms of [NaN, '60000', 0, -1, 1.5, Infinity, 2 ** 31]) {
         expect(
-          codeOf(() => rotator.start(ms as number)),
+          codeOfSync(() => rotator.start(ms as number)),
           `intervalMs = ${String(ms)}`,
         ).toBe('ERR_INVALID_ARGUMENT');
       }
@@ -234,7 +223,7 @@ describe('rotator options', () => {
     const o = await base();
     await createKeyRotator({ ...o, now: () => T0 }).rotate(); // a key is held
     const rotator = createKeyRotator({ ...o, now: () => NaN });
-    expect(await codeOfAsync(rotator.tick())).toBe('ERR_INVALID_ARGUMENT');
-    expect(await codeOfAsync(rotator.rotate())).toBe('ERR_INVALID_ARGUMENT');
+    expect(await codeOf(rotator.tick())).toBe('ERR_INVALID_ARGUMENT');
+    expect(await codeOf(rotator.rotate())).toBe('ERR_INVALID_ARGUMENT');
   });
 });

@@ -16,16 +16,7 @@ import {
   type TrustPolicy,
 } from '../src/index.js';
 import { T0, S0, makeWorld, type World } from './helpers/world.js';
-import { codeOf, rejection } from './helpers/errors.js';
-
-const codeOfSync = (f: () => unknown) => {
-  try {
-    f();
-    return 'returned';
-  } catch (e) {
-    return (e as { code?: string }).code ?? String(e);
-  }
-};
+import { codeOf, codeOfSync, rejection } from './helpers/errors.js';
 
 /** Policies that are misconfigured, each with a cap the world's two records exceed. */
 function misconfigured(w: World): [string, TrustPolicy][] {

@@ -9,6 +9,16 @@ export const codeOf = (p: Promise<unknown>): Promise<string> =>
     (e: { code?: string; message?: string }) => e.code ?? e.message ?? String(e),
   );
 
+/** The code a call throws (or its text), or 'returned'. */
+export const codeOfSync = (f: () => unknown): string => {
+  try {
+    f();
+    return 'returned';
+  } catch (e) {
+    return (e as { code?: string }).code ?? String(e);
+  }
+};
+
 /** The BlindwireError a promise rejects with; fails the test if it resolves or throws anything else. */
 export async function rejection(p: Promise<unknown>): Promise<BlindwireError> {
   const e = await p.then(
