@@ -7,8 +7,8 @@
  * returns { envelope, open?: changes to the default open inputs, expect,
  * response? }.
  */
-import { open, pureBackend, sealResponse } from '@blindwire/core';
-import { utf8 } from '@blindwire/core/internal';
+import { open, pureBackend } from '@blindwire/core';
+import { sealResponseWithId, utf8 } from '@blindwire/core/internal';
 import { craft } from './craft.mjs';
 import {
   CONTEXT,
@@ -236,7 +236,10 @@ export const VALID_CASES = [
         padding: 'padme',
       };
       const { payload, ...options } = response;
-      const sealed = await sealResponse(request, payload, { ...options, backend: pureBackend });
+      const sealed = await sealResponseWithId(request, payload, {
+        ...options,
+        backend: pureBackend,
+      });
       return { envelope, expect: ok(c), response: { ...response, envelope: sealed } };
     },
   },

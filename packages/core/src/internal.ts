@@ -36,3 +36,4 @@ export {
 export { strictPreconditions, isCanonicalPoint } from './backend/ed25519-strict.js';
 export { assertIdentityName } from './identity/identity.js';
 export { hpkeSuite, suiteByName } from './envelope/suites.js';
+export { sealResponseWithId } from './envelope/response.js';

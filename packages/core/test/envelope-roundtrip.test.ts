@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHex } from '../src/bytes.js';
 import { inspect } from '../src/envelope/inspect.js';
 import { open } from '../src/envelope/open.js';
-import { openResponse, sealResponse } from '../src/envelope/response.js';
+import { openResponse, sealResponse, sealResponseWithId } from '../src/envelope/response.js';
 import { seal } from '../src/envelope/seal.js';
 import { AEAD_NAMES } from '../src/envelope/suites.js';
 import { createMemoryReplayStore } from '../src/envelope/replay.js';
@@ -228,7 +228,7 @@ describe.each(backends.map((b) => [b.name, b] as const))(
         backend,
       });
       const genuine = await sealResponse(opened, 'from carol', { now: NOW, backend });
-      const squat = await sealResponse(fromBob, 'from bob', {
+      const squat = await sealResponseWithId(fromBob, 'from bob', {
         messageId: fromHex(inspect(genuine).messageId),
         now: NOW,
         backend,
@@ -242,10 +242,32 @@ describe.each(backends.map((b) => [b.name, b] as const))(
 
       // One response id never answers the same request twice (it selects the key; the nonce is fixed).
       const id = new Uint8Array(16).fill(7);
-      await sealResponse(opened, 'first', { messageId: id, now: NOW, backend });
+      await sealResponseWithId(opened, 'first', { messageId: id, now: NOW, backend });
       expect(
-        await codeOf(() => sealResponse(opened, 'second', { messageId: id, now: NOW, backend })),
+        await codeOf(() =>
+          sealResponseWithId(opened, 'second', { messageId: id, now: NOW, backend }),
+        ),
       ).toBe('ERR_INVALID_ARGUMENT');
+      // The public sealResponse takes no id: a request opened twice (redelivered)
+      // still gets a fresh response key for every answer.
+      const again = await open(req.envelope, {
+        recipient: carol,
+        context: 'tool:balance',
+        trustedSenders: trusted(alice),
+        now: NOW,
+        backend,
+      });
+      const ids = new Set<string>();
+      for (const o of [opened, again, opened, again]) {
+        const r = await sealResponse(o, 'same', {
+          messageId: id,
+          now: NOW,
+          backend,
+        } as Parameters<typeof sealResponse>[2]);
+        ids.add(inspect(r).messageId);
+      }
+      expect(ids.size).toBe(4);
+      expect(ids.has(Buffer.from(id).toString('hex'))).toBe(false);
       // Another request's state cannot open it; a flipped byte cannot be opened.
       const other = await seal('x', { sender: alice, recipients: carol, now: NOW, backend });
       expect(await codeOf(() => openResponse(other, response, { now: NOW, backend }))).toBe(

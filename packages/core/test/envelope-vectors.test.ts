@@ -18,7 +18,6 @@ import {
   inspect,
   isBlindwireError,
   open,
-  sealResponse,
   toHex,
   type AeadName,
   type CryptoBackend,
@@ -27,6 +26,7 @@ import {
   type OpenResult,
   type Padding,
 } from '../src/index.js';
+import { sealResponseWithId } from '../src/envelope/response.js';
 import {
   Kind,
   LABEL,
@@ -211,7 +211,7 @@ describe.each(backends.map((b) => [b.name, b] as const))(
         expect(r.contentType, where).toBe(e.contentType);
         expect(r.header.claims, where).toEqual(e.claims);
         if (c.response) {
-          const sealed = await sealResponse(r, fromHex(c.response.payload), {
+          const sealed = await sealResponseWithId(r, fromHex(c.response.payload), {
             now: c.response.now,
             ttl: c.response.ttl,
             messageId: fromHex(c.response.messageId),

@@ -14,7 +14,6 @@ import {
   inspect,
   isBlindwireError,
   open,
-  sealResponse,
   toHex,
   type CryptoBackend,
   type OpenOptions,
@@ -31,6 +30,7 @@ import {
   deriveResponseKey,
   equalBytes,
   parseFrame,
+  sealResponseWithId,
   suiteByName,
 } from '@blindwire/core/internal';
 import { DEFAULT_LIMITS } from '@blindwire/core';
@@ -184,7 +184,7 @@ async function checkResponse(
   const r = c.response;
   if (!r) return ['response case without "response"'];
   const errs: string[] = [];
-  const sealed = await sealResponse(request, fromHex(r.payload), {
+  const sealed = await sealResponseWithId(request, fromHex(r.payload), {
     now: r.now,
     ttl: r.ttl,
     messageId: fromHex(r.messageId),

@@ -37,13 +37,6 @@ export interface SealResponseOptions extends CommonOptions {
   /** Lifetime in seconds (default 3600). */
   ttl?: number;
   now?: number | Date;
-  /**
-   * The response id (default 16 random bytes). It selects the response key, and
-   * the nonce is fixed: an id must never answer one request twice with
-   * different payloads. Supply one only for reproducible test vectors; a
-   * repeated id for the same opened request is refused.
-   */
-  messageId?: Uint8Array;
   padding?: Padding;
 }
 
@@ -61,11 +54,30 @@ export interface OpenResponseResult {
   header: EnvelopeInfo;
 }
 
-/** Seals `payload` as the answer to the request that produced `request` (an `open` result). */
+/**
+ * Seals `payload` as the answer to the request that produced `request` (an
+ * `open` result). The response id is always 16 fresh random bytes: it selects
+ * the response key under a fixed nonce (SPEC.md §6.1), and one request can be
+ * opened more than once (a broker redelivers it), so an id chosen by the
+ * caller could answer it twice under one key and nonce.
+ */
 export async function sealResponse(
   request: OpenResult,
   payload: string | Uint8Array,
   options: SealResponseOptions = {},
+): Promise<Uint8Array> {
+  return sealResponseWithId(request, payload, { ...options, messageId: undefined });
+}
+
+/**
+ * `sealResponse` with a response id of the caller's choosing, for known-answer
+ * tests only (exported from `@blindwire/core/internal`). An id must never
+ * answer one request twice: two answers under one id share key and nonce.
+ */
+export async function sealResponseWithId(
+  request: OpenResult,
+  payload: string | Uint8Array,
+  options: SealResponseOptions & { messageId?: Uint8Array | undefined },
 ): Promise<Uint8Array> {
   const state = openStateOf(request);
   if (!state) throw invalidArgument('request', 'the result of open()');
