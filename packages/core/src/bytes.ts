@@ -1,10 +1,35 @@
 /** Small byte helpers shared by HPKE and the envelope. No Node-only APIs. */
-import { invalidArgument } from './errors.js';
+import { BlindwireError, ErrorCode, invalidArgument } from './errors.js';
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/**
+ * Whether `s` has a lone UTF-16 surrogate, which TextEncoder would turn into
+ * U+FFFD, so that two different strings would encode alike. Native
+ * isWellFormed where the runtime has it (ES2024), else a scan.
+ */
+function hasLoneSurrogate(s: string): boolean {
+  const native = (s as { isWellFormed?: () => boolean }).isWellFormed;
+  if (typeof native === 'function') return !native.call(s);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    const d = s.charCodeAt(i + 1);
+    if (c > 0xdbff || !(d >= 0xdc00 && d <= 0xdfff)) return true;
+    i++;
+  }
+  return false;
+}
+
+/** UTF-8 of a well-formed string; a string with a lone surrogate is ERR_INVALID_ARGUMENT. */
 export function utf8(s: string): Uint8Array {
+  if (hasLoneSurrogate(s)) {
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      'a string holds a lone UTF-16 surrogate: it has no UTF-8 encoding',
+    );
+  }
   return textEncoder.encode(s);
 }
 

@@ -490,3 +490,72 @@ describe('limits at max and max+1', () => {
     expect(await codeOf(() => openRef(big))).toBe('ERR_LIMIT_EXCEEDED');
   });
 });
+
+describe('strings with a lone UTF-16 surrogate', () => {
+  it('are refused (ERR_INVALID_ARGUMENT), never encoded as U+FFFD', async () => {
+    const { alice, bob } = await cast();
+    const base = { sender: alice, recipients: bob, now: NOW };
+    for (const o of [
+      { context: 'tool:\uD800' },
+      { context: 'tool:\uDC00x' },
+      { contentType: 'text/\uDBFF' },
+      { claims: { 'tenant\uD800': 'a' } },
+      { claims: { tenant: 'a\uDFFF' } },
+    ]) {
+      expect(await codeOf(() => seal('x', { ...base, ...o })), JSON.stringify(o)).toBe(
+        'ERR_INVALID_ARGUMENT',
+      );
+    }
+    expect(await codeOf(() => seal('pay \uD83D', base))).toBe('ERR_INVALID_ARGUMENT');
+    const s = await seal('x', { ...base, context: 'tool:\uFFFD' });
+    const opts = { recipient: bob, trustedSenders: trusted(alice), now: NOW };
+    expect(await codeOf(() => open(s.envelope, { ...opts, context: 'tool:\uD800' }))).toBe(
+      'ERR_INVALID_ARGUMENT',
+    );
+    // A well-formed pair (an emoji) is fine.
+    const ok = await seal('pay \uD83D\uDE00', { ...base, context: 'tool:\uD83D\uDE00' });
+    const r = await open(ok.envelope, { ...opts, context: 'tool:\uD83D\uDE00' });
+    expect(new TextDecoder().decode(r.payload)).toBe('pay \uD83D\uDE00');
+  });
+
+  it('are found by the scan too, where a runtime has no isWellFormed', () => {
+    const proto = String.prototype as { isWellFormed?: unknown };
+    const native = proto.isWellFormed;
+    delete proto.isWellFormed;
+    try {
+      for (const bad of ['\uD800', 'a\uDC00', '\uD800\uD800', '\uDBFFx', 'x\uDFFF\uD800'])
+        expect(() => utf8(bad), JSON.stringify(bad)).toThrow(/lone UTF-16 surrogate/);
+      for (const good of ['', 'plain', '\uD83D\uDE00', 'a\uDBFF\uDFFFb', '\uFFFD'])
+        expect(utf8(good)).toEqual(new TextEncoder().encode(good));
+    } finally {
+      if (native !== undefined) proto.isWellFormed = native;
+    }
+  });
+});
+
+describe('a sender name longer than a signature can cover', () => {
+  it('is ERR_OPEN_FAILED like every failure after decryption, not a revealing ERR_INVALID_ARGUMENT', async () => {
+    const backend = fastestBackend();
+    const { alice, bob } = await cast(backend);
+    const T = Math.floor(NOW / 1000);
+    // Anyone who knows bob's public key can seal this; a resolver that goes by kid answers it.
+    const resolveSender = () => alice.signing.publicKey;
+    for (const n of [0xffff, 0x10000]) {
+      const env = await craft({
+        backend,
+        recipients: [bob.encryption],
+        context: new Uint8Array(0),
+        sender: 'a'.repeat(n),
+        senderKid: alice.signing.kid,
+        sign: new Uint8Array(64),
+        body: utf8('x'),
+        issuedAt: T,
+        expiresAt: T + 60,
+      });
+      expect(
+        await codeOf(() => open(env, { recipient: bob, resolveSender, now: NOW })),
+        `${n}`,
+      ).toBe('ERR_OPEN_FAILED');
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
-import { equalBytes } from '../bytes.js';
+import { assertBytes, equalBytes } from '../bytes.js';
 import { checkAeadArgs, checkKey32 } from './checks.js';
 import { strictPreconditions } from './ed25519-strict.js';
 import { KeyCache } from './key-cache.js';
@@ -103,18 +103,31 @@ export const pureBackend: CryptoBackend = {
     const privateKey = randomBytes(32);
     return { privateKey, publicKey: x25519.getPublicKey(privateKey) };
   },
-  x25519PublicKey: async (privateKey) => x25519.getPublicKey(privateKey),
-  x25519: async (privateKey, publicKey) => x25519.getSharedSecret(privateKey, publicKey),
-  ed25519PublicKey: async (seed) => ed25519.getPublicKey(seed),
+  // The same argument checks as the node and web backends (checks.ts).
+  x25519PublicKey: async (privateKey) => {
+    checkKey32(privateKey, 'privateKey');
+    return x25519.getPublicKey(privateKey);
+  },
+  x25519: async (privateKey, publicKey) => {
+    checkKey32(privateKey, 'privateKey');
+    checkKey32(publicKey, 'publicKey');
+    return x25519.getSharedSecret(privateKey, publicKey);
+  },
+  ed25519PublicKey: async (seed) => {
+    checkKey32(seed, 'seed');
+    return ed25519.getPublicKey(seed);
+  },
   ed25519Sign: async (seed, message) => ed25519Sign(seed, message),
   ed25519Verify: async (publicKey, message, signature) =>
     ed25519VerifyStrict(publicKey, message, signature),
   aeadSeal: async (alg, key, nonce, plaintext, aad) => {
     checkAeadArgs(alg, key, nonce, aad);
+    assertBytes(plaintext, 'plaintext');
     return cipher(alg, key, nonce, aad).encrypt(plaintext);
   },
   aeadOpen: async (alg, key, nonce, ciphertext, aad) => {
     checkAeadArgs(alg, key, nonce, aad);
+    assertBytes(ciphertext, 'ciphertext');
     try {
       return cipher(alg, key, nonce, aad).decrypt(ciphertext);
     } catch {

@@ -10,7 +10,7 @@
  * - nesting depth, items per container and string length bounded;
  * - no trailing bytes.
  */
-import { concat } from '../bytes.js';
+import { concat, utf8 } from '../bytes.js';
 import { BlindwireError, ErrorCode } from '../errors.js';
 
 export type CborValue = number | string | Uint8Array | CborValue[] | CborMap;
@@ -24,15 +24,13 @@ export interface CborLimits {
   maxStringBytes: number;
 }
 
-const textEncoder = new TextEncoder();
-
 /** Appends the deterministic encoding (SPEC.md §3.1) of `v` to `parts`. */
 function write(v: CborValue, parts: Uint8Array[]): void {
   if (typeof v === 'number') {
     if (!Number.isSafeInteger(v)) throw new RangeError('CBOR: only safe integers');
     parts.push(v >= 0 ? encodeHead(0, v) : encodeHead(1, -1 - v));
   } else if (typeof v === 'string') {
-    const b = textEncoder.encode(v);
+    const b = utf8(v); // refuses a lone surrogate
     parts.push(encodeHead(3, b.length), b);
   } else if (v instanceof Uint8Array) {
     parts.push(encodeHead(2, v.length), v);

@@ -19,7 +19,8 @@ export interface InnerRecord {
   body: Uint8Array;
 }
 
-const INNER_LIMITS = { maxDepth: 2, maxItems: 4, maxStringBytes: 64 * 1024 };
+// 0xffff: the longest sender name a signature can cover (a 16-bit length, SPEC.md §4.4).
+const INNER_LIMITS = { maxDepth: 2, maxItems: 4, maxStringBytes: 0xffff };
 
 /** PADMÉ (Nikitin et al., PETS 2019): pad L to a value with at most ~log2(log2 L) + 1 significant bits. */
 export function padme(length: number): number {
