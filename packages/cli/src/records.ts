@@ -82,8 +82,15 @@ export function recordLine(d: Record<string, string | number>): string {
   }
 }
 
-/** Opens `--keystore` with the passphrase from the variable `--passphrase-env` names. */
-export async function openKeyStore(ctx: Context, path: string): Promise<FileKeyStore> {
+/**
+ * Opens `--keystore` with the passphrase from the variable `--passphrase-env`
+ * names; `warn: false` when a command opens it a second time.
+ */
+export async function openKeyStore(
+  ctx: Context,
+  path: string,
+  { warn = true }: { warn?: boolean } = {},
+): Promise<FileKeyStore> {
   const variable = optString(ctx, 'passphrase-env');
   let passphrase: string | undefined;
   if (variable !== undefined) {
@@ -99,7 +106,7 @@ export async function openKeyStore(ctx: Context, path: string): Promise<FileKeyS
     absolute(ctx.io, path),
     passphrase === undefined ? {} : { passphrase },
   );
-  if (!store.encrypted) {
+  if (!store.encrypted && warn) {
     println(
       ctx.io.stderr,
       `warning: key store ${path} is not encrypted (protected by its 0600 mode only); use --passphrase-env VAR`,

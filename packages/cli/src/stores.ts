@@ -55,9 +55,19 @@ export function parseStore(ctx: Context): StoreSpec {
     throw badStore(ctx);
   }
   const label = redact(url);
+  // Opening a file, redis, postgres or nats store decodes the user name,
+  // password and path: an escape that does not decode (`%E0`) is a bad STORE,
+  // not a URIError later.
+  const http = url.protocol === 'http:' || url.protocol === 'https:';
+  if (!http && [url.username, url.password, url.pathname].some((p) => decoded(p) === undefined))
+    throw badStore(ctx);
   switch (url.protocol) {
     case 'file:':
-      return { kind: 'file', path: fileURLToPath(url), label };
+      try {
+        return { kind: 'file', path: fileURLToPath(url), label };
+      } catch {
+        throw badStore(ctx); // a host, or an encoded `/`
+      }
     case 'http:':
     case 'https:':
       return { kind: 'http', url, label };
@@ -93,9 +103,18 @@ export async function openStore(
   }
 }
 
+/** `decodeURIComponent`, or undefined for a malformed escape. */
+function decoded(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
+
 function natsBucket(url: URL): string | undefined {
-  const bucket = decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, ''));
-  return bucket.length === 0 || bucket.includes('/') ? undefined : bucket;
+  const bucket = decoded(url.pathname.replace(/^\/+|\/+$/g, ''));
+  return !bucket || bucket.includes('/') ? undefined : bucket;
 }
 
 function badStore(ctx: Context): UsageError {

@@ -263,3 +263,160 @@ it('the identity file is rewritten before its key is erased: a failed write eras
   expect(file).not.toContain(secret);
   expect(JSON.parse(file).encryption.kid).toBe(done.identityKey);
 });
+
+it('key rotate refuses --identity - (stdin): a rewrite would go to a file named "-"', async () => {
+  const store = ['--store', 'file:dir6.json'];
+  const at = (t: number) => ['--now', String(t)];
+  await sb.ok([
+    'identity',
+    'create',
+    'spiffe://acme.example/agents/t',
+    '--anchor',
+    'a.json',
+    '--out',
+    't.json',
+    ...store,
+    ...at(T0),
+  ]);
+  const rotate = ['key', 'rotate', '--keystore', 'ks6.json', ...store];
+  const kid: string = JSON.parse(await readFile(sb.path('t.json'), 'utf8')).encryption.kid;
+  expect(
+    (await sb.json<Rotation>([...rotate, '--identity', 't.json', ...at(T0 + 60)])).seeded,
+  ).toBe(kid);
+  await sb.ok([
+    'revoke',
+    '--identity',
+    't.json',
+    '--kid',
+    kid,
+    '--reason',
+    'compromise',
+    '--keystore',
+    'ks6.json',
+    ...store,
+    ...at(T0 + 120),
+  ]);
+  // The identity file's key is now compromised and erased: this step would rewrite the file.
+  const before = await readFile(sb.path('t.json'), 'utf8');
+  const r = await sb.cli([...rotate, '--identity', '-', ...at(T0 + 180)], { stdin: before });
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(/^usage error: --identity expected the identity file, not - \(stdin\)/);
+  const { readdir } = await import('node:fs/promises');
+  expect(await readdir(sb.dir)).not.toContain('-');
+  expect(await readFile(sb.path('t.json'), 'utf8')).toBe(before);
+});
+
+it('revoke --reason compromise --keystore: the key store must exist and hold the key, or nothing is published', async () => {
+  const NAME7 = 'spiffe://acme.example/agents/u';
+  const store = ['--store', 'file:dir7.json'];
+  const at = (t: number) => ['--now', String(t)];
+  await sb.ok([
+    'identity',
+    'create',
+    NAME7,
+    '--anchor',
+    'a.json',
+    '--out',
+    'u.json',
+    ...store,
+    ...at(T0),
+  ]);
+  const kid: string = JSON.parse(await readFile(sb.path('u.json'), 'utf8')).encryption.kid;
+  await sb.ok([
+    'key',
+    'rotate',
+    '--identity',
+    'u.json',
+    '--keystore',
+    'ks7.json',
+    ...store,
+    ...at(T0 + 60),
+  ]);
+  const records = async () =>
+    JSON.parse(await readFile(sb.path('dir7.json'), 'utf8')).records[NAME7].length as number;
+  const held = async () =>
+    JSON.parse(await readFile(sb.path('ks7.json'), 'utf8')).keys.map((k: { kid: string }) => k.kid);
+  const published = await records();
+  const revoke = (keystore: string) =>
+    sb.cli([
+      'revoke',
+      '--identity',
+      'u.json',
+      '--kid',
+      kid,
+      '--reason',
+      'compromise',
+      '--keystore',
+      keystore,
+      ...store,
+      ...at(T0 + 120),
+    ]);
+
+  // A typo: no empty key store is created, the real one keeps the key, nothing is published.
+  const typo = await revoke('ks7-typo.json');
+  expect(typo.code).toBe(1);
+  expect(typo.stderr).toBe(
+    'error ERR_INVALID_ARGUMENT: "--keystore" expected an existing key store file, got ks7-typo.json (ENOENT); nothing was published\n',
+  );
+  const { readdir } = await import('node:fs/promises');
+  expect(await readdir(sb.dir)).not.toContain('ks7-typo.json');
+  expect(await held()).toContain(kid);
+  expect(await records()).toBe(published);
+
+  // The right one: published and erased.
+  const ok = await revoke('ks7.json');
+  expect(ok.code).toBe(0);
+  expect(ok.stdout).toContain(`erased private key ${kid} from ks7.json`);
+  expect(await held()).not.toContain(kid);
+  expect(await records()).toBe(published + 1);
+
+  // A key store that does not hold the key (here: already erased) says so, and publishes nothing.
+  const again = await revoke('ks7.json');
+  expect(again.code).toBe(1);
+  expect(again.stderr).toContain(
+    `error ERR_KEY_NOT_FOUND: "--keystore" ks7.json does not hold the private key ${kid}, so nothing was published`,
+  );
+  expect(await records()).toBe(published + 1);
+});
+
+it('a key the identity revoked as superseded is still taken over from the identity file', async () => {
+  const store = ['--store', 'file:dir8.json'];
+  const at = (t: number) => ['--now', String(t)];
+  await sb.ok([
+    'identity',
+    'create',
+    'spiffe://acme.example/agents/v',
+    '--anchor',
+    'a.json',
+    '--out',
+    'v.json',
+    ...store,
+    ...at(T0),
+  ]);
+  const kid: string = JSON.parse(await readFile(sb.path('v.json'), 'utf8')).encryption.kid;
+  await sb.ok([
+    'revoke',
+    '--identity',
+    'v.json',
+    '--kid',
+    kid,
+    '--reason',
+    'superseded',
+    ...store,
+    ...at(T0 + 30),
+  ]);
+  const r = await sb.json<Rotation>([
+    'key',
+    'rotate',
+    '--identity',
+    'v.json',
+    '--keystore',
+    'ks8.json',
+    ...store,
+    ...at(T0 + 60),
+  ]);
+  expect(r.seeded).toBe(kid); // messages already sealed to it must still open
+  expect(r.revoked).toBe(kid); // and it is replaced at once
+  expect(r.rotated).not.toBeNull();
+});

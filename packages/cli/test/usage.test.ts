@@ -36,6 +36,18 @@ describe('help', () => {
     },
   );
 
+  it.each(COMMANDS.map((c) => c.name))('the usage line of %s names every option', (name) => {
+    const spec = COMMANDS.find((c) => c.name === name)!;
+    for (const o of Object.keys(spec.options)) expect(spec.usage).toContain(`--${o}`);
+  });
+
+  it('the README documents each command under its usage line', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const headings = readme.split('\n').filter((l) => l.startsWith('### `blindwire '));
+    expect(headings).toEqual(COMMANDS.map((c) => `### \`blindwire ${c.name} ${c.usage}\``));
+  });
+
   it('blindwire help <command> is the same as <command> --help', async () => {
     const a = await sb.cli(['help', 'key', 'rotate']);
     const b = await sb.cli(['key', 'rotate', '--help']);
@@ -142,6 +154,11 @@ describe('usage errors exit 2', () => {
       /--store expected/,
     ],
     [
+      'key rotate reading the identity from stdin',
+      ['key', 'rotate', '--identity', '-', '--keystore', 'k.json'],
+      /--identity expected the identity file, not - \(stdin\): key rotate may rewrite it/,
+    ],
+    [
       'nats store without a bucket',
       ['directory', 'publish', '--store', 'nats://127.0.0.1:4222', 'r.bin'],
       /--store expected/,
@@ -155,6 +172,42 @@ describe('usage errors exit 2', () => {
     expect(r.stderr).toMatch(/^usage error: /);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toMatch(/Run "blindwire .*--help" for usage\.|run "blindwire .*--help"/);
+  });
+});
+
+describe('a STORE with an escape that does not decode', () => {
+  it.each([
+    'nats://127.0.0.1:4222/%E0',
+    'nats://%E0@127.0.0.1:4222/bucket',
+    'nats://user:%E0@127.0.0.1:4222/bucket',
+    'redis://127.0.0.1:6379/%E0',
+    'redis://user:%E0@127.0.0.1:6379/x',
+    'postgres://%E0@127.0.0.1:5432/test',
+    'file:///tmp/%E0',
+    'file://host.example/tmp/x',
+  ])('%s is a usage error, never an unexpected URIError', async (store) => {
+    await sb.ok([
+      'anchor',
+      'create',
+      'root',
+      '--out',
+      'esc.json',
+      '--public-out',
+      'esc-pub.json',
+      '--force',
+    ]);
+    const r = await sb.cli([
+      'directory',
+      'resolve',
+      'spiffe://a.example/b',
+      '--anchor',
+      'esc-pub.json',
+      '--store',
+      store,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^usage error: --store expected file:PATH/);
+    expect(r.stderr).not.toMatch(/unexpected/);
   });
 });
 

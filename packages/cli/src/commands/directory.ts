@@ -77,7 +77,7 @@ async function trustPolicy(ctx: Context): Promise<TrustPolicy> {
 export const directoryResolve: CommandSpec = {
   name: 'directory resolve',
   summary: "Resolve an identity's verified encryption keys, newest first.",
-  usage: 'NAME --store STORE --anchor FILE [--pin FILE] [--now TIME] [--json]',
+  usage: 'NAME --store STORE --anchor FILE [--pin FILE] [--clock-skew S] [--now TIME] [--json]',
   description: [
     'Prints the keys a sender may seal to; the first is the one senders use. Fails (exit 1) with the error code ' +
       'when there is none: ERR_KEY_NOT_FOUND, ERR_KEY_REVOKED, ERR_EXPIRED, ERR_KEY_UNTRUSTED...',

@@ -20,7 +20,7 @@ import {
 } from '@blindwire/directory';
 import { exportIdentity, generateEncryptionKey, toBase64url, type Identity } from '@blindwire/core';
 import type { FileKeyStore } from '@blindwire/directory/keystore-file';
-import { flag, optList, reqString, type CommandSpec } from '../args.js';
+import { UsageError, flag, optList, reqString, type CommandSpec } from '../args.js';
 import { writeOutput } from '../files.js';
 import { printJson, println } from '../io.js';
 import { openKeyStore, publishRecord } from '../records.js';
@@ -43,7 +43,7 @@ export const keyRotate: CommandSpec = {
   name: 'key rotate',
   summary: 'Run one rotation step: erase expired private keys, publish a new key when due.',
   usage:
-    '--identity FILE --keystore FILE [--passphrase-env VAR] [--store STORE] [--anchor FILE]... [--lifetime S] [--propagation-delay S] [--retention S] [--force] [--now TIME] [--json]',
+    '--identity FILE --keystore FILE [--passphrase-env VAR] [--store STORE] [--anchor FILE]... [--lifetime S] [--propagation-delay S] [--retention S] [--rotate-before S] [--force] [--now TIME] [--json]',
   description: [
     'A new key is published when the newest one expires within --rotate-before seconds (or at once with --force); ' +
       'senders start using it after --propagation-delay. Private keys are kept in the key store (mode 0600, sealed with the ' +
@@ -56,7 +56,8 @@ export const keyRotate: CommandSpec = {
     identity: {
       type: 'string',
       value: 'FILE',
-      description: 'The identity file (its signing key signs the key records). Required.',
+      description:
+        'The identity file (its signing key signs the key records); a path, not - (stdin): a step that erases its encryption key rewrites it. Required.',
     },
     keystore: {
       type: 'string',
@@ -101,6 +102,12 @@ export const keyRotate: CommandSpec = {
   ],
   async run(ctx) {
     const identityPath = reqString(ctx, 'identity');
+    // The file may have to be rewritten (replaceIdentityKey): stdin cannot be.
+    if (identityPath === '-')
+      throw new UsageError(
+        '--identity expected the identity file, not - (stdin): key rotate may rewrite it',
+        ctx.command,
+      );
     const storeSpec = parseStore(ctx);
     const keystorePath = reqString(ctx, 'keystore');
     const lifetime = durationOption(ctx, 'lifetime');

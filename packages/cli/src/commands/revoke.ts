@@ -4,15 +4,18 @@
  * to the store. Senders stop sealing to a revoked encryption key whatever the
  * reason; a `superseded` signing key stays valid until it expires, while a
  * `compromise`d one is rejected at once, with every key it signed. On
- * compromise the private key is also erased from `--keystore` when given.
+ * compromise the private key is also erased from `--keystore` when given:
+ * that key store must exist and hold the key, or nothing is published.
  */
+import { stat } from 'node:fs/promises';
 import {
   createRevocation,
   type RecordSigner,
   type RevocationReasonName,
 } from '@blindwire/directory';
-import type { Identity } from '@blindwire/core';
-import { UsageError, flag, optString, reqString, type CommandSpec } from '../args.js';
+import { BlindwireError, ErrorCode, type Identity } from '@blindwire/core';
+import { UsageError, flag, optString, reqString, type CommandSpec, type Context } from '../args.js';
+import { absolute } from '../files.js';
 import { printJson, println } from '../io.js';
 import { describeRecord, openKeyStore, publishRecord, recordLine } from '../records.js';
 import { assertAnchorCovers, loadIdentity, loadSigningAnchor, wipeIdentity } from '../secrets.js';
@@ -31,11 +34,14 @@ export const revoke: CommandSpec = {
   name: 'revoke',
   summary: 'Revoke a signing or encryption key, signed by the trust anchor or the identity.',
   usage:
-    '--name NAME --kid KID --reason superseded|compromise (--anchor FILE | --identity FILE) [--store STORE] [--keystore FILE] [--now TIME] [--json]',
+    '--name NAME --kid KID --reason superseded|compromise (--anchor FILE | --identity FILE) [--store STORE] [--keystore FILE] [--passphrase-env VAR] [--now TIME] [--json]',
   description: [
     'Senders stop sealing to a revoked encryption key, whatever the reason. A signing key revoked as superseded stays valid ' +
       'until it expires; one revoked as compromise is rejected at once, and so is every key it signed. ' +
       "With --identity, --name defaults to the identity's name.",
+    'With --reason compromise, --keystore names the existing key store that holds the private key, which is erased after ' +
+      'the revocation is published. A missing key store is ERR_INVALID_ARGUMENT, and one that does not hold KID is ' +
+      'ERR_KEY_NOT_FOUND; either way nothing is published (leave out --keystore to publish the revocation alone).',
   ],
   positionals: { name: '', min: 0, max: 0 },
   options: {
@@ -60,7 +66,8 @@ export const revoke: CommandSpec = {
     keystore: {
       type: 'string',
       value: 'FILE',
-      description: 'On compromise, also erase the private key from this key store.',
+      description:
+        'On compromise, also erase the private key from this key store, which must exist and hold it.',
     },
     'passphrase-env': PASSPHRASE_ENV_OPTION,
     now: NOW_OPTION,
@@ -88,6 +95,10 @@ export const revoke: CommandSpec = {
       throw new UsageError('missing --name', ctx.command);
     const now = nowOption(ctx);
     const storeSpec = parseStore(ctx);
+    const erase = reason === 'compromise' ? keystorePath : undefined;
+    // Opening a missing key store would create an empty one, "erase" nothing
+    // and leave the compromised key in the real one.
+    if (erase !== undefined) await assertKeyStoreFile(ctx, erase);
     let identity: Identity | undefined;
     let issuer: RecordSigner & { label: string };
     if (anchorPath !== undefined) {
@@ -117,12 +128,15 @@ export const revoke: CommandSpec = {
     }
     let opened: OpenStore | undefined;
     try {
+      if (erase !== undefined) await assertHolds(ctx, erase, kid);
       opened = await openStore(ctx, storeSpec);
       const record = await createRevocation(issuer, { name: name!, kid, reason }, { now });
       const d = describeRecord(await publishRecord(opened.store, record));
       let erased = false;
-      if (reason === 'compromise' && keystorePath !== undefined) {
-        const keyStore = await openKeyStore(ctx, keystorePath);
+      if (erase !== undefined) {
+        // Opened again, not held across publishing: one process owns the file
+        // at a time, and a rotator may have written it meanwhile.
+        const keyStore = await openKeyStore(ctx, erase, { warn: false });
         try {
           const held = await keyStore.list();
           erased = held.some((k) => k.kid === kid);
@@ -145,3 +159,33 @@ export const revoke: CommandSpec = {
     }
   },
 };
+
+async function assertKeyStoreFile(ctx: Context, path: string): Promise<void> {
+  let error: string | undefined;
+  try {
+    if (!(await stat(absolute(ctx.io, path))).isFile()) error = 'not a regular file';
+  } catch (e) {
+    error = (e as NodeJS.ErrnoException)?.code ?? 'unreadable';
+  }
+  if (error !== undefined)
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `"--keystore" expected an existing key store file, got ${path} (${error}); nothing was published`,
+    );
+}
+
+/** Before publishing: a key store without the key is most likely the wrong one. */
+async function assertHolds(ctx: Context, path: string, kid: string): Promise<void> {
+  const keyStore = await openKeyStore(ctx, path);
+  try {
+    const held = await keyStore.list();
+    for (const k of held) k.privateKey.fill(0);
+    if (!held.some((k) => k.kid === kid))
+      throw new BlindwireError(
+        ErrorCode.KeyNotFound,
+        `"--keystore" ${path} does not hold the private key ${kid}, so nothing was published; give the key store that holds it, or leave out --keystore to publish the revocation alone`,
+      );
+  } finally {
+    await keyStore.close();
+  }
+}
