@@ -43,7 +43,11 @@ export interface KeyRotatorOptions {
   propagationDelaySeconds?: number;
   /** Rotate when the newest key expires within this many seconds (default lifetime / 4). */
   rotateBeforeSeconds?: number;
-  /** How long a private key is kept after its key expired. Must exceed the longest queue retention. */
+  /**
+   * How long a private key is kept after its key expired. Must exceed the
+   * longest queue retention plus the senders' clock skew (a sender may seal to
+   * a key until its not-after plus its skew, SPEC.md §11.2).
+   */
   retentionSeconds: number;
   aead?: AeadName;
   /** Clock in ms (default Date.now). */
@@ -120,6 +124,11 @@ function seconds(v: unknown, d: number | undefined, name: string): number {
 
 const wipeAll = (keys: StoredKey[]) => keys.forEach((k) => wipe(k.privateKey));
 
+/** One queued step; set when its caller gave up waiting for it. */
+interface StepToken {
+  abandoned: boolean;
+}
+
 export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
   const lifetime = seconds(options.lifetimeSeconds, DEFAULT_KEY_SECONDS, 'lifetimeSeconds');
   const delay = seconds(options.propagationDelaySeconds, 300, 'propagationDelaySeconds');
@@ -194,10 +203,9 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
     try {
       const { body } = await parseRecord(k.record!, { backend: b });
       if (body.kind !== RecordKind.EncryptionKey) return undefined;
-      const own =
-        body.name === options.identity.name &&
-        body.issuerKid === options.identity.signing.kid &&
-        body.kid === k.kid;
+      // Name and kid: a record issued under an earlier signing key of this
+      // identity (before a signing-key rotation) is still its own.
+      const own = body.name === options.identity.name && body.kid === k.kid;
       return own ? body.serial : undefined;
     } catch {
       return undefined;
@@ -235,10 +243,15 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
    * §11.4): the write may have landed after all, and senders would then seal
    * to a key nobody holds. The next tick publishes the stored record again.
    */
-  async function publishNew(t: number, notBefore: number, maxSerial: number): Promise<StoredKey> {
+  async function publishNew(
+    t: number,
+    notBefore: number,
+    maxSerial: number,
+    step: StepToken,
+  ): Promise<StoredKey> {
     const key = await generateEncryptionKey({ backend: b });
     try {
-      serialFloor = Math.max(serialFloor + 1, t, maxSerial + 1);
+      serialFloor = Math.max(serialFloor + 1, Math.floor(t), maxSerial + 1);
       const notAfter = notBefore + lifetime;
       const record = await createEncryptionKeyRecord(options.identity, key, {
         notBefore,
@@ -249,7 +262,17 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
       });
       const stored: StoredKey = { ...key, notBefore, notAfter, createdAt: Math.floor(t / 1000) };
       stored.record = record;
+      // A step its caller gave up on (stepTimeoutMs) stores and publishes
+      // nothing: the next step may already be making its own key.
+      const abandoned = () =>
+        new BlindwireError(ErrorCode.Transport, 'rotation: step abandoned after its timeout');
+      if (step.abandoned) throw abandoned();
       await options.keyStore.put(stored);
+      if (step.abandoned) {
+        // Given up while storing: never published, so no sender has it.
+        await options.keyStore.delete(stored.kid);
+        throw abandoned();
+      }
       await options.publish(record);
       return stored;
     } catch (e) {
@@ -300,21 +323,24 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
    */
   let queue: Promise<unknown> = Promise.resolve();
   let pending = 0;
-  function serial<T>(step: () => Promise<T>, what: string): Promise<T> {
+  function serial<T>(step: (token: StepToken) => Promise<T>, what: string): Promise<T> {
+    const token: StepToken = { abandoned: false };
     const bounded = () =>
       new Promise<T>((resolve, reject) => {
         const timer = setTimeout(
-          () =>
+          () => (
+            (token.abandoned = true),
             reject(
               new BlindwireError(
                 ErrorCode.Transport,
                 `rotation: ${what} took longer than ${stepTimeout} ms (a store call that never settles?)`,
               ),
-            ),
+            )
+          ),
           stepTimeout,
         );
         timer.unref?.();
-        step().then(
+        step(token).then(
           (v) => {
             clearTimeout(timer);
             resolve(v);
@@ -371,18 +397,23 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
   };
   return rotator;
 
-  async function rotateNow(): Promise<StoredKey> {
+  async function rotateNow(token: StepToken): Promise<StoredKey> {
     const t = nowMs();
     const nowS = Math.floor(t / 1000);
     const { held, maxSerial } = await ownKeys();
     try {
-      return await publishNew(t, notBeforeOfNext(held, await revocations(held), nowS), maxSerial);
+      return await publishNew(
+        t,
+        notBeforeOfNext(held, await revocations(held), nowS),
+        maxSerial,
+        token,
+      );
     } finally {
       wipeAll(held);
     }
   }
 
-  async function tickNow(): Promise<TickResult> {
+  async function tickNow(token: StepToken): Promise<TickResult> {
     const t = nowMs();
     const nowS = Math.floor(t / 1000);
     const { held: keys, maxSerial } = await ownKeys();
@@ -413,7 +444,12 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
       const result: TickResult = { erased };
       if (held[0] && held[0] !== unrevoked) result.revoked = held[0].kid;
       if (!live || live.notAfter - nowS <= before)
-        result.rotated = await publishNew(t, notBeforeOfNext(held, revoked, nowS), maxSerial);
+        result.rotated = await publishNew(
+          t,
+          notBeforeOfNext(held, revoked, nowS),
+          maxSerial,
+          token,
+        );
       return result;
     } finally {
       wipeAll(keys); // erased ones included

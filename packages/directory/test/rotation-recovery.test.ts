@@ -426,3 +426,80 @@ describe('a stalled store, a clock that jumped', () => {
     );
   });
 });
+
+describe('rotation: findings of the second review', () => {
+  const opts = {
+    lifetimeSeconds: 3600,
+    propagationDelaySeconds: 120,
+    rotateBeforeSeconds: 900,
+    retentionSeconds: 7200,
+  };
+
+  it('a step its caller gave up on stores and publishes no key of its own: one key at a time', async () => {
+    const w = await makeWorld();
+    const keyStore = createMemoryKeyStore();
+    let slow = true;
+    const slowStore: PrivateKeyStore = {
+      ...keyStore,
+      put: async (k) => {
+        if (slow) {
+          slow = false;
+          await new Promise((r) => setTimeout(r, 600)); // outlives stepTimeoutMs
+        }
+        return keyStore.put(k);
+      },
+    };
+    const published: Uint8Array[] = [];
+    const rotator = createKeyRotator({
+      identity: w.tool,
+      keyStore: slowStore,
+      publish: async (r) => void published.push(r),
+      ...opts,
+      now: () => T0,
+      stepTimeoutMs: 200,
+    });
+    await expect(rotator.tick()).rejects.toMatchObject({ code: 'ERR_TRANSPORT' });
+    const second = await rotator.tick(); // runs while the first is still going
+    expect(second.rotated).toBeDefined();
+    await new Promise((r) => setTimeout(r, 700)); // the first one finishes its work
+    expect((await keyStore.list()).map((k) => k.kid)).toEqual([second.rotated!.kid]);
+    const distinct = new Set(published.map((r) => Buffer.from(r).toString('hex')));
+    expect(distinct.size).toBe(1);
+  });
+
+  it('keeps rotating and erasing after the identity moved to a new signing key', async () => {
+    const w = await makeWorld();
+    const keyStore = createMemoryKeyStore();
+    let now = T0;
+    const make = (identity: typeof w.tool) =>
+      createKeyRotator({
+        identity,
+        keyStore,
+        publish: async () => undefined,
+        ...opts,
+        now: () => now,
+      });
+    const before = (await make(w.tool).tick()).rotated!;
+    // Same name, a new signing key (w.mallory's keys stand in for it).
+    const moved = { ...w.tool, signing: w.mallory.signing };
+    now += 3 * 3600_000; // the old key expired; retention (2 h after expiry) not yet over
+    const t1 = await make(moved).tick();
+    expect(t1.rotated).toBeDefined();
+    expect((await keyStore.list()).map((k) => k.kid)).toContain(before.kid);
+    now += 3 * 3600_000; // past retention
+    const t2 = await make(moved).tick();
+    expect(t2.erased).toContain(before.kid);
+  });
+
+  it('a clock with fractions of a millisecond still rotates (serials are whole)', async () => {
+    const w = await makeWorld();
+    const rotator = createKeyRotator({
+      identity: w.tool,
+      keyStore: createMemoryKeyStore(),
+      publish: async () => undefined,
+      ...opts,
+      now: () => T0 + 0.375,
+    });
+    expect((await rotator.tick()).rotated).toBeDefined();
+  });
+});
