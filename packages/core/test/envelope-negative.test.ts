@@ -501,7 +501,7 @@ describe('strings with a lone UTF-16 surrogate', () => {
       { contentType: 'text/\uDBFF' },
       { claims: { 'tenant\uD800': 'a' } },
       { claims: { tenant: 'a\uDFFF' } },
-    ]) {
+    ] as Partial<SealOptions>[]) {
       expect(await codeOf(() => seal('x', { ...base, ...o })), JSON.stringify(o)).toBe(
         'ERR_INVALID_ARGUMENT',
       );
