@@ -15,13 +15,15 @@
  * (SPEC.md §11.4: the rotator publishes it again on every tick); it is public
  * and optional (keys written by older versions have none, and their files
  * open unchanged). When present it is part of the sealed key's AAD, so it
- * cannot be swapped, removed or added without the passphrase. One process owns the file: it reads it once, at open.
+ * cannot be swapped, removed or added without the passphrase. Several
+ * processes may share the file: each write takes `<path>.lock` and re-reads
+ * the file under it, and `list` re-reads it too.
  * Limits: erasure is best effort. `delete` rewrites the file without the key
  * and then overwrites the replaced file's blocks through an open descriptor,
  * but copy-on-write filesystems, SSD wear levelling and backups may keep old
  * data; JavaScript may keep copies of secrets we cannot reach.
  */
-import { open, lstat, mkdir, stat, type FileHandle } from 'node:fs/promises';
+import { open, lstat, mkdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
@@ -163,20 +165,7 @@ async function openExisting(
       openBytes(key, fromBase64url(encryption.check), checkAad()); // wrong passphrase stops here
     }
     for (const e of entries) {
-      const privateKey =
-        e.sealedPrivateKey !== undefined
-          ? openBytes(key!, fromBase64url(e.sealedPrivateKey), keyAad(e))
-          : fromBase64url(e.privateKey!);
-      const k: StoredKey = {
-        kid: e.kid,
-        publicKey: fromBase64url(e.publicKey),
-        privateKey,
-        notBefore: e.notBefore,
-        notAfter: e.notAfter,
-        createdAt: e.createdAt,
-        ...(e.record === undefined ? {} : { record: fromBase64url(e.record) }),
-      };
-      assertStoredKey(k);
+      const k = decodeEntry(e, key);
       keys.set(k.kid, k);
     }
   } catch (e) {
@@ -188,6 +177,69 @@ async function openExisting(
     );
   }
   return makeStore(path, encryption, key, keys, new Map(entries.map((e) => [e.kid, e]))).api;
+}
+
+/** An entry as on disk, decoded (and, with `key`, its private key unsealed). */
+function decodeEntry(e: Entry, key: Uint8Array | undefined): StoredKey {
+  const privateKey =
+    e.sealedPrivateKey !== undefined
+      ? openBytes(key!, fromBase64url(e.sealedPrivateKey), keyAad(e))
+      : fromBase64url(e.privateKey!);
+  const k: StoredKey = {
+    kid: e.kid,
+    publicKey: fromBase64url(e.publicKey),
+    privateKey,
+    notBefore: e.notBefore,
+    notAfter: e.notAfter,
+    createdAt: e.createdAt,
+    ...(e.record === undefined ? {} : { record: fromBase64url(e.record) }),
+  };
+  assertStoredKey(k);
+  return k;
+}
+
+/** The same entry: every field as on disk. */
+function sameEntry(a: Entry, b: Entry): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** How long a writer waits for another process's lock, and when a lock counts as left behind by a crash. */
+const LOCK_WAIT_MS = 20_000;
+const LOCK_STALE_MS = 10_000;
+
+/**
+ * Runs `fn` holding `<path>.lock`, created exclusively: several processes
+ * (a rotator, `key rotate` from cron, `revoke --keystore`) may share one key
+ * store, and each write re-reads the file under the lock, so none overwrites
+ * another's change. A write holds the lock for milliseconds; a lock older
+ * than LOCK_STALE_MS was left by a crash and is broken.
+ */
+async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  const lockPath = `${path}.lock`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const fh = await open(lockPath, 'wx', 0o600);
+      await fh.writeFile(`${process.pid}\n`).finally(() => fh.close());
+      break;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EEXIST') throw transport(`cannot lock ${path}`, e);
+      const st = await stat(lockPath).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > LOCK_STALE_MS) {
+        await unlink(lockPath).catch(() => undefined);
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw transport(`${path} is locked by another process (${lockPath})`);
+      }
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await unlink(lockPath).catch(() => undefined);
+  }
 }
 
 /** `keys` (decoded) and `entries` (as on disk) hold the same kids. */
@@ -209,6 +261,44 @@ function makeStore(
   function assertOpen(): void {
     if (closed) throw new BlindwireError(ErrorCode.InvalidArgument, `key store ${path} is closed`);
   }
+  /**
+   * Brings `entries` and `keys` up to what the file holds now: another
+   * process may have added or removed keys since this one read it. The file
+   * is replaced atomically, so a read sees one whole version.
+   */
+  async function refresh(): Promise<void> {
+    const doc = await readExisting(path);
+    if (doc === undefined) throw transport(`${path} was removed while in use`);
+    const onDisk = parseFile(doc, path);
+    if (JSON.stringify(onDisk.encryption) !== JSON.stringify(encryption)) {
+      throw transport(`${path} was replaced by another key store (other encryption) while in use`);
+    }
+    const seen = new Set<string>();
+    for (const e of onDisk.entries) {
+      seen.add(e.kid);
+      const have = entries.get(e.kid);
+      if (have && sameEntry(have, e)) continue;
+      let k: StoredKey;
+      try {
+        k = decodeEntry(e, key);
+      } catch (err) {
+        if (isBlindwireError(err, ErrorCode.OpenFailed)) throw err;
+        throw transport(`${path} is malformed`, err);
+      }
+      const old = keys.get(e.kid);
+      entries.set(e.kid, e);
+      keys.set(e.kid, k);
+      if (old) wipe(old.privateKey);
+    }
+    for (const kid of [...entries.keys()]) {
+      if (seen.has(kid)) continue;
+      entries.delete(kid);
+      const old = keys.get(kid);
+      keys.delete(kid);
+      if (old) wipe(old.privateKey);
+    }
+  }
+
   function flush(next: Map<string, Entry> = entries): Promise<void> {
     const list = [...next.values()].sort(
       (a, b) => a.createdAt - b.createdAt || (a.kid < b.kid ? -1 : 1),
@@ -223,31 +313,40 @@ function makeStore(
       assertOpen();
       assertStoredKey(k);
       const copy = copyStoredKey(k);
-      await serial(async () => {
-        const next = new Map(entries).set(copy.kid, toEntry(copy, key));
-        await flush(next);
-        entries.set(copy.kid, next.get(copy.kid)!);
-        const old = keys.get(copy.kid);
-        keys.set(copy.kid, copy);
-        if (old) wipe(old.privateKey);
-      });
+      await serial(() =>
+        withLock(path, async () => {
+          await refresh();
+          const next = new Map(entries).set(copy.kid, toEntry(copy, key));
+          await flush(next);
+          entries.set(copy.kid, next.get(copy.kid)!);
+          const old = keys.get(copy.kid);
+          keys.set(copy.kid, copy);
+          if (old) wipe(old.privateKey);
+        }),
+      );
     },
     async list() {
       assertOpen();
-      return [...keys.values()].sort(byCreation).map(copyStoredKey);
+      return serial(async () => {
+        await refresh();
+        return [...keys.values()].sort(byCreation).map(copyStoredKey);
+      });
     },
     async delete(kid) {
       assertOpen();
-      await serial(async () => {
-        if (!entries.has(kid)) return;
-        const next = new Map(entries);
-        next.delete(kid);
-        await flush(next); // removed from disk first; only then forget it here
-        entries.delete(kid);
-        const old = keys.get(kid);
-        keys.delete(kid);
-        if (old) wipe(old.privateKey);
-      });
+      await serial(() =>
+        withLock(path, async () => {
+          await refresh();
+          if (!entries.has(kid)) return;
+          const next = new Map(entries);
+          next.delete(kid);
+          await flush(next); // removed from disk first; only then forget it here
+          entries.delete(kid);
+          const old = keys.get(kid);
+          keys.delete(kid);
+          if (old) wipe(old.privateKey);
+        }),
+      );
     },
     async close() {
       if (closed) return;

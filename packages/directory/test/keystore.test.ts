@@ -335,6 +335,51 @@ describe('file key store', () => {
     }
   });
 
+  it('two processes on one file lose nothing: each write re-reads the file under a lock', async () => {
+    for (const passphrase of [undefined, 'correct horse']) {
+      const path = join(dir, `shared-${passphrase ? 'sealed' : 'plain'}.json`);
+      const a = await createFileKeyStore(path, { passphrase });
+      const b = await createFileKeyStore(path, { passphrase });
+      const [k1, k2, k3] = [key(), key(), key()];
+      await a.put(k1);
+      await b.put(k2); // b read the file before k1 was added
+      expect((await a.list()).map((k) => k.kid)).toEqual([k1.kid, k2.kid]);
+      await b.delete(k1.kid); // a compromise erased by another process...
+      await a.put(k3); // ...is not brought back by a's next write
+      const onDisk = await createFileKeyStore(path, { passphrase });
+      expect((await onDisk.list()).map((k) => k.kid)).toEqual([k2.kid, k3.kid]);
+      // Writes at the same time from both sides: every one lands.
+      const many = Array.from({ length: 8 }, () => key());
+      await Promise.all(many.map((k, i) => (i % 2 ? a : b).put(k)));
+      expect((await onDisk.list()).map((k) => k.kid).sort()).toEqual(
+        [k2, k3, ...many].map((k) => k.kid).sort(),
+      );
+      for (const s of [a, b, onDisk]) await s.close();
+    }
+  });
+
+  it("waits for another writer's lock, and breaks one left behind by a crash", async () => {
+    const path = join(dir, 'keys.json');
+    const s = await createFileKeyStore(path);
+    const lock = `${path}.lock`;
+    await writeFile(lock, '12345\n'); // held by someone else, fresh
+    const k = key();
+    const put = s.put(k);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await readFile(path, 'utf8')).not.toContain(k.kid); // still waiting
+    await rm(lock);
+    await put;
+    expect((await s.list()).map((x) => x.kid)).toEqual([k.kid]);
+    // A lock whose mtime is long past (its writer crashed) is broken at once.
+    await writeFile(lock, '12345\n');
+    const old = new Date(Date.now() - 60_000);
+    const { utimes } = await import('node:fs/promises');
+    await utimes(lock, old, old);
+    await s.delete(k.kid);
+    expect(await s.list()).toEqual([]);
+    await expect(stat(lock)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('is unusable after close', async () => {
     const s = await createFileKeyStore(join(dir, 'keys.json'));
     await s.close();
