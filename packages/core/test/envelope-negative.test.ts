@@ -559,3 +559,46 @@ describe('a sender name longer than a signature can cover', () => {
     }
   });
 });
+
+describe('what used to escape as TypeError or as a foreign error', () => {
+  it('malformed arguments are ERR_INVALID_ARGUMENT; a failing resolver or replay guard is ERR_TRANSPORT with its cause', async () => {
+    const { alice, bob } = await cast();
+    const s = await seal('x', { sender: alice, recipients: bob, now: NOW });
+    const bad = (o: unknown) => o as OpenOptions;
+    expect(
+      await codeOf(() =>
+        seal('x', { sender: alice, recipients: [null] } as unknown as SealOptions),
+      ),
+    ).toBe('ERR_INVALID_ARGUMENT');
+    expect(await codeOf(() => seal('x', undefined as unknown as SealOptions))).toBe(
+      'ERR_INVALID_ARGUMENT',
+    );
+    const opts = { recipient: bob, trustedSenders: trusted(alice), now: NOW };
+    expect(await codeOf(() => open(s.envelope, bad({ ...opts, recipient: [1] })))).toBe(
+      'ERR_INVALID_ARGUMENT',
+    );
+    expect(await codeOf(() => open(s.envelope, bad({ ...opts, trustedSenders: [null] })))).toBe(
+      'ERR_INVALID_ARGUMENT',
+    );
+    expect(await codeOf(() => open(s.envelope, bad({ ...opts, trustedSenders: 'alice' })))).toBe(
+      'ERR_INVALID_ARGUMENT',
+    );
+    const down = new Error('db down');
+    const viaResolver = await open(s.envelope, {
+      recipient: bob,
+      now: NOW,
+      resolveSender: () => {
+        throw down;
+      },
+    }).catch((e: unknown) => e);
+    expect(viaResolver).toMatchObject({ code: 'ERR_TRANSPORT', cause: down });
+    const viaGuard = await open(s.envelope, {
+      ...opts,
+      replay: {
+        has: () => Promise.reject(down),
+        record: () => undefined,
+      },
+    }).catch((e: unknown) => e);
+    expect(viaGuard).toMatchObject({ code: 'ERR_TRANSPORT', cause: down });
+  });
+});

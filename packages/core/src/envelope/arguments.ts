@@ -54,6 +54,7 @@ export function checkRecipients(r: Recipient | Recipient[], max: number) {
     throw new BlindwireError(ErrorCode.LimitExceeded, `more than ${max} recipients`);
   const seen = new Set<string>();
   return list.map((x, i) => {
+    if (typeof x !== 'object' || x === null) throw invalidArgument(`recipients[${i}]`, 'a key');
     const k = 'encryption' in x ? x.encryption : x;
     const kid = kidBytes(k?.kid, `recipients[${i}].kid`);
     if (!(k.publicKey instanceof Uint8Array) || k.publicKey.length !== 32) {
@@ -116,6 +117,7 @@ export function checkRecipientKeys(r: RecipientKey | RecipientKey[]) {
   const list = Array.isArray(r) ? r : [r];
   if (list.length === 0) throw invalidArgument('recipient', 'at least one key pair');
   return list.map((x, i) => {
+    if (typeof x !== 'object' || x === null) throw invalidArgument(`recipient[${i}]`, 'a key pair');
     const k = 'encryption' in x ? x.encryption : x;
     if (!(k?.privateKey instanceof Uint8Array) || k.privateKey.length !== 32) {
       throw invalidArgument(`recipient[${i}].privateKey`, '32 bytes');
@@ -151,7 +153,15 @@ export async function trustedKey(
     if (t.name === sender && t.signing.kid === kid) return t.signing.publicKey;
   }
   if (!o.resolveSender) return undefined;
-  const r = await o.resolveSender(sender, kid);
+  let r;
+  try {
+    r = await o.resolveSender(sender, kid);
+  } catch (e) {
+    // The resolver's own failure (a directory that is down), not a verdict on the sender.
+    throw e instanceof BlindwireError
+      ? e
+      : new BlindwireError(ErrorCode.Transport, 'the sender resolver failed', { cause: e });
+  }
   if (r == null) return undefined;
   const pk = r instanceof Uint8Array ? r : r.kid === kid ? r.publicKey : undefined;
   return pk instanceof Uint8Array && pk.length === 32 ? pk : undefined;
@@ -180,6 +190,21 @@ export function checkOpenOptions(
       'resolveSender',
       'a sender resolver or trustedSenders (sender keys must be trusted)',
     );
+  }
+  if (options.trustedSenders !== undefined) {
+    if (!Array.isArray(options.trustedSenders))
+      throw invalidArgument('trustedSenders', 'an array of public identities');
+    options.trustedSenders.forEach((t, i) => {
+      if (
+        typeof t !== 'object' ||
+        t === null ||
+        typeof t.name !== 'string' ||
+        typeof t.signing?.kid !== 'string' ||
+        !(t.signing.publicKey instanceof Uint8Array) ||
+        t.signing.publicKey.length !== 32
+      )
+        throw invalidArgument(`trustedSenders[${i}]`, 'a public identity { name, signing }');
+    });
   }
   const context = contextBytes(options.context, limits);
   const keys = checkRecipientKeys(options.recipient);

@@ -15,7 +15,7 @@ import { recipientSecrets } from './recipient.js';
 import { headerInfo, type EnvelopeInfo } from './inspect.js';
 import { ZERO_NONCE, contextCheck, deriveMessageKeys, signatureInput } from './keys.js';
 import { backendOf, checkTimes, hexId, limitsOf, nowMs, type CommonOptions } from './options.js';
-import type { ReplayGuard } from './replay.js';
+import { askReplayGuard, type ReplayGuard } from './replay.js';
 import { rememberOpenState } from './state.js';
 import { suiteFromIds, type AeadName } from './suites.js';
 
@@ -138,7 +138,7 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
     }
     // §7 step 18: replay.
     const messageId = hexId(header.messageId);
-    if (options.replay && (await options.replay.has(messageId, sender))) {
+    if (options.replay && (await askReplayGuard(options.replay, messageId, sender))) {
       throw new BlindwireError(ErrorCode.Replay, 'message id already processed');
     }
     const result: OpenResult = {

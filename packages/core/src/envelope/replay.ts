@@ -1,4 +1,4 @@
-import { invalidArgument } from '../errors.js';
+import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 
 /**
  * Replay protection (design §6). `open` refuses a message id the guard has
@@ -78,4 +78,23 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
       ids.set(id, expiresAt);
     },
   };
+}
+
+/**
+ * Asks `guard` whether `messageId` was processed (for `sender`). A guard that
+ * fails (a store that is down) is ERR_TRANSPORT with its error as the cause:
+ * not a verdict on the message, which the caller can retry.
+ */
+export async function askReplayGuard(
+  guard: ReplayGuard,
+  messageId: string,
+  sender: string,
+): Promise<boolean> {
+  try {
+    return (await guard.has(messageId, sender)) === true;
+  } catch (e) {
+    throw e instanceof BlindwireError
+      ? e
+      : new BlindwireError(ErrorCode.Transport, 'the replay guard failed', { cause: e });
+  }
 }

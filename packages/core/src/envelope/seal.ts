@@ -3,7 +3,7 @@
  * sender's identity (SPEC.md §4, the steps of §4.5 in order).
  */
 import { concat, wipe } from '../bytes.js';
-import { BlindwireError, ErrorCode } from '../errors.js';
+import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 import type { EncryptionPublicKey, PublicIdentity, SigningKey } from '../identity/identity.js';
 import {
   DEFAULT_TTL_SECONDS,
@@ -75,6 +75,8 @@ export async function seal(
   payload: string | Uint8Array,
   options: SealOptions,
 ): Promise<SealResult> {
+  if (typeof options !== 'object' || options === null)
+    throw invalidArgument('options', 'an object with sender and recipients');
   const b = backendOf(options);
   const limits = limitsOf(options);
   const body = payloadBytes(payload);

@@ -2,6 +2,7 @@
  * The opener of a stream (SPEC.md §7a.5): a framing state machine over
  * writes of any size, then each chunk's checks in the order they run.
  */
+import { askReplayGuard } from '../envelope/replay.js';
 import { equalBytes, toBase64url, utf8, wipe } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../errors.js';
 import { readHead } from '../envelope/cbor.js';
@@ -123,7 +124,7 @@ export class StreamOpener implements ChannelSink<OpenStreamResult> {
     // SPEC.md §7a.5 step 12: the replay guard again, as the stream completes: a
     // copy held back after record 0 until the original was processed is a replay.
     const { replay } = this.p.options;
-    if (replay && (await replay.has(this.info.messageId, this.sender))) {
+    if (replay && (await askReplayGuard(replay, this.info.messageId, this.sender))) {
       throw new BlindwireError(ErrorCode.Replay, 'message id already processed');
     }
     const tail = this.tail; // the consumer's now: not erased by dispose()
@@ -350,7 +351,10 @@ export class StreamOpener implements ChannelSink<OpenStreamResult> {
         "the bound context differs from the sender's",
       );
     }
-    if (options.replay && (await options.replay.has(this.info.messageId, meta.sender))) {
+    if (
+      options.replay &&
+      (await askReplayGuard(options.replay, this.info.messageId, meta.sender))
+    ) {
       throw new BlindwireError(ErrorCode.Replay, 'message id already processed');
     }
     this.sender = meta.sender;
