@@ -109,21 +109,26 @@ describe('failure paths leave no derived secret behind', () => {
     expect(notWiped(spy)).toEqual([]);
   });
 
-  it('seal: an oversized header fails after the key schedule and wipes what it derived', async () => {
-    const spy = spying();
-    const code = await codeOf(() =>
-      seal('SECRET', {
-        sender: c.alice,
-        recipients: publicIdentity(c.bob),
-        now: NOW,
-        backend: spy.backend,
-        contentType: 'x'.repeat(200),
-        limits: { maxHeaderBytes: 200 },
-      }),
-    );
-    expect(code).toBe('ERR_LIMIT_EXCEEDED');
-    expect(spy.outputs.length).toBeGreaterThan(0);
-    expect(notWiped(spy)).toEqual([]);
+  it('seal: an oversized header or envelope fails before any key is made or the body hashed', async () => {
+    for (const [extra, limits] of [
+      [{ contentType: 'x'.repeat(200) }, { maxHeaderBytes: 200 }],
+      [{}, { maxEnvelopeBytes: 4096 }],
+    ] as const) {
+      const spy = spying();
+      const code = await codeOf(() =>
+        seal(new Uint8Array(5000), {
+          sender: c.alice,
+          recipients: [publicIdentity(c.bob), publicIdentity(c.carol)],
+          now: NOW,
+          backend: spy.backend,
+          ...extra,
+          limits,
+        }),
+      );
+      expect(code).toBe('ERR_LIMIT_EXCEEDED');
+      expect(spy.outputs).toEqual([]); // no HMAC, X25519 or other secret output at all
+      expect(spy.calls).toEqual([]); // no key generated, nothing signed
+    }
   });
 
   it('seal: a signer that fails leaves no derived secret (response secrets included)', async () => {

@@ -13,7 +13,7 @@ import {
   checkSender,
   checkTimesAndId,
 } from './arguments.js';
-import { encodeMessageHeader } from './header.js';
+import { COMMITMENT_LENGTH, CONTEXT_CHECK_LENGTH, encodeMessageHeader } from './header.js';
 import { senderSecrets } from './sender.js';
 import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
 import { Kind, allocateFrame, frameLength, prefixFor } from './format.js';
@@ -27,6 +27,7 @@ import {
   payloadBytes,
   type CommonOptions,
 } from './options.js';
+import type { Limits } from '../limits.js';
 import { rememberSealState } from './state.js';
 import { suiteByName, type AeadName } from './suites.js';
 
@@ -70,6 +71,26 @@ export interface SealResult {
 
 export { DEFAULT_TTL_SECONDS };
 
+/** The wrapped message secret of each of several recipients: 32 bytes and the HPKE AEAD tag. */
+const WRAPPED_SECRET_LENGTH = 32 + AEAD_TAG_LENGTH;
+
+/** SPEC.md §8: maxHeaderBytes and maxEnvelopeBytes for a header and an inner record of these lengths. */
+function checkSealSizes(header: Uint8Array, innerLength: number, limits: Limits): void {
+  if (header.length > limits.maxHeaderBytes) {
+    throw new BlindwireError(
+      ErrorCode.LimitExceeded,
+      `header of ${header.length} bytes exceeds maxHeaderBytes`,
+    );
+  }
+  const envelopeLength = frameLength(header, innerLength + AEAD_TAG_LENGTH);
+  if (envelopeLength > limits.maxEnvelopeBytes) {
+    throw new BlindwireError(
+      ErrorCode.LimitExceeded,
+      `envelope of ${envelopeLength} bytes exceeds maxEnvelopeBytes`,
+    );
+  }
+}
+
 /** Seals `payload` so that only the recipients can open it, signed by `sender`. */
 export async function seal(
   payload: string | Uint8Array,
@@ -90,6 +111,33 @@ export async function seal(
   const recipients = checkRecipients(options.recipients, limits.maxRecipients);
   const { issuedAt, expiresAt, messageId } = checkTimesAndId(options, b);
   paddedLength(0, options.padding); // SPEC.md §4.5 step 1: every argument before any work
+  // SPEC.md §8: the limits hold before any key is made or the body hashed.
+  // Every header field has a fixed length, so zeros of the same lengths give
+  // the sizes of the header and the envelope exactly.
+  const multi = recipients.length > 1;
+  const sizingHeader = encodeMessageHeader({
+    suite: suite.ids,
+    recipients: recipients.map((r) => ({
+      kid: r.kid,
+      enc: new Uint8Array(32),
+      ...(multi ? { wrapped: new Uint8Array(WRAPPED_SECRET_LENGTH) } : {}),
+    })),
+    messageId,
+    issuedAt,
+    expiresAt,
+    ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
+    contextCheck: new Uint8Array(CONTEXT_CHECK_LENGTH),
+    commitment: new Uint8Array(COMMITMENT_LENGTH),
+    ...(claims ? { claims } : {}),
+  });
+  checkSealSizes(
+    sizingHeader,
+    innerParts(
+      { sender: options.sender.name, senderKid, signature: new Uint8Array(64), body },
+      options.padding,
+    ).length,
+    limits,
+  );
 
   // SPEC.md §4.3: one HPKE context per recipient; the message secret comes from
   // the exporter (one recipient) or is random and sealed to each (several).
@@ -116,12 +164,6 @@ export async function seal(
       commitment: keys.commitment,
       ...(claims ? { claims } : {}),
     });
-    if (header.length > limits.maxHeaderBytes) {
-      throw new BlindwireError(
-        ErrorCode.LimitExceeded,
-        `header of ${header.length} bytes exceeds maxHeaderBytes`,
-      );
-    }
     const aad = concat(prefixFor(Kind.Message), header);
 
     // SPEC.md §4.4: sign the exact header (which binds the context), the sender and the body.
@@ -134,13 +176,7 @@ export async function seal(
       options.padding,
     );
     const ciphertextLength = inner.length + AEAD_TAG_LENGTH;
-    const envelopeLength = frameLength(header, ciphertextLength);
-    if (envelopeLength > limits.maxEnvelopeBytes) {
-      throw new BlindwireError(
-        ErrorCode.LimitExceeded,
-        `envelope of ${envelopeLength} bytes exceeds maxEnvelopeBytes`,
-      );
-    }
+    checkSealSizes(header, inner.length, limits); // the same sizes as checked above
     const { out: envelope, offset } = allocateFrame(Kind.Message, header, ciphertextLength);
     await aeadSealInto(
       b,
