@@ -14,7 +14,7 @@ import {
 } from '@blindwire/directory';
 import { createFileKeyStore, type FileKeyStore } from '@blindwire/directory/keystore-file';
 import { BlindwireError, ErrorCode } from '@blindwire/core';
-import { optString, type Context } from './args.js';
+import { UsageError, optString, type Context } from './args.js';
 import { absolute } from './files.js';
 import { println } from './io.js';
 import { isoSeconds } from './values.js';
@@ -91,6 +91,10 @@ export async function openKeyStore(
   path: string,
   { warn = true }: { warn?: boolean } = {},
 ): Promise<FileKeyStore> {
+  // A key store is a file it reads and rewrites: '-' is not stdin here, and
+  // would quietly become a file named '-' holding private keys.
+  if (path === '-')
+    throw new UsageError('--keystore expected a key store file, not - (stdin)', ctx.command);
   const variable = optString(ctx, 'passphrase-env');
   let passphrase: string | undefined;
   if (variable !== undefined) {

@@ -305,6 +305,11 @@ it('key rotate refuses --identity - (stdin): a rewrite would go to a file named 
   const { readdir } = await import('node:fs/promises');
   expect(await readdir(sb.dir)).not.toContain('-');
   expect(await readFile(sb.path('t.json'), 'utf8')).toBe(before);
+  // Nor is '-' a key store: it would become a file named '-' holding private keys.
+  const k = await sb.cli(['key', 'rotate', '--identity', 't.json', '--keystore', '-', ...store]);
+  expect(k.code).toBe(2);
+  expect(k.stderr).toMatch(/^usage error: --keystore expected a key store file, not - \(stdin\)/);
+  expect(await readdir(sb.dir)).not.toContain('-');
 });
 
 it('revoke --reason compromise --keystore: the key store must exist and hold the key, or nothing is published', async () => {
