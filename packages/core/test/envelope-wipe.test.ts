@@ -190,3 +190,47 @@ describe('failure paths leave no derived secret behind', () => {
     expect(spy.calls).toEqual([]);
   });
 });
+
+describe('the size limits hold before any work, exactly at their boundary', () => {
+  it('a limit one byte below the actual size refuses before any key is made; the actual size seals', async () => {
+    const { default: fc } = await import('fast-check');
+    const pool = [c.bob, c.carol, c.mallory, c.alice].map((i) => publicIdentity(i));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.option(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }), { nil: undefined }),
+        fc.string({ minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 0, max: 3000 }),
+        fc.constantFrom<'none' | 'padme' | { blockSize: number }>('none', 'padme', {
+          blockSize: 256,
+        }),
+        async (n, contentType, tail, bodyLength, padding) => {
+          const options = {
+            sender: { ...c.alice, name: `spiffe://acme.example/${encodeURIComponent(tail)}` },
+            recipients: pool.slice(0, n),
+            now: NOW,
+            padding,
+            ...(contentType === undefined ? {} : { contentType }),
+          };
+          const body = new Uint8Array(bodyLength);
+          const { envelope } = await seal(body, { ...options, backend: base });
+          const headerBytes = parseFrame(envelope, Kind.Message, DEFAULT_LIMITS).header.length;
+          for (const limits of [
+            { maxHeaderBytes: headerBytes - 1 },
+            { maxEnvelopeBytes: envelope.length - 1 },
+          ]) {
+            const spy = spying();
+            expect(
+              await codeOf(() => seal(body, { ...options, backend: spy.backend, limits })),
+            ).toBe('ERR_LIMIT_EXCEEDED');
+            expect(spy.calls).toEqual([]);
+          }
+          const exact = { maxHeaderBytes: headerBytes, maxEnvelopeBytes: envelope.length };
+          const again = await seal(body, { ...options, backend: base, limits: exact });
+          expect(again.envelope.length).toBe(envelope.length);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  }, 60_000);
+});
