@@ -6,7 +6,7 @@
  * rollback state; Node only.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Writes `text` to `path` atomically; a failure before the rename removes the temp file and rethrows. */
@@ -31,5 +31,47 @@ export async function writeFileAtomic(path: string, text: string, mode: number):
     await dir.sync().finally(() => dir.close());
   } catch {
     // directory fsync is unsupported on some platforms; the rename is done
+  }
+}
+
+/** How long a writer waits for another process's lock, and when a lock counts as left behind by a crash. */
+const LOCK_WAIT_MS = 20_000;
+const LOCK_STALE_MS = 10_000;
+
+/**
+ * Runs `fn` holding `<path>.lock`, created exclusively, so that processes
+ * sharing one file (a key store, a rollback state) can each re-read it under
+ * the lock and none overwrites another's change. A write holds the lock for milliseconds; a lock older
+ * than LOCK_STALE_MS was left by a crash and is broken.
+ */
+export async function withFileLock<T>(
+  path: string,
+  fail: (message: string, cause?: unknown) => Error,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const lockPath = `${path}.lock`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const fh = await open(lockPath, 'wx', 0o600);
+      await fh.writeFile(`${process.pid}\n`).finally(() => fh.close());
+      break;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EEXIST') throw fail(`cannot lock ${path}`, e);
+      const st = await stat(lockPath).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > LOCK_STALE_MS) {
+        await unlink(lockPath).catch(() => undefined);
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw fail(`${path} is locked by another process (${lockPath})`);
+      }
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await unlink(lockPath).catch(() => undefined);
   }
 }

@@ -23,9 +23,9 @@
  * but copy-on-write filesystems, SSD wear levelling and backups may keep old
  * data; JavaScript may keep copies of secrets we cannot reach.
  */
-import { open, lstat, mkdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { open, lstat, mkdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
+import { withFileLock, writeFileAtomic } from './atomic-file.js';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
@@ -203,45 +203,6 @@ function sameEntry(a: Entry, b: Entry): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** How long a writer waits for another process's lock, and when a lock counts as left behind by a crash. */
-const LOCK_WAIT_MS = 20_000;
-const LOCK_STALE_MS = 10_000;
-
-/**
- * Runs `fn` holding `<path>.lock`, created exclusively: several processes
- * (a rotator, `key rotate` from cron, `revoke --keystore`) may share one key
- * store, and each write re-reads the file under the lock, so none overwrites
- * another's change. A write holds the lock for milliseconds; a lock older
- * than LOCK_STALE_MS was left by a crash and is broken.
- */
-async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  const lockPath = `${path}.lock`;
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      const fh = await open(lockPath, 'wx', 0o600);
-      await fh.writeFile(`${process.pid}\n`).finally(() => fh.close());
-      break;
-    } catch (e) {
-      if ((e as { code?: string }).code !== 'EEXIST') throw transport(`cannot lock ${path}`, e);
-      const st = await stat(lockPath).catch(() => undefined);
-      if (st && Date.now() - st.mtimeMs > LOCK_STALE_MS) {
-        await unlink(lockPath).catch(() => undefined);
-        continue;
-      }
-      if (Date.now() > deadline) {
-        throw transport(`${path} is locked by another process (${lockPath})`);
-      }
-      await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await unlink(lockPath).catch(() => undefined);
-  }
-}
-
 /** `keys` (decoded) and `entries` (as on disk) hold the same kids. */
 function makeStore(
   path: string,
@@ -314,7 +275,7 @@ function makeStore(
       assertStoredKey(k);
       const copy = copyStoredKey(k);
       await serial(() =>
-        withLock(path, async () => {
+        withFileLock(path, transport, async () => {
           await refresh();
           const next = new Map(entries).set(copy.kid, toEntry(copy, key));
           await flush(next);
@@ -335,7 +296,7 @@ function makeStore(
     async delete(kid) {
       assertOpen();
       await serial(() =>
-        withLock(path, async () => {
+        withFileLock(path, transport, async () => {
           await refresh();
           if (!entries.has(kid)) return;
           const next = new Map(entries);

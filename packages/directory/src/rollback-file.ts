@@ -7,7 +7,9 @@
  *
  * (`issuerKid` is missing from marks written by older versions.)
  *
- * One process owns the file; saves from that process are serialised. A file
+ * Saves are serialised within a process, and across processes that share the
+ * file by `<path>.lock`: each save re-reads the file under the lock and keeps
+ * the higher mark of every name, so no process lowers another's. A file
  * that is missing is an empty state; one that exists but does not parse is
  * refused (`ERR_INVALID_ARGUMENT`), never silently reset: resetting would
  * forget exactly what the file is there to remember.
@@ -21,7 +23,7 @@
  * save prunes it.
  */
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from './atomic-file.js';
+import { withFileLock, writeFileAtomic } from './atomic-file.js';
 import { readClock } from './checks.js';
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { isRollbackMark, type RollbackMark, type RollbackStore } from './rollback.js';
@@ -53,6 +55,14 @@ function copyMark(m: RollbackMark): RollbackMark {
   };
 }
 
+function lockFailed(message: string, cause?: unknown): BlindwireError {
+  return new BlindwireError(
+    ErrorCode.Transport,
+    `rollback state: ${message}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
 export function createFileRollbackStore(
   path: string,
   options: FileRollbackStoreOptions = {},
@@ -68,7 +78,9 @@ export function createFileRollbackStore(
   let loaded = false;
   let queue: Promise<void> = Promise.resolve();
 
-  async function read(): Promise<void> {
+  /** The marks on disk now (none when there is no file yet). */
+  async function readMarks(): Promise<Map<string, RollbackMark>> {
+    const found = new Map<string, RollbackMark>();
     let text: string;
     try {
       const buf = await readFile(path);
@@ -81,7 +93,7 @@ export function createFileRollbackStore(
       text = buf.toString('utf8');
     } catch (e) {
       if (e instanceof BlindwireError) throw e;
-      if ((e as { code?: string }).code === 'ENOENT') return; // no state yet
+      if ((e as { code?: string }).code === 'ENOENT') return found; // no state yet
       throw new BlindwireError(ErrorCode.Transport, `cannot read rollback state ${path}`, {
         cause: e,
       });
@@ -106,8 +118,21 @@ export function createFileRollbackStore(
       );
     }
     for (const [name, mark] of Object.entries(m as Record<string, RollbackMark>)) {
-      marks.set(name, copyMark(mark));
+      found.set(name, copyMark(mark));
     }
+    return found;
+  }
+
+  /** Folds `from` into `marks`, each name keeping its higher mark. */
+  function raise(from: Map<string, RollbackMark>): void {
+    for (const [n, m] of from) {
+      const have = marks.get(n);
+      if (!have || have.serial < m.serial) marks.set(n, m);
+    }
+  }
+
+  async function read(): Promise<void> {
+    raise(await readMarks());
   }
 
   return {
@@ -125,34 +150,35 @@ export function createFileRollbackStore(
           new BlindwireError(ErrorCode.InvalidArgument, '"save" expected a name and a mark'),
         );
       }
-      const run = async () => {
-        if (!loaded) {
+      // Under the file's lock, with what is on disk now folded in: another
+      // process sharing the file keeps its marks, and none is lowered.
+      const run = () =>
+        withFileLock(path, lockFailed, async () => {
           await read();
           loaded = true;
-        }
-        const prev = marks.get(name);
-        if (prev && prev.serial >= mark.serial) return; // marks only rise (and are on disk)
-        const next = new Map(marks).set(name, copyMark(mark));
-        const nowS = nowSeconds(clock);
-        for (const [n, m] of next) if (n !== name && m.notAfter + MAX_SKEW < nowS) next.delete(n);
-        const doc = {
-          v: 1,
-          marks: Object.fromEntries([...next].sort(([a], [b]) => (a < b ? -1 : 1))),
-        };
-        const text = JSON.stringify(doc, null, 2) + '\n';
-        const bytes = Buffer.byteLength(text, 'utf8');
-        if (bytes > MAX_ROLLBACK_FILE_BYTES) {
-          throw new BlindwireError(
-            ErrorCode.LimitExceeded,
-            `rollback state ${path} would be ${bytes} bytes with ${next.size} live marks, ` +
-              `over the ${MAX_ROLLBACK_FILE_BYTES} bytes it may hold; not saved`,
-          );
-        }
-        await writeAtomic(path, text);
-        // Only what is on disk is remembered: a failed write is retried by the next save.
-        marks.clear();
-        for (const [n, m] of next) marks.set(n, m);
-      };
+          const prev = marks.get(name);
+          if (prev && prev.serial >= mark.serial) return; // marks only rise (and are on disk)
+          const next = new Map(marks).set(name, copyMark(mark));
+          const nowS = nowSeconds(clock);
+          for (const [n, m] of next) if (n !== name && m.notAfter + MAX_SKEW < nowS) next.delete(n);
+          const doc = {
+            v: 1,
+            marks: Object.fromEntries([...next].sort(([a], [b]) => (a < b ? -1 : 1))),
+          };
+          const text = JSON.stringify(doc, null, 2) + '\n';
+          const bytes = Buffer.byteLength(text, 'utf8');
+          if (bytes > MAX_ROLLBACK_FILE_BYTES) {
+            throw new BlindwireError(
+              ErrorCode.LimitExceeded,
+              `rollback state ${path} would be ${bytes} bytes with ${next.size} live marks, ` +
+                `over the ${MAX_ROLLBACK_FILE_BYTES} bytes it may hold; not saved`,
+            );
+          }
+          await writeAtomic(path, text);
+          // Only what is on disk is remembered: a failed write is retried by the next save.
+          marks.clear();
+          for (const [n, m] of next) marks.set(n, m);
+        });
       const p = queue.then(run);
       queue = p.catch(() => undefined);
       return p;

@@ -194,6 +194,29 @@ describe('createFileRollbackStore', () => {
     expect((await client().resolveRecipient(w.tool.name)).kid).toBe(fresh.kid);
   });
 
+  it("two processes sharing the file keep each other's marks, and none is lowered", async () => {
+    const path = join(dir, 'rollback.json');
+    const a = createFileRollbackStore(path, { now: () => T0 });
+    const b = createFileRollbackStore(path, { now: () => T0 });
+    const mark = (serial: number) => ({ serial, notAfter: S0 + 86_400 });
+    await a.load();
+    await b.load(); // both read the file before either saved
+    await a.save('spiffe://acme.example/x', mark(5));
+    await b.save('spiffe://acme.example/y', mark(7)); // b's write keeps a's mark
+    await b.save('spiffe://acme.example/x', mark(3)); // lower than on disk: not written
+    await Promise.all([
+      a.save('spiffe://acme.example/z', mark(1)),
+      b.save('spiffe://acme.example/w', mark(2)),
+    ]);
+    const doc = JSON.parse(await readFile(path, 'utf8'));
+    expect(doc.marks).toEqual({
+      'spiffe://acme.example/w': mark(2),
+      'spiffe://acme.example/x': mark(5),
+      'spiffe://acme.example/y': mark(7),
+      'spiffe://acme.example/z': mark(1),
+    });
+  });
+
   it('marks only rise, and saves from one process are serialised', async () => {
     const path = join(dir, 'r.json');
     const s = createFileRollbackStore(path, { now: () => 0 }); // so that these times are live
