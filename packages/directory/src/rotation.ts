@@ -268,11 +268,10 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
         new BlindwireError(ErrorCode.Transport, 'rotation: step abandoned after its timeout');
       if (step.abandoned) throw abandoned();
       await options.keyStore.put(stored);
-      if (step.abandoned) {
-        // Given up while storing: never published, so no sender has it.
-        await options.keyStore.delete(stored.kid);
-        throw abandoned();
-      }
+      // Given up while storing: publish nothing. The key stays stored (a
+      // later step may already have seen and republished it), and retention
+      // erases it in time, as after a failed publish.
+      if (step.abandoned) throw abandoned();
       await options.publish(record);
       return stored;
     } catch (e) {

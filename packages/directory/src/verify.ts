@@ -179,6 +179,15 @@ export function checkTrustPolicy(policy: TrustPolicy): void {
     if (v !== undefined && !Array.isArray(v)) {
       throw err(ErrorCode.InvalidArgument, `"trust.${list}" expected an array`);
     }
+    for (const [i, e] of ((v ?? []) as unknown[]).entries()) {
+      const ok =
+        typeof e === 'object' &&
+        e !== null &&
+        (list === 'anchors' ||
+          (typeof (e as { signing?: unknown }).signing === 'object' &&
+            (e as { signing?: unknown }).signing !== null));
+      if (!ok) throw err(ErrorCode.InvalidArgument, `"trust.${list}[${i}]" expected an object`);
+    }
   }
   checkClockSkew(policy.clockSkew);
   checkMaxRecords(policy.maxRecords);
@@ -381,25 +390,35 @@ function signingWindowCode(k: SigningKeyInfo, now: number, skew: number): Code |
  * SPEC.md §11.2 step 5: the revocations in force at `now`. One identity key's
  * revocation of another counts only while its issuer is inside its window and
  * not revoked for compromise, by an anchor, by itself or by a newer identity
- * key. Between the identity's signing keys revocations go from newer to older
- * (by their newest certificate's serial), never the reverse, so a leaked key
- * cannot revoke the keys certified after it, and a key revoked for
- * compromise by a newer one revokes nothing. Issuers are taken newest first,
- * so each one's standing is settled before its own revocations are read.
+ * key. Between the identity's signing keys revocations go from newer to
+ * older or between keys of one rank (by their newest certificate's serial;
+ * pins rank 0), never from older to newer, so a leaked key cannot revoke the
+ * keys certified after it, and a key revoked for compromise by a newer one
+ * revokes nothing.
  */
 export function revocationsAt(v: VerifiedSet, now: number, skew: number): Map<string, Revocation> {
   checkNow(now);
   skew = checkClockSkew(skew, 'skew');
   if (v.identityRevocations.length === 0) return v.revocations;
   const rank = (kid: string) => v.signingKeys.get(kid)?.windows[0]?.serial ?? -1;
-  const byIssuer = [...v.identityRevocations].sort((a, b) => rank(b.issuerKid) - rank(a.issuerKid));
+  // Issuers of one rank at a time, highest first. Each issuer's standing is
+  // read before its rank's own revocations apply, so it depends only on
+  // anchors, itself and higher ranks: keys of one rank (two pins, say) may
+  // revoke each other, and the order they are read in changes nothing.
+  const ranks = [...new Set(v.identityRevocations.map((r) => rank(r.issuerKid)))].sort(
+    (a, b) => b - a,
+  );
   const out = new Map(v.revocations);
-  for (const r of byIssuer) {
-    const issuer = v.signingKeys.get(r.issuerKid);
-    if (!issuer || signingWindowCode(issuer, now, skew)) continue;
-    if (out.get(r.issuerKid)?.reason === RevocationReason.Compromise) continue;
-    if (v.signingKeys.has(r.targetKid) && rank(r.targetKid) >= rank(r.issuerKid)) continue;
-    out.set(r.targetKid, strongest(out.get(r.targetKid), r));
+  for (const level of ranks) {
+    const inForce = v.identityRevocations.filter((r) => {
+      if (rank(r.issuerKid) !== level) return false;
+      const issuer = v.signingKeys.get(r.issuerKid);
+      if (!issuer || signingWindowCode(issuer, now, skew)) return false;
+      if (out.get(r.issuerKid)?.reason === RevocationReason.Compromise) return false;
+      // Never from an older signing key to a newer one.
+      return !(v.signingKeys.has(r.targetKid) && rank(r.targetKid) > level);
+    });
+    for (const r of inForce) out.set(r.targetKid, strongest(out.get(r.targetKid), r));
   }
   return out;
 }

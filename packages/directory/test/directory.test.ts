@@ -466,3 +466,38 @@ describe('caching', () => {
     ).not.toThrow();
   });
 });
+
+describe('revocations between keys of one rank', () => {
+  it('two pinned keys of one identity may revoke each other, and the outcome does not depend on order', async () => {
+    const w = await makeWorld();
+    const { generateSigningKey } = await import('@blindwire/core');
+    const k2 = await generateSigningKey();
+    const pinned = [
+      {
+        name: w.tool.name,
+        signing: { kid: w.tool.signing.kid, publicKey: w.tool.signing.publicKey },
+      },
+      { name: w.tool.name, signing: { kid: k2.kid, publicKey: k2.publicKey } },
+    ];
+    const trust = { pinned };
+    const [, encRecord] = await w.recordsOf(w.tool); // issued by the first pinned key
+    const rev = (issuer: typeof k2, kid: string) =>
+      createRevocation(issuer, { name: w.tool.name, kid, reason: 'compromise' }, { now: T0 });
+    const dirWith = async (records: Uint8Array[]) => {
+      const store = createMemoryStore();
+      for (const r of records) await store.put(w.tool.name, r);
+      return createDirectory({ store, trust, now: () => T0 });
+    };
+    // The new pinned key revokes the leaked one: in force, its encryption key unusable.
+    const one = await dirWith([encRecord!, await rev(k2, w.tool.signing.kid)]);
+    expect(await one.revocationOf(w.tool.name, w.tool.signing.kid)).toBe('compromise');
+    expect(await codeOf(one.resolve(w.tool.name))).toBe('ERR_KEY_REVOKED');
+    // Each revokes the other: both are revoked, whichever record comes first.
+    const both = [await rev(k2, w.tool.signing.kid), await rev(w.tool.signing, k2.kid)];
+    for (const records of [both, [...both].reverse()]) {
+      const d = await dirWith([encRecord!, ...records]);
+      expect(await d.revocationOf(w.tool.name, w.tool.signing.kid)).toBe('compromise');
+      expect(await d.revocationOf(w.tool.name, k2.kid)).toBe('compromise');
+    }
+  });
+});

@@ -241,3 +241,15 @@ describe('shapes that used to escape as TypeError', () => {
     ).toBe('ERR_INVALID_ARGUMENT');
   });
 });
+
+describe('anchor and pin entries', () => {
+  it('an entry that is not an object is ERR_INVALID_ARGUMENT at construction', () => {
+    const store = createMemoryStore();
+    for (const trust of [{ anchors: [null] }, { pinned: [null] }, { pinned: [{ name: 'x' }] }]) {
+      expect(
+        codeOfSync(() => createDirectory({ store, trust: trust as unknown as TrustPolicy })),
+        JSON.stringify(trust),
+      ).toBe('ERR_INVALID_ARGUMENT');
+    }
+  });
+});
