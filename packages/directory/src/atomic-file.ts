@@ -51,16 +51,22 @@ export async function withFileLock<T>(
 ): Promise<T> {
   const lockPath = `${path}.lock`;
   const deadline = Date.now() + LOCK_WAIT_MS;
+  let mine: { dev: number; ino: number };
   for (;;) {
     try {
       const fh = await open(lockPath, 'wx', 0o600);
-      await fh.writeFile(`${process.pid}\n`).finally(() => fh.close());
+      try {
+        await fh.writeFile(`${process.pid}\n`);
+        mine = await fh.stat();
+      } finally {
+        await fh.close();
+      }
       break;
     } catch (e) {
       if ((e as { code?: string }).code !== 'EEXIST') throw fail(`cannot lock ${path}`, e);
       const st = await stat(lockPath).catch(() => undefined);
       if (st && Date.now() - st.mtimeMs > LOCK_STALE_MS) {
-        await unlink(lockPath).catch(() => undefined);
+        await breakStaleLock(lockPath, st);
         continue;
       }
       if (Date.now() > deadline) {
@@ -72,6 +78,41 @@ export async function withFileLock<T>(
   try {
     return await fn();
   } finally {
-    await unlink(lockPath).catch(() => undefined);
+    // Only our own lock: one broken as stale meanwhile is someone else's now.
+    const now = await stat(lockPath).catch(() => undefined);
+    if (now && now.ino === mine.ino && now.dev === mine.dev) {
+      await unlink(lockPath).catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * Removes the stale lock `seen`, and only it. Breakers take turns through
+ * `<lock>.break` (created exclusively) and look again under it: the lock is
+ * removed only while it is still the same stale file, so a fresh lock that
+ * another waiter created meanwhile is never touched.
+ */
+async function breakStaleLock(lockPath: string, seen: { dev: number; ino: number }) {
+  const breaker = `${lockPath}.break`;
+  try {
+    await (await open(breaker, 'wx', 0o600)).close();
+  } catch {
+    // Another waiter is breaking it; a breaker left by a crash goes when stale.
+    const st = await stat(breaker).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > LOCK_STALE_MS) await unlink(breaker).catch(() => undefined);
+    return;
+  }
+  try {
+    const now = await stat(lockPath).catch(() => undefined);
+    if (
+      now &&
+      now.ino === seen.ino &&
+      now.dev === seen.dev &&
+      Date.now() - now.mtimeMs > LOCK_STALE_MS
+    ) {
+      await unlink(lockPath).catch(() => undefined);
+    }
+  } finally {
+    await unlink(breaker).catch(() => undefined);
   }
 }

@@ -101,23 +101,26 @@ export async function createFileKeyStore(
     throw invalid('"path" expected a non-empty string');
   const pass = passphraseBytes(options.passphrase);
   try {
-    const existing = await readExisting(path);
-    if (existing === undefined) return await create(path, pass);
-    return await openExisting(path, existing, pass);
+    const dir = dirname(path);
+    try {
+      await stat(dir);
+    } catch {
+      await mkdir(dir, { recursive: true, mode: 0o700 }).catch((e: unknown) => {
+        throw transport(`cannot create ${dir}`, e);
+      });
+    }
+    // Under the lock: another process may be creating or rewriting the file.
+    return await withFileLock(path, transport, async () => {
+      const existing = await readExisting(path);
+      if (existing === undefined) return await create(path, pass);
+      return await openExisting(path, existing, pass);
+    });
   } finally {
     wipe(pass);
   }
 }
 
 async function create(path: string, pass: Uint8Array | undefined): Promise<FileKeyStore> {
-  const dir = dirname(path);
-  try {
-    await stat(dir);
-  } catch {
-    await mkdir(dir, { recursive: true, mode: 0o700 }).catch((e: unknown) => {
-      throw transport(`cannot create ${dir}`, e);
-    });
-  }
   let encryption: Encryption | null = null;
   let key: Uint8Array | undefined;
   if (pass) {
@@ -288,10 +291,14 @@ function makeStore(
     },
     async list() {
       assertOpen();
-      return serial(async () => {
-        await refresh();
-        return [...keys.values()].sort(byCreation).map(copyStoredKey);
-      });
+      // Under the lock too: a writer overwrites the replaced file's blocks,
+      // which a reader without it could still be reading.
+      return serial(() =>
+        withFileLock(path, transport, async () => {
+          await refresh();
+          return [...keys.values()].sort(byCreation).map(copyStoredKey);
+        }),
+      );
     },
     async delete(kid) {
       assertOpen();

@@ -380,6 +380,40 @@ describe('file key store', () => {
     await expect(stat(lock)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('many writers meeting a lock left by a crash: exactly one breaks it, and no write is lost', async () => {
+    const { utimes } = await import('node:fs/promises');
+    for (let round = 0; round < 30; round++) {
+      const path = join(dir, `race-${round}.json`);
+      await (await createFileKeyStore(path)).close();
+      const stores = await Promise.all(Array.from({ length: 8 }, () => createFileKeyStore(path)));
+      await writeFile(`${path}.lock`, '1\n');
+      const old = new Date(Date.now() - 60_000);
+      await utimes(`${path}.lock`, old, old);
+      const ks = stores.map(() => key());
+      await Promise.all(stores.map((st, i) => st.put(ks[i]!)));
+      const onDisk = JSON.parse(await readFile(path, 'utf8')).keys.map(
+        (k: { kid: string }) => k.kid,
+      );
+      expect(onDisk.sort(), `round ${round}`).toEqual(ks.map((k) => k.kid).sort());
+      for (const st of stores) await st.close();
+    }
+  });
+
+  it("opening and listing wait for a writer's lock too (a writer overwrites what it replaced)", async () => {
+    const path = join(dir, 'keys.json');
+    const s = await createFileKeyStore(path);
+    await writeFile(`${path}.lock`, '12345\n');
+    let listed = false;
+    let opened = false;
+    const listing = s.list().then(() => (listed = true));
+    const opening = createFileKeyStore(path).then((o) => ((opened = true), o));
+    await new Promise((r) => setTimeout(r, 150));
+    expect([listed, opened]).toEqual([false, false]);
+    await rm(`${path}.lock`);
+    await listing;
+    await (await opening).close();
+  });
+
   it('is unusable after close', async () => {
     const s = await createFileKeyStore(join(dir, 'keys.json'));
     await s.close();
