@@ -180,33 +180,42 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
    * and keep us from rotating, and its record would be re-published. Keys
    * stored by older versions carry no record and are taken as ours.
    */
-  async function ownKeys(): Promise<{ held: StoredKey[]; maxSerial: number }> {
+  async function ownKeys(): Promise<{
+    held: StoredKey[];
+    maxSerial: number;
+    /** Kids of held keys whose record a former signing key of the identity issued. */
+    formerIssuer: Set<string>;
+  }> {
     const held = await sorted();
     let maxSerial = 0;
+    const formerIssuer = new Set<string>();
     for (const k of held) {
       if (k.record === undefined) continue;
-      const serial = await ownRecordSerial(k);
-      if (serial === undefined) {
+      const own = await ownRecord(k);
+      if (own === undefined) {
         wipeAll(held);
         throw new BlindwireError(
           ErrorCode.InvalidArgument,
           `the key store holds key ${k.kid}, which is not ${options.identity.name}'s: use one key store per identity`,
         );
       }
-      maxSerial = Math.max(maxSerial, serial);
+      maxSerial = Math.max(maxSerial, own.serial);
+      if (own.issuerKid !== options.identity.signing.kid) formerIssuer.add(k.kid);
     }
-    return { held, maxSerial };
+    return { held, maxSerial, formerIssuer };
   }
 
-  /** The serial of `k`'s stored record when it is this identity's record of `k`; else undefined. */
-  async function ownRecordSerial(k: StoredKey): Promise<number | undefined> {
+  /** The serial and issuer of `k`'s stored record when it is this identity's record of `k`; else undefined. */
+  async function ownRecord(
+    k: StoredKey,
+  ): Promise<{ serial: number; issuerKid: string } | undefined> {
     try {
       const { body } = await parseRecord(k.record!, { backend: b });
       if (body.kind !== RecordKind.EncryptionKey) return undefined;
       // Name and kid: a record issued under an earlier signing key of this
       // identity (before a signing-key rotation) is still its own.
       const own = body.name === options.identity.name && body.kid === k.kid;
-      return own ? body.serial : undefined;
+      return own ? { serial: body.serial, issuerKid: body.issuerKid } : undefined;
     } catch {
       return undefined;
     }
@@ -399,11 +408,12 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
   async function rotateNow(token: StepToken): Promise<StoredKey> {
     const t = nowMs();
     const nowS = Math.floor(t / 1000);
-    const { held, maxSerial } = await ownKeys();
+    const { held, maxSerial, formerIssuer } = await ownKeys();
     try {
+      const current = held.filter((k) => !formerIssuer.has(k.kid));
       return await publishNew(
         t,
-        notBeforeOfNext(held, await revocations(held), nowS),
+        notBeforeOfNext(current, await revocations(current), nowS),
         maxSerial,
         token,
       );
@@ -415,7 +425,7 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
   async function tickNow(token: StepToken): Promise<TickResult> {
     const t = nowMs();
     const nowS = Math.floor(t / 1000);
-    const { held: keys, maxSerial } = await ownKeys();
+    const { held: keys, maxSerial, formerIssuer } = await ownKeys();
     try {
       const erased: string[] = [];
       for (const k of keys) {
@@ -438,14 +448,18 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
       // that is not revoked, so a revoked newest key is replaced at once. Nor is
       // a key whose not-before lies beyond the propagation delay (made under a
       // clock that ran ahead): senders could not use it in time.
+      // Nor is a key issued under a former signing key of the identity: that
+      // key may be revoked (for compromise, say), and senders then refuse
+      // everything it issued. Such keys stay held for queued messages.
       const unrevoked = held.find((k) => !revoked.has(k.kid));
-      const live = held.find((k) => !revoked.has(k.kid) && k.notBefore <= nowS + delay);
+      const current = held.filter((k) => !formerIssuer.has(k.kid));
+      const live = current.find((k) => !revoked.has(k.kid) && k.notBefore <= nowS + delay);
       const result: TickResult = { erased };
       if (held[0] && held[0] !== unrevoked) result.revoked = held[0].kid;
       if (!live || live.notAfter - nowS <= before)
         result.rotated = await publishNew(
           t,
-          notBeforeOfNext(held, revoked, nowS),
+          notBeforeOfNext(current, revoked, nowS),
           maxSerial,
           token,
         );

@@ -471,6 +471,34 @@ describe('rotation: findings of the second review', () => {
     expect(distinct.size).toBe(1);
   });
 
+  it('after the identity moved to a new signing key: a new key at once, the old one kept', async () => {
+    const w = await makeWorld();
+    const keyStore = createMemoryKeyStore();
+    const published: Uint8Array[] = [];
+    let now = T0;
+    const make = (identity: typeof w.tool) =>
+      createKeyRotator({
+        identity,
+        keyStore,
+        publish: async (r) => void published.push(r),
+        ...opts,
+        now: () => now,
+      });
+    const old = (await make(w.tool).tick()).rotated!;
+    const moved = { ...w.tool, signing: w.mallory.signing };
+    // Still valid, but issued under the former signing key (which may be revoked):
+    // no successor. The new key is usable at once (no bridge) and issued by the new key.
+    now += 60_000;
+    const t = await make(moved).tick();
+    expect(t.rotated).toBeDefined();
+    expect(t.rotated!.notBefore).toBe(Math.floor(now / 1000));
+    const last = await parseRecord(published.at(-1)!);
+    expect(last.body).toMatchObject({ kid: t.rotated!.kid, issuerKid: w.mallory.signing.kid });
+    expect((await keyStore.list()).map((k) => k.kid)).toContain(old.kid);
+    // A second tick under the new key does not rotate again.
+    expect((await make(moved).tick()).rotated).toBeUndefined();
+  });
+
   it('keeps rotating and erasing after the identity moved to a new signing key', async () => {
     const w = await makeWorld();
     const keyStore = createMemoryKeyStore();
