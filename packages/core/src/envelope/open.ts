@@ -15,7 +15,7 @@ import { recipientSecrets } from './recipient.js';
 import { headerInfo, type EnvelopeInfo } from './inspect.js';
 import { ZERO_NONCE, contextCheck, deriveMessageKeys, signatureInput } from './keys.js';
 import { backendOf, checkTimes, hexId, limitsOf, nowMs, type CommonOptions } from './options.js';
-import { askReplayGuard, type ReplayGuard } from './replay.js';
+import { checkReplay, type ReplayGuard } from './replay.js';
 import { rememberOpenState } from './state.js';
 import { suiteFromIds, type AeadName } from './suites.js';
 
@@ -138,9 +138,7 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
     }
     // §7 step 18: replay.
     const messageId = hexId(header.messageId);
-    if (options.replay && (await askReplayGuard(options.replay, messageId, sender))) {
-      throw new BlindwireError(ErrorCode.Replay, 'message id already processed');
-    }
+    await checkReplay(options.replay, messageId, sender);
     const result: OpenResult = {
       // A view, not a copy: the rest of the record (sender, kid, signature,
       // padding) is zeroed below, so the buffer behind it holds only the body.

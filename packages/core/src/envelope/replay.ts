@@ -81,20 +81,24 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
 }
 
 /**
- * Asks `guard` whether `messageId` was processed (for `sender`). A guard that
- * fails (a store that is down) is ERR_TRANSPORT with its error as the cause:
- * not a verdict on the message, which the caller can retry.
+ * SPEC.md §7 step 18 (and §7a.5 steps 9 and 12): ERR_REPLAY when `guard`
+ * holds `messageId` as processed (for `sender`). A guard that fails (a store
+ * that is down) is ERR_TRANSPORT with its error as the cause: not a verdict on
+ * the message, which the caller can retry. No guard, no check.
  */
-export async function askReplayGuard(
-  guard: ReplayGuard,
+export async function checkReplay(
+  guard: ReplayGuard | undefined,
   messageId: string,
   sender: string,
-): Promise<boolean> {
+): Promise<void> {
+  if (!guard) return;
+  let seen: boolean | undefined;
   try {
-    return (await guard.has(messageId, sender)) === true;
+    seen = await guard.has(messageId, sender);
   } catch (e) {
     throw e instanceof BlindwireError
       ? e
       : new BlindwireError(ErrorCode.Transport, 'the replay guard failed', { cause: e });
   }
+  if (seen === true) throw new BlindwireError(ErrorCode.Replay, 'message id already processed');
 }

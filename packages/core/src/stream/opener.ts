@@ -2,7 +2,7 @@
  * The opener of a stream (SPEC.md §7a.5): a framing state machine over
  * writes of any size, then each chunk's checks in the order they run.
  */
-import { askReplayGuard } from '../envelope/replay.js';
+import { checkReplay } from '../envelope/replay.js';
 import { equalBytes, toBase64url, utf8, wipe } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../errors.js';
 import { readHead } from '../envelope/cbor.js';
@@ -124,9 +124,7 @@ export class StreamOpener implements ChannelSink<OpenStreamResult> {
     // SPEC.md §7a.5 step 12: the replay guard again, as the stream completes: a
     // copy held back after record 0 until the original was processed is a replay.
     const { replay } = this.p.options;
-    if (replay && (await askReplayGuard(replay, this.info.messageId, this.sender))) {
-      throw new BlindwireError(ErrorCode.Replay, 'message id already processed');
-    }
+    await checkReplay(replay, this.info.messageId, this.sender);
     const tail = this.tail; // the consumer's now: not erased by dispose()
     this.tail = new Uint8Array(0);
     this.dispose();
@@ -351,12 +349,7 @@ export class StreamOpener implements ChannelSink<OpenStreamResult> {
         "the bound context differs from the sender's",
       );
     }
-    if (
-      options.replay &&
-      (await askReplayGuard(options.replay, this.info.messageId, meta.sender))
-    ) {
-      throw new BlindwireError(ErrorCode.Replay, 'message id already processed');
-    }
+    await checkReplay(options.replay, this.info.messageId, meta.sender);
     this.sender = meta.sender;
     this.senderKid = meta.senderKid;
     this.senderKey = pk;
