@@ -13,7 +13,12 @@ import {
   checkSender,
   checkTimesAndId,
 } from './arguments.js';
-import { COMMITMENT_LENGTH, CONTEXT_CHECK_LENGTH, encodeMessageHeader } from './header.js';
+import {
+  COMMITMENT_LENGTH,
+  CONTEXT_CHECK_LENGTH,
+  encodeMessageHeader,
+  type MessageHeader,
+} from './header.js';
 import { senderSecrets } from './sender.js';
 import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
 import { Kind, allocateFrame, frameLength, prefixFor } from './format.js';
@@ -134,23 +139,34 @@ export async function seal(
   // SPEC.md §8: the limits hold before any key is made or the body hashed.
   // Every header field has a fixed length, so zeros of the same lengths give
   // the sizes of the header and the envelope exactly.
-  const multi = recipients.length > 1;
-  if (!surelyWithinLimits(body.length, options, recipients.length, claims, limits)) {
-    const sizingHeader = encodeMessageHeader({
+  /** The header with these per-message values; every other field is fixed above. */
+  const headerWith = (
+    entries: MessageHeader['recipients'],
+    check: Uint8Array,
+    commitment: Uint8Array,
+  ) =>
+    encodeMessageHeader({
       suite: suite.ids,
-      recipients: recipients.map((r) => ({
-        kid: r.kid,
-        enc: new Uint8Array(32),
-        ...(multi ? { wrapped: new Uint8Array(WRAPPED_SECRET_LENGTH) } : {}),
-      })),
+      recipients: entries,
       messageId,
       issuedAt,
       expiresAt,
       ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
-      contextCheck: new Uint8Array(CONTEXT_CHECK_LENGTH),
-      commitment: new Uint8Array(COMMITMENT_LENGTH),
+      contextCheck: check,
+      commitment,
       ...(claims ? { claims } : {}),
     });
+  const multi = recipients.length > 1;
+  if (!surelyWithinLimits(body.length, options, recipients.length, claims, limits)) {
+    const sizingHeader = headerWith(
+      recipients.map((r) => ({
+        kid: r.kid,
+        enc: new Uint8Array(32),
+        ...(multi ? { wrapped: new Uint8Array(WRAPPED_SECRET_LENGTH) } : {}),
+      })),
+      new Uint8Array(CONTEXT_CHECK_LENGTH),
+      new Uint8Array(COMMITMENT_LENGTH),
+    );
     checkSealSizes(
       sizingHeader,
       innerParts(
@@ -175,17 +191,11 @@ export async function seal(
   let keys: Awaited<ReturnType<typeof deriveMessageKeys>> | undefined;
   try {
     keys = await deriveMessageKeys(b, messageSecret, suite.keyLength);
-    const header = encodeMessageHeader({
-      suite: suite.ids,
-      recipients: entries,
-      messageId,
-      issuedAt,
-      expiresAt,
-      ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
-      contextCheck: await contextCheck(b, keys.contextKey, context),
-      commitment: keys.commitment,
-      ...(claims ? { claims } : {}),
-    });
+    const header = headerWith(
+      entries,
+      await contextCheck(b, keys.contextKey, context),
+      keys.commitment,
+    );
     const aad = concat(prefixFor(Kind.Message), header);
 
     // SPEC.md §4.4: sign the exact header (which binds the context), the sender and the body.
