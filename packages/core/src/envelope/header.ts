@@ -154,7 +154,8 @@ function decodeMap(bytes: Uint8Array, limits: Limits): CborMap {
   return v;
 }
 
-function bytesField(v: CborValue | undefined, name: string, min: number, max: number): Uint8Array {
+/** A byte string of `min` to `max` bytes (exactly `min` when `max` is left out). */
+function bytesField(v: CborValue | undefined, name: string, min: number, max = min): Uint8Array {
   if (!(v instanceof Uint8Array) || v.length < min || v.length > max) {
     throw malformed(`${name} must be ${min === max ? min : `${min}..${max}`} bytes`);
   }
@@ -242,32 +243,17 @@ function messageFields(m: CborMap, limits: Limits): MessageHeader {
       );
     }
     const kid = bytesField(e[0], 'kid', 1, MAX_KID_LENGTH);
-    const enc = bytesField(e[1], 'enc', ENC_LENGTH, ENC_LENGTH);
+    const enc = bytesField(e[1], 'enc', ENC_LENGTH);
     if (!multi) return { kid, enc };
     return { kid, enc, wrapped: bytesField(e[2], 'wrapped key', 1, 256) };
   });
   const header: MessageHeader = {
     suite,
     recipients,
-    messageId: bytesField(
-      m.get(HeaderKey.MessageId),
-      'message id',
-      MESSAGE_ID_LENGTH,
-      MESSAGE_ID_LENGTH,
-    ),
+    messageId: bytesField(m.get(HeaderKey.MessageId), 'message id', MESSAGE_ID_LENGTH),
     ...times(m),
-    contextCheck: bytesField(
-      m.get(HeaderKey.ContextCheck),
-      'context check',
-      CONTEXT_CHECK_LENGTH,
-      CONTEXT_CHECK_LENGTH,
-    ),
-    commitment: bytesField(
-      m.get(HeaderKey.Commitment),
-      'commitment',
-      COMMITMENT_LENGTH,
-      COMMITMENT_LENGTH,
-    ),
+    contextCheck: bytesField(m.get(HeaderKey.ContextCheck), 'context check', CONTEXT_CHECK_LENGTH),
+    commitment: bytesField(m.get(HeaderKey.Commitment), 'commitment', COMMITMENT_LENGTH),
   };
   if (m.has(HeaderKey.ContentType))
     header.contentType = textField(m.get(HeaderKey.ContentType), 'content type');
@@ -305,19 +291,9 @@ export function decodeResponseHeader(bytes: Uint8Array, limits: Limits): Respons
   checkKeys(m, RESPONSE_KEYS);
   const header: ResponseHeader = {
     suite: suiteField(m.get(HeaderKey.Suite)),
-    messageId: bytesField(
-      m.get(HeaderKey.MessageId),
-      'message id',
-      MESSAGE_ID_LENGTH,
-      MESSAGE_ID_LENGTH,
-    ),
+    messageId: bytesField(m.get(HeaderKey.MessageId), 'message id', MESSAGE_ID_LENGTH),
     ...times(m),
-    requestId: bytesField(
-      m.get(HeaderKey.RequestId),
-      'request id',
-      MESSAGE_ID_LENGTH,
-      MESSAGE_ID_LENGTH,
-    ),
+    requestId: bytesField(m.get(HeaderKey.RequestId), 'request id', MESSAGE_ID_LENGTH),
     responder: bytesField(m.get(HeaderKey.Responder), 'responder kid', 1, MAX_KID_LENGTH),
   };
   if (m.has(HeaderKey.ContentType))
