@@ -47,21 +47,38 @@ export interface EnvelopeInfo {
   ciphertextBytes: number;
 }
 
-export function headerInfo(h: MessageHeader | ResponseHeader, frame: Frame): EnvelopeInfo {
-  const info: EnvelopeInfo = {
-    version: 1,
-    kind:
-      frame.kind === Kind.Message ? 'message' : frame.kind === Kind.Stream ? 'stream' : 'response',
+type AnyHeader = MessageHeader | ResponseHeader | StreamHeader;
+
+/** The fields every kind of header shows an intermediary (EnvelopeInfo, StreamInfo). */
+export function commonInfo(h: AnyHeader) {
+  return {
     suite: { ...h.suite, name: suiteName(h.suite) },
     recipients: 'recipients' in h ? h.recipients.map((r) => ({ kid: toBase64url(r.kid) })) : [],
     messageId: hexId(h.messageId),
     issuedAt: h.issuedAt,
     expiresAt: h.expiresAt,
+  };
+}
+
+/** Adds the optional content type and claims of `h` to `info`. */
+export function addOptionalInfo(
+  info: { contentType?: string; claims?: Record<string, string | number> },
+  h: AnyHeader,
+): void {
+  if (h.contentType !== undefined) info.contentType = h.contentType;
+  if ('claims' in h && h.claims) info.claims = Object.fromEntries(h.claims);
+}
+
+export function headerInfo(h: MessageHeader | ResponseHeader, frame: Frame): EnvelopeInfo {
+  const info: EnvelopeInfo = {
+    version: 1,
+    kind:
+      frame.kind === Kind.Message ? 'message' : frame.kind === Kind.Stream ? 'stream' : 'response',
+    ...commonInfo(h),
     headerBytes: frame.header.length,
     ciphertextBytes: frame.ciphertext.length,
   };
-  if (h.contentType !== undefined) info.contentType = h.contentType;
-  if ('claims' in h && h.claims) info.claims = Object.fromEntries(h.claims);
+  addOptionalInfo(info, h);
   if ('chunkSize' in h) info.chunkSize = (h as StreamHeader).chunkSize;
   if ('requestId' in h) {
     info.requestId = hexId(h.requestId);

@@ -2,6 +2,7 @@
  * The opener of a stream (SPEC.md §7a.5): a framing state machine over
  * writes of any size, then each chunk's checks in the order they run.
  */
+import { addOptionalInfo, commonInfo } from '../envelope/inspect.js';
 import { checkReplay } from '../envelope/replay.js';
 import { equalBytes, toBase64url, utf8, wipe } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../errors.js';
@@ -9,8 +10,8 @@ import { readHead } from '../envelope/cbor.js';
 import { MAGIC_0, MAGIC_1, PREFIX_LENGTH, VERSION, Kind } from '../envelope/format.js';
 import { decodeStreamHeader, type StreamHeader } from '../envelope/header.js';
 import { contextCheck } from '../envelope/keys.js';
-import { checkTimes, hexId, nowMs } from '../envelope/options.js';
-import { suiteFromIds, suiteName, type EnvelopeSuite } from '../envelope/suites.js';
+import { checkTimes, nowMs } from '../envelope/options.js';
+import { suiteFromIds, type EnvelopeSuite } from '../envelope/suites.js';
 import type { CryptoBackend, Sha256Hash } from '../backend/types.js';
 import { findEntry, trustedKey, type checkRecipientKeys } from '../envelope/arguments.js';
 import { recipientSecrets } from '../envelope/recipient.js';
@@ -372,15 +373,10 @@ function streamInfo(h: StreamHeader, headerBytes: number): StreamInfo {
   const info: StreamInfo = {
     version: 1,
     kind: 'stream',
-    suite: { ...h.suite, name: suiteName(h.suite) },
-    recipients: h.recipients.map((r) => ({ kid: toBase64url(r.kid) })),
-    messageId: hexId(h.messageId),
-    issuedAt: h.issuedAt,
-    expiresAt: h.expiresAt,
+    ...commonInfo(h),
     chunkSize: h.chunkSize,
     headerBytes,
   };
-  if (h.contentType !== undefined) info.contentType = h.contentType;
-  if (h.claims) info.claims = Object.fromEntries(h.claims);
+  addOptionalInfo(info, h);
   return info;
 }
