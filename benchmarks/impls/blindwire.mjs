@@ -12,7 +12,7 @@ const SOURCES = {
   node: [
     async () => (await import('@blindwire/core/backend/node')).nodeBackend,
     // Under the `node` condition the default backend is the node one.
-    async () => (core.getBackend().name === 'node' ? core.getBackend() : undefined),
+    async () => (core.getDefaultBackend().name === 'node' ? core.getDefaultBackend() : undefined),
   ],
   web: [async () => (await import('@blindwire/core/backend/web')).webBackend],
 };

@@ -5,7 +5,7 @@
  */
 export { BlindwireError, ErrorCode, isBlindwireError, OPEN_FAILED_MESSAGE } from './errors.js';
 export { DEFAULT_LIMITS, MAX_LIMITS, type Limits } from './limits.js';
-export { getBackend, useBackend, pureBackend, webBackend } from './backend/index.js';
+export { getDefaultBackend, setDefaultBackend, pureBackend, webBackend } from './backend/index.js';
 export type { AeadAlgorithm, CryptoBackend, Sha256Hash, X25519KeyPair } from './backend/types.js';
 export {
   seal,

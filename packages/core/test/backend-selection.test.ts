@@ -13,7 +13,7 @@ import { builtinModules, createRequire } from 'node:module';
 import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { getBackend } from '../src/backend/index.js';
+import { getDefaultBackend } from '../src/backend/index.js';
 import { repoRoot } from './helpers/vectors.js';
 
 const coreDir = resolve(repoRoot, 'packages/core');
@@ -112,22 +112,22 @@ describe('(a) browser graph of the built package', () => {
 
 describe('(b) default backend under Node', () => {
   test('from the sources (vitest.config.ts plugin): node', () => {
-    expect(getBackend().name).toBe('node');
+    expect(getDefaultBackend().name).toBe('node');
   });
 
   test('from dist/ loaded by vitest: the node backend of dist/, not of src/', async () => {
     const dist = (path: string) => pathToFileURL(resolve(coreDir, 'dist', path)).href;
-    const core = (await import(/* @vite-ignore */ dist('index.js'))) as { getBackend(): unknown };
+    const core = (await import(/* @vite-ignore */ dist('index.js'))) as { getDefaultBackend(): unknown };
     const node = (await import(/* @vite-ignore */ dist('backend/node.js'))) as {
       nodeBackend: unknown;
     };
-    expect(core.getBackend()).toBe(node.nodeBackend);
-    expect(core.getBackend()).not.toBe(getBackend());
+    expect(core.getDefaultBackend()).toBe(node.nodeBackend);
+    expect(core.getDefaultBackend()).not.toBe(getDefaultBackend());
   });
 
   /** Runs `node [flags] -e` in packages/core, importing the built package by its own name. */
   function defaultInChild(flags: string[]): string {
-    const code = "import { getBackend } from '@blindwire/core'; console.log(getBackend().name);";
+    const code = "import { getDefaultBackend } from '@blindwire/core'; console.log(getDefaultBackend().name);";
     const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', code], {
       cwd: coreDir,
       encoding: 'utf8',

@@ -11,7 +11,7 @@
 import {
   BlindwireError,
   ErrorCode,
-  getBackend,
+  getDefaultBackend,
   type CryptoBackend,
   type SigningPublicKey,
 } from '@blindwire/core';
@@ -207,7 +207,7 @@ export function createDirectory(options: DirectoryOptions): Directory {
     throw new BlindwireError(ErrorCode.InvalidArgument, '"now" expected a function returning ms');
   }
   const now = options.now ?? Date.now;
-  const backendOpt = { backend: options.backend ?? getBackend() };
+  const backendOpt = { backend: options.backend ?? getDefaultBackend() };
   const inflight = new Map<string, Promise<Entry>>();
   const rollback = createRollbackState();
   const rollbackStore = options.rollbackStore;

@@ -7,7 +7,7 @@ import {
   ErrorCode,
   encryptionKid,
   fromBase64url,
-  getBackend,
+  getDefaultBackend,
   signingKid,
   toBase64url,
   type AeadName,
@@ -66,7 +66,7 @@ export async function createTrustAnchor(
   name: string,
   options?: BackendOption,
 ): Promise<TrustAnchor> {
-  const b = options?.backend ?? getBackend();
+  const b = options?.backend ?? getDefaultBackend();
   if (typeof name !== 'string' || name.length === 0) {
     throw new BlindwireError(ErrorCode.InvalidArgument, '"name" expected a non-empty string');
   }
@@ -145,7 +145,7 @@ export async function importTrustAnchor(
   const constraint = names ? { names } : {};
   if (j.seed === undefined) return { name: j.name, kid: j.kid, publicKey, ...constraint };
   const privateKey = fromBase64url(j.seed, 'seed');
-  const b = options?.backend ?? getBackend();
+  const b = options?.backend ?? getDefaultBackend();
   if (toBase64url(await b.ed25519PublicKey(privateKey)) !== j.ed25519) {
     throw new BlindwireError(
       ErrorCode.InvalidArgument,

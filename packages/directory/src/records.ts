@@ -10,7 +10,7 @@ import {
   ErrorCode,
   encryptionKid,
   fromBase64url,
-  getBackend,
+  getDefaultBackend,
   signingKid,
   toBase64url,
   type CryptoBackend,
@@ -177,7 +177,7 @@ export async function signRecord(
   signer: RecordSigner,
   options?: { backend?: CryptoBackend },
 ): Promise<Uint8Array> {
-  const b = options?.backend ?? getBackend();
+  const b = options?.backend ?? getDefaultBackend();
   if (signer.kid !== body.issuerKid) {
     throw new BlindwireError(
       ErrorCode.InvalidArgument,
@@ -328,6 +328,6 @@ export async function verifyRecordSignature(
   issuerPublicKey: Uint8Array,
   options?: { backend?: CryptoBackend },
 ): Promise<boolean> {
-  const b = options?.backend ?? getBackend();
+  const b = options?.backend ?? getDefaultBackend();
   return b.ed25519Verify(issuerPublicKey, concat(SIG_LABEL, p.signed), p.signature);
 }

@@ -15,7 +15,7 @@ import {
   BlindwireError,
   ErrorCode,
   generateEncryptionKey,
-  getBackend,
+  getDefaultBackend,
   type AeadName,
   type CryptoBackend,
   type EncryptionKey,
@@ -154,7 +154,7 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
       `"stepTimeoutMs" expected whole ms from 1 to ${MAX_TIMER_MS}, got ${show(stepTimeout)}`,
     );
   const clock = options.now ?? Date.now;
-  const b = options.backend ?? getBackend();
+  const b = options.backend ?? getDefaultBackend();
   let timer: ReturnType<typeof setInterval> | undefined;
   let serialFloor = 0;
   /** Kids this rotator revoked itself, with the reason: known without asking `isRevoked`. */

@@ -1,5 +1,5 @@
 /** Option handling shared by seal, open, inspect and responses. */
-import { getBackend } from '../backend/index.js';
+import { getDefaultBackend } from '../backend/index.js';
 import type { CryptoBackend } from '../backend/types.js';
 import { fromBase64url, utf8 } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
@@ -13,7 +13,7 @@ export interface CommonOptions {
 }
 
 export function backendOf(o: CommonOptions | undefined): CryptoBackend {
-  return o?.backend ?? getBackend();
+  return o?.backend ?? getDefaultBackend();
 }
 
 export function limitsOf(o: CommonOptions | undefined): Limits {

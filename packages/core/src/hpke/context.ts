@@ -133,11 +133,6 @@ abstract class ContextBase {
     this.#disposed = true;
     this.#keys.wipe();
   }
-
-  /** Alias of dispose(), used by the single-shot APIs, whose contexts never escape. */
-  destroy(): void {
-    this.dispose();
-  }
 }
 
 export class SenderContextImpl extends ContextBase implements SenderContext {

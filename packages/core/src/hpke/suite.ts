@@ -4,7 +4,7 @@
  * SendExport/ReceiveExport of §6. Crypto goes through the CryptoBackend given
  * in the options, else the process default at call time.
  */
-import { getBackend } from '../backend/index.js';
+import { getDefaultBackend } from '../backend/index.js';
 import type { CryptoBackend } from '../backend/types.js';
 import { concat, i2osp, utf8, wipe } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
@@ -38,7 +38,7 @@ export function createSuite(
   const suiteId = concat(HPKE, i2osp(kem, 2), i2osp(kdf, 2), i2osp(aead.id, 2));
   const labels = keyScheduleLabels(suiteId);
   const fixedBackend = options?.backend;
-  const backendNow = (): CryptoBackend => fixedBackend ?? getBackend();
+  const backendNow = (): CryptoBackend => fixedBackend ?? getDefaultBackend();
 
   /** RFC 9180 §5.1.1-§5.1.4 SetupBaseS / SetupPSKS / SetupAuthS / SetupAuthPSKS. */
   async function setupSender(
@@ -121,7 +121,7 @@ export function createSuite(
       try {
         return { enc, ciphertext: await context.seal(plaintext, aad) };
       } finally {
-        context.destroy();
+        context.dispose();
       }
     },
     // RFC 9180 §6.1 Open<MODE>
@@ -130,7 +130,7 @@ export function createSuite(
       try {
         return await context.open(ciphertext, aad);
       } finally {
-        context.destroy();
+        context.dispose();
       }
     },
     // RFC 9180 §6.2 SendExport<MODE>
@@ -139,7 +139,7 @@ export function createSuite(
       try {
         return { enc, exported: await context.export(exporterContext, length) };
       } finally {
-        context.destroy();
+        context.dispose();
       }
     },
     // RFC 9180 §6.2 ReceiveExport<MODE>
@@ -148,7 +148,7 @@ export function createSuite(
       try {
         return await context.export(exporterContext, length);
       } finally {
-        context.destroy();
+        context.dispose();
       }
     },
   };

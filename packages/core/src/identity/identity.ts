@@ -4,7 +4,7 @@
  * deterministic key id (a thumbprint of the key fields). The public half is
  * plain data and serialises to JSON.
  */
-import { getBackend } from '../backend/index.js';
+import { getDefaultBackend } from '../backend/index.js';
 import type { CryptoBackend } from '../backend/types.js';
 import { assertBytes, concat, fromBase64url, toBase64url, utf8 } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
@@ -51,7 +51,7 @@ export interface BackendOption {
 /** SPEC.md §10.1: kid of an Ed25519 signing key. */
 export async function signingKid(publicKey: Uint8Array, options?: BackendOption): Promise<string> {
   assertBytes(publicKey, 'publicKey', 32);
-  const h = await (options?.backend ?? getBackend()).sha256(
+  const h = await (options?.backend ?? getDefaultBackend()).sha256(
     concat(KID_LABEL, ED25519_LABEL, publicKey),
   );
   return toBase64url(h.subarray(0, KID_LENGTH));
@@ -63,7 +63,7 @@ export async function encryptionKid(
   options?: BackendOption,
 ): Promise<string> {
   assertBytes(publicKey, 'publicKey', 32);
-  const h = await (options?.backend ?? getBackend()).sha256(
+  const h = await (options?.backend ?? getDefaultBackend()).sha256(
     concat(KID_LABEL, HPKE_LABEL, Uint8Array.of(KEM_X25519 >> 8, KEM_X25519 & 0xff), publicKey),
   );
   return toBase64url(h.subarray(0, KID_LENGTH));
@@ -81,7 +81,7 @@ export function assertIdentityName(name: unknown): asserts name is string {
 
 /** A fresh signing key. */
 export async function generateSigningKey(options?: BackendOption): Promise<SigningKey> {
-  const b = options?.backend ?? getBackend();
+  const b = options?.backend ?? getDefaultBackend();
   const privateKey = b.randomBytes(32);
   const publicKey = await b.ed25519PublicKey(privateKey);
   return { kid: await signingKid(publicKey, options), publicKey, privateKey };
@@ -89,7 +89,7 @@ export async function generateSigningKey(options?: BackendOption): Promise<Signi
 
 /** A fresh X25519 encryption key. */
 export async function generateEncryptionKey(options?: BackendOption): Promise<EncryptionKey> {
-  const b = options?.backend ?? getBackend();
+  const b = options?.backend ?? getDefaultBackend();
   const kp = await b.x25519GenerateKeyPair();
   return { kid: await encryptionKid(kp.publicKey, options), ...kp };
 }
@@ -175,7 +175,7 @@ export function exportIdentity(identity: Identity): IdentityJson {
 
 /** Parses a full identity and checks that every private key matches its public key. */
 export async function importIdentity(json: unknown, options?: BackendOption): Promise<Identity> {
-  const b = options?.backend ?? getBackend();
+  const b = options?.backend ?? getDefaultBackend();
   const pub = await importPublicIdentity(json, options);
   const j = json as IdentityJson;
   const seed = fromBase64url(String(j.signing.seed), 'signing.seed');

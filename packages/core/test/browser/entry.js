@@ -57,7 +57,7 @@ async function vector(c, backend) {
 async function run() {
   const out = {
     userAgent: navigator.userAgent,
-    defaultBackend: bw.getBackend().name,
+    defaultBackend: bw.getDefaultBackend().name,
     support: await webBackendSupport(),
     checks: {},
     vectors: [],
