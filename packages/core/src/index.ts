@@ -50,8 +50,8 @@ export {
   type ReplayGuard,
   type MemoryReplayStoreOptions,
 } from './envelope/replay.js';
-export type { Padding } from './envelope/inner.js';
-export type { AeadName } from './envelope/suites.js';
+export type { Padding } from './wire/inner.js';
+export type { AeadName } from './wire/suites.js';
 export {
   generateIdentity,
   generateSigningKey,

@@ -3,7 +3,7 @@
  * vectors). Not part of the public API: may change in any release.
  */
 export { concat, equalBytes, utf8, fromUtf8, assertBytes, wipe, i2osp } from './bytes.js';
-export { encodeCborReference } from './envelope/cbor-encoder.js';
+export { encodeCborReference } from './wire/cbor-reference.js';
 export {
   encodeCbor,
   decodeCbor,
@@ -12,8 +12,17 @@ export {
   type CborValue,
   type CborMap,
   type CborLimits,
-} from './envelope/cbor.js';
-export { parseFrame, writeFrame, prefixFor, Kind, VERSION } from './envelope/format.js';
+} from './wire/cbor.js';
+export { parseFrame, writeFrame } from './wire/frame.js';
+export {
+  prefixFor,
+  Kind,
+  RecordKind,
+  MAGIC_0,
+  MAGIC_1,
+  VERSION,
+  PREFIX_LENGTH,
+} from './wire/kinds.js';
 export {
   encodeMessageHeader,
   decodeMessageHeader,
@@ -23,8 +32,8 @@ export {
   type MessageHeader,
   type ResponseHeader,
   type RecipientEntry,
-} from './envelope/header.js';
-export { encodeInner, decodeInner, padme } from './envelope/inner.js';
+} from './wire/header.js';
+export { encodeInner, decodeInner, padme } from './wire/inner.js';
 export {
   LABEL,
   deriveMessageKeys,
@@ -32,8 +41,8 @@ export {
   contextCheck,
   signatureInput,
   ZERO_NONCE,
-} from './envelope/keys.js';
+} from './wire/keys.js';
 export { strictPreconditions, isCanonicalPoint } from './backend/ed25519-strict.js';
 export { assertIdentityName } from './identity/identity.js';
-export { hpkeSuite, suiteByName } from './envelope/suites.js';
+export { hpkeSuite, suiteByName } from './wire/suites.js';
 export { sealResponseWithId } from './envelope/response.js';

@@ -1,8 +1,8 @@
 /** The strict CBOR subset of SPEC.md §3.1: decode(encode(x)) = x, and every rule enforced. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeCbor, encodeCbor, encodeHead, type CborValue } from '../src/envelope/cbor.js';
-import { encodeCborReference } from '../src/envelope/cbor-encoder.js';
+import { decodeCbor, encodeCbor, encodeHead, type CborValue } from '../src/wire/cbor.js';
+import { encodeCborReference } from '../src/wire/cbor-reference.js';
 import { BlindwireError } from '../src/errors.js';
 
 const LIMITS = { maxDepth: 8, maxItems: 64, maxStringBytes: 1024 };

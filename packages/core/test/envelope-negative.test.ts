@@ -3,13 +3,14 @@
  * no plaintext comes back (SPEC.md §7, §9).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeCbor } from '../src/envelope/cbor.js';
-import { encodeHead } from '../src/envelope/cbor.js';
+import { encodeCbor } from '../src/wire/cbor.js';
+import { encodeHead } from '../src/wire/cbor.js';
 import { open, type OpenOptions } from '../src/envelope/open.js';
 import { seal, type SealOptions } from '../src/envelope/seal.js';
 import { inspect } from '../src/envelope/inspect.js';
-import { encodeMessageHeader } from '../src/envelope/header.js';
-import { Kind, writeFrame } from '../src/envelope/format.js';
+import { encodeMessageHeader } from '../src/wire/header.js';
+import { writeFrame } from '../src/wire/frame.js';
+import { Kind } from '../src/wire/kinds.js';
 import { concat, utf8 } from '../src/bytes.js';
 import { publicIdentity } from '../src/identity/identity.js';
 import { craft, headerWith } from './helpers/craft.js';
@@ -61,7 +62,7 @@ describe('tampering', () => {
     expect(reference[hdrStart - 2]).toBe(0x58); // header bstr head, 1-byte length
     const ctStart = reference.length - info.ciphertextBytes;
     const header = reference.subarray(hdrStart, hdrStart + info.headerBytes);
-    const { decodeMessageHeader } = await import('../src/envelope/header.js');
+    const { decodeMessageHeader } = await import('../src/wire/header.js');
     const { DEFAULT_LIMITS } = await import('../src/limits.js');
     const h = decodeMessageHeader(header, DEFAULT_LIMITS);
     // Byte ranges of the values whose flips have a single determined outcome.
@@ -263,11 +264,11 @@ describe('forwarding and commitment', () => {
   it("a recipient re-sealing the sender's signed message to a third party is caught (surreptitious forwarding)", async () => {
     // Bob opened Alice's message; he now holds Alice's signature over it and re-seals
     // the identical inner record to Carol under a header of his own.
-    const { decodeInner } = await import('../src/envelope/inner.js');
-    const { LABEL, deriveMessageKeys } = await import('../src/envelope/keys.js');
-    const { hpkeSuite, suiteByName } = await import('../src/envelope/suites.js');
-    const { parseFrame } = await import('../src/envelope/format.js');
-    const { decodeMessageHeader } = await import('../src/envelope/header.js');
+    const { decodeInner } = await import('../src/wire/inner.js');
+    const { LABEL, deriveMessageKeys } = await import('../src/wire/keys.js');
+    const { hpkeSuite, suiteByName } = await import('../src/wire/suites.js');
+    const { parseFrame } = await import('../src/wire/frame.js');
+    const { decodeMessageHeader } = await import('../src/wire/header.js');
     const { DEFAULT_LIMITS } = await import('../src/limits.js');
     const frame = parseFrame(reference, Kind.Message, DEFAULT_LIMITS);
     const h = decodeMessageHeader(frame.header, DEFAULT_LIMITS);

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BlindwireError } from '../src/errors.js';
 import { open } from '../src/envelope/open.js';
 import { seal } from '../src/envelope/seal.js';
-import { AEAD_NAMES } from '../src/envelope/suites.js';
+import { AEAD_NAMES } from '../src/wire/suites.js';
 import { publicIdentity } from '../src/identity/identity.js';
 import { NOW, cast, fastestBackend, trusted, type Cast } from './helpers/fixtures.js';
 

@@ -4,9 +4,9 @@ import { inspect } from '../src/envelope/inspect.js';
 import { open } from '../src/envelope/open.js';
 import { openResponse, sealResponse, sealResponseWithId } from '../src/envelope/response.js';
 import { seal } from '../src/envelope/seal.js';
-import { AEAD_NAMES } from '../src/envelope/suites.js';
+import { AEAD_NAMES } from '../src/wire/suites.js';
 import { createMemoryReplayStore } from '../src/envelope/replay.js';
-import { padme } from '../src/envelope/inner.js';
+import { padme } from '../src/wire/inner.js';
 import {
   exportIdentity,
   exportPublicIdentity,

@@ -7,8 +7,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CryptoBackend } from '../src/backend/types.js';
-import { Kind, parseFrame } from '../src/envelope/format.js';
-import { decodeMessageHeader } from '../src/envelope/header.js';
+import { parseFrame } from '../src/wire/frame.js';
+import { Kind } from '../src/wire/kinds.js';
+import { decodeMessageHeader } from '../src/wire/header.js';
 import { open } from '../src/envelope/open.js';
 import { seal } from '../src/envelope/seal.js';
 import { publicIdentity } from '../src/identity/identity.js';

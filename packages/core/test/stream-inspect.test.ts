@@ -1,6 +1,6 @@
 /** inspect() on a stream: the prefix and header are enough, whatever follows. */
 import { describe, expect, it } from 'vitest';
-import { readHead } from '../src/envelope/cbor.js';
+import { readHead } from '../src/wire/cbor.js';
 import { inspect } from '../src/envelope/inspect.js';
 import { publicIdentity } from '../src/identity/identity.js';
 import { sealStream } from '../src/stream/seal-stream.js';

@@ -13,13 +13,13 @@ import {
   encodeHead,
   readHead,
   type CborMap,
-} from '../src/envelope/cbor.js';
-import { decodeStreamHeader } from '../src/envelope/header.js';
-import { LABEL, SECRET_LENGTH } from '../src/envelope/keys.js';
+} from '../src/wire/cbor.js';
+import { decodeStreamHeader } from '../src/wire/header.js';
+import { LABEL, SECRET_LENGTH } from '../src/wire/keys.js';
 import { open } from '../src/envelope/open.js';
 import { inspect } from '../src/envelope/inspect.js';
 import { createMemoryReplayStore } from '../src/envelope/replay.js';
-import { hpkeSuite, suiteByName } from '../src/envelope/suites.js';
+import { hpkeSuite, suiteByName } from '../src/wire/suites.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { publicIdentity, type Identity } from '../src/identity/identity.js';
 import { chunkNonce, deriveStreamKeys, encodeMeta } from '../src/stream/keys.js';

@@ -13,7 +13,7 @@ import { publicIdentity } from '../src/identity/identity.js';
 import { sealStream, type SealStreamOptions } from '../src/stream/seal-stream.js';
 import { openStream, type OpenStreamOptions } from '../src/stream/open-stream.js';
 import { encodeMeta } from '../src/stream/keys.js';
-import { readHead } from '../src/envelope/cbor.js';
+import { readHead } from '../src/wire/cbor.js';
 import { fromBase64url } from '../src/bytes.js';
 import { backends } from './helpers/backends.js';
 import { NOW, cast, codeOf, fastestBackend, trusted } from './helpers/fixtures.js';

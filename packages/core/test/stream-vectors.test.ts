@@ -25,10 +25,10 @@ import {
   type StreamLimits,
 } from '../src/index.js';
 import { concat } from '../src/bytes.js';
-import { readHead } from '../src/envelope/cbor.js';
-import { decodeStreamHeader } from '../src/envelope/header.js';
-import { LABEL } from '../src/envelope/keys.js';
-import { hpkeSuite, suiteByName } from '../src/envelope/suites.js';
+import { readHead } from '../src/wire/cbor.js';
+import { decodeStreamHeader } from '../src/wire/header.js';
+import { LABEL } from '../src/wire/keys.js';
+import { hpkeSuite, suiteByName } from '../src/wire/suites.js';
 import {
   chunkNonce,
   decodeMeta,

@@ -8,7 +8,7 @@ import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 import type { EncryptionKey } from '../identity/identity.js';
 import type { OpenOptions, RecipientKey } from './open.js';
 import type { Recipient, SealOptions } from './seal.js';
-import { MAX_TIME, MESSAGE_ID_LENGTH, type MessageHeader, type RecipientEntry } from './header.js';
+import { MAX_TIME, MESSAGE_ID_LENGTH, type MessageHeader, type RecipientEntry } from '../wire/header.js';
 import { contextBytes, kidBytes, nowMs, skewOf } from './options.js';
 import { compileSenderPatterns } from './patterns.js';
 

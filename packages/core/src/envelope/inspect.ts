@@ -5,16 +5,9 @@
 import { toBase64url } from '../bytes.js';
 import { BlindwireError, ErrorCode } from '../errors.js';
 import type { Limits } from '../limits.js';
-import { readHead } from './cbor.js';
-import {
-  Kind,
-  MAGIC_0,
-  MAGIC_1,
-  PREFIX_LENGTH,
-  VERSION,
-  parseFrame,
-  type Frame,
-} from './format.js';
+import { readHead } from '../wire/cbor.js';
+import { parseFrame, type Frame } from '../wire/frame.js';
+import { Kind, MAGIC_0, MAGIC_1, PREFIX_LENGTH, VERSION } from '../wire/kinds.js';
 import {
   decodeMessageHeader,
   decodeResponseHeader,
@@ -22,9 +15,9 @@ import {
   type MessageHeader,
   type ResponseHeader,
   type StreamHeader,
-} from './header.js';
+} from '../wire/header.js';
 import { hexId, limitsOf, type CommonOptions } from './options.js';
-import { suiteName } from './suites.js';
+import { suiteName } from '../wire/suites.js';
 
 export interface EnvelopeInfo {
   version: 1;

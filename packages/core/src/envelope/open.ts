@@ -8,16 +8,17 @@ import { concat, equalBytes, toBase64url, utf8, wipe } from '../bytes.js';
 import { BlindwireError, ErrorCode, openFailed } from '../errors.js';
 import type { EncryptionKey, PublicIdentity, SigningPublicKey } from '../identity/identity.js';
 import { checkOpenOptions, findEntry, trustedKey } from './arguments.js';
-import { Kind, parseFrame } from './format.js';
-import { decodeMessageHeader, type RecipientEntry } from './header.js';
-import { decodeInner } from './inner.js';
-import { recipientSecrets } from './recipient.js';
+import { parseFrame } from '../wire/frame.js';
+import { Kind } from '../wire/kinds.js';
+import { decodeMessageHeader, type RecipientEntry } from '../wire/header.js';
+import { decodeInner } from '../wire/inner.js';
+import { recipientSecrets } from '../wire/recipient.js';
 import { headerInfo, type EnvelopeInfo } from './inspect.js';
-import { ZERO_NONCE, contextCheck, deriveMessageKeys, signatureInput } from './keys.js';
+import { ZERO_NONCE, contextCheck, deriveMessageKeys, signatureInput } from '../wire/keys.js';
 import { backendOf, checkTimes, hexId, limitsOf, nowMs, type CommonOptions } from './options.js';
 import { checkReplay, type ReplayGuard } from './replay.js';
 import { rememberOpenState } from './state.js';
-import { suiteFromIds, type AeadName } from './suites.js';
+import { suiteFromIds, type AeadName } from '../wire/suites.js';
 
 /** A recipient key pair: an `EncryptionKey`, or an identity holding one. */
 export type RecipientKey = EncryptionKey | { encryption: EncryptionKey };

@@ -7,16 +7,17 @@
 import { concat, equalBytes, utf8 } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../errors.js';
 import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
-import { Kind, allocateFrame, frameLength, prefixFor, parseFrame } from './format.js';
+import { allocateFrame, frameLength, parseFrame } from '../wire/frame.js';
+import { Kind, prefixFor } from '../wire/kinds.js';
 import {
   MAX_TIME,
   MESSAGE_ID_LENGTH,
   decodeResponseHeader,
   encodeResponseHeader,
-} from './header.js';
-import { decodeInner, innerParts, paddedLength, type Padding } from './inner.js';
+} from '../wire/header.js';
+import { decodeInner, innerParts, paddedLength, type Padding } from '../wire/inner.js';
 import { headerInfo, type EnvelopeInfo } from './inspect.js';
-import { ZERO_NONCE, deriveResponseKey } from './keys.js';
+import { ZERO_NONCE, deriveResponseKey } from '../wire/keys.js';
 import {
   backendOf,
   checkTimes,

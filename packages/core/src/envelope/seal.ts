@@ -18,12 +18,13 @@ import {
   CONTEXT_CHECK_LENGTH,
   encodeMessageHeader,
   type MessageHeader,
-} from './header.js';
-import { senderSecrets } from './sender.js';
+} from '../wire/header.js';
+import { senderSecrets } from '../wire/sender.js';
 import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
-import { Kind, allocateFrame, frameLength, prefixFor } from './format.js';
-import { innerParts, paddedLength, type Padding } from './inner.js';
-import { ZERO_NONCE, contextCheck, deriveMessageKeys, signatureInput } from './keys.js';
+import { allocateFrame, frameLength } from '../wire/frame.js';
+import { Kind, prefixFor } from '../wire/kinds.js';
+import { innerParts, paddedLength, type Padding } from '../wire/inner.js';
+import { ZERO_NONCE, contextCheck, deriveMessageKeys, signatureInput } from '../wire/keys.js';
 import {
   backendOf,
   contextBytes,
@@ -34,7 +35,7 @@ import {
 } from './options.js';
 import type { Limits } from '../limits.js';
 import { rememberSealState } from './state.js';
-import { suiteByName, type AeadName } from './suites.js';
+import { suiteByName, type AeadName } from '../wire/suites.js';
 
 /** A recipient: an encryption public key, or a public identity (its encryption key is used). */
 export type Recipient = EncryptionPublicKey | Pick<PublicIdentity, 'encryption'>;

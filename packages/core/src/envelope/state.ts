@@ -4,7 +4,7 @@
  * objects, so it is never enumerable, never serialised and never logged with
  * them, and it is collected with them.
  */
-import type { EnvelopeSuite } from './suites.js';
+import type { EnvelopeSuite } from '../wire/suites.js';
 
 export interface SealState {
   suite: EnvelopeSuite;

@@ -6,15 +6,15 @@ import { addOptionalInfo, commonInfo } from '../envelope/inspect.js';
 import { checkReplay } from '../envelope/replay.js';
 import { equalBytes, toBase64url, utf8, wipe } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../errors.js';
-import { readHead } from '../envelope/cbor.js';
-import { MAGIC_0, MAGIC_1, PREFIX_LENGTH, VERSION, Kind } from '../envelope/format.js';
-import { decodeStreamHeader, type StreamHeader } from '../envelope/header.js';
-import { contextCheck } from '../envelope/keys.js';
+import { readHead } from '../wire/cbor.js';
+import { MAGIC_0, MAGIC_1, PREFIX_LENGTH, VERSION, Kind } from '../wire/kinds.js';
+import { decodeStreamHeader, type StreamHeader } from '../wire/header.js';
+import { contextCheck } from '../wire/keys.js';
 import { checkTimes, nowMs } from '../envelope/options.js';
-import { suiteFromIds, type EnvelopeSuite } from '../envelope/suites.js';
+import { suiteFromIds, type EnvelopeSuite } from '../wire/suites.js';
 import type { CryptoBackend, Sha256Hash } from '../backend/types.js';
 import { findEntry, trustedKey, type checkRecipientKeys } from '../envelope/arguments.js';
-import { recipientSecrets } from '../envelope/recipient.js';
+import { recipientSecrets } from '../wire/recipient.js';
 import { alreadyFailed, type ChannelSink, type Push } from './channel.js';
 import {
   SIGNATURE_LENGTH,

@@ -5,8 +5,8 @@
  * when a piece lies whole in one write, and otherwise reassembles it in one
  * reused buffer, so it never holds more than the largest record.
  */
-import { encodeHead } from '../envelope/cbor.js';
-import { PREFIX_LENGTH, prefixFor, Kind } from '../envelope/format.js';
+import { encodeHead } from '../wire/cbor.js';
+import { PREFIX_LENGTH, prefixFor, Kind } from '../wire/kinds.js';
 
 /** The flag byte before each chunk record; also the nonce's last byte. */
 export const ChunkFlag = {

@@ -6,9 +6,9 @@
  */
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 import type { SealOptions } from '../envelope/seal.js';
-import { MIN_CHUNK_SIZE } from '../envelope/header.js';
+import { MIN_CHUNK_SIZE } from '../wire/header.js';
 import { backendOf, contextBytes } from '../envelope/options.js';
-import { suiteByName } from '../envelope/suites.js';
+import { suiteByName } from '../wire/suites.js';
 import {
   checkClaims,
   checkContentType,

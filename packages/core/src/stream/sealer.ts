@@ -5,12 +5,12 @@
  */
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 import { concat, wipe } from '../bytes.js';
-import { encodeStreamHeader } from '../envelope/header.js';
-import { PREFIX_LENGTH } from '../envelope/format.js';
-import { contextCheck } from '../envelope/keys.js';
-import { senderSecrets } from '../envelope/sender.js';
+import { encodeStreamHeader } from '../wire/header.js';
+import { PREFIX_LENGTH } from '../wire/kinds.js';
+import { contextCheck } from '../wire/keys.js';
+import { senderSecrets } from '../wire/sender.js';
 import { hexId } from '../envelope/options.js';
-import type { EnvelopeSuite } from '../envelope/suites.js';
+import type { EnvelopeSuite } from '../wire/suites.js';
 import type { CryptoBackend, Sha256Hash } from '../backend/types.js';
 import type { checkRecipients, checkSender } from '../envelope/arguments.js';
 import { alreadyFailed, type ChannelSink, type Push } from './channel.js';

@@ -6,22 +6,23 @@
  */
 import type { CryptoBackend } from '../../src/backend/types.js';
 import { concat, fromBase64url, utf8 } from '../../src/bytes.js';
-import { encodeCbor, type CborMap } from '../../src/envelope/cbor.js';
-import { Kind, prefixFor, writeFrame } from '../../src/envelope/format.js';
+import { encodeCbor, type CborMap } from '../../src/wire/cbor.js';
+import { writeFrame } from '../../src/wire/frame.js';
+import { Kind, prefixFor } from '../../src/wire/kinds.js';
 import {
   encodeMessageHeader,
   type MessageHeader,
   type RecipientEntry,
-} from '../../src/envelope/header.js';
-import { encodeInner } from '../../src/envelope/inner.js';
+} from '../../src/wire/header.js';
+import { encodeInner } from '../../src/wire/inner.js';
 import {
   LABEL,
   ZERO_NONCE,
   contextCheck,
   deriveMessageKeys,
   signatureInput,
-} from '../../src/envelope/keys.js';
-import { hpkeSuite, suiteByName } from '../../src/envelope/suites.js';
+} from '../../src/wire/keys.js';
+import { hpkeSuite, suiteByName } from '../../src/wire/suites.js';
 import type { EncryptionPublicKey } from '../../src/identity/identity.js';
 
 export interface CraftOptions {

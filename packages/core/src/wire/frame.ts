@@ -1,5 +1,5 @@
 /**
- * Envelope framing (SPEC.md §3): magic, version and kind, then the protected
+ * Envelope framing (SPEC.md §3): the prefix (wire/kinds.ts), then the protected
  * header and the ciphertext as two CBOR byte strings. Parsing returns views
  * into the input; nothing is re-encoded, so the header is authenticated
  * exactly as transmitted.
@@ -7,24 +7,7 @@
 import { BlindwireError, ErrorCode } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { encodeHead, readHead } from './cbor.js';
-
-/** "BW" then the format version. */
-export const MAGIC_0 = 0x42; // 'B'
-export const MAGIC_1 = 0x57; // 'W'
-export const VERSION = 0x01;
-
-/** The fourth byte: what the envelope carries. */
-export const Kind = {
-  /** A sealed message (SPEC.md §4). */
-  Message: 0x01, // 0x01
-  /** A response sealed under a request's exporter secret (SPEC.md §6). */
-  Response: 0x02, // 0x02
-  /** A chunked stream (SPEC.md §7a); framed by `stream/`, never by parseFrame. */
-  Stream: 0x03, // 0x03
-} as const;
-export type Kind = (typeof Kind)[keyof typeof Kind];
-
-export const PREFIX_LENGTH = 4;
+import { Kind, MAGIC_0, MAGIC_1, PREFIX_LENGTH, VERSION, prefixFor } from './kinds.js';
 
 export interface Frame {
   kind: Kind;
@@ -80,10 +63,6 @@ export function parseFrame(envelope: Uint8Array, expected: Kind, limits: Limits)
   if (clen !== envelope.length - off) throw malformed('trailing bytes');
   const ciphertext = envelope.subarray(off);
   return { kind: expected, prefix: envelope.subarray(0, PREFIX_LENGTH), header, ciphertext };
-}
-
-export function prefixFor(kind: Kind): Uint8Array {
-  return Uint8Array.of(MAGIC_0, MAGIC_1, VERSION, kind);
 }
 
 /**

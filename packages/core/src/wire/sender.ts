@@ -5,10 +5,15 @@
  * messages, each recipient's response secret. The counterpart of recipient.ts.
  */
 import type { CryptoBackend } from '../backend/types.js';
-import type { checkRecipients } from './arguments.js';
 import type { RecipientEntry } from './header.js';
 import { LABEL, SECRET_LENGTH } from './keys.js';
 import { hpkeSuite, type EnvelopeSuite } from './suites.js';
+
+/** A recipient as checked for sealing: its decoded kid and X25519 public key. */
+export interface SealRecipient {
+  kid: Uint8Array;
+  publicKey: Uint8Array;
+}
 
 export interface SenderSecrets {
   /** The header's recipient entries, in the order of the recipients. */
@@ -21,7 +26,7 @@ export interface SenderSecrets {
 export async function senderSecrets(
   b: CryptoBackend,
   suite: EnvelopeSuite,
-  recipients: ReturnType<typeof checkRecipients>,
+  recipients: readonly SealRecipient[],
   withResponseSecrets: boolean,
 ): Promise<SenderSecrets> {
   const hpke = hpkeSuite(suite, b);
