@@ -67,7 +67,7 @@ export async function runQuickstart() {
   });
   broker.publish(
     'tools.payments.responses',
-    await sealResponse(opened, answer, { contentType: 'application/json' }),
+    (await sealResponse(opened, answer, { contentType: 'application/json' })).envelope,
   );
 
   // Agent: open the response with the state kept from seal().

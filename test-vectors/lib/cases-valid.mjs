@@ -236,7 +236,7 @@ export const VALID_CASES = [
         padding: 'padme',
       };
       const { payload, ...options } = response;
-      const sealed = await sealResponseWithId(request, payload, {
+      const { envelope: sealed } = await sealResponseWithId(request, payload, {
         ...options,
         backend: pureBackend,
       });

@@ -72,9 +72,12 @@ export function i2osp(value: number, length: number): Uint8Array {
   return out;
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Lower-case hex; message ids are shown this way on every call, hence the table. */
 export function toHex(b: Uint8Array): string {
   let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
+  for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
   return s;
 }
 

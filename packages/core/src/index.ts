@@ -7,43 +7,43 @@ export { BlindwireError, ErrorCode, isBlindwireError, OPEN_FAILED_MESSAGE } from
 export { DEFAULT_LIMITS, MAX_LIMITS, type Limits } from './limits.js';
 export { getDefaultBackend, setDefaultBackend, pureBackend, webBackend } from './backend/index.js';
 export type { AeadAlgorithm, CryptoBackend, Sha256Hash, X25519KeyPair } from './backend/types.js';
+export { seal } from './envelope/seal.js';
 export {
-  seal,
   DEFAULT_TTL_SECONDS,
   type SealOptions,
   type SealResult,
   type Recipient,
   type Sender,
-} from './envelope/seal.js';
+} from './envelope/seal-options.js';
+export { open } from './envelope/open.js';
 export {
-  open,
   type OpenOptions,
   type OpenResult,
   type RecipientKey,
   type SenderResolver,
-} from './envelope/open.js';
-export { inspect, type EnvelopeInfo } from './envelope/inspect.js';
-export {
-  sealResponse,
-  openResponse,
-  type SealResponseOptions,
-  type OpenResponseOptions,
-  type OpenResponseResult,
-} from './envelope/response.js';
-export {
-  sealStream,
-  DEFAULT_CHUNK_SIZE,
-  type SealStream,
-  type SealStreamOptions,
-  type SealStreamResult,
-} from './stream/seal-stream.js';
-export {
-  openStream,
-  type OpenStream,
-  type OpenStreamOptions,
-  type OpenStreamResult,
-  type StreamInfo,
-} from './stream/open-stream.js';
+} from './envelope/open-options.js';
+export { inspect } from './envelope/inspect.js';
+export type { EnvelopeInfo } from './envelope/envelope-info.js';
+export { sealResponse, openResponse } from './envelope/response.js';
+export type {
+  SealResponseOptions,
+  SealResponseResult,
+  OpenResponseOptions,
+  OpenResponseResult,
+} from './envelope/response-options.js';
+export { sealStream, DEFAULT_CHUNK_SIZE } from './stream/seal-stream.js';
+export type {
+  SealStream,
+  SealStreamOptions,
+  SealStreamResult,
+} from './stream/seal-stream-options.js';
+export { openStream } from './stream/open-stream.js';
+export type {
+  OpenStream,
+  OpenStreamOptions,
+  OpenStreamResult,
+  StreamInfo,
+} from './stream/open-stream-options.js';
 export { DEFAULT_STREAM_LIMITS, MAX_STREAM_LIMITS, type StreamLimits } from './stream/limits.js';
 export {
   createMemoryReplayStore,

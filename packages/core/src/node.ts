@@ -7,7 +7,7 @@
  *
  *     const s = sealStreamNode({ sender, recipients });
  *     await pipeline(createReadStream(src), s.duplex, createWriteStream(dst));
- *     await s.done;
+ *     await s.result;
  *
  *     const o = openStreamNode({ recipient, trustedSenders });
  *     await pipeline(createReadStream(dst), o.duplex, createWriteStream(tmp));
@@ -18,15 +18,17 @@ import type {
   ReadableStream as NodeReadable,
   WritableStream as NodeWritable,
 } from 'node:stream/web';
-import { openStream, type OpenStreamOptions, type OpenStreamResult } from './stream/open-stream.js';
-import { sealStream, type SealStreamOptions, type SealStreamResult } from './stream/seal-stream.js';
+import type { OpenStreamOptions, OpenStreamResult } from './stream/open-stream-options.js';
+import { openStream } from './stream/open-stream.js';
+import type { SealStreamOptions, SealStreamResult } from './stream/seal-stream-options.js';
+import { sealStream } from './stream/seal-stream.js';
 
 type AdapterOptions = Pick<DuplexOptions, 'highWaterMark' | 'signal'>;
 
 export interface NodeSealStream {
   /** Plaintext in, sealed stream out. */
   duplex: Duplex;
-  done: Promise<SealStreamResult>;
+  result: Promise<SealStreamResult>;
 }
 
 export interface NodeOpenStream {
@@ -56,7 +58,7 @@ export function sealStreamNode(
   adapter?: AdapterOptions,
 ): NodeSealStream {
   const s = sealStream(options);
-  return { duplex: fromWeb(s, adapter), done: s.done };
+  return { duplex: fromWeb(s, adapter), result: s.result };
 }
 
 /** `openStream` as a Node Duplex. */

@@ -5,8 +5,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeCbor } from '../src/wire/cbor.js';
 import { encodeHead } from '../src/wire/cbor.js';
-import { open, type OpenOptions } from '../src/envelope/open.js';
-import { seal, type SealOptions } from '../src/envelope/seal.js';
+import { open } from '../src/envelope/open.js';
+import type { OpenOptions } from '../src/envelope/open-options.js';
+import { seal } from '../src/envelope/seal.js';
+import type { SealOptions } from '../src/envelope/seal-options.js';
 import { inspect } from '../src/envelope/inspect.js';
 import { encodeMessageHeader } from '../src/wire/header.js';
 import { writeFrame } from '../src/wire/frame.js';

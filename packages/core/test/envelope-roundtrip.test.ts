@@ -182,11 +182,17 @@ describe.each(backends.map((b) => [b.name, b] as const))(
         now: NOW,
         backend,
       });
-      const response = await sealResponse(opened, '{"balance":42}', {
+      const sealedResponse = await sealResponse(opened, '{"balance":42}', {
         contentType: 'application/json',
         now: NOW,
         backend,
       });
+      const response = sealedResponse.envelope;
+      // SealResponseResult has SealResult's shape: the envelope, its id and times.
+      expect(sealedResponse.messageId).toBe(inspect(response).messageId);
+      expect(sealedResponse.requestId).toBe(req.messageId);
+      expect(sealedResponse.issuedAt).toBe(inspect(response).issuedAt);
+      expect(sealedResponse.expiresAt).toBe(inspect(response).expiresAt);
       expect(inspect(response).kind).toBe('response');
       expect(inspect(response).requestId).toBe(req.messageId);
       expect(Buffer.from(response).includes(Buffer.from('balance'))).toBe(false);
@@ -200,8 +206,8 @@ describe.each(backends.map((b) => [b.name, b] as const))(
       expect(await codeOf(() => openResponse(req, response, { now: NOW, backend }))).toBe(
         'ERR_REPLAY',
       );
-      const pending = await sealResponse(opened, 'pending', { now: NOW, backend });
-      const done = await sealResponse(opened, 'done', { now: NOW, backend });
+      const { envelope: pending } = await sealResponse(opened, 'pending', { now: NOW, backend });
+      const { envelope: done } = await sealResponse(opened, 'done', { now: NOW, backend });
       expect(text((await openResponse(req, pending, { now: NOW, backend })).payload)).toBe(
         'pending',
       );
@@ -210,7 +216,7 @@ describe.each(backends.map((b) => [b.name, b] as const))(
         'ERR_REPLAY',
       );
       // A tampered copy of an unseen response is not remembered: the genuine one still opens.
-      const late = await sealResponse(opened, 'late', { now: NOW, backend });
+      const { envelope: late } = await sealResponse(opened, 'late', { now: NOW, backend });
       const forged = late.slice();
       forged[forged.length - 1]! ^= 1;
       expect(await codeOf(() => openResponse(req, forged, { now: NOW, backend }))).toBe(
@@ -227,8 +233,8 @@ describe.each(backends.map((b) => [b.name, b] as const))(
         now: NOW,
         backend,
       });
-      const genuine = await sealResponse(opened, 'from carol', { now: NOW, backend });
-      const squat = await sealResponseWithId(fromBob, 'from bob', {
+      const { envelope: genuine } = await sealResponse(opened, 'from carol', { now: NOW, backend });
+      const { envelope: squat } = await sealResponseWithId(fromBob, 'from bob', {
         messageId: fromHex(inspect(genuine).messageId),
         now: NOW,
         backend,
@@ -259,7 +265,7 @@ describe.each(backends.map((b) => [b.name, b] as const))(
       });
       const ids = new Set<string>();
       for (const o of [opened, again, opened, again]) {
-        const r = await sealResponse(o, 'same', {
+        const { envelope: r } = await sealResponse(o, 'same', {
           messageId: id,
           now: NOW,
           backend,

@@ -211,7 +211,7 @@ describe.each(backends.map((b) => [b.name, b] as const))(
         expect(r.contentType, where).toBe(e.contentType);
         expect(r.header.claims, where).toEqual(e.claims);
         if (c.response) {
-          const sealed = await sealResponseWithId(r, fromHex(c.response.payload), {
+          const { envelope: sealed } = await sealResponseWithId(r, fromHex(c.response.payload), {
             now: c.response.now,
             ttl: c.response.ttl,
             messageId: fromHex(c.response.messageId),

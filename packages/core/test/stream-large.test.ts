@@ -53,7 +53,7 @@ const script = (bytes: number) => `
     let out = 0;
     for await (const c of source.pipeThrough(s).pipeThrough(o)) { hOut.update(c); out += c.length; }
     const r = await o.result;
-    return { out, same: hIn.digest('hex') === hOut.digest('hex'), sender: r.sender, sealed: (await s.done).streamBytes };
+    return { out, same: hIn.digest('hex') === hOut.digest('hex'), sender: r.sender, sealed: (await s.result).streamBytes };
   }
 
   const baseline = process.memoryUsage().rss; // modules loaded, keys made; no warm-up, no forced GC

@@ -24,7 +24,8 @@ import { DEFAULT_LIMITS } from '../src/limits.js';
 import { publicIdentity, type Identity } from '../src/identity/identity.js';
 import { chunkNonce, deriveStreamKeys, encodeMeta } from '../src/stream/keys.js';
 import { sealStream } from '../src/stream/seal-stream.js';
-import { openStream, type OpenStreamOptions } from '../src/stream/open-stream.js';
+import { openStream } from '../src/stream/open-stream.js';
+import type { OpenStreamOptions } from '../src/stream/open-stream-options.js';
 import { NOW, cast, fastestBackend, trusted, type Cast } from './helpers/fixtures.js';
 import { body, openAll, sealAll } from './helpers/streams.js';
 
@@ -665,7 +666,7 @@ describe('streams: limits at their maximum and one past it', () => {
       context: 'ctx',
       limits: { maxHeaderBytes: n - 1 },
     });
-    await expect(s.done).rejects.toMatchObject({ code: 'ERR_LIMIT_EXCEEDED' });
+    await expect(s.result).rejects.toMatchObject({ code: 'ERR_LIMIT_EXCEEDED' });
     await expect(s.readable.getReader().read()).rejects.toMatchObject({
       code: 'ERR_LIMIT_EXCEEDED',
     });

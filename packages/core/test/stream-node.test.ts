@@ -37,7 +37,7 @@ describe('streams: Node adapters', () => {
       s.duplex,
       createWriteStream(join(dir, 'sealed')),
     );
-    expect((await s.done).bodyBytes).toBe(body.length);
+    expect((await s.result).bodyBytes).toBe(body.length);
     const o = openStreamNode({ recipient: bob, trustedSenders: trusted(alice), backend, now: NOW });
     await pipeline(
       createReadStream(join(dir, 'sealed')),

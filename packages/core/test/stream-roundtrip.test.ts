@@ -10,8 +10,10 @@ import { concat, equalBytes } from '../src/bytes.js';
 import type { CryptoBackend } from '../src/backend/types.js';
 import { BlindwireError, ErrorCode } from '../src/errors.js';
 import { publicIdentity } from '../src/identity/identity.js';
-import { sealStream, type SealStreamOptions } from '../src/stream/seal-stream.js';
-import { openStream, type OpenStreamOptions } from '../src/stream/open-stream.js';
+import { sealStream } from '../src/stream/seal-stream.js';
+import type { SealStreamOptions } from '../src/stream/seal-stream-options.js';
+import { openStream } from '../src/stream/open-stream.js';
+import type { OpenStreamOptions } from '../src/stream/open-stream-options.js';
 import { encodeMeta } from '../src/stream/keys.js';
 import { readHead } from '../src/wire/cbor.js';
 import { fromBase64url } from '../src/bytes.js';
@@ -215,7 +217,7 @@ describe('streams: writes and reads of any size', () => {
         parts.push(c);
       }
       expect(equalBytes(concat(...parts), b)).toBe(true); // toEqual is slow on megabytes
-      expect((await s.done).chunkSize).toBe(chunkSize ?? 65536);
+      expect((await s.result).chunkSize).toBe(chunkSize ?? 65536);
       expect((await o.result).bodyBytes).toBe(b.length);
     }
   });
@@ -310,7 +312,7 @@ describe('streams: argument checks', () => {
     const w = s.writable.getWriter();
     const write = w.write('text' as unknown as Uint8Array);
     await expect(write).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-    await expect(s.done).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(s.result).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     await expect(s.readable.getReader().read()).rejects.toBeInstanceOf(BlindwireError);
   });
 
@@ -337,7 +339,7 @@ describe('streams: argument checks', () => {
       .write(body(10))
       .catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'ERR_TRANSPORT', cause: reason });
-    await expect(s.done).rejects.toBe(e);
+    await expect(s.result).rejects.toBe(e);
   });
 
   it('aborting the writable errors the readable and the result with one BlindwireError', async () => {
@@ -412,7 +414,7 @@ describe('streams: a failure during the key schedule', () => {
     const { b, keys } = spying(() => void hold.reader!.cancel());
     const s = sealStream({ sender: alice, recipients: bob, backend: b, chunkSize: CS });
     hold.reader = s.readable.getReader();
-    await expect(s.done).rejects.toMatchObject({ code: 'ERR_TRANSPORT' });
+    await expect(s.result).rejects.toMatchObject({ code: 'ERR_TRANSPORT' });
     expect(keys).toHaveLength(1);
     expect(keys[0]!.every((x) => x === 0)).toBe(true);
   });

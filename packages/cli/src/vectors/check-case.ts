@@ -184,7 +184,7 @@ async function checkResponse(
   const r = c.response;
   if (!r) return ['response case without "response"'];
   const errs: string[] = [];
-  const sealed = await sealResponseWithId(request, fromHex(r.payload), {
+  const { envelope: sealed } = await sealResponseWithId(request, fromHex(r.payload), {
     now: r.now,
     ttl: r.ttl,
     messageId: fromHex(r.messageId),

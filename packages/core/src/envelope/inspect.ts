@@ -2,83 +2,14 @@
  * `inspect`: the header as an intermediary sees it, with no keys
  * (SPEC.md §4.1). Gateways use it for routing and policy on public claims.
  */
-import { toBase64url } from '../bytes.js';
 import { BlindwireError, ErrorCode } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { readHead } from '../wire/cbor.js';
 import { parseFrame, type Frame } from '../wire/frame.js';
 import { Kind, MAGIC_0, MAGIC_1, PREFIX_LENGTH, VERSION } from '../wire/kinds.js';
-import {
-  decodeMessageHeader,
-  decodeResponseHeader,
-  decodeStreamHeader,
-  type MessageHeader,
-  type ResponseHeader,
-  type StreamHeader,
-} from '../wire/header.js';
-import { hexId, limitsOf, type CommonOptions } from './options.js';
-import { suiteName } from '../wire/suites.js';
-
-export interface EnvelopeInfo {
-  version: 1;
-  kind: 'message' | 'response' | 'stream';
-  suite: { kem: number; kdf: number; aead: number; name: string };
-  /** Recipient key ids (base64url); empty for a response. */
-  recipients: { kid: string }[];
-  messageId: string;
-  issuedAt: number;
-  expiresAt: number;
-  contentType?: string;
-  claims?: Record<string, string | number>;
-  /** Responses: the request's message id. */
-  requestId?: string;
-  /** Responses: the kid of the recipient that answered. */
-  responder?: string;
-  /** Streams: plaintext bytes per chunk. */
-  chunkSize?: number;
-  headerBytes: number;
-  ciphertextBytes: number;
-}
-
-type AnyHeader = MessageHeader | ResponseHeader | StreamHeader;
-
-/** The fields every kind of header shows an intermediary (EnvelopeInfo, StreamInfo). */
-export function commonInfo(h: AnyHeader) {
-  return {
-    suite: { ...h.suite, name: suiteName(h.suite) },
-    recipients: 'recipients' in h ? h.recipients.map((r) => ({ kid: toBase64url(r.kid) })) : [],
-    messageId: hexId(h.messageId),
-    issuedAt: h.issuedAt,
-    expiresAt: h.expiresAt,
-  };
-}
-
-/** Adds the optional content type and claims of `h` to `info`. */
-export function addOptionalInfo(
-  info: { contentType?: string; claims?: Record<string, string | number> },
-  h: AnyHeader,
-): void {
-  if (h.contentType !== undefined) info.contentType = h.contentType;
-  if ('claims' in h && h.claims) info.claims = Object.fromEntries(h.claims);
-}
-
-export function headerInfo(h: MessageHeader | ResponseHeader, frame: Frame): EnvelopeInfo {
-  const info: EnvelopeInfo = {
-    version: 1,
-    kind:
-      frame.kind === Kind.Message ? 'message' : frame.kind === Kind.Stream ? 'stream' : 'response',
-    ...commonInfo(h),
-    headerBytes: frame.header.length,
-    ciphertextBytes: frame.ciphertext.length,
-  };
-  addOptionalInfo(info, h);
-  if ('chunkSize' in h) info.chunkSize = (h as StreamHeader).chunkSize;
-  if ('requestId' in h) {
-    info.requestId = hexId(h.requestId);
-    info.responder = toBase64url(h.responder);
-  }
-  return info;
-}
+import { decodeMessageHeader, decodeResponseHeader, decodeStreamHeader } from '../wire/header.js';
+import { limitsOf, type CommonOptions } from './common-options.js';
+import { headerInfo, type EnvelopeInfo } from './envelope-info.js';
 
 /**
  * A stream's public parts (SPEC.md §7a.1) from its first bytes: the prefix and

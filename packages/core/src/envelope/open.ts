@@ -2,94 +2,35 @@
  * `open`: the recipient's side (SPEC.md §7, parser and check rules in the
  * order they run). Parse errors are specific; once the header parses, every
  * cryptographic failure is one ERR_OPEN_FAILED. No plaintext, partial or
- * whole, leaves this function unless every check passed.
+ * whole, leaves this function unless every check passed. The checks after
+ * parsing are the shared opening rules (opening-rules.ts).
  */
-import { concat, equalBytes, toBase64url, utf8, wipe } from '../bytes.js';
-import { BlindwireError, ErrorCode, openFailed } from '../errors.js';
-import type { EncryptionKey, PublicIdentity, SigningPublicKey } from '../identity/identity.js';
-import { checkOpenOptions, findEntry, trustedKey } from './arguments.js';
+import { concat, toHex, utf8, wipe } from '../bytes.js';
+import { openFailed } from '../errors.js';
 import { parseFrame } from '../wire/frame.js';
-import { Kind } from '../wire/kinds.js';
-import { decodeMessageHeader, type RecipientEntry } from '../wire/header.js';
+import { decodeMessageHeader } from '../wire/header.js';
 import { decodeInner } from '../wire/inner.js';
+import { ZERO_NONCE, deriveMessageKeys, signatureInput } from '../wire/keys.js';
+import { Kind } from '../wire/kinds.js';
 import { recipientSecrets } from '../wire/recipient.js';
-import { headerInfo, type EnvelopeInfo } from './inspect.js';
-import { ZERO_NONCE, contextCheck, deriveMessageKeys, signatureInput } from '../wire/keys.js';
-import { backendOf, checkTimes, hexId, limitsOf, nowMs, type CommonOptions } from './options.js';
-import { checkReplay, type ReplayGuard } from './replay.js';
+import { checkOpenOptions } from './check-open.js';
+import { backendOf, limitsOf } from './common-options.js';
+import { headerInfo } from './envelope-info.js';
+import type { OpenOptions, OpenResult } from './open-options.js';
+import { admitHeader, admitSender, checkCommitment } from './opening-rules.js';
 import { rememberOpenState } from './state.js';
-import { suiteFromIds, type AeadName } from '../wire/suites.js';
-
-/** A recipient key pair: an `EncryptionKey`, or an identity holding one. */
-export type RecipientKey = EncryptionKey | { encryption: EncryptionKey };
-
-/** Returns the trusted Ed25519 public key of `sender` for `kid`, or nothing. */
-export type SenderResolver = (
-  sender: string,
-  kid: string,
-) =>
-  | Promise<Uint8Array | SigningPublicKey | null | undefined>
-  | Uint8Array
-  | SigningPublicKey
-  | null
-  | undefined;
-
-export interface OpenOptions extends CommonOptions {
-  /** This endpoint's key pair(s); the one whose kid is listed in the envelope is used. */
-  recipient: RecipientKey | RecipientKey[];
-  /** The bound context the sender must have used. */
-  context?: string | Uint8Array;
-  /** Where trusted sender keys come from (a directory's `resolveSigningKey`). */
-  resolveSender?: SenderResolver;
-  /** Pinned sender identities (checked before `resolveSender`); a `PublicIdentity` fits. */
-  trustedSenders?: Pick<PublicIdentity, 'name' | 'signing'>[];
-  /** Sender names or patterns allowed (`*` within a path segment, `**` across); default any trusted sender. */
-  allowedSenders?: (string | RegExp)[];
-  /** Accepted AEADs (default all three). */
-  allowedSuites?: AeadName[];
-  /** The recipient's clock, ms or Date (default `Date.now()`). */
-  now?: number | Date;
-  /** Clock tolerance in seconds (default 60). */
-  clockSkew?: number;
-  /** Reject messages issued longer ago than this many seconds, whatever their expiry. */
-  maxAge?: number;
-  /** Rejects message ids already processed (ERR_REPLAY). */
-  replay?: ReplayGuard;
-}
-
-export interface OpenResult {
-  payload: Uint8Array;
-  /** The verified sender identity name. */
-  sender: string;
-  /** The kid of the sender's signing key. */
-  senderKid: string;
-  /** 32 hex digits. */
-  messageId: string;
-  contentType?: string;
-  /** The header as an intermediary sees it. */
-  header: EnvelopeInfo;
-}
 
 /** Opens an envelope addressed to one of `options.recipient`, verifying the sender. */
 export async function open(envelope: Uint8Array, options: OpenOptions): Promise<OpenResult> {
   const b = backendOf(options);
   const limits = limitsOf(options);
-  const { context, keys, allowed, skew } = checkOpenOptions(options, limits);
+  const policy = checkOpenOptions(options, limits);
 
-  // §7 steps 1-6: framing, header, suite.
+  // §7 steps 1-5: framing and header.
   const frame = parseFrame(envelope, Kind.Message, limits);
   const header = decodeMessageHeader(frame.header, limits);
-  const suite = suiteFromIds(header.suite, options.allowedSuites);
-  // §7 step 7: time.
-  checkTimes(
-    header.issuedAt,
-    header.expiresAt,
-    Math.floor(nowMs(options.now) / 1000),
-    skew,
-    options.maxAge,
-  );
-  // §7 step 8: which of our keys.
-  const { entry, key } = findEntry(header, keys);
+  // §7 steps 6-8: suite, times, which of our keys.
+  const { suite, entry, key } = admitHeader(header, policy);
 
   // §7 steps 9-11: decapsulate, recover the message secret, check the commitment.
   const secrets = await recipientSecrets(b, suite, entry, key, true);
@@ -97,9 +38,11 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
   const responseSecret = secrets.responseSecret!;
   const mk = await deriveMessageKeys(b, messageSecret, suite.keyLength);
   messageSecret.fill(0);
-  if (!equalBytes(mk.commitment, header.commitment)) {
+  try {
+    checkCommitment(mk.commitment, header.commitment);
+  } catch (e) {
     wipe(responseSecret, mk.contentKey, mk.contextKey);
-    throw openFailed();
+    throw e;
   }
 
   // §7 step 12: decrypt; the AAD is the header exactly as transmitted.
@@ -117,29 +60,25 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
     throw openFailed();
   }
   try {
-    // §7 steps 13-15: inner record, the sender's trusted key, the signature.
+    // §7 step 13: the inner record.
     const inner = decodeInner(plaintext, true);
     const sender = inner.sender!;
-    const senderKid = toBase64url(inner.senderKid!);
-    const pk = await trustedKey(options, sender, senderKid);
-    if (!pk)
-      throw new BlindwireError(ErrorCode.KeyUntrusted, 'no trusted signing key for the sender');
-    const tbs = await signatureInput(b, aad, utf8(sender), inner.senderKid!, inner.body);
-    if (!(await b.ed25519Verify(pk, tbs, inner.signature!))) throw openFailed();
-    // §7 steps 16-17: policy, decided only for a verified sender.
-    if (allowed && !allowed(sender)) {
-      throw new BlindwireError(ErrorCode.SenderNotAllowed, 'the sender is not allowed by policy');
-    }
-    const check = await contextCheck(b, mk.contextKey, context);
-    if (!equalBytes(check, header.contextCheck)) {
-      throw new BlindwireError(
-        ErrorCode.ContextMismatch,
-        "the bound context differs from the sender's",
-      );
-    }
-    // §7 step 18: replay.
-    const messageId = hexId(header.messageId);
-    await checkReplay(options.replay, messageId, sender);
+    const messageId = toHex(header.messageId);
+    // §7 steps 14-18: trusted key, signature, allowed senders, context, replay.
+    const { senderKid } = await admitSender(b, policy, {
+      sender,
+      senderKid: inner.senderKid!,
+      verify: async (pk) =>
+        b.ed25519Verify(
+          pk,
+          await signatureInput(b, aad, utf8(sender), inner.senderKid!, inner.body),
+          inner.signature!,
+        ),
+      contextKey: mk.contextKey,
+      headerCheck: header.contextCheck,
+      messageId,
+    });
+    // §7 step 19: release.
     const result: OpenResult = {
       // A view, not a copy: the rest of the record (sender, kid, signature,
       // padding) is zeroed below, so the buffer behind it holds only the body.
@@ -154,7 +93,7 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
       suite,
       // Copies: the envelope buffer is the caller's and may be reused.
       requestId: header.messageId.slice(),
-      responder: (entry as RecipientEntry).kid.slice(),
+      responder: entry.kid.slice(),
       responseSecret,
       responseIds: new Set(),
     });

@@ -4,56 +4,32 @@
  * with the state `seal` kept. The caller needs no long-term encryption key,
  * and only the two ends of the request can produce or read the response.
  */
-import { concat, equalBytes, utf8 } from '../bytes.js';
-import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../errors.js';
 import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
+import { concat, toHex } from '../bytes.js';
+import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../errors.js';
 import { allocateFrame, frameLength, parseFrame } from '../wire/frame.js';
-import { Kind, prefixFor } from '../wire/kinds.js';
 import {
   MAX_TIME,
   MESSAGE_ID_LENGTH,
   decodeResponseHeader,
   encodeResponseHeader,
 } from '../wire/header.js';
-import { decodeInner, innerParts, paddedLength, type Padding } from '../wire/inner.js';
-import { headerInfo, type EnvelopeInfo } from './inspect.js';
+import { decodeInner, innerParts, paddedLength } from '../wire/inner.js';
 import { ZERO_NONCE, deriveResponseKey } from '../wire/keys.js';
-import {
-  backendOf,
-  checkTimes,
-  hexId,
-  limitsOf,
-  nowMs,
-  payloadBytes,
-  skewOf,
-  type CommonOptions,
-} from './options.js';
-import type { OpenResult } from './open.js';
-import type { SealResult } from './seal.js';
+import { Kind, prefixFor } from '../wire/kinds.js';
+import { backendOf, limitsOf } from './common-options.js';
+import { headerInfo } from './envelope-info.js';
+import type { OpenResult } from './open-options.js';
+import { acceptResponse, admitResponseHeader } from './opening-rules.js';
+import type {
+  OpenResponseOptions,
+  OpenResponseResult,
+  SealResponseOptions,
+  SealResponseResult,
+} from './response-options.js';
+import { DEFAULT_TTL_SECONDS, type SealResult } from './seal-options.js';
 import { openStateOf, sealStateOf } from './state.js';
-import { DEFAULT_TTL_SECONDS } from './arguments.js';
-
-export interface SealResponseOptions extends CommonOptions {
-  contentType?: string;
-  /** Lifetime in seconds (default 3600). */
-  ttl?: number;
-  now?: number | Date;
-  padding?: Padding;
-}
-
-export interface OpenResponseOptions extends CommonOptions {
-  now?: number | Date;
-  clockSkew?: number;
-}
-
-export interface OpenResponseResult {
-  payload: Uint8Array;
-  messageId: string;
-  /** The kid of the recipient that answered. */
-  responder: string;
-  contentType?: string;
-  header: EnvelopeInfo;
-}
+import { checkContentType, nowMs, payloadBytes } from './values.js';
 
 /**
  * Seals `payload` as the answer to the request that produced `request` (an
@@ -66,7 +42,7 @@ export async function sealResponse(
   request: OpenResult,
   payload: string | Uint8Array,
   options: SealResponseOptions = {},
-): Promise<Uint8Array> {
+): Promise<SealResponseResult> {
   return sealResponseWithId(request, payload, { ...options, messageId: undefined });
 }
 
@@ -79,7 +55,7 @@ export async function sealResponseWithId(
   request: OpenResult,
   payload: string | Uint8Array,
   options: SealResponseOptions & { messageId?: Uint8Array | undefined },
-): Promise<Uint8Array> {
+): Promise<SealResponseResult> {
   const state = openStateOf(request);
   if (!state) throw invalidArgument('request', 'the result of open()');
   const b = backendOf(options);
@@ -95,27 +71,18 @@ export async function sealResponseWithId(
   if (!(messageId instanceof Uint8Array) || messageId.length !== MESSAGE_ID_LENGTH) {
     throw invalidArgument('messageId', `${MESSAGE_ID_LENGTH} bytes`);
   }
-  const idHex = hexId(messageId);
+  const idHex = toHex(messageId);
   if (state.responseIds.has(idHex)) {
     throw invalidArgument('messageId', 'an id not used before to answer this request');
   }
   state.responseIds.add(idHex);
-  if (
-    options.contentType !== undefined &&
-    (typeof options.contentType !== 'string' ||
-      options.contentType.length === 0 ||
-      utf8(options.contentType).length > limits.maxStringBytes)
-  ) {
-    throw invalidArgument(
-      'contentType',
-      `a non-empty string of at most ${limits.maxStringBytes} bytes`,
-    );
-  }
+  checkContentType(options.contentType, limits);
+  const expiresAt = issuedAt + ttl;
   const header = encodeResponseHeader({
     suite: state.suite.ids,
     messageId,
     issuedAt,
-    expiresAt: issuedAt + ttl,
+    expiresAt,
     ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
     requestId: state.requestId,
     responder: state.responder,
@@ -135,10 +102,10 @@ export async function sealResponseWithId(
   const { out: envelope, offset } = allocateFrame(Kind.Response, header, ciphertextLength);
   await aeadSealInto(b, state.suite.algorithm, key, ZERO_NONCE, inner.parts, aad, envelope, offset);
   key.fill(0);
-  return envelope;
+  return { envelope, messageId: idHex, requestId: toHex(state.requestId), issuedAt, expiresAt };
 }
 
-/** Opens a response to the request that `request` (a `seal` result) sent. */
+/** Opens a response to the request that `request` (a `seal` result) sent (SPEC.md §6.3). */
 export async function openResponse(
   request: SealResult,
   envelope: Uint8Array,
@@ -148,26 +115,11 @@ export async function openResponse(
   if (!state) throw invalidArgument('request', 'the result of seal()');
   const b = backendOf(options);
   const limits = limitsOf(options);
+  // §6.3: §7 steps 1-5 with kind 0x02 and the response header.
   const frame = parseFrame(envelope, Kind.Response, limits);
   const header = decodeResponseHeader(frame.header, limits);
-  const s = state.suite.ids;
-  if (header.suite.kem !== s.kem || header.suite.kdf !== s.kdf || header.suite.aead !== s.aead) {
-    throw new BlindwireError(
-      ErrorCode.UnsupportedSuite,
-      'response suite differs from the request suite',
-    );
-  }
-  checkTimes(
-    header.issuedAt,
-    header.expiresAt,
-    Math.floor(nowMs(options.now) / 1000),
-    skewOf(options.clockSkew),
-    undefined,
-  );
-  const secret = state.responders.get(hexId(header.responder));
-  if (!equalBytes(header.requestId, state.messageId) || secret === undefined) {
-    throw new BlindwireError(ErrorCode.KeyNotFound, 'this response does not answer that request');
-  }
+  // §6.3: suite, times, request and responder.
+  const secret = admitResponseHeader(header, state, options);
   const key = await deriveResponseKey(b, secret, header.messageId, state.suite.keyLength);
   const aad = concat(frame.prefix, frame.header);
   const plaintext = await b.aeadOpen(state.suite.algorithm, key, ZERO_NONCE, frame.ciphertext, aad);
@@ -176,25 +128,18 @@ export async function openResponse(
   let inner;
   try {
     inner = decodeInner(plaintext, false);
+    // §6.3: each authenticated response opens once per request and responder.
+    acceptResponse(header, state);
   } catch (e) {
     plaintext.fill(0);
     throw e;
   }
-  // SPEC.md §6.3: each authenticated response opens once per request and
-  // responder. The responder's kid is part of the key: with several
-  // recipients, one could otherwise copy another's (public) response id and
-  // answer first, and the genuine response would be refused.
-  const responseId = `${hexId(header.responder)}/${hexId(header.messageId)}`;
-  if (state.acceptedResponses.has(responseId)) {
-    plaintext.fill(0);
-    throw new BlindwireError(ErrorCode.Replay, 'response already accepted for this request');
-  }
-  state.acceptedResponses.add(responseId);
+  const info = headerInfo(header, frame);
   const result: OpenResponseResult = {
     payload: inner.body,
-    messageId: hexId(header.messageId),
-    responder: headerInfo(header, frame).responder!,
-    header: headerInfo(header, frame),
+    messageId: toHex(header.messageId),
+    responder: info.responder!,
+    header: info,
   };
   if (header.contentType !== undefined) result.contentType = header.contentType;
   return result;

@@ -2,120 +2,31 @@
  * `seal`: encrypts a payload for one or more recipients and signs it with the
  * sender's identity (SPEC.md §4, the steps of §4.5 in order).
  */
-import { concat, wipe } from '../bytes.js';
-import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
-import type { EncryptionPublicKey, PublicIdentity, SigningKey } from '../identity/identity.js';
-import {
-  DEFAULT_TTL_SECONDS,
-  checkClaims,
-  checkContentType,
-  checkRecipients,
-  checkSender,
-  checkTimesAndId,
-} from './arguments.js';
+import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
+import type { CryptoBackend } from '../backend/types.js';
+import { concat, toHex, wipe } from '../bytes.js';
+import { invalidArgument } from '../errors.js';
 import {
   COMMITMENT_LENGTH,
   CONTEXT_CHECK_LENGTH,
   encodeMessageHeader,
-  type MessageHeader,
+  type RecipientEntry,
 } from '../wire/header.js';
-import { senderSecrets } from '../wire/sender.js';
-import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
-import { allocateFrame, frameLength } from '../wire/frame.js';
-import { Kind, prefixFor } from '../wire/kinds.js';
+import { allocateFrame } from '../wire/frame.js';
 import { innerParts, paddedLength, type Padding } from '../wire/inner.js';
-import { ZERO_NONCE, contextCheck, deriveMessageKeys, signatureInput } from '../wire/keys.js';
-import {
-  backendOf,
-  contextBytes,
-  hexId,
-  limitsOf,
-  payloadBytes,
-  type CommonOptions,
-} from './options.js';
-import type { Limits } from '../limits.js';
+import { ZERO_NONCE, contextCheck, deriveMessageKeys, signatureInput, type MessageKeys } from '../wire/keys.js';
+import { Kind, prefixFor } from '../wire/kinds.js';
+import { senderSecrets, type SenderSecrets } from '../wire/sender.js';
+import { checkSealOptions, type CheckedSeal } from './check-seal.js';
+import { backendOf, limitsOf } from './common-options.js';
+import type { SealOptions, SealResult } from './seal-options.js';
+import { checkSealSize, precheckSealSize } from './seal-size.js';
 import { rememberSealState } from './state.js';
-import { suiteByName, type AeadName } from '../wire/suites.js';
-
-/** A recipient: an encryption public key, or a public identity (its encryption key is used). */
-export type Recipient = EncryptionPublicKey | Pick<PublicIdentity, 'encryption'>;
-
-/** The sender: a name and an Ed25519 signing key (an `Identity` fits). */
-export interface Sender {
-  name: string;
-  signing: Pick<SigningKey, 'kid' | 'privateKey'>;
-}
-
-export interface SealOptions extends CommonOptions {
-  sender: Sender;
-  recipients: Recipient | Recipient[];
-  /** Bound context (topic, tool, purpose). Never transmitted; `open` must give the same. */
-  context?: string | Uint8Array;
-  contentType?: string;
-  /** Lifetime in seconds (default 3600). Ignored when `expiresAt` is given. */
-  ttl?: number;
-  /** Expiry as Unix seconds. */
-  expiresAt?: number;
-  /** The sender's clock, in milliseconds or a Date (default `Date.now()`). */
-  now?: number | Date;
-  /** A 16-byte message id (default random). */
-  messageId?: Uint8Array;
-  padding?: Padding;
-  /** The AEAD (default AES-256-GCM). */
-  aead?: AeadName;
-  /** Public claims, visible to intermediaries and signed (opt-in; SPEC.md §4.1). */
-  claims?: Record<string, string | number>;
-}
-
-export interface SealResult {
-  envelope: Uint8Array;
-  /** The message id, 32 hex digits. */
-  messageId: string;
-  issuedAt: number;
-  expiresAt: number;
-}
-
-export { DEFAULT_TTL_SECONDS };
+import { payloadBytes } from './values.js';
+import type { Limits } from '../limits.js';
 
 /** The wrapped message secret of each of several recipients: 32 bytes and the HPKE AEAD tag. */
 const WRAPPED_SECRET_LENGTH = 32 + AEAD_TAG_LENGTH;
-
-/**
- * A cheap upper bound on the header and envelope sizes: when it is within the
- * limits the exact sizing (a header encoded from zeros) is skipped. Generous
- * on every field (a kid of 64 bytes, 3 UTF-8 bytes per UTF-16 unit, 9-byte
- * CBOR heads); with claims it gives up and the exact sizing runs.
- */
-function surelyWithinLimits(
-  bodyLength: number,
-  options: SealOptions,
-  recipientCount: number,
-  claims: unknown,
-  limits: Limits,
-): boolean {
-  if (claims !== undefined) return false;
-  const contentType = options.contentType === undefined ? 0 : 3 * options.contentType.length + 10;
-  const header = 160 + recipientCount * 160 + contentType;
-  const inner = paddedLength(bodyLength + 3 * options.sender.name.length + 160, options.padding);
-  return header <= limits.maxHeaderBytes && header + inner + 64 <= limits.maxEnvelopeBytes;
-}
-
-/** SPEC.md §8: maxHeaderBytes and maxEnvelopeBytes for a header and an inner record of these lengths. */
-function checkSealSizes(header: Uint8Array, innerLength: number, limits: Limits): void {
-  if (header.length > limits.maxHeaderBytes) {
-    throw new BlindwireError(
-      ErrorCode.LimitExceeded,
-      `header of ${header.length} bytes exceeds maxHeaderBytes`,
-    );
-  }
-  const envelopeLength = frameLength(header, innerLength + AEAD_TAG_LENGTH);
-  if (envelopeLength > limits.maxEnvelopeBytes) {
-    throw new BlindwireError(
-      ErrorCode.LimitExceeded,
-      `envelope of ${envelopeLength} bytes exceeds maxEnvelopeBytes`,
-    );
-  }
-}
 
 /** Seals `payload` so that only the recipients can open it, signed by `sender`. */
 export async function seal(
@@ -127,93 +38,94 @@ export async function seal(
   const b = backendOf(options);
   const limits = limitsOf(options);
   const body = payloadBytes(payload);
-  const context = contextBytes(options.context, limits);
-  const suite = suiteByName(options.aead);
-  const sender = checkSender(options.sender, limits);
-  const senderName = sender.name;
-  const senderKid = sender.kid;
-  checkContentType(options.contentType, limits);
-  const claims = checkClaims(options.claims, limits);
-  const recipients = checkRecipients(options.recipients, limits.maxRecipients);
-  const { issuedAt, expiresAt, messageId } = checkTimesAndId(options, b);
+  const c = checkSealOptions(options, limits, b);
   paddedLength(0, options.padding); // SPEC.md §4.5 step 1: every argument before any work
-  // SPEC.md §8: the limits hold before any key is made or the body hashed.
-  // Every header field has a fixed length, so zeros of the same lengths give
-  // the sizes of the header and the envelope exactly.
-  /** The header with these per-message values; every other field is fixed above. */
-  const headerWith = (
-    entries: MessageHeader['recipients'],
-    check: Uint8Array,
-    commitment: Uint8Array,
-  ) =>
+  const headerWith = (entries: RecipientEntry[], check: Uint8Array, commitment: Uint8Array) =>
     encodeMessageHeader({
-      suite: suite.ids,
+      suite: c.suite.ids,
       recipients: entries,
-      messageId,
-      issuedAt,
-      expiresAt,
-      ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
+      messageId: c.messageId,
+      issuedAt: c.issuedAt,
+      expiresAt: c.expiresAt,
+      ...(c.contentType !== undefined ? { contentType: c.contentType } : {}),
       contextCheck: check,
       commitment,
-      ...(claims ? { claims } : {}),
+      ...(c.claims ? { claims: c.claims } : {}),
     });
-  const multi = recipients.length > 1;
-  if (!surelyWithinLimits(body.length, options, recipients.length, claims, limits)) {
-    const sizingHeader = headerWith(
-      recipients.map((r) => ({
-        kid: r.kid,
-        enc: new Uint8Array(32),
-        ...(multi ? { wrapped: new Uint8Array(WRAPPED_SECRET_LENGTH) } : {}),
-      })),
-      new Uint8Array(CONTEXT_CHECK_LENGTH),
-      new Uint8Array(COMMITMENT_LENGTH),
-    );
-    checkSealSizes(
-      sizingHeader,
-      innerParts(
-        { sender: options.sender.name, senderKid, signature: new Uint8Array(64), body },
+  // SPEC.md §8: the limits hold before any key is made or the body hashed.
+  const multi = c.recipients.length > 1;
+  precheckSealSize(
+    {
+      bodyLength: body.length,
+      senderName: c.sender.text,
+      contentType: c.contentType,
+      padding: options.padding,
+      recipientCount: c.recipients.length,
+      hasClaims: c.claims !== undefined,
+    },
+    () => ({
+      header: headerWith(
+        c.recipients.map((r) => ({
+          kid: r.kid,
+          enc: new Uint8Array(32),
+          ...(multi ? { wrapped: new Uint8Array(WRAPPED_SECRET_LENGTH) } : {}),
+        })),
+        new Uint8Array(CONTEXT_CHECK_LENGTH),
+        new Uint8Array(COMMITMENT_LENGTH),
+      ),
+      innerLength: innerParts(
+        { sender: c.sender.text, senderKid: c.sender.kid, signature: new Uint8Array(64), body },
         options.padding,
       ).length,
-      limits,
-    );
-  }
-
+    }),
+    limits,
+  );
   // SPEC.md §4.3: one HPKE context per recipient; the message secret comes from
   // the exporter (one recipient) or is random and sealed to each (several).
-  const { entries, messageSecret, responseSecrets } = await senderSecrets(
-    b,
-    suite,
-    recipients,
-    true,
-  );
-  // Every exit from here on wipes what was derived; a failure also wipes the
-  // response secrets, which only a successful seal hands on.
+  const secrets = await senderSecrets(b, c.suite, c.recipients, true);
+  return sealWithSecrets(b, c, body, options.padding, limits, secrets, headerWith);
+}
+
+/**
+ * SPEC.md §4.5 steps 6-9: keys, header, signature, inner record, AEAD. Every
+ * exit wipes what was derived; a failure also wipes the response secrets,
+ * which only a successful seal hands on.
+ */
+async function sealWithSecrets(
+  b: CryptoBackend,
+  c: CheckedSeal,
+  body: Uint8Array,
+  padding: Padding | undefined,
+  limits: Limits,
+  { entries, messageSecret, responseSecrets }: SenderSecrets,
+  headerWith: (entries: RecipientEntry[], check: Uint8Array, commitment: Uint8Array) => Uint8Array,
+): Promise<SealResult> {
   let sealed = false;
-  let keys: Awaited<ReturnType<typeof deriveMessageKeys>> | undefined;
+  let keys: MessageKeys | undefined;
   try {
-    keys = await deriveMessageKeys(b, messageSecret, suite.keyLength);
+    keys = await deriveMessageKeys(b, messageSecret, c.suite.keyLength);
     const header = headerWith(
       entries,
-      await contextCheck(b, keys.contextKey, context),
+      await contextCheck(b, keys.contextKey, c.context),
       keys.commitment,
     );
     const aad = concat(prefixFor(Kind.Message), header);
 
     // SPEC.md §4.4: sign the exact header (which binds the context), the sender and the body.
-    const tbs = await signatureInput(b, aad, senderName, senderKid, body);
-    const signature = await b.ed25519Sign(sender.privateKey, tbs);
+    const tbs = await signatureInput(b, aad, c.sender.name, c.sender.kid, body);
+    const signature = await b.ed25519Sign(c.sender.privateKey, tbs);
     // The inner record is encrypted from its pieces straight into the frame:
     // the body is never copied (SPEC.md §4.2).
     const inner = innerParts(
-      { sender: options.sender.name, senderKid, signature, body },
-      options.padding,
+      { sender: c.sender.text, senderKid: c.sender.kid, signature, body },
+      padding,
     );
+    checkSealSize(header, inner.length, limits); // the same sizes as checked before the keys
     const ciphertextLength = inner.length + AEAD_TAG_LENGTH;
-    checkSealSizes(header, inner.length, limits); // the same sizes as checked above
     const { out: envelope, offset } = allocateFrame(Kind.Message, header, ciphertextLength);
     await aeadSealInto(
       b,
-      suite.algorithm,
+      c.suite.algorithm,
       keys.contentKey,
       ZERO_NONCE,
       inner.parts,
@@ -221,11 +133,16 @@ export async function seal(
       envelope,
       offset,
     );
-    const result: SealResult = { envelope, messageId: hexId(messageId), issuedAt, expiresAt };
+    const result: SealResult = {
+      envelope,
+      messageId: toHex(c.messageId),
+      issuedAt: c.issuedAt,
+      expiresAt: c.expiresAt,
+    };
     rememberSealState(result, {
-      suite,
-      messageId,
-      responders: new Map(entries.map((e, i) => [hexId(e.kid), responseSecrets![i]!])),
+      suite: c.suite,
+      messageId: c.messageId,
+      responders: new Map(entries.map((e, i) => [toHex(e.kid), responseSecrets![i]!])),
       acceptedResponses: new Set(),
     });
     sealed = true;

@@ -5,7 +5,7 @@
  */
 import { invalidArgument } from '../errors.js';
 import type { Limits } from '../limits.js';
-import { limitsOf } from '../envelope/options.js';
+import { limitsOf } from '../envelope/common-options.js';
 
 export interface StreamLimits extends Limits {
   /** Largest chunk size a stream header may name, bytes. Default and ceiling 1 MiB. */

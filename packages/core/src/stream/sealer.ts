@@ -4,15 +4,13 @@
  * sealed as it fills, and the signed final chunk on close.
  */
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
-import { concat, wipe } from '../bytes.js';
+import { concat, toHex, wipe } from '../bytes.js';
 import { encodeStreamHeader } from '../wire/header.js';
 import { PREFIX_LENGTH } from '../wire/kinds.js';
 import { contextCheck } from '../wire/keys.js';
 import { senderSecrets } from '../wire/sender.js';
-import { hexId } from '../envelope/options.js';
-import type { EnvelopeSuite } from '../wire/suites.js';
+import type { CheckedSeal } from '../envelope/check-seal.js';
 import type { CryptoBackend, Sha256Hash } from '../backend/types.js';
-import type { checkRecipients, checkSender } from '../envelope/arguments.js';
 import { alreadyFailed, type ChannelSink, type Push } from './channel.js';
 import {
   SIGNATURE_LENGTH,
@@ -25,22 +23,15 @@ import {
 } from './keys.js';
 import type { StreamLimits } from './limits.js';
 import { encodeRecord, encodeStreamStart, recordHead } from './records.js';
-import type { SealStreamResult } from './seal-stream.js';
+import type { SealStreamResult } from './seal-stream-options.js';
 
 export interface SealParams {
   b: CryptoBackend;
   limits: StreamLimits;
-  suite: EnvelopeSuite;
-  context: Uint8Array;
-  sender: ReturnType<typeof checkSender>;
-  /** The sender's name, and the meta record with a placeholder signature (for its length). */
-  meta: { sender: string; bytes: Uint8Array };
-  recipients: ReturnType<typeof checkRecipients>;
-  claims: Map<string, string | number> | undefined;
-  contentType: string | undefined;
-  issuedAt: number;
-  expiresAt: number;
-  messageId: Uint8Array;
+  /** The checked arguments (check-seal.ts). */
+  checked: CheckedSeal;
+  /** The meta record with a placeholder signature (for its length). */
+  meta: Uint8Array;
   chunkSize: number;
 }
 
@@ -64,13 +55,14 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
   constructor(private readonly p: SealParams) {
     this.hash = createSha256(p.b);
     this.pending = new Uint8Array(p.chunkSize);
-    this.fill = this.bodyFrom = p.meta.bytes.length; // the meta record is set by start()
+    this.fill = this.bodyFrom = p.meta.length; // the meta record is set by start()
   }
 
   /** SPEC.md §7a.2: the key schedule of §4.3, then the header goes out. */
   async start(push: Push): Promise<void> {
     this.push = push;
-    const { b, suite, recipients } = this.p;
+    const { b } = this.p;
+    const { suite, recipients, sender } = this.p.checked;
     const { entries, messageSecret: ms } = await senderSecrets(b, suite, recipients, false);
     const keys = await deriveStreamKeys(b, ms, suite.keyLength);
     ms.fill(0);
@@ -80,18 +72,19 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
       this.dispose(); // the stream failed while the keys were being derived
       throw alreadyFailed();
     }
-    const check = await contextCheck(b, keys.contextKey, this.p.context);
+    const c = this.p.checked;
+    const check = await contextCheck(b, keys.contextKey, c.context);
     keys.contextKey.fill(0);
     const header = encodeStreamHeader({
       suite: suite.ids,
       recipients: entries,
-      messageId: this.p.messageId,
-      issuedAt: this.p.issuedAt,
-      expiresAt: this.p.expiresAt,
-      ...(this.p.contentType !== undefined ? { contentType: this.p.contentType } : {}),
+      messageId: c.messageId,
+      issuedAt: c.issuedAt,
+      expiresAt: c.expiresAt,
+      ...(c.contentType !== undefined ? { contentType: c.contentType } : {}),
       contextCheck: check,
       commitment: keys.commitment,
-      ...(this.p.claims ? { claims: this.p.claims } : {}),
+      ...(c.claims ? { claims: c.claims } : {}),
       chunkSize: this.p.chunkSize,
     });
     if (header.length > this.p.limits.maxHeaderBytes) {
@@ -105,13 +98,12 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
     this.headerHash = await b.sha256(concat(prefix, header));
     // SPEC.md §7a.4: the header signature goes into the meta record, which
     // holds its place (same length) at the start of chunk 0.
-    const { sender } = this.p;
     const headerSignature = await b.ed25519Sign(
       sender.privateKey,
       streamHeaderSignatureInput(this.headerHash, sender.name, sender.kid),
     );
-    const meta = encodeMeta(this.p.meta.sender, sender.kid, headerSignature);
-    if (meta.length !== this.p.meta.bytes.length) {
+    const meta = encodeMeta(sender.text, sender.kid, headerSignature);
+    if (meta.length !== this.p.meta.length) {
       throw new BlindwireError(
         ErrorCode.InvalidArgument,
         'the backend returned a malformed signature',
@@ -145,7 +137,8 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
 
   /** SPEC.md §7a.4: the rest of the body, then the signature, in the final chunk. */
   async close(): Promise<SealStreamResult> {
-    const { b, sender } = this.p;
+    const { b } = this.p;
+    const { sender, suite, messageId, issuedAt, expiresAt } = this.p.checked;
     if (this.fill === this.p.chunkSize) {
       // Only when the meta record alone fills chunk 0: a full chunk is never the final one.
       await this.sealChunk(this.pending, this.bodyFrom);
@@ -160,7 +153,7 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
     pt.set(this.pending.subarray(0, this.fill));
     pt.set(signature, this.fill);
     const ct = await b.aeadSeal(
-      this.p.suite.algorithm,
+      suite.algorithm,
       this.key,
       chunkNonce(this.index, true),
       pt,
@@ -170,9 +163,9 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
     this.dispose();
     await this.emit(encodeRecord(true, ct), false);
     return {
-      messageId: hexId(this.p.messageId),
-      issuedAt: this.p.issuedAt,
-      expiresAt: this.p.expiresAt,
+      messageId: toHex(messageId),
+      issuedAt,
+      expiresAt,
       chunkSize: this.p.chunkSize,
       bodyBytes: this.bodyBytes,
       streamBytes: this.streamBytes,
@@ -189,7 +182,7 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
     this.hash.update(bodyFrom === 0 ? pt : pt.subarray(bodyFrom));
     this.bodyBytes += pt.length - bodyFrom;
     const ct = await this.p.b.aeadSeal(
-      this.p.suite.algorithm,
+      this.p.checked.suite.algorithm,
       this.key,
       chunkNonce(this.index, false),
       pt,

@@ -93,7 +93,7 @@ async function run() {
         .includes(te.encode('hello from').join(',')),
     };
     // And the answer comes back sealed.
-    const reply = await bw.sealResponse(o, 'pong', { backend: to });
+    const { envelope: reply } = await bw.sealResponse(o, 'pong', { backend: to });
     out.checks[`${from.name}->${to.name} response`] = td.decode(
       (await bw.openResponse(s, reply, { backend: from })).payload,
     );

@@ -1,7 +1,9 @@
 /** Sealing and opening whole streams in tests, one write() call per piece. */
 import { concat } from '../../src/bytes.js';
-import { openStream, type OpenStreamOptions } from '../../src/stream/open-stream.js';
-import { sealStream, type SealStreamOptions } from '../../src/stream/seal-stream.js';
+import { openStream } from '../../src/stream/open-stream.js';
+import type { OpenStreamOptions } from '../../src/stream/open-stream-options.js';
+import { sealStream } from '../../src/stream/seal-stream.js';
+import type { SealStreamOptions } from '../../src/stream/seal-stream-options.js';
 
 /** A deterministic body of `n` bytes (a different one per seed). */
 export function body(n: number, seed = 1): Uint8Array {
@@ -22,7 +24,7 @@ export async function sealAll(options: SealStreamOptions, writes: Uint8Array[]) 
   for (const x of writes) await w.write(x);
   await w.close();
   await reading;
-  return { sealed: concat(...parts), parts, done: await s.done };
+  return { sealed: concat(...parts), parts, done: await s.result };
 }
 
 /** Opens `pieces` (each one write() call): what was released, the readable's error, and the result (or its error). */

@@ -1,34 +1,12 @@
-/** Option handling shared by seal, open, inspect and responses. */
-import { getDefaultBackend } from '../backend/index.js';
-import type { CryptoBackend } from '../backend/types.js';
+/**
+ * Checks of single argument values that several verbs take (the context,
+ * the payload, a clock, a key id, the clock skew, a content type): each
+ * names the parameter and what was expected. The option objects are checked
+ * in check-seal.ts and check-open.ts.
+ */
 import { fromBase64url, utf8 } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
-import { DEFAULT_LIMITS, MAX_LIMITS, type Limits } from '../limits.js';
-
-export interface CommonOptions {
-  /** Force a crypto backend for this call (default: the process-wide one). */
-  backend?: CryptoBackend;
-  /** Lower (or raise up to the ceilings) the hard limits. */
-  limits?: Partial<Limits>;
-}
-
-export function backendOf(o: CommonOptions | undefined): CryptoBackend {
-  return o?.backend ?? getDefaultBackend();
-}
-
-export function limitsOf(o: CommonOptions | undefined): Limits {
-  if (!o?.limits) return DEFAULT_LIMITS;
-  const out = { ...DEFAULT_LIMITS };
-  for (const [k, v] of Object.entries(o.limits) as [keyof Limits, number | undefined][]) {
-    if (v === undefined) continue;
-    if (!(k in MAX_LIMITS)) throw invalidArgument(`limits.${k}`, 'a known limit');
-    if (!Number.isInteger(v) || v < 1 || v > MAX_LIMITS[k]) {
-      throw invalidArgument(`limits.${k}`, `an integer from 1 to ${MAX_LIMITS[k]}`, String(v));
-    }
-    out[k] = v;
-  }
-  return out;
-}
+import type { Limits } from '../limits.js';
 
 /** The bound context as bytes (SPEC.md §4.3); strings are UTF-8. */
 export function contextBytes(context: string | Uint8Array | undefined, limits: Limits): Uint8Array {
@@ -67,6 +45,7 @@ export function nowMs(now: number | Date | undefined): number {
 const kidCache = new Map<string, Uint8Array>();
 const KID_CACHE_ENTRIES = 1024;
 
+/** A key id (SPEC.md §5.2) from its base64url text. */
 export function kidBytes(kid: unknown, name: string): Uint8Array {
   if (typeof kid !== 'string' || kid.length === 0)
     throw invalidArgument(name, 'a base64url key id');
@@ -79,15 +58,7 @@ export function kidBytes(kid: unknown, name: string): Uint8Array {
   return b;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-export function hexId(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
-  return s;
-}
-
-/** Seconds tolerance for clocks; default 60 s. */
+/** Seconds tolerance for clocks; default 60 s (SPEC.md §7 step 7). */
 export function skewOf(skew: number | undefined): number {
   if (skew === undefined) return 60;
   if (!Number.isInteger(skew) || skew < 0 || skew > 86_400) {
@@ -96,21 +67,17 @@ export function skewOf(skew: number | undefined): number {
   return skew;
 }
 
-/** SPEC.md §7 step 7: expiry and not-before checks against the caller's clock. */
-export function checkTimes(
-  issuedAt: number,
-  expiresAt: number,
-  nowSeconds: number,
-  skew: number,
-  maxAge: number | undefined,
-): void {
-  if (nowSeconds > expiresAt + skew) {
-    throw new BlindwireError(ErrorCode.Expired, 'envelope has expired');
-  }
-  if (maxAge !== undefined && nowSeconds > issuedAt + maxAge + skew) {
-    throw new BlindwireError(ErrorCode.Expired, 'envelope is older than maxAge');
-  }
-  if (issuedAt > nowSeconds + skew) {
-    throw new BlindwireError(ErrorCode.NotYetValid, 'envelope was issued in the future');
+/** The optional content type of a message or response header (SPEC.md §4.1, §6.2). */
+export function checkContentType(contentType: string | undefined, limits: Limits): void {
+  if (contentType === undefined) return;
+  if (
+    typeof contentType !== 'string' ||
+    contentType.length === 0 ||
+    utf8(contentType).length > limits.maxStringBytes
+  ) {
+    throw invalidArgument(
+      'contentType',
+      `a non-empty string of at most ${limits.maxStringBytes} bytes`,
+    );
   }
 }

@@ -1,0 +1,56 @@
+/** The options and the result of `open` (SPEC.md §7). */
+import type { EncryptionKey, PublicIdentity, SigningPublicKey } from '../identity/identity.js';
+import type { AeadName } from '../wire/suites.js';
+import type { CommonOptions } from './common-options.js';
+import type { EnvelopeInfo } from './envelope-info.js';
+import type { ReplayGuard } from './replay.js';
+
+/** A recipient key pair: an `EncryptionKey`, or an identity holding one. */
+export type RecipientKey = EncryptionKey | { encryption: EncryptionKey };
+
+/** Returns the trusted Ed25519 public key of `sender` for `kid`, or nothing. */
+export type SenderResolver = (
+  sender: string,
+  kid: string,
+) =>
+  | Promise<Uint8Array | SigningPublicKey | null | undefined>
+  | Uint8Array
+  | SigningPublicKey
+  | null
+  | undefined;
+
+export interface OpenOptions extends CommonOptions {
+  /** This endpoint's key pair(s); the one whose kid is listed in the envelope is used. */
+  recipient: RecipientKey | RecipientKey[];
+  /** The bound context the sender must have used. */
+  context?: string | Uint8Array;
+  /** Where trusted sender keys come from (a directory's `resolveSigningKey`). */
+  resolveSender?: SenderResolver;
+  /** Pinned sender identities (checked before `resolveSender`); a `PublicIdentity` fits. */
+  trustedSenders?: Pick<PublicIdentity, 'name' | 'signing'>[];
+  /** Sender names or patterns allowed (`*` within a path segment, `**` across); default any trusted sender. */
+  allowedSenders?: (string | RegExp)[];
+  /** Accepted AEADs (default all three). */
+  allowedSuites?: AeadName[];
+  /** The recipient's clock, ms or Date (default `Date.now()`). */
+  now?: number | Date;
+  /** Clock tolerance in seconds (default 60). */
+  clockSkew?: number;
+  /** Reject messages issued longer ago than this many seconds, whatever their expiry. */
+  maxAge?: number;
+  /** Rejects message ids already processed (ERR_REPLAY). */
+  replay?: ReplayGuard;
+}
+
+export interface OpenResult {
+  payload: Uint8Array;
+  /** The verified sender identity name. */
+  sender: string;
+  /** The kid of the sender's signing key. */
+  senderKid: string;
+  /** 32 hex digits. */
+  messageId: string;
+  contentType?: string;
+  /** The header as an intermediary sees it. */
+  header: EnvelopeInfo;
+}

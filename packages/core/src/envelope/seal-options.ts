@@ -1,0 +1,46 @@
+/** The options and the result of `seal` (SPEC.md §4.5). */
+import type { EncryptionPublicKey, PublicIdentity, SigningKey } from '../identity/identity.js';
+import type { Padding } from '../wire/inner.js';
+import type { AeadName } from '../wire/suites.js';
+import type { CommonOptions } from './common-options.js';
+
+/** Lifetime of a message or response when the caller gives none, in seconds. */
+export const DEFAULT_TTL_SECONDS = 3600;
+
+/** A recipient: an encryption public key, or a public identity (its encryption key is used). */
+export type Recipient = EncryptionPublicKey | Pick<PublicIdentity, 'encryption'>;
+
+/** The sender: a name and an Ed25519 signing key (an `Identity` fits). */
+export interface Sender {
+  name: string;
+  signing: Pick<SigningKey, 'kid' | 'privateKey'>;
+}
+
+export interface SealOptions extends CommonOptions {
+  sender: Sender;
+  recipients: Recipient | Recipient[];
+  /** Bound context (topic, tool, purpose). Never transmitted; `open` must give the same. */
+  context?: string | Uint8Array;
+  contentType?: string;
+  /** Lifetime in seconds (default 3600). Ignored when `expiresAt` is given. */
+  ttl?: number;
+  /** Expiry as Unix seconds. */
+  expiresAt?: number;
+  /** The sender's clock, in milliseconds or a Date (default `Date.now()`). */
+  now?: number | Date;
+  /** A 16-byte message id (default random). */
+  messageId?: Uint8Array;
+  padding?: Padding;
+  /** The AEAD (default AES-256-GCM). */
+  aead?: AeadName;
+  /** Public claims, visible to intermediaries and signed (opt-in; SPEC.md §4.1). */
+  claims?: Record<string, string | number>;
+}
+
+export interface SealResult {
+  envelope: Uint8Array;
+  /** The message id, 32 hex digits. */
+  messageId: string;
+  issuedAt: number;
+  expiresAt: number;
+}
