@@ -79,11 +79,11 @@ if (mode === 'floor') {
   if (mode === 'prepare') {
     const s = seal();
     await pipeline(Readable.fromWeb(body().pipeThrough(s)), createWriteStream(file));
-    console.log(JSON.stringify({ sealedBytes: (await s.done).streamBytes, keys: [sender, recipient].map(c.exportIdentity) }));
+    console.log(JSON.stringify({ sealedBytes: (await s.result).streamBytes, keys: [sender, recipient].map(c.exportIdentity) }));
     process.exit(0);
   }
   run = {
-    seal: async () => { const s = seal(); await drain(body().pipeThrough(s)); return (await s.done).bodyBytes; },
+    seal: async () => { const s = seal(); await drain(body().pipeThrough(s)); return (await s.result).bodyBytes; },
     // The file is read with fs and written to the WritableStream directly: Readable.toWeb would add ~25%.
     open: async () => {
       const o = open();

@@ -259,7 +259,7 @@ export async function sealStreamHonest(c, b, messageId, extra = {}, body = PAYLO
   if (body.length > 0) await w.write(body);
   await w.close();
   await reading;
-  await s.done;
+  await s.result;
   return concat(...parts);
 }
 
