@@ -1,6 +1,7 @@
 /**
- * Differential tests between the backends (design §3: byte-identical, with
- * identical decisions) on random inputs: every output equals the pure
+ * Differential tests between the backends (byte-identical, with identical
+ * decisions: SPEC.md §5.3 strict verification, and §12, every vector on
+ * every backend) on random inputs: every output equals the pure
  * backend's, and what one backend produces every other one accepts
  * (sign/verify, seal/open, X25519 both ways). Also the backends' shared
  * argument checks, key caches, output types and native paths.

@@ -1,9 +1,7 @@
-import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
-
 /**
- * Replay protection (design §6). `open` refuses a message id the guard has
- * seen; the application records an id once it has processed (acknowledged)
- * the message, so a broker's redelivery of an unacknowledged message still
+ * Replay protection (SPEC.md §7 step 18, §7a.5 steps 9 and 12). `open`
+ * refuses a message id the guard has seen; the application records an id
+ * once it has processed (acknowledged) the message, so a broker's redelivery of an unacknowledged message still
  * opens, and a replay of a processed one does not.
  *
  * Message ids are chosen by senders and visible in the header. `has` also
@@ -11,6 +9,8 @@ import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
  * allowed sender that copies another sender's id cannot get that sender's
  * message refused as a replay (SPEC.md §7 step 18).
  */
+import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
+
 export interface ReplayGuard {
   /** Whether `messageId` was recorded as processed (for `sender`, if the guard keys by sender). */
   has(messageId: string, sender: string): boolean | Promise<boolean>;
