@@ -22,7 +22,7 @@ import { createMemoryReplayStore } from '../src/envelope/replay.js';
 import { hpkeSuite, suiteByName } from '../src/wire/suites.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { publicIdentity, type Identity } from '../src/identity/identity.js';
-import { chunkNonce, deriveStreamKeys, encodeMeta } from '../src/stream/keys.js';
+import { chunkNonce, deriveStreamKeys, encodeMeta } from '../src/wire/stream-keys.js';
 import { sealStream } from '../src/stream/seal-stream.js';
 import { openStream } from '../src/stream/open-stream.js';
 import type { OpenStreamOptions } from '../src/stream/open-stream-options.js';

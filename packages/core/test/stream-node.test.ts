@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromBase64url } from '../src/bytes.js';
 import { openStreamNode, sealStreamNode } from '../src/node.js';
-import { encodeMeta } from '../src/stream/keys.js';
+import { encodeMeta } from '../src/wire/stream-keys.js';
 import { NOW, cast, fastestBackend, trusted } from './helpers/fixtures.js';
 
 const backend = fastestBackend();

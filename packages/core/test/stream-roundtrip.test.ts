@@ -14,7 +14,7 @@ import { sealStream } from '../src/stream/seal-stream.js';
 import type { SealStreamOptions } from '../src/stream/seal-stream-options.js';
 import { openStream } from '../src/stream/open-stream.js';
 import type { OpenStreamOptions } from '../src/stream/open-stream-options.js';
-import { encodeMeta } from '../src/stream/keys.js';
+import { encodeMeta } from '../src/wire/stream-keys.js';
 import { readHead } from '../src/wire/cbor.js';
 import { fromBase64url } from '../src/bytes.js';
 import { backends } from './helpers/backends.js';

@@ -36,7 +36,7 @@ import {
   encodeMeta,
   streamHeaderSignatureInput,
   streamSignatureInput,
-} from '../src/stream/keys.js';
+} from '../src/wire/stream-keys.js';
 import { openStream } from '../src/stream/open-stream.js';
 import { backends } from './helpers/backends.js';
 import {

@@ -8,8 +8,9 @@
 import { BlindwireError, ErrorCode, openFailed } from '../errors.js';
 import { readHead } from '../wire/cbor.js';
 import { Kind, MAGIC_0, MAGIC_1, PREFIX_LENGTH, VERSION } from '../wire/kinds.js';
-import { SIGNATURE_LENGTH, TAG_LENGTH } from './keys.js';
-import { ByteReader, ChunkFlag } from './records.js';
+import { SIGNATURE_LENGTH, TAG_LENGTH } from '../wire/stream-keys.js';
+import { ChunkFlag } from '../wire/stream-records.js';
+import { ByteReader } from './byte-reader.js';
 
 /** What the opener does with the pieces the reader frames. */
 export interface FrameHandler {

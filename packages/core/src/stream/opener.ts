@@ -25,7 +25,7 @@ import {
   deriveStreamKeys,
   streamHeaderSignatureInput,
   streamSignatureInput,
-} from './keys.js';
+} from '../wire/stream-keys.js';
 import type { StreamLimits } from './limits.js';
 import type { OpenStreamResult, StreamInfo } from './open-stream-options.js';
 

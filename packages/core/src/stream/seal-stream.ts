@@ -9,7 +9,7 @@ import { backendOf } from '../envelope/common-options.js';
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 import { MIN_CHUNK_SIZE } from '../wire/header.js';
 import { createChannel } from './channel.js';
-import { encodeMeta } from './keys.js';
+import { encodeMeta } from '../wire/stream-keys.js';
 import { MAX_STREAM_LIMITS, streamLimitsOf } from './limits.js';
 import type { SealStream, SealStreamOptions } from './seal-stream-options.js';
 import { StreamSealer } from './sealer.js';

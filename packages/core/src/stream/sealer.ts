@@ -20,9 +20,9 @@ import {
   encodeMeta,
   streamHeaderSignatureInput,
   streamSignatureInput,
-} from './keys.js';
+} from '../wire/stream-keys.js';
 import type { StreamLimits } from './limits.js';
-import { encodeRecord, encodeStreamStart, recordHead } from './records.js';
+import { encodeRecord, encodeStreamStart, recordHead } from '../wire/stream-records.js';
 import type { SealStreamResult } from './seal-stream-options.js';
 
 export interface SealParams {

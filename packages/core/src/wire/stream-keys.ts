@@ -8,9 +8,9 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import type { CryptoBackend, Sha256Hash } from '../backend/types.js';
 import { concat, utf8 } from '../bytes.js';
 import { openFailed } from '../errors.js';
-import { decodeCborPrefix, encodeCbor, type CborMap } from '../wire/cbor.js';
-import { MAX_KID_LENGTH } from '../wire/header.js';
-import { deriveMessageKeys, signatureTranscript } from '../wire/keys.js';
+import { decodeCborPrefix, encodeCbor, type CborMap } from './cbor.js';
+import { MAX_KID_LENGTH } from './header.js';
+import { deriveMessageKeys, signatureTranscript } from './keys.js';
 
 export const STREAM_LABEL = {
   streamKey: utf8('blindwire/v1 stream key'),
