@@ -7,8 +7,9 @@
  */
 import { concat, toHex, utf8, wipe } from '../bytes.js';
 import { openFailed } from '../errors.js';
-import { parseFrame } from '../wire/frame.js';
-import { decodeMessageHeader } from '../wire/header.js';
+import type { CryptoBackend } from '../backend/types.js';
+import { parseFrame, type Frame } from '../wire/frame.js';
+import { decodeMessageHeader, type MessageHeader } from '../wire/header.js';
 import { decodeInner } from '../wire/inner.js';
 import { ZERO_NONCE, deriveMessageKeys, signatureInput } from '../wire/keys.js';
 import { Kind } from '../wire/kinds.js';
@@ -17,7 +18,7 @@ import { checkOpenOptions } from './check-open.js';
 import { backendOf, limitsOf } from './common-options.js';
 import { headerInfo } from './envelope-info.js';
 import type { OpenOptions, OpenResult } from './open-options.js';
-import { admitHeader, admitSender, checkCommitment } from './opening-rules.js';
+import { admitHeader, admitSender, checkCommitment, type Admission } from './opening-rules.js';
 import { rememberOpenState } from './state.js';
 
 /** Opens an envelope addressed to one of `options.recipient`, verifying the sender. */
@@ -30,35 +31,11 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
   const frame = parseFrame(envelope, Kind.Message, limits);
   const header = decodeMessageHeader(frame.header, limits);
   // §7 steps 6-8: suite, times, which of our keys.
-  const { suite, entry, key } = admitHeader(header, policy);
+  const admitted = admitHeader(header, policy);
+  const { suite, entry } = admitted;
 
-  // §7 steps 9-11: decapsulate, recover the message secret, check the commitment.
-  const secrets = await recipientSecrets(b, suite, entry, key, true);
-  const messageSecret = secrets.messageSecret;
-  const responseSecret = secrets.responseSecret!;
-  const mk = await deriveMessageKeys(b, messageSecret, suite.keyLength);
-  messageSecret.fill(0);
-  try {
-    checkCommitment(mk.commitment, header.commitment);
-  } catch (e) {
-    wipe(responseSecret, mk.contentKey, mk.contextKey);
-    throw e;
-  }
-
-  // §7 step 12: decrypt; the AAD is the header exactly as transmitted.
-  const aad = concat(frame.prefix, frame.header);
-  const plaintext = await b.aeadOpen(
-    suite.algorithm,
-    mk.contentKey,
-    ZERO_NONCE,
-    frame.ciphertext,
-    aad,
-  );
-  mk.contentKey.fill(0);
-  if (plaintext === undefined) {
-    wipe(responseSecret, mk.contextKey);
-    throw openFailed();
-  }
+  // §7 steps 9-12: decapsulate, key schedule, commitment, decrypt.
+  const { plaintext, aad, contextKey, responseSecret } = await decrypt(b, admitted, header, frame);
   try {
     // §7 step 13: the inner record.
     const inner = decodeInner(plaintext, true);
@@ -74,7 +51,7 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
           await signatureInput(b, aad, utf8(sender), inner.senderKid!, inner.body),
           inner.signature!,
         ),
-      contextKey: mk.contextKey,
+      contextKey,
       headerCheck: header.contextCheck,
       messageId,
     });
@@ -106,6 +83,53 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
     responseSecret.fill(0);
     throw e;
   } finally {
-    mk.contextKey.fill(0);
+    contextKey.fill(0);
   }
+}
+
+/** The decrypted inner record, with the secrets `open` still needs; the caller wipes them. */
+interface Decrypted {
+  plaintext: Uint8Array;
+  /** prefix || header bytes, exactly as transmitted. */
+  aad: Uint8Array;
+  contextKey: Uint8Array;
+  responseSecret: Uint8Array;
+}
+
+/**
+ * SPEC.md §7 steps 9-12: decapsulate, recover the message secret, check the
+ * commitment, decrypt. Every failure is ERR_OPEN_FAILED and leaves no secret.
+ */
+async function decrypt(
+  b: CryptoBackend,
+  { suite, entry, key }: Admission,
+  header: MessageHeader,
+  frame: Frame,
+): Promise<Decrypted> {
+  const secrets = await recipientSecrets(b, suite, entry, key, true);
+  const messageSecret = secrets.messageSecret;
+  const responseSecret = secrets.responseSecret!;
+  const mk = await deriveMessageKeys(b, messageSecret, suite.keyLength);
+  messageSecret.fill(0);
+  try {
+    checkCommitment(mk.commitment, header.commitment);
+  } catch (e) {
+    wipe(responseSecret, mk.contentKey, mk.contextKey);
+    throw e;
+  }
+  // §7 step 12: the AAD is the header exactly as transmitted.
+  const aad = concat(frame.prefix, frame.header);
+  const plaintext = await b.aeadOpen(
+    suite.algorithm,
+    mk.contentKey,
+    ZERO_NONCE,
+    frame.ciphertext,
+    aad,
+  );
+  mk.contentKey.fill(0);
+  if (plaintext === undefined) {
+    wipe(responseSecret, mk.contextKey);
+    throw openFailed();
+  }
+  return { plaintext, aad, contextKey: mk.contextKey, responseSecret };
 }
