@@ -117,7 +117,9 @@ describe('(b) default backend under Node', () => {
 
   test('from dist/ loaded by vitest: the node backend of dist/, not of src/', async () => {
     const dist = (path: string) => pathToFileURL(resolve(coreDir, 'dist', path)).href;
-    const core = (await import(/* @vite-ignore */ dist('index.js'))) as { getDefaultBackend(): unknown };
+    const core = (await import(/* @vite-ignore */ dist('index.js'))) as {
+      getDefaultBackend(): unknown;
+    };
     const node = (await import(/* @vite-ignore */ dist('backend/node.js'))) as {
       nodeBackend: unknown;
     };
@@ -127,7 +129,8 @@ describe('(b) default backend under Node', () => {
 
   /** Runs `node [flags] -e` in packages/core, importing the built package by its own name. */
   function defaultInChild(flags: string[]): string {
-    const code = "import { getDefaultBackend } from '@blindwire/core'; console.log(getDefaultBackend().name);";
+    const code =
+      "import { getDefaultBackend } from '@blindwire/core'; console.log(getDefaultBackend().name);";
     const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', code], {
       cwd: coreDir,
       encoding: 'utf8',

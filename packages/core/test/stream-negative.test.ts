@@ -7,13 +7,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { concat, fromBase64url } from '../src/bytes.js';
-import {
-  decodeCbor,
-  encodeCbor,
-  encodeHead,
-  readHead,
-  type CborMap,
-} from '../src/wire/cbor.js';
+import { decodeCbor, encodeCbor, encodeHead, readHead, type CborMap } from '../src/wire/cbor.js';
 import { decodeStreamHeader } from '../src/wire/header.js';
 import { LABEL, SECRET_LENGTH } from '../src/wire/keys.js';
 import { open } from '../src/envelope/open.js';

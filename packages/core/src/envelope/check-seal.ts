@@ -57,7 +57,17 @@ export function checkSealOptions(
   const recipients = checkRecipients(options.recipients, limits.maxRecipients);
   const { issuedAt, expiresAt, messageId } = checkTimesAndId(options, b);
   const contentType = options.contentType;
-  return { context, suite, sender, contentType, claims, recipients, issuedAt, expiresAt, messageId };
+  return {
+    context,
+    suite,
+    sender,
+    contentType,
+    claims,
+    recipients,
+    issuedAt,
+    expiresAt,
+    messageId,
+  };
 }
 
 function checkSender(sender: SealOptions['sender'], limits: Limits): CheckedSender {

@@ -31,10 +31,7 @@ import type { SealState } from './state.js';
 import { nowMs } from './values.js';
 
 /** What §7 steps 6-8 consult of a message or stream header. */
-export type AdmittedHeader = Pick<
-  MessageHeader,
-  'suite' | 'recipients' | 'issuedAt' | 'expiresAt'
->;
+export type AdmittedHeader = Pick<MessageHeader, 'suite' | 'recipients' | 'issuedAt' | 'expiresAt'>;
 
 /** The suite of the header, and the entry and key pair that open it. */
 export interface Admission {
@@ -198,7 +195,11 @@ export function admitResponseHeader(
       'response suite differs from the request suite',
     );
   }
-  checkTimes(h.issuedAt, h.expiresAt, checkClock({ now: options.now, clockSkew: options.clockSkew }));
+  checkTimes(
+    h.issuedAt,
+    h.expiresAt,
+    checkClock({ now: options.now, clockSkew: options.clockSkew }),
+  );
   const secret = state.responders.get(toHex(h.responder));
   if (!equalBytes(h.requestId, state.messageId) || secret === undefined) {
     throw new BlindwireError(ErrorCode.KeyNotFound, 'this response does not answer that request');

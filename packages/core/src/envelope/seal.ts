@@ -14,7 +14,13 @@ import {
 } from '../wire/header.js';
 import { allocateFrame } from '../wire/frame.js';
 import { innerParts, paddedLength, type Padding } from '../wire/inner.js';
-import { ZERO_NONCE, contextCheck, deriveMessageKeys, signatureInput, type MessageKeys } from '../wire/keys.js';
+import {
+  ZERO_NONCE,
+  contextCheck,
+  deriveMessageKeys,
+  signatureInput,
+  type MessageKeys,
+} from '../wire/keys.js';
 import { Kind, prefixFor } from '../wire/kinds.js';
 import { senderSecrets, type SenderSecrets } from '../wire/sender.js';
 import { checkSealOptions, type CheckedSeal } from './check-seal.js';

@@ -74,7 +74,8 @@ export class FrameReader {
    * truncation, an integrity failure.
    */
   end(): void {
-    if (this.step !== Step.Done) throw this.step <= Step.Header ? malformedStream('truncated') : openFailed();
+    if (this.step !== Step.Done)
+      throw this.step <= Step.Header ? malformedStream('truncated') : openFailed();
   }
 
   wipe(): void {
@@ -129,7 +130,10 @@ export class FrameReader {
     if (!p) return false;
     if (p[0] !== MAGIC_0 || p[1] !== MAGIC_1) throw malformedStream('bad magic');
     if (p[2] !== VERSION)
-      throw new BlindwireError(ErrorCode.UnsupportedVersion, `unsupported envelope version ${p[2]}`);
+      throw new BlindwireError(
+        ErrorCode.UnsupportedVersion,
+        `unsupported envelope version ${p[2]}`,
+      );
     if (p[3] !== Kind.Stream) throw malformedStream(`expected kind ${Kind.Stream}, got ${p[3]}`);
     this.prefix = p.slice();
     this.step = Step.HeaderHead;
@@ -168,7 +172,8 @@ export class FrameReader {
     if (length === undefined) return false;
     const size = this.chunkSize;
     const ok = this.final
-      ? length >= TAG_LENGTH + SIGNATURE_LENGTH && length <= size - 1 + SIGNATURE_LENGTH + TAG_LENGTH
+      ? length >= TAG_LENGTH + SIGNATURE_LENGTH &&
+        length <= size - 1 + SIGNATURE_LENGTH + TAG_LENGTH
       : length === size + TAG_LENGTH;
     if (!ok) throw malformedStream(`chunk record of ${length} bytes`);
     this.length = length;

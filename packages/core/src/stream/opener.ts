@@ -5,7 +5,12 @@
  * for §7a.5 steps 5, 9 and 12. A chunk's plaintext goes out only once it
  * verified, and chunk 0's only once the sender was admitted.
  */
-import { checkCommitment, admitHeader, admitSender, checkReplayAgain } from '../envelope/opening-rules.js';
+import {
+  checkCommitment,
+  admitHeader,
+  admitSender,
+  checkReplayAgain,
+} from '../envelope/opening-rules.js';
 import type { OpeningPolicy } from '../envelope/check-open.js';
 import { addOptionalInfo, commonInfo } from '../envelope/envelope-info.js';
 import { toBase64url, utf8, wipe } from '../bytes.js';
