@@ -7,7 +7,7 @@
 import { BlindwireError, ErrorCode } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { encodeHead, readHead } from './cbor.js';
-import { Kind, MAGIC_0, MAGIC_1, PREFIX_LENGTH, VERSION, prefixFor } from './kinds.js';
+import { MAGIC_0, MAGIC_1, PREFIX_LENGTH, VERSION, prefixFor, type Kind } from './kinds.js';
 
 export interface Frame {
   kind: Kind;
