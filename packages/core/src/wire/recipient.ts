@@ -6,6 +6,7 @@
  */
 import type { CryptoBackend } from '../backend/types.js';
 import { openFailed } from '../errors.js';
+import type { RecipientContext } from '../hpke/types.js';
 import type { EncryptionKey } from '../identity/identity.js';
 import type { RecipientEntry } from './header.js';
 import { LABEL, SECRET_LENGTH } from './keys.js';
@@ -25,7 +26,7 @@ export async function recipientSecrets(
   withResponseSecret: boolean,
 ): Promise<RecipientSecrets> {
   let out: RecipientSecrets | undefined;
-  let ctx: Awaited<ReturnType<ReturnType<typeof hpkeSuite>['setupRecipient']>> | undefined;
+  let ctx: RecipientContext | undefined;
   try {
     ctx = await hpkeSuite(suite, b).setupRecipient({
       enc: entry.enc,
