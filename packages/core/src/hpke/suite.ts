@@ -8,10 +8,10 @@ import { getDefaultBackend } from '../backend/index.js';
 import type { CryptoBackend } from '../backend/types.js';
 import { concat, i2osp, utf8, wipe } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
-import { aeadParams } from './aead.js';
+import { aeadParams, type AeadParams } from './aead.js';
 import { RecipientContextImpl, SenderContextImpl } from './context.js';
 import { type AeadId, formatId, Kdf, type KdfId, Kem, type KemId } from './ids.js';
-import { keySchedule, keyScheduleLabels } from './key-schedule.js';
+import { keySchedule, keyScheduleLabels, type KeyScheduleLabels } from './key-schedule.js';
 import { decap, deriveKeyPair, encap, generateKeyPair } from './kem-x25519.js';
 import { assertIkm, parseRecipientOptions, parseSenderOptions } from './options.js';
 import type { KeyPair, RecipientOptions, SenderOptions, Suite } from './types.js';
@@ -40,71 +40,9 @@ export function createSuite(
   const fixedBackend = options?.backend;
   const backendNow = (): CryptoBackend => fixedBackend ?? getDefaultBackend();
 
-  /** RFC 9180 §5.1.1-§5.1.4 SetupBaseS / SetupPSKS / SetupAuthS / SetupAuthPSKS. */
-  async function setupSender(
-    o: SenderOptions,
-  ): Promise<{ enc: Uint8Array; context: SenderContextImpl }> {
-    const p = parseSenderOptions(o);
-    const backend = backendNow();
-    let ephemeral: KeyPair;
-    let ownEphemeral = true;
-    if (p.ephemeralKeyPair !== undefined) {
-      // Injected for known-answer tests: copy the public half, never wipe the caller's key.
-      ephemeral = {
-        privateKey: p.ephemeralKeyPair.privateKey,
-        publicKey: p.ephemeralKeyPair.publicKey.slice(),
-      };
-      ownEphemeral = false;
-    } else if (p.ikmE !== undefined) {
-      ephemeral = await deriveKeyPair(backend, p.ikmE); // RFC 9180 §7.1.3
-    } else {
-      ephemeral = await generateKeyPair(backend); // RFC 9180 §4.1 Encap: GenerateKeyPair()
-    }
-    let kemOutput: { sharedSecret: Uint8Array; enc: Uint8Array };
-    try {
-      kemOutput = await encap(backend, p.recipientPublicKey, ephemeral, p.senderKey); // RFC 9180 §4.1
-    } finally {
-      if (ownEphemeral) wipe(ephemeral.privateKey);
-    }
-    const { sharedSecret, enc } = kemOutput;
-    try {
-      const keys = await keySchedule(
-        backend,
-        labels,
-        aead,
-        p.mode,
-        sharedSecret,
-        p.info,
-        p.psk,
-        p.pskId,
-      ); // RFC 9180 §5.1
-      return { enc, context: new SenderContextImpl(backend, aead, p.mode, keys, labels.sec) };
-    } finally {
-      wipe(sharedSecret);
-    }
-  }
-
-  /** RFC 9180 §5.1.1-§5.1.4 SetupBaseR / SetupPSKR / SetupAuthR / SetupAuthPSKR. */
-  async function setupRecipient(o: RecipientOptions): Promise<RecipientContextImpl> {
-    const p = parseRecipientOptions(o);
-    const backend = backendNow();
-    const sharedSecret = await decap(backend, p.enc, p.recipientKey, p.senderPublicKey); // RFC 9180 §4.1
-    try {
-      const keys = await keySchedule(
-        backend,
-        labels,
-        aead,
-        p.mode,
-        sharedSecret,
-        p.info,
-        p.psk,
-        p.pskId,
-      ); // RFC 9180 §5.1
-      return new RecipientContextImpl(backend, aead, p.mode, keys, labels.sec);
-    } finally {
-      wipe(sharedSecret);
-    }
-  }
+  const keys: SuiteKeys = { labels, aead };
+  const setupSender = (o: SenderOptions) => setupSenderWith(backendNow(), keys, o);
+  const setupRecipient = (o: RecipientOptions) => setupRecipientWith(backendNow(), keys, o);
 
   const suite: Suite = {
     kem,
@@ -153,4 +91,80 @@ export function createSuite(
     },
   };
   return Object.freeze(suite);
+}
+
+/** What the set-up functions need of a suite: its labels and its AEAD. */
+interface SuiteKeys {
+  labels: KeyScheduleLabels;
+  aead: AeadParams;
+}
+
+/** RFC 9180 §5.1.1-§5.1.4 SetupBaseS / SetupPSKS / SetupAuthS / SetupAuthPSKS. */
+async function setupSenderWith(
+  backend: CryptoBackend,
+  { labels, aead }: SuiteKeys,
+  o: SenderOptions,
+): Promise<{ enc: Uint8Array; context: SenderContextImpl }> {
+  const p = parseSenderOptions(o);
+  let ephemeral: KeyPair;
+  let ownEphemeral = true;
+  if (p.ephemeralKeyPair !== undefined) {
+    // Injected for known-answer tests: copy the public half, never wipe the caller's key.
+    ephemeral = {
+      privateKey: p.ephemeralKeyPair.privateKey,
+      publicKey: p.ephemeralKeyPair.publicKey.slice(),
+    };
+    ownEphemeral = false;
+  } else if (p.ikmE !== undefined) {
+    ephemeral = await deriveKeyPair(backend, p.ikmE); // RFC 9180 §7.1.3
+  } else {
+    ephemeral = await generateKeyPair(backend); // RFC 9180 §4.1 Encap: GenerateKeyPair()
+  }
+  let kemOutput: { sharedSecret: Uint8Array; enc: Uint8Array };
+  try {
+    kemOutput = await encap(backend, p.recipientPublicKey, ephemeral, p.senderKey); // RFC 9180 §4.1
+  } finally {
+    if (ownEphemeral) wipe(ephemeral.privateKey);
+  }
+  const { sharedSecret, enc } = kemOutput;
+  try {
+    const keys = await keySchedule(
+      backend,
+      labels,
+      aead,
+      p.mode,
+      sharedSecret,
+      p.info,
+      p.psk,
+      p.pskId,
+    ); // RFC 9180 §5.1
+    return { enc, context: new SenderContextImpl(backend, aead, p.mode, keys, labels.sec) };
+  } finally {
+    wipe(sharedSecret);
+  }
+}
+
+/** RFC 9180 §5.1.1-§5.1.4 SetupBaseR / SetupPSKR / SetupAuthR / SetupAuthPSKR. */
+async function setupRecipientWith(
+  backend: CryptoBackend,
+  { labels, aead }: SuiteKeys,
+  o: RecipientOptions,
+): Promise<RecipientContextImpl> {
+  const p = parseRecipientOptions(o);
+  const sharedSecret = await decap(backend, p.enc, p.recipientKey, p.senderPublicKey); // RFC 9180 §4.1
+  try {
+    const keys = await keySchedule(
+      backend,
+      labels,
+      aead,
+      p.mode,
+      sharedSecret,
+      p.info,
+      p.psk,
+      p.pskId,
+    ); // RFC 9180 §5.1
+    return new RecipientContextImpl(backend, aead, p.mode, keys, labels.sec);
+  } finally {
+    wipe(sharedSecret);
+  }
 }

@@ -1,6 +1,6 @@
 /**
- * The reference CBOR encoder: cbor-x, configured for deterministic RFC 8949
- * §4.2 output of the envelope's subset. The envelope's hot path uses the
+ * The reference CBOR encoder (SPEC.md §3.1): cbor-x, configured for
+ * deterministic RFC 8949 §4.2 output of the envelope's subset. The hot path uses the
  * small writer in cbor.ts (no dependency in browser bundles); tests check
  * the two byte for byte, and the directory's records are encoded here.
  */
