@@ -93,7 +93,7 @@ export async function seal(
 }
 
 /**
- * SPEC.md §4.5 steps 6-9: keys, header, signature, inner record, AEAD. Every
+ * SPEC.md §4.5 steps 3-6: keys, header, signature, inner record, AEAD. Every
  * exit wipes what was derived; a failure also wipes the response secrets,
  * which only a successful seal hands on.
  */

@@ -1,5 +1,5 @@
 /**
- * The sender's side of SPEC.md §4.3 (§4.5 steps 3-5), shared by `seal` and
+ * The sender's side of SPEC.md §4.3 (§4.5 steps 2-3), shared by `seal` and
  * `sealStream`: one HPKE context per recipient; the message secret is the
  * exporter's (one recipient) or random and sealed to each (several); for
  * messages, each recipient's response secret. The counterpart of recipient.ts.
