@@ -2,7 +2,7 @@
  * Stream cases (SPEC.md §7a, test-vectors/README.md "Stream cases"): builds a
  * case file from its definition, after opening the stream with the public
  * `openStream` (pure backend) in each of the three feedings the README
- * prescribes and checking the outcome: the exact code or the released body,
+ * prescribes (the test kit's `feedings`) and checking the outcome: the exact code or the released body,
  * and on failure a release that is a prefix of `releasable` (exactly
  * `releasable` when fed one byte per write, which pins where the stream
  * fails).
@@ -16,18 +16,9 @@ import {
   toHex,
 } from '@blindwire/core';
 import { concat, equalBytes } from '@blindwire/core/internal';
-import { CONTEXT, NOW, OPTIONAL, SKEW, keyJson, sameClaims } from './fixtures.mjs';
+import { feedings, sameClaims } from '@blindwire/testkit';
+import { CONTEXT, NOW, OPTIONAL, SKEW, keyJson } from './fixtures.mjs';
 import { headerChunkSize, sha256, splitOffsets, streamView } from './stream-craft.mjs';
-
-/** The feedings of README "Stream cases": whole, cut at `splits`, one byte per write. */
-export function feedings(bytes, splits) {
-  const cuts = [0, ...splits, bytes.length];
-  return {
-    whole: [bytes],
-    splits: cuts.slice(1).map((end, i) => bytes.subarray(cuts[i], end)),
-    bytes: Array.from(bytes, (_, i) => bytes.subarray(i, i + 1)),
-  };
-}
 
 /** Writes `pieces` to a stream opener while reading it: what was released, the result or the error. */
 export async function openPieces(pieces, options) {
@@ -68,7 +59,7 @@ async function openOptions(o) {
 /** The public `openStream` must give exactly the expected outcome, in every feeding. */
 async function selfCheck(def, built, o, splits, messageId) {
   const want = built.expect;
-  for (const [how, pieces] of Object.entries(feedings(built.stream, splits))) {
+  for (const [how, pieces] of feedings(built.stream, splits)) {
     const fail = (why) => {
       throw new Error(`case ${def.id} ${def.name} (${how}): ${why}`);
     };
