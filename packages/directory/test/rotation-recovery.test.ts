@@ -6,6 +6,7 @@
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { describe, expect, it } from 'vitest';
+import { outcomeOf } from '@blindwire/testkit';
 import {
   createDirectory,
   createKeyRotator,
@@ -18,7 +19,6 @@ import {
   type StoredKey,
 } from '../src/index.js';
 import { T0, makeWorld } from './helpers/world.js';
-import { codeOf } from './helpers/errors.js';
 
 const zero = (b: Uint8Array) => b.every((x) => x === 0);
 
@@ -106,7 +106,7 @@ describe('a revoked newest key', () => {
         { now: nowS() * 1000 },
       ),
     );
-    expect(await codeOf(dir.resolveRecipient(w.tool.name))).toBe('ERR_KEY_REVOKED');
+    expect(await outcomeOf(dir.resolveRecipient(w.tool.name))).toBe('ERR_KEY_REVOKED');
     const t = await rotator.tick();
     expect(t.revoked).toBe(first.kid);
     expect(t.rotated).toBeDefined();
@@ -198,7 +198,7 @@ describe('a revoked newest key', () => {
     expect((await rotator.tick()).rotated).toBeDefined(); // no key yet: nothing to ask about
     expect(asked).toBe(0);
     advance(60_000);
-    expect(await codeOf(rotator.tick())).toBe('ERR_TRANSPORT');
+    expect(await outcomeOf(rotator.tick())).toBe('ERR_TRANSPORT');
     expect(asked).toBe(1);
   });
 });
@@ -262,7 +262,7 @@ describe('a key revoked for compromise by another party (isRevoked answers the r
     const s = await setup({ isRevoked: async () => 2 as unknown as boolean });
     expect((await s.rotator.tick()).rotated).toBeDefined(); // no key yet: nothing to ask about
     s.advance(60_000);
-    expect(await codeOf(s.rotator.tick())).toBe('ERR_INVALID_ARGUMENT');
+    expect(await outcomeOf(s.rotator.tick())).toBe('ERR_INVALID_ARGUMENT');
   });
 
   it('a compromise revocation by the identity reaches the rotator the same way', async () => {
@@ -287,7 +287,7 @@ describe('a rotator that was not run for a while', () => {
     const first = (await rotator.tick()).rotated!;
     advance(3700 * 1000); // past first.notAfter, inside retention
     dir.invalidate();
-    expect(await codeOf(dir.resolveRecipient(w.tool.name))).toBe('ERR_EXPIRED');
+    expect(await outcomeOf(dir.resolveRecipient(w.tool.name))).toBe('ERR_EXPIRED');
     const t = await rotator.tick();
     expect(t.erased).toEqual([]);
     expect(t.rotated!.notBefore).toBe(nowS());

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlindwireError, ErrorCode, open, seal, toBase64url } from '@blindwire/core';
 import { describe, expect, it } from 'vitest';
+import { outcomeOf } from '@blindwire/testkit';
 import {
   createDirectory,
   createKeyRotator,
@@ -24,7 +25,6 @@ import {
 } from '../src/index.js';
 import { createFileKeyStore } from '../src/keystore-file.js';
 import { T0, makeWorld } from './helpers/world.js';
-import { codeOf } from './helpers/errors.js';
 
 const b64 = (rs: Uint8Array[]) => rs.map(toBase64url);
 
@@ -95,7 +95,7 @@ describe('a publish that fails', () => {
     const first = (await s.rotator.tick()).rotated!;
     s.advance((3600 - 900) * 1000); // rotation is due
     s.publishing.next = 'ambiguous';
-    expect(await codeOf(s.rotator.tick())).toBe('ERR_TRANSPORT');
+    expect(await outcomeOf(s.rotator.tick())).toBe('ERR_TRANSPORT');
 
     const second = await other(s.keyStore, first.kid);
     expect(b64([second.record!])).toEqual(b64(s.publishing.log.slice(-1)));
@@ -122,7 +122,7 @@ describe('a publish that fails', () => {
     const first = (await s.rotator.tick()).rotated!;
     s.advance((3600 - 900) * 1000);
     s.publishing.next = 'lost';
-    expect(await codeOf(s.rotator.tick())).toBe('ERR_TRANSPORT');
+    expect(await outcomeOf(s.rotator.tick())).toBe('ERR_TRANSPORT');
     const second = await other(s.keyStore, first.kid);
 
     s.advance(60_000);
@@ -140,7 +140,7 @@ describe('a publish that fails', () => {
   it('rotate() keeps the key and its record too, and rethrows', async () => {
     const s = await setup();
     s.publishing.next = 'lost';
-    expect(await codeOf(s.rotator.rotate())).toBe('ERR_TRANSPORT');
+    expect(await outcomeOf(s.rotator.rotate())).toBe('ERR_TRANSPORT');
     const [held] = await s.keyStore.list();
     expect(held).toBeDefined();
     expect(held!.record).toBeInstanceOf(Uint8Array);
@@ -154,9 +154,9 @@ describe('a publish that fails', () => {
       const path = join(dir, 'keys.json');
       const s = await setup(await createFileKeyStore(path, { passphrase: 'pw' }));
       s.publishing.next = 'lost';
-      expect(await codeOf(s.rotator.tick())).toBe('ERR_TRANSPORT');
+      expect(await outcomeOf(s.rotator.tick())).toBe('ERR_TRANSPORT');
       await (s.keyStore as Awaited<ReturnType<typeof createFileKeyStore>>).close();
-      expect(await codeOf(s.dir.resolve(s.w.tool.name))).toBe('ERR_KEY_NOT_FOUND');
+      expect(await outcomeOf(s.dir.resolve(s.w.tool.name))).toBe('ERR_KEY_NOT_FOUND');
 
       // A new process: the key store is reopened from disk, with the record.
       const reopened = await createFileKeyStore(path, { passphrase: 'pw' });

@@ -8,13 +8,13 @@ import { BlindwireError, open, seal } from '@blindwire/core';
 import { randomBytes } from 'node:crypto';
 import { createClient, RESP_TYPES } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeService } from '@blindwire/testkit';
 import {
   createDirectory,
   createKeyRotator,
   createMemoryKeyStore,
   createMemoryStore,
 } from '../src/index.js';
-import { probeService } from './helpers/services.js';
 import { T0, makeWorld } from './helpers/world.js';
 
 const redis = await probeService('redis');

@@ -8,7 +8,7 @@
  *   resolves or returns, or fails with anything that is not a BlindwireError.
  * - `expectCode(x, code, message?)`: `rejection`, and the code (and message) must match.
  * - `errorCode(x)`: the code of `rejection(x)`; `errorCodeSync(f)` for a sync call.
- * - `outcome(p)` / `outcomeSync(f)`: never fail; report what happened as a
+ * - `outcomeOf(p)` / `outcomeOfSync(f)`: never fail; report what happened as a
  *   string to compare: the error's code (or its message), or 'resolved' /
  *   'returned'. For tables of cases where some must succeed.
  *
@@ -108,7 +108,7 @@ export function errorCodeSync(f: () => unknown): string {
 }
 
 /** What `p` settled to: the rejection's `code` (else its message, else its text), or 'resolved'. Never fails. */
-export function outcome(p: Promise<unknown>): Promise<string> {
+export function outcomeOf(p: Promise<unknown>): Promise<string> {
   return p.then(
     () => 'resolved',
     (e: { code?: string; message?: string }) => e.code ?? e.message ?? String(e),
@@ -116,7 +116,7 @@ export function outcome(p: Promise<unknown>): Promise<string> {
 }
 
 /** What `f()` did: the thrown error's `code` (else its text), or 'returned'. Never fails. */
-export function outcomeSync(f: () => unknown): string {
+export function outcomeOfSync(f: () => unknown): string {
   try {
     f();
     return 'returned';

@@ -5,8 +5,8 @@ import {
   errorCodeSync,
   expectCode,
   isBlindwireErrorLike,
-  outcome,
-  outcomeSync,
+  outcomeOf,
+  outcomeOfSync,
   rejection,
 } from '../src/index.js';
 
@@ -82,19 +82,19 @@ describe('errorCode and errorCodeSync', () => {
   });
 });
 
-describe('outcome and outcomeSync', () => {
+describe('outcomeOf and outcomeOfSync', () => {
   it('never fail: the code, else the message or text, or resolved / returned', async () => {
-    expect(await outcome(Promise.reject(replay()))).toBe('ERR_REPLAY');
-    expect(await outcome(Promise.reject(new Error('plain')))).toBe('plain');
-    expect(await outcome(Promise.resolve(1))).toBe('resolved');
-    expect(outcomeSync(() => 1)).toBe('returned');
+    expect(await outcomeOf(Promise.reject(replay()))).toBe('ERR_REPLAY');
+    expect(await outcomeOf(Promise.reject(new Error('plain')))).toBe('plain');
+    expect(await outcomeOf(Promise.resolve(1))).toBe('resolved');
+    expect(outcomeOfSync(() => 1)).toBe('returned');
     expect(
-      outcomeSync(() => {
+      outcomeOfSync(() => {
         throw replay();
       }),
     ).toBe('ERR_REPLAY');
     expect(
-      outcomeSync(() => {
+      outcomeOfSync(() => {
         throw new Error('plain');
       }),
     ).toBe('Error: plain');
