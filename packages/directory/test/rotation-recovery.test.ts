@@ -6,7 +6,7 @@
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { describe, expect, it } from 'vitest';
-import { outcomeOf } from '@blindwire/testkit';
+import { createClock, outcomeOf } from '@blindwire/testkit';
 import {
   createDirectory,
   createKeyRotator,
@@ -50,9 +50,8 @@ async function setup(
   const store = createMemoryStore();
   const [cert] = await w.recordsOf(w.tool);
   await store.put(w.tool.name, cert!);
-  let now = T0;
-  const clock = () => now;
-  const dir = createDirectory({ store, trust: w.policy, now: clock });
+  const clock = createClock(T0);
+  const dir = createDirectory({ store, trust: w.policy, now: clock.now });
   const keys = spyKeyStore();
   const publishing = { failures: 0, published: 0 };
   const rotator = createKeyRotator({
@@ -70,7 +69,7 @@ async function setup(
     propagationDelaySeconds: 120,
     rotateBeforeSeconds: 900,
     retentionSeconds: 7200,
-    now: clock,
+    now: clock.now,
     // What the CLI does: ask the verified directory whether a held key is revoked.
     ...(wire.isRevoked ? { isRevoked: (kid: string) => dir.isRevoked(w.tool.name, kid) } : {}),
     // What the CLI should do: ask for the reason, so that a compromised key is erased at once.
@@ -85,8 +84,8 @@ async function setup(
     keys,
     publishing,
     rotator,
-    advance: (ms: number) => (now += ms),
-    nowS: () => Math.floor(now / 1000),
+    advance: clock.advance,
+    nowS: clock.seconds,
   };
 }
 

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlindwireError, ErrorCode, open, seal, toBase64url } from '@blindwire/core';
 import { describe, expect, it } from 'vitest';
-import { outcomeOf } from '@blindwire/testkit';
+import { createClock, outcomeOf } from '@blindwire/testkit';
 import {
   createDirectory,
   createKeyRotator,
@@ -39,9 +39,8 @@ async function setup(keyStore: PrivateKeyStore = createMemoryKeyStore()) {
   const [cert] = await w.recordsOf(w.tool);
   await store.put(w.tool.name, cert!);
   for (const r of await w.recordsOf(w.agent)) await store.put(w.agent.name, r);
-  let now = T0;
-  const clock = () => now;
-  const dir = createDirectory({ store, trust: w.policy, now: clock, cache: { ttlMs: 0 } });
+  const clock = createClock(T0);
+  const dir = createDirectory({ store, trust: w.policy, now: clock.now, cache: { ttlMs: 0 } });
   const publishing: { next?: 'lost' | 'ambiguous'; down: boolean; log: Uint8Array[] } = {
     down: false,
     log: [],
@@ -65,7 +64,7 @@ async function setup(keyStore: PrivateKeyStore = createMemoryKeyStore()) {
     propagationDelaySeconds: 120,
     rotateBeforeSeconds: 900,
     retentionSeconds: 7200,
-    now: clock,
+    now: clock.now,
   };
   const rotator = createKeyRotator({ ...options, keyStore });
   return {
@@ -76,9 +75,9 @@ async function setup(keyStore: PrivateKeyStore = createMemoryKeyStore()) {
     publishing,
     rotator,
     options,
-    advance: (ms: number) => (now += ms),
-    now: () => now,
-    nowS: () => Math.floor(now / 1000),
+    advance: clock.advance,
+    now: clock.now,
+    nowS: clock.seconds,
   };
 }
 

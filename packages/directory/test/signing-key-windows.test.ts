@@ -6,7 +6,7 @@
  */
 import { open, seal } from '@blindwire/core';
 import { describe, expect, it } from 'vitest';
-import { outcomeOf } from '@blindwire/testkit';
+import { createClock, outcomeOf } from '@blindwire/testkit';
 import {
   certifyIdentity,
   createDirectory,
@@ -49,14 +49,14 @@ async function twoCertificates(
   ];
   for (const r of records) await store.put(w.tool.name, r);
   for (const r of await w.recordsOf(w.agent)) await store.put(w.agent.name, r);
-  let now = T0;
+  const clock = createClock(T0);
   const dir = createDirectory({
     store,
     trust: w.policy,
-    now: () => now,
+    now: clock.now,
     cache: { ttlMs: 0, negativeTtlMs: 0 },
   });
-  return { dir, at: (s: number) => (now = s * 1000) };
+  return { dir, at: clock.setSeconds };
 }
 
 describe('signing key windows (one per verified certificate)', () => {
