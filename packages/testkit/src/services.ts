@@ -16,7 +16,7 @@ export interface Service {
   readonly label: string;
   readonly host: string;
   readonly port: number;
-  /** How to start it on this machine (Debian packages, no systemd): one line. */
+  /** How to start it on this machine (Debian packages, no systemd), as .ci/run does: one line. */
   readonly start: string;
 }
 
@@ -51,7 +51,7 @@ export const SERVICES = {
     label: 'Mosquitto (MQTT)',
     host: '127.0.0.1',
     port: 1883,
-    start: 'mosquitto -d -p 1883',
+    start: 'mosquitto -d -c /etc/mosquitto/mosquitto.conf',
   },
 } as const satisfies Record<string, Service>;
 
