@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEncryptionKey } from '@blindwire/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { outcomeOf } from '@blindwire/testkit';
+import { createClock, outcomeOf } from '@blindwire/testkit';
 import {
   certifyIdentity,
   createDirectory,
@@ -305,12 +305,12 @@ describe('createFileRollbackStore', () => {
 describe('createFileRollbackStore: size', () => {
   it('a save prunes marks whose record expired more than the maximum skew (86 400 s) ago', async () => {
     const path = join(dir, 'r.json');
-    let now = T0;
-    const s = createFileRollbackStore(path, { now: () => now });
+    const clock = createClock(T0);
+    const s = createFileRollbackStore(path, { now: clock.now });
     await s.save('spiffe://a/gone', { serial: 1, notAfter: S0 });
     await s.save('spiffe://a/edge', { serial: 1, notAfter: S0 + 1 });
     await s.save('spiffe://a/live', { serial: 1, notAfter: S0 + 86_400 });
-    now = (S0 + 86_401) * 1000;
+    clock.set((S0 + 86_401) * 1000);
     await s.save('spiffe://a/new', { serial: 3, notAfter: S0 + 2 * 86_400 });
     const marks = JSON.parse(await readFile(path, 'utf8')).marks;
     expect(Object.keys(marks)).toEqual(['spiffe://a/edge', 'spiffe://a/live', 'spiffe://a/new']);
