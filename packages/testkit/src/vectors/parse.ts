@@ -149,7 +149,10 @@ function parseStream(c: Json): void {
 /**
  * Checks one parsed JSON value against the case file format and returns it,
  * typed; throws a `VectorCaseError` (prefixed with `file` when given) naming
- * the first field that does not follow test-vectors/README.md.
+ * the first field that does not follow test-vectors/README.md. A field the
+ * format does not have is refused (a misspelt input must not be ignored).
+ * `intermediates` is informative and not tied to the outcome: a case whose
+ * `expect` was edited to an error keeps parsing, and fails as a case.
  */
 export function parseVectorCase(json: unknown, file?: string): VectorCase {
   try {
