@@ -9,7 +9,7 @@
  * derives them from the SPEC text instead).
  */
 import { describe, expect, it } from 'vitest';
-import { feedings, type StreamCase } from '@blindwire/testkit';
+import { feedOpener, feedings, type StreamCase } from '@blindwire/testkit';
 import {
   DEFAULT_LIMITS,
   OPEN_FAILED_MESSAGE,
@@ -22,7 +22,6 @@ import {
   type AeadName,
   type CryptoBackend,
   type OpenStreamOptions,
-  type OpenStreamResult,
 } from '../src/index.js';
 import { concat } from '../src/bytes.js';
 import { readHead } from '../src/envelope/cbor.js';
@@ -61,28 +60,10 @@ async function openOptions(
 /** README "Feeding": whole, cut at every offset of `splits`, one byte per write. */
 const feedingsOf = (c: StreamCase) => feedings(fromHex(c.stream), c.splits);
 
-/** Writes the pieces, ends the input and reads the plaintext meanwhile: what came out, and how it ended. */
+/** Writes the pieces, ends the input and reads the plaintext meanwhile (the kit's `feedOpener`): what came out, as hex, and how it ended. */
 async function feed(pieces: Uint8Array[], options: OpenStreamOptions) {
-  const o = openStream(options);
-  const parts: Uint8Array[] = [];
-  const reading = (async () => {
-    const reader = o.readable.getReader();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      parts.push(value.slice());
-    }
-  })();
-  const writing = (async () => {
-    const w = o.writable.getWriter();
-    for (const p of pieces) await w.write(p);
-    await w.close();
-  })();
-  const [outcome] = await Promise.allSettled([o.result, reading, writing]);
-  const released = toHex(concat(...parts));
-  return outcome.status === 'fulfilled'
-    ? { released, result: outcome.value as OpenStreamResult }
-    : { released, error: outcome.reason as unknown };
+  const { released, result, error } = await feedOpener(openStream(options), pieces);
+  return { released: toHex(released), result, error };
 }
 
 /** The records of a stream whose framing parses: flag and ciphertext of each. */

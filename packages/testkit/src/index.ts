@@ -39,7 +39,14 @@ export {
   readCase,
   type LoadedCase,
 } from './vectors/loader.js';
-export { feedings, sameClaims, type Feeding } from './vectors/feeding.js';
+export {
+  feedOpener,
+  feedings,
+  sameClaims,
+  type Fed,
+  type Feeding,
+  type StreamOpener,
+} from './vectors/feeding.js';
 export {
   errorCode,
   errorCodeSync,

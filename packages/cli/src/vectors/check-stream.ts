@@ -18,8 +18,14 @@ import {
   type OpenStreamOptions,
   type OpenStreamResult,
 } from '@blindwire/core';
-import { concat, equalBytes } from '@blindwire/core/internal';
-import { feedings, type ExpectSuccess, type StreamExpectError } from '@blindwire/testkit';
+import { equalBytes } from '@blindwire/core/internal';
+import {
+  feedOpener,
+  feedings,
+  type ExpectSuccess,
+  type Fed as TestkitFed,
+  type StreamExpectError,
+} from '@blindwire/testkit';
 import {
   checkError,
   checkOpened,
@@ -29,36 +35,11 @@ import {
   type VectorCase,
 } from './check-case.js';
 
-interface Fed {
-  /** The plaintext released, concatenated. */
-  released: Uint8Array;
-  result?: OpenStreamResult;
-  error?: unknown;
-}
+type Fed = TestkitFed<OpenStreamResult>;
 
 /** Writes `pieces` to a fresh opener, then ends the input, reading the plaintext meanwhile. */
-async function feed(pieces: Uint8Array[], options: OpenStreamOptions): Promise<Fed> {
-  const o = openStream(options);
-  const parts: Uint8Array[] = [];
-  const reading = (async () => {
-    const reader = o.readable.getReader();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      parts.push(value.slice());
-    }
-  })();
-  const writing = (async () => {
-    const w = o.writable.getWriter();
-    for (const p of pieces) await w.write(p);
-    await w.close();
-  })();
-  // The opener reports one error through the writer, the reader and `result`.
-  const [outcome] = await Promise.allSettled([o.result, reading, writing]);
-  const released = concat(...parts);
-  return outcome.status === 'fulfilled'
-    ? { released, result: outcome.value }
-    : { released, error: outcome.reason };
+function feed(pieces: Uint8Array[], options: OpenStreamOptions): Promise<Fed> {
+  return feedOpener(openStream(options), pieces);
 }
 
 function checkSuccess(e: ExpectSuccess, fed: Fed): string[] {
