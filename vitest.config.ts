@@ -22,8 +22,17 @@ const coreDefaultBackendFromSource = {
   },
 };
 
+/**
+ * The private test kit is read from its TypeScript source, so tests need no
+ * build of it (plain-node scripts and the CLI bundle use its dist/).
+ */
+const testkitSource = fileURLToPath(new URL('./packages/testkit/src/index.ts', import.meta.url));
+
 export default defineConfig({
   plugins: [coreDefaultBackendFromSource],
+  resolve: {
+    alias: [{ find: /^@blindwire\/testkit$/, replacement: testkitSource }],
+  },
   test: {
     include: [
       'packages/*/test/**/*.test.ts',

@@ -16,10 +16,11 @@
  * from `sealStream`, each checked byte for byte against lib/stream-craft.mjs,
  * which also builds the malicious ones. Before anything is written, each case
  * is opened with the public `open` (streams: `openStream`, in every feeding of
- * lib/stream-case.mjs) and must give its expected outcome, and the whole set
- * is generated twice and compared.
+ * lib/stream-case.mjs) and must give its expected outcome, every file must
+ * follow the one case schema of @blindwire/testkit (`parseVectorCase`), and
+ * the whole set is generated twice and compared.
  *
- * Runs against the BUILT core: `pnpm build` first.
+ * Runs against the BUILT core and test kit: `pnpm build` first.
  */
 import { mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +34,13 @@ import {
   toHex,
 } from '@blindwire/core';
 import { deriveResponseKey, equalBytes } from '@blindwire/core/internal';
+import {
+  CASE_FILE,
+  INDEX_FILE,
+  parseVectorCase,
+  parseVectorIndex,
+  sameClaims,
+} from '@blindwire/testkit';
 import { INVALID_CASES } from './lib/cases-invalid.mjs';
 import { VALID_CASES } from './lib/cases-valid.mjs';
 import { STREAM_HEADER_CASES } from './lib/cases-stream-header.mjs';
@@ -48,7 +56,6 @@ import {
   keyJson,
   makeCast,
   messageIdFor,
-  sameClaims,
 } from './lib/fixtures.mjs';
 import { buildStreamCase } from './lib/stream-case.mjs';
 
@@ -60,8 +67,6 @@ const CASES = [
   ...STREAM_HEADER_CASES,
 ];
 const CASES_DIR = fileURLToPath(new URL('./cases/', import.meta.url));
-const INDEX_FILE = 'index.json';
-const CASE_FILE = /^\d{3}-[a-z0-9-]+\.json$/;
 
 function expectJson(e, messageId) {
   if (e.result === 'error') return { result: 'error', code: e.code };
@@ -116,10 +121,11 @@ async function buildCase(def, c) {
   return caseFile(def, file);
 }
 
+/** A case file, named and checked against the one schema (@blindwire/testkit) before it is written. */
 function caseFile(def, json) {
   const name = `${String(def.id).padStart(3, '0')}-${def.name}.json`;
   if (!CASE_FILE.test(name)) throw new Error(`bad case file name ${name}`);
-  return { file: name, json };
+  return { file: name, json: parseVectorCase(json, name) };
 }
 
 async function responseJson(r, view) {
@@ -202,7 +208,7 @@ async function generateAll() {
     count: index.length,
     cases: index,
   };
-  out.set(INDEX_FILE, `${JSON.stringify(indexJson, null, 2)}\n`);
+  out.set(INDEX_FILE, `${JSON.stringify(parseVectorIndex(indexJson), null, 2)}\n`);
   return out;
 }
 

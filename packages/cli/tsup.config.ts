@@ -23,5 +23,8 @@ export default defineConfig({
     '@nats-io/transport-node',
     '@nats-io/kv',
   ],
+  // The private test kit (the vector-case schema used by `vectors verify`) is
+  // never published, so it is bundled in rather than imported.
+  noExternal: ['@blindwire/testkit'],
   removeNodeProtocol: false,
 });

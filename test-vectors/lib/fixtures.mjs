@@ -143,10 +143,3 @@ export const keyJson = (k) => ({
 
 /** Optional open inputs, in file order. */
 export const OPTIONAL = ['maxAge', 'allowedSenders', 'allowedSuites', 'limits', 'seenMessageIds'];
-
-/** Claims compare as maps, not in encoding order. */
-export function sameClaims(a, b) {
-  const norm = (x) =>
-    x ? JSON.stringify(Object.entries(x).sort(([k], [l]) => (k < l ? -1 : 1))) : x;
-  return norm(a) === norm(b);
-}

@@ -2,8 +2,9 @@
  * Stream cases (SPEC.md §7a, test-vectors/README.md "Stream cases"): builds a
  * case file from its definition, after opening the stream with the public
  * `openStream` (pure backend) in each of the three feedings the README
- * prescribes and checking the outcome: the exact code or the released body,
- * and on failure a release that is a prefix of `releasable` (exactly
+ * prescribes (the test kit's `feedings` and `feedOpener`) and checking the
+ * outcome: the exact code or the released body, and on failure a release
+ * that is a prefix of `releasable` (exactly
  * `releasable` when fed one byte per write, which pins where the stream
  * fails).
  */
@@ -15,42 +16,10 @@ import {
   pureBackend,
   toHex,
 } from '@blindwire/core';
-import { concat, equalBytes } from '@blindwire/core/internal';
-import { CONTEXT, NOW, OPTIONAL, SKEW, keyJson, sameClaims } from './fixtures.mjs';
+import { equalBytes } from '@blindwire/core/internal';
+import { feedOpener, feedings, sameClaims } from '@blindwire/testkit';
+import { CONTEXT, NOW, OPTIONAL, SKEW, keyJson } from './fixtures.mjs';
 import { headerChunkSize, sha256, splitOffsets, streamView } from './stream-craft.mjs';
-
-/** The feedings of README "Stream cases": whole, cut at `splits`, one byte per write. */
-export function feedings(bytes, splits) {
-  const cuts = [0, ...splits, bytes.length];
-  return {
-    whole: [bytes],
-    splits: cuts.slice(1).map((end, i) => bytes.subarray(cuts[i], end)),
-    bytes: Array.from(bytes, (_, i) => bytes.subarray(i, i + 1)),
-  };
-}
-
-/** Writes `pieces` to a stream opener while reading it: what was released, the result or the error. */
-export async function openPieces(pieces, options) {
-  const o = openStream(options);
-  const released = [];
-  const reading = (async () => {
-    for await (const p of o.readable) released.push(p.slice());
-  })();
-  reading.catch(() => {}); // the same error comes through the writer and `result`
-  const w = o.writable.getWriter();
-  try {
-    for (const p of pieces) await w.write(p);
-    await w.close();
-  } catch {
-    // reported by `result`
-  }
-  await reading.catch(() => {});
-  try {
-    return { released: concat(...released), result: await o.result };
-  } catch (error) {
-    return { released: concat(...released), error };
-  }
-}
 
 async function openOptions(o) {
   const options = { backend: pureBackend };
@@ -68,11 +37,11 @@ async function openOptions(o) {
 /** The public `openStream` must give exactly the expected outcome, in every feeding. */
 async function selfCheck(def, built, o, splits, messageId) {
   const want = built.expect;
-  for (const [how, pieces] of Object.entries(feedings(built.stream, splits))) {
+  for (const [how, pieces] of feedings(built.stream, splits)) {
     const fail = (why) => {
       throw new Error(`case ${def.id} ${def.name} (${how}): ${why}`);
     };
-    const { released, result, error } = await openPieces(pieces, await openOptions(o));
+    const { released, result, error } = await feedOpener(openStream(await openOptions(o)), pieces);
     if (error !== undefined && !isBlindwireError(error)) throw error;
     if (want.result === 'error') {
       if (error?.code !== want.code)

@@ -1,17 +1,28 @@
 /**
  * The built executable: `npx tsup`, then `node dist/bin.js --help` in a
- * child process (everything else runs in-process through `run`).
+ * child process (everything else runs in-process through `run`). Needs the
+ * workspace packages it bundles or imports built (the testkit's build guard).
  */
 import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requireBuild } from '@blindwire/testkit';
 
 const exec = promisify(execFile);
 const PKG = fileURLToPath(new URL('..', import.meta.url));
+const built = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 
-describe('bin', () => {
+// tsup bundles the built test kit, and the bin imports the built core and
+// directory: skipped outside CI when they are missing, a failure under CI=true.
+const deps = requireBuild(
+  [built('testkit/dist/index.js'), built('core/dist/index.js'), built('directory/dist/index.js')],
+  '@blindwire/testkit, core and directory',
+);
+
+describe.skipIf(deps.skip)('bin', () => {
+  beforeAll(() => deps.assertBuilt());
   it('builds with tsup and runs as `node dist/bin.js --help`', async () => {
     await exec('npx', ['tsup'], { cwd: PKG, env: { ...process.env, NO_COLOR: '1' } });
     const bin = `${PKG}dist/bin.js`;

@@ -7,15 +7,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeService } from '../../directory/test/helpers/services.js';
+import { probeService } from '@blindwire/testkit';
 import { sandbox, type Sandbox } from './helpers/cli.js';
 
 const NAME = 'spiffe://acme.example/agents/planner';
 const T0 = 1_795_435_200;
 const tag = randomBytes(4).toString('hex');
 
-// The directory package's probe: retried, and one line on how to start a
-// service that is down (skipped outside CI, a failure under CI=true).
+// The test kit's probe: retried, and one line on how to start a service
+// that is down (skipped outside CI, a failure under CI=true).
 const services = {
   redis: await probeService('redis'),
   postgres: await probeService('postgres'),

@@ -5,6 +5,7 @@
 import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadIndex } from '@blindwire/testkit';
 import { sandbox, type Sandbox } from './helpers/cli.js';
 
 const CASES = fileURLToPath(new URL('../../../test-vectors/cases/', import.meta.url));
@@ -23,7 +24,7 @@ afterAll(async () => {
 
 describe.skipIf(!present)('vectors verify', () => {
   it('every case passes on every backend', async () => {
-    const index = JSON.parse(await readFile(`${CASES}index.json`, 'utf8'));
+    const index = loadIndex(CASES);
     const r = await sb.cli(['vectors', 'verify', CASES]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

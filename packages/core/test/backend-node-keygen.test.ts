@@ -6,13 +6,17 @@
  * must finish in time (a deadlocked thread cannot be interrupted in-process).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requireBuild } from '@blindwire/testkit';
 
 const dist = fileURLToPath(new URL('../dist/backend/node.js', import.meta.url));
 
-describe.skipIf(!existsSync(dist))('node backend X25519 key generation', () => {
+// Skipped outside CI when core is not built; under CI=true a missing build fails.
+const built = requireBuild(dist, '@blindwire/core');
+
+describe.skipIf(built.skip)('node backend X25519 key generation', () => {
+  beforeAll(() => built.assertBuilt());
   it('survives 40 000 generations under GC pressure (the old code hung 3 runs in 3 within 30 s) (no KeyGenJob/ExportJWK deadlock)', () => {
     const script = `
       const { nodeBackend } = await import(${JSON.stringify(dist)});

@@ -12,7 +12,7 @@
  * fails under CI=true.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadCases, type MessageCase } from '@blindwire/testkit';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -34,12 +35,6 @@ if (!haveChromium && !inCi) {
   );
 }
 
-interface VectorFile {
-  kind: string;
-  expect:
-    | { result: 'success'; payload: string; sender: string; senderKid: string; messageId: string }
-    | { result: 'error'; code: string };
-}
 interface Outcome {
   result: string;
   payload?: string;
@@ -57,11 +52,10 @@ interface PageReport {
   vectors: { file: string; web: Outcome; pure: Outcome }[];
 }
 
-const messageCases = readdirSync(CASES)
-  .filter((f) => /^\d{3}-[a-z0-9-]+\.json$/.test(f))
-  .sort()
-  .map((file) => ({ file, c: JSON.parse(readFileSync(CASES + file, 'utf8')) as VectorFile }))
-  .filter(({ c }) => c.kind === 'message');
+/** The message cases (not responses, not streams), read through the test kit's loader. */
+const messageCases = loadCases(CASES).filter(
+  (x): x is { file: string; c: MessageCase } => x.c.kind === 'message',
+);
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 

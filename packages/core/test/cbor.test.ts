@@ -1,21 +1,11 @@
 /** The strict CBOR subset of SPEC.md §3.1: decode(encode(x)) = x, and every rule enforced. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { errorCodeSync } from '@blindwire/testkit';
 import { decodeCbor, encodeCbor, encodeHead, type CborValue } from '../src/wire/cbor.js';
 import { encodeCborReference } from '../src/wire/cbor-reference.js';
-import { BlindwireError } from '../src/errors.js';
 
 const LIMITS = { maxDepth: 8, maxItems: 64, maxStringBytes: 1024 };
-
-const codeOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof BlindwireError) return e.code;
-    throw e;
-  }
-  return 'no error';
-};
 
 const value: fc.Arbitrary<CborValue> = fc.letrec<{ v: CborValue }>((tie) => ({
   v: fc.oneof(
@@ -93,19 +83,23 @@ describe('strict CBOR', () => {
     ['integer beyond 2^53', [0x1b, 0x00, 0x20, 0, 0, 0, 0, 0, 0]],
     ['empty input', []],
   ])('rejects %s as ERR_ENVELOPE_MALFORMED', (_, bytes) => {
-    expect(codeOf(() => decodeCbor(Uint8Array.from(bytes), LIMITS))).toBe('ERR_ENVELOPE_MALFORMED');
+    expect(errorCodeSync(() => decodeCbor(Uint8Array.from(bytes), LIMITS))).toBe(
+      'ERR_ENVELOPE_MALFORMED',
+    );
   });
 
   it('depth, item count and string length at the limit pass and one past fails with ERR_LIMIT_EXCEEDED', () => {
     const nested = (d: number): CborValue => (d === 1 ? 0 : [nested(d - 1)]);
     expect(() => decodeCbor(encodeCbor(nested(8)), LIMITS)).not.toThrow();
-    expect(codeOf(() => decodeCbor(encodeCbor(nested(9)), LIMITS))).toBe('ERR_LIMIT_EXCEEDED');
+    expect(errorCodeSync(() => decodeCbor(encodeCbor(nested(9)), LIMITS))).toBe(
+      'ERR_LIMIT_EXCEEDED',
+    );
     expect(() => decodeCbor(encodeCbor(new Array(64).fill(0)), LIMITS)).not.toThrow();
-    expect(codeOf(() => decodeCbor(encodeCbor(new Array(65).fill(0)), LIMITS))).toBe(
+    expect(errorCodeSync(() => decodeCbor(encodeCbor(new Array(65).fill(0)), LIMITS))).toBe(
       'ERR_LIMIT_EXCEEDED',
     );
     expect(() => decodeCbor(encodeCbor('a'.repeat(1024)), LIMITS)).not.toThrow();
-    expect(codeOf(() => decodeCbor(encodeCbor('a'.repeat(1025)), LIMITS))).toBe(
+    expect(errorCodeSync(() => decodeCbor(encodeCbor('a'.repeat(1025)), LIMITS))).toBe(
       'ERR_LIMIT_EXCEEDED',
     );
   });
@@ -135,6 +129,6 @@ describe('strict CBOR', () => {
         ['b', 1],
       ]),
     );
-    expect(codeOf(() => decodeCbor(bad, LIMITS))).toBe('ERR_ENVELOPE_MALFORMED');
+    expect(errorCodeSync(() => decodeCbor(bad, LIMITS))).toBe('ERR_ENVELOPE_MALFORMED');
   });
 });

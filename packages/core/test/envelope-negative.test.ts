@@ -3,6 +3,7 @@
  * no plaintext comes back (SPEC.md §7, §9).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { errorCode } from '@blindwire/testkit';
 import { encodeCbor } from '../src/wire/cbor.js';
 import { encodeHead } from '../src/wire/cbor.js';
 import { open } from '../src/envelope/open.js';
@@ -16,7 +17,7 @@ import { Kind } from '../src/wire/kinds.js';
 import { concat, utf8 } from '../src/bytes.js';
 import { publicIdentity } from '../src/identity/identity.js';
 import { craft, headerWith } from './helpers/craft.js';
-import { NOW, cast, codeOf, fastestBackend, trusted, type Cast } from './helpers/fixtures.js';
+import { NOW, cast, fastestBackend, trusted, type Cast } from './helpers/fixtures.js';
 
 const backend = fastestBackend();
 const T = Math.floor(NOW / 1000);
@@ -95,7 +96,7 @@ describe('tampering', () => {
       for (let bit = 0; bit < 8; bit++) {
         const env = reference.slice();
         env[byte]! ^= 1 << bit;
-        const code = await codeOf(() => openRef(env));
+        const code = await errorCode(() => openRef(env));
         tally.set(code, (tally.get(code) ?? 0) + 1);
         let want: string | undefined;
         if (byte < 2 || byte === 3) want = 'ERR_ENVELOPE_MALFORMED';
@@ -112,11 +113,11 @@ describe('tampering', () => {
 
   it('every truncation is ERR_ENVELOPE_MALFORMED, and so are trailing bytes', async () => {
     for (let len = 0; len < reference.length; len++) {
-      expect(await codeOf(() => openRef(reference.subarray(0, len))), `length ${len}`).toBe(
+      expect(await errorCode(() => openRef(reference.subarray(0, len))), `length ${len}`).toBe(
         'ERR_ENVELOPE_MALFORMED',
       );
     }
-    expect(await codeOf(() => openRef(concat(reference, Uint8Array.of(0))))).toBe(
+    expect(await errorCode(() => openRef(concat(reference, Uint8Array.of(0))))).toBe(
       'ERR_ENVELOPE_MALFORMED',
     );
   });
@@ -141,21 +142,21 @@ describe('tampering', () => {
 
 describe('policy and addressing', () => {
   it('wrong recipient: ERR_KEY_NOT_FOUND', async () => {
-    expect(await codeOf(() => openRef(reference, { recipient: c.carol }))).toBe(
+    expect(await errorCode(() => openRef(reference, { recipient: c.carol }))).toBe(
       'ERR_KEY_NOT_FOUND',
     );
   });
 
   it('a recipient key listed under the right kid but the wrong private key: ERR_OPEN_FAILED', async () => {
     const fake = { ...c.carol.encryption, kid: c.bob.encryption.kid };
-    expect(await codeOf(() => openRef(reference, { recipient: fake }))).toBe('ERR_OPEN_FAILED');
+    expect(await errorCode(() => openRef(reference, { recipient: fake }))).toBe('ERR_OPEN_FAILED');
   });
 
   it('wrong context: ERR_CONTEXT_MISMATCH; no context when one was bound: the same', async () => {
-    expect(await codeOf(() => openRef(reference, { context: 'tool:transfer' }))).toBe(
+    expect(await errorCode(() => openRef(reference, { context: 'tool:transfer' }))).toBe(
       'ERR_CONTEXT_MISMATCH',
     );
-    expect(await codeOf(() => openRef(reference, { context: undefined }))).toBe(
+    expect(await errorCode(() => openRef(reference, { context: undefined }))).toBe(
       'ERR_CONTEXT_MISMATCH',
     );
     expect((await openRef(reference, { context: utf8('tool:refund') })).sender).toBe(c.alice.name);
@@ -165,24 +166,24 @@ describe('policy and addressing', () => {
     const s = await seal('x', { ...sealOpts, ttl: 10 });
     const at = (sec: number) => ({ now: NOW + sec * 1000 });
     expect((await openRef(s.envelope, at(10 + 60))).sender).toBe(c.alice.name);
-    expect(await codeOf(() => openRef(s.envelope, at(10 + 61)))).toBe('ERR_EXPIRED');
-    expect(await codeOf(() => openRef(s.envelope, { ...at(20), clockSkew: 0 }))).toBe(
+    expect(await errorCode(() => openRef(s.envelope, at(10 + 61)))).toBe('ERR_EXPIRED');
+    expect(await errorCode(() => openRef(s.envelope, { ...at(20), clockSkew: 0 }))).toBe(
       'ERR_EXPIRED',
     );
-    expect(await codeOf(() => openRef(s.envelope, { maxAge: 5, clockSkew: 0, ...at(6) }))).toBe(
+    expect(await errorCode(() => openRef(s.envelope, { maxAge: 5, clockSkew: 0, ...at(6) }))).toBe(
       'ERR_EXPIRED',
     );
   });
 
   it('not yet valid beyond skew: ERR_NOT_YET_VALID; within skew: opens', async () => {
     const s = await seal('x', { ...sealOpts, now: NOW + 120_000 });
-    expect(await codeOf(() => openRef(s.envelope))).toBe('ERR_NOT_YET_VALID');
+    expect(await errorCode(() => openRef(s.envelope))).toBe('ERR_NOT_YET_VALID');
     expect((await openRef(s.envelope, { clockSkew: 120 })).sender).toBe(c.alice.name);
   });
 
   it('disallowed suite: ERR_UNSUPPORTED_SUITE; unknown suite ids: the same', async () => {
     const s = await seal('x', { ...sealOpts, aead: 'ChaCha20-Poly1305' });
-    expect(await codeOf(() => openRef(s.envelope, { allowedSuites: ['AES-256-GCM'] }))).toBe(
+    expect(await errorCode(() => openRef(s.envelope, { allowedSuites: ['AES-256-GCM'] }))).toBe(
       'ERR_UNSUPPORTED_SUITE',
     );
     const env = await craft({
@@ -198,12 +199,14 @@ describe('policy and addressing', () => {
       rewriteHeader: (h) =>
         encodeMessageHeader({ ...h, suite: { kem: 0x20, kdf: 1, aead: 0xffff } }),
     });
-    expect(await codeOf(() => openRef(env))).toBe('ERR_UNSUPPORTED_SUITE');
+    expect(await errorCode(() => openRef(env))).toBe('ERR_UNSUPPORTED_SUITE');
   });
 
   it('sender not allowed: ERR_SENDER_NOT_ALLOWED; patterns match per segment', async () => {
     expect(
-      await codeOf(() => openRef(reference, { allowedSenders: ['spiffe://acme.example/tools/*'] })),
+      await errorCode(() =>
+        openRef(reference, { allowedSenders: ['spiffe://acme.example/tools/*'] }),
+      ),
     ).toBe('ERR_SENDER_NOT_ALLOWED');
     expect(
       (await openRef(reference, { allowedSenders: ['spiffe://acme.example/agents/*'] })).sender,
@@ -212,16 +215,16 @@ describe('policy and addressing', () => {
       (await openRef(reference, { allowedSenders: ['spiffe://acme.example/**'] })).sender,
     ).toBe(c.alice.name);
     expect(
-      await codeOf(() => openRef(reference, { allowedSenders: ['spiffe://acme.example/*'] })),
+      await errorCode(() => openRef(reference, { allowedSenders: ['spiffe://acme.example/*'] })),
     ).toBe('ERR_SENDER_NOT_ALLOWED');
   });
 
   it('a sender key nobody trusts: ERR_KEY_UNTRUSTED', async () => {
-    expect(await codeOf(() => openRef(reference, { trustedSenders: trusted(c.carol) }))).toBe(
+    expect(await errorCode(() => openRef(reference, { trustedSenders: trusted(c.carol) }))).toBe(
       'ERR_KEY_UNTRUSTED',
     );
     expect(
-      await codeOf(() =>
+      await errorCode(() =>
         openRef(reference, { trustedSenders: [], resolveSender: () => undefined }),
       ),
     ).toBe('ERR_KEY_UNTRUSTED');
@@ -237,7 +240,7 @@ describe('policy and addressing', () => {
       issuedAt: T,
       expiresAt: T + 60,
     });
-    expect(await codeOf(() => openRef(env))).toBe('ERR_KEY_UNTRUSTED');
+    expect(await errorCode(() => openRef(env))).toBe('ERR_KEY_UNTRUSTED');
   });
 
   it("a signature by another key under the trusted sender's kid: ERR_OPEN_FAILED", async () => {
@@ -252,11 +255,11 @@ describe('policy and addressing', () => {
       issuedAt: T,
       expiresAt: T + 60,
     });
-    expect(await codeOf(() => openRef(env))).toBe('ERR_OPEN_FAILED');
+    expect(await errorCode(() => openRef(env))).toBe('ERR_OPEN_FAILED');
   });
 
   it('open() demands an explicit trust source', async () => {
-    expect(await codeOf(() => open(reference, { recipient: c.bob, now: NOW, backend }))).toBe(
+    expect(await errorCode(() => open(reference, { recipient: c.bob, now: NOW, backend }))).toBe(
       'ERR_INVALID_ARGUMENT',
     );
   });
@@ -304,7 +307,7 @@ describe('forwarding and commitment', () => {
       issuedAt: T,
       expiresAt: T + 60,
     });
-    expect(await codeOf(() => open(forwarded, { ...openOpts, recipient: c.carol }))).toBe(
+    expect(await errorCode(() => open(forwarded, { ...openOpts, recipient: c.carol }))).toBe(
       'ERR_OPEN_FAILED',
     );
   });
@@ -325,7 +328,7 @@ describe('forwarding and commitment', () => {
     });
     // Bob's secret matches the commitment: he opens. Carol's does not: she is refused.
     expect((await openRef(env)).sender).toBe(c.alice.name);
-    expect(await codeOf(() => openRef(env, { recipient: c.carol }))).toBe('ERR_OPEN_FAILED');
+    expect(await errorCode(() => openRef(env, { recipient: c.carol }))).toBe('ERR_OPEN_FAILED');
   });
 
   it('a malformed inner record from a key-holding sender: ERR_OPEN_FAILED', async () => {
@@ -346,7 +349,7 @@ describe('forwarding and commitment', () => {
         expiresAt: T + 60,
         rawInner,
       });
-      expect(await codeOf(() => openRef(env))).toBe('ERR_OPEN_FAILED');
+      expect(await errorCode(() => openRef(env))).toBe('ERR_OPEN_FAILED');
     }
   });
 });
@@ -358,7 +361,7 @@ describe('CBOR structure', () => {
   it('duplicate map keys: ERR_ENVELOPE_MALFORMED', async () => {
     // {1: 1, 1: 2} encoded by hand: a map of 2 pairs with the same key.
     const dup = Uint8Array.of(0xa2, 0x01, 0x01, 0x01, 0x02);
-    expect(await codeOf(() => openRef(frameWithHeader(dup)))).toBe('ERR_ENVELOPE_MALFORMED');
+    expect(await errorCode(() => openRef(frameWithHeader(dup)))).toBe('ERR_ENVELOPE_MALFORMED');
   });
 
   it('keys out of order, indefinite lengths, tags, floats, non-shortest ints: ERR_ENVELOPE_MALFORMED', async () => {
@@ -369,7 +372,7 @@ describe('CBOR structure', () => {
       Uint8Array.of(0xf9, 0x3c, 0x00),
       Uint8Array.of(0x18, 0x01),
     ]) {
-      expect(await codeOf(() => openRef(frameWithHeader(bad)))).toBe('ERR_ENVELOPE_MALFORMED');
+      expect(await errorCode(() => openRef(frameWithHeader(bad)))).toBe('ERR_ENVELOPE_MALFORMED');
     }
   });
 
@@ -380,8 +383,8 @@ describe('CBOR structure', () => {
       return encodeCbor(new Map([[9, v as never]]));
     };
     // The map itself is depth 1, so depth-8 total nesting is 7 arrays inside it.
-    expect(await codeOf(() => openRef(frameWithHeader(nest(7))))).toBe('ERR_ENVELOPE_MALFORMED');
-    expect(await codeOf(() => openRef(frameWithHeader(nest(8))))).toBe('ERR_LIMIT_EXCEEDED');
+    expect(await errorCode(() => openRef(frameWithHeader(nest(7))))).toBe('ERR_ENVELOPE_MALFORMED');
+    expect(await errorCode(() => openRef(frameWithHeader(nest(8))))).toBe('ERR_LIMIT_EXCEEDED');
   });
 
   it('unknown header fields: ERR_ENVELOPE_MALFORMED', async () => {
@@ -396,7 +399,7 @@ describe('CBOR structure', () => {
       expiresAt: T + 60,
       rewriteHeader: (h) => headerWith(h, 12, 1),
     });
-    expect(await codeOf(() => openRef(env))).toBe('ERR_ENVELOPE_MALFORMED');
+    expect(await errorCode(() => openRef(env))).toBe('ERR_ENVELOPE_MALFORMED');
   });
 });
 
@@ -406,19 +409,21 @@ describe('limits at max and max+1', () => {
       (await openRef(reference, { limits: { maxEnvelopeBytes: reference.length } })).sender,
     ).toBe(c.alice.name);
     expect(
-      await codeOf(() =>
+      await errorCode(() =>
         openRef(reference, { limits: { maxEnvelopeBytes: reference.length - 1 } }),
       ),
     ).toBe('ERR_LIMIT_EXCEEDED');
     expect(
-      await codeOf(() => seal('x'.repeat(200), { ...sealOpts, limits: { maxEnvelopeBytes: 200 } })),
+      await errorCode(() =>
+        seal('x'.repeat(200), { ...sealOpts, limits: { maxEnvelopeBytes: 200 } }),
+      ),
     ).toBe('ERR_LIMIT_EXCEEDED');
   });
 
   it('maxHeaderBytes', async () => {
     const n = inspect(reference).headerBytes;
     expect((await openRef(reference, { limits: { maxHeaderBytes: n } })).sender).toBe(c.alice.name);
-    expect(await codeOf(() => openRef(reference, { limits: { maxHeaderBytes: n - 1 } }))).toBe(
+    expect(await errorCode(() => openRef(reference, { limits: { maxHeaderBytes: n - 1 } }))).toBe(
       'ERR_LIMIT_EXCEEDED',
     );
   });
@@ -429,11 +434,11 @@ describe('limits at max and max+1', () => {
       recipients: [c.bob, c.carol, c.mallory].map(publicIdentity),
     });
     expect((await openRef(s.envelope, { limits: { maxRecipients: 3 } })).sender).toBe(c.alice.name);
-    expect(await codeOf(() => openRef(s.envelope, { limits: { maxRecipients: 2 } }))).toBe(
+    expect(await errorCode(() => openRef(s.envelope, { limits: { maxRecipients: 2 } }))).toBe(
       'ERR_LIMIT_EXCEEDED',
     );
     expect(
-      await codeOf(() =>
+      await errorCode(() =>
         seal('x', {
           ...sealOpts,
           recipients: [c.bob, c.carol, c.mallory].map(publicIdentity),
@@ -448,14 +453,14 @@ describe('limits at max and max+1', () => {
       Object.fromEntries(Array.from({ length: n }, (_, i) => [`c${i}`, i]));
     const s = await seal('x', { ...sealOpts, claims: claims(32) });
     expect((await openRef(s.envelope)).header.claims).toEqual(claims(32));
-    expect(await codeOf(() => seal('x', { ...sealOpts, claims: claims(33) }))).toBe(
+    expect(await errorCode(() => seal('x', { ...sealOpts, claims: claims(33) }))).toBe(
       'ERR_LIMIT_EXCEEDED',
     );
     const s10 = await seal('x', { ...sealOpts, claims: claims(10) });
     expect((await openRef(s10.envelope, { limits: { maxHeaderFields: 10 } })).sender).toBe(
       c.alice.name,
     );
-    expect(await codeOf(() => openRef(s10.envelope, { limits: { maxHeaderFields: 9 } }))).toBe(
+    expect(await errorCode(() => openRef(s10.envelope, { limits: { maxHeaderFields: 9 } }))).toBe(
       'ERR_LIMIT_EXCEEDED',
     );
   });
@@ -465,7 +470,7 @@ describe('limits at max and max+1', () => {
     expect((await openRef(s.envelope, { limits: { maxStringBytes: 100 } })).contentType).toBe(
       'a'.repeat(100),
     );
-    expect(await codeOf(() => openRef(s.envelope, { limits: { maxStringBytes: 99 } }))).toBe(
+    expect(await errorCode(() => openRef(s.envelope, { limits: { maxStringBytes: 99 } }))).toBe(
       'ERR_LIMIT_EXCEEDED',
     );
   });
@@ -474,23 +479,23 @@ describe('limits at max and max+1', () => {
     const ctx = 'c'.repeat(4096);
     const s = await seal('x', { ...sealOpts, context: ctx });
     expect((await openRef(s.envelope, { context: ctx })).sender).toBe(c.alice.name);
-    expect(await codeOf(() => seal('x', { ...sealOpts, context: ctx + 'c' }))).toBe(
+    expect(await errorCode(() => seal('x', { ...sealOpts, context: ctx + 'c' }))).toBe(
       'ERR_LIMIT_EXCEEDED',
     );
-    expect(await codeOf(() => openRef(s.envelope, { context: ctx + 'c' }))).toBe(
+    expect(await errorCode(() => openRef(s.envelope, { context: ctx + 'c' }))).toBe(
       'ERR_LIMIT_EXCEEDED',
     );
   });
 
   it('limits cannot be raised past the ceilings', async () => {
-    expect(await codeOf(() => openRef(reference, { limits: { maxRecipients: 1_000_000 } }))).toBe(
-      'ERR_INVALID_ARGUMENT',
-    );
+    expect(
+      await errorCode(() => openRef(reference, { limits: { maxRecipients: 1_000_000 } })),
+    ).toBe('ERR_INVALID_ARGUMENT');
   });
 
   it('an oversized header length is refused before the bytes are read', async () => {
     const big = concat(Uint8Array.of(0x42, 0x57, 0x01, 0x01), encodeHead(2, 70_000));
-    expect(await codeOf(() => openRef(big))).toBe('ERR_LIMIT_EXCEEDED');
+    expect(await errorCode(() => openRef(big))).toBe('ERR_LIMIT_EXCEEDED');
   });
 });
 
@@ -505,14 +510,14 @@ describe('strings with a lone UTF-16 surrogate', () => {
       { claims: { 'tenant\uD800': 'a' } },
       { claims: { tenant: 'a\uDFFF' } },
     ] as Partial<SealOptions>[]) {
-      expect(await codeOf(() => seal('x', { ...base, ...o })), JSON.stringify(o)).toBe(
+      expect(await errorCode(() => seal('x', { ...base, ...o })), JSON.stringify(o)).toBe(
         'ERR_INVALID_ARGUMENT',
       );
     }
-    expect(await codeOf(() => seal('pay \uD83D', base))).toBe('ERR_INVALID_ARGUMENT');
+    expect(await errorCode(() => seal('pay \uD83D', base))).toBe('ERR_INVALID_ARGUMENT');
     const s = await seal('x', { ...base, context: 'tool:\uFFFD' });
     const opts = { recipient: bob, trustedSenders: trusted(alice), now: NOW };
-    expect(await codeOf(() => open(s.envelope, { ...opts, context: 'tool:\uD800' }))).toBe(
+    expect(await errorCode(() => open(s.envelope, { ...opts, context: 'tool:\uD800' }))).toBe(
       'ERR_INVALID_ARGUMENT',
     );
     // A well-formed pair (an emoji) is fine.
@@ -556,7 +561,7 @@ describe('a sender name longer than a signature can cover', () => {
         expiresAt: T + 60,
       });
       expect(
-        await codeOf(() => open(env, { recipient: bob, resolveSender, now: NOW })),
+        await errorCode(() => open(env, { recipient: bob, resolveSender, now: NOW })),
         `${n}`,
       ).toBe('ERR_OPEN_FAILED');
     }
@@ -569,21 +574,21 @@ describe('what used to escape as TypeError or as a foreign error', () => {
     const s = await seal('x', { sender: alice, recipients: bob, now: NOW });
     const bad = (o: unknown) => o as OpenOptions;
     expect(
-      await codeOf(() =>
+      await errorCode(() =>
         seal('x', { sender: alice, recipients: [null] } as unknown as SealOptions),
       ),
     ).toBe('ERR_INVALID_ARGUMENT');
-    expect(await codeOf(() => seal('x', undefined as unknown as SealOptions))).toBe(
+    expect(await errorCode(() => seal('x', undefined as unknown as SealOptions))).toBe(
       'ERR_INVALID_ARGUMENT',
     );
     const opts = { recipient: bob, trustedSenders: trusted(alice), now: NOW };
-    expect(await codeOf(() => open(s.envelope, bad({ ...opts, recipient: [1] })))).toBe(
+    expect(await errorCode(() => open(s.envelope, bad({ ...opts, recipient: [1] })))).toBe(
       'ERR_INVALID_ARGUMENT',
     );
-    expect(await codeOf(() => open(s.envelope, bad({ ...opts, trustedSenders: [null] })))).toBe(
+    expect(await errorCode(() => open(s.envelope, bad({ ...opts, trustedSenders: [null] })))).toBe(
       'ERR_INVALID_ARGUMENT',
     );
-    expect(await codeOf(() => open(s.envelope, bad({ ...opts, trustedSenders: 'alice' })))).toBe(
+    expect(await errorCode(() => open(s.envelope, bad({ ...opts, trustedSenders: 'alice' })))).toBe(
       'ERR_INVALID_ARGUMENT',
     );
     const down = new Error('db down');

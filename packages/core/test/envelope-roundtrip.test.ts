@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { errorCode } from '@blindwire/testkit';
 import { fromHex } from '../src/bytes.js';
 import { inspect } from '../src/envelope/inspect.js';
 import { open } from '../src/envelope/open.js';
@@ -15,7 +16,7 @@ import {
   publicIdentity,
 } from '../src/identity/identity.js';
 import { backends } from './helpers/backends.js';
-import { NOW, cast, codeOf, trusted } from './helpers/fixtures.js';
+import { NOW, cast, trusted } from './helpers/fixtures.js';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -203,7 +204,7 @@ describe.each(backends.map((b) => [b.name, b] as const))(
 
       // An accepted response opens once: a replayed or redelivered copy is ERR_REPLAY
       // (an old "pending" cannot come back after "done"); a second, distinct response opens.
-      expect(await codeOf(() => openResponse(req, response, { now: NOW, backend }))).toBe(
+      expect(await errorCode(() => openResponse(req, response, { now: NOW, backend }))).toBe(
         'ERR_REPLAY',
       );
       const { envelope: pending } = await sealResponse(opened, 'pending', { now: NOW, backend });
@@ -212,14 +213,14 @@ describe.each(backends.map((b) => [b.name, b] as const))(
         'pending',
       );
       expect(text((await openResponse(req, done, { now: NOW, backend })).payload)).toBe('done');
-      expect(await codeOf(() => openResponse(req, pending, { now: NOW, backend }))).toBe(
+      expect(await errorCode(() => openResponse(req, pending, { now: NOW, backend }))).toBe(
         'ERR_REPLAY',
       );
       // A tampered copy of an unseen response is not remembered: the genuine one still opens.
       const { envelope: late } = await sealResponse(opened, 'late', { now: NOW, backend });
       const forged = late.slice();
       forged[forged.length - 1]! ^= 1;
-      expect(await codeOf(() => openResponse(req, forged, { now: NOW, backend }))).toBe(
+      expect(await errorCode(() => openResponse(req, forged, { now: NOW, backend }))).toBe(
         'ERR_OPEN_FAILED',
       );
       expect(text((await openResponse(req, late, { now: NOW, backend })).payload)).toBe('late');
@@ -250,7 +251,7 @@ describe.each(backends.map((b) => [b.name, b] as const))(
       const id = new Uint8Array(16).fill(7);
       await sealResponseWithId(opened, 'first', { messageId: id, now: NOW, backend });
       expect(
-        await codeOf(() =>
+        await errorCode(() =>
           sealResponseWithId(opened, 'second', { messageId: id, now: NOW, backend }),
         ),
       ).toBe('ERR_INVALID_ARGUMENT');
@@ -276,20 +277,20 @@ describe.each(backends.map((b) => [b.name, b] as const))(
       expect(ids.has(Buffer.from(id).toString('hex'))).toBe(false);
       // Another request's state cannot open it; a flipped byte cannot be opened.
       const other = await seal('x', { sender: alice, recipients: carol, now: NOW, backend });
-      expect(await codeOf(() => openResponse(other, response, { now: NOW, backend }))).toBe(
+      expect(await errorCode(() => openResponse(other, response, { now: NOW, backend }))).toBe(
         'ERR_KEY_NOT_FOUND',
       );
       const bad = response.slice();
       bad[bad.length - 1]! ^= 1;
-      expect(await codeOf(() => openResponse(req, bad, { now: NOW, backend }))).toBe(
+      expect(await errorCode(() => openResponse(req, bad, { now: NOW, backend }))).toBe(
         'ERR_OPEN_FAILED',
       );
       // A message envelope is not a response and vice versa.
-      expect(await codeOf(() => openResponse(req, req.envelope, { now: NOW, backend }))).toBe(
+      expect(await errorCode(() => openResponse(req, req.envelope, { now: NOW, backend }))).toBe(
         'ERR_ENVELOPE_MALFORMED',
       );
       expect(
-        await codeOf(() =>
+        await errorCode(() =>
           open(response, { recipient: carol, trustedSenders: trusted(alice), now: NOW, backend }),
         ),
       ).toBe('ERR_ENVELOPE_MALFORMED');
@@ -304,7 +305,7 @@ describe('identities', () => {
     const back = await importPublicIdentity(json);
     expect(back).toEqual(publicIdentity(alice));
     json.encryption.kid = alice.signing.kid;
-    expect(await codeOf(() => importPublicIdentity(json))).toBe('ERR_KEY_UNTRUSTED');
+    expect(await errorCode(() => importPublicIdentity(json))).toBe('ERR_KEY_UNTRUSTED');
   });
 
   it('exports and imports full identities, rejecting mismatched private keys', async () => {
@@ -312,12 +313,12 @@ describe('identities', () => {
     const json = JSON.parse(JSON.stringify(exportIdentity(alice)));
     expect(await importIdentity(json)).toEqual(alice);
     json.signing.seed = exportIdentity(bob).signing.seed;
-    expect(await codeOf(() => importIdentity(json))).toBe('ERR_INVALID_ARGUMENT');
+    expect(await errorCode(() => importIdentity(json))).toBe('ERR_INVALID_ARGUMENT');
   });
 
   it('requires URI names', async () => {
     const { generateIdentity } = await import('../src/identity/identity.js');
-    expect(await codeOf(() => generateIdentity('not a uri'))).toBe('ERR_INVALID_ARGUMENT');
+    expect(await errorCode(() => generateIdentity('not a uri'))).toBe('ERR_INVALID_ARGUMENT');
   });
 });
 
@@ -330,7 +331,7 @@ describe('replay store', () => {
     const first = await open(s.envelope, opts);
     await open(s.envelope, opts); // redelivered before it was acknowledged: still opens
     await replay.record(first.messageId, first.header.expiresAt);
-    expect(await codeOf(() => open(s.envelope, opts))).toBe('ERR_REPLAY');
+    expect(await errorCode(() => open(s.envelope, opts))).toBe('ERR_REPLAY');
   });
 
   it('keyed per sender, an id copied by another allowed sender does not block the original', async () => {
@@ -349,7 +350,7 @@ describe('replay store', () => {
     const byId = createMemoryReplayStore({ now: () => NOW });
     const m1 = await open(copied.envelope, { ...opts, replay: byId });
     await byId.record(m1.messageId, m1.header.expiresAt);
-    expect(await codeOf(() => open(original.envelope, { ...opts, replay: byId }))).toBe(
+    expect(await errorCode(() => open(original.envelope, { ...opts, replay: byId }))).toBe(
       'ERR_REPLAY',
     );
 
@@ -360,14 +361,14 @@ describe('replay store', () => {
     const a = await open(original.envelope, { ...opts, replay: perSender });
     expect(new TextDecoder().decode(a.payload)).toBe('pay 10');
     await perSender.record(a.messageId, a.header.expiresAt, a.sender);
-    expect(await codeOf(() => open(original.envelope, { ...opts, replay: perSender }))).toBe(
+    expect(await errorCode(() => open(original.envelope, { ...opts, replay: perSender }))).toBe(
       'ERR_REPLAY',
     );
-    expect(await codeOf(() => open(copied.envelope, { ...opts, replay: perSender }))).toBe(
+    expect(await errorCode(() => open(copied.envelope, { ...opts, replay: perSender }))).toBe(
       'ERR_REPLAY',
     );
     // A per-sender store refuses a record without the sender rather than keying it wrongly.
-    expect(await codeOf(async () => perSender.record(a.messageId, a.header.expiresAt))).toBe(
+    expect(await errorCode(async () => perSender.record(a.messageId, a.header.expiresAt))).toBe(
       'ERR_INVALID_ARGUMENT',
     );
   });
@@ -384,7 +385,7 @@ describe('replay store', () => {
     await open(s.envelope, opts);
     expect(asked).toEqual([[s.messageId, alice.name]]);
     // A message that fails policy never reaches the guard.
-    await codeOf(() => open(s.envelope, { ...opts, allowedSenders: ['spiffe://other/*'] }));
+    await errorCode(() => open(s.envelope, { ...opts, allowedSenders: ['spiffe://other/*'] }));
     expect(asked).toHaveLength(1);
   });
 });

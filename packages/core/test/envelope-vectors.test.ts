@@ -10,6 +10,7 @@
  * runs on the built package, outside this test.)
  */
 import { describe, expect, it } from 'vitest';
+import type { MessageCase } from '@blindwire/testkit';
 import {
   DEFAULT_LIMITS,
   OPEN_FAILED_MESSAGE,
@@ -21,10 +22,8 @@ import {
   toHex,
   type AeadName,
   type CryptoBackend,
-  type Limits,
   type OpenOptions,
   type OpenResult,
-  type Padding,
 } from '../src/index.js';
 import { sealResponseWithId } from '../src/envelope/response.js';
 import {
@@ -44,66 +43,21 @@ import {
 import { backends } from './helpers/backends.js';
 import {
   OPEN_CODES,
+  allCases,
   caseFiles,
   caseOpenOptions,
-  loadCases,
+  messageCases,
   vectorIndex,
   type Trust,
 } from './helpers/vector-inputs.js';
 
-interface KeyPairJson {
-  kid: string;
-  publicKey: string;
-  privateKey: string;
-}
-
-type Expect =
-  | { result: 'error'; code: string }
-  | {
-      result: 'success';
-      payload: string;
-      sender: string;
-      senderKid: string;
-      messageId: string;
-      contentType?: string;
-      claims?: Record<string, string | number>;
-    };
-
-interface VectorCase {
-  description: string;
-  spec: string;
-  kind: 'message' | 'response' | 'stream';
-  envelope: string;
-  recipient: KeyPairJson[];
-  trustedSenders: unknown[];
-  context: string;
-  now: number;
-  clockSkew: number;
-  maxAge?: number;
-  allowedSenders?: string[];
-  allowedSuites?: AeadName[];
-  limits?: Partial<Limits>;
-  seenMessageIds?: string[];
-  expect: Expect;
-  intermediates?: { messageSecret: string; contentKey: string; inner: string };
-  response?: {
-    payload: string;
-    now: number;
-    ttl: number;
-    messageId: string;
-    contentType?: string;
-    padding?: Padding;
-    envelope: string;
-    responseSecret: string;
-    responseKey: string;
-  };
-}
+type VectorCase = MessageCase;
 
 const files = caseFiles;
-const all = loadCases<VectorCase>();
+const all = allCases;
 const index = vectorIndex;
 /** Messages and responses; streams have their own test. */
-const cases = all.filter(({ c }) => c.kind !== 'stream');
+const cases = messageCases;
 
 async function openOptions(
   c: VectorCase,

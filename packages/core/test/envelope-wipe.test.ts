@@ -6,6 +6,7 @@
  * refused before any key is derived.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { errorCode } from '@blindwire/testkit';
 import type { CryptoBackend } from '../src/backend/types.js';
 import { parseFrame } from '../src/wire/frame.js';
 import { Kind } from '../src/wire/kinds.js';
@@ -14,7 +15,7 @@ import { open } from '../src/envelope/open.js';
 import { seal } from '../src/envelope/seal.js';
 import { publicIdentity } from '../src/identity/identity.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
-import { NOW, cast, codeOf, fastestBackend, trusted, type Cast } from './helpers/fixtures.js';
+import { NOW, cast, fastestBackend, trusted, type Cast } from './helpers/fixtures.js';
 
 const base = fastestBackend();
 let c: Cast;
@@ -96,7 +97,7 @@ describe('failure paths leave no derived secret behind', () => {
     const bad = s.envelope.slice();
     damage(bad);
     const spy = spying();
-    const code = await codeOf(() =>
+    const code = await errorCode(() =>
       open(bad, {
         recipient: c.bob,
         trustedSenders: trusted(c.alice),
@@ -116,7 +117,7 @@ describe('failure paths leave no derived secret behind', () => {
       [{}, { maxEnvelopeBytes: 4096 }],
     ] as const) {
       const spy = spying();
-      const code = await codeOf(() =>
+      const code = await errorCode(() =>
         seal(new Uint8Array(5000), {
           sender: c.alice,
           recipients: [publicIdentity(c.bob), publicIdentity(c.carol)],
@@ -178,7 +179,7 @@ describe('failure paths leave no derived secret behind', () => {
 
   it('seal: a bad padding is refused before any key is made or anything is signed', async () => {
     const spy = spying();
-    const code = await codeOf(() =>
+    const code = await errorCode(() =>
       seal('SECRET', {
         sender: c.alice,
         recipients: publicIdentity(c.bob),
@@ -222,7 +223,7 @@ describe('the size limits hold before any work, exactly at their boundary', () =
           ]) {
             const spy = spying();
             expect(
-              await codeOf(() => seal(body, { ...options, backend: spy.backend, limits })),
+              await errorCode(() => seal(body, { ...options, backend: spy.backend, limits })),
             ).toBe('ERR_LIMIT_EXCEEDED');
             expect(spy.calls).toEqual([]);
           }

@@ -5,6 +5,7 @@
  * from psk and sender key.
  */
 import { describe, expect, it } from 'vitest';
+import { expectCode } from '@blindwire/testkit';
 import type { CryptoBackend } from '../src/backend/types.js';
 import { ErrorCode, type BlindwireError } from '../src/errors.js';
 import {
@@ -20,7 +21,6 @@ import {
 } from '../src/hpke/index.js';
 import { verifyPskInputs } from '../src/hpke/key-schedule.js';
 import { backends } from './helpers/backends.js';
-import { expectCode } from './helpers/fixtures.js';
 
 const PSK = new Uint8Array(32).fill(7);
 const PSK_ID = new Uint8Array([1, 2, 3]);

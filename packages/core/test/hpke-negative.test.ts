@@ -5,6 +5,7 @@
  * sequence limit (§5.2) in hpke-sequence.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { expectCode } from '@blindwire/testkit';
 import type { CryptoBackend } from '../src/backend/types.js';
 import { BlindwireError, ErrorCode, OPEN_FAILED_MESSAGE } from '../src/errors.js';
 import {
@@ -21,7 +22,6 @@ import {
 import { KEM_FAILED_MESSAGE } from '../src/hpke/kem-x25519.js';
 import { getSequenceNumber } from '../src/hpke/testing.js';
 import { backends } from './helpers/backends.js';
-import { expectCode } from './helpers/fixtures.js';
 import { hex, loadVectors } from './helpers/vectors.js';
 
 interface XdhTest {

@@ -5,13 +5,13 @@
  * unchanged, and concurrent calls on one context never sharing a nonce.
  */
 import { describe, expect, it } from 'vitest';
+import { expectCode } from '@blindwire/testkit';
 import type { CryptoBackend } from '../src/backend/types.js';
 import { ErrorCode, OPEN_FAILED_MESSAGE } from '../src/errors.js';
 import { Aead, createSuite, Kdf, Kem, type AeadId, type Suite } from '../src/hpke/index.js';
 import { Sequence } from '../src/hpke/sequence.js';
 import { getSequenceNumber, setSequenceNumber } from '../src/hpke/testing.js';
 import { backends } from './helpers/backends.js';
-import { expectCode } from './helpers/fixtures.js';
 
 const MAX_SEQ = (1n << 96n) - 1n;
 

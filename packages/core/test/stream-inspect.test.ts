@@ -1,10 +1,11 @@
 /** inspect() on a stream: the prefix and header are enough, whatever follows. */
 import { describe, expect, it } from 'vitest';
+import { errorCode } from '@blindwire/testkit';
 import { readHead } from '../src/wire/cbor.js';
 import { inspect } from '../src/envelope/inspect.js';
 import { publicIdentity } from '../src/identity/identity.js';
 import { sealStream } from '../src/stream/seal-stream.js';
-import { NOW, cast, codeOf, fastestBackend } from './helpers/fixtures.js';
+import { NOW, cast, fastestBackend } from './helpers/fixtures.js';
 
 const backend = fastestBackend();
 
@@ -53,14 +54,16 @@ describe('inspect of a stream', () => {
     const all = await sealed(10);
     const info = inspect(all);
     const headerEnd = 4 + readHead(all, 4)[2] + info.headerBytes;
-    expect(await codeOf(async () => inspect(all.subarray(0, headerEnd - 1)))).toBe(
+    expect(await errorCode(async () => inspect(all.subarray(0, headerEnd - 1)))).toBe(
       'ERR_ENVELOPE_MALFORMED',
     );
     const v2 = all.slice();
     v2[2] = 2;
-    expect(await codeOf(async () => inspect(v2))).toBe('ERR_UNSUPPORTED_VERSION');
+    expect(await errorCode(async () => inspect(v2))).toBe('ERR_UNSUPPORTED_VERSION');
     expect(
-      await codeOf(async () => inspect(all, { limits: { maxHeaderBytes: info.headerBytes - 1 } })),
+      await errorCode(async () =>
+        inspect(all, { limits: { maxHeaderBytes: info.headerBytes - 1 } }),
+      ),
     ).toBe('ERR_LIMIT_EXCEEDED');
   });
 });

@@ -17,9 +17,9 @@
  * root `pnpm test` builds before vitest runs.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requireBuild } from '@blindwire/testkit';
 
 const dist = (p: string) => fileURLToPath(new URL(`../dist/${p}`, import.meta.url));
 const MiB = 1024 * 1024;
@@ -67,9 +67,16 @@ const script = (bytes: number) => `
   console.log(JSON.stringify({ ...r, baseline, peak, maxRSS: process.resourceUsage().maxRSS * 1024, seconds }));
 `;
 
-describe.skipIf(!existsSync(dist('node.js')))(
+// Skipped outside CI when core is not built; under CI=true a missing build fails.
+const built = requireBuild(
+  [dist('index.js'), dist('backend/node.js'), dist('node.js')],
+  '@blindwire/core',
+);
+
+describe.skipIf(built.skip)(
   'streams: 1 GiB in bounded memory (node backend, child process)',
   () => {
+    beforeAll(() => built.assertBuilt());
     it('seals and opens 1 GiB piped; the body is intact, the sender verified, and the stream adds < 64 MiB of RSS', () => {
       const bytes = 1024 * MiB;
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', script(bytes)], {

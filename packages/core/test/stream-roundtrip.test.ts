@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { errorCode } from '@blindwire/testkit';
 import { concat, equalBytes } from '../src/bytes.js';
 import type { CryptoBackend } from '../src/backend/types.js';
 import { BlindwireError, ErrorCode } from '../src/errors.js';
@@ -18,7 +19,7 @@ import { encodeMeta } from '../src/wire/stream-keys.js';
 import { readHead } from '../src/wire/cbor.js';
 import { fromBase64url } from '../src/bytes.js';
 import { backends } from './helpers/backends.js';
-import { NOW, cast, codeOf, fastestBackend, trusted } from './helpers/fixtures.js';
+import { NOW, cast, fastestBackend, trusted } from './helpers/fixtures.js';
 import { body, openAll, sealAll } from './helpers/streams.js';
 
 const CS = 1024; // the smallest chunk size: many chunks from small bodies
@@ -266,7 +267,7 @@ describe('streams: writes and reads of any size', () => {
       expect(result).toMatchObject({ sender: name });
     }
     expect(
-      await codeOf(async () =>
+      await errorCode(async () =>
         sealStream({
           sender: { name: `${name}y`, signing: alice.signing },
           recipients: bob,
@@ -285,7 +286,7 @@ describe('streams: argument checks', () => {
     const { alice, bob } = await cast(backend);
     const base = { sender: alice, recipients: bob, backend };
     const code = (o: object) =>
-      codeOf(async () => sealStream({ ...base, ...o } as SealStreamOptions));
+      errorCode(async () => sealStream({ ...base, ...o } as SealStreamOptions));
     expect(await code({ chunkSize: 1023 })).toBe('ERR_INVALID_ARGUMENT');
     expect(await code({ chunkSize: 1024 * 1024 + 1 })).toBe('ERR_INVALID_ARGUMENT');
     expect(await code({ chunkSize: 1.5 })).toBe('ERR_INVALID_ARGUMENT');
@@ -320,7 +321,7 @@ describe('streams: argument checks', () => {
     const { alice, bob } = await cast(backend);
     const base = { recipient: bob, trustedSenders: trusted(alice), backend };
     const code = (o: object) =>
-      codeOf(async () => openStream({ ...base, ...o } as OpenStreamOptions));
+      errorCode(async () => openStream({ ...base, ...o } as OpenStreamOptions));
     expect(await code({ trustedSenders: undefined })).toBe('ERR_INVALID_ARGUMENT');
     expect(await code({ recipient: [] })).toBe('ERR_INVALID_ARGUMENT');
     expect(await code({ maxAge: -1 })).toBe('ERR_INVALID_ARGUMENT');

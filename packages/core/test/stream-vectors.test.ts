@@ -9,6 +9,7 @@
  * derives them from the SPEC text instead).
  */
 import { describe, expect, it } from 'vitest';
+import { feedOpener, feedings, type StreamCase } from '@blindwire/testkit';
 import {
   DEFAULT_LIMITS,
   OPEN_FAILED_MESSAGE,
@@ -21,8 +22,6 @@ import {
   type AeadName,
   type CryptoBackend,
   type OpenStreamOptions,
-  type OpenStreamResult,
-  type StreamLimits,
 } from '../src/index.js';
 import { concat } from '../src/bytes.js';
 import { readHead } from '../src/wire/cbor.js';
@@ -42,60 +41,13 @@ import { backends } from './helpers/backends.js';
 import {
   OPEN_CODES,
   caseOpenOptions,
-  loadCases,
+  streamCases,
   vectorIndex,
   type Trust,
 } from './helpers/vector-inputs.js';
 
-interface KeyPairJson {
-  kid: string;
-  publicKey: string;
-  privateKey: string;
-}
-
-type Expect =
-  | { result: 'error'; code: string; releasable: string }
-  | {
-      result: 'success';
-      payload: string;
-      sender: string;
-      senderKid: string;
-      messageId: string;
-      contentType?: string;
-      claims?: Record<string, string | number>;
-    };
-
-interface StreamCase {
-  description: string;
-  kind: 'stream';
-  stream: string;
-  chunkSize?: number;
-  splits: number[];
-  recipient: KeyPairJson[];
-  trustedSenders: unknown[];
-  context: string;
-  now: number;
-  clockSkew: number;
-  maxAge?: number;
-  allowedSenders?: string[];
-  allowedSuites?: AeadName[];
-  limits?: Partial<StreamLimits>;
-  seenMessageIds?: string[];
-  expect: Expect;
-  intermediates?: {
-    messageSecret: string;
-    streamKey: string;
-    headerHash: string;
-    meta: string;
-    bodyHash: string;
-    signature: string;
-  };
-}
-
-const cases = loadCases<StreamCase>().filter(({ c }) => c.kind === 'stream');
+const cases = streamCases;
 const index = vectorIndex;
-
-type Feeding = 'whole' | 'split' | 'bytes';
 
 async function openOptions(
   c: StreamCase,
@@ -106,38 +58,12 @@ async function openOptions(
 }
 
 /** README "Feeding": whole, cut at every offset of `splits`, one byte per write. */
-function feedings(c: StreamCase): [Feeding, Uint8Array[]][] {
-  const s = fromHex(c.stream);
-  const cuts = [0, ...c.splits, s.length];
-  return [
-    ['whole', [s]],
-    ['split', cuts.slice(1).map((end, i) => s.subarray(cuts[i], end))],
-    ['bytes', Array.from(s, (_, i) => s.subarray(i, i + 1))],
-  ];
-}
+const feedingsOf = (c: StreamCase) => feedings(fromHex(c.stream), c.splits);
 
-/** Writes the pieces, ends the input and reads the plaintext meanwhile: what came out, and how it ended. */
+/** Writes the pieces, ends the input and reads the plaintext meanwhile (the kit's `feedOpener`): what came out, as hex, and how it ended. */
 async function feed(pieces: Uint8Array[], options: OpenStreamOptions) {
-  const o = openStream(options);
-  const parts: Uint8Array[] = [];
-  const reading = (async () => {
-    const reader = o.readable.getReader();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      parts.push(value.slice());
-    }
-  })();
-  const writing = (async () => {
-    const w = o.writable.getWriter();
-    for (const p of pieces) await w.write(p);
-    await w.close();
-  })();
-  const [outcome] = await Promise.allSettled([o.result, reading, writing]);
-  const released = toHex(concat(...parts));
-  return outcome.status === 'fulfilled'
-    ? { released, result: outcome.value as OpenStreamResult }
-    : { released, error: outcome.reason as unknown };
+  const { released, result, error } = await feedOpener(openStream(options), pieces);
+  return { released: toHex(released), result, error };
 }
 
 /** The records of a stream whose framing parses: flag and ciphertext of each. */
@@ -197,7 +123,7 @@ describe.each(backends.map((b) => [b.name, b] as const))(
   (_name, backend) => {
     it.each(cases.map(({ file, c }) => [file, c] as const))('%s', async (file, c) => {
       for (const trust of ['trustedSenders', 'resolveSender'] as const) {
-        for (const [how, pieces] of feedings(c)) {
+        for (const [how, pieces] of feedingsOf(c)) {
           const where = `${file} [${trust}, ${how}]`;
           const { released, result, error } = await feed(
             pieces,

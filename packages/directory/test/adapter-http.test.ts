@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rejection } from '@blindwire/testkit';
 import { toBase64url } from '@blindwire/core';
 import { createMemoryStore, type MemoryStore } from '../src/adapters/memory.js';
 import { recordId } from '../src/record-id.js';
@@ -13,7 +14,6 @@ import {
   type DirectoryHandler,
 } from '../src/adapters/http.js';
 import type { DirectoryStore } from '../src/store.js';
-import { rejection } from './helpers/errors.js';
 
 const A = 'spiffe://acme.example/agents/a';
 const B = 'spiffe://acme.example/agents/b';

@@ -8,11 +8,10 @@ import { ErrorCode, toBase64url } from '@blindwire/core';
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { probeService, rejection } from '@blindwire/testkit';
 import { createNatsKvStore, type NatsKvStore } from '../src/adapters/nats.js';
 import { recordId } from '../src/record-id.js';
 import { runStoreBasics, runStoreConformance } from './helpers/conformance.js';
-import { probeService } from './helpers/services.js';
-import { rejection } from './helpers/errors.js';
 
 const SERVERS = '127.0.0.1:4222';
 const nats = await probeService('nats');

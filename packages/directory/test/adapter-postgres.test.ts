@@ -7,11 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '@blindwire/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeService, rejection } from '@blindwire/testkit';
 import { createPostgresStore, POSTGRES_SCHEMA_VERSION } from '../src/adapters/postgres.js';
 import { recordId } from '../src/record-id.js';
 import { runStoreBasics, runStoreConformance } from './helpers/conformance.js';
-import { probeService } from './helpers/services.js';
-import { rejection } from './helpers/errors.js';
 
 const CONNECTION = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
 const postgres = await probeService('postgres');

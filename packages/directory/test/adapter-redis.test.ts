@@ -8,11 +8,10 @@ import { ErrorCode } from '@blindwire/core';
 import { createClient } from 'redis';
 import { createClient as createClientV5 } from 'redis-v5';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { probeService, rejection } from '@blindwire/testkit';
 import { createRedisStore, type RedisStoreClient } from '../src/adapters/redis.js';
 import { recordId } from '../src/record-id.js';
 import { runStoreBasics, runStoreConformance } from './helpers/conformance.js';
-import { probeService } from './helpers/services.js';
-import { rejection } from './helpers/errors.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const redis = await probeService('redis');

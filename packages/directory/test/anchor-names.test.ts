@@ -5,6 +5,7 @@
  */
 import { generateIdentity } from '@blindwire/core';
 import { describe, expect, it } from 'vitest';
+import { outcomeOf } from '@blindwire/testkit';
 import {
   certifyIdentity,
   createDirectory,
@@ -19,7 +20,6 @@ import {
   type TrustAnchorPublic,
 } from '../src/index.js';
 import { S0, T0, makeWorld, type World } from './helpers/world.js';
-import { codeOf } from './helpers/errors.js';
 
 /** acme's root limited to acme's names, evil's root to evil's. */
 function policy(w: World): TrustPolicyAnchors {
@@ -43,7 +43,7 @@ describe('anchor name constraints', () => {
     const w = await makeWorld();
     const key = await createEncryptionKeyRecord(w.tool, w.tool.encryption, { now: T0 });
     const forged = await certifyIdentity(w.otherAnchor, w.tool, { now: T0, notBefore: S0 - 60 });
-    expect(await codeOf((await directoryWith(w, [forged, key])).resolve(w.tool.name))).toBe(
+    expect(await outcomeOf((await directoryWith(w, [forged, key])).resolve(w.tool.name))).toBe(
       'ERR_KEY_UNTRUSTED',
     );
     // Without constraints, the same trusted root could (the old behaviour, still the default).
@@ -73,7 +73,7 @@ describe('anchor name constraints', () => {
       { name: w.tool.name, kid: w.tool.encryption.kid, reason: 'compromise' },
       { now: T0 },
     );
-    expect(await codeOf((await directoryWith(w, [...records, ours])).resolve(w.tool.name))).toBe(
+    expect(await outcomeOf((await directoryWith(w, [...records, ours])).resolve(w.tool.name))).toBe(
       'ERR_KEY_REVOKED',
     );
   });
@@ -83,7 +83,7 @@ describe('anchor name constraints', () => {
     const records = await w.recordsOf(w.tool);
     const only = (names: string[]) => ({ anchors: [{ ...trustAnchorPublic(w.anchor), names }] });
     const resolves = async (names: string[]) =>
-      codeOf((await directoryWith(w, records, only(names))).resolve(w.tool.name));
+      outcomeOf((await directoryWith(w, records, only(names))).resolve(w.tool.name));
     expect(await resolves(['spiffe://acme.example/tools/*'])).toBe('resolved');
     expect(await resolves(['spiffe://acme.example/*'])).toBe('ERR_KEY_UNTRUSTED');
     expect(await resolves(['spiffe://acme.example/**'])).toBe('resolved');
@@ -139,7 +139,7 @@ describe('anchor name constraints', () => {
       trust: { anchors: [{ ...trustAnchorPublic(w.otherAnchor), names: partner }] },
       now: () => T0,
     });
-    expect(await codeOf(d.resolve(id.name))).toBe('ERR_KEY_UNTRUSTED');
+    expect(await outcomeOf(d.resolve(id.name))).toBe('ERR_KEY_UNTRUSTED');
     // Without constraints the name is just a name (no constraint, nothing to bypass).
     expect(namesCover(undefined, id.name)).toBe(true);
   });
@@ -150,14 +150,18 @@ describe('anchor name constraints', () => {
     for (const names of [[], [''], 'spiffe://acme.example/**'] as unknown as string[][]) {
       const bad = { anchors: [{ ...trustAnchorPublic(w.anchor), names }] };
       // Refused at construction, and by verifyRecordSet's step 0.
-      expect(await codeOf(directoryWith(w, records, bad))).toBe('ERR_INVALID_ARGUMENT');
-      expect(await codeOf(verifyRecordSet(w.tool.name, records, bad))).toBe('ERR_INVALID_ARGUMENT');
+      expect(await outcomeOf(directoryWith(w, records, bad))).toBe('ERR_INVALID_ARGUMENT');
+      expect(await outcomeOf(verifyRecordSet(w.tool.name, records, bad))).toBe(
+        'ERR_INVALID_ARGUMENT',
+      );
     }
     const constrained = { ...w.anchor, names: ['spiffe://acme.example/**'] };
     const json = JSON.parse(JSON.stringify(exportTrustAnchor(trustAnchorPublic(constrained))));
     expect(json.names).toEqual(['spiffe://acme.example/**']);
     expect((await importTrustAnchor(json)).names).toEqual(['spiffe://acme.example/**']);
-    expect(await codeOf(importTrustAnchor({ ...json, names: [42] }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(await outcomeOf(importTrustAnchor({ ...json, names: [42] }))).toBe(
+      'ERR_INVALID_ARGUMENT',
+    );
     const priv = JSON.parse(JSON.stringify(exportTrustAnchor(constrained, true)));
     expect((await importTrustAnchor(priv)).names).toEqual(['spiffe://acme.example/**']);
   });

@@ -1,6 +1,7 @@
 /** Verification, selection and caching of createDirectory over the memory store. */
 import { open, seal } from '@blindwire/core';
 import { describe, expect, it } from 'vitest';
+import { outcomeOf } from '@blindwire/testkit';
 import {
   MAX_RECORD_BYTES,
   certifyIdentity,
@@ -14,7 +15,6 @@ import {
 } from '../src/index.js';
 import { runStoreConformance } from './helpers/conformance.js';
 import { S0, T0, makeWorld, type World } from './helpers/world.js';
-import { codeOf } from './helpers/errors.js';
 
 async function setup(
   w: World,
@@ -61,13 +61,13 @@ describe('verification: each bad record with its exact code', () => {
       w,
       await w.recordsOf(w.tool, { notBefore: S0 - 2 * 86_400, notAfter: S0 - 3600 }),
     );
-    expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_EXPIRED');
+    expect(await outcomeOf(dir.resolve(w.tool.name))).toBe('ERR_EXPIRED');
   });
 
   it('not yet valid: ERR_NOT_YET_VALID', async () => {
     const w = await makeWorld();
     const { dir } = await setup(w, await w.recordsOf(w.tool, { notBefore: S0 + 3600 }));
-    expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_NOT_YET_VALID');
+    expect(await outcomeOf(dir.resolve(w.tool.name))).toBe('ERR_NOT_YET_VALID');
   });
 
   it('revoked by the identity (superseded or compromise) or by the anchor: ERR_KEY_REVOKED', async () => {
@@ -82,7 +82,7 @@ describe('verification: each bad record with its exact code', () => {
         { now: T0 },
       );
       const { dir } = await setup(w, [...(await w.recordsOf(w.tool)), rev]);
-      expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_KEY_REVOKED');
+      expect(await outcomeOf(dir.resolve(w.tool.name))).toBe('ERR_KEY_REVOKED');
     }
   });
 
@@ -154,7 +154,7 @@ describe('verification: each bad record with its exact code', () => {
       { now: T0 },
     );
     const second = await setup(w, [...(await w.recordsOf(w.tool)), own]);
-    expect(await codeOf(second.dir.resolve(w.tool.name))).toBe('ERR_KEY_REVOKED');
+    expect(await outcomeOf(second.dir.resolve(w.tool.name))).toBe('ERR_KEY_REVOKED');
   });
 
   it('a leaked key revoked for compromise by a newer key revokes nothing; an older key never revokes a newer one', async () => {
@@ -206,7 +206,7 @@ describe('verification: each bad record with its exact code', () => {
     expect(await dir.resolveSigningKey('x'.repeat(1025), w.tool.signing.kid)).toBeUndefined();
     expect(lists).toBe(0);
     for (const n of ['spiffe://a/1', 'spiffe://a/2', 'spiffe://a/3', 'spiffe://a/1']) {
-      await codeOf(dir.resolve(n));
+      await outcomeOf(dir.resolve(n));
     }
     expect(lists).toBe(4); // a/1 was evicted by a/3, so it is fetched again
   });
@@ -225,7 +225,7 @@ describe('verification: each bad record with its exact code', () => {
     expect((await dir.resolveRecipient(w.tool.name)).kid).toBe(next.kid);
     await store.remove!(w.tool.name, recordId(k2)); // the directory withholds the newer record
     dir.invalidate();
-    expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_KEY_ROLLBACK');
+    expect(await outcomeOf(dir.resolve(w.tool.name))).toBe('ERR_KEY_ROLLBACK');
   });
 
   it('certified by an anchor we do not trust: ERR_KEY_UNTRUSTED', async () => {
@@ -233,7 +233,7 @@ describe('verification: each bad record with its exact code', () => {
     const cert = await certifyIdentity(w.otherAnchor, w.tool, { now: T0, notBefore: S0 - 60 });
     const key = await createEncryptionKeyRecord(w.tool, w.tool.encryption, { now: T0 });
     const { dir } = await setup(w, [cert, key]);
-    expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_KEY_UNTRUSTED');
+    expect(await outcomeOf(dir.resolve(w.tool.name))).toBe('ERR_KEY_UNTRUSTED');
   });
 
   it('a trust policy whose anchor or pin kid names another key is a configuration error, not a trust decision', async () => {
@@ -245,7 +245,7 @@ describe('verification: each bad record with its exact code', () => {
     const store = createMemoryStore();
     for (const r of records) await store.put(w.tool.name, r);
     const bad = createDirectory({ store, trust: { anchors: [forged] }, now: () => T0 });
-    expect(await codeOf(bad.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT');
+    expect(await outcomeOf(bad.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT');
     const pin = createDirectory({
       store,
       trust: {
@@ -253,7 +253,7 @@ describe('verification: each bad record with its exact code', () => {
       },
       now: () => T0,
     });
-    expect(await codeOf(pin.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT');
+    expect(await outcomeOf(pin.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT');
     // The same store and records under the true policy resolve.
     const good = createDirectory({ store, trust: w.policy, now: () => T0 });
     expect((await good.resolveRecipient(w.tool.name)).kid).toBe(w.tool.encryption.kid);
@@ -262,23 +262,25 @@ describe('verification: each bad record with its exact code', () => {
   it('a record for another identity under this name: ERR_KEY_UNTRUSTED', async () => {
     const w = await makeWorld();
     const { dir } = await setup(w, await w.recordsOf(w.agent)); // agent's records stored under the tool's name
-    expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_KEY_UNTRUSTED');
+    expect(await outcomeOf(dir.resolve(w.tool.name))).toBe('ERR_KEY_UNTRUSTED');
   });
 
   it('malformed: ERR_RECORD_MALFORMED; oversized: ERR_LIMIT_EXCEEDED; none: ERR_KEY_NOT_FOUND', async () => {
     const w = await makeWorld();
     const [cert, key] = await w.recordsOf(w.tool);
     const broken = key!.slice(0, key!.length - 1);
-    expect(await codeOf((await setup(w, [cert!, broken])).dir.resolve(w.tool.name))).toBe(
+    expect(await outcomeOf((await setup(w, [cert!, broken])).dir.resolve(w.tool.name))).toBe(
       'ERR_RECORD_MALFORMED',
     );
     const huge = new Uint8Array(MAX_RECORD_BYTES + 1);
-    expect(await codeOf((await setup(w, [cert!, huge])).dir.resolve(w.tool.name))).toBe(
+    expect(await outcomeOf((await setup(w, [cert!, huge])).dir.resolve(w.tool.name))).toBe(
       'ERR_LIMIT_EXCEEDED',
     );
-    expect(await codeOf((await setup(w, [])).dir.resolve(w.tool.name))).toBe('ERR_KEY_NOT_FOUND');
+    expect(await outcomeOf((await setup(w, [])).dir.resolve(w.tool.name))).toBe(
+      'ERR_KEY_NOT_FOUND',
+    );
     const many = Array.from({ length: 257 }, (_, i) => Uint8Array.of(i & 0xff, i >> 8));
-    expect(await codeOf((await setup(w, many)).dir.resolve(w.tool.name))).toBe(
+    expect(await outcomeOf((await setup(w, many)).dir.resolve(w.tool.name))).toBe(
       'ERR_LIMIT_EXCEEDED',
     );
   });
@@ -297,7 +299,7 @@ describe('verification: each bad record with its exact code', () => {
       trust: { ...w.policy, suites: ['AES-256-GCM'] },
       now: () => T0,
     });
-    expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_UNSUPPORTED_SUITE');
+    expect(await outcomeOf(dir.resolve(w.tool.name))).toBe('ERR_UNSUPPORTED_SUITE');
   });
 
   it('a pinned signing key needs no certificate', async () => {
@@ -411,7 +413,7 @@ describe('caching', () => {
       now: () => T0,
       cache: { timeoutMs: 50 },
     });
-    expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_TRANSPORT');
+    expect(await outcomeOf(dir.resolve(w.tool.name))).toBe('ERR_TRANSPORT');
   });
 
   it('serves stale records on error within the bound, then fails with ERR_TRANSPORT', async () => {
@@ -433,7 +435,7 @@ describe('caching', () => {
     expect((await dir.resolveRecipient(w.tool.name)).kid).toBe(w.tool.encryption.kid);
     expect(dir.stats.staleServed).toBe(1);
     now += 3_001;
-    expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_TRANSPORT');
+    expect(await outcomeOf(dir.resolve(w.tool.name))).toBe('ERR_TRANSPORT');
   });
 
   it('remembers an empty answer for the negative TTL', async () => {
@@ -446,12 +448,12 @@ describe('caching', () => {
       now: () => now,
       cache: { negativeTtlMs: 2_000 },
     });
-    expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_KEY_NOT_FOUND');
-    expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_KEY_NOT_FOUND');
+    expect(await outcomeOf(dir.resolve(w.tool.name))).toBe('ERR_KEY_NOT_FOUND');
+    expect(await outcomeOf(dir.resolve(w.tool.name))).toBe('ERR_KEY_NOT_FOUND');
     expect(calls.list).toBe(1);
     expect(dir.stats.negativeHits).toBe(1);
     now += 2_000;
-    await codeOf(dir.resolve(w.tool.name));
+    await outcomeOf(dir.resolve(w.tool.name));
     expect(calls.list).toBe(2);
   });
 
@@ -491,7 +493,7 @@ describe('revocations between keys of one rank', () => {
     // The new pinned key revokes the leaked one: in force, its encryption key unusable.
     const one = await dirWith([encRecord!, await rev(k2, w.tool.signing.kid)]);
     expect(await one.revocationOf(w.tool.name, w.tool.signing.kid)).toBe('compromise');
-    expect(await codeOf(one.resolve(w.tool.name))).toBe('ERR_KEY_REVOKED');
+    expect(await outcomeOf(one.resolve(w.tool.name))).toBe('ERR_KEY_REVOKED');
     // Each revokes the other: both are revoked, whichever record comes first.
     const both = [await rev(k2, w.tool.signing.kid), await rev(w.tool.signing, k2.kid)];
     for (const records of [both, [...both].reverse()]) {

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rejection } from '@blindwire/testkit';
 import { toBase64url, toHex } from '@blindwire/core';
 import { createMemoryKeyStore, type PrivateKeyStore, type StoredKey } from '../src/keystore.js';
 import { createFileKeyStore } from '../src/keystore-file.js';
-import { rejection } from './helpers/errors.js';
 
 let n = 0;
 function key(): StoredKey {

@@ -8,6 +8,7 @@
  */
 import { generateIdentity } from '@blindwire/core';
 import { describe, expect, it } from 'vitest';
+import { createClock } from '@blindwire/testkit';
 import {
   certifyIdentity,
   createDirectory,
@@ -32,9 +33,9 @@ async function setup(cache: Parameters<typeof createDirectory>[0]['cache'] = {})
       return mem.list(n);
     },
   };
-  let now = T0;
-  const dir = createDirectory({ store, trust: w.policy, now: () => now, cache });
-  return { w, dir, mem, lists, behaviour, advance: (ms: number) => (now += ms) };
+  const clock = createClock(T0);
+  const dir = createDirectory({ store, trust: w.policy, now: clock.now, cache });
+  return { w, dir, mem, lists, behaviour, advance: clock.advance };
 }
 
 describe('negative entries', () => {

@@ -5,6 +5,7 @@
  * with ERR_INVALID_ARGUMENT where it is given, never turned into trust.
  */
 import { describe, expect, it } from 'vitest';
+import { outcomeOf, outcomeOfSync } from '@blindwire/testkit';
 import {
   createDirectory,
   createKeyRotator,
@@ -17,7 +18,6 @@ import {
   type CacheOptions,
   type TrustPolicy,
 } from '../src/index.js';
-import { codeOf, codeOfSync } from './helpers/errors.js';
 import { S0, T0, makeWorld } from './helpers/world.js';
 
 /** Values that are not whole seconds from 0 to 86400. */
@@ -39,7 +39,7 @@ describe('trust policy: clockSkew and maxRecords', () => {
     const { w, store } = await expiredWorld();
     for (const clockSkew of BAD_SKEWS) {
       const trust = { ...w.policy, clockSkew } as unknown as TrustPolicy;
-      expect(codeOfSync(() => createDirectory({ store, trust, now: () => T0 }))).toBe(
+      expect(outcomeOfSync(() => createDirectory({ store, trust, now: () => T0 }))).toBe(
         'ERR_INVALID_ARGUMENT',
       );
     }
@@ -49,7 +49,7 @@ describe('trust policy: clockSkew and maxRecords', () => {
       [86_400, 'resolved'], // expired an hour ago: inside a day of skew
     ] as const) {
       const dir = createDirectory({ store, trust: { ...w.policy, clockSkew }, now: () => T0 });
-      expect(await codeOf(dir.resolve(w.tool.name))).toBe(outcome);
+      expect(await outcomeOf(dir.resolve(w.tool.name))).toBe(outcome);
     }
   });
 
@@ -68,12 +68,12 @@ describe('trust policy: clockSkew and maxRecords', () => {
     const { w, store } = await expiredWorld();
     for (const maxRecords of BAD_COUNTS) {
       const trust = { ...w.policy, maxRecords } as unknown as TrustPolicy;
-      expect(codeOfSync(() => createDirectory({ store, trust, now: () => T0 }))).toBe(
+      expect(outcomeOfSync(() => createDirectory({ store, trust, now: () => T0 }))).toBe(
         'ERR_INVALID_ARGUMENT',
       );
     }
     const dir = createDirectory({ store, trust: { ...w.policy, maxRecords: 1 }, now: () => T0 });
-    expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_LIMIT_EXCEEDED');
+    expect(await outcomeOf(dir.resolve(w.tool.name))).toBe('ERR_LIMIT_EXCEEDED');
   });
 
   it('verifyRecordSet refuses the same policies (ERR_INVALID_ARGUMENT)', async () => {
@@ -81,13 +81,13 @@ describe('trust policy: clockSkew and maxRecords', () => {
     const records = await store.list(w.tool.name);
     for (const clockSkew of BAD_SKEWS) {
       const policy = { ...w.policy, clockSkew } as unknown as TrustPolicy;
-      expect(await codeOf(verifyRecordSet(w.tool.name, records, policy))).toBe(
+      expect(await outcomeOf(verifyRecordSet(w.tool.name, records, policy))).toBe(
         'ERR_INVALID_ARGUMENT',
       );
     }
     for (const maxRecords of BAD_COUNTS) {
       const policy = { ...w.policy, maxRecords } as unknown as TrustPolicy;
-      expect(await codeOf(verifyRecordSet(w.tool.name, records, policy))).toBe(
+      expect(await outcomeOf(verifyRecordSet(w.tool.name, records, policy))).toBe(
         'ERR_INVALID_ARGUMENT',
       );
     }
@@ -96,14 +96,14 @@ describe('trust policy: clockSkew and maxRecords', () => {
   it('the exported checks refuse a bad skew or clock instead of passing an expired key', async () => {
     const { w, store } = await expiredWorld();
     const v = await verifyRecordSet(w.tool.name, await store.list(w.tool.name), w.policy);
-    expect(codeOfSync(() => usableEncryptionKeys(v, S0, w.policy))).toBe('ERR_EXPIRED');
+    expect(outcomeOfSync(() => usableEncryptionKeys(v, S0, w.policy))).toBe('ERR_EXPIRED');
     for (const clockSkew of BAD_SKEWS) {
       const policy = { ...w.policy, clockSkew } as unknown as TrustPolicy;
-      expect(codeOfSync(() => usableEncryptionKeys(v, S0, policy))).toBe('ERR_INVALID_ARGUMENT');
+      expect(outcomeOfSync(() => usableEncryptionKeys(v, S0, policy))).toBe('ERR_INVALID_ARGUMENT');
       expect(
-        codeOfSync(() => signingKeyStatus(v, w.tool.signing.kid, S0, clockSkew as number)),
+        outcomeOfSync(() => signingKeyStatus(v, w.tool.signing.kid, S0, clockSkew as number)),
       ).toBe('ERR_INVALID_ARGUMENT');
-      expect(codeOfSync(() => revocationsAt(v, S0, clockSkew as number))).toBe(
+      expect(outcomeOfSync(() => revocationsAt(v, S0, clockSkew as number))).toBe(
         'ERR_INVALID_ARGUMENT',
       );
     }
@@ -113,10 +113,10 @@ describe('trust policy: clockSkew and maxRecords', () => {
       'ERR_EXPIRED',
     );
     for (const now of [NaN, '1700000000', -1, Infinity]) {
-      expect(codeOfSync(() => usableEncryptionKeys(v, now as number, w.policy))).toBe(
+      expect(outcomeOfSync(() => usableEncryptionKeys(v, now as number, w.policy))).toBe(
         'ERR_INVALID_ARGUMENT',
       );
-      expect(codeOfSync(() => signingKeyStatus(v, w.tool.signing.kid, now as number, 60))).toBe(
+      expect(outcomeOfSync(() => signingKeyStatus(v, w.tool.signing.kid, now as number, 60))).toBe(
         'ERR_INVALID_ARGUMENT',
       );
     }
@@ -125,9 +125,9 @@ describe('trust policy: clockSkew and maxRecords', () => {
   it('a directory whose clock returns NaN refuses to resolve (it does not pass every window)', async () => {
     const { w, store } = await expiredWorld();
     const dir = createDirectory({ store, trust: w.policy, now: () => NaN });
-    expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT');
+    expect(await outcomeOf(dir.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT');
     for (const r of await w.recordsOf(w.agent)) await store.put(w.agent.name, r);
-    expect(await codeOf(dir.resolveSigningKey(w.agent.name, w.agent.signing.kid))).toBe(
+    expect(await outcomeOf(dir.resolveSigningKey(w.agent.name, w.agent.signing.kid))).toBe(
       'ERR_INVALID_ARGUMENT',
     );
   });
@@ -150,7 +150,9 @@ describe('cache options', () => {
       for (const v of values) {
         const cache = { [option]: v } as CacheOptions;
         expect(
-          codeOfSync(() => createDirectory({ store: createMemoryStore(), trust: w.policy, cache })),
+          outcomeOfSync(() =>
+            createDirectory({ store: createMemoryStore(), trust: w.policy, cache }),
+          ),
           `${option} = ${String(v)}`,
         ).toBe('ERR_INVALID_ARGUMENT');
       }
@@ -198,7 +200,7 @@ describe('rotator options', () => {
       const o = await base();
       for (const v of values) {
         expect(
-          codeOfSync(() => createKeyRotator({ ...o, [option]: v })),
+          outcomeOfSync(() => createKeyRotator({ ...o, [option]: v })),
           `${option} = ${String(v)}`,
         ).toBe('ERR_INVALID_ARGUMENT');
       }
@@ -210,7 +212,7 @@ describe('rotator options', () => {
     try {
       for (const ms of [NaN, '60000', 0, -1, 1.5, Infinity, 2 ** 31]) {
         expect(
-          codeOfSync(() => rotator.start(ms as number)),
+          outcomeOfSync(() => rotator.start(ms as number)),
           `intervalMs = ${String(ms)}`,
         ).toBe('ERR_INVALID_ARGUMENT');
       }
@@ -223,7 +225,7 @@ describe('rotator options', () => {
     const o = await base();
     await createKeyRotator({ ...o, now: () => T0 }).rotate(); // a key is held
     const rotator = createKeyRotator({ ...o, now: () => NaN });
-    expect(await codeOf(rotator.tick())).toBe('ERR_INVALID_ARGUMENT');
-    expect(await codeOf(rotator.rotate())).toBe('ERR_INVALID_ARGUMENT');
+    expect(await outcomeOf(rotator.tick())).toBe('ERR_INVALID_ARGUMENT');
+    expect(await outcomeOf(rotator.rotate())).toBe('ERR_INVALID_ARGUMENT');
   });
 });

@@ -6,6 +6,7 @@
  * (ERR_TRANSPORT), never with a bare TypeError.
  */
 import { describe, expect, it } from 'vitest';
+import { outcomeOf, outcomeOfSync, rejection } from '@blindwire/testkit';
 import {
   createDirectory,
   createMemoryStore,
@@ -16,7 +17,6 @@ import {
   type TrustPolicy,
 } from '../src/index.js';
 import { T0, S0, makeWorld, type World } from './helpers/world.js';
-import { codeOf, codeOfSync, rejection } from './helpers/errors.js';
 
 /** Policies that are misconfigured, each with a cap the world's two records exceed. */
 function misconfigured(w: World): [string, TrustPolicy][] {
@@ -40,13 +40,13 @@ describe('trust policy checks come first (SPEC.md §11.2 step 0)', () => {
     const w = await makeWorld();
     const records = await w.recordsOf(w.tool); // 2 records, over maxRecords 1
     for (const [what, policy] of misconfigured(w)) {
-      expect(await codeOf(verifyRecordSet(w.tool.name, records, policy)), what).toBe(
+      expect(await outcomeOf(verifyRecordSet(w.tool.name, records, policy)), what).toBe(
         'ERR_INVALID_ARGUMENT',
       );
     }
     // A sound policy with the same cap: the record count is what fails.
     expect(
-      await codeOf(verifyRecordSet(w.tool.name, records, { ...w.policy, maxRecords: 1 })),
+      await outcomeOf(verifyRecordSet(w.tool.name, records, { ...w.policy, maxRecords: 1 })),
     ).toBe('ERR_LIMIT_EXCEEDED');
   });
 
@@ -67,7 +67,7 @@ describe('trust policy checks come first (SPEC.md §11.2 step 0)', () => {
     for (const names of [[], [''], [42], 'spiffe://acme.example/**', null]) {
       const trust = { anchors: [{ ...anchor, names }] } as unknown as TrustPolicy;
       expect(
-        codeOfSync(() => createDirectory({ store: createMemoryStore(), trust })),
+        outcomeOfSync(() => createDirectory({ store: createMemoryStore(), trust })),
         `names = ${JSON.stringify(names)}`,
       ).toBe('ERR_INVALID_ARGUMENT');
     }
@@ -120,9 +120,9 @@ describe('trust.suites', () => {
       createDirectory({ store: createMemoryStore(), trust: { ...w.policy, suites: [] } }),
     ).toThrow(/"trust\.suites" expected a non-empty array/);
     const records = await w.recordsOf(w.tool);
-    expect(await codeOf(verifyRecordSet(w.tool.name, records, { ...w.policy, suites: [] }))).toBe(
-      'ERR_INVALID_ARGUMENT',
-    );
+    expect(
+      await outcomeOf(verifyRecordSet(w.tool.name, records, { ...w.policy, suites: [] })),
+    ).toBe('ERR_INVALID_ARGUMENT');
   });
 
   it('verifyRecordSet and usableEncryptionKeys refuse the same suites (no substring match)', async () => {
@@ -131,11 +131,11 @@ describe('trust.suites', () => {
     const v = await verifyRecordSet(w.tool.name, records, w.policy);
     for (const suites of BAD_SUITES) {
       const policy = { ...w.policy, suites } as unknown as TrustPolicy;
-      expect(await codeOf(verifyRecordSet(w.tool.name, records, policy)), String(suites)).toBe(
+      expect(await outcomeOf(verifyRecordSet(w.tool.name, records, policy)), String(suites)).toBe(
         'ERR_INVALID_ARGUMENT',
       );
       expect(
-        codeOfSync(() => usableEncryptionKeys(v, S0, policy)),
+        outcomeOfSync(() => usableEncryptionKeys(v, S0, policy)),
         String(suites),
       ).toBe('ERR_INVALID_ARGUMENT');
     }
@@ -146,7 +146,7 @@ describe('trust.suites', () => {
     const store = createMemoryStore();
     for (const r of await w.recordsOf(w.tool)) await store.put(w.tool.name, r);
     const resolveWith = (suites: TrustPolicy['suites']) =>
-      codeOf(
+      outcomeOf(
         createDirectory({ store, trust: { ...w.policy, suites }, now: () => T0 }).resolve(
           w.tool.name,
         ),
@@ -189,10 +189,10 @@ describe('a store that returns a malformed list', () => {
       expect(e.code, what).toBe('ERR_TRANSPORT');
       expect(e.message, what).toMatch(/the store returned a malformed list/);
       expect(dir.stats.fetchErrors, what).toBe(1);
-      expect(await codeOf(dir.resolveSigningKey(w.tool.name, w.tool.signing.kid)), what).toBe(
+      expect(await outcomeOf(dir.resolveSigningKey(w.tool.name, w.tool.signing.kid)), what).toBe(
         'ERR_TRANSPORT',
       );
-      expect(await codeOf(dir.revocationOf(w.tool.name, w.tool.signing.kid)), what).toBe(
+      expect(await outcomeOf(dir.revocationOf(w.tool.name, w.tool.signing.kid)), what).toBe(
         'ERR_TRANSPORT',
       );
     }
@@ -213,7 +213,7 @@ describe('a store that returns a malformed list', () => {
     expect(dir.stats.staleServed).toBe(1);
     expect(dir.stats.fetchErrors).toBe(1);
     t += 1000; // past both
-    expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_TRANSPORT');
+    expect(await outcomeOf(dir.resolve(w.tool.name))).toBe('ERR_TRANSPORT');
   });
 });
 
@@ -229,15 +229,15 @@ describe('shapes that used to escape as TypeError', () => {
       { anchors: [{ ...anchor, names: [, 'spiffe://acme.example/**'] }] },
     ] as unknown as TrustPolicy[]) {
       expect(
-        codeOfSync(() => createDirectory({ store, trust })),
+        outcomeOfSync(() => createDirectory({ store, trust })),
         JSON.stringify(trust),
       ).toBe('ERR_INVALID_ARGUMENT');
     }
     expect(
-      await codeOf(verifyRecordSet(w.tool.name, 'x' as unknown as Uint8Array[], w.policy)),
+      await outcomeOf(verifyRecordSet(w.tool.name, 'x' as unknown as Uint8Array[], w.policy)),
     ).toBe('ERR_INVALID_ARGUMENT');
     expect(
-      await codeOf(verifyRecordSet(w.tool.name, [null] as unknown as Uint8Array[], w.policy)),
+      await outcomeOf(verifyRecordSet(w.tool.name, [null] as unknown as Uint8Array[], w.policy)),
     ).toBe('ERR_INVALID_ARGUMENT');
   });
 });
@@ -247,7 +247,7 @@ describe('anchor and pin entries', () => {
     const store = createMemoryStore();
     for (const trust of [{ anchors: [null] }, { pinned: [null] }, { pinned: [{ name: 'x' }] }]) {
       expect(
-        codeOfSync(() => createDirectory({ store, trust: trust as unknown as TrustPolicy })),
+        outcomeOfSync(() => createDirectory({ store, trust: trust as unknown as TrustPolicy })),
         JSON.stringify(trust),
       ).toBe('ERR_INVALID_ARGUMENT');
     }

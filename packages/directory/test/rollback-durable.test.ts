@@ -7,6 +7,7 @@
  */
 import { generateEncryptionKey } from '@blindwire/core';
 import { describe, expect, it } from 'vitest';
+import { outcomeOf } from '@blindwire/testkit';
 import {
   createDirectory,
   createEncryptionKeyRecord,
@@ -15,7 +16,6 @@ import {
   type RollbackStore,
 } from '../src/index.js';
 import { S0, T0, makeWorld, type World } from './helpers/world.js';
-import { codeOf } from './helpers/errors.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 10));
 
@@ -76,7 +76,7 @@ describe('rollback marks are durable before use', () => {
     const first = d.resolve(w.tool.name);
     await tick();
     h.pending[0]!.fail();
-    expect(await codeOf(first)).toBe('EIO');
+    expect(await outcomeOf(first)).toBe('EIO');
 
     let returned = false;
     const second = d.resolve(w.tool.name).then((k) => ((returned = true), k));
@@ -113,9 +113,9 @@ describe('rollback marks are durable before use', () => {
     // A pending save that fails fails every resolve waiting on it; the next one retries.
     const e = heldStore();
     const d2 = directory(w, store, e.store);
-    const q1 = codeOf(d2.resolve(w.tool.name));
+    const q1 = outcomeOf(d2.resolve(w.tool.name));
     await tick();
-    const q2 = codeOf(d2.resolve(w.tool.name));
+    const q2 = outcomeOf(d2.resolve(w.tool.name));
     await tick();
     e.pending[0]!.fail();
     expect([await q1, await q2]).toEqual(['EIO', 'EIO']);

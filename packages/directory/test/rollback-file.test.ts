@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEncryptionKey } from '@blindwire/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createClock, outcomeOf } from '@blindwire/testkit';
 import {
   certifyIdentity,
   createDirectory,
@@ -22,7 +23,6 @@ import {
 } from '../src/index.js';
 import { createFileRollbackStore } from '../src/rollback-file.js';
 import { S0, T0, makeWorld, type World } from './helpers/world.js';
-import { codeOf } from './helpers/errors.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -72,7 +72,7 @@ describe('createFileRollbackStore', () => {
 
     await store.remove!(w.tool.name, recordId(k2)); // the directory withholds serial 2
     // A new directory instance over the same file: what a restarted process has.
-    expect(await codeOf(client().resolve(w.tool.name))).toBe('ERR_KEY_ROLLBACK');
+    expect(await outcomeOf(client().resolve(w.tool.name))).toBe('ERR_KEY_ROLLBACK');
     // Without the file, a fresh client has no memory and accepts serial 1 (documented limit).
     const amnesiac = createDirectory({ store, trust: w.policy, now: () => T0 });
     expect((await amnesiac.resolveRecipient(w.tool.name)).kid).toBe(w.tool.encryption.kid);
@@ -117,7 +117,7 @@ describe('createFileRollbackStore', () => {
     expect(doc.marks[w.tool.name].serial).toBe(T0 + 1000);
     expect(T0 + 1000).toBeGreaterThan(0xffffffff);
     await store.remove!(w.tool.name, recordId(r2));
-    expect(await codeOf(client().resolve(w.tool.name))).toBe('ERR_KEY_ROLLBACK');
+    expect(await outcomeOf(client().resolve(w.tool.name))).toBe('ERR_KEY_ROLLBACK');
   });
 
   it('a mark the store cannot give back well-formed fails every resolve, never forgotten', async () => {
@@ -129,7 +129,7 @@ describe('createFileRollbackStore', () => {
         save: async () => undefined,
       };
       const d = createDirectory({ store, trust: w.policy, now: () => T0, rollbackStore: custom });
-      expect(await codeOf(d.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT');
+      expect(await outcomeOf(d.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT');
     }
   });
 
@@ -181,7 +181,7 @@ describe('createFileRollbackStore', () => {
       }),
     );
     // Until the leaked key is revoked, that is a rollback (a restarted client too) ...
-    expect(await codeOf(client().resolve(w.tool.name))).toBe('ERR_KEY_ROLLBACK');
+    expect(await outcomeOf(client().resolve(w.tool.name))).toBe('ERR_KEY_ROLLBACK');
     // ... and once the anchor revokes it for compromise, its record no longer counts.
     await store.put(
       w.tool.name,
@@ -250,8 +250,8 @@ describe('createFileRollbackStore', () => {
         now: () => T0,
         rollbackStore: createFileRollbackStore(path),
       });
-      expect(await codeOf(d.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT');
-      expect(await codeOf(d.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT'); // retried, still refused
+      expect(await outcomeOf(d.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT');
+      expect(await outcomeOf(d.resolve(w.tool.name))).toBe('ERR_INVALID_ARGUMENT'); // retried, still refused
       expect(await readFile(path, 'utf8')).toBe(text);
     }
   });
@@ -265,7 +265,7 @@ describe('createFileRollbackStore', () => {
       now: () => T0,
       rollbackStore: createFileRollbackStore(join(dir, 'missing-dir', 'rollback.json')),
     });
-    expect(await codeOf(d.resolve(w.tool.name))).toBe('ERR_TRANSPORT');
+    expect(await outcomeOf(d.resolve(w.tool.name))).toBe('ERR_TRANSPORT');
   });
 
   it('any RollbackStore plugs in: marks are loaded once and saved only when they rise', async () => {
@@ -295,7 +295,7 @@ describe('createFileRollbackStore', () => {
     const path = join(dir, 'later', 'r.json');
     const s = createFileRollbackStore(path);
     const mark = { serial: 2, notAfter: S0 + 86_400 };
-    expect(await codeOf(s.save('spiffe://a/x', mark))).toBe('ERR_TRANSPORT');
+    expect(await outcomeOf(s.save('spiffe://a/x', mark))).toBe('ERR_TRANSPORT');
     await mkdir(join(dir, 'later'));
     await s.save('spiffe://a/x', mark);
     expect(JSON.parse(await readFile(path, 'utf8')).marks).toEqual({ 'spiffe://a/x': mark });
@@ -305,12 +305,12 @@ describe('createFileRollbackStore', () => {
 describe('createFileRollbackStore: size', () => {
   it('a save prunes marks whose record expired more than the maximum skew (86 400 s) ago', async () => {
     const path = join(dir, 'r.json');
-    let now = T0;
-    const s = createFileRollbackStore(path, { now: () => now });
+    const clock = createClock(T0);
+    const s = createFileRollbackStore(path, { now: clock.now });
     await s.save('spiffe://a/gone', { serial: 1, notAfter: S0 });
     await s.save('spiffe://a/edge', { serial: 1, notAfter: S0 + 1 });
     await s.save('spiffe://a/live', { serial: 1, notAfter: S0 + 86_400 });
-    now = (S0 + 86_401) * 1000;
+    clock.set((S0 + 86_401) * 1000);
     await s.save('spiffe://a/new', { serial: 3, notAfter: S0 + 2 * 86_400 });
     const marks = JSON.parse(await readFile(path, 'utf8')).marks;
     expect(Object.keys(marks)).toEqual(['spiffe://a/edge', 'spiffe://a/live', 'spiffe://a/new']);
@@ -362,7 +362,7 @@ describe('createFileRollbackStore: size', () => {
       now: () => T0,
       rollbackStore: createFileRollbackStore(path, { now: () => T0 }),
     });
-    expect(await codeOf(d.resolve(w.tool.name))).toBe('ERR_LIMIT_EXCEEDED');
+    expect(await outcomeOf(d.resolve(w.tool.name))).toBe('ERR_LIMIT_EXCEEDED');
   }, 60_000);
 
   it('a larger file written by an older version (no pruning) still loads, and the next save prunes it', async () => {

@@ -6,6 +6,7 @@
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { describe, expect, it } from 'vitest';
+import { createClock, outcomeOf } from '@blindwire/testkit';
 import {
   createDirectory,
   createKeyRotator,
@@ -18,7 +19,6 @@ import {
   type StoredKey,
 } from '../src/index.js';
 import { T0, makeWorld } from './helpers/world.js';
-import { codeOf } from './helpers/errors.js';
 
 const zero = (b: Uint8Array) => b.every((x) => x === 0);
 
@@ -50,9 +50,8 @@ async function setup(
   const store = createMemoryStore();
   const [cert] = await w.recordsOf(w.tool);
   await store.put(w.tool.name, cert!);
-  let now = T0;
-  const clock = () => now;
-  const dir = createDirectory({ store, trust: w.policy, now: clock });
+  const clock = createClock(T0);
+  const dir = createDirectory({ store, trust: w.policy, now: clock.now });
   const keys = spyKeyStore();
   const publishing = { failures: 0, published: 0 };
   const rotator = createKeyRotator({
@@ -70,7 +69,7 @@ async function setup(
     propagationDelaySeconds: 120,
     rotateBeforeSeconds: 900,
     retentionSeconds: 7200,
-    now: clock,
+    now: clock.now,
     // What the CLI does: ask the verified directory whether a held key is revoked.
     ...(wire.isRevoked ? { isRevoked: (kid: string) => dir.isRevoked(w.tool.name, kid) } : {}),
     // What the CLI should do: ask for the reason, so that a compromised key is erased at once.
@@ -85,8 +84,8 @@ async function setup(
     keys,
     publishing,
     rotator,
-    advance: (ms: number) => (now += ms),
-    nowS: () => Math.floor(now / 1000),
+    advance: clock.advance,
+    nowS: clock.seconds,
   };
 }
 
@@ -106,7 +105,7 @@ describe('a revoked newest key', () => {
         { now: nowS() * 1000 },
       ),
     );
-    expect(await codeOf(dir.resolveRecipient(w.tool.name))).toBe('ERR_KEY_REVOKED');
+    expect(await outcomeOf(dir.resolveRecipient(w.tool.name))).toBe('ERR_KEY_REVOKED');
     const t = await rotator.tick();
     expect(t.revoked).toBe(first.kid);
     expect(t.rotated).toBeDefined();
@@ -198,7 +197,7 @@ describe('a revoked newest key', () => {
     expect((await rotator.tick()).rotated).toBeDefined(); // no key yet: nothing to ask about
     expect(asked).toBe(0);
     advance(60_000);
-    expect(await codeOf(rotator.tick())).toBe('ERR_TRANSPORT');
+    expect(await outcomeOf(rotator.tick())).toBe('ERR_TRANSPORT');
     expect(asked).toBe(1);
   });
 });
@@ -262,7 +261,7 @@ describe('a key revoked for compromise by another party (isRevoked answers the r
     const s = await setup({ isRevoked: async () => 2 as unknown as boolean });
     expect((await s.rotator.tick()).rotated).toBeDefined(); // no key yet: nothing to ask about
     s.advance(60_000);
-    expect(await codeOf(s.rotator.tick())).toBe('ERR_INVALID_ARGUMENT');
+    expect(await outcomeOf(s.rotator.tick())).toBe('ERR_INVALID_ARGUMENT');
   });
 
   it('a compromise revocation by the identity reaches the rotator the same way', async () => {
@@ -287,7 +286,7 @@ describe('a rotator that was not run for a while', () => {
     const first = (await rotator.tick()).rotated!;
     advance(3700 * 1000); // past first.notAfter, inside retention
     dir.invalidate();
-    expect(await codeOf(dir.resolveRecipient(w.tool.name))).toBe('ERR_EXPIRED');
+    expect(await outcomeOf(dir.resolveRecipient(w.tool.name))).toBe('ERR_EXPIRED');
     const t = await rotator.tick();
     expect(t.erased).toEqual([]);
     expect(t.rotated!.notBefore).toBe(nowS());
@@ -318,7 +317,7 @@ describe('overlapping calls', () => {
   it('two ticks at once (a slow one under start() and a manual one) rotate once', async () => {
     const w = await makeWorld();
     const keyStore = createMemoryKeyStore();
-    let now = T0;
+    const clock = createClock(T0);
     const published: Uint8Array[] = [];
     const rotator = createKeyRotator({
       identity: w.tool,
@@ -331,11 +330,11 @@ describe('overlapping calls', () => {
       propagationDelaySeconds: 120,
       rotateBeforeSeconds: 900,
       retentionSeconds: 7200,
-      now: () => now,
+      now: clock.now,
     });
     const first = await Promise.all([rotator.tick(), rotator.tick(), rotator.tick()]);
     expect(first.filter((r) => r.rotated).length).toBe(1);
-    now += (3600 - 900) * 1000; // due again
+    clock.advance((3600 - 900) * 1000); // due again
     const second = await Promise.all([
       rotator.tick(),
       rotator.rotate().then(() => ({})),
@@ -390,8 +389,8 @@ describe('a stalled store, a clock that jumped', () => {
     const w = await makeWorld();
     const store = createMemoryStore();
     for (const r of await w.recordsOf(w.tool)) await store.put(w.tool.name, r);
-    let now = T0;
-    const dir = createDirectory({ store, trust: w.policy, now: () => now, cache: { ttlMs: 0 } });
+    const clock = createClock(T0);
+    const dir = createDirectory({ store, trust: w.policy, now: clock.now, cache: { ttlMs: 0 } });
     const options = {
       identity: w.tool,
       publish: (r: Uint8Array) => dir.publish(r),
@@ -399,30 +398,30 @@ describe('a stalled store, a clock that jumped', () => {
       propagationDelaySeconds: 120,
       rotateBeforeSeconds: 900,
       retentionSeconds: 7200,
-      now: () => now,
+      now: clock.now,
     };
     const keyStore = createMemoryKeyStore();
     const first = (await createKeyRotator({ ...options, keyStore }).tick()).rotated!;
     // One tick (a fresh process, as `key rotate --now` from cron) under a clock two days ahead.
-    now = T0 + 2 * 86_400_000;
+    clock.set(T0 + 2 * 86_400_000);
     const ahead = (await createKeyRotator({ ...options, keyStore }).rotate())!;
     // The clock is corrected. When the first key nears expiry, a fresh process
     // rotates: the key made "in the future" cannot be used in time, so it is
     // no successor.
-    now = T0 + (3600 - 900 + 60) * 1000;
+    clock.set(T0 + (3600 - 900 + 60) * 1000);
     const fixed = await createKeyRotator({ ...options, keyStore }).tick();
     expect(fixed.rotated).toBeDefined();
-    expect(fixed.rotated!.notBefore).toBeLessThanOrEqual(Math.floor(now / 1000) + 120);
+    expect(fixed.rotated!.notBefore).toBeLessThanOrEqual(clock.seconds() + 120);
     // Serials rise across processes, even with the clock behind the last one.
     const serial = async (k: StoredKey) =>
       (await parseRecord(k.record!)).body as { serial: number };
     expect((await serial(fixed.rotated!)).serial).toBeGreaterThan((await serial(ahead)).serial);
     // And senders have a key after the first one expires.
-    now = (first.notAfter + 60) * 1000;
+    clock.set((first.notAfter + 60) * 1000);
     dir.invalidate();
     await createKeyRotator({ ...options, keyStore }).tick();
     expect((await dir.resolveRecipient(w.tool.name)).notBefore).toBeLessThanOrEqual(
-      Math.floor(now / 1000),
+      clock.seconds(),
     );
   });
 });
@@ -475,23 +474,23 @@ describe('rotation: findings of the second review', () => {
     const w = await makeWorld();
     const keyStore = createMemoryKeyStore();
     const published: Uint8Array[] = [];
-    let now = T0;
+    const clock = createClock(T0);
     const make = (identity: typeof w.tool) =>
       createKeyRotator({
         identity,
         keyStore,
         publish: async (r) => void published.push(r),
         ...opts,
-        now: () => now,
+        now: clock.now,
       });
     const old = (await make(w.tool).tick()).rotated!;
     const moved = { ...w.tool, signing: w.mallory.signing };
     // Still valid, but issued under the former signing key (which may be revoked):
     // no successor. The new key is usable at once (no bridge) and issued by the new key.
-    now += 60_000;
+    clock.advance(60_000);
     const t = await make(moved).tick();
     expect(t.rotated).toBeDefined();
-    expect(t.rotated!.notBefore).toBe(Math.floor(now / 1000));
+    expect(t.rotated!.notBefore).toBe(clock.seconds());
     const last = await parseRecord(published.at(-1)!);
     expect(last.body).toMatchObject({ kid: t.rotated!.kid, issuerKid: w.mallory.signing.kid });
     expect((await keyStore.list()).map((k) => k.kid)).toContain(old.kid);
@@ -502,23 +501,23 @@ describe('rotation: findings of the second review', () => {
   it('keeps rotating and erasing after the identity moved to a new signing key', async () => {
     const w = await makeWorld();
     const keyStore = createMemoryKeyStore();
-    let now = T0;
+    const clock = createClock(T0);
     const make = (identity: typeof w.tool) =>
       createKeyRotator({
         identity,
         keyStore,
         publish: async () => undefined,
         ...opts,
-        now: () => now,
+        now: clock.now,
       });
     const before = (await make(w.tool).tick()).rotated!;
     // Same name, a new signing key (w.mallory's keys stand in for it).
     const moved = { ...w.tool, signing: w.mallory.signing };
-    now += 3 * 3600_000; // the old key expired; retention (2 h after expiry) not yet over
+    clock.advance(3 * 3600_000); // the old key expired; retention (2 h after expiry) not yet over
     const t1 = await make(moved).tick();
     expect(t1.rotated).toBeDefined();
     expect((await keyStore.list()).map((k) => k.kid)).toContain(before.kid);
-    now += 3 * 3600_000; // past retention
+    clock.advance(3 * 3600_000); // past retention
     const t2 = await make(moved).tick();
     expect(t2.erased).toContain(before.kid);
   });

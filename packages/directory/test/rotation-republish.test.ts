@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlindwireError, ErrorCode, open, seal, toBase64url } from '@blindwire/core';
 import { describe, expect, it } from 'vitest';
+import { createClock, outcomeOf } from '@blindwire/testkit';
 import {
   createDirectory,
   createKeyRotator,
@@ -24,7 +25,6 @@ import {
 } from '../src/index.js';
 import { createFileKeyStore } from '../src/keystore-file.js';
 import { T0, makeWorld } from './helpers/world.js';
-import { codeOf } from './helpers/errors.js';
 
 const b64 = (rs: Uint8Array[]) => rs.map(toBase64url);
 
@@ -39,9 +39,8 @@ async function setup(keyStore: PrivateKeyStore = createMemoryKeyStore()) {
   const [cert] = await w.recordsOf(w.tool);
   await store.put(w.tool.name, cert!);
   for (const r of await w.recordsOf(w.agent)) await store.put(w.agent.name, r);
-  let now = T0;
-  const clock = () => now;
-  const dir = createDirectory({ store, trust: w.policy, now: clock, cache: { ttlMs: 0 } });
+  const clock = createClock(T0);
+  const dir = createDirectory({ store, trust: w.policy, now: clock.now, cache: { ttlMs: 0 } });
   const publishing: { next?: 'lost' | 'ambiguous'; down: boolean; log: Uint8Array[] } = {
     down: false,
     log: [],
@@ -65,7 +64,7 @@ async function setup(keyStore: PrivateKeyStore = createMemoryKeyStore()) {
     propagationDelaySeconds: 120,
     rotateBeforeSeconds: 900,
     retentionSeconds: 7200,
-    now: clock,
+    now: clock.now,
   };
   const rotator = createKeyRotator({ ...options, keyStore });
   return {
@@ -76,9 +75,9 @@ async function setup(keyStore: PrivateKeyStore = createMemoryKeyStore()) {
     publishing,
     rotator,
     options,
-    advance: (ms: number) => (now += ms),
-    now: () => now,
-    nowS: () => Math.floor(now / 1000),
+    advance: clock.advance,
+    now: clock.now,
+    nowS: clock.seconds,
   };
 }
 
@@ -95,7 +94,7 @@ describe('a publish that fails', () => {
     const first = (await s.rotator.tick()).rotated!;
     s.advance((3600 - 900) * 1000); // rotation is due
     s.publishing.next = 'ambiguous';
-    expect(await codeOf(s.rotator.tick())).toBe('ERR_TRANSPORT');
+    expect(await outcomeOf(s.rotator.tick())).toBe('ERR_TRANSPORT');
 
     const second = await other(s.keyStore, first.kid);
     expect(b64([second.record!])).toEqual(b64(s.publishing.log.slice(-1)));
@@ -122,7 +121,7 @@ describe('a publish that fails', () => {
     const first = (await s.rotator.tick()).rotated!;
     s.advance((3600 - 900) * 1000);
     s.publishing.next = 'lost';
-    expect(await codeOf(s.rotator.tick())).toBe('ERR_TRANSPORT');
+    expect(await outcomeOf(s.rotator.tick())).toBe('ERR_TRANSPORT');
     const second = await other(s.keyStore, first.kid);
 
     s.advance(60_000);
@@ -140,7 +139,7 @@ describe('a publish that fails', () => {
   it('rotate() keeps the key and its record too, and rethrows', async () => {
     const s = await setup();
     s.publishing.next = 'lost';
-    expect(await codeOf(s.rotator.rotate())).toBe('ERR_TRANSPORT');
+    expect(await outcomeOf(s.rotator.rotate())).toBe('ERR_TRANSPORT');
     const [held] = await s.keyStore.list();
     expect(held).toBeDefined();
     expect(held!.record).toBeInstanceOf(Uint8Array);
@@ -154,9 +153,9 @@ describe('a publish that fails', () => {
       const path = join(dir, 'keys.json');
       const s = await setup(await createFileKeyStore(path, { passphrase: 'pw' }));
       s.publishing.next = 'lost';
-      expect(await codeOf(s.rotator.tick())).toBe('ERR_TRANSPORT');
+      expect(await outcomeOf(s.rotator.tick())).toBe('ERR_TRANSPORT');
       await (s.keyStore as Awaited<ReturnType<typeof createFileKeyStore>>).close();
-      expect(await codeOf(s.dir.resolve(s.w.tool.name))).toBe('ERR_KEY_NOT_FOUND');
+      expect(await outcomeOf(s.dir.resolve(s.w.tool.name))).toBe('ERR_KEY_NOT_FOUND');
 
       // A new process: the key store is reopened from disk, with the record.
       const reopened = await createFileKeyStore(path, { passphrase: 'pw' });

@@ -8,13 +8,13 @@ import { BlindwireError, open, seal } from '@blindwire/core';
 import { randomBytes } from 'node:crypto';
 import { createClient, RESP_TYPES } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClock, probeService } from '@blindwire/testkit';
 import {
   createDirectory,
   createKeyRotator,
   createMemoryKeyStore,
   createMemoryStore,
 } from '../src/index.js';
-import { probeService } from './helpers/services.js';
 import { T0, makeWorld } from './helpers/world.js';
 
 const redis = await probeService('redis');
@@ -43,9 +43,13 @@ describe.skipIf(redis.skip)('rotation with queued messages (Redis list as the qu
     for (const r of await w.recordsOf(w.agent)) await store.put(w.agent.name, r);
     const [toolCert] = await w.recordsOf(w.tool);
     await store.put(w.tool.name, toolCert!);
-    let now = T0;
-    const clock = () => now;
-    const dir = createDirectory({ store, trust: w.policy, now: clock, cache: { ttlMs: 60_000 } });
+    const clock = createClock(T0);
+    const dir = createDirectory({
+      store,
+      trust: w.policy,
+      now: clock.now,
+      cache: { ttlMs: 60_000 },
+    });
     const keyStore = createMemoryKeyStore();
     const rotator = createKeyRotator({
       identity: w.tool,
@@ -55,7 +59,7 @@ describe.skipIf(redis.skip)('rotation with queued messages (Redis list as the qu
       propagationDelaySeconds: 120,
       rotateBeforeSeconds: 900,
       retentionSeconds: 7200,
-      now: clock,
+      now: clock.now,
     });
     const first = (await rotator.tick()).rotated!;
     expect(first).toBeDefined();
@@ -68,7 +72,7 @@ describe.skipIf(redis.skip)('rotation with queued messages (Redis list as the qu
           recipients: key,
           context: 'queue:jobs',
           ttl: 86_400,
-          now,
+          now: clock.now(),
         });
         await client.lPush(queue, Buffer.from(s.envelope));
       }
@@ -77,13 +81,13 @@ describe.skipIf(redis.skip)('rotation with queued messages (Redis list as the qu
     expect(await produce(5, 'k1')).toBe(first.kid);
 
     // The consumer is down. Time passes; the rotator publishes key 2 ahead of use.
-    now += (3600 - 900) * 1000;
+    clock.advance((3600 - 900) * 1000);
     const second = (await rotator.tick()).rotated!;
     expect(second.kid).not.toBe(first.kid);
-    expect(second.notBefore).toBe(Math.floor(now / 1000) + 120);
+    expect(second.notBefore).toBe(clock.seconds() + 120);
     // Within the propagation delay senders still use key 1; after it, key 2.
     expect(await produce(2, 'k1-late')).toBe(first.kid);
-    now += 121_000;
+    clock.advance(121_000);
     dir.invalidate();
     expect(await produce(3, 'k2')).toBe(second.kid);
     expect(await client.lLen(queue)).toBe(10);
@@ -100,7 +104,7 @@ describe.skipIf(redis.skip)('rotation with queued messages (Redis list as the qu
             recipient: await rotator.recipientKeys(),
             context: 'queue:jobs',
             resolveSender: (n, k) => dir.resolveSigningKey(n, k),
-            now,
+            now: clock.now(),
           });
           opened.push(new TextDecoder().decode(o.payload));
         } catch (e) {
@@ -134,11 +138,11 @@ describe.skipIf(redis.skip)('rotation with queued messages (Redis list as the qu
       recipients: { kid: first.kid, publicKey: first.publicKey },
       context: 'queue:jobs',
       ttl: 86_400,
-      now,
+      now: clock.now(),
     });
     await client.lPush(queue, Buffer.from(k1Env.envelope));
     await produce(1, 'k2-more');
-    now = (first.notAfter + 7200 + 1) * 1000;
+    clock.set((first.notAfter + 7200 + 1) * 1000);
     const t = await rotator.tick();
     expect(t.erased).toContain(first.kid);
     expect((await rotator.recipientKeys()).map((k) => k.kid)).not.toContain(first.kid);

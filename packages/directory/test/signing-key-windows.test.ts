@@ -6,6 +6,7 @@
  */
 import { open, seal } from '@blindwire/core';
 import { describe, expect, it } from 'vitest';
+import { createClock, outcomeOf } from '@blindwire/testkit';
 import {
   certifyIdentity,
   createDirectory,
@@ -14,7 +15,6 @@ import {
   createRevocation,
 } from '../src/index.js';
 import { S0, T0, makeWorld, type World } from './helpers/world.js';
-import { codeOf } from './helpers/errors.js';
 
 const DAY = 86_400;
 
@@ -49,14 +49,14 @@ async function twoCertificates(
   ];
   for (const r of records) await store.put(w.tool.name, r);
   for (const r of await w.recordsOf(w.agent)) await store.put(w.agent.name, r);
-  let now = T0;
+  const clock = createClock(T0);
   const dir = createDirectory({
     store,
     trust: w.policy,
-    now: () => now,
+    now: clock.now,
     cache: { ttlMs: 0, negativeTtlMs: 0 },
   });
-  return { dir, at: (s: number) => (now = s * 1000) };
+  return { dir, at: clock.setSeconds };
 }
 
 describe('signing key windows (one per verified certificate)', () => {
@@ -97,11 +97,11 @@ describe('signing key windows (one per verified certificate)', () => {
     );
     at(S0 + 5 * DAY);
     expect(await dir.resolveSigningKey(w.tool.name, w.tool.signing.kid)).toBeUndefined();
-    expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_NOT_YET_VALID');
+    expect(await outcomeOf(dir.resolve(w.tool.name))).toBe('ERR_NOT_YET_VALID');
     at(S0 + 11 * DAY);
     expect(await dir.resolveSigningKey(w.tool.name, w.tool.signing.kid)).toBeDefined();
     at(S0 + 100 * DAY + 61);
-    expect(await codeOf(dir.resolve(w.tool.name))).toBe('ERR_EXPIRED');
+    expect(await outcomeOf(dir.resolve(w.tool.name))).toBe('ERR_EXPIRED');
     // Skew applies to each window: 60 s past the end is still inside.
     at(S0 + 100 * DAY + 60);
     expect(await dir.resolveSigningKey(w.tool.name, w.tool.signing.kid)).toBeDefined();
@@ -120,7 +120,7 @@ describe('signing key windows (one per verified certificate)', () => {
       [S0 + 29 * DAY, S0 + 395 * DAY],
       [own],
     );
-    expect(await codeOf(revoked.dir.resolve(w.tool.name))).toBe('ERR_KEY_REVOKED');
+    expect(await outcomeOf(revoked.dir.resolve(w.tool.name))).toBe('ERR_KEY_REVOKED');
 
     const compromise = await createRevocation(
       w.anchor,
@@ -134,6 +134,6 @@ describe('signing key windows (one per verified certificate)', () => {
       [compromise],
     );
     expect(await c.dir.resolveSigningKey(w.tool.name, w.tool.signing.kid)).toBeUndefined();
-    expect(await codeOf(c.dir.resolve(w.tool.name))).toBe('ERR_KEY_REVOKED');
+    expect(await outcomeOf(c.dir.resolve(w.tool.name))).toBe('ERR_KEY_REVOKED');
   });
 });

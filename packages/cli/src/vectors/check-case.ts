@@ -3,8 +3,10 @@
  * open the envelope with exactly the case's inputs and compare with
  * `expect`; for a response case, re-seal the response on the responder side
  * (byte for byte) and open it on the caller side from `responseSecret`.
- * Stream cases are checked by check-stream.ts with the same inputs.
- * Written against the documented file format, not against the generator.
+ * Stream cases are checked by check-stream.ts with the same inputs. A case
+ * is first parsed with the one schema of the format (@blindwire/testkit,
+ * bundled into the CLI): a malformed file fails as such. Written against the
+ * documented file format, not against the generator.
  */
 import {
   OPEN_FAILED_MESSAGE,
@@ -18,8 +20,6 @@ import {
   type CryptoBackend,
   type OpenOptions,
   type OpenResult,
-  type Padding,
-  type StreamLimits,
 } from '@blindwire/core';
 import {
   Kind,
@@ -34,56 +34,43 @@ import {
   suiteByName,
 } from '@blindwire/core/internal';
 import { DEFAULT_LIMITS } from '@blindwire/core';
+import {
+  VectorCaseError,
+  parseVectorCase,
+  sameClaims,
+  type CaseInputs,
+  type ExpectError,
+  type ExpectSuccess,
+  type MessageCase,
+  type VectorCase as ParsedCase,
+} from '@blindwire/testkit';
 
 export type TrustSource = 'trustedSenders' | 'resolveSender';
 
-/** A case file, as documented; fields are checked as they are used. */
+/**
+ * A case file as read, before it is checked: `checkCase` and
+ * `checkStreamCase` parse it with the one schema (@blindwire/testkit) and
+ * report a malformed file as the case's failure.
+ */
 export interface VectorCase {
-  kind: 'message' | 'response' | 'stream';
-  /** Message and response cases. */
-  envelope: string;
-  /** Stream cases: the opener's whole input, and where the split feeding cuts it. */
-  stream?: string;
-  splits?: number[];
-  recipient: { kid: string; publicKey: string; privateKey: string }[];
-  trustedSenders: unknown[];
-  context: string;
-  now: number;
-  clockSkew: number;
-  maxAge?: number;
-  allowedSenders?: string[];
-  allowedSuites?: OpenOptions['allowedSuites'];
-  /** §8 limits; in stream cases also `maxChunkBytes` and `maxStreamBytes` (§7a.7). */
-  limits?: Partial<StreamLimits>;
-  seenMessageIds?: string[];
-  expect: {
-    result: 'success' | 'error';
-    code?: string;
-    payload?: string;
-    sender?: string;
-    senderKid?: string;
-    messageId?: string;
-    contentType?: string;
-    claims?: Record<string, string | number>;
-    /** Stream errors, hex: what the opener released before failing must be a prefix of it. */
-    releasable?: string;
-  };
-  response?: {
-    payload: string;
-    now: number;
-    ttl: number;
-    messageId: string;
-    contentType?: string;
-    padding?: Padding;
-    envelope: string;
-    responseSecret: string;
-    responseKey: string;
-  };
+  kind?: unknown;
+  expect?: { result?: unknown; code?: unknown };
+  [field: string]: unknown;
+}
+
+/** The case, checked against the schema; or the problem, as a one-line failure. */
+export function parseCase(raw: VectorCase): ParsedCase | string[] {
+  try {
+    return parseVectorCase(raw);
+  } catch (e) {
+    if (e instanceof VectorCaseError) return [`malformed case: ${e.message}`];
+    throw e;
+  }
 }
 
 /** The open inputs of a case (stream cases too: `openStream` takes the same options). */
 export async function openOptions(
-  c: VectorCase,
+  c: CaseInputs,
   backend: CryptoBackend,
   trust: TrustSource,
 ): Promise<OpenOptions> {
@@ -118,20 +105,9 @@ export async function openOptions(
   return o;
 }
 
-/** Claims compare as maps, not in encoding order; absent equals absent only. */
-export function sameClaims(
-  a: Record<string, unknown> | undefined,
-  b: Record<string, unknown> | undefined,
-): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  const ka = Object.keys(a).sort();
-  const kb = Object.keys(b).sort();
-  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
-}
-
 /** An error case: exactly the expected code, and the fixed message for ERR_OPEN_FAILED. */
-export function checkError(c: VectorCase, result: unknown, error: unknown): string[] {
-  const code = c.expect.code;
+export function checkError(e: ExpectError, result: unknown, error: unknown): string[] {
+  const code = e.code;
   if (result !== undefined) return [`expected ${code}, got a result`];
   if (!isBlindwireError(error))
     return [
@@ -148,9 +124,9 @@ export function checkError(c: VectorCase, result: unknown, error: unknown): stri
   return [];
 }
 
-function checkSuccess(c: VectorCase, r: OpenResult): string[] {
-  const errs = checkOpened(c, r);
-  if (toHex(r.payload) !== c.expect.payload) errs.unshift('payload differs');
+function checkSuccess(e: ExpectSuccess, r: OpenResult): string[] {
+  const errs = checkOpened(e, r);
+  if (toHex(r.payload) !== e.payload) errs.unshift('payload differs');
   return errs;
 }
 
@@ -159,12 +135,11 @@ function checkSuccess(c: VectorCase, r: OpenResult): string[] {
  * (shared with stream cases): sender, kid, message id, content type, claims.
  */
 export function checkOpened(
-  c: VectorCase,
+  e: ExpectSuccess,
   r: Pick<OpenResult, 'sender' | 'senderKid' | 'messageId' | 'contentType'> & {
     header: { claims?: Record<string, string | number> };
   },
 ): string[] {
-  const e = c.expect;
   const errs: string[] = [];
   if (r.sender !== e.sender) errs.push(`sender ${r.sender} != ${e.sender}`);
   if (r.senderKid !== e.senderKid) errs.push(`senderKid ${r.senderKid} != ${e.senderKid}`);
@@ -177,7 +152,8 @@ export function checkOpened(
 
 /** Responder side: re-seal byte for byte. Caller side: derive the key from `responseSecret` and open. */
 async function checkResponse(
-  c: VectorCase,
+  c: MessageCase,
+  e: ExpectSuccess,
   request: OpenResult,
   backend: CryptoBackend,
 ): Promise<string[]> {
@@ -197,7 +173,7 @@ async function checkResponse(
   const info = inspect(envelope);
   if (
     info.kind !== 'response' ||
-    info.requestId !== c.expect.messageId ||
+    info.requestId !== e.messageId ||
     info.messageId !== r.messageId
   ) {
     errs.push('response header does not name the request');
@@ -230,10 +206,13 @@ async function checkResponse(
 
 /** The mismatches of one case on one backend and trust source (empty when it holds). */
 export async function checkCase(
-  c: VectorCase,
+  raw: VectorCase,
   backend: CryptoBackend,
   trust: TrustSource,
 ): Promise<string[]> {
+  const c = parseCase(raw);
+  if (Array.isArray(c)) return c;
+  if (c.kind === 'stream') return ['a stream case: check it with checkStreamCase'];
   let result: OpenResult | undefined;
   let error: unknown;
   try {
@@ -241,16 +220,14 @@ export async function checkCase(
   } catch (x) {
     error = x;
   }
-  if (c.expect.result === 'error') return checkError(c, result, error);
-  if (c.expect.result !== 'success')
-    return [`unknown expect.result ${JSON.stringify(c.expect.result)}`];
+  if (c.expect.result === 'error') return checkError(c.expect, result, error);
   if (result === undefined) {
     const code = isBlindwireError(error)
       ? `${error.code} (${error.message})`
       : 'a non-Blindwire error';
     return [`expected success, got ${code}`];
   }
-  const errs = checkSuccess(c, result);
-  if (c.kind === 'response') errs.push(...(await checkResponse(c, result, backend)));
+  const errs = checkSuccess(c.expect, result);
+  if (c.kind === 'response') errs.push(...(await checkResponse(c, c.expect, result, backend)));
   return errs;
 }

@@ -3,8 +3,16 @@
  * format"), shared by the message and the stream vector tests: key pairs,
  * trusted senders (pinned or through a resolver), context, clock and policy.
  */
-import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import {
+  listCaseFiles,
+  loadCases,
+  loadIndex,
+  type CaseInputs,
+  type LoadedCase,
+  type MessageCase,
+  type StreamCase,
+} from '@blindwire/testkit';
 import {
   createMemoryReplayStore,
   fromHex,
@@ -15,23 +23,23 @@ import {
 const CASES_DIR = fileURLToPath(new URL('../../../../test-vectors/cases/', import.meta.url));
 
 /** The case files of test-vectors/cases (NNN-name.json), in order. */
-export const caseFiles: string[] = readdirSync(CASES_DIR)
-  .filter((f) => /^\d{3}-[a-z0-9-]+\.json$/.test(f))
-  .sort();
+export const caseFiles: string[] = listCaseFiles(CASES_DIR);
 
-/** Every case file, parsed. */
-export function loadCases<T>(): { file: string; c: T }[] {
-  return caseFiles.map((file) => ({
-    file,
-    c: JSON.parse(readFileSync(CASES_DIR + file, 'utf8')) as T,
-  }));
-}
+/** Every case file, parsed and checked against the schema (@blindwire/testkit). */
+export const allCases: LoadedCase[] = loadCases(CASES_DIR);
 
-/** test-vectors/cases/index.json. */
-export const vectorIndex = JSON.parse(readFileSync(`${CASES_DIR}index.json`, 'utf8')) as {
-  count: number;
-  cases: { file: string; kind: string; result: string; code?: string }[];
-};
+/** The message and response cases. */
+export const messageCases = allCases.filter(
+  (x): x is { file: string; c: MessageCase } => x.c.kind !== 'stream',
+);
+
+/** The stream cases. */
+export const streamCases = allCases.filter(
+  (x): x is { file: string; c: StreamCase } => x.c.kind === 'stream',
+);
+
+/** test-vectors/cases/index.json, checked against the schema. */
+export const vectorIndex = loadIndex(CASES_DIR);
 
 /** Every code open() and openStream() reject a vector with: each kind's cases cover all of them. */
 export const OPEN_CODES = [
@@ -48,25 +56,6 @@ export const OPEN_CODES = [
   'ERR_UNSUPPORTED_SUITE',
   'ERR_UNSUPPORTED_VERSION',
 ];
-
-export interface KeyPairJson {
-  kid: string;
-  publicKey: string;
-  privateKey: string;
-}
-
-export interface CaseInputs {
-  recipient: KeyPairJson[];
-  trustedSenders: unknown[];
-  context: string;
-  now: number;
-  clockSkew: number;
-  maxAge?: number;
-  allowedSenders?: string[];
-  allowedSuites?: string[];
-  limits?: Record<string, number>;
-  seenMessageIds?: string[];
-}
 
 /** Trusted senders given as pinned identities, or answered by a resolver. */
 export type Trust = 'trustedSenders' | 'resolveSender';

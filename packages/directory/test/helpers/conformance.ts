@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { BlindwireError, seal } from '@blindwire/core';
 import { expect, it } from 'vitest';
+import { createClock } from '@blindwire/testkit';
 import {
   createDirectory,
   createEncryptionKeyRecord,
@@ -138,11 +139,11 @@ export function runStoreConformance(makeFixture: () => Promise<StoreFixture> | S
     const w = await makeWorld();
     const { store } = await makeFixture();
     for (const r of await w.recordsOf(w.tool)) await store.put(w.tool.name, r);
-    let now = T0;
+    const clock = createClock(T0);
     const dir = createDirectory({
       store,
       trust: w.policy,
-      now: () => now,
+      now: clock.now,
       cache: { ttlMs: 5_000 },
     });
     expect((await dir.resolveRecipient(w.tool.name)).kid).toBe(w.tool.encryption.kid);
@@ -154,7 +155,7 @@ export function runStoreConformance(makeFixture: () => Promise<StoreFixture> | S
         { now: T0 },
       ),
     );
-    now = T0 + 5_000;
+    clock.set(T0 + 5_000);
     await expect(dir.resolveRecipient(w.tool.name)).rejects.toMatchObject({
       code: 'ERR_KEY_REVOKED',
     });

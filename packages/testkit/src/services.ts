@@ -1,7 +1,8 @@
 /**
- * Which of the real services the adapter tests need is running on this
- * machine. Under CI (`CI=true`) a missing service fails the suite; elsewhere
- * the suite is skipped with one console line saying how to start the service.
+ * Which of the real services the integration tests need is running on this
+ * machine (PostgreSQL, Redis, NATS, RabbitMQ, Mosquitto). Under CI
+ * (`CI=true`) a missing service fails the suite; elsewhere the suite is
+ * skipped with one console line saying how to start the service.
  *
  *   const redis = await probeService('redis');
  *   describe.skipIf(redis.skip)('redis store', () => {
@@ -9,12 +10,13 @@
  *     ...
  */
 import { connect } from 'node:net';
+import { isCI } from './env.js';
 
 export interface Service {
   readonly label: string;
   readonly host: string;
   readonly port: number;
-  /** How to start it on this machine (Debian packages, no systemd). */
+  /** How to start it on this machine (Debian packages, no systemd), as .ci/run does: one line. */
   readonly start: string;
 }
 
@@ -39,9 +41,21 @@ export const SERVICES = {
     start:
       'start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log',
   },
+  rabbitmq: {
+    label: 'RabbitMQ',
+    host: '127.0.0.1',
+    port: 5672,
+    start: 'rabbitmq-server -detached',
+  },
+  mosquitto: {
+    label: 'Mosquitto (MQTT)',
+    host: '127.0.0.1',
+    port: 1883,
+    start: 'mosquitto -d -c /etc/mosquitto/mosquitto.conf',
+  },
 } as const satisfies Record<string, Service>;
 
-export const isCI = process.env.CI === 'true' || process.env.CI === '1';
+export type ServiceName = keyof typeof SERVICES;
 
 /**
  * Whether something accepts TCP connections on host:port: up to `attempts`
@@ -75,18 +89,30 @@ export interface ServiceStatus {
   readonly up: boolean;
   /** Pass to `describe.skipIf`: true only outside CI when the service is down. */
   readonly skip: boolean;
-  /** Call in `beforeAll`: throws (failing the suite) when the service is down. */
+  /** Call in `beforeAll` (or the test): throws, failing the suite, when the service is down. */
   assertUp(): void;
 }
 
-export async function probeService(which: keyof typeof SERVICES): Promise<ServiceStatus> {
+/** For the kit's own tests: another environment, port probe or console. */
+export interface ProbeOptions {
+  env?: NodeJS.ProcessEnv;
+  probe?: (host: string, port: number) => Promise<boolean>;
+  warn?: (line: string) => void;
+}
+
+/** Probes `which`; outside CI, a service that is down is reported in one line and skipped. */
+export async function probeService(
+  which: ServiceName,
+  options: ProbeOptions = {},
+): Promise<ServiceStatus> {
   const s: Service = SERVICES[which];
-  const up = await probePort(s.host, s.port);
+  const up = await (options.probe ?? probePort)(s.host, s.port);
+  const ci = isCI(options.env);
   const where = `${s.label} is not reachable on ${s.host}:${s.port}`;
-  if (!up && !isCI) console.warn(`[skipped] ${where}; start it with: ${s.start}`);
+  if (!up && !ci) (options.warn ?? console.warn)(`[skipped] ${where}; start it with: ${s.start}`);
   return {
     up,
-    skip: !up && !isCI,
+    skip: !up && !ci,
     assertUp() {
       if (!up)
         throw new Error(

@@ -1,0 +1,15 @@
+import { defineConfig } from 'tsup';
+
+// Built so that plain-node scripts (test-vectors/generate.mjs) can import the
+// kit, and so that the CLI can bundle it (tsup `noExternal`). Vitest and tsc
+// read src/ directly: the root vitest.config.ts aliases the package to
+// src/index.ts and package.json points `types` at it.
+export default defineConfig({
+  entry: { index: 'src/index.ts' },
+  format: ['esm'],
+  dts: false,
+  sourcemap: true,
+  clean: true,
+  target: 'es2022',
+  platform: 'node',
+});
