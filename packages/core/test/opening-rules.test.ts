@@ -22,7 +22,8 @@ import { createMemoryReplayStore } from '../src/envelope/replay.js';
 import { contextCheck } from '../src/wire/keys.js';
 import { fromBase64url } from '../src/bytes.js';
 import { suiteByName } from '../src/wire/suites.js';
-import { cast, codeOf, NOW, rejection, trusted } from './helpers/fixtures.js';
+import { errorCode, rejection } from '@blindwire/testkit';
+import { cast, NOW, trusted } from './helpers/fixtures.js';
 
 const b = pureBackend;
 const { alice, bob, mallory } = await cast(b);
@@ -66,7 +67,7 @@ describe('admitSender: SPEC.md §7 steps 14-18, in order', () => {
 
   test('14 before 15: an untrusted sender is ERR_KEY_UNTRUSTED and its signature is never checked', async () => {
     const { c, ran } = claim({ sender: mallory.name, signatureOk: false });
-    expect(await codeOf(() => admitSender(b, policy(), c))).toBe('ERR_KEY_UNTRUSTED');
+    expect(await errorCode(() => admitSender(b, policy(), c))).toBe('ERR_KEY_UNTRUSTED');
     expect(ran).toEqual([]);
   });
 
@@ -81,7 +82,7 @@ describe('admitSender: SPEC.md §7 steps 14-18, in order', () => {
   test('16 before 17: a sender outside policy is ERR_SENDER_NOT_ALLOWED, whatever the context', async () => {
     const { c } = claim({ headerCheck: new Uint8Array(16) });
     expect(
-      await codeOf(() => admitSender(b, policy({ allowedSenders: ['spiffe://nobody/*'] }), c)),
+      await errorCode(() => admitSender(b, policy({ allowedSenders: ['spiffe://nobody/*'] }), c)),
     ).toBe('ERR_SENDER_NOT_ALLOWED');
   });
 
@@ -89,7 +90,9 @@ describe('admitSender: SPEC.md §7 steps 14-18, in order', () => {
     let asked = false;
     const replay = { has: () => ((asked = true), true), record: () => undefined };
     const { c } = claim({ headerCheck: new Uint8Array(16) });
-    expect(await codeOf(() => admitSender(b, policy({ replay }), c))).toBe('ERR_CONTEXT_MISMATCH');
+    expect(await errorCode(() => admitSender(b, policy({ replay }), c))).toBe(
+      'ERR_CONTEXT_MISMATCH',
+    );
     expect(asked).toBe(false);
   });
 
@@ -97,7 +100,7 @@ describe('admitSender: SPEC.md §7 steps 14-18, in order', () => {
     const replay = createMemoryReplayStore({ perSender: true });
     await replay.record(MESSAGE_ID, Math.floor(NOW / 1000) + 60, alice.name);
     const { c } = claim();
-    expect(await codeOf(() => admitSender(b, policy({ replay }), c))).toBe('ERR_REPLAY');
+    expect(await errorCode(() => admitSender(b, policy({ replay }), c))).toBe('ERR_REPLAY');
   });
 });
 
@@ -122,18 +125,22 @@ describe('admitHeader: SPEC.md §7 steps 6-8, in order', () => {
     const expired = { issuedAt: t - 7200, expiresAt: t - 3600 };
     const only128 = policy({ allowedSuites: ['AES-128-GCM'] });
     expect(
-      await codeOf(async () => admitHeader(header({ ...expired, recipients: stranger }), only128)),
+      await errorCode(async () =>
+        admitHeader(header({ ...expired, recipients: stranger }), only128),
+      ),
     ).toBe('ERR_UNSUPPORTED_SUITE');
     expect(
-      await codeOf(async () => admitHeader(header({ ...expired, recipients: stranger }), policy())),
+      await errorCode(async () =>
+        admitHeader(header({ ...expired, recipients: stranger }), policy()),
+      ),
     ).toBe('ERR_EXPIRED');
     expect(
-      await codeOf(async () =>
+      await errorCode(async () =>
         admitHeader(header({ issuedAt: t + 3600, expiresAt: t + 7200 }), policy()),
       ),
     ).toBe('ERR_NOT_YET_VALID');
-    expect(await codeOf(async () => admitHeader(header({ recipients: stranger }), policy()))).toBe(
-      'ERR_KEY_NOT_FOUND',
-    );
+    expect(
+      await errorCode(async () => admitHeader(header({ recipients: stranger }), policy())),
+    ).toBe('ERR_KEY_NOT_FOUND');
   });
 });
