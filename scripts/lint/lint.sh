@@ -10,6 +10,8 @@
 #   4. prettier --check.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+# The repository's own tools, without npx (which adds nothing but warnings).
+export PATH="$PWD/node_modules/.bin:$PATH"
 
 failed=()
 step() {
@@ -19,11 +21,11 @@ step() {
   "$@" || failed+=("$name")
 }
 
-step eslint npx eslint .
-step layering npx depcruise --config scripts/lint/dependency-cruiser.cjs --output-type err \
+step eslint eslint .
+step layering depcruise --config scripts/lint/dependency-cruiser.cjs --output-type err \
   packages test-vectors examples
 step packages node scripts/lint/packages.mjs
-step prettier npx prettier --check .
+step prettier prettier --check .
 
 if [ ${#failed[@]} -ne 0 ]; then
   printf '[lint] failed: %s\n' "${failed[*]}"
