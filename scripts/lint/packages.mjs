@@ -6,14 +6,18 @@
  * which cannot load an ESM-only package by design, and still fails on any
  * problem under node16-from-ESM and bundler resolution. Prints one line per
  * package and check, and a checker's own report when it fails.
+ *
+ * Usage: node scripts/lint/packages.mjs [root] (default: the repository; the
+ * lint fixture test passes a fixture root).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = (name) => join(root, 'node_modules', '.bin', name);
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const root = resolve(process.argv[2] ?? repo);
+const bin = (name) => join(repo, 'node_modules', '.bin', name);
 
 const CHECKS = [
   { name: 'publint', command: bin('publint'), args: ['--strict'] },
@@ -24,18 +28,20 @@ const CHECKS = [
   },
 ];
 
+/** packages/* with a package.json not marked private, with their manifests. */
 function publishedPackages() {
   const base = join(root, 'packages');
   return readdirSync(base, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(base, entry.name, 'package.json')))
     .map((entry) => join(base, entry.name))
-    .filter((dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).private !== true);
+    .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) }))
+    .filter(({ manifest }) => manifest.private !== true);
 }
 
 let failed = 0;
-for (const dir of publishedPackages()) {
+for (const { dir, manifest } of publishedPackages()) {
   const where = relative(root, dir);
-  if (!existsSync(join(dir, 'dist'))) {
+  if (manifest.files?.includes('dist') && !existsSync(join(dir, 'dist'))) {
     console.error(`${where}: no dist/ (run \`pnpm build\` first)`);
     failed += 1;
     continue;

@@ -3,7 +3,9 @@
  * eslint.config.js and scripts/lint/dependency-cruiser.cjs, as
  * scripts/lint/lint.sh runs them, on scripts/lint/fixtures/violations (one
  * violation per rule, each listed below) and scripts/lint/fixtures/clean
- * (every rule at its limit, none broken). A rule switched off or weakened
+ * (every rule at its limit, none broken), and the package checks
+ * (scripts/lint/packages.mjs: publint, attw) on a broken and a tidy fixture
+ * package. A rule switched off or weakened
  * drops its line from the violations and fails the first test; a rule that
  * over-reaches fails the second.
  */
@@ -55,6 +57,15 @@ function layeringFindings(dir: string): string[] {
   return report.summary.violations.map(
     (v) => `${v.rule.severity} ${v.rule.name} ${v.from} -> ${v.to}`,
   );
+}
+
+/** scripts/lint/packages.mjs on a fixture root: its exit status and its `ok`/`FAIL` lines. */
+function packageFindings(dir: string): { status: number | null; lines: string[] } {
+  const run = spawnSync(process.execPath, [`${root}scripts/lint/packages.mjs`, dir], {
+    encoding: 'utf8',
+  });
+  const lines = run.stdout.split('\n').filter((line) => /^(?:ok {2}|FAIL) /.test(line));
+  return { status: run.status, lines: lines.sort() };
 }
 
 describe('pnpm lint rules', () => {
@@ -113,6 +124,23 @@ describe('pnpm lint rules', () => {
       const dir = `${fixtures}clean/`;
       expect(await eslintFindings(dir)).toEqual([]);
       expect(layeringFindings(dir)).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'fail publint and attw on a broken package and pass a tidy one',
+    () => {
+      // A types file that does not exist (publint), CJS types for ESM code (attw).
+      expect(packageFindings(`${fixtures}violations/`)).toEqual({
+        status: 1,
+        lines: ['FAIL attw packages/broken-exports', 'FAIL publint packages/broken-exports'],
+      });
+      // The private fixture core is skipped, as packages/testkit will be.
+      expect(packageFindings(`${fixtures}clean/`)).toEqual({
+        status: 0,
+        lines: ['ok   attw packages/tidy', 'ok   publint packages/tidy'],
+      });
     },
     TIMEOUT,
   );
