@@ -100,10 +100,10 @@ module.exports = {
     },
     {
       name: 'no-foreign-src-or-test',
-      comment: "No package reaches into another package's src/ or test/ by path.",
+      comment: "No package reaches into another package's src/ or test/, by path or by name.",
       severity: 'error',
       from: { path: '^packages/([^/]+)/' },
-      to: { path: '^packages/[^/]+/(?:src|test)/', pathNot: '^packages/$1/' },
+      to: { path: '^(?:packages|@blindwire)/[^/]+/(?:src|test)/', pathNot: '^packages/$1/' },
     },
     {
       name: 'no-src-or-test-from-outside',

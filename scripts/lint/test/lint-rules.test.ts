@@ -109,6 +109,7 @@ describe('pnpm lint rules', () => {
           // No reaching into another package's test/ or src/ by path.
           'error no-foreign-src-or-test packages/directory/test/peeks.test.ts -> packages/core/test/helpers.ts',
           'error no-foreign-src-or-test packages/cli/src/reaches-src.ts -> packages/core/src/helper.ts',
+          'error no-foreign-src-or-test packages/directory/src/deep-import.ts -> @blindwire/core/src/bytes.js',
           'error no-src-or-test-from-outside test-vectors/generate.mjs -> packages/core/src/helper.ts',
           // The testkit only from tests, cli vectors and test-vectors/.
           'error testkit-only-for-tests packages/directory/src/uses-testkit.ts -> @blindwire/testkit',
