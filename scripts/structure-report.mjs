@@ -13,6 +13,7 @@
  * scripts/lint/dependency-cruiser.cjs counts them).
  *
  * Usage: node scripts/structure-report.mjs [repository root]
+ * Tooling: implements no SPEC.md section.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';

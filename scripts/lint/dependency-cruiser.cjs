@@ -1,6 +1,6 @@
 /**
  * The package layering and the no-cycle rule, checked by dependency-cruiser
- * (`pnpm lint` runs it on packages/ and test-vectors/; the fixture test in
+ * (`pnpm lint` runs it on packages/, test-vectors/ and examples/; the fixture test in
  * scripts/lint/test/ runs this same file on scripts/lint/fixtures/). The
  * direction the style guide fixes: core <- replay/directory <- bindings <- cli,
  * and packages/testkit only for tests.
@@ -23,9 +23,12 @@
  * A workspace package resolves to `packages/<name>/dist/...` once built and
  * stays `@blindwire/<name>` when unresolvable (not built, or not a declared
  * dependency), so every rule on a package names both spellings.
+ *
+ * dependency-cruiser is held at 17.x: 18 needs Node 22, and the project
+ * supports Node 20. Tooling: implements no SPEC.md section.
  */
 
-/** The broker and agent-to-tool binding packages (SPEC.md "Broker header mappings"). */
+/** The broker and agent-to-tool binding packages (none exists yet). */
 const BINDINGS = 'nats|amqp|redis|mqtt|kafka|http|mcp';
 
 /** A resolved path or an unresolved specifier that reaches workspace package `name`. */

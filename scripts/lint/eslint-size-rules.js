@@ -3,7 +3,8 @@
  * objects that eslint.config.js spreads in. Their globs are relative to the
  * folder eslint runs from: the repository root for `pnpm lint`, a fixture root
  * for scripts/lint/test/lint-rules.test.ts, which loads eslint.config.js
- * itself, so both runs apply the very same rules.
+ * itself, so both runs apply the very same rules. Tooling: implements no
+ * SPEC.md section.
  */
 import { builtinRules } from 'eslint/use-at-your-own-risk';
 

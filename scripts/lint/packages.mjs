@@ -8,7 +8,8 @@
  * package and check, and a checker's own report when it fails.
  *
  * Usage: node scripts/lint/packages.mjs [root] (default: the repository; the
- * lint fixture test passes a fixture root).
+ * lint fixture test passes a fixture root). Tooling: implements no SPEC.md
+ * section.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

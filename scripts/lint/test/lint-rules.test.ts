@@ -5,9 +5,9 @@
  * violation per rule, each listed below) and scripts/lint/fixtures/clean
  * (every rule at its limit, none broken), and the package checks
  * (scripts/lint/packages.mjs: publint, attw) on a broken and a tidy fixture
- * package. A rule switched off or weakened
- * drops its line from the violations and fails the first test; a rule that
- * over-reaches fails the second.
+ * package. A rule switched off or weakened drops its line from the
+ * violations and fails the first test; a rule that over-reaches fails the
+ * second. Tooling: implements no SPEC.md section.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
