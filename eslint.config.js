@@ -1,8 +1,14 @@
 // One lint setup for the whole repository: typescript-eslint's recommended
 // rules, with type information for the promise rules that matter most in an
-// async crypto API (no floating or misused promises).
+// async crypto API (no floating or misused promises), and the size and
+// portability rules of scripts/lint/eslint-size-rules.js. The layering and
+// the no-cycle rule are in scripts/lint/dependency-cruiser.cjs; `pnpm lint`
+// (scripts/lint/lint.sh) runs both, then the package checks and prettier.
+// Type information comes from the project service, which keeps one program per
+// tsconfig and lints packages/*/{src,test} in a few seconds on 2 cores.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { sizeRules } from './scripts/lint/eslint-size-rules.js';
 
 export default tseslint.config(
   {
@@ -12,6 +18,8 @@ export default tseslint.config(
       'coverage/**',
       '.tmp/**',
       'test-vectors/cases/**',
+      // Violations on purpose: scripts/lint/test/lint-rules.test.ts lints them.
+      'scripts/lint/fixtures/**',
     ],
   },
   js.configs.recommended,
@@ -32,6 +40,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...sizeRules,
   {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: {
@@ -48,6 +57,13 @@ export default tseslint.config(
         globalThis: 'readonly',
         crypto: 'readonly',
       },
+    },
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly' },
     },
   },
 );

@@ -38,6 +38,7 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'test-vectors/test/**/*.test.ts',
       'examples/*/test/**/*.test.ts',
+      'scripts/lint/test/**/*.test.ts',
     ],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# `pnpm test`: build every package, typecheck, check the committed test
-# vectors against the generator, and run the whole vitest suite, which ends
+# `pnpm test`: build every package, typecheck, lint (`pnpm lint`: eslint, the
+# layering and cycle rules, the package checks, prettier), check the committed
+# test vectors against the generator, and run the whole vitest suite, which ends
 # the run with its own summary (and fails on any failed test, suite or
 # unhandled error, or when no test file is found).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 pnpm -s build || exit 1
 pnpm -s typecheck || exit 1
+pnpm -s lint || exit 1
 node test-vectors/generate.mjs --check || exit 1
 node packages/cli/dist/bin.js vectors verify test-vectors/cases || exit 1
 exec npx vitest run "$@"
