@@ -61,6 +61,19 @@ describe.skipIf(!present)('vectors verify', () => {
     );
   });
 
+  it('a malformed index.json is reported as one failure, not a crash', async () => {
+    const copy = sb.path('bad-index');
+    await mkdir(copy);
+    await cp(CASES, copy, { recursive: true });
+    const index = JSON.parse(await readFile(`${copy}/index.json`, 'utf8'));
+    index.count += 1;
+    await writeFile(`${copy}/index.json`, JSON.stringify(index));
+    const r = await sb.cli(['vectors', 'verify', 'bad-index', '--backend', 'pure']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\d+ passed, 1 failed/);
+    expect(r.stderr).toMatch(/^FAIL index\.json: "count" expected the number of entries/m);
+  });
+
   it('a stream case whose opener released more than its releasable bytes fails in every feeding', async () => {
     const copy = sb.path('stream-cases');
     await mkdir(copy);

@@ -32,6 +32,7 @@ export type {
 export { LIMIT_NAMES, SUITE_NAMES } from './vectors/types.js';
 export { VectorCaseError } from './vectors/fields.js';
 export { CASE_FILE, INDEX_FILE, parseVectorCase, parseVectorIndex } from './vectors/parse.js';
+export { indexProblems, type IndexedCase } from './vectors/index-check.js';
 export {
   listCaseFiles,
   loadCases,

@@ -6,17 +6,16 @@
  * A case passes when it holds on all of them. `index.json`, when present,
  * must list exactly the case files with the outcome each states.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { BlindwireError, ErrorCode, pureBackend, type CryptoBackend } from '@blindwire/core';
 import { flag, optList, type CommandSpec } from '../args.js';
-import { absolute, readJson } from '../files.js';
+import { absolute } from '../files.js';
 import { printJson, println } from '../io.js';
 import { JSON_OPTION } from '../values.js';
-import { checkCase, type TrustSource, type VectorCase } from '../vectors/check-case.js';
+import { checkCase, type TrustSource } from '../vectors/check-case.js';
 import { checkStreamCase } from '../vectors/check-stream.js';
+import { loadCaseDir } from '../vectors/load.js';
 
-const CASE_FILE = /^\d{3}-[a-z0-9-]+\.json$/;
 const TRUST: TrustSource[] = ['trustedSenders', 'resolveSender'];
 
 async function loadBackends(): Promise<CryptoBackend[]> {
@@ -33,38 +32,6 @@ async function loadBackends(): Promise<CryptoBackend[]> {
     }
   }
   return found;
-}
-
-interface IndexEntry {
-  file: string;
-  kind?: string;
-  result?: string;
-  code?: string;
-}
-
-function checkIndex(
-  files: Map<string, VectorCase>,
-  index: { count?: unknown; cases?: unknown },
-): string[] {
-  const problems: string[] = [];
-  const entries = Array.isArray(index.cases) ? (index.cases as IndexEntry[]) : [];
-  if (!Array.isArray(index.cases)) problems.push('index.json: "cases" is not an array');
-  if (index.count !== entries.length)
-    problems.push(`index.json: count ${String(index.count)} != ${entries.length} entries`);
-  const listed = new Map(entries.map((e) => [e.file, e]));
-  if (listed.size !== entries.length) problems.push('index.json lists a file more than once');
-  for (const [file, c] of files) {
-    const e = listed.get(file);
-    if (!e) problems.push(`index.json does not list ${file}`);
-    else if (e.kind !== c.kind || e.result !== c.expect?.result || e.code !== c.expect?.code) {
-      problems.push(
-        `index.json: ${file} listed as ${e.kind}/${e.result}/${e.code}, the file says ${c.kind}/${c.expect?.result}/${c.expect?.code}`,
-      );
-    }
-  }
-  for (const file of listed.keys())
-    if (!files.has(file)) problems.push(`index.json lists missing ${file}`);
-  return problems;
 }
 
 export const vectorsVerify: CommandSpec = {
@@ -111,28 +78,7 @@ export const vectorsVerify: CommandSpec = {
           `no backend named ${wanted.join(', ')} is available`,
         );
     }
-    const names = (await readdir(abs)).filter((f) => CASE_FILE.test(f)).sort();
-    const cases = new Map<string, VectorCase>();
-    const failures: { file: string; problems: string[] }[] = [];
-    for (const file of names) {
-      try {
-        cases.set(file, (await readJson(ctx.io, join(abs, file), file)) as VectorCase);
-      } catch (e) {
-        failures.push({ file, problems: [`unreadable: ${(e as Error).message}`] });
-      }
-    }
-    const indexProblems = names.length === 0 ? ['no case files (NNN-name.json) found'] : [];
-    const hasIndex = await stat(join(abs, 'index.json')).then(
-      () => true,
-      () => false,
-    );
-    if (hasIndex)
-      indexProblems.push(
-        ...checkIndex(
-          cases,
-          (await readJson(ctx.io, join(abs, 'index.json'), 'index.json')) as object,
-        ),
-      );
+    const { cases, failures, indexProblems } = await loadCaseDir(ctx.io, abs);
     let passed = 0;
     for (const [file, c] of cases) {
       const problems: string[] = [];
