@@ -9,10 +9,10 @@ export {
   type DirectoryOptions,
   type DirectoryStats,
   type CacheOptions,
-} from './directory.js';
-export type { DirectoryStore } from './store.js';
-export { recordId } from './record-id.js';
-export { createMemoryStore, type MemoryStore } from './adapters/memory.js';
+} from './trust/directory.js';
+export type { DirectoryStore } from './stores/directory-store.js';
+export { recordId } from './records/record-id.js';
+export { createMemoryStore, type MemoryStore } from './stores/memory-store.js';
 export {
   RecordKind,
   RevocationReason,
@@ -27,7 +27,7 @@ export {
   type RecordSigner,
   type TrustAnchor,
   type TrustAnchorPublic,
-} from './records.js';
+} from './records/parse.js';
 export {
   createTrustAnchor,
   trustAnchorPublic,
@@ -40,7 +40,7 @@ export {
   DEFAULT_KEY_SECONDS,
   type TrustAnchorJson,
   type RevocationReasonName,
-} from './publish.js';
+} from './records/publish.js';
 export {
   verifyRecordSet,
   usableEncryptionKeys,
@@ -53,14 +53,14 @@ export {
   type SigningKeyInfo,
   type CertificateWindow,
   type RollbackState,
-} from './verify.js';
+} from './trust/verify-set.js';
 export {
   createKeyRotator,
   type KeyRotator,
   type KeyRotatorOptions,
   type RevocationStatus,
   type TickResult,
-} from './rotation.js';
-export { namesCover } from './name-constraints.js';
-export { isRollbackMark, type RollbackMark, type RollbackStore } from './rollback.js';
-export { createMemoryKeyStore, type PrivateKeyStore, type StoredKey } from './keystore.js';
+} from './keys/rotator.js';
+export { namesCover } from './trust/name-constraints.js';
+export { isRollbackMark, type RollbackMark, type RollbackStore } from './trust/rollback.js';
+export { createMemoryKeyStore, type PrivateKeyStore, type StoredKey } from './keys/key-store.js';

@@ -22,7 +22,7 @@ import {
   type PrivateKeyStore,
   type StoredKey,
 } from '../src/index.js';
-import { createFileKeyStore } from '../src/keystore-file.js';
+import { createFileKeyStore } from '../src/keys/file-key-store.js';
 import { T0, makeWorld } from './helpers/world.js';
 import { codeOf } from './helpers/errors.js';
 

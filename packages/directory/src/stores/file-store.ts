@@ -19,12 +19,12 @@
  */
 import { watch as fsWatch, type FSWatcher } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { writeFileAtomic } from '../atomic-file.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
 import { dirname } from 'node:path';
 import { BlindwireError, ErrorCode, fromBase64url, toBase64url } from '@blindwire/core';
 import { assertBytes } from '@blindwire/core/internal';
-import { recordId } from '../record-id.js';
-import type { DirectoryStore } from '../store.js';
+import { recordId } from '../records/record-id.js';
+import type { DirectoryStore } from './directory-store.js';
 
 /** Largest document the store reads or writes: 16 MiB. */
 export const MAX_FILE_BYTES = 16 * 1024 * 1024;

@@ -14,7 +14,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { BlindwireError, ErrorCode, fromBase64url, toBase64url } from '@blindwire/core';
 import { assertIdentityName, utf8 } from '@blindwire/core/internal';
 import { MAX_TIMER_MS } from '../checks.js';
-import type { DirectoryStore } from '../store.js';
+import type { DirectoryStore } from './directory-store.js';
 
 /** Largest response body the client accepts: 4 MiB. */
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;

@@ -1,6 +1,6 @@
 /** The in-memory store: for tests, demos and single-process deployments. */
-import { recordId } from '../record-id.js';
-import type { DirectoryStore } from '../store.js';
+import { recordId } from '../records/record-id.js';
+import type { DirectoryStore } from './directory-store.js';
 
 export interface MemoryStore extends DirectoryStore {
   /** Direct access to the stored bytes, for tests that play a malicious directory. */

@@ -26,4 +26,4 @@ export interface DirectoryStore {
 }
 
 /** Hex SHA-256 of the record bytes, first 16 bytes: the storage key of a record. */
-export { recordId } from './record-id.js';
+export { recordId } from '../records/record-id.js';

@@ -23,8 +23,8 @@
  */
 import { BlindwireError, ErrorCode, fromBase64url, toBase64url } from '@blindwire/core';
 import { Kvm, KvWatchInclude, type KV, type KvOptions } from '@nats-io/kv';
-import { recordId } from '../record-id.js';
-import type { DirectoryStore } from '../store.js';
+import { recordId } from '../records/record-id.js';
+import type { DirectoryStore } from './directory-store.js';
 import {
   MAX_STORED_RECORD_BYTES,
   MAX_RECORDS_PER_NAME,

@@ -23,7 +23,7 @@ import {
   type RecordSigner,
   type TrustAnchor,
   type TrustAnchorPublic,
-} from './records.js';
+} from './parse.js';
 
 interface BackendOption {
   backend?: CryptoBackend;

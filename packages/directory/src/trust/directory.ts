@@ -15,11 +15,11 @@ import {
   type CryptoBackend,
   type SigningPublicKey,
 } from '@blindwire/core';
-import type { RevocationReasonName } from './publish.js';
-import { RevocationReason, parseRecord } from './records.js';
-import { MAX_TIMER_MS, readClock, show } from './checks.js';
+import type { RevocationReasonName } from '../records/publish.js';
+import { RevocationReason, parseRecord } from '../records/parse.js';
+import { MAX_TIMER_MS, readClock, show } from '../checks.js';
 import { isRollbackMark, type RollbackStore } from './rollback.js';
-import type { DirectoryStore } from './store.js';
+import type { DirectoryStore } from '../stores/directory-store.js';
 import {
   checkClockSkew,
   checkTrustPolicy,
@@ -31,7 +31,7 @@ import {
   type ResolvedKey,
   type TrustPolicy,
   type VerifiedSet,
-} from './verify.js';
+} from './verify-set.js';
 
 export interface CacheOptions {
   /** How long a fetched record set is used without refetching, ms (default 60 000). */

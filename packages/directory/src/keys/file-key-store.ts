@@ -25,7 +25,7 @@
  */
 import { open, lstat, mkdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { withFileLock, writeFileAtomic } from './atomic-file.js';
+import { withFileLock, writeFileAtomic } from '../files/atomic-write.js';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
@@ -43,7 +43,7 @@ import {
   copyStoredKey,
   type PrivateKeyStore,
   type StoredKey,
-} from './keystore.js';
+} from './key-store.js';
 
 export interface FileKeyStoreOptions {
   /** Seals the private keys at rest. Without it they are stored base64url, protected by the file mode only. */

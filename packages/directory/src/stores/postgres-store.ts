@@ -41,8 +41,8 @@
  * more than 1024 records (or a stored value over 64 KiB), with `ERR_LIMIT_EXCEEDED`.
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
-import { recordId } from '../record-id.js';
-import type { DirectoryStore } from '../store.js';
+import { recordId } from '../records/record-id.js';
+import type { DirectoryStore } from './directory-store.js';
 import {
   MAX_STORED_RECORD_BYTES,
   MAX_RECORDS_PER_NAME,

@@ -22,15 +22,15 @@ import {
   type SigningKey,
 } from '@blindwire/core';
 import { wipe } from '@blindwire/core/internal';
-import { MAX_TIMER_MS, readClock, show } from './checks.js';
-import type { PrivateKeyStore, StoredKey } from './keystore.js';
-import { RecordKind, parseRecord } from './records.js';
+import { MAX_TIMER_MS, readClock, show } from '../checks.js';
+import type { PrivateKeyStore, StoredKey } from './key-store.js';
+import { RecordKind, parseRecord } from '../records/parse.js';
 import {
   DEFAULT_KEY_SECONDS,
   createEncryptionKeyRecord,
   createRevocation,
   type RevocationReasonName,
-} from './publish.js';
+} from '../records/publish.js';
 
 export interface KeyRotatorOptions {
   identity: { name: string; signing: Pick<SigningKey, 'kid' | 'privateKey'> };

@@ -23,10 +23,10 @@ import {
   type ParsedRecord,
   type Revocation,
   type TrustAnchorPublic,
-} from './records.js';
-import { show } from './checks.js';
+} from '../records/parse.js';
+import { show } from '../checks.js';
 import { namesCover } from './name-constraints.js';
-import { checkAnchorNames } from './publish.js';
+import { checkAnchorNames } from '../records/publish.js';
 
 /** DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 and the envelope's AEADs. */
 const AEADS: Record<number, AeadName> = {
