@@ -13,12 +13,12 @@ export {
 export type { DirectoryStore } from './stores/directory-store.js';
 export { recordId } from './records/record-id.js';
 export { createMemoryStore, type MemoryStore } from './stores/memory-store.js';
+export { RecordKind } from './records/kinds.js';
+export { parseRecord } from './records/parse.js';
+export { verifyRecordSignature } from './records/sign.js';
 export {
-  RecordKind,
   RevocationReason,
   MAX_RECORD_BYTES,
-  parseRecord,
-  verifyRecordSignature,
   type ParsedRecord,
   type RecordBody,
   type IdentityCertificate,
@@ -27,18 +27,20 @@ export {
   type RecordSigner,
   type TrustAnchor,
   type TrustAnchorPublic,
-} from './records/parse.js';
+} from './records/types.js';
 export {
   createTrustAnchor,
   trustAnchorPublic,
   exportTrustAnchor,
   importTrustAnchor,
+  type TrustAnchorJson,
+} from './records/trust-anchors.js';
+export {
   certifyIdentity,
   createEncryptionKeyRecord,
   createRevocation,
   DEFAULT_CERTIFICATE_SECONDS,
   DEFAULT_KEY_SECONDS,
-  type TrustAnchorJson,
   type RevocationReasonName,
 } from './records/publish.js';
 export {

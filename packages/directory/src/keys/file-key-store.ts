@@ -25,10 +25,9 @@
  */
 import { open, lstat, mkdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { withFileLock, writeFileAtomic } from '../files/atomic-write.js';
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { randomBytes } from '@noble/hashes/utils.js';
-import { scryptAsync } from '@noble/hashes/scrypt.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
+import { withFileLock } from '../files/file-lock.js';
+import { randomBytes, scryptAsync, xchacha20poly1305 } from '../crypto.js';
 import {
   BlindwireError,
   ErrorCode,

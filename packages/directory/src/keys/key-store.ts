@@ -6,7 +6,7 @@
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { assertBytes, wipe } from '@blindwire/core/internal';
-import { MAX_RECORD_BYTES } from '../records/parse.js';
+import { MAX_RECORD_BYTES } from '../records/types.js';
 
 /** One private key and its validity. Times are Unix seconds. */
 export interface StoredKey {

@@ -24,7 +24,8 @@ import {
 import { wipe } from '@blindwire/core/internal';
 import { MAX_TIMER_MS, readClock, show } from '../checks.js';
 import type { PrivateKeyStore, StoredKey } from './key-store.js';
-import { RecordKind, parseRecord } from '../records/parse.js';
+import { RecordKind } from '../records/kinds.js';
+import { parseRecord } from '../records/parse.js';
 import {
   DEFAULT_KEY_SECONDS,
   createEncryptionKeyRecord,

@@ -1,194 +1,30 @@
 /**
- * Signed directory records (SPEC.md §11): identity certificates (a trust
- * anchor binds a name to a signing key), encryption-key records (the
- * identity's signing key binds an X25519 HPKE key), and revocations. Each is
- * `"BW" 0x01 kind || bstr(body) || bstr(signature)` with a CBOR body; the
- * signature covers the prefix and the body bytes exactly as transmitted.
+ * Parsing records without verifying them (SPEC.md §11.2 steps 1-3): the
+ * size limit, the prefix, the CBOR body with exactly the fields of its kind,
+ * and the signature's length. Verification is trust/verify-set.ts.
  */
 import {
   BlindwireError,
   ErrorCode,
   encryptionKid,
-  fromBase64url,
-  getBackend,
   signingKid,
   toBase64url,
   type CryptoBackend,
 } from '@blindwire/core';
+import { decodeCbor, readHead, type CborMap, type CborValue } from '@blindwire/core/internal';
+import { RecordKind, hasMagic } from './kinds.js';
 import {
-  concat,
-  decodeCbor,
-  encodeCborReference as encodeCbor,
-  encodeHead,
-  readHead,
-  utf8,
-  type CborMap,
-  type CborValue,
-} from '@blindwire/core/internal';
+  MAX_RECORD_BYTES,
+  MAX_RECORD_TIME as MAX_TIME,
+  RevocationReason,
+  type ParsedRecord,
+  type RecordBody,
+} from './types.js';
 
-export const RecordKind = {
-  /** A trust anchor certifies an identity's signing key. */
-  IdentityCertificate: 0x10, // 0x10
-  /** An identity's signing key binds an encryption key. */
-  EncryptionKey: 0x11, // 0x11
-  /** An anchor or the identity revokes a key. */
-  Revocation: 0x12, // 0x12
-} as const;
-export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
-
-export const RevocationReason = {
-  /**
-   * Replaced in the normal course. An encryption key is no longer sealed to,
-   * but its holder still opens what was queued under it; a signing key stays
-   * trusted until its certificate expires.
-   */
-  Superseded: 1,
-  /**
-   * The private key may be known to others: an encryption key is never sealed
-   * to again and its holder erases it; a signing key is distrusted at once,
-   * queued messages included.
-   */
-  Compromise: 2,
-} as const;
-export type RevocationReason = (typeof RevocationReason)[keyof typeof RevocationReason];
-
-/** Hard limit on one record's size in bytes. */
-export const MAX_RECORD_BYTES = 4096;
-
-const SIG_LABEL = utf8('blindwire/v1 record\0');
 const PARSE_LIMITS = { maxDepth: 3, maxItems: 16, maxStringBytes: 1024 };
-const MAX_TIME = 0xffffffff;
-
-export interface IdentityCertificate {
-  kind: typeof RecordKind.IdentityCertificate;
-  issuerKid: string;
-  name: string;
-  signingKey: Uint8Array;
-  signingKid: string;
-  notBefore: number;
-  notAfter: number;
-  serial: number;
-}
-
-export interface EncryptionKeyRecord {
-  kind: typeof RecordKind.EncryptionKey;
-  issuerKid: string;
-  name: string;
-  publicKey: Uint8Array;
-  kid: string;
-  suite: { kem: number; kdf: number; aead: number };
-  notBefore: number;
-  notAfter: number;
-  serial: number;
-}
-
-export interface Revocation {
-  kind: typeof RecordKind.Revocation;
-  issuerKid: string;
-  name: string;
-  targetKid: string;
-  reason: RevocationReason;
-  issuedAt: number;
-}
-
-export type RecordBody = IdentityCertificate | EncryptionKeyRecord | Revocation;
-
-/** A parsed record: its body, and what its signature covers, not yet verified. */
-export interface ParsedRecord {
-  body: RecordBody;
-  signed: Uint8Array;
-  signature: Uint8Array;
-  bytes: Uint8Array;
-}
-
-/** The signer of a record: an anchor or an identity's signing key. */
-export interface RecordSigner {
-  kid: string;
-  privateKey: Uint8Array;
-}
-
-export interface TrustAnchor {
-  name: string;
-  kid: string;
-  publicKey: Uint8Array;
-  privateKey: Uint8Array;
-  /**
-   * Name constraints (optional): the identity names this anchor may certify
-   * and revoke for, as patterns (`*` any run without `/`, `**` any run), e.g.
-   * `spiffe://acme.example/**`. Without them the anchor speaks for every name.
-   * A relying party that trusts several organisations' anchors sets them, so
-   * that one organisation's root cannot certify another's identities.
-   */
-  names?: string[];
-}
-export type TrustAnchorPublic = Pick<TrustAnchor, 'name' | 'kid' | 'publicKey' | 'names'>;
 
 function malformed(what: string): BlindwireError {
   return new BlindwireError(ErrorCode.RecordMalformed, `malformed record: ${what}`);
-}
-
-function checkTime(v: number, name: string): number {
-  if (!Number.isInteger(v) || v < 0 || v > MAX_TIME) {
-    throw new BlindwireError(
-      ErrorCode.InvalidArgument,
-      `"${name}" expected Unix seconds up to ${MAX_TIME}`,
-    );
-  }
-  return v;
-}
-
-function bodyMap(b: RecordBody): CborMap {
-  const kid = (s: string) => fromBase64url(s, 'kid');
-  switch (b.kind) {
-    case RecordKind.IdentityCertificate:
-      return new Map<number, CborValue>([
-        [1, kid(b.issuerKid)],
-        [2, b.name],
-        [3, b.signingKey],
-        [4, checkTime(b.notBefore, 'notBefore')],
-        [5, checkTime(b.notAfter, 'notAfter')],
-        [6, b.serial],
-      ]);
-    case RecordKind.EncryptionKey:
-      return new Map<number, CborValue>([
-        [1, kid(b.issuerKid)],
-        [2, b.name],
-        [3, b.publicKey],
-        [4, [b.suite.kem, b.suite.kdf, b.suite.aead]],
-        [5, kid(b.kid)],
-        [6, checkTime(b.notBefore, 'notBefore')],
-        [7, checkTime(b.notAfter, 'notAfter')],
-        [8, b.serial],
-      ]);
-    case RecordKind.Revocation:
-      return new Map<number, CborValue>([
-        [1, kid(b.issuerKid)],
-        [2, b.name],
-        [3, kid(b.targetKid)],
-        [4, b.reason],
-        [5, checkTime(b.issuedAt, 'issuedAt')],
-      ]);
-  }
-}
-
-/** Encodes and signs a record (SPEC.md §11.1). */
-export async function signRecord(
-  body: RecordBody,
-  signer: RecordSigner,
-  options?: { backend?: CryptoBackend },
-): Promise<Uint8Array> {
-  const b = options?.backend ?? getBackend();
-  if (signer.kid !== body.issuerKid) {
-    throw new BlindwireError(
-      ErrorCode.InvalidArgument,
-      '"signer.kid" expected to equal the record\'s issuer kid',
-    );
-  }
-  const encoded = encodeCbor(bodyMap(body));
-  const prefix = Uint8Array.of(0x42, 0x57, 0x01, body.kind);
-  const signed = concat(prefix, encodeHead(2, encoded.length), encoded);
-  const signature = await b.ed25519Sign(signer.privateKey, concat(SIG_LABEL, signed));
-  return concat(signed, encodeHead(2, 64), signature);
 }
 
 const str = (v: CborValue | undefined, n: string) => {
@@ -290,8 +126,7 @@ export async function parseRecord(
     );
   }
   try {
-    if (record.length < 4 || record[0] !== 0x42 || record[1] !== 0x57 || record[2] !== 0x01)
-      throw malformed('bad magic');
+    if (!hasMagic(record)) throw malformed('bad magic');
     const kind = record[3]!;
     let off = 4;
     const [bm, blen, bhl] = readHead(record, off);
@@ -322,12 +157,3 @@ export async function parseRecord(
   }
 }
 
-/** Verifies a parsed record's signature with the issuer's public key. */
-export async function verifyRecordSignature(
-  p: ParsedRecord,
-  issuerPublicKey: Uint8Array,
-  options?: { backend?: CryptoBackend },
-): Promise<boolean> {
-  const b = options?.backend ?? getBackend();
-  return b.ed25519Verify(issuerPublicKey, concat(SIG_LABEL, p.signed), p.signature);
-}

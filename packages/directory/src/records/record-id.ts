@@ -1,5 +1,5 @@
 /** The storage key of a record: hex of the first 16 bytes of SHA-256(record). */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto.js';
 
 export function recordId(record: Uint8Array): string {
   const h = sha256(record).subarray(0, 16);

@@ -10,11 +10,11 @@
  * any runtime with the Fetch API.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { BlindwireError, ErrorCode, fromBase64url, toBase64url } from '@blindwire/core';
 import { assertIdentityName, utf8 } from '@blindwire/core/internal';
 import { MAX_TIMER_MS } from '../checks.js';
 import type { DirectoryStore } from './directory-store.js';
+import { sha256 } from '../crypto.js';
 
 /** Largest response body the client accepts: 4 MiB. */
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;

@@ -16,7 +16,8 @@ import {
   type SigningPublicKey,
 } from '@blindwire/core';
 import type { RevocationReasonName } from '../records/publish.js';
-import { RevocationReason, parseRecord } from '../records/parse.js';
+import { parseRecord } from '../records/parse.js';
+import { RevocationReason } from '../records/types.js';
 import { MAX_TIMER_MS, readClock, show } from '../checks.js';
 import { isRollbackMark, type RollbackStore } from './rollback.js';
 import type { DirectoryStore } from '../stores/directory-store.js';

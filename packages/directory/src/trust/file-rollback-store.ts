@@ -23,7 +23,8 @@
  * save prunes it.
  */
 import { readFile } from 'node:fs/promises';
-import { withFileLock, writeFileAtomic } from '../files/atomic-write.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
+import { withFileLock } from '../files/file-lock.js';
 import { readClock } from '../checks.js';
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { isRollbackMark, type RollbackMark, type RollbackStore } from './rollback.js';

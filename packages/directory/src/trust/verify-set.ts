@@ -14,19 +14,19 @@ import {
   type SigningPublicKey,
   signingKid,
 } from '@blindwire/core';
+import { RecordKind } from '../records/kinds.js';
+import { parseRecord } from '../records/parse.js';
+import { verifyRecordSignature } from '../records/sign.js';
 import {
-  RecordKind,
   RevocationReason,
-  parseRecord,
-  verifyRecordSignature,
   type EncryptionKeyRecord,
   type ParsedRecord,
   type Revocation,
   type TrustAnchorPublic,
-} from '../records/parse.js';
+} from '../records/types.js';
 import { show } from '../checks.js';
 import { namesCover } from './name-constraints.js';
-import { checkAnchorNames } from '../records/publish.js';
+import { checkAnchorNames } from '../records/trust-anchors.js';
 
 /** DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 and the envelope's AEADs. */
 const AEADS: Record<number, AeadName> = {
