@@ -43,19 +43,11 @@ export {
   DEFAULT_KEY_SECONDS,
   type RevocationReasonName,
 } from './records/publish.js';
-export {
-  verifyRecordSet,
-  usableEncryptionKeys,
-  signingKeyStatus,
-  revocationsAt,
-  createRollbackState,
-  type TrustPolicy,
-  type ResolvedKey,
-  type VerifiedSet,
-  type SigningKeyInfo,
-  type CertificateWindow,
-  type RollbackState,
-} from './trust/verify-set.js';
+export { verifyRecordSet } from './trust/verify-set.js';
+export { usableEncryptionKeys, signingKeyStatus, revocationsAt } from './trust/in-force.js';
+export { createRollbackState, type RollbackState } from './trust/rollback.js';
+export type { TrustPolicy } from './trust/policy.js';
+export type { ResolvedKey, VerifiedSet, SigningKeyInfo, CertificateWindow } from './trust/types.js';
 export {
   createKeyRotator,
   type KeyRotator,

@@ -31,7 +31,5 @@ export function prefixFor(kind: number): Uint8Array {
 
 /** Whether `bytes` starts with the magic and version (any kind). */
 export function hasMagic(bytes: Uint8Array): boolean {
-  return (
-    bytes.length >= 4 && bytes[0] === MAGIC_0 && bytes[1] === MAGIC_1 && bytes[2] === VERSION
-  );
+  return bytes.length >= 4 && bytes[0] === MAGIC_0 && bytes[1] === MAGIC_1 && bytes[2] === VERSION;
 }

@@ -156,4 +156,3 @@ export async function parseRecord(
     throw malformed(e instanceof BlindwireError ? e.message : 'CBOR');
   }
 }
-

@@ -91,4 +91,3 @@ export interface TrustAnchor {
   names?: string[];
 }
 export type TrustAnchorPublic = Pick<TrustAnchor, 'name' | 'kid' | 'publicKey' | 'names'>;
-

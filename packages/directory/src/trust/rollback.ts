@@ -9,6 +9,9 @@
  * disk (`createFileRollbackStore`) or in a database only the client writes,
  * never in the directory store the marks protect against.
  */
+import { BlindwireError, ErrorCode } from '@blindwire/core';
+import { RevocationReason, type Revocation } from '../records/types.js';
+import type { ResolvedKey, VerifiedSet } from './types.js';
 
 /**
  * One identity's mark: the highest serial used, when that record expires
@@ -51,4 +54,55 @@ export function isRollbackMark(x: unknown): x is RollbackMark {
     (m['issuerKid'] === undefined ||
       (typeof m['issuerKid'] === 'string' && /^[A-Za-z0-9_-]{1,86}$/.test(m['issuerKid'])))
   );
+}
+
+/** A directory client's rollback marks in memory (SPEC.md §11.2). */
+export interface RollbackState {
+  /** Highest encryption-key serial seen per identity, with its expiry and the kid of the signing key that issued it. */
+  highWater: Map<string, { serial: number; notAfter: number; issuerKid?: string }>;
+}
+
+export function createRollbackState(): RollbackState {
+  return { highWater: new Map() };
+}
+
+/**
+ * SPEC.md §11.2 step 9: refuses a set whose newest usable key is older than
+ * the mark remembered for the identity (ERR_KEY_ROLLBACK), and raises the
+ * mark to the newest usable key. `usable` is sorted newest first.
+ */
+export function checkRollback(
+  rollback: RollbackState,
+  v: VerifiedSet,
+  usable: ResolvedKey[],
+  revocations: Map<string, Revocation>,
+  now: number,
+  skew: number,
+): void {
+  const hw = rollback.highWater.get(v.name);
+  const newest = usable[0];
+  const withdrawn = hw && (!newest || newest.serial < hw.serial) && hw.notAfter + skew >= now;
+  // A remembered record no longer counts once it, or the signing key that
+  // issued it, is revoked (the issuer for compromise): else one record
+  // slipped in with a leaked signing key would lock clients out until an
+  // expiry the attacker chose (SPEC.md §11.2).
+  const revokedOrGone =
+    hw &&
+    (v.encryptionKeys.some((r) => r.serial === hw.serial && revocations.has(r.kid)) ||
+      (hw.issuerKid !== undefined &&
+        revocations.get(hw.issuerKid)?.reason === RevocationReason.Compromise));
+  if (withdrawn && !revokedOrGone) {
+    throw new BlindwireError(
+      ErrorCode.KeyRollback,
+      `directory served an older key record for ${v.name} than one already seen`,
+    );
+  }
+  if (newest && (!hw || newest.serial > hw.serial)) {
+    const issuerKid = v.encryptionKeys.find((r) => r.kid === newest.kid)?.issuerKid;
+    rollback.highWater.set(v.name, {
+      serial: newest.serial,
+      notAfter: newest.notAfter,
+      ...(issuerKid !== undefined ? { issuerKid } : {}),
+    });
+  }
 }
