@@ -57,4 +57,5 @@ export {
 } from './keys/rotator.js';
 export { namesCover } from './trust/name-constraints.js';
 export { isRollbackMark, type RollbackMark, type RollbackStore } from './trust/rollback.js';
-export { createMemoryKeyStore, type PrivateKeyStore, type StoredKey } from './keys/key-store.js';
+export type { PrivateKeyStore, StoredKey } from './keys/key-store.js';
+export { createMemoryKeyStore } from './keys/memory-key-store.js';

@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toBase64url, toHex } from '@blindwire/core';
-import { createMemoryKeyStore, type PrivateKeyStore, type StoredKey } from '../src/keys/key-store.js';
+import type { PrivateKeyStore, StoredKey } from '../src/keys/key-store.js';
+import { createMemoryKeyStore } from '../src/keys/memory-key-store.js';
 import { createFileKeyStore } from '../src/keys/file-key-store.js';
 import { rejection } from './helpers/errors.js';
 

@@ -1,11 +1,11 @@
 /**
  * Where an identity keeps its private encryption keys across rotations
- * (design §5: recipients keep old private keys for a retention window, then
- * erase them). The interface is small so a KMS or HSM can implement it; the
- * memory store here is for tests and single-process deployments.
+ * (SPEC.md §11.4: recipients keep old private keys for a retention window,
+ * then erase them). The interface is small so a KMS or HSM can implement it;
+ * memory-key-store.ts and file-key-store.ts implement it.
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
-import { assertBytes, wipe } from '@blindwire/core/internal';
+import { assertBytes } from '@blindwire/core/internal';
 import { MAX_RECORD_BYTES } from '../records/types.js';
 
 /** One private key and its validity. Times are Unix seconds. */
@@ -102,24 +102,4 @@ export function copyStoredKey(k: StoredKey): StoredKey {
 /** Oldest first, then by kid, so lists are stable. */
 export function byCreation(a: StoredKey, b: StoredKey): number {
   return a.createdAt - b.createdAt || (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0);
-}
-
-export function createMemoryKeyStore(): PrivateKeyStore {
-  const keys = new Map<string, StoredKey>();
-  return {
-    async put(key) {
-      assertStoredKey(key);
-      const old = keys.get(key.kid);
-      keys.set(key.kid, copyStoredKey(key));
-      if (old) wipe(old.privateKey);
-    },
-    async list() {
-      return [...keys.values()].sort(byCreation).map(copyStoredKey);
-    },
-    async delete(kid) {
-      const old = keys.get(kid);
-      keys.delete(kid);
-      if (old) wipe(old.privateKey);
-    },
-  };
 }
