@@ -11,7 +11,7 @@ import {
   DEFAULT_BASE_PATH,
   MAX_RESPONSE_BYTES,
   type DirectoryHandler,
-} from '../src/stores/http-handler.js';
+} from '../src/stores/http.js';
 import type { DirectoryStore } from '../src/stores/directory-store.js';
 import { rejection } from './helpers/errors.js';
 

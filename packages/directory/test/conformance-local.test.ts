@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { toBase64url } from '@blindwire/core';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createFileStore } from '../src/stores/file-store.js';
-import { createDirectoryHandler, createHttpStore } from '../src/stores/http-handler.js';
+import { createDirectoryHandler, createHttpStore } from '../src/stores/http.js';
 import { createMemoryStore, recordId } from '../src/index.js';
 import { runStoreConformance } from './helpers/conformance.js';
 
