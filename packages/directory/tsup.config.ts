@@ -3,6 +3,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    internal: 'src/internal.ts',
     'stores/file-store': 'src/stores/file-store.ts',
     'stores/http': 'src/stores/http.ts',
     'stores/redis-store': 'src/stores/redis-store.ts',

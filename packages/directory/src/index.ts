@@ -1,7 +1,8 @@
 /**
  * @blindwire/directory: verified identities and key records. A directory is
- * untrusted storage; every record is verified here, once, for all adapters
- * (SPEC.md §11).
+ * untrusted storage; every record is verified here, once, for all stores
+ * (SPEC.md §11). This is the hand-picked public surface; verification
+ * internals are behind `@blindwire/directory/internal` (unstable).
  */
 export {
   createDirectory,
@@ -10,16 +11,19 @@ export {
   type DirectoryStats,
   type CacheOptions,
 } from './trust/directory.js';
+export type { TrustPolicy } from './trust/policy.js';
+export type { ResolvedKey } from './trust/types.js';
+export { namesCover } from './trust/name-constraints.js';
+export { isRollbackMark, type RollbackMark, type RollbackStore } from './trust/rollback.js';
+
 export type { DirectoryStore } from './stores/directory-store.js';
-export { recordId } from './records/record-id.js';
 export { createMemoryStore, type MemoryStore } from './stores/memory-store.js';
+
 export { RecordKind } from './records/kinds.js';
-export { parseRecord } from './records/parse.js';
-export { verifyRecordSignature } from './records/sign.js';
+export { recordId } from './records/record-id.js';
 export {
   RevocationReason,
   MAX_RECORD_BYTES,
-  type ParsedRecord,
   type RecordBody,
   type IdentityCertificate,
   type EncryptionKeyRecord,
@@ -43,11 +47,7 @@ export {
   DEFAULT_KEY_SECONDS,
   type RevocationReasonName,
 } from './records/publish.js';
-export { verifyRecordSet } from './trust/verify-set.js';
-export { usableEncryptionKeys, signingKeyStatus, revocationsAt } from './trust/in-force.js';
-export { createRollbackState, type RollbackState } from './trust/rollback.js';
-export type { TrustPolicy } from './trust/policy.js';
-export type { ResolvedKey, VerifiedSet, SigningKeyInfo, CertificateWindow } from './trust/types.js';
+
 export {
   createKeyRotator,
   type KeyRotator,
@@ -55,7 +55,5 @@ export {
   type RevocationStatus,
   type TickResult,
 } from './keys/rotator.js';
-export { namesCover } from './trust/name-constraints.js';
-export { isRollbackMark, type RollbackMark, type RollbackStore } from './trust/rollback.js';
 export type { PrivateKeyStore, StoredKey } from './keys/key-store.js';
 export { createMemoryKeyStore } from './keys/memory-key-store.js';

@@ -15,9 +15,9 @@ import {
   importTrustAnchor,
   namesCover,
   trustAnchorPublic,
-  verifyRecordSet,
   type TrustAnchorPublic,
 } from '../src/index.js';
+import { verifyRecordSet } from '../src/internal.js';
 import { S0, T0, makeWorld, type World } from './helpers/world.js';
 import { codeOf } from './helpers/errors.js';
 

@@ -10,13 +10,15 @@ import {
   createKeyRotator,
   createMemoryKeyStore,
   createMemoryStore,
+  type CacheOptions,
+  type TrustPolicy,
+} from '../src/index.js';
+import {
   revocationsAt,
   signingKeyStatus,
   usableEncryptionKeys,
   verifyRecordSet,
-  type CacheOptions,
-  type TrustPolicy,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { codeOf, codeOfSync } from './helpers/errors.js';
 import { S0, T0, makeWorld } from './helpers/world.js';
 

@@ -12,11 +12,11 @@ import {
   createMemoryKeyStore,
   createMemoryStore,
   createRevocation,
-  parseRecord,
   type KeyRotatorOptions,
   type PrivateKeyStore,
   type StoredKey,
 } from '../src/index.js';
+import { parseRecord } from '../src/internal.js';
 import { T0, makeWorld } from './helpers/world.js';
 import { codeOf } from './helpers/errors.js';
 

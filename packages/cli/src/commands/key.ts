@@ -9,9 +9,8 @@
  * `identity create` published), so the first rotation also waits out the
  * propagation delay instead of switching senders at once.
  */
+import { parseRecord, verifyRecordSignature } from '@blindwire/directory/internal';
 import {
-  verifyRecordSignature,
-  parseRecord,
   RecordKind,
   createDirectory,
   createKeyRotator,

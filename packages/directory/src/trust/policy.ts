@@ -32,7 +32,7 @@ export interface TrustPolicy {
   /** Identity signing keys pinned directly (no certificate needed). */
   pinned?: { name: string; signing: SigningPublicKey }[];
   /** Accepted AEADs for encryption keys (default all three). */
-  suites?: AeadName[];
+  allowedSuites?: AeadName[];
   /** Clock tolerance in whole seconds, 0 to 86 400 (default 60). */
   clockSkew?: number;
   /** Records per identity before the set is refused, a positive integer (default 256). */
@@ -72,15 +72,15 @@ export function checkMaxRecords(max: unknown): number {
 }
 
 /**
- * `suites`: a non-empty array of known AEAD names. A string would pass, and
+ * `allowedSuites`: a non-empty array of known AEAD names. A string would pass, and
  * `includes` would then match substrings; an empty list refuses every key.
  */
-export function checkSuites(suites: unknown): AeadName[] | undefined {
+export function checkAllowedSuites(suites: unknown): AeadName[] | undefined {
   if (suites === undefined) return undefined;
   const bad = (got: string) =>
     err(
       ErrorCode.InvalidArgument,
-      `"trust.suites" expected a non-empty array of ${AEAD_NAMES.map((a) => `"${a}"`).join(', ')}, got ${got}`,
+      `"trust.allowedSuites" expected a non-empty array of ${AEAD_NAMES.map((a) => `"${a}"`).join(', ')}, got ${got}`,
     );
   if (!Array.isArray(suites)) throw bad(show(suites));
   if (suites.length === 0) throw bad('[]');
@@ -116,7 +116,7 @@ export function checkTrustPolicy(policy: TrustPolicy): void {
   }
   checkClockSkew(policy.clockSkew);
   checkMaxRecords(policy.maxRecords);
-  checkSuites(policy.suites);
+  checkAllowedSuites(policy.allowedSuites);
   for (const a of policy.anchors ?? []) checkAnchorNames(a.names, `"anchors[${a.name}].names"`);
 }
 
@@ -163,7 +163,7 @@ export function anchorsFor(policy: TrustPolicy, name: string): Map<string, Trust
 /**
  * The AEAD of an encryption key's suite when the policy accepts it
  * (SPEC.md §11.2 step 7): DHKEM(X25519, HKDF-SHA256), HKDF-SHA256 and an
- * envelope AEAD in `suites` (all when undefined); else undefined.
+ * envelope AEAD in the allow-list `suites` (all when undefined); else undefined.
  */
 export function acceptedAead(
   suite: { kem: number; kdf: number; aead: number },
