@@ -57,3 +57,11 @@ export {
 } from './keys/rotator.js';
 export type { PrivateKeyStore, StoredKey } from './keys/key-store.js';
 export { createMemoryKeyStore } from './keys/memory-key-store.js';
+export {
+  seedKeyStore,
+  identityKeyErased,
+  replaceIdentityKeys,
+  type IdentityKeys,
+  type IdentityKeyOptions,
+  type IdentityKeyReplacement,
+} from './keys/identity-keys.js';

@@ -1,23 +1,23 @@
 /**
- * `blindwire key rotate`: one step of encryption-key rotation (SPEC.md §11.4,
- * design §5) with `createKeyRotator`: erase private keys past retention,
+ * `blindwire key rotate`: one step of encryption-key rotation (SPEC.md §11.4)
+ * with `createKeyRotator`: erase private keys past retention,
  * and publish a new key when the newest one is close to expiry. A new key's
  * not-before is one propagation delay ahead, so every cached sender has it
  * before it becomes the newest usable key. Run it from cron or a timer.
  *
  * The key store starts from the identity file's encryption key (the one
- * `identity create` published), so the first rotation also waits out the
+ * `identity create` published; `seedKeyStore`), so the first rotation also waits out the
  * propagation delay instead of switching senders at once.
  */
-import { parseRecord, verifyRecordSignature } from '@blindwire/directory/internal';
 import {
-  RecordKind,
   createDirectory,
   createKeyRotator,
-  type DirectoryStore,
+  identityKeyErased,
+  replaceIdentityKeys,
+  seedKeyStore,
   type StoredKey,
 } from '@blindwire/directory';
-import { exportIdentity, generateEncryptionKey, toBase64url, type Identity } from '@blindwire/core';
+import { exportIdentity, toBase64url } from '@blindwire/core';
 import type { FileKeyStore } from '@blindwire/directory/keystore-file';
 import { UsageError, flag, optList, reqString, type CommandSpec } from '../args.js';
 import { writeOutput } from '../files.js';
@@ -141,7 +141,9 @@ export const keyRotate: CommandSpec = {
       });
       const identityKeyCompromised =
         (await self.revocationOf(identity.name, identity.encryption.kid)) === 'compromise';
-      const seeded = identityKeyCompromised ? undefined : await seed(identity, keyStore, store);
+      const seeded = identityKeyCompromised
+        ? undefined
+        : await seedKeyStore(keyStore, identity, store);
       const rotator = createKeyRotator({
         identity,
         isRevoked: (kid) => self.revocationOf(identity.name, kid),
@@ -164,39 +166,30 @@ export const keyRotate: CommandSpec = {
       // use. With a sealed key store a live key is not copied into the plain
       // identity file: it gets a fresh key that is never published (open with
       // the key store).
-      const nowS = Math.floor(now / 1000);
-      const replaceIdentityKey = async (held: StoredKey[]) => {
-        const others = held
-          .filter((k) => k.kid !== identity.encryption.kid && k.notAfter + retention >= nowS)
-          .sort((x, y) => y.notBefore - x.notBefore);
-        const placeholder = keyStore!.encrypted || others[0] === undefined;
-        const next = placeholder
-          ? await generateEncryptionKey()
-          : {
-              kid: others[0]!.kid,
-              publicKey: others[0]!.publicKey,
-              privateKey: others[0]!.privateKey,
-            };
-        try {
-          await writeOutput(
-            ctx.io,
-            identityPath,
-            JSON.stringify(exportIdentity({ ...identity, encryption: next }), null, 2) + '\n',
-            { mode: 0o600, force: true, what: 'identity' },
-          );
-        } finally {
-          if (placeholder) next.privateKey.fill(0);
-        }
-        return { kid: next.kid, placeholder };
-      };
+      const replaceIdentityKey = (held: StoredKey[]) =>
+        replaceIdentityKeys(identity, held, {
+          retentionSeconds: retention,
+          now,
+          sealed: keyStore!.encrypted,
+          save: (next) =>
+            writeOutput(
+              ctx.io,
+              identityPath,
+              JSON.stringify(exportIdentity(next), null, 2) + '\n',
+              { mode: 0o600, force: true, what: 'identity' },
+            ),
+        });
       let replaced: { kid: string; placeholder: boolean } | undefined;
       const before = await keyStore.list();
       let mineHeld = false;
       try {
-        const mine = before.find((k) => k.kid === identity.encryption.kid);
-        mineHeld = mine !== undefined;
-        if (mine && (mine.notAfter + retention < nowS || identityKeyCompromised))
-          replaced = await replaceIdentityKey(before);
+        mineHeld = before.some((k) => k.kid === identity.encryption.kid);
+        const erasing = identityKeyErased(identity, before, {
+          retentionSeconds: retention,
+          now,
+          compromised: identityKeyCompromised,
+        });
+        if (erasing) replaced = await replaceIdentityKey(before);
       } finally {
         for (const k of before) k.privateKey.fill(0);
       }
@@ -264,40 +257,3 @@ export const keyRotate: CommandSpec = {
     }
   },
 };
-
-/**
- * An empty key store takes over the identity file's encryption key, with the
- * validity of the record `identity create` published for it (checked against
- * the identity's own signing key). Returns its kid when it did.
- */
-async function seed(
-  identity: Identity,
-  keyStore: FileKeyStore,
-  store: DirectoryStore,
-): Promise<string | undefined> {
-  const existing = await keyStore.list();
-  for (const k of existing) k.privateKey.fill(0);
-  if (existing.length > 0) return undefined;
-  const records = await store.list(identity.name);
-  const parsed = await Promise.all(records.map((r) => parseRecord(r).catch(() => undefined)));
-  for (const p of parsed) {
-    if (!p || p.body.kind !== RecordKind.EncryptionKey || p.body.kid !== identity.encryption.kid)
-      continue;
-    if (
-      p.body.issuerKid !== identity.signing.kid ||
-      !(await verifyRecordSignature(p, identity.signing.publicKey))
-    )
-      continue;
-    await keyStore.put({
-      kid: identity.encryption.kid,
-      publicKey: identity.encryption.publicKey,
-      privateKey: identity.encryption.privateKey,
-      notBefore: p.body.notBefore,
-      notAfter: p.body.notAfter,
-      createdAt: p.body.notBefore,
-      record: p.bytes, // re-published by every tick while the key is current
-    });
-    return identity.encryption.kid;
-  }
-  return undefined;
-}

@@ -1,7 +1,7 @@
 /**
  * The storage interface every directory adapter implements. A store is
  * untrusted: it keeps and returns raw signed records and nothing else.
- * Verification happens once, for all adapters, in verify.ts (SPEC.md §11).
+ * Verification happens once, for all stores, in trust/verify-set.ts (SPEC.md §11).
  */
 
 export interface DirectoryStore {

@@ -1,7 +1,7 @@
 /**
  * The file store: one JSON document holding the signed key records of every
  * identity, `{ "v": 1, "records": { "<name>": ["<base64url record>", ...] } }`.
- * Untrusted like every store (SPEC.md §11): it keeps bytes, verify.ts judges them.
+ * Untrusted like every store (SPEC.md §11): it keeps bytes, trust/verify-set.ts judges them.
  *
  * Writes are atomic (temp file in the same directory, fsync, rename). Watching
  * follows atomic replacement the way Kubernetes ConfigMap/Secret mounts do it
