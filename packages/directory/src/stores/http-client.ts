@@ -38,14 +38,17 @@ export interface HttpStore extends DirectoryStore {
 /** Names whose last answer (ETag and records) the client keeps for revalidation. */
 const MAX_CACHED_NAMES = 1024;
 
-/**
- * A read-only store that fetches records from a directory handler at
- * `baseUrl` (for example `https://acme.example/.well-known/blindwire/directory`).
- * Revalidates with `If-None-Match` and reuses its copy on 304. `put` and
- * `remove` reject with `ERR_UNSUPPORTED`: records are published to the store
- * behind the handler (file, Redis, Postgres...), never through HTTP.
- */
-export function createHttpStore(baseUrl: string | URL, options: HttpStoreOptions = {}): HttpStore {
+/** The client's checked options. */
+interface ClientConfig {
+  base: URL;
+  /** The base URL's path without trailing `/` ('' for the root). */
+  basePath: string;
+  doFetch: typeof globalThis.fetch;
+  timeoutMs: number;
+  extraHeaders: Record<string, string>;
+}
+
+function checkClientOptions(baseUrl: string | URL, options: HttpStoreOptions): ClientConfig {
   let base: URL;
   try {
     base = new URL(String(baseUrl));
@@ -77,62 +80,82 @@ export function createHttpStore(baseUrl: string | URL, options: HttpStoreOptions
       `"timeoutMs" expected ms from 1 to ${MAX_TIMER_MS}, got ${String(timeoutMs)}`,
     );
   }
-  const extraHeaders = { ...options.headers };
-  const cached = new Map<string, { etag: string; records: Uint8Array[] }>();
-  const stats = { requests: 0, notModified: 0, errors: 0 };
+  return { base, basePath, doFetch, timeoutMs, extraHeaders: { ...options.headers } };
+}
 
-  async function list(name: string): Promise<Uint8Array[]> {
-    if (typeof name !== 'string' || name.length === 0) {
-      throw new BlindwireError(ErrorCode.InvalidArgument, '"name" expected a non-empty string');
-    }
-    // The name is the last path segment; a query string (a token, say) is kept.
-    const target = new URL(base);
-    target.pathname = `${basePath}/${encodeURIComponent(name)}`;
-    const url = target.href;
-    const shown = redact(target);
-    const prev = cached.get(name);
-    const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
-    if (prev) headers['if-none-match'] = prev.etag;
-    const signal = AbortSignal.timeout(timeoutMs); // covers the body too
-    stats.requests++;
-    let res: Response;
-    try {
-      res = await doFetch(url, { method: 'GET', headers, signal });
-    } catch (e) {
-      throw fetchFailed(shown, e, timeoutMs);
-    }
-    if (res.status === 304) {
-      await discard(res);
-      if (!prev) throw transport(`GET ${shown} answered 304 to a request without If-None-Match`);
-      stats.notModified++;
-      return prev.records.map((r) => Uint8Array.from(r));
-    }
-    if (res.status === 404) {
-      await discard(res);
-      cached.delete(name);
-      return [];
-    }
-    if (res.status < 200 || res.status > 299) {
-      await discard(res);
-      throw transport(`GET ${shown} answered ${res.status}`);
-    }
-    const text = await readBody(res, shown, timeoutMs);
-    const records = parseBody(text, name, shown);
-    const etag = res.headers.get('etag');
-    cached.delete(name);
-    if (etag && !etag.startsWith('W/')) {
-      if (cached.size >= MAX_CACHED_NAMES) cached.delete(cached.keys().next().value!);
-      cached.set(name, { etag, records: records.map((r) => Uint8Array.from(r)) });
-    }
-    return records;
+type Cache = Map<string, { etag: string; records: Uint8Array[] }>;
+
+/** One GET of `name`'s records, revalidated against `cached`. */
+async function getRecords(
+  c: ClientConfig,
+  cached: Cache,
+  stats: { requests: number; notModified: number },
+  name: string,
+): Promise<Uint8Array[]> {
+  const { base, basePath, doFetch, timeoutMs, extraHeaders } = c;
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"name" expected a non-empty string');
   }
+  // The name is the last path segment; a query string (a token, say) is kept.
+  const target = new URL(base);
+  target.pathname = `${basePath}/${encodeURIComponent(name)}`;
+  const url = target.href;
+  const shown = redact(target);
+  const prev = cached.get(name);
+  const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
+  if (prev) headers['if-none-match'] = prev.etag;
+  const signal = AbortSignal.timeout(timeoutMs); // covers the body too
+  stats.requests++;
+  let res: Response;
+  try {
+    res = await doFetch(url, { method: 'GET', headers, signal });
+  } catch (e) {
+    throw fetchFailed(shown, e, timeoutMs);
+  }
+  if (res.status === 304) {
+    await discard(res);
+    if (!prev) throw transport(`GET ${shown} answered 304 to a request without If-None-Match`);
+    stats.notModified++;
+    return prev.records.map((r) => Uint8Array.from(r));
+  }
+  if (res.status === 404) {
+    await discard(res);
+    cached.delete(name);
+    return [];
+  }
+  if (res.status < 200 || res.status > 299) {
+    await discard(res);
+    throw transport(`GET ${shown} answered ${res.status}`);
+  }
+  const text = await readBody(res, shown, timeoutMs);
+  const records = parseBody(text, name, shown);
+  const etag = res.headers.get('etag');
+  cached.delete(name);
+  if (etag && !etag.startsWith('W/')) {
+    if (cached.size >= MAX_CACHED_NAMES) cached.delete(cached.keys().next().value!);
+    cached.set(name, { etag, records: records.map((r) => Uint8Array.from(r)) });
+  }
+  return records;
+}
+
+/**
+ * A read-only store that fetches records from a directory handler at
+ * `baseUrl` (for example `https://acme.example/.well-known/blindwire/directory`).
+ * Revalidates with `If-None-Match` and reuses its copy on 304. `put` and
+ * `remove` reject with `ERR_UNSUPPORTED`: records are published to the store
+ * behind the handler (file, Redis, Postgres...), never through HTTP.
+ */
+export function createHttpStore(baseUrl: string | URL, options: HttpStoreOptions = {}): HttpStore {
+  const c = checkClientOptions(baseUrl, options);
+  const cached: Cache = new Map();
+  const stats = { requests: 0, notModified: 0, errors: 0 };
 
   return {
     kind: 'http',
     stats,
     async list(name) {
       try {
-        return await list(name);
+        return await getRecords(c, cached, stats, name);
       } catch (e) {
         stats.errors++;
         throw e;

@@ -47,10 +47,16 @@ interface Answer {
   body?: string;
 }
 
-export function createDirectoryHandler(
-  store: DirectoryStore,
-  options: DirectoryHandlerOptions = {},
-): DirectoryHandler {
+/** The handler's checked options. */
+interface HandlerConfig {
+  /** The base path with one trailing `/` ('/' serves names at the root). */
+  prefix: string;
+  cacheControl: string;
+  cors: '*' | string[] | undefined;
+  allowed: Set<string> | undefined;
+}
+
+function checkHandlerOptions(options: DirectoryHandlerOptions): HandlerConfig {
   const basePath = options.basePath ?? DEFAULT_BASE_PATH;
   if (typeof basePath !== 'string' || !basePath.startsWith('/')) {
     throw new BlindwireError(
@@ -81,87 +87,103 @@ export function createDirectoryHandler(
     );
   }
   const allowed = Array.isArray(cors) ? new Set(cors) : undefined;
+  const prefix = basePath.replace(/\/+$/, '') + '/'; // '/' serves names at the root
+  return { prefix, cacheControl, cors, allowed };
+}
 
-  /**
-   * The CORS response headers for a request from `origin` (none when not
-   * allowed). Responses are `Cache-Control: public`, so they must not depend
-   * on Origin in a way a shared cache cannot see: `'*'` answers every request
-   * alike, with or without an Origin header, and a list sends `Vary: Origin`
-   * on every response (a request without Origin included, else a cache could
-   * hand that copy, which lacks the allow header, to an allowed origin).
-   */
-  function corsHeaders(origin: string | null): Record<string, string> {
-    if (cors === undefined) return {};
-    if (cors === '*')
-      return { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'etag' };
-    if (origin === null || !allowed!.has(origin)) return { vary: 'origin' };
+/**
+ * The CORS response headers for a request from `origin` (none when not
+ * allowed). Responses are `Cache-Control: public`, so they must not depend
+ * on Origin in a way a shared cache cannot see: `'*'` answers every request
+ * alike, with or without an Origin header, and a list sends `Vary: Origin`
+ * on every response (a request without Origin included, else a cache could
+ * hand that copy, which lacks the allow header, to an allowed origin).
+ */
+function corsHeaders(c: HandlerConfig, origin: string | null): Record<string, string> {
+  const { cors, allowed } = c;
+  if (cors === undefined) return {};
+  if (cors === '*')
+    return { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'etag' };
+  if (origin === null || !allowed!.has(origin)) return { vary: 'origin' };
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-expose-headers': 'etag',
+    vary: 'origin',
+  };
+}
+async function answer(
+  store: DirectoryStore,
+  c: HandlerConfig,
+  method: string,
+  path: string,
+  ifNoneMatch: string | null,
+): Promise<Answer> {
+  const { prefix, cacheControl, cors } = c;
+  if (!path.startsWith(prefix)) return error(404, 'not_found', cacheControl);
+  if (method === 'OPTIONS' && cors !== undefined) {
+    // A CORS preflight (a conditional GET carries If-None-Match, not safelisted).
     return {
-      'access-control-allow-origin': origin,
-      'access-control-expose-headers': 'etag',
-      vary: 'origin',
+      status: 204,
+      headers: {
+        'access-control-allow-methods': 'GET, HEAD',
+        'access-control-allow-headers': 'if-none-match',
+        'access-control-max-age': '600',
+        'cache-control': 'no-store',
+      },
     };
   }
-  const prefix = basePath.replace(/\/+$/, '') + '/'; // '/' serves names at the root
-
-  async function answer(method: string, path: string, ifNoneMatch: string | null): Promise<Answer> {
-    if (!path.startsWith(prefix)) return error(404, 'not_found', cacheControl);
-    if (method === 'OPTIONS' && cors !== undefined) {
-      // A CORS preflight (a conditional GET carries If-None-Match, not safelisted).
-      return {
-        status: 204,
-        headers: {
-          'access-control-allow-methods': 'GET, HEAD',
-          'access-control-allow-headers': 'if-none-match',
-          'access-control-max-age': '600',
-          'cache-control': 'no-store',
-        },
-      };
-    }
-    if (method !== 'GET' && method !== 'HEAD') {
-      const a = error(405, 'method_not_allowed', 'no-store');
-      a.headers['allow'] = 'GET, HEAD';
-      return a;
-    }
-    const encoded = path.slice(prefix.length);
-    let name: string;
-    try {
-      if (encoded.length === 0 || encoded.includes('/')) throw new Error('not one path segment');
-      name = decodeURIComponent(encoded);
-      assertIdentityName(name);
-    } catch {
-      return error(400, 'bad_name', 'no-store');
-    }
-    let records: Uint8Array[];
-    try {
-      records = await store.list(name);
-    } catch {
-      return error(500, 'internal', 'no-store'); // details stay on the server
-    }
-    if (records.length === 0) return error(404, 'not_found', cacheControl);
-    // Sorted so the body, and with it the ETag, does not depend on the store's order.
-    const body = JSON.stringify({ v: 1, name, records: records.map(toBase64url).sort() });
-    const etag = `"${toBase64url(sha256(utf8(body)).subarray(0, 18))}"`;
-    const headers = { etag, 'cache-control': cacheControl };
-    if (ifNoneMatch !== null && matches(ifNoneMatch, etag)) return { status: 304, headers };
-    return { status: 200, headers: { ...headers, ...JSON_HEADERS }, body };
-  }
-
-  async function safeAnswer(
-    method: string,
-    path: string,
-    ifNoneMatch: string | null,
-    origin: string | null,
-  ): Promise<Answer> {
-    let a: Answer;
-    try {
-      a = await answer(method, path, ifNoneMatch);
-    } catch {
-      a = error(500, 'internal', 'no-store');
-    }
-    Object.assign(a.headers, corsHeaders(origin));
+  if (method !== 'GET' && method !== 'HEAD') {
+    const a = error(405, 'method_not_allowed', 'no-store');
+    a.headers['allow'] = 'GET, HEAD';
     return a;
   }
+  const encoded = path.slice(prefix.length);
+  let name: string;
+  try {
+    if (encoded.length === 0 || encoded.includes('/')) throw new Error('not one path segment');
+    name = decodeURIComponent(encoded);
+    assertIdentityName(name);
+  } catch {
+    return error(400, 'bad_name', 'no-store');
+  }
+  let records: Uint8Array[];
+  try {
+    records = await store.list(name);
+  } catch {
+    return error(500, 'internal', 'no-store'); // details stay on the server
+  }
+  if (records.length === 0) return error(404, 'not_found', cacheControl);
+  // Sorted so the body, and with it the ETag, does not depend on the store's order.
+  const body = JSON.stringify({ v: 1, name, records: records.map(toBase64url).sort() });
+  const etag = `"${toBase64url(sha256(utf8(body)).subarray(0, 18))}"`;
+  const headers = { etag, 'cache-control': cacheControl };
+  if (ifNoneMatch !== null && matches(ifNoneMatch, etag)) return { status: 304, headers };
+  return { status: 200, headers: { ...headers, ...JSON_HEADERS }, body };
+}
 
+async function safeAnswer(
+  store: DirectoryStore,
+  c: HandlerConfig,
+  method: string,
+  path: string,
+  ifNoneMatch: string | null,
+  origin: string | null,
+): Promise<Answer> {
+  let a: Answer;
+  try {
+    a = await answer(store, c, method, path, ifNoneMatch);
+  } catch {
+    a = error(500, 'internal', 'no-store');
+  }
+  Object.assign(a.headers, corsHeaders(c, origin));
+  return a;
+}
+
+export function createDirectoryHandler(
+  store: DirectoryStore,
+  options: DirectoryHandlerOptions = {},
+): DirectoryHandler {
+  const c = checkHandlerOptions(options);
   return {
     node(req, res) {
       const url = req.url ?? '/';
@@ -170,6 +192,8 @@ export function createDirectoryHandler(
       const method = req.method ?? 'GET';
       const origin = req.headers['origin'];
       void safeAnswer(
+        store,
+        c,
         method,
         path,
         inm === undefined ? null : String(inm),
@@ -193,6 +217,8 @@ export function createDirectoryHandler(
         // unreachable with a valid Request; answer 404 below
       }
       const a = await safeAnswer(
+        store,
+        c,
         request.method,
         path,
         request.headers.get('if-none-match'),

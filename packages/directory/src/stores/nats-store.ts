@@ -61,6 +61,62 @@ export interface NatsKvStore extends DirectoryStore {
   close(): Promise<void>;
 }
 
+/** Every record under `prefix` (an encoded name) in `kv`, within the per-name and per-record limits. */
+async function listRecords(kv: KV, prefix: string): Promise<Uint8Array[]> {
+  const keys = await transport('listing keys', async () => {
+    const found: string[] = [];
+    const iter = await kv.keys(`${prefix}.*`);
+    for await (const k of iter) {
+      found.push(k);
+      if (found.length > MAX_RECORDS_PER_NAME) break; // stops the iterator
+    }
+    return found;
+  });
+  if (keys.length > MAX_RECORDS_PER_NAME) {
+    throw new BlindwireError(
+      ErrorCode.LimitExceeded,
+      `nats: more than ${MAX_RECORDS_PER_NAME} records stored for one name`,
+    );
+  }
+  const entries = await transport('reading records', () => Promise.all(keys.map((k) => kv.get(k))));
+  const records: Uint8Array[] = [];
+  for (const e of entries) {
+    if (e === null || e.operation !== 'PUT') continue; // removed between keys() and get()
+    if (e.value.length > MAX_STORED_RECORD_BYTES) {
+      throw new BlindwireError(
+        ErrorCode.LimitExceeded,
+        `nats: a stored record exceeds ${MAX_STORED_RECORD_BYTES} bytes`,
+      );
+    }
+    records.push(Uint8Array.from(e.value));
+  }
+  return records;
+}
+
+/** Calls `listener` with the name of every changed directory key until `iter` stops. */
+async function pumpWatch(
+  iter: AsyncIterable<{ key: string }> & { stop(): void },
+  listener: (name: string) => void,
+  reportWatchError: (error: unknown) => void,
+  watchers: Set<{ stop(): void }>,
+): Promise<void> {
+  try {
+    for await (const e of iter) {
+      const name = decodeName(e.key);
+      if (name === undefined) continue; // not a directory key
+      try {
+        listener(name);
+      } catch (error) {
+        reportWatchError(error);
+      }
+    }
+  } catch (cause) {
+    reportWatchError(new BlindwireError(ErrorCode.Transport, 'nats: watch failed', { cause }));
+  } finally {
+    watchers.delete(iter);
+  }
+}
+
 export function createNatsKvStore(
   source: NatsKvSource,
   options: NatsKvStoreOptions = {},
@@ -103,36 +159,7 @@ export function createNatsKvStore(
     async list(name) {
       const prefix = encodeName(name);
       const kv = await bucket();
-      const keys = await transport('listing keys', async () => {
-        const found: string[] = [];
-        const iter = await kv.keys(`${prefix}.*`);
-        for await (const k of iter) {
-          found.push(k);
-          if (found.length > MAX_RECORDS_PER_NAME) break; // stops the iterator
-        }
-        return found;
-      });
-      if (keys.length > MAX_RECORDS_PER_NAME) {
-        throw new BlindwireError(
-          ErrorCode.LimitExceeded,
-          `nats: more than ${MAX_RECORDS_PER_NAME} records stored for one name`,
-        );
-      }
-      const entries = await transport('reading records', () =>
-        Promise.all(keys.map((k) => kv.get(k))),
-      );
-      const records: Uint8Array[] = [];
-      for (const e of entries) {
-        if (e === null || e.operation !== 'PUT') continue; // removed between keys() and get()
-        if (e.value.length > MAX_STORED_RECORD_BYTES) {
-          throw new BlindwireError(
-            ErrorCode.LimitExceeded,
-            `nats: a stored record exceeds ${MAX_STORED_RECORD_BYTES} bytes`,
-          );
-        }
-        records.push(Uint8Array.from(e.value));
-      }
-      return records;
+      return listRecords(kv, prefix);
     },
     async remove(name, id) {
       if (typeof id !== 'string' || !RECORD_ID.test(id)) {
@@ -151,25 +178,7 @@ export function createNatsKvStore(
         kv.watch({ key: '>', include: KvWatchInclude.UpdatesOnly }),
       );
       watchers.add(iter);
-      void (async () => {
-        try {
-          for await (const e of iter) {
-            const name = decodeName(e.key);
-            if (name === undefined) continue; // not a directory key
-            try {
-              listener(name);
-            } catch (error) {
-              reportWatchError(error);
-            }
-          }
-        } catch (cause) {
-          reportWatchError(
-            new BlindwireError(ErrorCode.Transport, 'nats: watch failed', { cause }),
-          );
-        } finally {
-          watchers.delete(iter);
-        }
-      })();
+      void pumpWatch(iter, listener, reportWatchError, watchers);
       return () => {
         watchers.delete(iter);
         iter.stop();

@@ -108,6 +108,87 @@ export interface PostgresStore extends DirectoryStore {
   migrate(): Promise<void>;
 }
 
+/** Where a store's tables are: the records table (quoted, qualified) and the version table. */
+interface Tables {
+  names: Names;
+  versions: string;
+  /** The records table's name as stored in the version table. */
+  table: string;
+  schema: string | undefined;
+}
+
+/** Creates or upgrades the records table to POSTGRES_SCHEMA_VERSION, under a per-schema lock. */
+async function migrateTables(db: PgPool | PgQueryable, tb: Tables): Promise<void> {
+  const { names, versions, table } = tb;
+  await inTransaction(db, async (c) => {
+    // One lock per schema: migrations of any table there, and the version table's creation, serialise.
+    await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+      `blindwire_directory:${tb.schema ?? ''}`,
+    ]);
+    await c.query(
+      `CREATE TABLE IF NOT EXISTS ${versions} (
+        table_name text PRIMARY KEY,
+        version integer NOT NULL,
+        migrated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    );
+    const r = await c.query(`SELECT version FROM ${versions} WHERE table_name = $1`, [table]);
+    const current = Number(r.rows[0]?.version ?? 0);
+    if (current > POSTGRES_SCHEMA_VERSION) {
+      throw new BlindwireError(
+        ErrorCode.Unsupported,
+        `postgres: table schema v${current} is newer than this library's v${POSTGRES_SCHEMA_VERSION}`,
+      );
+    }
+    for (const step of MIGRATIONS.slice(current)) {
+      for (const sql of step(names)) await c.query(sql);
+    }
+    if (current < POSTGRES_SCHEMA_VERSION) {
+      await c.query(
+        `INSERT INTO ${versions} (table_name, version) VALUES ($1, $2)
+         ON CONFLICT (table_name) DO UPDATE SET version = EXCLUDED.version, migrated_at = now()`,
+        [table, POSTGRES_SCHEMA_VERSION],
+      );
+    }
+  });
+}
+
+/** Migrates unless the version table already says the records table is current. */
+async function checkOrMigrate(db: PgPool | PgQueryable, tb: Tables): Promise<void> {
+  const { versions, table } = tb;
+  const present = await transport('checking the schema version', () =>
+    db.query('SELECT to_regclass($1) IS NOT NULL AS present', [versions]),
+  );
+  if (present.rows[0]?.present === true) {
+    const r = await transport('checking the schema version', () =>
+      db.query(`SELECT version FROM ${versions} WHERE table_name = $1`, [table]),
+    );
+    if (r.rows[0]?.version === POSTGRES_SCHEMA_VERSION) return;
+  }
+  await migrateTables(db, tb);
+}
+
+/** The records of listed rows: copies, as plain Uint8Arrays, within the stored-record limit. */
+function recordsOf(rows: { record?: unknown }[]): Uint8Array[] {
+  return rows.map((row) => {
+    const v = row.record;
+    // pg returns bytea as a Buffer unless the caller installed another type parser (OID 17).
+    if (!(v instanceof Uint8Array)) {
+      throw new BlindwireError(
+        ErrorCode.Transport,
+        'postgres: bytea column did not read as bytes (custom type parser?)',
+      );
+    }
+    if (v.length > MAX_STORED_RECORD_BYTES) {
+      throw new BlindwireError(
+        ErrorCode.LimitExceeded,
+        `postgres: a stored record exceeds ${MAX_STORED_RECORD_BYTES} bytes`,
+      );
+    }
+    return new Uint8Array(v); // a copy, and a plain Uint8Array rather than a Buffer
+  });
+}
+
 export function createPostgresStore(
   db: PgPool | PgQueryable,
   options: PostgresStoreOptions = {},
@@ -124,60 +205,18 @@ export function createPostgresStore(
 
   let ready: Promise<void> | undefined;
   const ensureReady = (): Promise<void> => {
-    ready ??= checkOrMigrate().catch((e: unknown) => {
+    ready ??= checkOrMigrate(db, tables).catch((e: unknown) => {
       ready = undefined; // retry on the next call rather than caching a failure
       throw e;
     });
     return ready;
   };
 
-  async function checkOrMigrate(): Promise<void> {
-    const present = await transport('checking the schema version', () =>
-      db.query('SELECT to_regclass($1) IS NOT NULL AS present', [versions]),
-    );
-    if (present.rows[0]?.present === true) {
-      const r = await transport('checking the schema version', () =>
-        db.query(`SELECT version FROM ${versions} WHERE table_name = $1`, [table]),
-      );
-      if (r.rows[0]?.version === POSTGRES_SCHEMA_VERSION) return;
-    }
-    await migrate();
-  }
-
-  async function migrate(): Promise<void> {
-    await inTransaction(db, async (c) => {
-      // One lock per schema: migrations of any table there, and the version table's creation, serialise.
-      await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-        `blindwire_directory:${options.schema ?? ''}`,
-      ]);
-      await c.query(
-        `CREATE TABLE IF NOT EXISTS ${versions} (
-          table_name text PRIMARY KEY,
-          version integer NOT NULL,
-          migrated_at timestamptz NOT NULL DEFAULT now()
-        )`,
-      );
-      const r = await c.query(`SELECT version FROM ${versions} WHERE table_name = $1`, [table]);
-      const current = Number(r.rows[0]?.version ?? 0);
-      if (current > POSTGRES_SCHEMA_VERSION) {
-        throw new BlindwireError(
-          ErrorCode.Unsupported,
-          `postgres: table schema v${current} is newer than this library's v${POSTGRES_SCHEMA_VERSION}`,
-        );
-      }
-      for (const step of MIGRATIONS.slice(current)) {
-        for (const sql of step(names)) await c.query(sql);
-      }
-      if (current < POSTGRES_SCHEMA_VERSION) {
-        await c.query(
-          `INSERT INTO ${versions} (table_name, version) VALUES ($1, $2)
-           ON CONFLICT (table_name) DO UPDATE SET version = EXCLUDED.version, migrated_at = now()`,
-          [table, POSTGRES_SCHEMA_VERSION],
-        );
-      }
-    });
+  const tables: Tables = { names, versions, table, schema: options.schema };
+  const migrate = async (): Promise<void> => {
+    await migrateTables(db, tables);
     ready = Promise.resolve();
-  }
+  };
 
   return {
     kind: 'postgres',
@@ -212,23 +251,7 @@ export function createPostgresStore(
           `postgres: more than ${MAX_RECORDS_PER_NAME} records stored for one name`,
         );
       }
-      return r.rows.map((row) => {
-        const v = row.record;
-        // pg returns bytea as a Buffer unless the caller installed another type parser (OID 17).
-        if (!(v instanceof Uint8Array)) {
-          throw new BlindwireError(
-            ErrorCode.Transport,
-            'postgres: bytea column did not read as bytes (custom type parser?)',
-          );
-        }
-        if (v.length > MAX_STORED_RECORD_BYTES) {
-          throw new BlindwireError(
-            ErrorCode.LimitExceeded,
-            `postgres: a stored record exceeds ${MAX_STORED_RECORD_BYTES} bytes`,
-          );
-        }
-        return new Uint8Array(v); // a copy, and a plain Uint8Array rather than a Buffer
-      });
+      return recordsOf(r.rows);
     },
     async remove(name, id) {
       assertName(name);
