@@ -1,5 +1,5 @@
 /**
- * Rollback marks (rollback.ts) in one JSON file on the client's disk, mode
+ * Rollback marks (rollback.ts, SPEC.md §11.2) in one JSON file on the client's disk, mode
  * 0600, rewritten atomically (temp file, fsync, rename, fsync the directory):
  *
  *   { "v": 1, "marks": { "<identity name>": { "serial": 7, "notAfter": 1795507700,
@@ -79,51 +79,6 @@ export function createFileRollbackStore(
   let loaded = false;
   let queue: Promise<void> = Promise.resolve();
 
-  /** The marks on disk now (none when there is no file yet). */
-  async function readMarks(): Promise<Map<string, RollbackMark>> {
-    const found = new Map<string, RollbackMark>();
-    let text: string;
-    try {
-      const buf = await readFile(path);
-      if (buf.length > MAX_READ_BYTES) {
-        throw new BlindwireError(
-          ErrorCode.LimitExceeded,
-          `rollback state ${path} is over ${MAX_READ_BYTES} bytes`,
-        );
-      }
-      text = buf.toString('utf8');
-    } catch (e) {
-      if (e instanceof BlindwireError) throw e;
-      if ((e as { code?: string }).code === 'ENOENT') return found; // no state yet
-      throw new BlindwireError(ErrorCode.Transport, `cannot read rollback state ${path}`, {
-        cause: e,
-      });
-    }
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch {
-      doc = undefined;
-    }
-    const m = (doc as { v?: unknown; marks?: unknown } | undefined)?.marks;
-    if (
-      (doc as { v?: unknown } | undefined)?.v !== 1 ||
-      typeof m !== 'object' ||
-      m === null ||
-      Array.isArray(m) ||
-      !Object.values(m).every(isRollbackMark)
-    ) {
-      throw new BlindwireError(
-        ErrorCode.InvalidArgument,
-        `rollback state ${path} is not a version 1 rollback file; refusing to start from an empty state`,
-      );
-    }
-    for (const [name, mark] of Object.entries(m as Record<string, RollbackMark>)) {
-      found.set(name, copyMark(mark));
-    }
-    return found;
-  }
-
   /** Folds `from` into `marks`, each name keeping its higher mark. */
   function raise(from: Map<string, RollbackMark>): void {
     for (const [n, m] of from) {
@@ -133,7 +88,7 @@ export function createFileRollbackStore(
   }
 
   async function read(): Promise<void> {
-    raise(await readMarks());
+    raise(await readMarks(path));
   }
 
   return {
@@ -162,20 +117,7 @@ export function createFileRollbackStore(
           const next = new Map(marks).set(name, copyMark(mark));
           const nowS = nowSeconds(clock);
           for (const [n, m] of next) if (n !== name && m.notAfter + MAX_SKEW < nowS) next.delete(n);
-          const doc = {
-            v: 1,
-            marks: Object.fromEntries([...next].sort(([a], [b]) => (a < b ? -1 : 1))),
-          };
-          const text = JSON.stringify(doc, null, 2) + '\n';
-          const bytes = Buffer.byteLength(text, 'utf8');
-          if (bytes > MAX_ROLLBACK_FILE_BYTES) {
-            throw new BlindwireError(
-              ErrorCode.LimitExceeded,
-              `rollback state ${path} would be ${bytes} bytes with ${next.size} live marks, ` +
-                `over the ${MAX_ROLLBACK_FILE_BYTES} bytes it may hold; not saved`,
-            );
-          }
-          await writeAtomic(path, text);
+          await writeMarks(path, next);
           // Only what is on disk is remembered: a failed write is retried by the next save.
           marks.clear();
           for (const [n, m] of next) marks.set(n, m);
@@ -185,6 +127,69 @@ export function createFileRollbackStore(
       return p;
     },
   };
+}
+
+/** Writes `marks` (sorted by name), refusing more than MAX_ROLLBACK_FILE_BYTES. */
+async function writeMarks(path: string, next: Map<string, RollbackMark>): Promise<void> {
+  const doc = {
+    v: 1,
+    marks: Object.fromEntries([...next].sort(([a], [b]) => (a < b ? -1 : 1))),
+  };
+  const text = JSON.stringify(doc, null, 2) + '\n';
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_ROLLBACK_FILE_BYTES) {
+    throw new BlindwireError(
+      ErrorCode.LimitExceeded,
+      `rollback state ${path} would be ${bytes} bytes with ${next.size} live marks, ` +
+        `over the ${MAX_ROLLBACK_FILE_BYTES} bytes it may hold; not saved`,
+    );
+  }
+  await writeAtomic(path, text);
+}
+
+/** The marks on disk now (none when there is no file yet). */
+async function readMarks(path: string): Promise<Map<string, RollbackMark>> {
+  const found = new Map<string, RollbackMark>();
+  let text: string;
+  try {
+    const buf = await readFile(path);
+    if (buf.length > MAX_READ_BYTES) {
+      throw new BlindwireError(
+        ErrorCode.LimitExceeded,
+        `rollback state ${path} is over ${MAX_READ_BYTES} bytes`,
+      );
+    }
+    text = buf.toString('utf8');
+  } catch (e) {
+    if (e instanceof BlindwireError) throw e;
+    if ((e as { code?: string }).code === 'ENOENT') return found; // no state yet
+    throw new BlindwireError(ErrorCode.Transport, `cannot read rollback state ${path}`, {
+      cause: e,
+    });
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    doc = undefined;
+  }
+  const m = (doc as { v?: unknown; marks?: unknown } | undefined)?.marks;
+  if (
+    (doc as { v?: unknown } | undefined)?.v !== 1 ||
+    typeof m !== 'object' ||
+    m === null ||
+    Array.isArray(m) ||
+    !Object.values(m).every(isRollbackMark)
+  ) {
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `rollback state ${path} is not a version 1 rollback file; refusing to start from an empty state`,
+    );
+  }
+  for (const [name, mark] of Object.entries(m as Record<string, RollbackMark>)) {
+    found.set(name, copyMark(mark));
+  }
+  return found;
 }
 
 function nowSeconds(clock: () => number): number {
