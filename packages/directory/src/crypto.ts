@@ -7,7 +7,7 @@
  *   the key thumbprints (kids, SPEC.md §10.1) go through core's
  *   `CryptoBackend` (`getBackend()` or the caller's `backend` option), as
  *   everywhere in Blindwire; this module adds nothing for them.
- * - SHA-256 for record ids (`recordId`, SPEC.md §11.3) and HTTP ETags comes
+ * - SHA-256 for record ids (`recordId`, SPEC.md §11.5) and HTTP ETags comes
  *   from @noble/hashes: those are synchronous APIs, and core's backend hashes
  *   asynchronously.
  * - scrypt (RFC 7914) and XChaCha20-Poly1305 seal the private key store

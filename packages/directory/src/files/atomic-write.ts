@@ -1,4 +1,5 @@
 /**
+ * Plumbing, no wire format (it serves SPEC.md §11.4-§11.5 storage).
  * Replacing a file atomically: a temp file in the same directory (created
  * exclusively, with `mode` whatever the umask), written and fsynced, renamed
  * over `path`, then the directory fsynced. Readers see the old file or the

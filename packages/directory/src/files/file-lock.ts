@@ -1,5 +1,6 @@
 /**
- * A lock file shared by the processes that rewrite one file (the private key
+ * Plumbing, no wire format (it serves SPEC.md §11.2 rollback marks and
+ * §11.4 key stores). A lock file shared by the processes that rewrite one file (the private key
  * store, the rollback store): `<path>.lock`, created exclusively, broken when
  * a crash left it behind. Node only.
  */

@@ -1,5 +1,6 @@
 /**
- * Passphrase sealing of the private key store (format: key-file-format.ts):
+ * Passphrase sealing of the private key store (SPEC.md §11.4 keeps keys for
+ * their retention; format: key-file-format.ts):
  * a key derived by scrypt (RFC 7914; N=2^15, r=8, p=1, per-file random salt)
  * seals each private key with XChaCha20-Poly1305 under a fresh random nonce,
  * with the key's kid and metadata as AAD; `check` seals the empty string, so

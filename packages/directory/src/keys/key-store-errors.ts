@@ -1,4 +1,7 @@
-/** The errors of the file-backed private key store: argument errors, and ERR_TRANSPORT for the file. */
+/**
+ * The errors of the file-backed private key store (SPEC.md §9 codes):
+ * argument errors, and ERR_TRANSPORT for the file.
+ */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 
 export function invalid(message: string): BlindwireError {

@@ -1,4 +1,4 @@
-/** The in-memory private key store: for tests and single-process deployments. */
+/** The in-memory private key store (SPEC.md §11.4): for tests and single-process deployments. */
 import { wipe } from '@blindwire/core/internal';
 import {
   assertStoredKey,

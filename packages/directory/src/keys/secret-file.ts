@@ -1,5 +1,6 @@
 /**
- * Reading and writing the private key store's file (Node only): refused
+ * Reading and writing the private key store's file (SPEC.md §11.4; Node
+ * only): refused
  * unless a regular file only its owner can access (mode 0600), at most 16
  * MiB; rewritten atomically (files/atomic-write.ts) and the replaced file's
  * blocks overwritten with zeros through a descriptor opened before the

@@ -1,4 +1,4 @@
-/** The storage key of a record: hex of the first 16 bytes of SHA-256(record). */
+/** The storage key of a record (SPEC.md §11.5): hex of the first 16 bytes of SHA-256(record). */
 import { sha256 } from '../crypto.js';
 
 export function recordId(record: Uint8Array): string {

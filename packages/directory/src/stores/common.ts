@@ -1,5 +1,5 @@
 /**
- * What every storage adapter shares: the storage limits, argument checks and
+ * What every storage adapter shares (SPEC.md §11.5): the storage limits, argument checks and
  * the wrapping of client errors into ERR_TRANSPORT (with the client's error
  * as `cause`). Adapters never swallow an error and never define their own.
  */

@@ -1,5 +1,6 @@
 /**
- * Watching the file store's document: the directory is watched (so atomic
+ * Watching the file store's document (SPEC.md §11.3: stores that can tell
+ * invalidate the cache on change): the directory is watched (so atomic
  * replacement, including Kubernetes' `..data` swap, is seen), the path
  * re-stat'ed after a debounce, and a periodic stat backs up fs.watch; the
  * listeners hear the name of every identity whose records changed.

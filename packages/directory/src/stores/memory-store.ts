@@ -1,4 +1,4 @@
-/** The in-memory store: for tests, demos and single-process deployments. */
+/** The in-memory store (SPEC.md §11.5): for tests, demos and single-process deployments. */
 import { recordId } from '../records/record-id.js';
 import type { DirectoryStore } from './directory-store.js';
 

@@ -1,5 +1,5 @@
 /**
- * Directory store on a NATS JetStream key-value bucket (nats.js v3,
+ * Directory store on a NATS JetStream key-value bucket (SPEC.md §11.5) (nats.js v3,
  * `@nats-io/kv`), over a connection the caller created. Untrusted storage like
  * every store: raw signed records in, raw records out; verification happens
  * once, elsewhere, for all adapters (design.md §2, §5).

@@ -1,5 +1,5 @@
 /**
- * Directory store on PostgreSQL, through a `pg` Pool or Client that the caller
+ * Directory store on PostgreSQL (SPEC.md §11.5), through a `pg` Pool or Client that the caller
  * created (and, for a Client, connected). Untrusted storage like every store:
  * raw signed records in, raw records out; verification happens once,
  * elsewhere, for all adapters (design.md §2, §5).

@@ -1,5 +1,5 @@
 /**
- * Directory store on Redis, through a node-redis (`redis` v5 or v6) client
+ * Directory store on Redis (SPEC.md §11.5), through a node-redis (`redis` v5 or v6) client
  * that the caller created and connected. Like every store it is untrusted
  * storage: it keeps and returns raw signed records, and verification happens
  * once, elsewhere, for all adapters (design.md §2, §5).
