@@ -140,6 +140,15 @@ describe('trust.allowedSuites', () => {
     }
   });
 
+  it('a policy that still sets the old "suites" field is refused, not silently widened', async () => {
+    const w = await makeWorld();
+    const trust = { ...w.policy, suites: ['AES-256-GCM'] } as unknown as TrustPolicy;
+    expect(() => createDirectory({ store: createMemoryStore(), trust })).toThrow(
+      /"trust\.suites" was renamed "trust\.allowedSuites"/,
+    );
+    expect(await codeOf(verifyRecordSet(w.tool.name, [], trust))).toBe('ERR_INVALID_ARGUMENT');
+  });
+
   it('accepts lists of known names, and applies them', async () => {
     const w = await makeWorld();
     const store = createMemoryStore();

@@ -114,6 +114,14 @@ export function checkTrustPolicy(policy: TrustPolicy): void {
       if (!ok) throw err(ErrorCode.InvalidArgument, `"trust.${list}[${i}]" expected an object`);
     }
   }
+  // The allow-list was called `suites` before: a policy that still sets it
+  // would silently accept every suite, so it is refused, never ignored.
+  if ((policy as { suites?: unknown }).suites !== undefined) {
+    throw err(
+      ErrorCode.InvalidArgument,
+      '"trust.suites" was renamed "trust.allowedSuites": set that instead',
+    );
+  }
   checkClockSkew(policy.clockSkew);
   checkMaxRecords(policy.maxRecords);
   checkAllowedSuites(policy.allowedSuites);
