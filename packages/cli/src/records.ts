@@ -4,14 +4,8 @@
  * identity name they are filed under; readers verify them.
  */
 import { toBase64url } from '@blindwire/core';
-import {
-  RecordKind,
-  RevocationReason,
-  parseRecord,
-  recordId,
-  type DirectoryStore,
-  type ParsedRecord,
-} from '@blindwire/directory';
+import { RecordKind, RevocationReason, recordId, type DirectoryStore } from '@blindwire/directory';
+import { parseRecord, type ParsedRecord } from '@blindwire/directory/internal';
 import { createFileKeyStore, type FileKeyStore } from '@blindwire/directory/keystore-file';
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { UsageError, optString, type Context } from './args.js';

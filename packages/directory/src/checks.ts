@@ -1,5 +1,6 @@
 /**
- * Argument checks shared by the directory's modules: how a bad value is
+ * Argument checks shared by the directory's modules (SPEC.md §9
+ * ERR_INVALID_ARGUMENT): how a bad value is
  * shown in an error, the longest timer Node honours, and the checked clock.
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';

@@ -1,7 +1,8 @@
 /**
  * @blindwire/directory: verified identities and key records. A directory is
- * untrusted storage; every record is verified here, once, for all adapters
- * (SPEC.md §11).
+ * untrusted storage; every record is verified here, once, for all stores
+ * (SPEC.md §11). This is the hand-picked public surface; verification
+ * internals are behind `@blindwire/directory/internal` (unstable).
  */
 export {
   createDirectory,
@@ -9,17 +10,20 @@ export {
   type DirectoryOptions,
   type DirectoryStats,
   type CacheOptions,
-} from './directory.js';
-export type { DirectoryStore } from './store.js';
-export { recordId } from './record-id.js';
-export { createMemoryStore, type MemoryStore } from './adapters/memory.js';
+} from './trust/directory.js';
+export type { TrustPolicy } from './trust/policy.js';
+export type { ResolvedKey } from './trust/types.js';
+export { namesCover } from './trust/name-constraints.js';
+export { isRollbackMark, type RollbackMark, type RollbackStore } from './trust/rollback.js';
+
+export type { DirectoryStore } from './stores/directory-store.js';
+export { createMemoryStore, type MemoryStore } from './stores/memory-store.js';
+
+export { RecordKind } from './records/kinds.js';
+export { recordId } from './records/record-id.js';
 export {
-  RecordKind,
   RevocationReason,
   MAX_RECORD_BYTES,
-  parseRecord,
-  verifyRecordSignature,
-  type ParsedRecord,
   type RecordBody,
   type IdentityCertificate,
   type EncryptionKeyRecord,
@@ -27,40 +31,37 @@ export {
   type RecordSigner,
   type TrustAnchor,
   type TrustAnchorPublic,
-} from './records.js';
+} from './records/types.js';
 export {
   createTrustAnchor,
   trustAnchorPublic,
   exportTrustAnchor,
   importTrustAnchor,
+  type TrustAnchorJson,
+} from './records/trust-anchors.js';
+export {
   certifyIdentity,
   createEncryptionKeyRecord,
   createRevocation,
   DEFAULT_CERTIFICATE_SECONDS,
   DEFAULT_KEY_SECONDS,
-  type TrustAnchorJson,
   type RevocationReasonName,
-} from './publish.js';
-export {
-  verifyRecordSet,
-  usableEncryptionKeys,
-  signingKeyStatus,
-  revocationsAt,
-  createRollbackState,
-  type TrustPolicy,
-  type ResolvedKey,
-  type VerifiedSet,
-  type SigningKeyInfo,
-  type CertificateWindow,
-  type RollbackState,
-} from './verify.js';
+} from './records/publish.js';
+
 export {
   createKeyRotator,
   type KeyRotator,
   type KeyRotatorOptions,
   type RevocationStatus,
   type TickResult,
-} from './rotation.js';
-export { namesCover } from './name-constraints.js';
-export { isRollbackMark, type RollbackMark, type RollbackStore } from './rollback.js';
-export { createMemoryKeyStore, type PrivateKeyStore, type StoredKey } from './keystore.js';
+} from './keys/rotator.js';
+export type { PrivateKeyStore, StoredKey } from './keys/key-store.js';
+export { createMemoryKeyStore } from './keys/memory-key-store.js';
+export {
+  seedKeyStore,
+  identityKeyErased,
+  replaceIdentityKeys,
+  type IdentityKeys,
+  type IdentityKeyOptions,
+  type IdentityKeyReplacement,
+} from './keys/identity-keys.js';

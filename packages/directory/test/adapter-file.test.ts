@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { toBase64url } from '@blindwire/core';
-import { createFileStore, MAX_FILE_BYTES, type FileStore } from '../src/adapters/file.js';
+import { createFileStore, MAX_FILE_BYTES, type FileStore } from '../src/stores/file-store.js';
 
 // Lets one test take fs.watch away, to prove the periodic stat fallback alone sees changes.
 const fsWatchBroken = vi.hoisted(() => ({ value: false }));
@@ -130,7 +130,7 @@ describe('file store: put and list', () => {
   });
 
   it('removes one record by id and drops the identity when it has none left', async () => {
-    const { recordId } = await import('../src/record-id.js');
+    const { recordId } = await import('../src/records/record-id.js');
     const path = join(dir, 'd.json');
     const s = open(path);
     const [r1, r2] = [rec(), rec()];

@@ -4,16 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rejection } from '@blindwire/testkit';
 import { toBase64url } from '@blindwire/core';
-import { createMemoryStore, type MemoryStore } from '../src/adapters/memory.js';
-import { recordId } from '../src/record-id.js';
+import { createMemoryStore, type MemoryStore } from '../src/stores/memory-store.js';
+import { recordId } from '../src/records/record-id.js';
 import {
   createDirectoryHandler,
   createHttpStore,
   DEFAULT_BASE_PATH,
   MAX_RESPONSE_BYTES,
   type DirectoryHandler,
-} from '../src/adapters/http.js';
-import type { DirectoryStore } from '../src/store.js';
+} from '../src/stores/http.js';
+import type { DirectoryStore } from '../src/stores/directory-store.js';
 
 const A = 'spiffe://acme.example/agents/a';
 const B = 'spiffe://acme.example/agents/b';

@@ -9,8 +9,8 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { probeService, rejection } from '@blindwire/testkit';
-import { createNatsKvStore, type NatsKvStore } from '../src/adapters/nats.js';
-import { recordId } from '../src/record-id.js';
+import { createNatsKvStore, type NatsKvStore } from '../src/stores/nats-store.js';
+import { recordId } from '../src/records/record-id.js';
 import { runStoreBasics, runStoreConformance } from './helpers/conformance.js';
 
 const SERVERS = '127.0.0.1:4222';

@@ -8,8 +8,8 @@ import { ErrorCode } from '@blindwire/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeService, rejection } from '@blindwire/testkit';
-import { createPostgresStore, POSTGRES_SCHEMA_VERSION } from '../src/adapters/postgres.js';
-import { recordId } from '../src/record-id.js';
+import { createPostgresStore, POSTGRES_SCHEMA_VERSION } from '../src/stores/postgres-store.js';
+import { recordId } from '../src/records/record-id.js';
 import { runStoreBasics, runStoreConformance } from './helpers/conformance.js';
 
 const CONNECTION = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };

@@ -9,8 +9,8 @@ import { createClient } from 'redis';
 import { createClient as createClientV5 } from 'redis-v5';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { probeService, rejection } from '@blindwire/testkit';
-import { createRedisStore, type RedisStoreClient } from '../src/adapters/redis.js';
-import { recordId } from '../src/record-id.js';
+import { createRedisStore, type RedisStoreClient } from '../src/stores/redis-store.js';
+import { recordId } from '../src/records/record-id.js';
 import { runStoreBasics, runStoreConformance } from './helpers/conformance.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';

@@ -16,9 +16,9 @@ import {
   importTrustAnchor,
   namesCover,
   trustAnchorPublic,
-  verifyRecordSet,
   type TrustAnchorPublic,
 } from '../src/index.js';
+import { verifyRecordSet } from '../src/internal.js';
 import { S0, T0, makeWorld, type World } from './helpers/world.js';
 
 /** acme's root limited to acme's names, evil's root to evil's. */

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toBase64url } from '@blindwire/core';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { createFileStore } from '../src/adapters/file.js';
-import { createDirectoryHandler, createHttpStore } from '../src/adapters/http.js';
+import { createFileStore } from '../src/stores/file-store.js';
+import { createDirectoryHandler, createHttpStore } from '../src/stores/http.js';
 import { createMemoryStore, recordId } from '../src/index.js';
 import { runStoreConformance } from './helpers/conformance.js';
 

@@ -296,7 +296,7 @@ describe('verification: each bad record with its exact code', () => {
     for (const r of [cert, key]) await store.put(w.tool.name, r);
     const dir = createDirectory({
       store,
-      trust: { ...w.policy, suites: ['AES-256-GCM'] },
+      trust: { ...w.policy, allowedSuites: ['AES-256-GCM'] },
       now: () => T0,
     });
     expect(await outcomeOf(dir.resolve(w.tool.name))).toBe('ERR_UNSUPPORTED_SUITE');

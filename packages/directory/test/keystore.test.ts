@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rejection } from '@blindwire/testkit';
 import { toBase64url, toHex } from '@blindwire/core';
-import { createMemoryKeyStore, type PrivateKeyStore, type StoredKey } from '../src/keystore.js';
-import { createFileKeyStore } from '../src/keystore-file.js';
+import type { PrivateKeyStore, StoredKey } from '../src/keys/key-store.js';
+import { createMemoryKeyStore } from '../src/keys/memory-key-store.js';
+import { createFileKeyStore } from '../src/keys/file-key-store.js';
 
 let n = 0;
 function key(): StoredKey {

@@ -11,13 +11,15 @@ import {
   createKeyRotator,
   createMemoryKeyStore,
   createMemoryStore,
+  type CacheOptions,
+  type TrustPolicy,
+} from '../src/index.js';
+import {
   revocationsAt,
   signingKeyStatus,
   usableEncryptionKeys,
   verifyRecordSet,
-  type CacheOptions,
-  type TrustPolicy,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { S0, T0, makeWorld } from './helpers/world.js';
 
 /** Values that are not whole seconds from 0 to 86400. */

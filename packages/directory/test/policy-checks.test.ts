@@ -1,6 +1,6 @@
 /**
  * The trust policy is checked before any record is looked at (SPEC.md §11.2
- * step 0), what can be checked at once already at construction; `suites` is a
+ * step 0), what can be checked at once already at construction; `allowedSuites` is a
  * list of known AEAD names, never a string (`includes` would match substrings);
  * and a store whose list is not an array of records fails like any other fetch
  * (ERR_TRANSPORT), never with a bare TypeError.
@@ -11,11 +11,10 @@ import {
   createDirectory,
   createMemoryStore,
   trustAnchorPublic,
-  usableEncryptionKeys,
-  verifyRecordSet,
   type DirectoryStore,
   type TrustPolicy,
 } from '../src/index.js';
+import { usableEncryptionKeys, verifyRecordSet } from '../src/internal.js';
 import { T0, S0, makeWorld, type World } from './helpers/world.js';
 
 /** Policies that are misconfigured, each with a cap the world's two records exceed. */
@@ -31,7 +30,7 @@ function misconfigured(w: World): [string, TrustPolicy][] {
       },
     ],
     ['malformed anchor names', { anchors: [{ ...anchor, names: [] }] }],
-    ['a string as suites', { anchors: [anchor], suites: 'AES-256-GCM' as never }],
+    ['a string as allowedSuites', { anchors: [anchor], allowedSuites: 'AES-256-GCM' as never }],
   ].map(([what, p]) => [what as string, { ...(p as TrustPolicy), maxRecords: 1 }]);
 }
 
@@ -80,7 +79,7 @@ describe('trust policy checks come first (SPEC.md §11.2 step 0)', () => {
   });
 });
 
-describe('trust.suites', () => {
+describe('trust.allowedSuites', () => {
   const BAD_SUITES: unknown[] = [
     'AES-256-GCM',
     'AES-128-GCM,AES-256-GCM',
@@ -97,10 +96,10 @@ describe('trust.suites', () => {
     3,
   ];
 
-  it('createDirectory refuses suites that are not a list of known AEAD names, naming "suites"', async () => {
+  it('createDirectory refuses suites that are not a list of known AEAD names, naming "allowedSuites"', async () => {
     const w = await makeWorld();
     for (const suites of BAD_SUITES) {
-      const trust = { ...w.policy, suites } as unknown as TrustPolicy;
+      const trust = { ...w.policy, allowedSuites: suites } as unknown as TrustPolicy;
       let thrown: unknown;
       try {
         createDirectory({ store: createMemoryStore(), trust, now: () => T0 });
@@ -110,27 +109,27 @@ describe('trust.suites', () => {
       expect((thrown as { code?: string })?.code, `suites = ${String(suites)}`).toBe(
         'ERR_INVALID_ARGUMENT',
       );
-      expect((thrown as Error).message).toMatch(/"trust\.suites" expected/);
+      expect((thrown as Error).message).toMatch(/"trust\.allowedSuites" expected/);
     }
   });
 
-  it('an empty suites list is refused as a configuration error (it would make every key ERR_UNSUPPORTED_SUITE)', async () => {
+  it('an empty allowedSuites list is refused as a configuration error (it would make every key ERR_UNSUPPORTED_SUITE)', async () => {
     const w = await makeWorld();
     expect(() =>
-      createDirectory({ store: createMemoryStore(), trust: { ...w.policy, suites: [] } }),
-    ).toThrow(/"trust\.suites" expected a non-empty array/);
+      createDirectory({ store: createMemoryStore(), trust: { ...w.policy, allowedSuites: [] } }),
+    ).toThrow(/"trust\.allowedSuites" expected a non-empty array/);
     const records = await w.recordsOf(w.tool);
     expect(
-      await outcomeOf(verifyRecordSet(w.tool.name, records, { ...w.policy, suites: [] })),
+      await outcomeOf(verifyRecordSet(w.tool.name, records, { ...w.policy, allowedSuites: [] })),
     ).toBe('ERR_INVALID_ARGUMENT');
   });
 
-  it('verifyRecordSet and usableEncryptionKeys refuse the same suites (no substring match)', async () => {
+  it('verifyRecordSet and usableEncryptionKeys refuse the same allowedSuites (no substring match)', async () => {
     const w = await makeWorld();
     const records = await w.recordsOf(w.tool); // an AES-256-GCM key
     const v = await verifyRecordSet(w.tool.name, records, w.policy);
     for (const suites of BAD_SUITES) {
-      const policy = { ...w.policy, suites } as unknown as TrustPolicy;
+      const policy = { ...w.policy, allowedSuites: suites } as unknown as TrustPolicy;
       expect(await outcomeOf(verifyRecordSet(w.tool.name, records, policy)), String(suites)).toBe(
         'ERR_INVALID_ARGUMENT',
       );
@@ -141,15 +140,26 @@ describe('trust.suites', () => {
     }
   });
 
+  it('a policy that still sets the old "suites" field is refused, not silently widened', async () => {
+    const w = await makeWorld();
+    const trust = { ...w.policy, suites: ['AES-256-GCM'] } as unknown as TrustPolicy;
+    expect(() => createDirectory({ store: createMemoryStore(), trust })).toThrow(
+      /"trust\.suites" was renamed "trust\.allowedSuites"/,
+    );
+    expect(await outcomeOf(verifyRecordSet(w.tool.name, [], trust))).toBe('ERR_INVALID_ARGUMENT');
+  });
+
   it('accepts lists of known names, and applies them', async () => {
     const w = await makeWorld();
     const store = createMemoryStore();
     for (const r of await w.recordsOf(w.tool)) await store.put(w.tool.name, r);
-    const resolveWith = (suites: TrustPolicy['suites']) =>
+    const resolveWith = (suites: TrustPolicy['allowedSuites']) =>
       outcomeOf(
-        createDirectory({ store, trust: { ...w.policy, suites }, now: () => T0 }).resolve(
-          w.tool.name,
-        ),
+        createDirectory({
+          store,
+          trust: { ...w.policy, allowedSuites: suites },
+          now: () => T0,
+        }).resolve(w.tool.name),
       );
     expect(await resolveWith(['AES-256-GCM'])).toBe('resolved');
     expect(await resolveWith(['AES-128-GCM', 'ChaCha20-Poly1305', 'AES-256-GCM'])).toBe('resolved');

@@ -21,7 +21,7 @@ import {
   type RollbackMark,
   type RollbackStore,
 } from '../src/index.js';
-import { createFileRollbackStore } from '../src/rollback-file.js';
+import { createFileRollbackStore } from '../src/trust/file-rollback-store.js';
 import { S0, T0, makeWorld, type World } from './helpers/world.js';
 
 let dir: string;

@@ -13,11 +13,11 @@ import {
   createMemoryKeyStore,
   createMemoryStore,
   createRevocation,
-  parseRecord,
   type KeyRotatorOptions,
   type PrivateKeyStore,
   type StoredKey,
 } from '../src/index.js';
+import { parseRecord } from '../src/internal.js';
 import { T0, makeWorld } from './helpers/world.js';
 
 const zero = (b: Uint8Array) => b.every((x) => x === 0);

@@ -23,7 +23,7 @@ import {
   type PrivateKeyStore,
   type StoredKey,
 } from '../src/index.js';
-import { createFileKeyStore } from '../src/keystore-file.js';
+import { createFileKeyStore } from '../src/keys/file-key-store.js';
 import { T0, makeWorld } from './helpers/world.js';
 
 const b64 = (rs: Uint8Array[]) => rs.map(toBase64url);

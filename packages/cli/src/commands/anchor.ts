@@ -1,6 +1,6 @@
 /**
  * `blindwire anchor create`: a new trust anchor, an organisation's root
- * signing key that certifies identities (design §5). The private key goes to
+ * signing key that certifies identities (SPEC.md §11.1). The private key goes to
  * `--out` at mode 0600; the public anchor, what relying parties configure,
  * is printed or written to `--public-out`.
  */

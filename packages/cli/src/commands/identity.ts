@@ -1,6 +1,6 @@
 /**
  * `blindwire identity create`: a new identity (a URI name, an Ed25519 signing
- * key and a first X25519 encryption key, design §5), certified by a trust
+ * key and a first X25519 encryption key, SPEC.md §10), certified by a trust
  * anchor. The identity file is written (mode 0600) before anything is
  * published, so no key is ever published whose private half was not saved.
  */

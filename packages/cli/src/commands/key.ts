@@ -1,26 +1,29 @@
 /**
- * `blindwire key rotate`: one step of encryption-key rotation (SPEC.md §11.4,
- * design §5) with `createKeyRotator`: erase private keys past retention,
+ * `blindwire key rotate`: one step of encryption-key rotation (SPEC.md §11.4)
+ * with `createKeyRotator`: erase private keys past retention,
  * and publish a new key when the newest one is close to expiry. A new key's
  * not-before is one propagation delay ahead, so every cached sender has it
  * before it becomes the newest usable key. Run it from cron or a timer.
  *
  * The key store starts from the identity file's encryption key (the one
- * `identity create` published), so the first rotation also waits out the
+ * `identity create` published; `seedKeyStore`), so the first rotation also waits out the
  * propagation delay instead of switching senders at once.
  */
 import {
-  verifyRecordSignature,
-  parseRecord,
-  RecordKind,
   createDirectory,
   createKeyRotator,
+  identityKeyErased,
+  replaceIdentityKeys,
+  seedKeyStore,
+  type Directory,
   type DirectoryStore,
+  type IdentityKeyReplacement,
   type StoredKey,
+  type TrustAnchorPublic,
 } from '@blindwire/directory';
-import { exportIdentity, generateEncryptionKey, toBase64url, type Identity } from '@blindwire/core';
+import { exportIdentity, toBase64url, type Identity } from '@blindwire/core';
 import type { FileKeyStore } from '@blindwire/directory/keystore-file';
-import { UsageError, flag, optList, reqString, type CommandSpec } from '../args.js';
+import { UsageError, flag, optList, reqString, type CommandSpec, type Context } from '../args.js';
 import { writeOutput } from '../files.js';
 import { printJson, println } from '../io.js';
 import { openKeyStore, publishRecord } from '../records.js';
@@ -101,20 +104,8 @@ export const keyRotate: CommandSpec = {
     'BLINDWIRE_KEY_PASSPHRASE=... blindwire key rotate --identity planner.json --keystore planner-keys.json --passphrase-env BLINDWIRE_KEY_PASSPHRASE',
   ],
   async run(ctx) {
-    const identityPath = reqString(ctx, 'identity');
-    // The file may have to be rewritten (replaceIdentityKey): stdin cannot be.
-    if (identityPath === '-')
-      throw new UsageError(
-        '--identity expected the identity file, not - (stdin): key rotate may rewrite it',
-        ctx.command,
-      );
-    const storeSpec = parseStore(ctx);
-    const keystorePath = reqString(ctx, 'keystore');
-    const lifetime = durationOption(ctx, 'lifetime');
-    const delay = durationOption(ctx, 'propagation-delay');
-    const rotateBefore = durationOption(ctx, 'rotate-before');
-    const retention = durationOption(ctx, 'retention') ?? DEFAULT_RETENTION_SECONDS;
-    const now = nowOption(ctx);
+    const { identityPath, storeSpec, keystorePath, lifetime, delay, rotateBefore, retention, now } =
+      parseRotateOptions(ctx);
     const anchors = [];
     for (const file of optList(ctx, 'anchor')) anchors.push(await loadPublicAnchor(ctx, file));
     const identity = await loadIdentity(ctx, identityPath);
@@ -124,25 +115,12 @@ export const keyRotate: CommandSpec = {
       opened = await openStore(ctx, storeSpec);
       const store = opened.store;
       keyStore = await openKeyStore(ctx, keystorePath);
-      // Revocations of our keys, verified: by the identity itself (pinned here)
-      // or by a given anchor. The store is untrusted, as everywhere.
-      const self = createDirectory({
-        store,
-        trust: {
-          pinned: [
-            {
-              name: identity.name,
-              signing: { kid: identity.signing.kid, publicKey: identity.signing.publicKey },
-            },
-          ],
-          anchors,
-        },
-        now: () => now,
-        cache: { ttlMs: 1 },
-      });
+      const self = selfDirectory(store, identity, anchors, now);
       const identityKeyCompromised =
         (await self.revocationOf(identity.name, identity.encryption.kid)) === 'compromise';
-      const seeded = identityKeyCompromised ? undefined : await seed(identity, keyStore, store);
+      const seeded = identityKeyCompromised
+        ? undefined
+        : await seedKeyStore(keyStore, identity, store);
       const rotator = createKeyRotator({
         identity,
         isRevoked: (kid) => self.revocationOf(identity.name, kid),
@@ -165,39 +143,30 @@ export const keyRotate: CommandSpec = {
       // use. With a sealed key store a live key is not copied into the plain
       // identity file: it gets a fresh key that is never published (open with
       // the key store).
-      const nowS = Math.floor(now / 1000);
-      const replaceIdentityKey = async (held: StoredKey[]) => {
-        const others = held
-          .filter((k) => k.kid !== identity.encryption.kid && k.notAfter + retention >= nowS)
-          .sort((x, y) => y.notBefore - x.notBefore);
-        const placeholder = keyStore!.encrypted || others[0] === undefined;
-        const next = placeholder
-          ? await generateEncryptionKey()
-          : {
-              kid: others[0]!.kid,
-              publicKey: others[0]!.publicKey,
-              privateKey: others[0]!.privateKey,
-            };
-        try {
-          await writeOutput(
-            ctx.io,
-            identityPath,
-            JSON.stringify(exportIdentity({ ...identity, encryption: next }), null, 2) + '\n',
-            { mode: 0o600, force: true, what: 'identity' },
-          );
-        } finally {
-          if (placeholder) next.privateKey.fill(0);
-        }
-        return { kid: next.kid, placeholder };
-      };
-      let replaced: { kid: string; placeholder: boolean } | undefined;
+      const replaceIdentityKey = (held: StoredKey[]) =>
+        replaceIdentityKeys(identity, held, {
+          retentionSeconds: retention,
+          now,
+          sealed: keyStore!.encrypted,
+          save: (next) =>
+            writeOutput(
+              ctx.io,
+              identityPath,
+              JSON.stringify(exportIdentity(next), null, 2) + '\n',
+              { mode: 0o600, force: true, what: 'identity' },
+            ),
+        });
+      let replaced: IdentityKeyReplacement | undefined;
       const before = await keyStore.list();
       let mineHeld = false;
       try {
-        const mine = before.find((k) => k.kid === identity.encryption.kid);
-        mineHeld = mine !== undefined;
-        if (mine && (mine.notAfter + retention < nowS || identityKeyCompromised))
-          replaced = await replaceIdentityKey(before);
+        mineHeld = before.some((k) => k.kid === identity.encryption.kid);
+        const erasing = identityKeyErased(identity, before, {
+          retentionSeconds: retention,
+          now,
+          compromised: identityKeyCompromised,
+        });
+        if (erasing) replaced = await replaceIdentityKey(before);
       } finally {
         for (const k of before) k.privateKey.fill(0);
       }
@@ -215,48 +184,18 @@ export const keyRotate: CommandSpec = {
         notAfter: step.rotated.notAfter,
       };
       step.rotated?.privateKey.fill(0);
-      if (flag(ctx, 'json')) {
-        printJson(ctx.io.stdout, {
-          name: identity.name,
-          seeded: seeded ?? null,
-          rotated: rotated || null,
-          erased: step.erased,
-          revoked: step.revoked ?? null,
-          identityKey: replaced?.kid ?? null,
-          identityKeyPlaceholder: replaced?.placeholder ?? null,
-          keys: held,
-        });
-        return 0;
-      }
-      if (seeded)
-        println(ctx.io.stdout, `seeded key store with the identity's encryption key ${seeded}`);
-      for (const kid of step.erased)
-        println(ctx.io.stdout, `erased private key ${kid} (past retention)`);
-      if (step.revoked)
-        println(ctx.io.stdout, `the newest key ${step.revoked} is revoked: replacing it now`);
-      if (replaced)
-        println(
-          ctx.io.stdout,
-          replaced.placeholder
-            ? `${identityPath} no longer holds the erased key: it holds an unpublished placeholder ${replaced.kid} (open with the key store)`
-            : `${identityPath} now holds encryption key ${replaced.kid} (its previous key was erased)`,
-        );
-      if (rotated) {
-        println(
-          ctx.io.stdout,
-          `published encryption key ${rotated.kid} to ${opened.label}: used from ${isoSeconds(rotated.notBefore)} until ${isoSeconds(rotated.notAfter)}`,
-        );
-      } else {
-        const newest = [...held].sort((a, b) => b.notBefore - a.notBefore)[0];
-        println(
-          ctx.io.stdout,
-          `no rotation due${newest ? `: newest key ${newest.kid} expires ${isoSeconds(newest.notAfter)}` : ''}`,
-        );
-      }
-      println(
-        ctx.io.stdout,
-        `${held.length} private key${held.length === 1 ? '' : 's'} held in ${keystorePath}`,
-      );
+      printRotation(ctx, {
+        name: identity.name,
+        identityPath,
+        keystorePath,
+        storeLabel: opened.label,
+        ...(seeded === undefined ? {} : { seeded }),
+        ...(rotated ? { rotated } : {}),
+        erased: step.erased,
+        ...(step.revoked === undefined ? {} : { revoked: step.revoked }),
+        ...(replaced === undefined ? {} : { replaced }),
+        held,
+      });
       return 0;
     } finally {
       wipeIdentity(identity);
@@ -267,38 +206,106 @@ export const keyRotate: CommandSpec = {
 };
 
 /**
- * An empty key store takes over the identity file's encryption key, with the
- * validity of the record `identity create` published for it (checked against
- * the identity's own signing key). Returns its kid when it did.
+ * A directory that verifies revocations of the identity's keys: by the
+ * identity itself (pinned here) or by a given anchor. The store is
+ * untrusted, as everywhere (SPEC.md §11.2).
  */
-async function seed(
-  identity: Identity,
-  keyStore: FileKeyStore,
+function selfDirectory(
   store: DirectoryStore,
-): Promise<string | undefined> {
-  const existing = await keyStore.list();
-  for (const k of existing) k.privateKey.fill(0);
-  if (existing.length > 0) return undefined;
-  const records = await store.list(identity.name);
-  const parsed = await Promise.all(records.map((r) => parseRecord(r).catch(() => undefined)));
-  for (const p of parsed) {
-    if (!p || p.body.kind !== RecordKind.EncryptionKey || p.body.kid !== identity.encryption.kid)
-      continue;
-    if (
-      p.body.issuerKid !== identity.signing.kid ||
-      !(await verifyRecordSignature(p, identity.signing.publicKey))
-    )
-      continue;
-    await keyStore.put({
-      kid: identity.encryption.kid,
-      publicKey: identity.encryption.publicKey,
-      privateKey: identity.encryption.privateKey,
-      notBefore: p.body.notBefore,
-      notAfter: p.body.notAfter,
-      createdAt: p.body.notBefore,
-      record: p.bytes, // re-published by every tick while the key is current
+  identity: Identity,
+  anchors: TrustAnchorPublic[],
+  now: number,
+): Directory {
+  return createDirectory({
+    store,
+    trust: {
+      pinned: [
+        {
+          name: identity.name,
+          signing: { kid: identity.signing.kid, publicKey: identity.signing.publicKey },
+        },
+      ],
+      anchors,
+    },
+    now: () => now,
+    cache: { ttlMs: 1 },
+  });
+}
+
+/** What one `key rotate` step did, for printing. */
+interface RotationReport {
+  name: string;
+  identityPath: string;
+  keystorePath: string;
+  storeLabel: string;
+  seeded?: string;
+  rotated?: { kid: string; publicKey: string; notBefore: number; notAfter: number };
+  erased: string[];
+  revoked?: string;
+  replaced?: IdentityKeyReplacement;
+  held: { kid: string; notBefore: number; notAfter: number }[];
+}
+
+function printRotation(ctx: Context, r: RotationReport): void {
+  if (flag(ctx, 'json')) {
+    printJson(ctx.io.stdout, {
+      name: r.name,
+      seeded: r.seeded ?? null,
+      rotated: r.rotated ?? null,
+      erased: r.erased,
+      revoked: r.revoked ?? null,
+      identityKey: r.replaced?.kid ?? null,
+      identityKeyPlaceholder: r.replaced?.placeholder ?? null,
+      keys: r.held,
     });
-    return identity.encryption.kid;
+    return;
   }
-  return undefined;
+  if (r.seeded)
+    println(ctx.io.stdout, `seeded key store with the identity's encryption key ${r.seeded}`);
+  for (const kid of r.erased) println(ctx.io.stdout, `erased private key ${kid} (past retention)`);
+  if (r.revoked) println(ctx.io.stdout, `the newest key ${r.revoked} is revoked: replacing it now`);
+  const replaced = r.replaced;
+  if (replaced)
+    println(
+      ctx.io.stdout,
+      replaced.placeholder
+        ? `${r.identityPath} no longer holds the erased key: it holds an unpublished placeholder ${replaced.kid} (open with the key store)`
+        : `${r.identityPath} now holds encryption key ${replaced.kid} (its previous key was erased)`,
+    );
+  const rotated = r.rotated;
+  if (rotated) {
+    println(
+      ctx.io.stdout,
+      `published encryption key ${rotated.kid} to ${r.storeLabel}: used from ${isoSeconds(rotated.notBefore)} until ${isoSeconds(rotated.notAfter)}`,
+    );
+  } else {
+    const newest = [...r.held].sort((a, b) => b.notBefore - a.notBefore)[0];
+    println(
+      ctx.io.stdout,
+      `no rotation due${newest ? `: newest key ${newest.kid} expires ${isoSeconds(newest.notAfter)}` : ''}`,
+    );
+  }
+  println(
+    ctx.io.stdout,
+    `${r.held.length} private key${r.held.length === 1 ? '' : 's'} held in ${r.keystorePath}`,
+  );
+}
+
+/** The options of `key rotate`, parsed and checked (usage errors name the option). */
+function parseRotateOptions(ctx: Context) {
+  const identityPath = reqString(ctx, 'identity');
+  // The file may have to be rewritten (replaceIdentityKey): stdin cannot be.
+  if (identityPath === '-')
+    throw new UsageError(
+      '--identity expected the identity file, not - (stdin): key rotate may rewrite it',
+      ctx.command,
+    );
+  const storeSpec = parseStore(ctx);
+  const keystorePath = reqString(ctx, 'keystore');
+  const lifetime = durationOption(ctx, 'lifetime');
+  const delay = durationOption(ctx, 'propagation-delay');
+  const rotateBefore = durationOption(ctx, 'rotate-before');
+  const retention = durationOption(ctx, 'retention') ?? DEFAULT_RETENTION_SECONDS;
+  const now = nowOption(ctx);
+  return { identityPath, storeSpec, keystorePath, lifetime, delay, rotateBefore, retention, now };
 }

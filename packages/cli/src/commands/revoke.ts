@@ -1,6 +1,6 @@
 /**
  * `blindwire revoke`: a signed revocation of a signing or encryption key
- * (design §5), issued by a trust anchor or by the identity itself, published
+ * (SPEC.md §11.1 revocation, §11.2 step 5), issued by a trust anchor or by the identity itself, published
  * to the store. Senders stop sealing to a revoked encryption key whatever the
  * reason; a `superseded` signing key stays valid until it expires, while a
  * `compromise`d one is rejected at once, with every key it signed. On

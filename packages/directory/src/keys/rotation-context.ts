@@ -1,0 +1,85 @@
+/**
+ * The checked options and shared state of one key rotator (SPEC.md §11.4),
+ * passed to the modules that make up `createKeyRotator`: held-keys.ts,
+ * rotation-publish.ts and rotation-steps.ts.
+ */
+import { BlindwireError, ErrorCode, getDefaultBackend, type CryptoBackend } from '@blindwire/core';
+import { wipe } from '@blindwire/core/internal';
+import { MAX_TIMER_MS, readClock, show } from '../checks.js';
+import { DEFAULT_KEY_SECONDS, type RevocationReasonName } from '../records/publish.js';
+import type { StoredKey } from './key-store.js';
+import type { KeyRotatorOptions } from './rotation-types.js';
+
+export interface RotationContext {
+  readonly options: KeyRotatorOptions;
+  /** Lifetime of each key, seconds. */
+  readonly lifetime: number;
+  /** Propagation delay, seconds. */
+  readonly delay: number;
+  /** Rotate when the newest key expires within this many seconds. */
+  readonly before: number;
+  /** How long a private key is kept after it expired, seconds. */
+  readonly retention: number;
+  /** Longest time one step may take, ms. */
+  readonly stepTimeout: number;
+  readonly backend: CryptoBackend;
+  /** The clock in ms, checked: a NaN time would make tick() never rotate, silently. */
+  readonly nowMs: () => number;
+  /** Kids this rotator revoked itself, with the reason: known without asking `isRevoked`. */
+  readonly revokedHere: Map<string, RevocationReasonName>;
+  /** The last serial given to a record: serials never go backwards in this process. */
+  serialFloor: number;
+}
+
+/** Whole seconds ≥ 0 (a string, NaN or 1e20 is refused, never defaulted). */
+function seconds(v: unknown, d: number | undefined, name: string): number {
+  const x = v ?? d;
+  if (!Number.isSafeInteger(x) || (x as number) < 0)
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `"${name}" expected whole seconds ≥ 0, got ${show(x)}`,
+    );
+  return x as number;
+}
+
+/** Checks the options (ERR_INVALID_ARGUMENT naming the bad one) and sets up the state. */
+export function createRotationContext(options: KeyRotatorOptions): RotationContext {
+  const lifetime = seconds(options.lifetimeSeconds, DEFAULT_KEY_SECONDS, 'lifetimeSeconds');
+  const delay = seconds(options.propagationDelaySeconds, 300, 'propagationDelaySeconds');
+  const before = seconds(
+    options.rotateBeforeSeconds,
+    Math.floor(lifetime / 4),
+    'rotateBeforeSeconds',
+  );
+  const retention = seconds(options.retentionSeconds, undefined, 'retentionSeconds');
+  const invalid = (message: string): never => {
+    throw new BlindwireError(ErrorCode.InvalidArgument, message);
+  };
+  if (retention <= 0) invalid('"retentionSeconds" expected > 0 (longer than any queue retention)');
+  if (before <= delay) invalid('"rotateBeforeSeconds" expected more than propagationDelaySeconds');
+  if (lifetime <= before) invalid('"lifetimeSeconds" expected more than rotateBeforeSeconds');
+  for (const f of ['now', 'isRevoked'] as const) {
+    if (options[f] !== undefined && typeof options[f] !== 'function')
+      invalid(`"${f}" expected a function`);
+  }
+  const stepTimeout = options.stepTimeoutMs ?? 120_000;
+  if (!Number.isSafeInteger(stepTimeout) || stepTimeout < 1 || stepTimeout > MAX_TIMER_MS)
+    invalid(
+      `"stepTimeoutMs" expected whole ms from 1 to ${MAX_TIMER_MS}, got ${show(stepTimeout)}`,
+    );
+  const clock = options.now ?? Date.now;
+  return {
+    options,
+    lifetime,
+    delay,
+    before,
+    retention,
+    stepTimeout,
+    backend: options.backend ?? getDefaultBackend(),
+    nowMs: () => readClock(clock),
+    revokedHere: new Map(),
+    serialFloor: 0,
+  };
+}
+
+export const wipeAll = (keys: StoredKey[]) => keys.forEach((k) => wipe(k.privateKey));

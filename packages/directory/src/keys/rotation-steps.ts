@@ -1,0 +1,107 @@
+/**
+ * The rotator's steps (SPEC.md §11.4), each run alone by the step queue:
+ * rotate now, one tick (erase past retention or compromised, publish again,
+ * rotate when due) and revoke.
+ */
+import { wipe } from '@blindwire/core/internal';
+import { createRevocation, type RevocationReasonName } from '../records/publish.js';
+import { ownKeys, revocations } from './held-keys.js';
+import type { StoredKey } from './key-store.js';
+import { wipeAll, type RotationContext } from './rotation-context.js';
+import { notBeforeOfNext, publishNew, republish } from './rotation-publish.js';
+import type { TickResult } from './rotation-types.js';
+import type { StepToken } from './step-queue.js';
+
+/** Erases a private key: from the key store, and this copy. */
+async function erase(ctx: RotationContext, k: StoredKey): Promise<void> {
+  await ctx.options.keyStore.delete(k.kid);
+  wipe(k.privateKey);
+  ctx.revokedHere.delete(k.kid);
+}
+
+export async function rotateNow(ctx: RotationContext, token: StepToken): Promise<StoredKey> {
+  const t = ctx.nowMs();
+  const nowS = Math.floor(t / 1000);
+  const { held, maxSerial, formerIssuer } = await ownKeys(ctx);
+  try {
+    const current = held.filter((k) => !formerIssuer.has(k.kid));
+    const notBefore = notBeforeOfNext(ctx, current, await revocations(ctx, current), nowS);
+    return await publishNew(ctx, t, notBefore, maxSerial, token);
+  } finally {
+    wipeAll(held);
+  }
+}
+
+/** Erases the keys past retention, then those revoked for compromise; returns the kept keys' revocations. */
+async function eraseDue(
+  ctx: RotationContext,
+  keys: StoredKey[],
+  nowS: number,
+  erased: string[],
+): Promise<{ held: StoredKey[]; revoked: Map<string, RevocationReasonName> }> {
+  for (const k of keys) {
+    if (k.notAfter + ctx.retention < nowS) {
+      await erase(ctx, k);
+      erased.push(k.kid);
+    }
+  }
+  const held = keys.filter((k) => !erased.includes(k.kid));
+  const revoked = await revocations(ctx, held);
+  // SPEC.md §11.4: a compromised key's private key is erased at once.
+  for (const k of held) {
+    if (revoked.get(k.kid) === 'compromise') {
+      await erase(ctx, k);
+      erased.push(k.kid);
+    }
+  }
+  return { held, revoked };
+}
+
+export async function tickNow(ctx: RotationContext, token: StepToken): Promise<TickResult> {
+  const t = ctx.nowMs();
+  const nowS = Math.floor(t / 1000);
+  const { held: keys, maxSerial, formerIssuer } = await ownKeys(ctx);
+  try {
+    const erased: string[] = [];
+    const { held, revoked } = await eraseDue(ctx, keys, nowS, erased);
+    await republish(ctx, held, revoked, nowS);
+    // A revoked key is no successor: rotation is judged on the newest one
+    // that is not revoked, so a revoked newest key is replaced at once. Nor is
+    // a key whose not-before lies beyond the propagation delay (made under a
+    // clock that ran ahead): senders could not use it in time.
+    // Nor is a key issued under a former signing key of the identity: that
+    // key may be revoked (for compromise, say), and senders then refuse
+    // everything it issued. Such keys stay held for queued messages.
+    const unrevoked = held.find((k) => !revoked.has(k.kid));
+    const current = held.filter((k) => !formerIssuer.has(k.kid));
+    const live = current.find((k) => !revoked.has(k.kid) && k.notBefore <= nowS + ctx.delay);
+    const result: TickResult = { erased };
+    if (held[0] && held[0] !== unrevoked) result.revoked = held[0].kid;
+    if (!live || live.notAfter - nowS <= ctx.before) {
+      const notBefore = notBeforeOfNext(ctx, current, revoked, nowS);
+      result.rotated = await publishNew(ctx, t, notBefore, maxSerial, token);
+    }
+    return result;
+  } finally {
+    wipeAll(keys); // erased ones included
+  }
+}
+
+export async function revokeNow(
+  ctx: RotationContext,
+  kid: string,
+  reason: RevocationReasonName,
+): Promise<void> {
+  const { options } = ctx;
+  await options.publish(
+    await createRevocation(
+      { kid: options.identity.signing.kid, privateKey: options.identity.signing.privateKey },
+      { name: options.identity.name, kid, reason },
+      { now: ctx.nowMs(), backend: ctx.backend },
+    ),
+  );
+  // Remembered before the erasure, so that if deleting fails the next
+  // tick() still knows the key is compromised and erases it.
+  ctx.revokedHere.set(kid, reason);
+  if (reason === 'compromise') await options.keyStore.delete(kid);
+}

@@ -1,0 +1,77 @@
+/**
+ * Encryption-key rotation (SPEC.md §11.4). A rotator generates the next key
+ * ahead of use and publishes its signed record with a not-before one
+ * propagation delay in the future, so every sender has seen it before it
+ * becomes the newest usable key; it keeps old private keys for a retention
+ * window that must exceed the longest time a message can wait in a queue,
+ * then erases them. Recipients open with `recipientKeys()`, which lists the
+ * current key and every retained one. A newest key found revoked is replaced
+ * at once, and a key found revoked for compromise is erased at once. A key is
+ * never deleted because a publish failed (the write may have landed: senders
+ * would then seal to a key nobody holds): its signed record is kept with it in
+ * the key store, and every tick publishes the records of the held keys again.
+ */
+import { BlindwireError, ErrorCode } from '@blindwire/core';
+import { MAX_TIMER_MS, show } from '../checks.js';
+import { sortedKeys } from './held-keys.js';
+import { createRotationContext } from './rotation-context.js';
+import { revokeNow, rotateNow, tickNow } from './rotation-steps.js';
+import type { KeyRotator, KeyRotatorOptions } from './rotation-types.js';
+import { createStepQueue } from './step-queue.js';
+
+export type {
+  KeyRotator,
+  KeyRotatorOptions,
+  RevocationStatus,
+  TickResult,
+} from './rotation-types.js';
+
+/**
+ * A key rotator: a composition of the checked options and state
+ * (rotation-context.ts), the step queue (step-queue.ts) and the steps
+ * (rotation-steps.ts, over held-keys.ts and rotation-publish.ts).
+ */
+export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
+  const ctx = createRotationContext(options);
+  const steps = createStepQueue(ctx.stepTimeout);
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const rotator: KeyRotator = {
+    rotate: () => steps.run((token) => rotateNow(ctx, token), 'rotate()'),
+    tick: () => steps.run((token) => tickNow(ctx, token), 'tick()'),
+    async recipientKeys() {
+      return (await sortedKeys(ctx)).map((k) => ({
+        kid: k.kid,
+        publicKey: k.publicKey,
+        privateKey: k.privateKey,
+      }));
+    },
+    async revoke(kid, reason) {
+      // A compromise is acted on locally at once, ahead of anything queued:
+      // a stalled step must not keep the private key alive.
+      if (reason === 'compromise') {
+        ctx.revokedHere.set(kid, reason);
+        await options.keyStore.delete(kid);
+      }
+      return steps.run(() => revokeNow(ctx, kid, reason), 'revoke()');
+    },
+    start(intervalMs = 60_000, onError = () => {}) {
+      if (!Number.isSafeInteger(intervalMs) || intervalMs < 1 || intervalMs > MAX_TIMER_MS) {
+        throw new BlindwireError(
+          ErrorCode.InvalidArgument,
+          `"intervalMs" expected whole ms from 1 to ${MAX_TIMER_MS}, got ${show(intervalMs)}`,
+        );
+      }
+      if (timer) return;
+      timer = setInterval(() => {
+        if (steps.pending > 0) return; // the last tick is still running or queued
+        rotator.tick().catch(onError);
+      }, intervalMs);
+      timer.unref?.();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+  return rotator;
+}

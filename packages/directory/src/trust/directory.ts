@@ -1,0 +1,170 @@
+/**
+ * `createDirectory`: resolves verified keys from an untrusted store (SPEC.md
+ * §11.2). A composition: the resolution cache (resolution-cache.ts) fetches
+ * and verifies record sets (verify-set.ts); what is in force is read from
+ * them at the time of each call (in-force.ts), so validity windows and
+ * revocations apply as time passes; rollback marks (rollback.ts,
+ * durable-marks.ts) guard against a store that withholds newer records.
+ */
+import {
+  BlindwireError,
+  ErrorCode,
+  getDefaultBackend,
+  type CryptoBackend,
+  type SigningPublicKey,
+} from '@blindwire/core';
+import { readClock } from '../checks.js';
+import { parseRecord } from '../records/parse.js';
+import type { RevocationReasonName } from '../records/publish.js';
+import { RevocationReason } from '../records/types.js';
+import type { DirectoryStore } from '../stores/directory-store.js';
+import { checkRollbackStore, createDurableMarks } from './durable-marks.js';
+import { revocationsAt, signingKeyStatus, usableEncryptionKeys } from './in-force.js';
+import { checkClockSkew, checkTrustPolicy, type TrustPolicy } from './policy.js';
+import {
+  ResolutionCache,
+  checkCacheOptions,
+  lookupable,
+  type CacheOptions,
+  type DirectoryStats,
+} from './resolution-cache.js';
+import { createRollbackState, type RollbackStore } from './rollback.js';
+import type { ResolvedKey } from './types.js';
+
+export type { CacheOptions, DirectoryStats } from './resolution-cache.js';
+
+export interface DirectoryOptions {
+  store: DirectoryStore;
+  trust: TrustPolicy;
+  cache?: CacheOptions;
+  /** Clock in ms (default Date.now); tests pass a fake one. */
+  now?: () => number;
+  backend?: CryptoBackend;
+  /**
+   * Keeps the rollback marks (SPEC.md §11.2) across restarts, e.g.
+   * `createFileRollbackStore(path)` from `@blindwire/directory/rollback-file`.
+   * Without it they live in this process only, and a restarted client accepts
+   * any currently valid record.
+   */
+  rollbackStore?: RollbackStore;
+}
+
+export interface Directory {
+  /** Usable encryption keys of `name`, newest first (never an unverified one). */
+  resolve(name: string): Promise<ResolvedKey[]>;
+  /** The newest usable encryption key of `name`: pass it to `seal` as a recipient. */
+  resolveRecipient(name: string): Promise<ResolvedKey>;
+  /** The trusted signing key of `name` for `kid`, or undefined: pass it to `open` as `resolveSender`. */
+  resolveSigningKey(name: string, kid: string): Promise<SigningPublicKey | undefined>;
+  /**
+   * The reason of the verified revocation in force now that names `kid` (an
+   * encryption or signing key of `name`), the strongest when there are
+   * several (SPEC.md §11.2 step 5), or undefined. For a key rotator's
+   * `isRevoked` option: on `'compromise'` it erases the private key at once.
+   * Store failures reject (`ERR_TRANSPORT`).
+   */
+  revocationOf(name: string, kid: string): Promise<RevocationReasonName | undefined>;
+  /** Whether `revocationOf(name, kid)` names any reason. */
+  isRevoked(name: string, kid: string): Promise<boolean>;
+  /** Parses and stores a signed record (the store is untrusted; readers verify). */
+  publish(record: Uint8Array): Promise<void>;
+  /** Drops cached state for one name, or all. */
+  invalidate(name?: string): void;
+  readonly stats: Readonly<DirectoryStats>;
+  close(): Promise<void>;
+}
+
+/** The options that need no hashing, checked at construction (SPEC.md §11.2 step 0). */
+function checkOptions(options: DirectoryOptions) {
+  const { store, trust } = options;
+  if (!store || typeof store.list !== 'function') {
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"store" expected a DirectoryStore');
+  }
+  if (!trust || ((trust.anchors?.length ?? 0) === 0 && (trust.pinned?.length ?? 0) === 0)) {
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      '"trust" expected at least one anchor or pinned key',
+    );
+  }
+  // The policy's numbers, suites and anchor names are checked here, at
+  // construction: a NaN or string skew would pass every validity window
+  // (SPEC.md §11.2). The kids need hashing: every resolve recomputes them.
+  checkTrustPolicy(trust);
+  const skew = checkClockSkew(trust.clockSkew);
+  const config = checkCacheOptions(options.cache);
+  if (options.now !== undefined && typeof options.now !== 'function') {
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"now" expected a function returning ms');
+  }
+  checkRollbackStore(options.rollbackStore);
+  return { store, trust, skew, config };
+}
+
+export function createDirectory(options: DirectoryOptions): Directory {
+  const { store, trust, skew, config } = checkOptions(options);
+  const now = options.now ?? Date.now;
+  const backend = options.backend ?? getDefaultBackend();
+  const cache = new ResolutionCache({ store, trust, config, now, backend });
+  const rollback = createRollbackState();
+  const marks = options.rollbackStore && createDurableMarks(options.rollbackStore, rollback);
+  let unwatch: (() => void) | undefined;
+  const watching = store.watch
+    ? Promise.resolve(
+        store.watch((name) => {
+          cache.stats.invalidations++;
+          cache.forget(name);
+        }),
+      ).then((u) => {
+        unwatch = u;
+      })
+    : Promise.resolve();
+  cache.ready = watching;
+  const nowSeconds = () => Math.floor(readClock(now) / 1000);
+  const revocationOf = async (name: string, kid: string) => {
+    const e = await cache.entry(name);
+    const r = revocationsAt(e.set, nowSeconds(), skew).get(kid); // the strongest reason
+    if (r === undefined) return undefined;
+    return r.reason === RevocationReason.Compromise ? 'compromise' : 'superseded';
+  };
+  return {
+    stats: cache.stats,
+    async resolve(name) {
+      await marks?.load();
+      const e = await cache.entry(name);
+      const keys = usableEncryptionKeys(e.set, nowSeconds(), trust, rollback);
+      await marks?.makeDurable(name);
+      return keys;
+    },
+    async resolveRecipient(name) {
+      return (await this.resolve(name))[0]!;
+    },
+    async resolveSigningKey(name, kid) {
+      // Called with a sender name from an unverified envelope: a name that cannot
+      // be an identity is simply not trusted, and costs no fetch.
+      if (!lookupable(name)) return undefined;
+      let e = await cache.entry(name);
+      if (!e.set.signingKeys.has(kid)) {
+        const again = await cache.refetchForUnknownKid(name, e);
+        if (!again) return undefined;
+        e = again;
+      }
+      const k = signingKeyStatus(e.set, kid, nowSeconds(), skew);
+      return typeof k === 'string' ? undefined : { kid: k.kid, publicKey: k.publicKey };
+    },
+    revocationOf,
+    async isRevoked(name, kid) {
+      return (await revocationOf(name, kid)) !== undefined;
+    },
+    async publish(record) {
+      const p = await parseRecord(record, { backend });
+      await store.put(p.body.name, record);
+      cache.forget(p.body.name);
+    },
+    invalidate(name) {
+      cache.forget(name);
+    },
+    async close() {
+      await watching;
+      unwatch?.();
+    },
+  };
+}
