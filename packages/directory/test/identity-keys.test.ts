@@ -7,6 +7,7 @@
  */
 import { generateEncryptionKey, generateIdentity, type Identity } from '@blindwire/core';
 import { describe, expect, it } from 'vitest';
+import { outcomeOf, outcomeOfSync } from '@blindwire/testkit';
 import {
   createEncryptionKeyRecord,
   createMemoryKeyStore,
@@ -99,6 +100,41 @@ describe('identityKeyErased and replaceIdentityKeys', () => {
     expect(identityKeyErased(id, live, { ...o, compromised: true })).toBe(true);
     // Not held: never merely because the key store lacks it.
     expect(identityKeyErased(id, live.slice(1), { ...o, compromised: true })).toBe(false);
+  });
+
+  it('refuses a retention or clock that is not a number (ERR_INVALID_ARGUMENT), never reads it as "keep"', async () => {
+    const id = await generateIdentity('spiffe://acme.example/tools/payments');
+    const keys = await held(id, S0 - 2 * retentionSeconds);
+    const bad: Record<string, unknown>[] = [
+      { retentionSeconds: '3600', now: T0 },
+      { retentionSeconds: NaN, now: T0 },
+      { retentionSeconds: 0, now: T0 },
+      { retentionSeconds: 1.5, now: T0 },
+      { retentionSeconds, now: String(T0) },
+      { retentionSeconds, now: NaN },
+      { retentionSeconds, now: -1 },
+    ];
+    for (const o of bad) {
+      const options = o as unknown as { retentionSeconds: number; now: number };
+      expect(
+        outcomeOfSync(() => identityKeyErased(id, keys, { ...options, compromised: false })),
+        JSON.stringify(o),
+      ).toBe('ERR_INVALID_ARGUMENT');
+      let saved = false;
+      expect(
+        await outcomeOf(
+          replaceIdentityKeys(id, keys, {
+            ...options,
+            sealed: false,
+            save: async () => {
+              saved = true;
+            },
+          }),
+        ),
+        JSON.stringify(o),
+      ).toBe('ERR_INVALID_ARGUMENT');
+      expect(saved).toBe(false);
+    }
   });
 
   it('hands over the newest other held key from a plain key store', async () => {

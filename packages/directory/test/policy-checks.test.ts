@@ -147,6 +147,11 @@ describe('trust.allowedSuites', () => {
       /"trust\.suites" was renamed "trust\.allowedSuites"/,
     );
     expect(await outcomeOf(verifyRecordSet(w.tool.name, [], trust))).toBe('ERR_INVALID_ARGUMENT');
+    // usableEncryptionKeys reads the allow-list too: it refuses the old field rather than accept every suite.
+    const verified = await verifyRecordSet(w.tool.name, await w.recordsOf(w.tool), w.policy);
+    expect(outcomeOfSync(() => usableEncryptionKeys(verified, S0, trust))).toBe(
+      'ERR_INVALID_ARGUMENT',
+    );
   });
 
   it('accepts lists of known names, and applies them', async () => {

@@ -6,6 +6,8 @@
  * erases is given another one first, so that no copy outlives the erasure.
  */
 import {
+  BlindwireError,
+  ErrorCode,
   generateEncryptionKey,
   type CryptoBackend,
   type EncryptionKey,
@@ -67,6 +69,26 @@ export interface IdentityKeyOptions {
 }
 
 /**
+ * Checks the options as the rotator does (ERR_INVALID_ARGUMENT naming the
+ * bad one): a string or NaN retention or clock would make a key look within
+ * retention, so that a copy outlives its erasure (SPEC.md §11.4).
+ */
+function checkOptions(options: IdentityKeyOptions): { retention: number; nowS: number } {
+  const { retentionSeconds: r, now } = options ?? ({} as IdentityKeyOptions);
+  if (!Number.isSafeInteger(r) || r <= 0)
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `"retentionSeconds" expected whole seconds > 0, got ${typeof r} ${String(r)}`,
+    );
+  if (typeof now !== 'number' || !Number.isFinite(now) || now < 0)
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `"now" expected a time in ms ≥ 0, got ${typeof now} ${String(now)}`,
+    );
+  return { retention: r, nowS: Math.floor(now / 1000) };
+}
+
+/**
  * Whether a rotation step at `now` erases the identity's encryption key from
  * `held` (the key store's keys): it is held, and past retention or
  * (`compromised`) verifiably revoked for compromise.
@@ -76,11 +98,9 @@ export function identityKeyErased(
   held: readonly StoredKey[],
   options: IdentityKeyOptions & { compromised: boolean },
 ): boolean {
+  const { retention, nowS } = checkOptions(options);
   const mine = held.find((k) => k.kid === identity.encryption.kid);
-  const nowS = Math.floor(options.now / 1000);
-  return (
-    mine !== undefined && (mine.notAfter + options.retentionSeconds < nowS || options.compromised)
-  );
+  return mine !== undefined && (mine.notAfter + retention < nowS || options.compromised === true);
 }
 
 export interface IdentityKeyReplacement {
@@ -106,11 +126,9 @@ export async function replaceIdentityKeys(
     backend?: CryptoBackend;
   },
 ): Promise<IdentityKeyReplacement> {
-  const nowS = Math.floor(options.now / 1000);
+  const { retention, nowS } = checkOptions(options);
   const others = held
-    .filter(
-      (k) => k.kid !== identity.encryption.kid && k.notAfter + options.retentionSeconds >= nowS,
-    )
+    .filter((k) => k.kid !== identity.encryption.kid && k.notAfter + retention >= nowS)
     .sort((x, y) => y.notBefore - x.notBefore);
   const placeholder = options.sealed || others[0] === undefined;
   const next: EncryptionKey = placeholder

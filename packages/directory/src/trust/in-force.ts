@@ -6,7 +6,13 @@
  */
 import { BlindwireError, ErrorCode, type ErrorCode as Code } from '@blindwire/core';
 import { RevocationReason, type Revocation } from '../records/types.js';
-import { acceptedAead, checkClockSkew, checkAllowedSuites, type TrustPolicy } from './policy.js';
+import {
+  acceptedAead,
+  checkClockSkew,
+  checkAllowedSuites,
+  refuseRenamedSuites,
+  type TrustPolicy,
+} from './policy.js';
 import { checkRollback, type RollbackState } from './rollback.js';
 import { strongest, type ResolvedKey, type SigningKeyInfo, type VerifiedSet } from './types.js';
 import { checkNow, signingWindowCode, windowCode } from './windows.js';
@@ -81,6 +87,7 @@ export function usableEncryptionKeys(
 ): ResolvedKey[] {
   checkNow(now);
   const skew = checkClockSkew(policy.clockSkew);
+  refuseRenamedSuites(policy);
   const suites = checkAllowedSuites(policy.allowedSuites);
   const revocations = revocationsAt(v, now, skew);
   const failures = [...v.failures];

@@ -114,14 +114,7 @@ export function checkTrustPolicy(policy: TrustPolicy): void {
       if (!ok) throw err(ErrorCode.InvalidArgument, `"trust.${list}[${i}]" expected an object`);
     }
   }
-  // The allow-list was called `suites` before: a policy that still sets it
-  // would silently accept every suite, so it is refused, never ignored.
-  if ((policy as { suites?: unknown }).suites !== undefined) {
-    throw err(
-      ErrorCode.InvalidArgument,
-      '"trust.suites" was renamed "trust.allowedSuites": set that instead',
-    );
-  }
+  refuseRenamedSuites(policy);
   checkClockSkew(policy.clockSkew);
   checkMaxRecords(policy.maxRecords);
   checkAllowedSuites(policy.allowedSuites);
@@ -179,4 +172,18 @@ export function acceptedAead(
 ): AeadName | undefined {
   const aead = suite.kem === 0x20 && suite.kdf === 1 ? AEADS[suite.aead] : undefined;
   return aead && (!suites || suites.includes(aead)) ? aead : undefined;
+}
+
+/**
+ * The allow-list was called `suites` before: a policy that still sets it
+ * would silently accept every suite, so it is refused, never ignored, by
+ * every function that reads `allowedSuites`.
+ */
+export function refuseRenamedSuites(policy: TrustPolicy): void {
+  if ((policy as { suites?: unknown }).suites !== undefined) {
+    throw err(
+      ErrorCode.InvalidArgument,
+      '"trust.suites" was renamed "trust.allowedSuites": set that instead',
+    );
+  }
 }
