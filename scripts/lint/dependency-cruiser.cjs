@@ -78,8 +78,10 @@ module.exports = {
       comment: 'Core is the bottom layer: it imports no other workspace package.',
       severity: 'error',
       from: { path: '^packages/core/' },
-      // Its tests may use the private testkit (rule testkit-only-for-tests).
-      to: { path: '^(?:@blindwire/|packages/(?!core/))', pathNot: pkg('testkit') },
+      // Its tests may use the private testkit (rule testkit-only-for-tests);
+      // its browser test bundles core itself by name, which stays
+      // `@blindwire/core` on a tree that is not built yet.
+      to: { path: '^(?:@blindwire/|packages/(?!core/))', pathNot: pkg('core|testkit') },
     },
     {
       name: 'replay-directory-import-only-core',
@@ -121,6 +123,15 @@ module.exports = {
       severity: 'error',
       from: { path: '^(?:test-vectors|examples)/' },
       to: { path: '^packages/[^/]+/(?:src|test)/', pathNot: '^packages/testkit/src/index\\.ts$' },
+    },
+    {
+      name: 'testkit-imports-no-workspace-package',
+      comment:
+        "The testkit sits below every package's tests, core's included: importing " +
+        'a workspace package would load a second copy of it (and of its error classes) there.',
+      severity: 'error',
+      from: { path: '^packages/testkit/' },
+      to: { path: '^(?:@blindwire/|packages/(?!testkit/))' },
     },
     {
       name: 'testkit-only-for-tests',

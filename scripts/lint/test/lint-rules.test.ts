@@ -113,6 +113,8 @@ describe('pnpm lint rules', () => {
           'error no-src-or-test-from-outside test-vectors/generate.mjs -> packages/core/src/helper.ts',
           // The testkit only from tests, cli vectors and test-vectors/.
           'error testkit-only-for-tests packages/directory/src/uses-testkit.ts -> @blindwire/testkit',
+          // The testkit imports no workspace package.
+          'error testkit-imports-no-workspace-package packages/testkit/src/uses-core.ts -> @blindwire/core',
         ].sort(),
       );
     },
