@@ -74,6 +74,18 @@ describe.skipIf(!present)('vectors verify', () => {
     expect(r.stderr).toMatch(/^FAIL index\.json: "count" expected the number of entries/m);
   });
 
+  it('a case file that is not a JSON object fails as malformed, not as a crash', async () => {
+    const copy = sb.path('null-case');
+    await mkdir(copy);
+    await cp(CASES, copy, { recursive: true });
+    const file = (await readdir(copy)).find((f) => /^\d{3}-.*\.json$/.test(f))!;
+    await writeFile(`${copy}/${file}`, 'null');
+    const r = await sb.cli(['vectors', 'verify', 'null-case', '--backend', 'pure']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`FAIL ${file} malformed case: "case" expected a JSON object`);
+    expect(r.stderr).not.toMatch(/TypeError|please report/);
+  });
+
   it('a stream case whose opener released more than its releasable bytes fails in every feeding', async () => {
     const copy = sb.path('stream-cases');
     await mkdir(copy);

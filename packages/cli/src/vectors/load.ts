@@ -60,7 +60,12 @@ export async function loadCaseDir(io: CliIo, abs: string): Promise<CaseDir> {
   const failures: CaseFailure[] = [];
   for (const file of names) {
     try {
-      cases.set(file, (await readJson(io, join(abs, file), file)) as VectorCase);
+      const json = await readJson(io, join(abs, file), file);
+      if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+        failures.push({ file, problems: ['malformed case: "case" expected a JSON object'] });
+        continue;
+      }
+      cases.set(file, json as VectorCase);
     } catch (e) {
       failures.push({ file, problems: [`unreadable: ${(e as Error).message}`] });
     }
