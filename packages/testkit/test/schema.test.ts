@@ -106,6 +106,12 @@ describe('parseVectorCase refuses a malformed case, naming the field', () => {
       /"limits\.maxEnvelopeBytes" expected an integer/,
     );
     refused(message, (j) => (j.limits = { maxBytes: 10 }), /"limits\.maxBytes" is not a field/);
+    // The stream limits (SPEC.md §7a.7) belong to stream cases only.
+    refused(
+      message,
+      (j) => (j.limits = { maxChunkBytes: 1024 }),
+      /"limits\.maxChunkBytes" is not a field/,
+    );
   });
 
   it('an expectation that is neither outcome, or incomplete', () => {

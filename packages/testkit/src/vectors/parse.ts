@@ -62,7 +62,7 @@ function strings(o: Json, key: string, check: (v: Json, k: string) => unknown): 
 }
 
 /** The opener's inputs (README "File format"). */
-function parseInputs(c: Json): void {
+function parseInputs(c: Json, stream: boolean): void {
   array(c, 'recipient').forEach((k, i) => {
     const path = `recipient.${i}`;
     const key = object(k, path);
@@ -84,7 +84,14 @@ function parseInputs(c: Json): void {
     strings(c, 'seenMessageIds', (a, k) => hex(a, k, 'seenMessageIds', 16));
   if (c['limits'] !== undefined) {
     const limits = object(c['limits'], 'limits');
-    onlyKeys(limits, 'limits', LIMIT_NAMES);
+    // The stream limits of SPEC.md §7a.7 only in stream cases (README "limits").
+    onlyKeys(
+      limits,
+      'limits',
+      stream
+        ? LIMIT_NAMES
+        : LIMIT_NAMES.filter((n) => n !== 'maxChunkBytes' && n !== 'maxStreamBytes'),
+    );
     for (const k of Object.keys(limits)) integer(limits, k, 'limits', 0);
   }
 }
@@ -166,7 +173,7 @@ export function parseVectorCase(json: unknown, file?: string): VectorCase {
       ...INPUTS,
       ...(stream ? ['intermediates'] : kind === 'response' ? ['response'] : []),
     ]);
-    parseInputs(c);
+    parseInputs(c, stream);
     if (stream) parseStream(c);
     else hex(c, 'envelope');
     parseExpect(c, stream);
