@@ -5,7 +5,7 @@
  * serves only signed records; it stops cleanly on SIGINT or SIGTERM (or when
  * `io.signal` aborts), closing idle keep-alive connections and the store.
  */
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { DEFAULT_BASE_PATH, createDirectoryHandler } from '@blindwire/directory/http';
@@ -105,7 +105,7 @@ export const directoryServe: CommandSpec = {
 };
 
 function listen(
-  server: ReturnType<typeof createServer>,
+  server: Server,
   port: number,
   host: string,
 ): Promise<void> {
