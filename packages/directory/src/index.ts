@@ -50,12 +50,13 @@ export {
 
 export {
   createKeyRotator,
+  minimumRetention,
   type KeyRotator,
   type KeyRotatorOptions,
   type RevocationStatus,
   type TickResult,
 } from './keys/rotator.js';
-export type { PrivateKeyStore, StoredKey } from './keys/key-store.js';
+export type { PrivateKeyStore, StoredKey, Tombstone } from './keys/key-store.js';
 export { createMemoryKeyStore } from './keys/memory-key-store.js';
 export {
   seedKeyStore,
