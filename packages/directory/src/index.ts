@@ -10,6 +10,7 @@ export {
   type DirectoryOptions,
   type DirectoryStats,
   type CacheOptions,
+  type ResolveOptions,
 } from './trust/directory.js';
 export type { TrustPolicy } from './trust/policy.js';
 export type { ResolvedKey } from './trust/types.js';
