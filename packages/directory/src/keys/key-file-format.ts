@@ -21,7 +21,7 @@
 import { fromBase64url, toBase64url } from '@blindwire/core';
 import { assertStoredKey, assertTombstone, type StoredKey, type Tombstone } from './key-store.js';
 import { transport } from './key-store-errors.js';
-import { MAX_SCRYPT_MEMORY, openKey, sealKey, type Encryption } from './key-sealing.js';
+import { openKey, scryptParamsProblem, sealKey, type Encryption } from './key-sealing.js';
 
 /** One key as on disk. */
 export interface Entry {
@@ -107,14 +107,8 @@ export function parseFile(
     if (!ints || typeof salt !== 'string' || typeof check !== 'string')
       throw bad('"encryption" fields');
     const n = N as number;
-    if (
-      (n & (n - 1)) !== 0 ||
-      n < 2 ** 14 ||
-      (p as number) > 16 ||
-      128 * n * (r as number) > MAX_SCRYPT_MEMORY
-    ) {
-      throw bad('scrypt parameters out of range');
-    }
+    const problem = scryptParamsProblem(n, r as number, p as number);
+    if (problem !== undefined) throw bad(`scrypt parameters out of range: ${problem}`);
     encryption = {
       kdf: 'scrypt',
       N: n,
