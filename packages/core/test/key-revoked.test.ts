@@ -48,7 +48,9 @@ describe('open: tombstones (SPEC.md §7 step 8)', () => {
     const other = await generateIdentity('spiffe://t/other', { backend });
     expect(await errorCode(() => openAs(toBob, { recipient: other }))).toBe('ERR_KEY_NOT_FOUND');
     expect(
-      await errorCode(() => openAs(toBob, { recipient: other, revokedKids: [other.encryption.kid] })),
+      await errorCode(() =>
+        openAs(toBob, { recipient: other, revokedKids: [other.encryption.kid] }),
+      ),
     ).toBe('ERR_KEY_NOT_FOUND');
   });
 
@@ -87,7 +89,7 @@ describe('open: tombstones (SPEC.md §7 step 8)', () => {
   });
 
   it('streams answer the same', async () => {
-    const s = await sealStream({
+    const s = sealStream({
       sender: c.alice,
       recipients: publicIdentity(c.bob),
       now: NOW,

@@ -5,7 +5,7 @@
  * queue time, a retention of `maxQueueSeconds + 3 × clockSkewSeconds` loses
  * nothing; one second less is refused. An injected clock, stepped by 250 ms.
  */
-import { BlindwireError, ErrorCode, open, seal } from '@blindwire/core';
+import { ErrorCode, open, seal, type BlindwireError } from '@blindwire/core';
 import { describe, expect, it } from 'vitest';
 import { createClock, errorCode, expectCode } from '@blindwire/testkit';
 import {

@@ -168,7 +168,7 @@ describe('a compromise, end to end', () => {
     const w = await makeWorld();
     const clock = createClock(T0);
     const keyStore = createMemoryKeyStore();
-    let compromised: string | undefined;
+    const revokedElsewhere = { kid: undefined as string | undefined };
     const rotator = createKeyRotator({
       identity: w.tool,
       publish: async () => {},
@@ -178,10 +178,10 @@ describe('a compromise, end to end', () => {
       rotateBeforeSeconds: 900,
       retentionSeconds: 7200,
       now: clock.now,
-      isRevoked: async (kid) => (kid === compromised ? 'compromise' : undefined),
+      isRevoked: async (kid) => (kid === revokedElsewhere.kid ? 'compromise' : undefined),
     });
     const first = (await rotator.tick()).rotated!;
-    compromised = first.kid;
+    revokedElsewhere.kid = first.kid;
     const t = await rotator.tick();
     expect(t.erased).toEqual([first.kid]);
     expect(t.revoked).toBe(first.kid);

@@ -1,5 +1,5 @@
 /** The options and the result of `seal` (SPEC.md §4.5). */
-import type { EncryptionPublicKey, PublicIdentity, SigningKey } from '../identity/identity.js';
+import type { EncryptionPublicKey, SigningKey } from '../identity/identity.js';
 import type { Padding } from '../wire/inner.js';
 import type { AeadName } from '../wire/suites.js';
 import type { CommonOptions } from './common-options.js';
@@ -18,8 +18,7 @@ export interface KeyValidity {
 
 /** A recipient: an encryption public key, or a public identity (its encryption key is used). */
 export type Recipient =
-  | (EncryptionPublicKey & KeyValidity)
-  | { encryption: EncryptionPublicKey & KeyValidity };
+  (EncryptionPublicKey & KeyValidity) | { encryption: EncryptionPublicKey & KeyValidity };
 
 /** The sender: a name and an Ed25519 signing key (an `Identity` fits). */
 export interface Sender {
