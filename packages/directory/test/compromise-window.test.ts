@@ -183,6 +183,10 @@ describe('compromise with cached senders and a failing store (SPEC.md §11.3)', 
     await expect(d.resolveRecipient(w.tool.name, { fresh: true })).rejects.toMatchObject({
       code: 'ERR_TRANSPORT',
     });
+    for (const bad of [{ fresh: 'yes' }, null, 1])
+      await expect(d.resolveRecipient(w.tool.name, bad as never)).rejects.toMatchObject({
+        code: 'ERR_INVALID_ARGUMENT',
+      });
     expect(() =>
       createDirectory({ store: mem, trust: w.policy, cache: { recipientStaleIfErrorMs: -1 } }),
     ).toThrow(BlindwireError);

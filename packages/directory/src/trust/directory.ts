@@ -111,6 +111,8 @@ function checkOptions(options: DirectoryOptions) {
   return { store, trust, skew, config };
 }
 
+const isFlag = (x: unknown) => x === undefined || typeof x === 'boolean';
+
 export function createDirectory(options: DirectoryOptions): Directory {
   const { store, trust, skew, config } = checkOptions(options);
   const now = options.now ?? Date.now;
@@ -140,6 +142,8 @@ export function createDirectory(options: DirectoryOptions): Directory {
   return {
     stats: cache.stats,
     async resolve(name, o) {
+      if (o !== undefined && (typeof o !== 'object' || o === null || !isFlag(o.fresh)))
+        throw new BlindwireError(ErrorCode.InvalidArgument, '"options.fresh" expected a boolean');
       await marks?.load();
       const e = o?.fresh === true ? await cache.fresh(name) : await cache.entry(name, true);
       const keys = usableEncryptionKeys(e.set, nowSeconds(), trust, rollback);
