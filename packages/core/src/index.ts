@@ -12,6 +12,7 @@ export {
   DEFAULT_TTL_SECONDS,
   type SealOptions,
   type SealResult,
+  type KeyValidity,
   type Recipient,
   type Sender,
 } from './envelope/seal-options.js';

@@ -323,7 +323,8 @@ describe('streams: argument checks', () => {
     const code = (o: object) =>
       errorCode(async () => openStream({ ...base, ...o } as OpenStreamOptions));
     expect(await code({ trustedSenders: undefined })).toBe('ERR_INVALID_ARGUMENT');
-    expect(await code({ recipient: [] })).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code({ recipient: undefined })).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code({ revokedKids: [''] })).toBe('ERR_INVALID_ARGUMENT');
     expect(await code({ maxAge: -1 })).toBe('ERR_INVALID_ARGUMENT');
     expect(await code({ clockSkew: 1.5 })).toBe('ERR_INVALID_ARGUMENT');
     expect(await code({ allowedSenders: [''] })).toBe('ERR_INVALID_ARGUMENT');

@@ -10,6 +10,7 @@ export {
   type DirectoryOptions,
   type DirectoryStats,
   type CacheOptions,
+  type ResolveOptions,
 } from './trust/directory.js';
 export type { TrustPolicy } from './trust/policy.js';
 export type { ResolvedKey } from './trust/types.js';
@@ -50,12 +51,13 @@ export {
 
 export {
   createKeyRotator,
+  minimumRetention,
   type KeyRotator,
   type KeyRotatorOptions,
   type RevocationStatus,
   type TickResult,
 } from './keys/rotator.js';
-export type { PrivateKeyStore, StoredKey } from './keys/key-store.js';
+export type { PrivateKeyStore, StoredKey, Tombstone } from './keys/key-store.js';
 export { createMemoryKeyStore } from './keys/memory-key-store.js';
 export {
   seedKeyStore,

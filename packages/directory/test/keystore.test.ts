@@ -222,7 +222,7 @@ describe('file key store', () => {
     const doc = JSON.parse(text);
     expect(doc.encryption).toMatchObject({
       kdf: 'scrypt',
-      N: 2 ** 15,
+      N: 2 ** 17,
       r: 8,
       p: 1,
       aead: 'xchacha20-poly1305',

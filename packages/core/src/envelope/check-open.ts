@@ -30,6 +30,8 @@ export interface OpeningClock {
 export interface OpeningPolicy extends OpeningClock {
   context: Uint8Array;
   keys: RecipientKeyPair[];
+  /** Kids the caller erased for compromise (tombstones), as bytes: §7 step 8 answers ERR_KEY_REVOKED for them. */
+  revokedKids: Uint8Array[];
   allowedSuites: readonly AeadName[] | undefined;
   allowed: ((name: string) => boolean) | undefined;
   trustedSenders: OpenOptions['trustedSenders'];
@@ -55,11 +57,13 @@ export function checkOpenOptions(options: OpenArguments, limits: Limits): Openin
   checkTrustedSenders(options.trustedSenders);
   const context = contextBytes(options.context, limits);
   const keys = checkRecipientKeys(options.recipient);
+  const revokedKids = checkRevokedKids(options.revokedKids);
   const allowed = compileSenderPatterns(options.allowedSenders);
   const clock = checkClock(options);
   return {
     context,
     keys,
+    revokedKids,
     allowed,
     ...clock,
     allowedSuites: options.allowedSuites,
@@ -100,9 +104,14 @@ function checkTrustedSenders(trusted: OpenOptions['trustedSenders']): void {
   });
 }
 
+/**
+ * The caller's key pairs. An empty list is allowed: a consumer whose only key
+ * was just erased gets ERR_KEY_NOT_FOUND (or ERR_KEY_REVOKED) at §7 step 8,
+ * the answer it dead-letters, not an argument error.
+ */
 function checkRecipientKeys(r: RecipientKey | RecipientKey[]): RecipientKeyPair[] {
+  if (r === undefined || r === null) throw invalidArgument('recipient', 'a key pair or a list');
   const list = Array.isArray(r) ? r : [r];
-  if (list.length === 0) throw invalidArgument('recipient', 'at least one key pair');
   return list.map((x, i) => {
     if (typeof x !== 'object' || x === null) throw invalidArgument(`recipient[${i}]`, 'a key pair');
     const k = 'encryption' in x ? x.encryption : x;
@@ -115,3 +124,20 @@ function checkRecipientKeys(r: RecipientKey | RecipientKey[]): RecipientKeyPair[
     return { kid: kidBytes(k.kid, `recipient[${i}].kid`), key: k };
   });
 }
+
+/** The tombstoned kids (SPEC.md §7 step 8): base64url key ids, at most a few thousand. */
+function checkRevokedKids(kids: OpenOptions['revokedKids']): Uint8Array[] {
+  if (kids === undefined) return [];
+  if (typeof kids !== 'object' || kids === null || !(Symbol.iterator in kids))
+    throw invalidArgument('revokedKids', 'an iterable of key ids');
+  const out: Uint8Array[] = [];
+  for (const kid of kids) {
+    if (out.length >= MAX_REVOKED_KIDS)
+      throw invalidArgument('revokedKids', `at most ${MAX_REVOKED_KIDS} key ids`);
+    out.push(kidBytes(kid, `revokedKids[${out.length}]`));
+  }
+  return out;
+}
+
+/** Most tombstones one `open` accepts: §7 step 8 compares each with every header kid. */
+export const MAX_REVOKED_KIDS = 4096;

@@ -11,7 +11,7 @@ import { MAX_TIME, MESSAGE_ID_LENGTH, type ClaimValue } from '../wire/header.js'
 import type { SealRecipient } from '../wire/sender.js';
 import { suiteByName, type EnvelopeSuite } from '../wire/suites.js';
 import { DEFAULT_TTL_SECONDS, type Recipient, type SealOptions } from './seal-options.js';
-import { checkContentType, contextBytes, kidBytes, nowMs } from './values.js';
+import { checkContentType, contextBytes, kidBytes, nowMs, skewOf } from './values.js';
 
 /** What `seal` and `sealStream` share of their options (everything but padding and limits). */
 export type SealArguments = Omit<SealOptions, 'padding' | 'limits' | 'backend'>;
@@ -56,6 +56,7 @@ export function checkSealOptions(
   const claims = checkClaims(options.claims, limits);
   const recipients = checkRecipients(options.recipients, limits.maxRecipients);
   const { issuedAt, expiresAt, messageId } = checkTimesAndId(options, b);
+  checkRecipientWindows(options.recipients, issuedAt, skewOf(options.clockSkew));
   const contentType = options.contentType;
   return {
     context,
@@ -103,6 +104,34 @@ function checkRecipients(r: Recipient | Recipient[], max: number): SealRecipient
     if (seen.has(k.kid)) throw invalidArgument(`recipients[${i}].kid`, 'a key id not listed twice');
     seen.add(k.kid);
     return { kid, publicKey: k.publicKey };
+  });
+}
+
+/**
+ * SPEC.md §4.5 step 1: a recipient key whose validity window is known must
+ * hold it at the sender's clock, with the skew; a key resolved long ago and
+ * kept would otherwise be sealed to after its private key may be erased.
+ */
+function checkRecipientWindows(r: Recipient | Recipient[], nowS: number, skew: number): void {
+  const list = Array.isArray(r) ? r : [r];
+  list.forEach((x, i) => {
+    const k = 'encryption' in x ? x.encryption : x;
+    for (const f of ['notBefore', 'notAfter'] as const) {
+      if (k[f] !== undefined && !Number.isSafeInteger(k[f]))
+        throw invalidArgument(`recipients[${i}].${f}`, 'Unix seconds', String(k[f]));
+    }
+    if (k.notAfter !== undefined && nowS > k.notAfter + skew) {
+      throw new BlindwireError(
+        ErrorCode.Expired,
+        `recipient key ${k.kid} expired at ${k.notAfter} (now ${nowS}, skew ${skew} s)`,
+      );
+    }
+    if (k.notBefore !== undefined && k.notBefore > nowS + skew) {
+      throw new BlindwireError(
+        ErrorCode.NotYetValid,
+        `recipient key ${k.kid} is not valid before ${k.notBefore} (now ${nowS}, skew ${skew} s)`,
+      );
+    }
   });
 }
 

@@ -20,8 +20,20 @@ export type SenderResolver = (
   | undefined;
 
 export interface OpenOptions extends CommonOptions {
-  /** This endpoint's key pair(s); the one whose kid is listed in the envelope is used. */
+  /**
+   * This endpoint's key pair(s); the one whose kid is listed in the envelope is
+   * used. An empty list is allowed (every envelope is then ERR_KEY_NOT_FOUND or
+   * ERR_KEY_REVOKED).
+   */
   recipient: RecipientKey | RecipientKey[];
+  /**
+   * Tombstones: kids of keys this endpoint erased because they were revoked for
+   * compromise (a key rotator's `revokedKids()`). An envelope addressed to none
+   * of `recipient` but to one of these is ERR_KEY_REVOKED instead of
+   * ERR_KEY_NOT_FOUND (SPEC.md §7 step 8), so a dead-letter reader can tell a
+   * message lost to a compromise from one that outlived the retention window.
+   */
+  revokedKids?: Iterable<string>;
   /** The bound context the sender must have used. */
   context?: string | Uint8Array;
   /** Where trusted sender keys come from (a directory's `resolveSigningKey`). */

@@ -46,8 +46,8 @@ export function admitHeader(h: AdmittedHeader, policy: OpeningPolicy): Admission
   const suite = suiteFromIds(h.suite, policy.allowedSuites);
   // §7 step 7: the times, against the caller's clock.
   checkTimes(h.issuedAt, h.expiresAt, policy);
-  // §7 step 8: which of our keys.
-  const { entry, key } = findEntry(h.recipients, policy.keys);
+  // §7 step 8: which of our keys (or, failing that, which of our tombstones).
+  const { entry, key } = findEntry(h.recipients, policy.keys, policy.revokedKids);
   return { suite, entry, key };
 }
 
@@ -66,13 +66,28 @@ export function checkTimes(issuedAt: number, expiresAt: number, clock: OpeningCl
   }
 }
 
-/** SPEC.md §7 step 8: the header entry addressed to one of our keys. */
+/**
+ * SPEC.md §7 step 8: the header entry addressed to one of our keys; else, when
+ * an entry names a kid we erased for compromise, ERR_KEY_REVOKED. Decided from
+ * the header's public kids only, before any secret is used: no oracle.
+ */
 function findEntry(
   entries: readonly RecipientEntry[],
   keys: readonly RecipientKeyPair[],
+  revokedKids: readonly Uint8Array[] = [],
 ): { entry: RecipientEntry; key: EncryptionKey } {
   for (const k of keys) {
     for (const e of entries) if (equalBytes(e.kid, k.kid)) return { entry: e, key: k.key };
+  }
+  for (const kid of revokedKids) {
+    for (const e of entries) {
+      if (equalBytes(e.kid, kid)) {
+        throw new BlindwireError(
+          ErrorCode.KeyRevoked,
+          'this envelope is addressed to a key erased after its compromise',
+        );
+      }
+    }
   }
   throw new BlindwireError(
     ErrorCode.KeyNotFound,

@@ -1,5 +1,5 @@
 /** The options and the result of `seal` (SPEC.md §4.5). */
-import type { EncryptionPublicKey, PublicIdentity, SigningKey } from '../identity/identity.js';
+import type { EncryptionPublicKey, SigningKey } from '../identity/identity.js';
 import type { Padding } from '../wire/inner.js';
 import type { AeadName } from '../wire/suites.js';
 import type { CommonOptions } from './common-options.js';
@@ -7,8 +7,18 @@ import type { CommonOptions } from './common-options.js';
 /** Lifetime of a message or response when the caller gives none, in seconds. */
 export const DEFAULT_TTL_SECONDS = 3600;
 
+/**
+ * A recipient key's validity window, Unix seconds, when known (a directory's
+ * resolved key carries it): `seal` refuses the key outside it (SPEC.md §4.5 step 1).
+ */
+export interface KeyValidity {
+  notBefore?: number;
+  notAfter?: number;
+}
+
 /** A recipient: an encryption public key, or a public identity (its encryption key is used). */
-export type Recipient = EncryptionPublicKey | Pick<PublicIdentity, 'encryption'>;
+export type Recipient =
+  (EncryptionPublicKey & KeyValidity) | { encryption: EncryptionPublicKey & KeyValidity };
 
 /** The sender: a name and an Ed25519 signing key (an `Identity` fits). */
 export interface Sender {
@@ -28,6 +38,12 @@ export interface SealOptions extends CommonOptions {
   expiresAt?: number;
   /** The sender's clock, in milliseconds or a Date (default `Date.now()`). */
   now?: number | Date;
+  /**
+   * Clock tolerance in seconds (default 60) applied to a recipient key's
+   * validity window: a key with `notAfter` before now - skew is ERR_EXPIRED, one
+   * with `notBefore` after now + skew ERR_NOT_YET_VALID.
+   */
+  clockSkew?: number;
   /** A 16-byte message id (default random). */
   messageId?: Uint8Array;
   padding?: Padding;

@@ -4,7 +4,8 @@
  * XChaCha20-Poly1305) key-sealing.ts. Several processes may share the file:
  * each write takes `<path>.lock` (files/file-lock.ts) and re-reads the file
  * under it, and `list` re-reads it too. SPEC.md §11.4: the rotator keeps each
- * key's signed record here with it.
+ * key's signed record here with it, and the tombstones of keys erased for
+ * compromise.
  * Limits: erasure is best effort. `delete` rewrites the file without the key
  * and then overwrites the replaced file's blocks through an open descriptor,
  * but copy-on-write filesystems, SSD wear levelling and backups may keep old
@@ -27,10 +28,12 @@ import { deriveKey, newSealing, type Encryption } from './key-sealing.js';
 import { invalid, transport } from './key-store-errors.js';
 import {
   assertStoredKey,
+  assertTombstone,
   byCreation,
   copyStoredKey,
   type PrivateKeyStore,
   type StoredKey,
+  type Tombstone,
 } from './key-store.js';
 import { readExisting, writeSecretFile } from './secret-file.js';
 
@@ -87,6 +90,7 @@ async function create(path: string, pass: Uint8Array | undefined): Promise<FileK
     sealing?.key,
     new Map(),
     new Map(),
+    new Map(),
   );
   try {
     await store.flush();
@@ -102,7 +106,7 @@ async function openExisting(
   doc: unknown,
   pass: Uint8Array | undefined,
 ): Promise<FileKeyStore> {
-  const { encryption, entries } = parseFile(doc, path);
+  const { encryption, entries, tombstones } = parseFile(doc, path);
   if (encryption && !pass)
     throw invalid(`"passphrase" expected: the key store ${path} is encrypted`);
   if (!encryption && pass)
@@ -131,6 +135,7 @@ async function openExisting(
     key,
     keys,
     new Map(entries.map((e) => [e.kid, e])),
+    new Map(tombstones.map((t) => [t.kid, t])),
   ).api();
 }
 
@@ -144,6 +149,7 @@ class FileKeyStoreImpl implements FileKeyStore {
   readonly #key: Uint8Array | undefined;
   readonly #keys: Map<string, StoredKey>;
   readonly #entries: Map<string, Entry>;
+  #tombstones: Map<string, Tombstone>;
 
   constructor(
     readonly path: string,
@@ -151,12 +157,14 @@ class FileKeyStoreImpl implements FileKeyStore {
     key: Uint8Array | undefined,
     keys: Map<string, StoredKey>,
     entries: Map<string, Entry>,
+    tombstones: Map<string, Tombstone>,
   ) {
     this.encrypted = encryption !== null;
     this.#encryption = encryption;
     this.#key = key;
     this.#keys = keys;
     this.#entries = entries;
+    this.#tombstones = tombstones;
   }
 
   /** The public face: the FileKeyStore methods, and none of the state (a plain object, as before). */
@@ -167,6 +175,9 @@ class FileKeyStoreImpl implements FileKeyStore {
       put: (k) => this.put(k),
       list: () => this.list(),
       delete: (kid) => this.delete(kid),
+      addTombstone: (t) => this.addTombstone(t),
+      tombstones: () => this.tombstones(),
+      removeTombstone: (kid) => this.removeTombstone(kid),
       close: () => this.close(),
     };
   }
@@ -206,6 +217,7 @@ class FileKeyStoreImpl implements FileKeyStore {
         `${this.path} was replaced by another key store (other encryption) while in use`,
       );
     }
+    this.#tombstones = new Map(onDisk.tombstones.map((t) => [t.kid, t]));
     const seen = new Set<string>();
     for (const e of onDisk.entries) {
       seen.add(e.kid);
@@ -228,8 +240,43 @@ class FileKeyStoreImpl implements FileKeyStore {
     }
   }
 
-  flush(next: Map<string, Entry> = this.#entries): Promise<void> {
-    return writeSecretFile(this.path, formatFile(this.#encryption, next));
+  flush(
+    next: Map<string, Entry> = this.#entries,
+    tombstones: Map<string, Tombstone> = this.#tombstones,
+  ): Promise<void> {
+    return writeSecretFile(this.path, formatFile(this.#encryption, next, tombstones));
+  }
+
+  async addTombstone(t: Tombstone): Promise<void> {
+    this.#assertOpen();
+    assertTombstone(t);
+    const copy = { kid: t.kid, until: t.until };
+    await this.#locked(async () => {
+      await this.#refresh();
+      const next = new Map(this.#tombstones).set(copy.kid, copy);
+      await this.flush(this.#entries, next);
+      this.#tombstones = next;
+    });
+  }
+
+  async tombstones(): Promise<Tombstone[]> {
+    this.#assertOpen();
+    return this.#locked(async () => {
+      await this.#refresh();
+      return [...this.#tombstones.values()].map((t) => ({ ...t }));
+    });
+  }
+
+  async removeTombstone(kid: string): Promise<void> {
+    this.#assertOpen();
+    await this.#locked(async () => {
+      await this.#refresh();
+      if (!this.#tombstones.has(kid)) return;
+      const next = new Map(this.#tombstones);
+      next.delete(kid);
+      await this.flush(this.#entries, next);
+      this.#tombstones = next;
+    });
   }
 
   async put(k: StoredKey): Promise<void> {
@@ -275,6 +322,7 @@ class FileKeyStoreImpl implements FileKeyStore {
     wipe(this.#key, ...[...this.#keys.values()].map((k) => k.privateKey));
     this.#keys.clear();
     this.#entries.clear();
+    this.#tombstones.clear();
   }
 }
 

@@ -5,17 +5,23 @@
  *     "encryption": null | { "kdf": "scrypt", "N", "r", "p", "salt", "aead": "xchacha20-poly1305", "check" },
  *     "keys": [{ "kid", "publicKey", "notBefore", "notAfter", "createdAt",
  *                "record"? (base64url),
- *                "privateKey" (plain, base64url) | "sealedPrivateKey" (base64url nonce || ciphertext) }] }
+ *                "privateKey" (plain, base64url) | "sealedPrivateKey" (base64url nonce || ciphertext) }],
+ *     "revoked"?: [{ "kid", "until" }] }
  *
  * `record` is the key's signed encryption-key record (SPEC.md §11.4: the
  * rotator publishes it again on every tick); it is public and optional (keys
  * written by older versions have none, and their files open unchanged).
  * When present it is part of the sealed key's AAD.
+ *
+ * `revoked` holds the tombstones (key-store.ts `Tombstone`): kids erased for
+ * compromise, public. It is written only when not empty, so a file without
+ * tombstones is byte for byte what older versions wrote, and older files
+ * (without it) load unchanged; older versions ignore it.
  */
 import { fromBase64url, toBase64url } from '@blindwire/core';
-import { assertStoredKey, type StoredKey } from './key-store.js';
+import { assertStoredKey, assertTombstone, type StoredKey, type Tombstone } from './key-store.js';
 import { transport } from './key-store-errors.js';
-import { MAX_SCRYPT_MEMORY, openKey, sealKey, type Encryption } from './key-sealing.js';
+import { openKey, scryptParamsProblem, sealKey, type Encryption } from './key-sealing.js';
 
 /** One key as on disk. */
 export interface Entry {
@@ -67,19 +73,28 @@ export function toEntry(k: StoredKey, key: Uint8Array | undefined): Entry {
   return e;
 }
 
-/** The file's text: entries oldest first (then by kid). */
-export function formatFile(encryption: Encryption | null, entries: Map<string, Entry>): string {
+/** The file's text: entries oldest first (then by kid), tombstones by kid. */
+export function formatFile(
+  encryption: Encryption | null,
+  entries: Map<string, Entry>,
+  tombstones: Map<string, Tombstone> = new Map(),
+): string {
   const list = [...entries.values()].sort(
     (a, b) => a.createdAt - b.createdAt || (a.kid < b.kid ? -1 : 1),
   );
-  return JSON.stringify({ v: 1, encryption, keys: list }, null, 2) + '\n';
+  const revoked = [...tombstones.values()].sort((a, b) => (a.kid < b.kid ? -1 : 1));
+  const doc =
+    revoked.length === 0
+      ? { v: 1, encryption, keys: list }
+      : { v: 1, encryption, keys: list, revoked };
+  return JSON.stringify(doc, null, 2) + '\n';
 }
 
 /** Checks the JSON of a file (ERR_TRANSPORT naming what is wrong); numbers are checked after decoding. */
 export function parseFile(
   doc: unknown,
   path: string,
-): { encryption: Encryption | null; entries: Entry[] } {
+): { encryption: Encryption | null; entries: Entry[]; tombstones: Tombstone[] } {
   const bad = (what: string) => transport(`${path} is malformed: ${what}`);
   if (!isObject(doc) || doc['v'] !== 1) throw bad('expected {"v":1,...}');
   const enc = doc['encryption'];
@@ -92,14 +107,8 @@ export function parseFile(
     if (!ints || typeof salt !== 'string' || typeof check !== 'string')
       throw bad('"encryption" fields');
     const n = N as number;
-    if (
-      (n & (n - 1)) !== 0 ||
-      n < 2 ** 14 ||
-      (p as number) > 16 ||
-      128 * n * (r as number) > MAX_SCRYPT_MEMORY
-    ) {
-      throw bad('scrypt parameters out of range');
-    }
+    const problem = scryptParamsProblem(n, r as number, p as number);
+    if (problem !== undefined) throw bad(`scrypt parameters out of range: ${problem}`);
     encryption = {
       kdf: 'scrypt',
       N: n,
@@ -135,7 +144,23 @@ export function parseFile(
     return e; // numbers and lengths are checked by assertStoredKey after decoding
   });
   if (new Set(entries.map((e) => e.kid)).size !== entries.length) throw bad('duplicate kid');
-  return { encryption, entries };
+  return { encryption, entries, tombstones: parseTombstones(doc['revoked'], bad) };
+}
+
+/** The optional `revoked` member: tombstones, distinct kids. */
+function parseTombstones(revoked: unknown, bad: (what: string) => Error): Tombstone[] {
+  if (revoked === undefined) return [];
+  if (!Array.isArray(revoked)) throw bad('"revoked" is not an array');
+  const out = revoked.map((t: unknown, i): Tombstone => {
+    try {
+      assertTombstone(t);
+    } catch {
+      throw bad(`revoked ${i}`);
+    }
+    return { kid: t.kid, until: t.until };
+  });
+  if (new Set(out.map((t) => t.kid)).size !== out.length) throw bad('duplicate revoked kid');
+  return out;
 }
 
 function isObject(x: unknown): x is Record<string, unknown> {

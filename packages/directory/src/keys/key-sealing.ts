@@ -1,7 +1,8 @@
 /**
  * Passphrase sealing of the private key store (SPEC.md §11.4 keeps keys for
  * their retention; format: key-file-format.ts):
- * a key derived by scrypt (RFC 7914; N=2^15, r=8, p=1, per-file random salt)
+ * a key derived by scrypt (RFC 7914; N=2^17, r=8, p=1 for new files, per-file
+ * random salt; a file's own parameters when it is opened, within a cap)
  * seals each private key with XChaCha20-Poly1305 under a fresh random nonce,
  * with the key's kid and metadata as AAD; `check` seals the empty string, so
  * a wrong passphrase is detected even when the file holds no key. The
@@ -9,14 +10,35 @@
  */
 import { BlindwireError, ErrorCode, fromBase64url, toBase64url } from '@blindwire/core';
 import { utf8 } from '@blindwire/core/internal';
-import { randomBytes, scryptAsync, xchacha20poly1305 } from '../crypto.js';
+import { randomBytes, scrypt, xchacha20poly1305 } from '../crypto.js';
 
-/** scrypt parameters written to new files (RFC 7914 §2). */
-const SCRYPT = { N: 2 ** 15, r: 8, p: 1 } as const;
+/**
+ * scrypt parameters written to new files (RFC 7914 §2): 128 MiB, about 1.1 s
+ * to unlock with the native scrypt on the reference machine (2 shared cores;
+ * 1.8 s with the pure fallback). Files written with N=2^15 (before) still open.
+ */
+export const SCRYPT = { N: 2 ** 17, r: 8, p: 1 } as const;
 const SALT_BYTES = 16;
 const NONCE_BYTES = 24; // XChaCha20-Poly1305
 /** Ceiling on scrypt memory (128 * N * r) accepted from a file, so a crafted file cannot exhaust memory. */
 export const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024;
+/** Ceiling on scrypt work (N * r * p, 4 times the default: about 4 s here) accepted from a file. */
+export const MAX_SCRYPT_WORK = 4 * SCRYPT.N * SCRYPT.r * SCRYPT.p;
+
+/**
+ * Why a file's scrypt parameters are refused, or undefined when they are
+ * acceptable: N a power of two from 2^14, p at most 16, and the memory and
+ * work caps, so a hostile file cannot make unlocking take minutes or gigabytes.
+ */
+export function scryptParamsProblem(N: number, r: number, p: number): string | undefined {
+  if ((N & (N - 1)) !== 0 || N < 2 ** 14) return `N=${N} is not a power of two ≥ 2^14`;
+  if (p > 16) return `p=${p} exceeds 16`;
+  if (128 * N * r > MAX_SCRYPT_MEMORY)
+    return `N=${N}, r=${r} need ${(128 * N * r) / 2 ** 20} MiB, over the ${MAX_SCRYPT_MEMORY / 2 ** 20} MiB cap`;
+  if (N * r * p > MAX_SCRYPT_WORK)
+    return `N=${N}, r=${r}, p=${p} exceed the work cap N·r·p ≤ ${MAX_SCRYPT_WORK}`;
+  return undefined;
+}
 const AAD_LABEL = 'blindwire-keystore-v1';
 
 /** The `encryption` member of a sealed key store file. */
@@ -45,7 +67,7 @@ export async function newSealing(
   pass: Uint8Array,
 ): Promise<{ encryption: Encryption; key: Uint8Array }> {
   const salt = randomBytes(SALT_BYTES);
-  const key = await scryptAsync(pass, salt, { ...SCRYPT, dkLen: 32 });
+  const key = await scrypt(pass, salt, { ...SCRYPT, dkLen: 32, maxmem: MAX_SCRYPT_MEMORY * 2 });
   const encryption: Encryption = {
     kdf: 'scrypt',
     ...SCRYPT,
@@ -61,12 +83,12 @@ export async function newSealing(
  * parameters; a wrong passphrase is ERR_OPEN_FAILED (the `check` seal).
  */
 export async function deriveKey(pass: Uint8Array, encryption: Encryption): Promise<Uint8Array> {
-  const key = await scryptAsync(pass, fromBase64url(encryption.salt), {
+  const key = await scrypt(pass, fromBase64url(encryption.salt), {
     N: encryption.N,
     r: encryption.r,
     p: encryption.p,
     dkLen: 32,
-    maxmem: MAX_SCRYPT_MEMORY + 1024 * 1024,
+    maxmem: MAX_SCRYPT_MEMORY * 2, // the file's parameters were capped when it was parsed
   });
   try {
     openBytes(key, fromBase64url(encryption.check), checkAad()); // wrong passphrase stops here

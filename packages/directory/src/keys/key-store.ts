@@ -24,6 +24,17 @@ export interface StoredKey {
   record?: Uint8Array;
 }
 
+/**
+ * A tombstone (SPEC.md §11.4): the kid of a key erased because it was revoked
+ * for compromise, kept until `until` (Unix seconds: the key's not-after plus
+ * the retention window) so that `open` answers ERR_KEY_REVOKED, not
+ * ERR_KEY_NOT_FOUND, for messages still queued to it. Public, not secret.
+ */
+export interface Tombstone {
+  kid: string;
+  until: number;
+}
+
 export interface PrivateKeyStore {
   /** Stores `key` (a copy), replacing any key with the same `kid`. */
   put(key: StoredKey): Promise<void>;
@@ -31,6 +42,33 @@ export interface PrivateKeyStore {
   list(): Promise<StoredKey[]>;
   /** Erases the key `kid` (no-op when absent): removed from storage, the store's copy zeroed. */
   delete(kid: string): Promise<void>;
+  /**
+   * Records a tombstone, replacing one with the same kid. Optional: a store
+   * without tombstones makes messages queued to a compromised key fail with
+   * ERR_KEY_NOT_FOUND instead of ERR_KEY_REVOKED. The memory and file stores have them.
+   */
+  addTombstone?(t: Tombstone): Promise<void>;
+  /** Every tombstone, by kid. */
+  tombstones?(): Promise<Tombstone[]>;
+  /** Drops the tombstone of `kid` (no-op when absent). */
+  removeTombstone?(kid: string): Promise<void>;
+}
+
+/** Checks a tombstone's fields; argument errors name the field. */
+export function assertTombstone(t: unknown): asserts t is Tombstone {
+  const x = t as Record<string, unknown> | null;
+  if (typeof x !== 'object' || x === null)
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"tombstone" expected an object');
+  if (typeof x['kid'] !== 'string' || x['kid'].length === 0 || x['kid'].length > MAX_KID_LENGTH)
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `"tombstone.kid" expected a string of 1 to ${MAX_KID_LENGTH} characters`,
+    );
+  if (!Number.isSafeInteger(x['until']) || (x['until'] as number) < 0)
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      '"tombstone.until" expected a non-negative integer (Unix seconds)',
+    );
 }
 
 /** Longest accepted `kid`, characters. */

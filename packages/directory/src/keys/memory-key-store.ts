@@ -1,15 +1,18 @@
-/** The in-memory private key store (SPEC.md §11.4): for tests and single-process deployments. */
+/** The in-memory private key store, with tombstones (SPEC.md §11.4): for tests and single-process deployments. */
 import { wipe } from '@blindwire/core/internal';
 import {
   assertStoredKey,
+  assertTombstone,
   byCreation,
   copyStoredKey,
   type PrivateKeyStore,
   type StoredKey,
+  type Tombstone,
 } from './key-store.js';
 
 export function createMemoryKeyStore(): PrivateKeyStore {
   const keys = new Map<string, StoredKey>();
+  const tombstones = new Map<string, Tombstone>();
   return {
     async put(key) {
       assertStoredKey(key);
@@ -24,6 +27,16 @@ export function createMemoryKeyStore(): PrivateKeyStore {
       const old = keys.get(kid);
       keys.delete(kid);
       if (old) wipe(old.privateKey);
+    },
+    async addTombstone(t) {
+      assertTombstone(t);
+      tombstones.set(t.kid, { kid: t.kid, until: t.until });
+    },
+    async tombstones() {
+      return [...tombstones.values()].map((t) => ({ ...t }));
+    },
+    async removeTombstone(kid) {
+      tombstones.delete(kid);
     },
   };
 }

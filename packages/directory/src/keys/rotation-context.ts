@@ -29,6 +29,8 @@ export interface RotationContext {
   readonly revokedHere: Map<string, RevocationReasonName>;
   /** The last serial given to a record: serials never go backwards in this process. */
   serialFloor: number;
+  /** The newest held key when `revoke()` erased it for compromise: the next tick reports it. */
+  revokedNewest: string | undefined;
 }
 
 /** Whole seconds ≥ 0 (a string, NaN or 1e20 is refused, never defaulted). */
@@ -56,6 +58,11 @@ export function createRotationContext(options: KeyRotatorOptions): RotationConte
     throw new BlindwireError(ErrorCode.InvalidArgument, message);
   };
   if (retention <= 0) invalid('"retentionSeconds" expected > 0 (longer than any queue retention)');
+  const minimum = minimumRetention(options);
+  if (retention < minimum.seconds)
+    invalid(
+      `"retentionSeconds" expected at least ${minimum.seconds} (${minimum.rule}), got ${retention}`,
+    );
   if (before <= delay) invalid('"rotateBeforeSeconds" expected more than propagationDelaySeconds');
   if (lifetime <= before) invalid('"lifetimeSeconds" expected more than rotateBeforeSeconds');
   for (const f of ['now', 'isRevoked'] as const) {
@@ -79,6 +86,26 @@ export function createRotationContext(options: KeyRotatorOptions): RotationConte
     nowMs: () => readClock(clock),
     revokedHere: new Map(),
     serialFloor: 0,
+    revokedNewest: undefined,
+  };
+}
+
+/**
+ * SPEC.md §11.4: the smallest safe retention, `q + 3s`. A sender seals to a key
+ * until its own clock reads not-after + s, and that clock may run s behind
+ * (true time not-after + 2s); the message then waits up to q; the rotator
+ * erases once its clock reads past not-after + retention, and that clock may
+ * run s ahead. Ticks only ever erase late, never early: the tick interval
+ * lengthens how long a private key lives, not the minimum.
+ */
+export function minimumRetention(
+  options: Pick<KeyRotatorOptions, 'maxQueueSeconds' | 'clockSkewSeconds'>,
+): { seconds: number; rule: string } {
+  const q = seconds(options.maxQueueSeconds, 0, 'maxQueueSeconds');
+  const s = seconds(options.clockSkewSeconds, 60, 'clockSkewSeconds');
+  return {
+    seconds: q + 3 * s,
+    rule: `maxQueueSeconds ${q} + 3 × clockSkewSeconds ${s}: the sender's tolerance and clock offset and the rotator's clock offset`,
   };
 }
 

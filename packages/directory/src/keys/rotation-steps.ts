@@ -12,6 +12,31 @@ import { notBeforeOfNext, publishNew, republish } from './rotation-publish.js';
 import type { TickResult } from './rotation-types.js';
 import type { StepToken } from './step-queue.js';
 
+/**
+ * SPEC.md §11.4: a key erased for compromise leaves a tombstone until its
+ * messages could no longer be opened anyway (not-after + retention), written
+ * before the key is deleted so that no moment has neither. `notAfter` unknown
+ * (the key is not held here): a whole lifetime from now.
+ */
+export async function bury(
+  ctx: RotationContext,
+  kid: string,
+  notAfter: number | undefined,
+): Promise<void> {
+  const nowS = Math.floor(ctx.nowMs() / 1000);
+  const until = (notAfter ?? nowS + ctx.lifetime) + ctx.retention;
+  await ctx.options.keyStore.addTombstone?.({ kid, until });
+}
+
+/** Drops the tombstones past their time: messages to them are past retention too. */
+async function dropOldTombstones(ctx: RotationContext, nowS: number): Promise<void> {
+  const store = ctx.options.keyStore;
+  if (!store.tombstones || !store.removeTombstone) return;
+  for (const t of await store.tombstones()) {
+    if (t.until < nowS) await store.removeTombstone(t.kid);
+  }
+}
+
 /** Erases a private key: from the key store, and this copy. */
 async function erase(ctx: RotationContext, k: StoredKey): Promise<void> {
   await ctx.options.keyStore.delete(k.kid);
@@ -50,6 +75,7 @@ async function eraseDue(
   // SPEC.md §11.4: a compromised key's private key is erased at once.
   for (const k of held) {
     if (revoked.get(k.kid) === 'compromise') {
+      await bury(ctx, k.kid, k.notAfter);
       await erase(ctx, k);
       erased.push(k.kid);
     }
@@ -64,6 +90,7 @@ export async function tickNow(ctx: RotationContext, token: StepToken): Promise<T
   try {
     const erased: string[] = [];
     const { held, revoked } = await eraseDue(ctx, keys, nowS, erased);
+    await dropOldTombstones(ctx, nowS);
     await republish(ctx, held, revoked, nowS);
     // A revoked key is no successor: rotation is judged on the newest one
     // that is not revoked, so a revoked newest key is replaced at once. Nor is
@@ -77,6 +104,8 @@ export async function tickNow(ctx: RotationContext, token: StepToken): Promise<T
     const live = current.find((k) => !revoked.has(k.kid) && k.notBefore <= nowS + ctx.delay);
     const result: TickResult = { erased };
     if (held[0] && held[0] !== unrevoked) result.revoked = held[0].kid;
+    else if (ctx.revokedNewest !== undefined) result.revoked = ctx.revokedNewest;
+    ctx.revokedNewest = undefined;
     if (!live || live.notAfter - nowS <= ctx.before) {
       const notBefore = notBeforeOfNext(ctx, current, revoked, nowS);
       result.rotated = await publishNew(ctx, t, notBefore, maxSerial, token);
@@ -103,5 +132,14 @@ export async function revokeNow(
   // Remembered before the erasure, so that if deleting fails the next
   // tick() still knows the key is compromised and erases it.
   ctx.revokedHere.set(kid, reason);
-  if (reason === 'compromise') await options.keyStore.delete(kid);
+  if (reason === 'compromise') {
+    // revoke() normally erased it already; if that failed, erase it now.
+    const held = await options.keyStore.list();
+    const k = held.find((x) => x.kid === kid);
+    wipeAll(held);
+    if (k) {
+      await bury(ctx, kid, k.notAfter);
+      await options.keyStore.delete(kid);
+    }
+  }
 }

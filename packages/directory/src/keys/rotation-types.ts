@@ -23,6 +23,17 @@ export interface KeyRotatorOptions {
    * a key until its not-after plus its skew, SPEC.md §11.2).
    */
   retentionSeconds: number;
+  /**
+   * The longest time a message may wait in a queue before it is opened, seconds
+   * (default 0). With `clockSkewSeconds` it sets the smallest retention the
+   * rotator accepts: `maxQueueSeconds + 3 × clockSkewSeconds` (SPEC.md §11.4).
+   */
+  maxQueueSeconds?: number;
+  /**
+   * The clock tolerance of senders and directory clients, seconds (default 60,
+   * their default): how far a sender's, and this rotator's, clock may be off.
+   */
+  clockSkewSeconds?: number;
   aead?: AeadName;
   /** Clock in ms (default Date.now). */
   now?: () => number;
@@ -55,7 +66,8 @@ export interface TickResult {
   /** Kids of the private keys erased: past retention, or revoked for compromise. */
   erased: string[];
   /**
-   * The kid of the newest held key, when it is revoked. Rotation then goes by
+   * The kid of the newest held key, when it is revoked, or of the newest key
+   * that `revoke()` erased for compromise since the last tick. Rotation then goes by
    * the newest key that is not: with none, or with one near expiry, `rotated`
    * is its replacement.
    */
@@ -78,6 +90,13 @@ export interface KeyRotator {
   tick(): Promise<TickResult>;
   /** Every private key still held, newest first: pass to `open` as `recipient`. The caller may wipe them. */
   recipientKeys(): Promise<EncryptionKey[]>;
+  /**
+   * Kids of the keys this identity erased for compromise whose messages could
+   * still be queued (the key store's tombstones): pass to `open` as
+   * `revokedKids`, which then answers ERR_KEY_REVOKED for them. Empty with a
+   * key store that keeps no tombstones.
+   */
+  revokedKids(): Promise<string[]>;
   /** Publishes a revocation; on compromise the private key is erased at once. */
   revoke(kid: string, reason: RevocationReasonName): Promise<void>;
   /** Runs tick() every `intervalMs` (default 60 000); errors go to `onError`. */

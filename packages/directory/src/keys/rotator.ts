@@ -14,11 +14,12 @@
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { MAX_TIMER_MS, show } from '../checks.js';
 import { sortedKeys } from './held-keys.js';
-import { createRotationContext } from './rotation-context.js';
-import { revokeNow, rotateNow, tickNow } from './rotation-steps.js';
+import { createRotationContext, minimumRetention } from './rotation-context.js';
+import { bury, revokeNow, rotateNow, tickNow } from './rotation-steps.js';
 import type { KeyRotator, KeyRotatorOptions } from './rotation-types.js';
 import { createStepQueue } from './step-queue.js';
 
+export { minimumRetention };
 export type {
   KeyRotator,
   KeyRotatorOptions,
@@ -50,9 +51,19 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
       // a stalled step must not keep the private key alive.
       if (reason === 'compromise') {
         ctx.revokedHere.set(kid, reason);
+        const held = await sortedKeys(ctx);
+        const k = held.find((x) => x.kid === kid);
+        if (k && held[0] === k) ctx.revokedNewest = kid; // tick() reports it
+        held.forEach((x) => x.privateKey.fill(0));
+        await bury(ctx, kid, k?.notAfter);
         await options.keyStore.delete(kid);
       }
       return steps.run(() => revokeNow(ctx, kid, reason), 'revoke()');
+    },
+    async revokedKids() {
+      const nowS = Math.floor(ctx.nowMs() / 1000);
+      const t = (await options.keyStore.tombstones?.()) ?? [];
+      return t.filter((x) => x.until >= nowS).map((x) => x.kid);
     },
     start(intervalMs = 60_000, onError = () => {}) {
       if (!Number.isSafeInteger(intervalMs) || intervalMs < 1 || intervalMs > MAX_TIMER_MS) {

@@ -49,11 +49,23 @@ export interface DirectoryOptions {
   rollbackStore?: RollbackStore;
 }
 
+/** How a recipient is resolved (SPEC.md §11.3). */
+export interface ResolveOptions {
+  /**
+   * Fetch the records now, bypassing the cache, and fail closed: a store that
+   * fails is ERR_TRANSPORT, never a cached set. For high-value messages: a
+   * revocation published before the call is always seen (no exposure window
+   * beyond the store's own consistency). Costs one store read and
+   * verification per call.
+   */
+  fresh?: boolean;
+}
+
 export interface Directory {
   /** Usable encryption keys of `name`, newest first (never an unverified one). */
-  resolve(name: string): Promise<ResolvedKey[]>;
+  resolve(name: string, options?: ResolveOptions): Promise<ResolvedKey[]>;
   /** The newest usable encryption key of `name`: pass it to `seal` as a recipient. */
-  resolveRecipient(name: string): Promise<ResolvedKey>;
+  resolveRecipient(name: string, options?: ResolveOptions): Promise<ResolvedKey>;
   /** The trusted signing key of `name` for `kid`, or undefined: pass it to `open` as `resolveSender`. */
   resolveSigningKey(name: string, kid: string): Promise<SigningPublicKey | undefined>;
   /**
@@ -99,6 +111,8 @@ function checkOptions(options: DirectoryOptions) {
   return { store, trust, skew, config };
 }
 
+const isFlag = (x: unknown) => x === undefined || typeof x === 'boolean';
+
 export function createDirectory(options: DirectoryOptions): Directory {
   const { store, trust, skew, config } = checkOptions(options);
   const now = options.now ?? Date.now;
@@ -127,15 +141,17 @@ export function createDirectory(options: DirectoryOptions): Directory {
   };
   return {
     stats: cache.stats,
-    async resolve(name) {
+    async resolve(name, o) {
+      if (o !== undefined && (typeof o !== 'object' || o === null || !isFlag(o.fresh)))
+        throw new BlindwireError(ErrorCode.InvalidArgument, '"options.fresh" expected a boolean');
       await marks?.load();
-      const e = await cache.entry(name);
+      const e = o?.fresh === true ? await cache.fresh(name) : await cache.entry(name, true);
       const keys = usableEncryptionKeys(e.set, nowSeconds(), trust, rollback);
       await marks?.makeDurable(name);
       return keys;
     },
-    async resolveRecipient(name) {
-      return (await this.resolve(name))[0]!;
+    async resolveRecipient(name, o) {
+      return (await this.resolve(name, o))[0]!;
     },
     async resolveSigningKey(name, kid) {
       // Called with a sender name from an unverified envelope: a name that cannot

@@ -23,6 +23,13 @@ export interface CacheOptions {
   timeoutMs?: number;
   /** How long past the TTL a cached set may still be used when fetching fails, ms (default 300 000). */
   staleIfErrorMs?: number;
+  /**
+   * The same bound for resolving a recipient (`resolve`, `resolveRecipient`:
+   * keys to seal to), ms (default 60 000; the smaller of the two applies). It
+   * bounds how long a sender cut off from a failing store may seal to a key
+   * revoked meanwhile (SPEC.md §11.3): TTL + this. 0 fails closed at the TTL.
+   */
+  recipientStaleIfErrorMs?: number;
   /** How long "no records for this name" is remembered, ms (default 10 000). */
   negativeTtlMs?: number;
   /** Identities with records cached at most; the least recently used goes first (default 10 000). */
@@ -124,6 +131,7 @@ interface CacheConfig {
   cooldown: number;
   timeout: number;
   staleIfError: number;
+  recipientStaleIfError: number;
   negativeTtl: number;
   maxEntries: number;
   maxNegative: number;
@@ -137,6 +145,7 @@ export function checkCacheOptions(c: CacheOptions = {}): CacheConfig {
     // 0 would time out every fetch; Node fires longer timers after 1 ms.
     timeout: ms(c.timeoutMs, 5_000, 'timeoutMs', 1, MAX_TIMER_MS),
     staleIfError: ms(c.staleIfErrorMs, 300_000, 'staleIfErrorMs'),
+    recipientStaleIfError: ms(c.recipientStaleIfErrorMs, 60_000, 'recipientStaleIfErrorMs'),
     negativeTtl: ms(c.negativeTtlMs, 10_000, 'negativeTtlMs'),
     maxEntries: count(c.maxEntries, 10_000, 'maxEntries'),
     maxNegative: count(c.maxNegativeEntries, 1_000, 'maxNegativeEntries'),
@@ -225,6 +234,27 @@ export class ResolutionCache {
     (entry.empty ? this.#negatives : this.#positives).set(name, entry);
   }
 
+  /**
+   * Fetches and verifies the records of `name` with a fetch that starts now,
+   * never joining one already running (which may predate a revocation), and
+   * never served stale: a failure rejects (SPEC.md §11.3, fresh resolution).
+   */
+  async fresh(name: string): Promise<CacheEntry> {
+    this.#checkName(name);
+    await this.ready;
+    this.stats.misses++;
+    return this.#fetchAndVerify(name);
+  }
+
+  #checkName(name: string): void {
+    if (!lookupable(name)) {
+      throw new BlindwireError(
+        ErrorCode.InvalidArgument,
+        `"name" expected an identity name of 1 to ${MAX_NAME_BYTES} bytes`,
+      );
+    }
+  }
+
   /** Fetches and verifies the records of `name` now (one fetch per name at a time). */
   fetch(name: string): Promise<CacheEntry> {
     const running = this.#inflight.get(name);
@@ -265,14 +295,12 @@ export class ResolutionCache {
     return entry;
   }
 
-  /** The entry of `name`: cached while fresh, else fetched, else stale within its bound. */
-  async entry(name: string): Promise<CacheEntry> {
-    if (!lookupable(name)) {
-      throw new BlindwireError(
-        ErrorCode.InvalidArgument,
-        `"name" expected an identity name of 1 to ${MAX_NAME_BYTES} bytes`,
-      );
-    }
+  /**
+   * The entry of `name`: cached while fresh, else fetched, else stale within
+   * its bound (`forRecipient`: the smaller recipient bound, SPEC.md §11.3).
+   */
+  async entry(name: string, forRecipient = false): Promise<CacheEntry> {
+    this.#checkName(name);
     await this.ready;
     const { config, now } = this.#o;
     const e = this.#positives.get(name) ?? this.#negatives.get(name);
@@ -290,7 +318,11 @@ export class ResolutionCache {
       if (
         e &&
         !e.empty &&
-        age < config.ttl + config.staleIfError &&
+        age <
+          config.ttl +
+            (forRecipient
+              ? Math.min(config.staleIfError, config.recipientStaleIfError)
+              : config.staleIfError) &&
         err instanceof BlindwireError &&
         err.code === ErrorCode.Transport
       ) {
