@@ -58,7 +58,7 @@ export {
   type TickResult,
 } from './keys/rotator.js';
 export type { PrivateKeyStore, StoredKey, Tombstone } from './keys/key-store.js';
-export { createMemoryKeyStore } from './keys/memory-key-store.js';
+export { createMemoryKeyStore, type MemoryKeyStore } from './keys/memory-key-store.js';
 export {
   seedKeyStore,
   identityKeyErased,

@@ -43,6 +43,10 @@ export interface FileKeyStoreOptions {
 }
 
 export interface FileKeyStore extends PrivateKeyStore {
+  /** Tombstones of keys erased for compromise, kept in the file (SPEC.md §11.4). */
+  addTombstone(t: Tombstone): Promise<void>;
+  tombstones(): Promise<Tombstone[]>;
+  removeTombstone(kid: string): Promise<void>;
   readonly path: string;
   /** Whether private keys are sealed with a passphrase-derived key. */
   readonly encrypted: boolean;

@@ -10,7 +10,11 @@ import {
   type Tombstone,
 } from './key-store.js';
 
-export function createMemoryKeyStore(): PrivateKeyStore {
+/** A key store that always keeps tombstones. */
+export type MemoryKeyStore = PrivateKeyStore &
+  Required<Pick<PrivateKeyStore, 'addTombstone' | 'tombstones' | 'removeTombstone'>>;
+
+export function createMemoryKeyStore(): MemoryKeyStore {
   const keys = new Map<string, StoredKey>();
   const tombstones = new Map<string, Tombstone>();
   return {
