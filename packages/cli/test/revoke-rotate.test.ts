@@ -61,6 +61,9 @@ it('revoke --reason compromise, then key rotate: a fresh key, never the revoked 
     ...at(T0 + 120),
   ]);
   expect(revoke.stdout).toContain(`erased private key ${first}`);
+  // A tombstone stays for the erased key, so queued messages fail ERR_KEY_REVOKED.
+  const ks = JSON.parse(await readFile(sb.path('ks.json'), 'utf8'));
+  expect(ks.revoked.map((t: { kid: string }) => t.kid)).toEqual([first]);
 
   const next = await sb.json<Rotation>([...rotate, ...at(T0 + 180)]);
   expect(next.seeded).toBeNull(); // the revoked key is not handed back to the key store

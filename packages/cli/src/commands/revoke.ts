@@ -20,6 +20,7 @@ import { printJson, println } from '../io.js';
 import { describeRecord, openKeyStore, publishRecord, recordLine } from '../records.js';
 import { assertAnchorCovers, loadIdentity, loadSigningAnchor, wipeIdentity } from '../secrets.js';
 import { openStore, parseStore, type OpenStore } from '../stores.js';
+import { DEFAULT_RETENTION_SECONDS } from './key.js';
 import {
   JSON_OPTION,
   NOW_OPTION,
@@ -139,8 +140,17 @@ export const revoke: CommandSpec = {
         const keyStore = await openKeyStore(ctx, erase, { warn: false });
         try {
           const held = await keyStore.list();
-          erased = held.some((k) => k.kid === kid);
+          const mine = held.find((k) => k.kid === kid);
+          erased = mine !== undefined;
           for (const k of held) k.privateKey.fill(0);
+          // A tombstone first (SPEC.md §11.4): messages queued to the key
+          // then fail ERR_KEY_REVOKED, not ERR_KEY_NOT_FOUND. Kept for the
+          // default retention past the key's not-after; a rotator drops it then.
+          if (mine)
+            await keyStore.addTombstone?.({
+              kid,
+              until: mine.notAfter + DEFAULT_RETENTION_SECONDS,
+            });
           await keyStore.delete(kid);
         } finally {
           await keyStore.close();

@@ -104,11 +104,7 @@ export const directoryServe: CommandSpec = {
   },
 };
 
-function listen(
-  server: Server,
-  port: number,
-  host: string,
-): Promise<void> {
+function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) =>
       reject(
