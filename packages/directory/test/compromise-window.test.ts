@@ -191,4 +191,38 @@ describe('compromise with cached senders and a failing store (SPEC.md §11.3)', 
       createDirectory({ store: mem, trust: w.policy, cache: { recipientStaleIfErrorMs: -1 } }),
     ).toThrow(BlindwireError);
   });
+  it('a slow store stretches neither the TTL nor the stale bound: both count from the fetch start', async () => {
+    const w = await makeWorld();
+    const mem = createMemoryStore();
+    for (const r of await w.recordsOf(w.tool)) await mem.put(w.tool.name, r);
+    const clock = createClock(T0);
+    const state = { down: false, delayMs: 0, lists: 0 };
+    const slow: DirectoryStore = {
+      kind: 'slow',
+      put: (n, r) => mem.put(n, r),
+      list: async (n) => {
+        state.lists++;
+        clock.advance(state.delayMs); // the call takes this long
+        if (state.down) throw new Error('connection refused');
+        return mem.list(n);
+      },
+    };
+    const d = createDirectory({
+      store: slow,
+      trust: w.policy,
+      now: clock.now,
+      cache: { ttlMs: TTL },
+    });
+    state.delayMs = 4_000;
+    await d.resolveRecipient(w.tool.name); // fetched from T0 to T0 + 4 s
+    clock.advance(TTL - 4_000); // T0 + TTL: fresh only if stamped at the end
+    state.delayMs = 0;
+    await d.resolveRecipient(w.tool.name);
+    expect(state.lists).toBe(2);
+    // Within the stale bound when the fetch starts, past it when the store gives up.
+    clock.advance(TTL + RECIPIENT_STALE - 1_000);
+    state.down = true;
+    state.delayMs = 4_900;
+    await expect(d.resolveRecipient(w.tool.name)).rejects.toMatchObject({ code: 'ERR_TRANSPORT' });
+  });
 });

@@ -268,6 +268,9 @@ export class ResolutionCache {
     const { store, trust, config, backend, now } = this.#o;
     this.stats.fetches++;
     let records: Uint8Array[];
+    // Stamped when the fetch starts: a slow store must not stretch the TTL of
+    // what it returns (SPEC.md §11.3 bounds the window from the fetch).
+    const startedAt = now();
     try {
       records = await listWithTimeout(store, name, config.timeout);
       // The store is untrusted: its list, too, must be an array of records.
@@ -290,7 +293,7 @@ export class ResolutionCache {
     // anyone who can write to a shared store could otherwise plant junk under
     // many names and have forged envelopes evict verified senders.
     const unverified = set.signingKeys.size === 0 && set.encryptionKeys.length === 0;
-    const entry = { fetchedAt: now(), set, empty: records.length === 0 || unverified };
+    const entry = { fetchedAt: startedAt, set, empty: records.length === 0 || unverified };
     this.#remember(name, entry);
     return entry;
   }
@@ -315,10 +318,12 @@ export class ResolutionCache {
     try {
       return await this.fetch(name);
     } catch (err) {
+      // The age when the failure is known, not when the fetch began: a store
+      // that fails slowly must not get a stale entry served past its bound.
       if (
         e &&
         !e.empty &&
-        age <
+        now() - e.fetchedAt <
           config.ttl +
             (forRecipient
               ? Math.min(config.staleIfError, config.recipientStaleIfError)
