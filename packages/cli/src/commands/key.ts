@@ -89,7 +89,7 @@ export const keyRotate: CommandSpec = {
     retention: {
       type: 'string',
       value: 'S',
-      description: `How long a private key is kept after it expires; must exceed the longest queue retention. Default ${DEFAULT_RETENTION_SECONDS}.`,
+      description: `How long a private key is kept after it expires: at least the longest queue time plus 3 × the clock tolerance (SPEC.md §11.4). Default ${DEFAULT_RETENTION_SECONDS}.`,
     },
     'rotate-before': {
       type: 'string',
