@@ -1,0 +1,78 @@
+/**
+ * Resolution of a set over `maxRecords` (SPEC.md §11.6, "Stores that missed
+ * pruning"): within hard caps on the records and bytes read, the records
+ * are parsed (no signature is checked) and those whose own signed times say
+ * they stopped mattering more than a day plus the skew ago are set aside
+ * before the cap applies, so a store that missed pruning degrades gracefully
+ * instead of failing every resolve.
+ */
+import { BlindwireError, ErrorCode, type CryptoBackend } from '@blindwire/core';
+import { RecordKind } from '../records/kinds.js';
+import { parseRecord } from '../records/parse.js';
+import { MAX_RECORD_BYTES } from '../records/types.js';
+import { checkClockSkew, type TrustPolicy } from './policy.js';
+import { closeKept, keepByTime, subjectKid, type KeptEntry } from './still-matters.js';
+import { checkNow } from './windows.js';
+
+/** The largest clock skew a client may use (SPEC.md §11.2): no rollback mark outlives it. */
+const MAX_SKEW = 86_400;
+/** Records read at most for one identity, whatever `maxRecords` says is enough to verify. */
+export const HARD_MAX_RECORDS = 1024;
+
+const limit = (message: string) => new BlindwireError(ErrorCode.LimitExceeded, message);
+
+/**
+ * The records of `records` that can still matter at `now` or later: every
+ * one that does not parse or names another identity is kept (verification
+ * sets it aside, with its code), certificates and encryption-key records
+ * whose not-after is more than 86 400 s + skew ago go, with the revocations
+ * and certificates only they needed (still-matters.ts). More than
+ * `maxRecords` left is ERR_LIMIT_EXCEEDED.
+ */
+export async function stillMattering(
+  name: string,
+  records: Uint8Array[],
+  policy: TrustPolicy,
+  max: number,
+  now: number,
+  options: { backend?: CryptoBackend },
+): Promise<Uint8Array[]> {
+  checkNow(now);
+  const hard = Math.max(max, HARD_MAX_RECORDS);
+  if (records.length > hard)
+    throw limit(`directory returned ${records.length} records for one identity (hard max ${hard})`);
+  let bytes = 0;
+  for (const r of records) bytes += r.length;
+  if (bytes > hard * MAX_RECORD_BYTES)
+    throw limit(
+      `directory returned ${bytes} bytes for one identity (max ${hard * MAX_RECORD_BYTES})`,
+    );
+  const other: Uint8Array[] = [];
+  const entries: KeptEntry[] = [];
+  for (const r of records) {
+    try {
+      const p = await parseRecord(r, options.backend ? { backend: options.backend } : undefined);
+      if (p.body.name === name) entries.push({ p, keep: false });
+      else other.push(r);
+    } catch {
+      other.push(r);
+    }
+  }
+  keepByTime(entries, now - MAX_SKEW - checkClockSkew(policy.clockSkew));
+  const dropped = new Set(
+    entries
+      .filter((e) => !e.keep && e.p.body.kind !== RecordKind.Revocation)
+      .map((e) => subjectKid(e.p)),
+  );
+  const pinned = new Set(
+    (policy.pinned ?? []).filter((p) => p.name === name).map((p) => p.signing.kid),
+  );
+  closeKept(entries, pinned, (kid) => dropped.has(kid));
+  const kept = [...other, ...entries.filter((e) => e.keep).map((e) => e.p.bytes)];
+  if (kept.length > max) {
+    throw limit(
+      `directory returned ${kept.length} records for one identity that can still matter (max ${max})`,
+    );
+  }
+  return kept;
+}
