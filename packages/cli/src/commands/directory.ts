@@ -158,7 +158,7 @@ export const directoryPrune: CommandSpec = {
   description: [
     'For each NAME (stores cannot list their names), removes records past their not-after plus the horizon, ' +
       'junk and records of other names, and revocations that no longer matter, by the rules of SPEC.md §11.6: ' +
-      'never a record in force, the revocation of a stored record, or the newest key record of each issuer. ' +
+      "never a record in force, the revocation of a stored record, a signing key's compromise revocation, or the newest key record of each issuer. " +
       'Records are verified with the trust anchors as readers verify them. Safe while publishers write; ' +
       'running it again removes nothing more. A read-only store (http) fails with ERR_UNSUPPORTED unless --dry-run.',
   ],

@@ -67,7 +67,16 @@ export async function stillMattering(
   const pinned = new Set(
     (policy.pinned ?? []).filter((p) => p.name === name).map((p) => p.signing.kid),
   );
-  closeKept(entries, pinned, (kid) => dropped.has(kid));
+  const signingKids = new Set(
+    entries
+      .filter((e) => e.p.body.kind === RecordKind.IdentityCertificate)
+      .map((e) => subjectKid(e.p)),
+  );
+  closeKept(entries, {
+    pinned,
+    removableTarget: (kid) => dropped.has(kid),
+    signingKey: (kid) => signingKids.has(kid),
+  });
   const kept = [...other, ...entries.filter((e) => e.keep).map((e) => e.p.bytes)];
   if (kept.length > max) {
     throw limit(

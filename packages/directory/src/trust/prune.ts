@@ -139,17 +139,17 @@ async function markKept(
   for (const e of highest.values()) e.keep = true;
   // Rules 4-5: a revocation goes only with a verified record about its
   // target; of a needed signing key, its newest verified certificate stays.
-  closeKept(
-    entries,
+  closeKept(entries, {
     pinned,
-    (kid) => verifiedKids.has(kid),
-    (e) => {
+    removableTarget: (kid) => verifiedKids.has(kid),
+    signingKey: (kid) => v.signingKeys.has(kid),
+    signs: (e) => {
       const b = e.p.body;
       if (b.kind !== RecordKind.IdentityCertificate) return false;
       const k = v.signingKeys.get(b.signingKid);
       return k !== undefined && !k.pinned && k.windows[0]!.serial === b.serial;
     },
-  );
+  });
 }
 
 export interface PruneResult extends PrunePlan {

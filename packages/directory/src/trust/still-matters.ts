@@ -6,7 +6,7 @@
  * signed what stays.
  */
 import { RecordKind } from '../records/kinds.js';
-import type { ParsedRecord } from '../records/types.js';
+import { RevocationReason, type ParsedRecord } from '../records/types.js';
 
 export interface KeptEntry {
   p: ParsedRecord;
@@ -29,39 +29,56 @@ export function keepByTime(entries: KeptEntry[], cutoff: number): void {
   }
 }
 
+export interface CloseOptions {
+  /** Signing keys pinned for the identity: their revocations always stay. */
+  pinned: ReadonlySet<string>;
+  /** Whether the records about `kid` may justify removing its revocations. */
+  removableTarget: (kid: string) => boolean;
+  /** Whether `kid` is a signing key of the identity (a certificate is about it). */
+  signingKey: (kid: string) => boolean;
+  /** Whether this certificate may be the one kept for its key (default: any). */
+  signs?: (cert: KeptEntry) => boolean;
+}
+
+const compromise = (b: ParsedRecord['body']) =>
+  b.kind === RecordKind.Revocation && b.reason === RevocationReason.Compromise;
+
 /**
  * Rules 4-5, to a fixed point (the kept set only grows). A revocation stays
  * when its target is pinned, when `removableTarget(kid)` says no record about
- * the target may justify its removal, or when a kept record is about its
- * target or was issued by it. A certificate for which `signs` holds stays
- * while a kept encryption-key record's signature needs its key.
+ * the target may justify its removal, when a kept record is about its target
+ * or an encryption-key record kept was issued by it, and, for compromise, when
+ * its target is a signing key: that revocation is what disarms a rollback
+ * mark left by a record made with the leaked key (SPEC.md §11.2), stored or
+ * not. A certificate for which `signs` holds stays while a kept
+ * encryption-key record, or a kept revocation of its key by itself for
+ * compromise, needs its key to verify.
  */
-export function closeKept(
-  entries: KeptEntry[],
-  pinned: ReadonlySet<string>,
-  removableTarget: (kid: string) => boolean,
-  signs: (cert: KeptEntry) => boolean = () => true,
-): void {
+export function closeKept(entries: KeptEntry[], o: CloseOptions): void {
+  const signs = o.signs ?? (() => true);
   for (let changed = true; changed;) {
     changed = false;
     const subjects = new Set<string>();
     const issuers = new Set<string>();
     for (const e of entries) {
-      if (!e.keep || e.p.body.kind === RecordKind.Revocation) continue;
-      subjects.add(subjectKid(e.p));
-      // Only encryption-key records: a revocation by an identity key counts
-      // only while its issuer's certificate is in force, hence kept anyway.
-      if (e.p.body.kind === RecordKind.EncryptionKey) issuers.add(e.p.body.issuerKid);
+      const b = e.p.body;
+      if (!e.keep) continue;
+      if (b.kind !== RecordKind.Revocation) subjects.add(subjectKid(e.p));
+      // Not identity keys' revocations of other keys: they count only while
+      // their issuer's certificate is in force, hence kept anyway.
+      if (b.kind === RecordKind.EncryptionKey) issuers.add(b.issuerKid);
+      if (compromise(b) && b.issuerKid === subjectKid(e.p)) issuers.add(b.issuerKid);
     }
     for (const e of entries) {
       if (e.keep) continue;
       const b = e.p.body;
       const keep =
         b.kind === RecordKind.Revocation
-          ? pinned.has(b.targetKid) ||
-            !removableTarget(b.targetKid) ||
+          ? o.pinned.has(b.targetKid) ||
+            !o.removableTarget(b.targetKid) ||
             subjects.has(b.targetKid) ||
-            issuers.has(b.targetKid)
+            issuers.has(b.targetKid) ||
+            (compromise(b) && o.signingKey(b.targetKid))
           : b.kind === RecordKind.IdentityCertificate && issuers.has(b.signingKid) && signs(e);
       if (keep) {
         e.keep = true;
