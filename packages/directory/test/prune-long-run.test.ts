@@ -37,7 +37,7 @@ interface Figures {
   ms: number;
 }
 
-async function longRun(store: DirectoryStore, rotations: number): Promise<Figures> {
+async function longRun(store: DirectoryStore, rotations: number, prune = true): Promise<Figures> {
   const started = performance.now();
   const w = await makeWorld();
   const [cert] = await w.recordsOf(w.tool);
@@ -53,7 +53,7 @@ async function longRun(store: DirectoryStore, rotations: number): Promise<Figure
     propagationDelaySeconds: KEY.delay,
     retentionSeconds: KEY.retention,
     isRevoked: (kid) => dir.revocationOf(w.tool.name, kid),
-    prune: { store, trust: w.policy },
+    ...(prune ? { prune: { store, trust: w.policy } } : {}),
     now: clock.now,
   });
   const f: Figures = { rotations: 0, maxRecords: 0, pruned: 0, resolves: 0, ms: 0 };
@@ -65,7 +65,7 @@ async function longRun(store: DirectoryStore, rotations: number): Promise<Figure
       f.pruned += r.pruned?.length ?? 0;
       const stored = (await store.list(w.tool.name)).length;
       f.maxRecords = Math.max(f.maxRecords, stored);
-      expect(stored).toBeLessThanOrEqual(BOUND);
+      if (prune) expect(stored).toBeLessThanOrEqual(BOUND);
       if (r.rotated && f.rotations % 10 === 0) {
         // past the propagation delay, senders seal to a key whose private key is held
         clock.advance(KEY.delay * 1000 + 1000);
@@ -123,6 +123,13 @@ describe('rotator pruning (SPEC.md §11.6)', () => {
       clock.advance(KEY.tick * 1000);
     }
     expect(errors).toBeGreaterThan(0);
+  });
+
+  it('without pruning, a rotator wired with isRevoked keeps ticking past maxRecords (256)', async () => {
+    const f = await longRun(createMemoryStore(), 400, false);
+    expect(f.rotations).toBe(400);
+    expect(f.maxRecords).toBe(401); // the certificate and every key record ever made
+    expect(f.resolves).toBe(40);
   });
 
   it('refuses a prune option it cannot honour', async () => {

@@ -27,6 +27,7 @@ import {
   usableEncryptionKeys,
   verifyRecordSet,
 } from '../src/internal.js';
+import { setAsideExpired } from '../src/trust/over-cap.js';
 import { planPrune, pruneIdentity } from '../src/trust/prune.js';
 import { S0, makeWorld, type World } from './helpers/world.js';
 
@@ -206,6 +207,25 @@ describe('prune planner properties (SPEC.md §11.6)', () => {
           expect(pruned.signing).toBe(before.signing);
           // Pruning never makes a client see a withheld record where it saw none.
           pruned.rollback.forEach((r, i) => {
+            if (r) expect(before.rollback[i]).toBe(true);
+          });
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('resolution over the cap (records past not-after + skew set aside) sees the same', async () => {
+    await fc.assert(
+      fc.asyncProperty(history(), async ({ picks, now, later }) => {
+        const records = pick(picks);
+        const kept = await setAsideExpired(pool.w.tool.name, records, pool.w.policy, now - 60, {});
+        for (const t of [now, now + later]) {
+          const before = await view(pool, records, t);
+          const after = await view(pool, kept, t);
+          expect(after.usable).toBe(before.usable);
+          expect(after.signing).toBe(before.signing);
+          after.rollback.forEach((r, i) => {
             if (r) expect(before.rollback[i]).toBe(true);
           });
         }

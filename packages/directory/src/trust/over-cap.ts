@@ -2,8 +2,10 @@
  * Resolution of a set over `maxRecords` (SPEC.md §11.6, "Stores that missed
  * pruning"): within hard caps on the records and bytes read, the records
  * are parsed (no signature is checked) and those whose own signed times say
- * they stopped mattering more than a day plus the skew ago are set aside
- * before the cap applies, so a store that missed pruning degrades gracefully
+ * no client can use them any more (not-after + skew passed) are set aside,
+ * with the revocations and certificates only they needed, before the cap
+ * applies: the same rules as pruning with a horizon of the skew, less the
+ * newest-record rule. A store that missed pruning degrades gracefully
  * instead of failing every resolve.
  */
 import { BlindwireError, ErrorCode, type CryptoBackend } from '@blindwire/core';
@@ -14,20 +16,15 @@ import { checkClockSkew, type TrustPolicy } from './policy.js';
 import { closeKept, keepByTime, subjectKid, type KeptEntry } from './still-matters.js';
 import { checkNow } from './windows.js';
 
-/** The largest clock skew a client may use (SPEC.md §11.2): no rollback mark outlives it. */
-const MAX_SKEW = 86_400;
 /** Records read at most for one identity, whatever `maxRecords` says is enough to verify. */
 export const HARD_MAX_RECORDS = 1024;
 
 const limit = (message: string) => new BlindwireError(ErrorCode.LimitExceeded, message);
 
 /**
- * The records of `records` that can still matter at `now` or later: every
- * one that does not parse or names another identity is kept (verification
- * sets it aside, with its code), certificates and encryption-key records
- * whose not-after is more than 86 400 s + skew ago go, with the revocations
- * and certificates only they needed (still-matters.ts). More than
- * `maxRecords` left is ERR_LIMIT_EXCEEDED.
+ * The records of `records` that can still matter at `now` or later
+ * (setAsideExpired with the cutoff `now - skew`), within the hard caps. More
+ * than `maxRecords` left is ERR_LIMIT_EXCEEDED.
  */
 export async function stillMattering(
   name: string,
@@ -47,6 +44,29 @@ export async function stillMattering(
     throw limit(
       `directory returned ${bytes} bytes for one identity (max ${hard * MAX_RECORD_BYTES})`,
     );
+  const skew = checkClockSkew(policy.clockSkew);
+  const kept = await setAsideExpired(name, records, policy, now - skew, options);
+  if (kept.length > max) {
+    throw limit(
+      `directory returned ${kept.length} records for one identity that can still matter (max ${max})`,
+    );
+  }
+  return kept;
+}
+
+/**
+ * `records` without the certificates and encryption-key records whose
+ * not-after is before `cutoff`, nor the revocations and certificates only
+ * they needed (still-matters.ts, read without verification). Records that do
+ * not parse or name another identity stay (verification sets them aside).
+ */
+export async function setAsideExpired(
+  name: string,
+  records: Uint8Array[],
+  policy: TrustPolicy,
+  cutoff: number,
+  options: { backend?: CryptoBackend },
+): Promise<Uint8Array[]> {
   const other: Uint8Array[] = [];
   const entries: KeptEntry[] = [];
   for (const r of records) {
@@ -58,7 +78,7 @@ export async function stillMattering(
       other.push(r);
     }
   }
-  keepByTime(entries, now - MAX_SKEW - checkClockSkew(policy.clockSkew));
+  keepByTime(entries, cutoff);
   const dropped = new Set(
     entries
       .filter((e) => !e.keep && e.p.body.kind !== RecordKind.Revocation)
@@ -77,11 +97,5 @@ export async function stillMattering(
     removableTarget: (kid) => dropped.has(kid),
     signingKey: (kid) => signingKids.has(kid),
   });
-  const kept = [...other, ...entries.filter((e) => e.keep).map((e) => e.p.bytes)];
-  if (kept.length > max) {
-    throw limit(
-      `directory returned ${kept.length} records for one identity that can still matter (max ${max})`,
-    );
-  }
-  return kept;
+  return [...other, ...entries.filter((e) => e.keep).map((e) => e.p.bytes)];
 }
