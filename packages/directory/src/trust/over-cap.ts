@@ -4,16 +4,21 @@
  * are parsed (no signature is checked) and those whose own signed times say
  * no client can use them any more (not-after + skew passed) are set aside,
  * with the revocations and certificates only they needed, before the cap
- * applies: the same rules as pruning with a horizon of the skew, less the
- * newest-record rule. A store that missed pruning degrades gracefully
- * instead of failing every resolve.
+ * applies: the same rules as pruning with a horizon of the skew. A store
+ * that missed pruning degrades gracefully instead of failing every resolve.
  */
 import { BlindwireError, ErrorCode, type CryptoBackend } from '@blindwire/core';
 import { RecordKind } from '../records/kinds.js';
 import { parseRecord } from '../records/parse.js';
 import { MAX_RECORD_BYTES } from '../records/types.js';
 import { checkClockSkew, type TrustPolicy } from './policy.js';
-import { closeKept, keepByTime, subjectKid, type KeptEntry } from './still-matters.js';
+import {
+  closeKept,
+  keepByTime,
+  keepNewestPerIssuer,
+  subjectKid,
+  type KeptEntry,
+} from './still-matters.js';
 import { checkNow } from './windows.js';
 
 /** Records read at most for one identity, whatever `maxRecords` says is enough to verify. */
@@ -56,8 +61,8 @@ export async function stillMattering(
 
 /**
  * `records` without the certificates and encryption-key records whose
- * not-after is before `cutoff`, nor the revocations and certificates only
- * they needed (still-matters.ts, read without verification). Records that do
+ * not-after is before `cutoff` (but each issuer's newest key record), nor the
+ * revocations and certificates only they needed (still-matters.ts, read without verification). Records that do
  * not parse or name another identity stay (verification sets them aside).
  */
 export async function setAsideExpired(
@@ -79,6 +84,7 @@ export async function setAsideExpired(
     }
   }
   keepByTime(entries, cutoff);
+  keepNewestPerIssuer(entries);
   const dropped = new Set(
     entries
       .filter((e) => !e.keep && e.p.body.kind !== RecordKind.Revocation)

@@ -15,7 +15,7 @@ import { recordId } from '../records/record-id.js';
 import type { ParsedRecord } from '../records/types.js';
 import type { DirectoryStore } from '../stores/directory-store.js';
 import { checkClockSkew, checkTrustPolicy, type TrustPolicy } from './policy.js';
-import { closeKept, keepByTime, type KeptEntry } from './still-matters.js';
+import { closeKept, keepByTime, keepNewestPerIssuer, type KeptEntry } from './still-matters.js';
 import { verifyRecordSet } from './verify-set.js';
 import { checkNow } from './windows.js';
 
@@ -125,18 +125,7 @@ async function markKept(
     ...[...v.signingKeys.values()].filter((k) => !k.pinned).map((k) => k.kid),
   ]);
   keepByTime(entries, cutoff); // rule 2
-  // Rule 3: per issuer named, its highest-serial encryption-key record (the
-  // rollback marks' records), verified or not, so that what it keeps
-  // depends on no other record.
-  const highest = new Map<string, Entry>();
-  for (const e of entries) {
-    const b = e.p.body;
-    if (b.kind !== RecordKind.EncryptionKey) continue;
-    const h = highest.get(b.issuerKid)?.p.body;
-    if (!h || (h.kind === RecordKind.EncryptionKey && b.serial > h.serial))
-      highest.set(b.issuerKid, e);
-  }
-  for (const e of highest.values()) e.keep = true;
+  keepNewestPerIssuer(entries); // rule 3
   // Rules 4-5: a revocation goes only with a verified record about its
   // target; of a needed signing key, its newest verified certificate stays.
   closeKept(entries, {

@@ -1,6 +1,6 @@
 /**
  * Which records of an identity can still matter to a client (SPEC.md §11.6
- * rules 2, 4 and 5), shared by the prune planner (prune.ts) and by
+ * rules 2-5), shared by the prune planner (prune.ts) and by
  * resolution over `maxRecords` (verify-set.ts): records not yet past a
  * cutoff, the revocations of what stays, and the certificates whose keys
  * signed what stays.
@@ -27,6 +27,23 @@ export function keepByTime(entries: KeptEntry[], cutoff: number): void {
     const b = e.p.body;
     if (b.kind !== RecordKind.Revocation && b.notAfter >= cutoff) e.keep = true;
   }
+}
+
+/**
+ * Rule 3: per issuer kid named, its highest-serial encryption-key record
+ * (the record of any rollback mark; a client whose keys all expired sees
+ * ERR_EXPIRED, not ERR_KEY_NOT_FOUND), verified or not, so that what it keeps
+ * depends on no other record.
+ */
+export function keepNewestPerIssuer(entries: KeptEntry[]): void {
+  const highest = new Map<string, { e: KeptEntry; serial: number }>();
+  for (const e of entries) {
+    const b = e.p.body;
+    if (b.kind !== RecordKind.EncryptionKey) continue;
+    const h = highest.get(b.issuerKid);
+    if (!h || b.serial > h.serial) highest.set(b.issuerKid, { e, serial: b.serial });
+  }
+  for (const { e } of highest.values()) e.keep = true;
 }
 
 export interface CloseOptions {
