@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { isBlindwireError } from '@blindwire/core';
 import { UsageError, commandHelp, parseCommand, type CommandSpec } from './args.js';
 import { anchorCreate } from './commands/anchor.js';
-import { directoryPublish, directoryResolve } from './commands/directory.js';
+import { directoryPrune, directoryPublish, directoryResolve } from './commands/directory.js';
 import { identityCreate } from './commands/identity.js';
 import { inspectCommand } from './commands/inspect.js';
 import { keyRotate } from './commands/key.js';
@@ -24,6 +24,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   keyRotate,
   directoryPublish,
   directoryResolve,
+  directoryPrune,
   directoryServe,
   revoke,
   inspectCommand,

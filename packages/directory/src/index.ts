@@ -15,6 +15,14 @@ export {
 export type { TrustPolicy } from './trust/policy.js';
 export type { ResolvedKey } from './trust/types.js';
 export { namesCover } from './trust/name-constraints.js';
+export {
+  planPrune,
+  pruneIdentity,
+  type PruneOptions,
+  type PrunePlan,
+  type PruneReason,
+  type PruneResult,
+} from './trust/prune.js';
 export { isRollbackMark, type RollbackMark, type RollbackStore } from './trust/rollback.js';
 
 export type { DirectoryStore } from './stores/directory-store.js';

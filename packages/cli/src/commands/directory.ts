@@ -1,11 +1,12 @@
 /**
- * `blindwire directory publish` and `blindwire directory resolve`: put signed
- * records into a store, and read an identity's keys back the way a sender
- * does, through the one verification path (SPEC.md §11.2): chained to a
- * trust anchor or a pinned key, in their validity windows, not revoked.
+ * `blindwire directory publish`, `resolve` and `prune`: put signed records
+ * into a store, read an identity's keys back the way a sender does, through
+ * the one verification path (SPEC.md §11.2): chained to a trust anchor or a
+ * pinned key, in their validity windows, not revoked; and remove the records
+ * no client can still need (SPEC.md §11.6).
  */
 import { importPublicIdentity, toBase64url } from '@blindwire/core';
-import { createDirectory, type TrustPolicy } from '@blindwire/directory';
+import { createDirectory, pruneIdentity, type TrustPolicy } from '@blindwire/directory';
 import { UsageError, flag, optList, type CommandSpec, type Context } from '../args.js';
 import { decodeBinaryList, readInput, readJson } from '../files.js';
 import { printJson, println } from '../io.js';
@@ -74,6 +75,26 @@ async function trustPolicy(ctx: Context): Promise<TrustPolicy> {
   return { anchors, pinned, ...(skew === undefined ? {} : { clockSkew: skew }) };
 }
 
+const TRUST_OPTIONS: CommandSpec['options'] = {
+  anchor: {
+    type: 'string',
+    multiple: true,
+    value: 'FILE',
+    description: 'A public trust anchor (anchor create --public-out).',
+  },
+  pin: {
+    type: 'string',
+    multiple: true,
+    value: 'FILE',
+    description: 'A public identity whose signing key is trusted directly.',
+  },
+  'clock-skew': {
+    type: 'string',
+    value: 'S',
+    description: 'Clock tolerance, seconds. Default 60.',
+  },
+};
+
 export const directoryResolve: CommandSpec = {
   name: 'directory resolve',
   summary: "Resolve an identity's verified encryption keys, newest first.",
@@ -83,28 +104,7 @@ export const directoryResolve: CommandSpec = {
       'when there is none: ERR_KEY_NOT_FOUND, ERR_KEY_REVOKED, ERR_EXPIRED, ERR_KEY_UNTRUSTED...',
   ],
   positionals: { name: 'NAME', min: 1, max: 1 },
-  options: {
-    store: STORE_OPTION,
-    anchor: {
-      type: 'string',
-      multiple: true,
-      value: 'FILE',
-      description: 'A public trust anchor (anchor create --public-out).',
-    },
-    pin: {
-      type: 'string',
-      multiple: true,
-      value: 'FILE',
-      description: 'A public identity whose signing key is trusted directly.',
-    },
-    'clock-skew': {
-      type: 'string',
-      value: 'S',
-      description: 'Clock tolerance, seconds. Default 60.',
-    },
-    now: NOW_OPTION,
-    json: JSON_OPTION,
-  },
+  options: { store: STORE_OPTION, ...TRUST_OPTIONS, now: NOW_OPTION, json: JSON_OPTION },
   examples: [
     'blindwire directory resolve spiffe://acme.example/agents/planner --store file:./directory.json --anchor anchor-public.json',
   ],
@@ -142,6 +142,66 @@ export const directoryResolve: CommandSpec = {
       return 0;
     } finally {
       await directory.close();
+      await opened.close();
+    }
+  },
+};
+
+/** The default horizon: the largest clock skew, so that no client's rollback mark refers to a pruned record. */
+const DEFAULT_HORIZON = 86_400;
+
+export const directoryPrune: CommandSpec = {
+  name: 'directory prune',
+  summary: 'Remove the records of identities that no client can still need.',
+  usage:
+    'NAME... --store STORE --anchor FILE [--pin FILE] [--horizon S] [--dry-run] [--clock-skew S] [--now TIME] [--json]',
+  description: [
+    'For each NAME (stores cannot list their names), removes records past their not-after plus the horizon, ' +
+      'junk and records of other names, and revocations that no longer matter, by the rules of SPEC.md §11.6: ' +
+      "never a record in force, the revocation of a stored record, a signing key's compromise revocation, or the newest key record of each issuer. " +
+      'Records are verified with the trust anchors as readers verify them. Safe while publishers write; ' +
+      'running it again removes nothing more. A read-only store (http) fails with ERR_UNSUPPORTED unless --dry-run.',
+  ],
+  positionals: { name: 'NAME...', min: 1, max: Infinity },
+  options: {
+    store: STORE_OPTION,
+    ...TRUST_OPTIONS,
+    horizon: {
+      type: 'string',
+      value: 'S',
+      description: `How long past its not-after a record is kept (at least the clock skew). Default ${DEFAULT_HORIZON} (1d).`,
+    },
+    'dry-run': { type: 'boolean', description: 'Print what would be removed; remove nothing.' },
+    now: NOW_OPTION,
+    json: JSON_OPTION,
+  },
+  examples: [
+    'blindwire directory prune spiffe://acme.example/tools/payments --store redis://127.0.0.1:6379 --anchor anchor-public.json --dry-run',
+  ],
+  async run(ctx) {
+    const storeSpec = parseStore(ctx);
+    const now = Math.floor(nowOption(ctx) / 1000);
+    const horizonSeconds = durationOption(ctx, 'horizon') ?? DEFAULT_HORIZON;
+    const dryRun = flag(ctx, 'dry-run');
+    const trust = await trustPolicy(ctx);
+    const opened = await openStore(ctx, storeSpec);
+    try {
+      const results = [];
+      for (const name of ctx.positionals)
+        results.push(
+          await pruneIdentity(opened.store, name, trust, { now, horizonSeconds, dryRun }),
+        );
+      if (flag(ctx, 'json')) {
+        printJson(ctx.io.stdout, results);
+        return 0;
+      }
+      const verb = dryRun ? 'would remove' : 'removed';
+      for (const r of results) {
+        for (const x of r.remove) println(ctx.io.stdout, `${verb} ${x.id}  ${x.reason}  ${r.name}`);
+        println(ctx.io.stdout, `${r.name}: ${verb} ${r.remove.length}, kept ${r.kept}`);
+      }
+      return 0;
+    } finally {
       await opened.close();
     }
   },

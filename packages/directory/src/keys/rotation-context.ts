@@ -7,6 +7,9 @@ import { BlindwireError, ErrorCode, getDefaultBackend, type CryptoBackend } from
 import { wipe } from '@blindwire/core/internal';
 import { MAX_TIMER_MS, readClock, show } from '../checks.js';
 import { DEFAULT_KEY_SECONDS, type RevocationReasonName } from '../records/publish.js';
+import type { DirectoryStore } from '../stores/directory-store.js';
+import { checkClockSkew, checkTrustPolicy, type TrustPolicy } from '../trust/policy.js';
+import { checkHorizon } from '../trust/prune.js';
 import type { StoredKey } from './key-store.js';
 import type { KeyRotatorOptions } from './rotation-types.js';
 
@@ -31,6 +34,8 @@ export interface RotationContext {
   serialFloor: number;
   /** The newest held key when `revoke()` erased it for compromise: the next tick reports it. */
   revokedNewest: string | undefined;
+  /** Pruning after each tick (SPEC.md §11.6), with the horizon checked. */
+  readonly prune?: { store: DirectoryStore; trust: TrustPolicy; horizon: number };
 }
 
 /** Whole seconds ≥ 0 (a string, NaN or 1e20 is refused, never defaulted). */
@@ -74,6 +79,7 @@ export function createRotationContext(options: KeyRotatorOptions): RotationConte
     invalid(
       `"stepTimeoutMs" expected whole ms from 1 to ${MAX_TIMER_MS}, got ${show(stepTimeout)}`,
     );
+  const prune = checkPrune(options.prune, retention);
   const clock = options.now ?? Date.now;
   return {
     options,
@@ -87,6 +93,7 @@ export function createRotationContext(options: KeyRotatorOptions): RotationConte
     revokedHere: new Map(),
     serialFloor: 0,
     revokedNewest: undefined,
+    ...(prune ? { prune } : {}),
   };
 }
 
@@ -107,6 +114,20 @@ export function minimumRetention(
     seconds: q + 3 * s,
     rule: `maxQueueSeconds ${q} + 3 × clockSkewSeconds ${s}: the sender's tolerance and clock offset and the rotator's clock offset`,
   };
+}
+
+/** The `prune` option: a store that can remove records, a trust policy, a horizon ≥ its skew. */
+function checkPrune(p: KeyRotatorOptions['prune'], retention: number): RotationContext['prune'] {
+  if (p === undefined) return undefined;
+  if (typeof p !== 'object' || p === null || typeof p.store?.remove !== 'function') {
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      '"prune.store" expected a DirectoryStore that can remove records',
+    );
+  }
+  checkTrustPolicy(p.trust);
+  const horizon = checkHorizon(p.horizonSeconds ?? retention, checkClockSkew(p.trust.clockSkew));
+  return { store: p.store, trust: p.trust, horizon };
 }
 
 export const wipeAll = (keys: StoredKey[]) => keys.forEach((k) => wipe(k.privateKey));

@@ -5,6 +5,7 @@
  */
 import { wipe } from '@blindwire/core/internal';
 import { createRevocation, type RevocationReasonName } from '../records/publish.js';
+import { pruneIdentity } from '../trust/prune.js';
 import { ownKeys, revocations } from './held-keys.js';
 import type { StoredKey } from './key-store.js';
 import { wipeAll, type RotationContext } from './rotation-context.js';
@@ -110,9 +111,28 @@ export async function tickNow(ctx: RotationContext, token: StepToken): Promise<T
       const notBefore = notBeforeOfNext(ctx, current, revoked, nowS);
       result.rotated = await publishNew(ctx, t, notBefore, maxSerial, token);
     }
+    if (ctx.prune) await pruneOwn(ctx, nowS, result);
     return result;
   } finally {
     wipeAll(keys); // erased ones included
+  }
+}
+
+/**
+ * SPEC.md §11.6: removes this identity's records no client can still need.
+ * Rotation never waits on it: a failure is reported, not thrown.
+ */
+async function pruneOwn(ctx: RotationContext, nowS: number, result: TickResult): Promise<void> {
+  const { store, trust, horizon } = ctx.prune!;
+  try {
+    const done = await pruneIdentity(store, ctx.options.identity.name, trust, {
+      now: nowS,
+      horizonSeconds: horizon,
+      backend: ctx.backend,
+    });
+    result.pruned = done.remove.map((r) => r.id);
+  } catch (e) {
+    result.pruneError = e;
   }
 }
 

@@ -4,6 +4,8 @@
  */
 import type { AeadName, CryptoBackend, EncryptionKey, SigningKey } from '@blindwire/core';
 import type { RevocationReasonName } from '../records/publish.js';
+import type { DirectoryStore } from '../stores/directory-store.js';
+import type { TrustPolicy } from '../trust/policy.js';
 import type { PrivateKeyStore, StoredKey } from './key-store.js';
 
 export interface KeyRotatorOptions {
@@ -55,6 +57,16 @@ export interface KeyRotatorOptions {
    * store call that never settles would otherwise hold up every later call.
    */
   stepTimeoutMs?: number;
+  /**
+   * Prunes this identity's records (SPEC.md §11.6) at the end of every
+   * tick(): records past their not-after plus `horizonSeconds` (default
+   * `retentionSeconds`, at least the trust policy's clock skew) that no
+   * client can still need are removed from `store`, as the relying parties
+   * verify them with `trust`. Without it nothing is ever removed, and an
+   * identity's records pile up past `maxRecords`. A failed prune never fails
+   * the tick: it is reported in `TickResult.pruneError`.
+   */
+  prune?: { store: DirectoryStore; trust: TrustPolicy; horizonSeconds?: number };
 }
 
 /** What `isRevoked` answers: not revoked (`false`/`undefined`), revoked (`true`), or revoked with its reason. */
@@ -72,6 +84,10 @@ export interface TickResult {
    * is its replacement.
    */
   revoked?: string;
+  /** With the `prune` option: ids of the records this tick removed from the store. */
+  pruned?: string[];
+  /** With the `prune` option: why pruning failed this tick (the tick itself went on). */
+  pruneError?: unknown;
 }
 
 export interface KeyRotator {

@@ -288,7 +288,9 @@ export class ResolutionCache {
             cause: e,
           });
     }
-    const set = await verifyRecordSet(name, records, trust, { backend });
+    // Over maxRecords, only records that can still matter count (SPEC.md §11.6).
+    const nowS = Math.floor(now() / 1000);
+    const set = await verifyRecordSet(name, records, trust, { backend, now: nowS });
     // A set in which nothing verified counts as no records (SPEC.md §11.3):
     // anyone who can write to a shared store could otherwise plant junk under
     // many names and have forged envelopes evict verified senders.

@@ -28,6 +28,7 @@ import {
   checkTrustPolicy,
   type TrustPolicy,
 } from './policy.js';
+import { stillMattering } from './over-cap.js';
 import { strongest, type VerifiedSet } from './types.js';
 
 type BackendOption = { backend?: CryptoBackend } | undefined;
@@ -39,7 +40,15 @@ export async function verifyRecordSet(
   name: string,
   records: Uint8Array[],
   policy: TrustPolicy,
-  options?: { backend?: CryptoBackend },
+  options?: {
+    backend?: CryptoBackend;
+    /**
+     * The time, Unix seconds. With it, a set over `maxRecords` is cut to the
+     * records that can still matter at this time or later before the cap
+     * applies (SPEC.md §11.6); without it, it is refused.
+     */
+    now?: number;
+  },
 ): Promise<VerifiedSet> {
   // Step 0, before any record is looked at: a misconfigured policy is
   // ERR_INVALID_ARGUMENT whatever the store returned.
@@ -53,10 +62,13 @@ export async function verifyRecordSet(
   }
   const max = checkMaxRecords(policy.maxRecords);
   if (records.length > max) {
-    throw new BlindwireError(
-      ErrorCode.LimitExceeded,
-      `directory returned ${records.length} records for one identity (max ${max})`,
-    );
+    if (options?.now === undefined) {
+      throw new BlindwireError(
+        ErrorCode.LimitExceeded,
+        `directory returned ${records.length} records for one identity (max ${max})`,
+      );
+    }
+    records = await stillMattering(name, records, policy, max, options.now, options);
   }
   const out: VerifiedSet = {
     name,
