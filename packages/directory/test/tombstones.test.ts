@@ -189,3 +189,61 @@ describe('a compromise, end to end', () => {
     expect(await rotator.revokedKids()).toEqual([first.kid]);
   });
 });
+
+describe('a key store that fails during a compromise', () => {
+  async function setUp(fail: { tombstone?: boolean; delete?: boolean }) {
+    const w = await makeWorld();
+    const store = createMemoryStore();
+    const [toolCert] = await w.recordsOf(w.tool);
+    await store.put(w.tool.name, toolCert!);
+    const clock = createClock(T0);
+    const d = createDirectory({ store, trust: w.policy, now: clock.now });
+    const inner = createMemoryKeyStore();
+    const keyStore: PrivateKeyStore = {
+      ...inner,
+      addTombstone: async (t) => {
+        if (fail.tombstone) throw new Error('tombstone write refused');
+        return inner.addTombstone(t);
+      },
+      delete: async (kid) => {
+        if (fail.delete) throw new Error('delete refused');
+        return inner.delete(kid);
+      },
+    };
+    const published: string[] = [];
+    const rotator = createKeyRotator({
+      identity: w.tool,
+      publish: async (r) => {
+        published.push(await d.publish(r).then(() => 'ok'));
+      },
+      keyStore,
+      lifetimeSeconds: 3600,
+      propagationDelaySeconds: 120,
+      rotateBeforeSeconds: 900,
+      retentionSeconds: 7200,
+      now: clock.now,
+    });
+    const first = (await rotator.tick()).rotated!;
+    return { w, d, inner, rotator, first, published, clock };
+  }
+
+  it('a failed tombstone write neither keeps the key nor holds back the revocation; the tick reports it', async () => {
+    const { w, d, inner, rotator, first, published } = await setUp({ tombstone: true });
+    await rotator.revoke(first.kid, 'compromise');
+    expect(published).toHaveLength(2); // the key record, then the revocation
+    expect((await inner.list()).map((k) => k.kid)).not.toContain(first.kid);
+    expect(await errorCode(d.resolveRecipient(w.tool.name))).toBe('ERR_KEY_REVOKED');
+    const t = await rotator.tick();
+    expect((t.tombstoneError as Error).message).toBe('tombstone write refused');
+    expect(t.rotated).toBeDefined(); // rotation goes on
+    expect((await rotator.tick()).tombstoneError).toBeUndefined(); // reported once
+  });
+
+  it('a failed erasure still publishes the revocation, then says so (ERR_TRANSPORT)', async () => {
+    const { w, d, rotator, first, published } = await setUp({ delete: true });
+    const e = await errorCode(rotator.revoke(first.kid, 'compromise'));
+    expect(e).toBe('ERR_TRANSPORT');
+    expect(published).toHaveLength(2);
+    expect(await errorCode(d.resolveRecipient(w.tool.name))).toBe('ERR_KEY_REVOKED');
+  });
+});

@@ -34,6 +34,8 @@ export interface RotationContext {
   serialFloor: number;
   /** The newest held key when `revoke()` erased it for compromise: the next tick reports it. */
   revokedNewest: string | undefined;
+  /** The first tombstone write that failed since the last tick (reported by it). */
+  tombstoneError: unknown;
   /** Pruning after each tick (SPEC.md §11.6), with the horizon checked. */
   readonly prune?: { store: DirectoryStore; trust: TrustPolicy; horizon: number };
 }
@@ -93,6 +95,7 @@ export function createRotationContext(options: KeyRotatorOptions): RotationConte
     revokedHere: new Map(),
     serialFloor: 0,
     revokedNewest: undefined,
+    tombstoneError: undefined,
     ...(prune ? { prune } : {}),
   };
 }

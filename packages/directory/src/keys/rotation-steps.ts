@@ -3,6 +3,7 @@
  * rotate now, one tick (erase past retention or compromised, publish again,
  * rotate when due) and revoke.
  */
+import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { wipe } from '@blindwire/core/internal';
 import { createRevocation, type RevocationReasonName } from '../records/publish.js';
 import { pruneIdentity } from '../trust/prune.js';
@@ -16,7 +17,8 @@ import type { StepToken } from './step-queue.js';
 /**
  * SPEC.md §11.4: a key erased for compromise leaves a tombstone until its
  * messages could no longer be opened anyway (not-after + retention), written
- * before the key is deleted so that no moment has neither. `notAfter` unknown
+ * before the key is deleted so that no moment has neither. A failed write is
+ * remembered for the next tick's result, never thrown. `notAfter` unknown
  * (the key is not held here): a whole lifetime from now.
  */
 export async function bury(
@@ -26,7 +28,14 @@ export async function bury(
 ): Promise<void> {
   const nowS = Math.floor(ctx.nowMs() / 1000);
   const until = (notAfter ?? nowS + ctx.lifetime) + ctx.retention;
-  await ctx.options.keyStore.addTombstone?.({ kid, until });
+  try {
+    await ctx.options.keyStore.addTombstone?.({ kid, until });
+  } catch (e) {
+    // Never a reason to keep a compromised key or to hold back its
+    // revocation: the key is erased regardless, and the next tick() reports
+    // this (TickResult.tombstoneError).
+    ctx.tombstoneError ??= e;
+  }
 }
 
 /** Drops the tombstones past their time: messages to them are past retention too. */
@@ -104,6 +113,8 @@ export async function tickNow(ctx: RotationContext, token: StepToken): Promise<T
     const current = held.filter((k) => !formerIssuer.has(k.kid));
     const live = current.find((k) => !revoked.has(k.kid) && k.notBefore <= nowS + ctx.delay);
     const result: TickResult = { erased };
+    if (ctx.tombstoneError !== undefined) result.tombstoneError = ctx.tombstoneError;
+    ctx.tombstoneError = undefined;
     if (held[0] && held[0] !== unrevoked) result.revoked = held[0].kid;
     else if (ctx.revokedNewest !== undefined) result.revoked = ctx.revokedNewest;
     ctx.revokedNewest = undefined;
@@ -154,12 +165,20 @@ export async function revokeNow(
   ctx.revokedHere.set(kid, reason);
   if (reason === 'compromise') {
     // revoke() normally erased it already; if that failed, erase it now.
-    const held = await options.keyStore.list();
-    const k = held.find((x) => x.kid === kid);
-    wipeAll(held);
-    if (k) {
-      await bury(ctx, kid, k.notAfter);
-      await options.keyStore.delete(kid);
+    try {
+      const held = await options.keyStore.list();
+      const k = held.find((x) => x.kid === kid);
+      wipeAll(held);
+      if (k) {
+        await bury(ctx, kid, k.notAfter);
+        await options.keyStore.delete(kid);
+      }
+    } catch (e) {
+      throw new BlindwireError(
+        ErrorCode.Transport,
+        `revoke(): the revocation of ${kid} was published, but the key store failed while erasing it; the next tick() erases it`,
+        { cause: e },
+      );
     }
   }
 }

@@ -88,6 +88,12 @@ export interface TickResult {
   pruned?: string[];
   /** With the `prune` option: why pruning failed this tick (the tick itself went on). */
   pruneError?: unknown;
+  /**
+   * Why a tombstone (SPEC.md §11.4) could not be written since the last tick:
+   * the compromised key was erased all the same, but messages queued to it
+   * now fail ERR_KEY_NOT_FOUND instead of ERR_KEY_REVOKED.
+   */
+  tombstoneError?: unknown;
 }
 
 export interface KeyRotator {

@@ -49,16 +49,30 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
     async revoke(kid, reason) {
       // A compromise is acted on locally at once, ahead of anything queued:
       // a stalled step must not keep the private key alive.
+      // Whatever happens to the local erasure, the revocation is published:
+      // it is what stops senders (SPEC.md §11.4).
+      let local: unknown;
       if (reason === 'compromise') {
         ctx.revokedHere.set(kid, reason);
-        const held = await sortedKeys(ctx);
-        const k = held.find((x) => x.kid === kid);
-        if (k && held[0] === k) ctx.revokedNewest = kid; // tick() reports it
-        held.forEach((x) => x.privateKey.fill(0));
-        await bury(ctx, kid, k?.notAfter);
-        await options.keyStore.delete(kid);
+        try {
+          const held = await sortedKeys(ctx);
+          const k = held.find((x) => x.kid === kid);
+          if (k && held[0] === k) ctx.revokedNewest = kid; // tick() reports it
+          held.forEach((x) => x.privateKey.fill(0));
+          await bury(ctx, kid, k?.notAfter);
+          await options.keyStore.delete(kid);
+        } catch (e) {
+          local = e;
+        }
       }
-      return steps.run(() => revokeNow(ctx, kid, reason), 'revoke()');
+      await steps.run(() => revokeNow(ctx, kid, reason), 'revoke()');
+      if (local !== undefined) {
+        throw new BlindwireError(
+          ErrorCode.Transport,
+          `revoke(): the revocation of ${kid} was published, but the key store failed while erasing it; the next tick() erases it`,
+          { cause: local },
+        );
+      }
     },
     async revokedKids() {
       const nowS = Math.floor(ctx.nowMs() / 1000);
