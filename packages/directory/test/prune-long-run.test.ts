@@ -159,6 +159,40 @@ describe('rotator pruning (SPEC.md §11.6)', () => {
     expect(errors).toBeGreaterThan(0);
   });
 
+  it('a slow prune fails neither the tick nor its rotation: it is reported as pruneError', async () => {
+    const w = await makeWorld();
+    const store = createMemoryStore();
+    const [cert] = await w.recordsOf(w.tool);
+    await store.put(w.tool.name, cert!);
+    let slow = false;
+    const slowStore: DirectoryStore = {
+      kind: 'slow',
+      put: (n, r) => store.put(n, r),
+      list: async (n) => {
+        if (slow) await new Promise((r) => setTimeout(r, 400));
+        return store.list(n);
+      },
+      remove: (n, id) => store.remove!(n, id),
+    };
+    const rotator = createKeyRotator({
+      identity: w.tool,
+      publish: (r) => store.put(w.tool.name, r),
+      keyStore: createMemoryKeyStore(),
+      lifetimeSeconds: KEY.lifetime,
+      rotateBeforeSeconds: KEY.before,
+      propagationDelaySeconds: KEY.delay,
+      retentionSeconds: RETENTION,
+      maxQueueSeconds: KEY.queue,
+      stepTimeoutMs: 200,
+      prune: { store: slowStore, trust: w.policy },
+      now: createClock(T0).now,
+    });
+    slow = true;
+    const r = await rotator.tick();
+    expect(r.rotated).toBeDefined();
+    expect((r.pruneError as { code?: string }).code).toBe('ERR_TRANSPORT');
+  });
+
   it('without pruning, a rotator wired with isRevoked keeps ticking past maxRecords (256)', async () => {
     const f = await longRun(createMemoryStore(), 400, false);
     expect(f.rotations).toBe(400);

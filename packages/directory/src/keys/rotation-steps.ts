@@ -122,7 +122,6 @@ export async function tickNow(ctx: RotationContext, token: StepToken): Promise<T
       const notBefore = notBeforeOfNext(ctx, current, revoked, nowS);
       result.rotated = await publishNew(ctx, t, notBefore, maxSerial, token);
     }
-    if (ctx.prune) await pruneOwn(ctx, nowS, result);
     return result;
   } finally {
     wipeAll(keys); // erased ones included
@@ -133,17 +132,40 @@ export async function tickNow(ctx: RotationContext, token: StepToken): Promise<T
  * SPEC.md §11.6: removes this identity's records no client can still need.
  * Rotation never waits on it: a failure is reported, not thrown.
  */
-async function pruneOwn(ctx: RotationContext, nowS: number, result: TickResult): Promise<void> {
-  const { store, trust, horizon } = ctx.prune!;
+export async function pruneOwn(ctx: RotationContext, result: TickResult): Promise<void> {
+  if (!ctx.prune) return;
+  const { store, trust, horizon } = ctx.prune;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Outside the step queue and bounded on its own, so that a slow store
+  // neither fails a tick whose rotation succeeded nor holds up the next step.
+  // A prune that outlives its timeout may go on removing: that is safe, as a
+  // record removable from one snapshot stays removable (SPEC.md §11.6).
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new BlindwireError(
+            ErrorCode.Transport,
+            `rotation: pruning took longer than ${ctx.stepTimeout} ms`,
+          ),
+        ),
+      ctx.stepTimeout,
+    );
+  });
   try {
-    const done = await pruneIdentity(store, ctx.options.identity.name, trust, {
-      now: nowS,
-      horizonSeconds: horizon,
-      backend: ctx.backend,
-    });
+    const done = await Promise.race([
+      pruneIdentity(store, ctx.options.identity.name, trust, {
+        now: Math.floor(ctx.nowMs() / 1000),
+        horizonSeconds: horizon,
+        backend: ctx.backend,
+      }),
+      timeout,
+    ]);
     result.pruned = done.remove.map((r) => r.id);
   } catch (e) {
     result.pruneError = e;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

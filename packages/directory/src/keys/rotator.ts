@@ -15,7 +15,7 @@ import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { MAX_TIMER_MS, show } from '../checks.js';
 import { sortedKeys } from './held-keys.js';
 import { createRotationContext, minimumRetention } from './rotation-context.js';
-import { bury, revokeNow, rotateNow, tickNow } from './rotation-steps.js';
+import { bury, pruneOwn, revokeNow, rotateNow, tickNow } from './rotation-steps.js';
 import type { KeyRotator, KeyRotatorOptions } from './rotation-types.js';
 import { createStepQueue } from './step-queue.js';
 
@@ -38,7 +38,11 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
   let timer: ReturnType<typeof setInterval> | undefined;
   const rotator: KeyRotator = {
     rotate: () => steps.run((token) => rotateNow(ctx, token), 'rotate()'),
-    tick: () => steps.run((token) => tickNow(ctx, token), 'tick()'),
+    async tick() {
+      const result = await steps.run((token) => tickNow(ctx, token), 'tick()');
+      await pruneOwn(ctx, result);
+      return result;
+    },
     async recipientKeys() {
       return (await sortedKeys(ctx)).map((k) => ({
         kid: k.kid,
