@@ -124,8 +124,11 @@ async function markKept(
     ...v.encryptionKeys.map((r) => r.kid),
     ...[...v.signingKeys.values()].filter((k) => !k.pinned).map((k) => k.kid),
   ]);
+  const verifiedTop = new Map<string, number>();
+  for (const r of v.encryptionKeys)
+    verifiedTop.set(r.issuerKid, Math.max(r.serial, verifiedTop.get(r.issuerKid) ?? -1));
   keepByTime(entries, cutoff); // rule 2
-  keepNewestPerIssuer(entries); // rule 3
+  keepNewestPerIssuer(entries, verifiedTop); // rule 3
   // Rules 4-5: a revocation goes only with a verified record about its
   // target; of a needed signing key, its newest verified certificate stays.
   closeKept(entries, {
