@@ -2,7 +2,8 @@
  * The prune planner and resolution over the cap against a store writer
  * (SPEC.md §11.6): a forged "newest" key record never takes the place of its
  * issuer's genuine newest one (rule 3), ties at a serial keep every tied
- * record so the plan does not depend on store order.
+ * record so the plan does not depend on store order, and a record signed with
+ * a key revoked for compromise never makes a revocation removable (rule 4).
  */
 import { generateEncryptionKey } from '@blindwire/core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -77,5 +78,47 @@ describe('rule 3 against forged key records (SPEC.md §11.6)', () => {
       expect(kept).toContain(recordId(genuine!));
       expect(kept).toContain(recordId(forged));
     }
+  });
+});
+
+describe('rule 4 against records signed with a compromised key (SPEC.md §11.6)', () => {
+  it('a record planted with a key revoked for compromise does not make a revocation removable', async () => {
+    // The tool's signing key leaked and the anchor revoked it for compromise.
+    const [cert, newest] = await w.recordsOf(w.tool, {
+      serial: 10,
+      notBefore: S0,
+      notAfter: S0 + 20 * H,
+    });
+    const leaked = await createRevocation(w.anchor, {
+      name: w.tool.name,
+      kid: w.tool.signing.kid,
+      reason: 'compromise',
+    });
+    // The anchor also revoked encryption key K for compromise; K's own record is not stored.
+    const k = await generateEncryptionKey();
+    const revK = await createRevocation(w.anchor, {
+      name: w.tool.name,
+      kid: k.kid,
+      reason: 'compromise',
+    });
+    const base = [cert!, newest!, leaked, revK];
+    expect(await removedBy(base, S0 + 10 * H)).toEqual(new Map());
+    // With the leaked key, someone plants an expired, older record for K.
+    const planted = await createEncryptionKeyRecord(w.tool, k, {
+      notBefore: S0 - 2 * H,
+      notAfter: S0 - H,
+      serial: 1,
+    });
+    const removed = await removedBy([...base, planted], S0 + 10 * H);
+    expect(removed.get(recordId(revK))).toBeUndefined();
+    expect(removed.get(recordId(planted))).toBe('expired');
+    // and a self-revocation for compromise counts the same
+    const self = await createRevocation(w.tool.signing, {
+      name: w.tool.name,
+      kid: w.tool.signing.kid,
+      reason: 'compromise',
+    });
+    const bySelf = await removedBy([cert!, newest!, self, revK, planted], S0 + 10 * H);
+    expect(bySelf.get(recordId(revK))).toBeUndefined();
   });
 });

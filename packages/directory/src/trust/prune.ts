@@ -12,7 +12,7 @@ import { show } from '../checks.js';
 import { MAGIC_0, MAGIC_1, RecordKind, VERSION } from '../records/kinds.js';
 import { parseRecord } from '../records/parse.js';
 import { recordId } from '../records/record-id.js';
-import type { ParsedRecord } from '../records/types.js';
+import { RevocationReason, type ParsedRecord } from '../records/types.js';
 import type { DirectoryStore } from '../stores/directory-store.js';
 import { checkClockSkew, checkTrustPolicy, type TrustPolicy } from './policy.js';
 import { closeKept, keepByTime, keepNewestPerIssuer, type KeptEntry } from './still-matters.js';
@@ -120,8 +120,11 @@ async function markKept(
   const pinned = new Set(
     (policy.pinned ?? []).filter((p) => p.name === name).map((p) => p.signing.kid),
   );
+  // A record signed with a key revoked for compromise (by an anchor or by
+  // itself) may be the leaked key's work: it never makes a revocation removable.
+  const leaked = (kid: string) => v.revocations.get(kid)?.reason === RevocationReason.Compromise;
   const verifiedKids = new Set([
-    ...v.encryptionKeys.map((r) => r.kid),
+    ...v.encryptionKeys.filter((r) => !leaked(r.issuerKid)).map((r) => r.kid),
     ...[...v.signingKeys.values()].filter((k) => !k.pinned).map((k) => k.kid),
   ]);
   const verifiedTop = new Map<string, number>();
