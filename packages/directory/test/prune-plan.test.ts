@@ -349,7 +349,7 @@ describe('prune planner rules (SPEC.md §11.6)', () => {
       serial: 2,
     });
     const records = [cert!, old!, newer];
-    for (const horizon of [60, 600]) {
+    for (const horizon of [180, 600]) {
       const at = async (now: number) =>
         (await planPrune(w.tool.name, records, w.policy, { now, horizonSeconds: horizon })).remove;
       expect(await at(S0 + H + horizon)).toEqual([]);
@@ -357,14 +357,17 @@ describe('prune planner rules (SPEC.md §11.6)', () => {
     }
   });
 
-  it('refuses a horizon below the clock skew, and a bad time', async () => {
+  it('refuses a horizon below 3 times the clock skew (a pruner clock ahead, a client clock behind), and a bad time', async () => {
     const w = pool.w;
     expect(
-      await errorCode(planPrune(w.tool.name, [], w.policy, { now: S0, horizonSeconds: 59 })),
+      await errorCode(planPrune(w.tool.name, [], w.policy, { now: S0, horizonSeconds: 179 })),
     ).toBe('ERR_INVALID_ARGUMENT');
     expect(
+      (await planPrune(w.tool.name, [], w.policy, { now: S0, horizonSeconds: 180 })).remove,
+    ).toEqual([]);
+    expect(
       await errorCode(
-        planPrune(w.tool.name, [], w.policy, { now: Number.NaN, horizonSeconds: 60 }),
+        planPrune(w.tool.name, [], w.policy, { now: Number.NaN, horizonSeconds: 180 }),
       ),
     ).toBe('ERR_INVALID_ARGUMENT');
     const p = await planPrune(

@@ -34,8 +34,8 @@ export interface PruneOptions {
   /** The time, Unix seconds. */
   now: number;
   /**
-   * How long past its not-after a record is kept, seconds; at least the
-   * policy's clock skew. A rotator passes its retention.
+   * How long past its not-after a record is kept, seconds; at least 3 times
+   * the policy's clock skew. A rotator passes its retention.
    */
   horizonSeconds: number;
   backend?: CryptoBackend;
@@ -45,16 +45,26 @@ interface Entry extends KeptEntry {
   id: string;
 }
 
-/** A horizon: whole seconds, at least the skew (a record is usable until not-after + skew). */
-export function checkHorizon(horizon: unknown, skew: number): number {
-  if (!Number.isSafeInteger(horizon) || (horizon as number) < skew) {
+/**
+ * A horizon: whole seconds, at least `skews` times the skew. SPEC.md §11.6
+ * needs 3s (a pruner clock s ahead and a client clock s behind, a record
+ * usable until not-after + s); the planner asks for that. The default of one
+ * skew is what the key rotator's own check still asks (rotation-context.ts).
+ */
+export function checkHorizon(horizon: unknown, skew: number, skews = 1): number {
+  const min = skews * skew;
+  if (!Number.isSafeInteger(horizon) || (horizon as number) < min) {
+    const what = skews === 1 ? 'the clock skew' : `${skews} × the clock skew`;
     throw new BlindwireError(
       ErrorCode.InvalidArgument,
-      `"horizonSeconds" expected whole seconds ≥ the clock skew (${skew}), got ${show(horizon)}`,
+      `"horizonSeconds" expected whole seconds ≥ ${what} (${min}), got ${show(horizon)}`,
     );
   }
   return horizon as number;
 }
+
+/** SPEC.md §11.6: the smallest horizon, in clock skews. */
+export const MIN_HORIZON_SKEWS = 3;
 
 /** A record of another version of the format: not this implementation's to judge. */
 function foreign(bytes: Uint8Array): boolean {
@@ -70,7 +80,11 @@ export async function planPrune(
 ): Promise<PrunePlan> {
   checkTrustPolicy(policy);
   const now = checkNow(options.now);
-  const horizon = checkHorizon(options.horizonSeconds, checkClockSkew(policy.clockSkew));
+  const horizon = checkHorizon(
+    options.horizonSeconds,
+    checkClockSkew(policy.clockSkew),
+    MIN_HORIZON_SKEWS,
+  );
   const cutoff = now - horizon; // not-after below it: done
   const opts = options.backend ? { backend: options.backend } : undefined;
   const remove: PrunePlan['remove'] = [];
