@@ -39,6 +39,8 @@ interface Pool {
   /** Subject kid of each pooled record (encryption kid, signing kid, revoked kid), or '' for junk. */
   subject: Map<string, string>;
   revocationTargets: Map<string, string>;
+  /** Ids of the pooled revocations for compromise. */
+  compromises: Set<string>;
   /** Issuer kid of each pooled encryption-key record and revocation. */
   issuer: Map<string, string>;
   /** A rollback mark for each pooled encryption-key record. */
@@ -53,6 +55,7 @@ async function makePool(): Promise<Pool> {
   const anchor = { kid: w.anchor.kid, privateKey: w.anchor.privateKey };
   const subject = new Map<string, string>();
   const revocationTargets = new Map<string, string>();
+  const compromises = new Set<string>();
   const issuerOf = new Map<string, string>();
   const all: Uint8Array[] = [];
   const add = (r: Uint8Array, kid: string) => {
@@ -110,6 +113,7 @@ async function makePool(): Promise<Pool> {
     );
     add(r, kid);
     revocationTargets.set(recordId(r), kid);
+    if (reason === 'compromise') compromises.add(recordId(r));
     issuerOf.set(recordId(r), by.kid);
   };
   await revoke(anchor, w.tool.signing.kid, 'superseded');
@@ -125,6 +129,7 @@ async function makePool(): Promise<Pool> {
     all,
     subject,
     revocationTargets,
+    compromises,
     issuer: issuerOf,
     marks,
     signingKids: [w.tool.signing.kid, s2.signing.kid],
@@ -266,7 +271,8 @@ describe('prune planner properties (SPEC.md §11.6)', () => {
         const plan = await planPrune(pool.w.tool.name, records, pool.w.policy, opts);
         // SPEC.md §11.6: the exceptions are records conforming issuers never
         // make: about a key revoked in the snapshot, or signed with a key
-        // whose certificates this prune removes.
+        // whose certificates this prune removes; or a compromise revocation
+        // of a signing key (its records then stop counting in rule 4).
         const revoked = new Set(
           records
             .map((r) => pool.revocationTargets.get(recordId(r)))
@@ -285,6 +291,8 @@ describe('prune planner properties (SPEC.md §11.6)', () => {
         const added = pick(adds).filter((r) => {
           const id = recordId(r);
           if (goneSigners.has(pool.issuer.get(id) ?? '')) return false;
+          const target = pool.revocationTargets.get(id) ?? '';
+          if (pool.compromises.has(id) && pool.signingKids.includes(target)) return false;
           return pool.revocationTargets.has(id) || !revoked.has(pool.subject.get(id)!);
         });
         const bigger = await planPrune(
@@ -341,7 +349,7 @@ describe('prune planner rules (SPEC.md §11.6)', () => {
       serial: 2,
     });
     const records = [cert!, old!, newer];
-    for (const horizon of [60, 600]) {
+    for (const horizon of [180, 600]) {
       const at = async (now: number) =>
         (await planPrune(w.tool.name, records, w.policy, { now, horizonSeconds: horizon })).remove;
       expect(await at(S0 + H + horizon)).toEqual([]);
@@ -349,14 +357,17 @@ describe('prune planner rules (SPEC.md §11.6)', () => {
     }
   });
 
-  it('refuses a horizon below the clock skew, and a bad time', async () => {
+  it('refuses a horizon below 3 times the clock skew (a pruner clock ahead, a client clock behind), and a bad time', async () => {
     const w = pool.w;
     expect(
-      await errorCode(planPrune(w.tool.name, [], w.policy, { now: S0, horizonSeconds: 59 })),
+      await errorCode(planPrune(w.tool.name, [], w.policy, { now: S0, horizonSeconds: 179 })),
     ).toBe('ERR_INVALID_ARGUMENT');
     expect(
+      (await planPrune(w.tool.name, [], w.policy, { now: S0, horizonSeconds: 180 })).remove,
+    ).toEqual([]);
+    expect(
       await errorCode(
-        planPrune(w.tool.name, [], w.policy, { now: Number.NaN, horizonSeconds: 60 }),
+        planPrune(w.tool.name, [], w.policy, { now: Number.NaN, horizonSeconds: 180 }),
       ),
     ).toBe('ERR_INVALID_ARGUMENT');
     const p = await planPrune(

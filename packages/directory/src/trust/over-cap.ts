@@ -61,7 +61,8 @@ export async function stillMattering(
 
 /**
  * `records` without the certificates and encryption-key records whose
- * not-after is before `cutoff` (but each issuer's newest key record), nor the
+ * not-after is before `cutoff` (but every key record at its issuer's highest
+ * serial, ties included), nor the
  * revocations and certificates only they needed (still-matters.ts, read without verification). Records that do
  * not parse or name another identity stay (verification sets them aside).
  */

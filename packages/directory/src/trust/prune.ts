@@ -12,7 +12,7 @@ import { show } from '../checks.js';
 import { MAGIC_0, MAGIC_1, RecordKind, VERSION } from '../records/kinds.js';
 import { parseRecord } from '../records/parse.js';
 import { recordId } from '../records/record-id.js';
-import type { ParsedRecord } from '../records/types.js';
+import { RevocationReason, type ParsedRecord } from '../records/types.js';
 import type { DirectoryStore } from '../stores/directory-store.js';
 import { checkClockSkew, checkTrustPolicy, type TrustPolicy } from './policy.js';
 import { closeKept, keepByTime, keepNewestPerIssuer, type KeptEntry } from './still-matters.js';
@@ -34,8 +34,8 @@ export interface PruneOptions {
   /** The time, Unix seconds. */
   now: number;
   /**
-   * How long past its not-after a record is kept, seconds; at least the
-   * policy's clock skew. A rotator passes its retention.
+   * How long past its not-after a record is kept, seconds; at least 3 times
+   * the policy's clock skew. A rotator passes its retention.
    */
   horizonSeconds: number;
   backend?: CryptoBackend;
@@ -45,16 +45,26 @@ interface Entry extends KeptEntry {
   id: string;
 }
 
-/** A horizon: whole seconds, at least the skew (a record is usable until not-after + skew). */
-export function checkHorizon(horizon: unknown, skew: number): number {
-  if (!Number.isSafeInteger(horizon) || (horizon as number) < skew) {
+/**
+ * A horizon: whole seconds, at least `skews` times the skew. SPEC.md §11.6
+ * needs 3s (a pruner clock s ahead and a client clock s behind, a record
+ * usable until not-after + s); the planner asks for that. The default of one
+ * skew is what the key rotator's own check still asks (rotation-context.ts).
+ */
+export function checkHorizon(horizon: unknown, skew: number, skews = 1): number {
+  const min = skews * skew;
+  if (!Number.isSafeInteger(horizon) || (horizon as number) < min) {
+    const what = skews === 1 ? 'the clock skew' : `${skews} × the clock skew`;
     throw new BlindwireError(
       ErrorCode.InvalidArgument,
-      `"horizonSeconds" expected whole seconds ≥ the clock skew (${skew}), got ${show(horizon)}`,
+      `"horizonSeconds" expected whole seconds ≥ ${what} (${min}), got ${show(horizon)}`,
     );
   }
   return horizon as number;
 }
+
+/** SPEC.md §11.6: the smallest horizon, in clock skews. */
+export const MIN_HORIZON_SKEWS = 3;
 
 /** A record of another version of the format: not this implementation's to judge. */
 function foreign(bytes: Uint8Array): boolean {
@@ -70,7 +80,11 @@ export async function planPrune(
 ): Promise<PrunePlan> {
   checkTrustPolicy(policy);
   const now = checkNow(options.now);
-  const horizon = checkHorizon(options.horizonSeconds, checkClockSkew(policy.clockSkew));
+  const horizon = checkHorizon(
+    options.horizonSeconds,
+    checkClockSkew(policy.clockSkew),
+    MIN_HORIZON_SKEWS,
+  );
   const cutoff = now - horizon; // not-after below it: done
   const opts = options.backend ? { backend: options.backend } : undefined;
   const remove: PrunePlan['remove'] = [];
@@ -120,12 +134,18 @@ async function markKept(
   const pinned = new Set(
     (policy.pinned ?? []).filter((p) => p.name === name).map((p) => p.signing.kid),
   );
+  // A record signed with a key revoked for compromise (by an anchor or by
+  // itself) may be the leaked key's work: it never makes a revocation removable.
+  const leaked = (kid: string) => v.revocations.get(kid)?.reason === RevocationReason.Compromise;
   const verifiedKids = new Set([
-    ...v.encryptionKeys.map((r) => r.kid),
+    ...v.encryptionKeys.filter((r) => !leaked(r.issuerKid)).map((r) => r.kid),
     ...[...v.signingKeys.values()].filter((k) => !k.pinned).map((k) => k.kid),
   ]);
+  const verifiedTop = new Map<string, number>();
+  for (const r of v.encryptionKeys)
+    verifiedTop.set(r.issuerKid, Math.max(r.serial, verifiedTop.get(r.issuerKid) ?? -1));
   keepByTime(entries, cutoff); // rule 2
-  keepNewestPerIssuer(entries); // rule 3
+  keepNewestPerIssuer(entries, verifiedTop); // rule 3
   // Rules 4-5: a revocation goes only with a verified record about its
   // target; of a needed signing key, its newest verified certificate stays.
   closeKept(entries, {

@@ -30,20 +30,30 @@ export function keepByTime(entries: KeptEntry[], cutoff: number): void {
 }
 
 /**
- * Rule 3: per issuer kid named, its highest-serial encryption-key record
- * (the record of any rollback mark; a client whose keys all expired sees
- * ERR_EXPIRED, not ERR_KEY_NOT_FOUND), verified or not, so that what it keeps
- * depends on no other record.
+ * Rule 3: per issuer kid named, every encryption-key record at its highest
+ * serial (the record of any rollback mark; a client whose keys all expired
+ * sees ERR_EXPIRED, not ERR_KEY_NOT_FOUND), verified or not, so that what it
+ * keeps depends on no other record; and, when `verifiedTop` gives the highest
+ * serial among the issuer's verified records, every record at that serial
+ * too, so that a forged higher serial keeps itself, not the genuine record
+ * out. Ties all stay: the result does not depend on the records' order.
  */
-export function keepNewestPerIssuer(entries: KeptEntry[]): void {
-  const highest = new Map<string, { e: KeptEntry; serial: number }>();
+export function keepNewestPerIssuer(
+  entries: KeptEntry[],
+  verifiedTop?: ReadonlyMap<string, number>,
+): void {
+  const highest = new Map<string, number>();
   for (const e of entries) {
     const b = e.p.body;
     if (b.kind !== RecordKind.EncryptionKey) continue;
-    const h = highest.get(b.issuerKid);
-    if (!h || b.serial > h.serial) highest.set(b.issuerKid, { e, serial: b.serial });
+    highest.set(b.issuerKid, Math.max(b.serial, highest.get(b.issuerKid) ?? -1));
   }
-  for (const { e } of highest.values()) e.keep = true;
+  for (const e of entries) {
+    const b = e.p.body;
+    if (b.kind !== RecordKind.EncryptionKey) continue;
+    if (b.serial === highest.get(b.issuerKid) || b.serial === verifiedTop?.get(b.issuerKid))
+      e.keep = true;
+  }
 }
 
 export interface CloseOptions {
