@@ -169,7 +169,7 @@ export const directoryPrune: CommandSpec = {
     horizon: {
       type: 'string',
       value: 'S',
-      description: `How long past its not-after a record is kept (at least the clock skew). Default ${DEFAULT_HORIZON} (1d).`,
+      description: `How long past its not-after a record is kept (at least 3 × the clock skew: SPEC.md §11.6). Default ${DEFAULT_HORIZON} (1d).`,
     },
     'dry-run': { type: 'boolean', description: 'Print what would be removed; remove nothing.' },
     now: NOW_OPTION,

@@ -9,7 +9,7 @@ import { MAX_TIMER_MS, readClock, show } from '../checks.js';
 import { DEFAULT_KEY_SECONDS, type RevocationReasonName } from '../records/publish.js';
 import type { DirectoryStore } from '../stores/directory-store.js';
 import { checkClockSkew, checkTrustPolicy, type TrustPolicy } from '../trust/policy.js';
-import { checkHorizon } from '../trust/prune.js';
+import { MIN_HORIZON_SKEWS, checkHorizon } from '../trust/prune.js';
 import type { StoredKey } from './key-store.js';
 import type { KeyRotatorOptions } from './rotation-types.js';
 
@@ -119,7 +119,7 @@ export function minimumRetention(
   };
 }
 
-/** The `prune` option: a store that can remove records, a trust policy, a horizon ≥ its skew. */
+/** The `prune` option: a store that can remove records, a trust policy, a horizon ≥ 3 × its skew (SPEC.md §11.6). */
 function checkPrune(p: KeyRotatorOptions['prune'], retention: number): RotationContext['prune'] {
   if (p === undefined) return undefined;
   if (typeof p !== 'object' || p === null || typeof p.store?.remove !== 'function') {
@@ -129,7 +129,11 @@ function checkPrune(p: KeyRotatorOptions['prune'], retention: number): RotationC
     );
   }
   checkTrustPolicy(p.trust);
-  const horizon = checkHorizon(p.horizonSeconds ?? retention, checkClockSkew(p.trust.clockSkew));
+  const horizon = checkHorizon(
+    p.horizonSeconds ?? retention,
+    checkClockSkew(p.trust.clockSkew),
+    MIN_HORIZON_SKEWS,
+  );
   return { store: p.store, trust: p.trust, horizon };
 }
 
