@@ -11,9 +11,19 @@ import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 import { aeadParams, type AeadParams } from './aead.js';
 import { RecipientContextImpl, SenderContextImpl } from './context.js';
 import { type AeadId, formatId, Kdf, type KdfId, Kem, type KemId } from './ids.js';
-import { keySchedule, keyScheduleLabels, type KeyScheduleLabels } from './key-schedule.js';
+import {
+  keySchedule,
+  keyScheduleLabels,
+  type KeyMaterial,
+  type KeyScheduleLabels,
+} from './key-schedule.js';
 import { decap, deriveKeyPair, encap, generateKeyPair } from './kem-x25519.js';
-import { assertIkm, parseRecipientOptions, parseSenderOptions } from './options.js';
+import {
+  assertIkm,
+  parseRecipientOptions,
+  parseSenderOptions,
+  type ParsedCommon,
+} from './options.js';
 import type { KeyPair, RecipientOptions, SenderOptions, Suite } from './types.js';
 
 const HPKE = utf8('HPKE');
@@ -99,6 +109,20 @@ interface SuiteKeys {
   aead: AeadParams;
 }
 
+/** RFC 9180 §5.1 KeySchedule on a KEM shared secret, which is wiped whatever happens. */
+async function scheduleKeys(
+  backend: CryptoBackend,
+  { labels, aead }: SuiteKeys,
+  p: ParsedCommon,
+  sharedSecret: Uint8Array,
+): Promise<KeyMaterial> {
+  try {
+    return await keySchedule(backend, labels, aead, p.mode, sharedSecret, p.info, p.psk, p.pskId);
+  } finally {
+    wipe(sharedSecret);
+  }
+}
+
 /** RFC 9180 §5.1.1-§5.1.4 SetupBaseS / SetupPSKS / SetupAuthS / SetupAuthPSKS. */
 async function setupSenderWith(
   backend: CryptoBackend,
@@ -127,21 +151,8 @@ async function setupSenderWith(
     if (ownEphemeral) wipe(ephemeral.privateKey);
   }
   const { sharedSecret, enc } = kemOutput;
-  try {
-    const keys = await keySchedule(
-      backend,
-      labels,
-      aead,
-      p.mode,
-      sharedSecret,
-      p.info,
-      p.psk,
-      p.pskId,
-    ); // RFC 9180 §5.1
-    return { enc, context: new SenderContextImpl(backend, aead, p.mode, keys, labels.sec) };
-  } finally {
-    wipe(sharedSecret);
-  }
+  const keys = await scheduleKeys(backend, { labels, aead }, p, sharedSecret);
+  return { enc, context: new SenderContextImpl(backend, aead, p.mode, keys, labels.sec) };
 }
 
 /** RFC 9180 §5.1.1-§5.1.4 SetupBaseR / SetupPSKR / SetupAuthR / SetupAuthPSKR. */
@@ -152,19 +163,6 @@ async function setupRecipientWith(
 ): Promise<RecipientContextImpl> {
   const p = parseRecipientOptions(o);
   const sharedSecret = await decap(backend, p.enc, p.recipientKey, p.senderPublicKey); // RFC 9180 §4.1
-  try {
-    const keys = await keySchedule(
-      backend,
-      labels,
-      aead,
-      p.mode,
-      sharedSecret,
-      p.info,
-      p.psk,
-      p.pskId,
-    ); // RFC 9180 §5.1
-    return new RecipientContextImpl(backend, aead, p.mode, keys, labels.sec);
-  } finally {
-    wipe(sharedSecret);
-  }
+  const keys = await scheduleKeys(backend, { labels, aead }, p, sharedSecret);
+  return new RecipientContextImpl(backend, aead, p.mode, keys, labels.sec);
 }
