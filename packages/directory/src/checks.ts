@@ -25,3 +25,14 @@ export function readClock(clock: () => number): number {
   }
   return t;
 }
+
+/** Whole seconds ≥ 0, `d` when absent (a string, NaN or 1e20 is refused, never defaulted). */
+export function wholeSeconds(v: unknown, d: number | undefined, name: string): number {
+  const x = v ?? d;
+  if (!Number.isSafeInteger(x) || (x as number) < 0)
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `"${name}" expected whole seconds ≥ 0, got ${show(x)}`,
+    );
+  return x as number;
+}

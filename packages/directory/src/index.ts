@@ -66,6 +66,7 @@ export {
   type TickResult,
 } from './keys/rotator.js';
 export type { PrivateKeyStore, StoredKey, Tombstone } from './keys/key-store.js';
+export { eraseForCompromise } from './keys/key-store.js';
 export { createMemoryKeyStore, type MemoryKeyStore } from './keys/memory-key-store.js';
 export {
   seedKeyStore,

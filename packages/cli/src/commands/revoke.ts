@@ -10,6 +10,7 @@
 import { stat } from 'node:fs/promises';
 import {
   createRevocation,
+  eraseForCompromise,
   type RecordSigner,
   type RevocationReasonName,
 } from '@blindwire/directory';
@@ -133,33 +134,20 @@ export const revoke: CommandSpec = {
       opened = await openStore(ctx, storeSpec);
       const record = await createRevocation(issuer, { name: name!, kid, reason }, { now });
       const d = describeRecord(await publishRecord(opened.store, record));
-      let erased = false;
-      if (erase !== undefined) {
-        // Opened again, not held across publishing: one process owns the file
-        // at a time, and a rotator may have written it meanwhile.
-        const keyStore = await openKeyStore(ctx, erase, { warn: false });
-        try {
-          const held = await keyStore.list();
-          const mine = held.find((k) => k.kid === kid);
-          erased = mine !== undefined;
-          for (const k of held) k.privateKey.fill(0);
-          // A tombstone first (SPEC.md §11.4): messages queued to the key
-          // then fail ERR_KEY_REVOKED, not ERR_KEY_NOT_FOUND. Kept for the
-          // default retention past the key's not-after; a rotator drops it then.
-          if (mine)
-            await keyStore.addTombstone?.({
-              kid,
-              until: mine.notAfter + DEFAULT_RETENTION_SECONDS,
-            });
-          await keyStore.delete(kid);
-        } finally {
-          await keyStore.close();
-        }
-      }
+      const { erased, tombstoneError } =
+        erase !== undefined ? await eraseKey(ctx, erase, kid) : { erased: false };
       if (flag(ctx, 'json')) printJson(ctx.io.stdout, { ...d, erased });
       else {
         println(ctx.io.stdout, `published ${recordLine(d)} (${issuer.label}) to ${opened.label}`);
         if (erased) println(ctx.io.stdout, `erased private key ${kid} from ${keystorePath}`);
+      }
+      if (tombstoneError !== undefined) {
+        const why =
+          tombstoneError instanceof Error ? tombstoneError.message : String(tombstoneError);
+        println(
+          ctx.io.stderr,
+          `warning: erased ${kid} but recorded no tombstone (${why}); messages queued to it will read ERR_KEY_NOT_FOUND`,
+        );
       }
       return 0;
     } finally {
@@ -169,6 +157,35 @@ export const revoke: CommandSpec = {
     }
   },
 };
+
+/**
+ * Erases the compromised key `kid` from the key store at `path`, with a
+ * tombstone (SPEC.md §11.4): messages queued to the key then fail
+ * ERR_KEY_REVOKED, not ERR_KEY_NOT_FOUND. The tombstone is kept for the
+ * default retention past the key's not-after; a rotator drops it then.
+ */
+async function eraseKey(
+  ctx: Context,
+  path: string,
+  kid: string,
+): Promise<{ erased: boolean; tombstoneError?: unknown }> {
+  // Opened again, not held across publishing: one process owns the file
+  // at a time, and a rotator may have written it meanwhile.
+  const keyStore = await openKeyStore(ctx, path, { warn: false });
+  try {
+    const held = await keyStore.list();
+    const mine = held.find((k) => k.kid === kid);
+    for (const k of held) k.privateKey.fill(0);
+    if (!mine) {
+      await keyStore.delete(kid);
+      return { erased: false };
+    }
+    const until = mine.notAfter + DEFAULT_RETENTION_SECONDS;
+    return { erased: true, tombstoneError: await eraseForCompromise(keyStore, kid, until) };
+  } finally {
+    await keyStore.close();
+  }
+}
 
 async function assertKeyStoreFile(ctx: Context, path: string): Promise<void> {
   let error: string | undefined;

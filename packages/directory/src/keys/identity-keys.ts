@@ -14,6 +14,7 @@ import {
   type Identity,
 } from '@blindwire/core';
 import { wipe } from '@blindwire/core/internal';
+import { readClock, wholeSeconds } from '../checks.js';
 import type { DirectoryStore } from '../stores/directory-store.js';
 import { verifyRecordSet } from '../trust/verify-set.js';
 import type { PrivateKeyStore, StoredKey } from './key-store.js';
@@ -74,18 +75,11 @@ export interface IdentityKeyOptions {
  * retention, so that a copy outlives its erasure (SPEC.md §11.4).
  */
 function checkOptions(options: IdentityKeyOptions): { retention: number; nowS: number } {
-  const { retentionSeconds: r, now } = options ?? ({} as IdentityKeyOptions);
-  if (!Number.isSafeInteger(r) || r <= 0)
-    throw new BlindwireError(
-      ErrorCode.InvalidArgument,
-      `"retentionSeconds" expected whole seconds > 0, got ${typeof r} ${String(r)}`,
-    );
-  if (typeof now !== 'number' || !Number.isFinite(now) || now < 0)
-    throw new BlindwireError(
-      ErrorCode.InvalidArgument,
-      `"now" expected a time in ms ≥ 0, got ${typeof now} ${String(now)}`,
-    );
-  return { retention: r, nowS: Math.floor(now / 1000) };
+  const { retentionSeconds, now } = options ?? ({} as IdentityKeyOptions);
+  const retention = wholeSeconds(retentionSeconds, undefined, 'retentionSeconds');
+  if (retention === 0)
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"retentionSeconds" expected > 0, got 0');
+  return { retention, nowS: Math.floor(readClock(() => now) / 1000) };
 }
 
 /**

@@ -54,6 +54,29 @@ export interface PrivateKeyStore {
   removeTombstone?(kid: string): Promise<void>;
 }
 
+/**
+ * SPEC.md §11.4: erases the key `kid` because it was revoked for compromise:
+ * its tombstone (kept until `until`) first, so that no moment has neither,
+ * then the key. A failed tombstone write never keeps a compromised key: the
+ * key is deleted regardless and that failure is returned for the caller to
+ * report (undefined when the tombstone was written, or the store keeps none).
+ * A failed delete throws.
+ */
+export async function eraseForCompromise(
+  store: PrivateKeyStore,
+  kid: string,
+  until: number,
+): Promise<unknown> {
+  let tombstoneError: unknown;
+  try {
+    await store.addTombstone?.({ kid, until });
+  } catch (e) {
+    tombstoneError = e;
+  }
+  await store.delete(kid);
+  return tombstoneError;
+}
+
 /** Checks a tombstone's fields; argument errors name the field. */
 export function assertTombstone(t: unknown): asserts t is Tombstone {
   const x = t as Record<string, unknown> | null;

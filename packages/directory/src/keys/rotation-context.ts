@@ -5,7 +5,7 @@
  */
 import { BlindwireError, ErrorCode, getDefaultBackend, type CryptoBackend } from '@blindwire/core';
 import { wipe } from '@blindwire/core/internal';
-import { MAX_TIMER_MS, readClock, show } from '../checks.js';
+import { MAX_TIMER_MS, readClock, show, wholeSeconds } from '../checks.js';
 import { DEFAULT_KEY_SECONDS, type RevocationReasonName } from '../records/publish.js';
 import type { DirectoryStore } from '../stores/directory-store.js';
 import { checkClockSkew, checkTrustPolicy, type TrustPolicy } from '../trust/policy.js';
@@ -40,27 +40,16 @@ export interface RotationContext {
   readonly prune?: { store: DirectoryStore; trust: TrustPolicy; horizon: number };
 }
 
-/** Whole seconds ≥ 0 (a string, NaN or 1e20 is refused, never defaulted). */
-function seconds(v: unknown, d: number | undefined, name: string): number {
-  const x = v ?? d;
-  if (!Number.isSafeInteger(x) || (x as number) < 0)
-    throw new BlindwireError(
-      ErrorCode.InvalidArgument,
-      `"${name}" expected whole seconds ≥ 0, got ${show(x)}`,
-    );
-  return x as number;
-}
-
 /** Checks the options (ERR_INVALID_ARGUMENT naming the bad one) and sets up the state. */
 export function createRotationContext(options: KeyRotatorOptions): RotationContext {
-  const lifetime = seconds(options.lifetimeSeconds, DEFAULT_KEY_SECONDS, 'lifetimeSeconds');
-  const delay = seconds(options.propagationDelaySeconds, 300, 'propagationDelaySeconds');
-  const before = seconds(
+  const lifetime = wholeSeconds(options.lifetimeSeconds, DEFAULT_KEY_SECONDS, 'lifetimeSeconds');
+  const delay = wholeSeconds(options.propagationDelaySeconds, 300, 'propagationDelaySeconds');
+  const before = wholeSeconds(
     options.rotateBeforeSeconds,
     Math.floor(lifetime / 4),
     'rotateBeforeSeconds',
   );
-  const retention = seconds(options.retentionSeconds, undefined, 'retentionSeconds');
+  const retention = wholeSeconds(options.retentionSeconds, undefined, 'retentionSeconds');
   const invalid = (message: string): never => {
     throw new BlindwireError(ErrorCode.InvalidArgument, message);
   };
@@ -111,8 +100,8 @@ export function createRotationContext(options: KeyRotatorOptions): RotationConte
 export function minimumRetention(
   options: Pick<KeyRotatorOptions, 'maxQueueSeconds' | 'clockSkewSeconds'>,
 ): { seconds: number; rule: string } {
-  const q = seconds(options.maxQueueSeconds, 0, 'maxQueueSeconds');
-  const s = seconds(options.clockSkewSeconds, 60, 'clockSkewSeconds');
+  const q = wholeSeconds(options.maxQueueSeconds, 0, 'maxQueueSeconds');
+  const s = wholeSeconds(options.clockSkewSeconds, 60, 'clockSkewSeconds');
   return {
     seconds: q + 3 * s,
     rule: `maxQueueSeconds ${q} + 3 × clockSkewSeconds ${s}: the sender's tolerance and clock offset and the rotator's clock offset`,

@@ -8,34 +8,29 @@ import { wipe } from '@blindwire/core/internal';
 import { createRevocation, type RevocationReasonName } from '../records/publish.js';
 import { pruneIdentity } from '../trust/prune.js';
 import { ownKeys, revocations } from './held-keys.js';
-import type { StoredKey } from './key-store.js';
+import { eraseForCompromise, type StoredKey } from './key-store.js';
 import { wipeAll, type RotationContext } from './rotation-context.js';
 import { notBeforeOfNext, publishNew, republish } from './rotation-publish.js';
 import type { TickResult } from './rotation-types.js';
-import type { StepToken } from './step-queue.js';
+import { bounded, type StepToken } from './step-queue.js';
 
 /**
- * SPEC.md §11.4: a key erased for compromise leaves a tombstone until its
- * messages could no longer be opened anyway (not-after + retention), written
- * before the key is deleted so that no moment has neither. A failed write is
- * remembered for the next tick's result, never thrown. `notAfter` unknown
- * (the key is not held here): a whole lifetime from now.
+ * SPEC.md §11.4: erases `kid`, revoked for compromise, leaving a tombstone
+ * until its messages could no longer be opened anyway (not-after +
+ * retention; `notAfter` unknown, the key not held here: a whole lifetime
+ * from now). A failed tombstone write is remembered for the next tick's
+ * result (TickResult.tombstoneError), never thrown: it is no reason to keep
+ * a compromised key or to hold back its revocation.
  */
-export async function bury(
+export async function eraseCompromised(
   ctx: RotationContext,
   kid: string,
   notAfter: number | undefined,
 ): Promise<void> {
   const nowS = Math.floor(ctx.nowMs() / 1000);
   const until = (notAfter ?? nowS + ctx.lifetime) + ctx.retention;
-  try {
-    await ctx.options.keyStore.addTombstone?.({ kid, until });
-  } catch (e) {
-    // Never a reason to keep a compromised key or to hold back its
-    // revocation: the key is erased regardless, and the next tick() reports
-    // this (TickResult.tombstoneError).
-    ctx.tombstoneError ??= e;
-  }
+  const failed = await eraseForCompromise(ctx.options.keyStore, kid, until);
+  if (failed !== undefined) ctx.tombstoneError ??= failed;
 }
 
 /** Drops the tombstones past their time: messages to them are past retention too. */
@@ -47,9 +42,10 @@ async function dropOldTombstones(ctx: RotationContext, nowS: number): Promise<vo
   }
 }
 
-/** Erases a private key: from the key store, and this copy. */
-async function erase(ctx: RotationContext, k: StoredKey): Promise<void> {
-  await ctx.options.keyStore.delete(k.kid);
+/** Erases a private key: from the key store (with a tombstone when `compromised`), and this copy. */
+async function erase(ctx: RotationContext, k: StoredKey, compromised = false): Promise<void> {
+  if (compromised) await eraseCompromised(ctx, k.kid, k.notAfter);
+  else await ctx.options.keyStore.delete(k.kid);
   wipe(k.privateKey);
   ctx.revokedHere.delete(k.kid);
 }
@@ -85,8 +81,7 @@ async function eraseDue(
   // SPEC.md §11.4: a compromised key's private key is erased at once.
   for (const k of held) {
     if (revoked.get(k.kid) === 'compromise') {
-      await bury(ctx, k.kid, k.notAfter);
-      await erase(ctx, k);
+      await erase(ctx, k, true);
       erased.push(k.kid);
     }
   }
@@ -135,37 +130,24 @@ export async function tickNow(ctx: RotationContext, token: StepToken): Promise<T
 export async function pruneOwn(ctx: RotationContext, result: TickResult): Promise<void> {
   if (!ctx.prune) return;
   const { store, trust, horizon } = ctx.prune;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   // Outside the step queue and bounded on its own, so that a slow store
   // neither fails a tick whose rotation succeeded nor holds up the next step.
   // A prune that outlives its timeout may go on removing: that is safe, as a
   // record removable from one snapshot stays removable (SPEC.md §11.6).
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
+  try {
+    const done = await bounded(
       () =>
-        reject(
-          new BlindwireError(
-            ErrorCode.Transport,
-            `rotation: pruning took longer than ${ctx.stepTimeout} ms`,
-          ),
-        ),
+        pruneIdentity(store, ctx.options.identity.name, trust, {
+          now: Math.floor(ctx.nowMs() / 1000),
+          horizonSeconds: horizon,
+          backend: ctx.backend,
+        }),
+      'pruning',
       ctx.stepTimeout,
     );
-  });
-  try {
-    const done = await Promise.race([
-      pruneIdentity(store, ctx.options.identity.name, trust, {
-        now: Math.floor(ctx.nowMs() / 1000),
-        horizonSeconds: horizon,
-        backend: ctx.backend,
-      }),
-      timeout,
-    ]);
     result.pruned = done.remove.map((r) => r.id);
   } catch (e) {
     result.pruneError = e;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -192,8 +174,7 @@ export async function revokeNow(
       const k = held.find((x) => x.kid === kid);
       wipeAll(held);
       if (k) {
-        await bury(ctx, kid, k.notAfter);
-        await options.keyStore.delete(kid);
+        await eraseCompromised(ctx, kid, k.notAfter);
       }
     } catch (e) {
       throw new BlindwireError(

@@ -15,7 +15,7 @@ import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { MAX_TIMER_MS, show } from '../checks.js';
 import { sortedKeys } from './held-keys.js';
 import { createRotationContext, minimumRetention } from './rotation-context.js';
-import { bury, pruneOwn, revokeNow, rotateNow, tickNow } from './rotation-steps.js';
+import { eraseCompromised, pruneOwn, revokeNow, rotateNow, tickNow } from './rotation-steps.js';
 import type { KeyRotator, KeyRotatorOptions } from './rotation-types.js';
 import { createStepQueue } from './step-queue.js';
 
@@ -63,8 +63,7 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
           const k = held.find((x) => x.kid === kid);
           if (k && held[0] === k) ctx.revokedNewest = kid; // tick() reports it
           held.forEach((x) => x.privateKey.fill(0));
-          await bury(ctx, kid, k?.notAfter);
-          await options.keyStore.delete(kid);
+          await eraseCompromised(ctx, kid, k?.notAfter);
         } catch (e) {
           local = e;
         }

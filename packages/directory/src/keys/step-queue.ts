@@ -20,7 +20,7 @@ export interface StepQueue {
 }
 
 /** `step`, rejected with ERR_TRANSPORT (and its token marked abandoned) after `timeoutMs`. */
-function bounded<T>(
+export function bounded<T>(
   step: (token: StepToken) => Promise<T>,
   what: string,
   timeoutMs: number,
