@@ -5,7 +5,9 @@
  */
 import { concat } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../errors.js';
+import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { decodeCborPrefix, encodeCbor, type CborMap } from './cbor.js';
+import { cborLimitsOf } from './header.js';
 
 export const InnerKey = { Sender: 1, SenderKid: 2, Signature: 3, BodyLength: 4 } as const;
 
@@ -18,9 +20,6 @@ export interface InnerRecord {
   signature?: Uint8Array;
   body: Uint8Array;
 }
-
-// 0xffff: the longest sender name a signature can cover (a 16-bit length, SPEC.md §4.4).
-const INNER_LIMITS = { maxDepth: 2, maxItems: 4, maxStringBytes: 0xffff };
 
 /** PADMÉ (Nikitin et al., PETS 2019): pad L to a value with at most ~log2(log2 L) + 1 significant bits. */
 export function padme(length: number): number {
@@ -70,16 +69,21 @@ export function encodeInner(rec: InnerRecord, padding: Padding | undefined): Uin
 }
 
 /**
- * Parses an authenticated inner record. Any defect here means the sender
- * produced a bad record; it is reported as ERR_OPEN_FAILED like every other
- * failure after the header parses (oracle rule).
+ * Parses an authenticated inner record (SPEC.md §7 step 13): `meta` decoded
+ * under §3.1 and the header's limits (`limits`, §8; a sender name longer
+ * than maxStringBytes is refused, so its 16-bit length in §4.4 is always
+ * defined), with exactly its keys (1-4 signed, 4 alone in a response). Any
+ * defect here means the sender produced a bad record; it is reported as
+ * ERR_OPEN_FAILED like every other failure after the header parses (oracle
+ * rule).
  */
 export function decodeInner(
   plaintext: Uint8Array,
   signed: boolean,
+  limits: Limits = DEFAULT_LIMITS,
 ): Required<InnerRecord> | InnerRecord {
   try {
-    const [meta, used] = decodeCborPrefix(plaintext, INNER_LIMITS);
+    const [meta, used] = decodeCborPrefix(plaintext, cborLimitsOf(limits));
     if (!(meta instanceof Map)) throw openFailed();
     const bodyLength = meta.get(InnerKey.BodyLength);
     if (typeof bodyLength !== 'number' || bodyLength < 0 || bodyLength > plaintext.length - used) {
