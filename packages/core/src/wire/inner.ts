@@ -11,7 +11,7 @@ import { cborLimitsOf } from './header.js';
 
 export const InnerKey = { Sender: 1, SenderKid: 2, Signature: 3, BodyLength: 4 } as const;
 
-/** Size padding (SPEC.md §4.2): `padme` hides all but ~log log of the size; a block size rounds up. */
+/** Size padding (SPEC.md §4.2): none, PADMÉ, or a block size (a multiple of it, at least one block). */
 export type Padding = 'none' | 'padme' | { blockSize: number };
 
 export interface InnerRecord {
@@ -21,14 +21,25 @@ export interface InnerRecord {
   body: Uint8Array;
 }
 
-/** PADMÉ (Nikitin et al., PETS 2019): pad L to a value with at most ~log2(log2 L) + 1 significant bits. */
+/** The number of bits of a non-negative integer (0 for 0). */
+function bitLength(n: number): number {
+  let bits = 0;
+  for (let v = n; v > 0; v = Math.floor(v / 2)) bits++;
+  return bits;
+}
+
+/**
+ * PADMÉ (Nikitin et al., PETS 2019) as SPEC.md §4.2 states it, in integers
+ * (Math.log2 is only approximated by the language, so it is not used):
+ * E = floor(log2 L), S = floor(log2 E) + 1, and L rounded up to a multiple
+ * of 2^(E - S). L < 2 is returned as is.
+ */
 export function padme(length: number): number {
   if (length < 2) return length;
-  const e = Math.floor(Math.log2(length));
-  const s = Math.floor(Math.log2(e)) + 1;
-  const lastBits = e - s;
-  const mask = 2 ** lastBits - 1;
-  return Math.ceil(length / (mask + 1)) * (mask + 1);
+  const e = bitLength(length) - 1;
+  const s = bitLength(e);
+  const unit = 2 ** (e - s);
+  return Math.ceil(length / unit) * unit;
 }
 
 export function paddedLength(length: number, padding: Padding | undefined): number {
