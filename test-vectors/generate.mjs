@@ -98,7 +98,7 @@ async function buildCase(def, c) {
   await selfCheck(def, built, o);
   const file = {
     description: def.description,
-    spec: `SPEC.md ${def.spec}`,
+    spec: def.spec,
     kind: def.kind ?? 'message',
     envelope: toHex(built.envelope),
     recipient: o.recipient.map(keyJson),
