@@ -42,9 +42,11 @@ import {
   sameClaims,
 } from '@blindwire/testkit';
 import { INVALID_CASES } from './lib/cases-invalid.mjs';
+import { MESSAGE_RULE_CASES } from './lib/cases-message-rules.mjs';
 import { VALID_CASES } from './lib/cases-valid.mjs';
 import { STREAM_HEADER_CASES } from './lib/cases-stream-header.mjs';
 import { STREAM_INVALID_CASES } from './lib/cases-stream-invalid.mjs';
+import { STREAM_RULE_CASES } from './lib/cases-stream-rules.mjs';
 import { STREAM_VALID_CASES } from './lib/cases-stream-valid.mjs';
 import { recipientView } from './lib/craft.mjs';
 import {
@@ -62,9 +64,11 @@ import { buildStreamCase } from './lib/stream-case.mjs';
 const CASES = [
   ...VALID_CASES,
   ...INVALID_CASES,
+  ...MESSAGE_RULE_CASES,
   ...STREAM_VALID_CASES,
   ...STREAM_INVALID_CASES,
   ...STREAM_HEADER_CASES,
+  ...STREAM_RULE_CASES,
 ];
 const CASES_DIR = fileURLToPath(new URL('./cases/', import.meta.url));
 
@@ -98,7 +102,7 @@ async function buildCase(def, c) {
   await selfCheck(def, built, o);
   const file = {
     description: def.description,
-    spec: `SPEC.md ${def.spec}`,
+    spec: def.spec,
     kind: def.kind ?? 'message',
     envelope: toHex(built.envelope),
     recipient: o.recipient.map(keyJson),
@@ -164,15 +168,18 @@ async function selfCheck(def, built, o) {
   delete options.seenMessageIds;
   let result;
   let code;
+  let message;
   try {
     result = await open(built.envelope, options);
   } catch (e) {
     if (!isBlindwireError(e)) throw e;
     code = e.code;
+    message = e.message;
   }
   const want = built.expect;
   if (want.result === 'error') {
     if (code !== want.code) fail(`expected ${want.code}, got ${code ?? 'a result'}`);
+    if (def.why && !def.why.test(message)) fail(`failed for another reason: ${message}`);
     return;
   }
   if (code !== undefined) fail(`expected success, got ${code}`);

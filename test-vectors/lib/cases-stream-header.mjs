@@ -60,7 +60,7 @@ const CASES = [
     kind: 'stream',
     description:
       "Case 049's inputs with a header naming chunk size 512, below the floor of 1024, otherwise valid and authenticated.",
-    spec: '§7a.1, §7a.5 step 4',
+    spec: '§7a.5 step 4, §7a.1',
     messageIdLabel: ONE,
     build: async ({ c, messageId }) => {
       const crafted = await craftStream(deterministicBackend(ONE), c, {

@@ -38,7 +38,7 @@ const CASES = [
     62,
     'stream-truncated-after-middle-chunk',
     "Case 051's stream cut after record 1: two full records, no final record. The input ends without a verified final record.",
-    '§7a.3, §7a.5 step 12',
+    '§7a.5 step 12, §7a.3',
     'ERR_OPEN_FAILED',
     2,
     (s) => ({ stream: frameStream(s.start, s.records.slice(0, 2)) }),
@@ -47,7 +47,7 @@ const CASES = [
     63,
     'stream-final-record-dropped',
     "Case 051's stream without its final record: the three full records end at a record boundary.",
-    '§7a.3, §7a.5 step 12',
+    '§7a.5 step 12, §7a.3',
     'ERR_OPEN_FAILED',
     3,
     (s) => ({ stream: frameStream(s.start, s.records.slice(0, 3)) }),
@@ -68,7 +68,7 @@ const CASES = [
     65,
     'stream-chunk-dropped',
     "Case 051's stream without record 1: record 2 arrives in position 1 and fails its tag under nonce(1, 0).",
-    '§7a.3, §7a.5 step 8',
+    '§7a.5 step 8, §7a.3',
     'ERR_OPEN_FAILED',
     1,
     (s) => {
@@ -79,7 +79,7 @@ const CASES = [
     66,
     'stream-chunks-swapped',
     "Case 051's stream with records 1 and 2 swapped: record 2 fails its tag in position 1.",
-    '§7a.3, §7a.5 step 8',
+    '§7a.5 step 8, §7a.3',
     'ERR_OPEN_FAILED',
     1,
     (s) => {
@@ -90,7 +90,7 @@ const CASES = [
     67,
     'stream-chunk-repeated',
     "Case 051's stream with record 1 sent twice: the copy fails its tag in position 2.",
-    '§7a.3, §7a.5 step 8',
+    '§7a.5 step 8, §7a.3',
     'ERR_OPEN_FAILED',
     2,
     (s) => {
@@ -101,7 +101,7 @@ const CASES = [
     68,
     'stream-chunk-spliced',
     "Case 051's stream with record 1 replaced by record 1 of another stream from alice to bob (same suite, chunk size and body; its own HPKE setup and message id): another stream key and header.",
-    '§7a.3, §7a.5 step 8',
+    '§7a.5 step 8, §7a.3',
     'ERR_OPEN_FAILED',
     1,
     async (s, c) => {
@@ -114,7 +114,7 @@ const CASES = [
     69,
     'stream-chunk-spliced-same-key',
     "Case 051's stream with record 1 replaced by record 1 of a stream with the same HPKE ephemeral key, hence the same message secret and stream key, and the same body, but another message id: the two records differ only in the tag, which covers the header hash.",
-    '§7a.2, §7a.3, §7a.5 step 8',
+    '§7a.5 step 8, §7a.2, §7a.3',
     'ERR_OPEN_FAILED',
     1,
     async (s, c) => {
@@ -133,7 +133,7 @@ const CASES = [
     70,
     'stream-final-flag-on-middle-chunk',
     "Case 051's stream with record 1's flag set to 0x01: its length (cs + 16) is valid for a final record, and it fails its tag under nonce(1, 1).",
-    '§7a.3, §7a.5 steps 7-8',
+    '§7a.5 steps 7-8, §7a.3',
     'ERR_OPEN_FAILED',
     1,
     (s) => {
@@ -146,7 +146,7 @@ const CASES = [
     kind: 'stream',
     description:
       'A valid stream of a 1859-byte body (one full record, then a final record of exactly cs + 16 ciphertext bytes) with the final flag changed to 0x00: the framing accepts a full-length record, and it fails its tag under nonce(1, 0).',
-    spec: '§7a.3, §7a.5 steps 7-8',
+    spec: '§7a.5 steps 7-8, §7a.3',
     build: async ({ c, messageId }) => {
       const body = textBody(1859);
       const s = parseStream(
@@ -187,7 +187,7 @@ const CASES = [
     74,
     'stream-header-tampered',
     "Case 051's stream with one bit of the message id in the header flipped: the commitment still matches, and record 0 fails its tag (the header hash is every record's associated data).",
-    '§7a.2, §7a.5 step 8',
+    '§7a.5 step 8, §7a.2',
     'ERR_OPEN_FAILED',
     0,
     (s) => {
@@ -199,7 +199,7 @@ const CASES = [
     75,
     'stream-meta-unordered',
     "Case 051's stream with the meta record's first two keys in the wrong order ({2: kid, 1: sender, 3: header signature}, same length), otherwise valid and authenticated: meta breaks SPEC.md §3.1 rule 6.",
-    '§7a.4, §7a.5 step 9, §3.1',
+    '§7a.5 step 9, §7a.4, §3.1',
     'ERR_OPEN_FAILED',
     0,
     (c) => ({
@@ -217,7 +217,7 @@ const CASES = [
     kind: 'stream',
     description:
       "Case 051's stream with its final signature made with mallory's key (alice's name and trusted kid, alice's header signature): every record's tag and the header signature verify, the final record's signature does not. Records 0-2 are byte for byte those of case 051. What a co-recipient who re-seals the final record could send.",
-    spec: '§7a.4, §7a.5 step 10',
+    spec: '§7a.5 step 10, §7a.4',
     messageIdLabel: BASE,
     build: async ({ c }) => {
       const crafted = await craftStream(deterministicBackend(BASE), c, {
@@ -241,7 +241,7 @@ const CASES = [
     99,
     'stream-header-signed-by-another-key',
     "Mallory, who needs only bob's public key, seals a stream to bob that names alice and alice's trusted kid, signed (header and body) with her own key: record 0's tag verifies, its header signature does not, so nothing is released and no policy question is answered.",
-    '§7a.4, §7a.5 step 9',
+    '§7a.5 step 9, §7a.4',
     'ERR_OPEN_FAILED',
     0,
     (c) => ({ signer: c.mallory }),
@@ -293,7 +293,7 @@ const CASES = [
     82,
     'stream-chunk-too-long',
     "Case 051's inputs chunked with one byte too many in record 1 (cs + 1 plaintext bytes, a ciphertext of cs + 17), otherwise valid and authenticated: a non-final record must be exactly cs + 16 bytes.",
-    '§7a.3, §7a.5 step 7',
+    '§7a.5 step 7, §7a.3',
     'ERR_ENVELOPE_MALFORMED',
     1,
     () => ({
@@ -311,7 +311,7 @@ const CASES = [
     kind: 'stream',
     description:
       "Case 054's inputs (meta || body exactly three chunks) with the third full chunk sealed as the final record with the signature (cs + 80 bytes) instead of an empty final record after it: a final record is at most cs + 79 bytes.",
-    spec: '§7a.3, §7a.5 step 7',
+    spec: '§7a.5 step 7, §7a.3',
     messageIdLabel: 'stream-chunks-filled-exactly',
     build: async ({ c, messageId }) => {
       const body = textBody(3 * CHUNK_SIZE - 125);
@@ -331,7 +331,7 @@ const CASES = [
     84,
     'stream-bad-chunk-flag',
     "Case 051's stream with record 1's flag byte 0x02.",
-    '§7a.1, §7a.5 step 7',
+    '§7a.5 step 7, §7a.1',
     'ERR_ENVELOPE_MALFORMED',
     1,
     (s) => {
@@ -342,7 +342,7 @@ const CASES = [
     85,
     'stream-chunk-head-not-shortest',
     "Case 051's stream with record 1's byte-string head in a 4-byte form (0x5a 00 00 04 10) instead of the shortest (0x59 04 10).",
-    '§3.1 rule 2, §7a.5 step 7',
+    '§7a.5 step 7, §3.1 rule 2',
     'ERR_ENVELOPE_MALFORMED',
     1,
     (s) => {
@@ -353,7 +353,7 @@ const CASES = [
     86,
     'stream-chunk-not-a-byte-string',
     "Case 051's stream with record 1's ciphertext head of major type 3 (a text string, 0x79 04 10) instead of 2.",
-    '§7a.1, §7a.5 step 7',
+    '§7a.5 step 7, §7a.1',
     'ERR_ENVELOPE_MALFORMED',
     1,
     (s) => {

@@ -34,7 +34,7 @@ const suiteCase = (id, aead, name) =>
     id,
     name,
     `A stream in suite X25519 / HKDF-SHA256 / ${aead}: a 2500-byte body in 1024-byte chunks, so two full records, then a final record of the last 577 bytes of meta || body and the signature.`,
-    '§7a.1-§7a.4, §5',
+    '§7a.5 step 8, §7a.1-§7a.4, §5',
     { aead },
     textBody(2500),
   );
@@ -44,14 +44,14 @@ export const STREAM_VALID_CASES = [
     49,
     'stream-one-chunk',
     "A body shorter than the chunk size: the stream is one final record holding the meta record, the body and the signature. Bound to the context 'tool:refund', as every stream case unless it says otherwise.",
-    '§7a.1-§7a.4',
+    '§7a.5 step 12, §7a.1-§7a.4',
   ),
   suiteCase(50, 'AES-128-GCM', 'stream-aes-128-gcm'),
   sealedCase(
     51,
     'stream-aes-256-gcm',
     'A 3500-byte body in 1024-byte chunks (not a multiple): three full records, then a final one. The valid stream that most rejection cases change in one place.',
-    '§7a.1-§7a.4, §5',
+    '§7a.5 step 8, §7a.1-§7a.4, §5',
     {},
     BASE_BODY,
   ),
@@ -60,7 +60,7 @@ export const STREAM_VALID_CASES = [
     53,
     'stream-body-multiple-of-chunk-size',
     'A 2048-byte body (twice the chunk size); chunking runs over meta || body, so there are two full records, then a final record of the last 125 body bytes and the signature.',
-    '§7a.3',
+    '§7a.5 step 7, §7a.3',
     {},
     textBody(2 * CHUNK_SIZE),
   ),
@@ -68,7 +68,7 @@ export const STREAM_VALID_CASES = [
     54,
     'stream-chunks-filled-exactly',
     'meta || body is exactly three chunks (125 + 2947 = 3072 bytes): three full records, then a final record with an empty plaintext part (80 bytes: the signature and the tag).',
-    '§7a.3',
+    '§7a.5 step 7, §7a.3',
     {},
     textBody(3 * CHUNK_SIZE - 125),
   ),
@@ -76,7 +76,7 @@ export const STREAM_VALID_CASES = [
     55,
     'stream-empty-body',
     'An empty body: one final record holding the meta record and the signature.',
-    '§7a.3, §7a.4',
+    '§7a.5 steps 9-10, §7a.3, §7a.4',
     {},
     new Uint8Array(0),
   ),
@@ -84,14 +84,14 @@ export const STREAM_VALID_CASES = [
     56,
     'stream-empty-context',
     'No bound context on either side: the context is the empty byte string.',
-    '§4.3, §7a.2',
+    '§7a.5 step 9, §4.3, §7a.2',
     { context: new Uint8Array(0) },
   ),
   sealedCase(
     57,
     'stream-claims-and-content-type',
     'A stream header with a content type and public claims (text, positive and negative integers).',
-    '§7a.1, §4.1',
+    '§7a.5 step 4, §7a.1, §4.1',
     {
       contentType: 'application/x-ndjson',
       claims: { tenant: 'acme', priority: 5, 'x-route': 'eu-west-1', n: -7 },
@@ -108,7 +108,7 @@ export const STREAM_VALID_CASES = [
     kind: 'stream',
     description:
       'A stream to three recipients (bob, carol, dave), each entry with a wrapped message secret; opened by carol.',
-    spec: '§7a.2, §4.3',
+    spec: '§7a.5 step 6, §7a.2, §4.3',
     build: async ({ c, messageId }) => {
       const recipients = [c.bob, c.carol, c.dave].map((i) => i.encryption);
       const body = textBody(1500);
@@ -131,7 +131,7 @@ export const STREAM_VALID_CASES = [
     kind: 'stream',
     description:
       'A sender with a 934-byte name, so its meta record is exactly 1024 bytes: chunk 0 is a full record holding only the meta record (no body), and the body is in the final record.',
-    spec: '§7a.3, §7a.4',
+    spec: '§7a.5 steps 9-10, §7a.3, §7a.4',
     build: async ({ c, messageId }) => ({
       stream: await honestStream(c, 'stream-meta-fills-first-chunk', messageId, { from: c.erin }),
       open: { trustedSenders: [c.erin] },

@@ -41,7 +41,7 @@ const suiteCase = (id, aead, name) => ({
   id,
   name,
   description: `One recipient, suite X25519 / HKDF-SHA256 / ${aead}.`,
-  spec: '§4.3, §5',
+  spec: '§7 step 12, §4.3, §5',
   build: async ({ c, b, messageId }) => ({
     envelope: await sealHonest(c, b, messageId, { aead }),
     expect: ok(c),
@@ -52,7 +52,7 @@ const recipientCase = (id, who) => ({
   id,
   name: `three-recipients-${who}`,
   description: `Three recipients (bob, carol, dave), each entry with a wrapped message secret; opened by ${who}. Cases 004-006 share the envelope.`,
-  spec: '§4.1, §4.3',
+  spec: '§7 step 9, §4.1, §4.3',
   messageIdLabel: 'three-recipients',
   build: async ({ c, messageId }) => ({
     envelope: await threeRecipients(c, messageId),
@@ -85,7 +85,7 @@ export const VALID_CASES = [
     id: 7,
     name: 'padding-padme',
     description: 'PADMÉ padding: the inner record (1000 bytes) is zero-padded to 1024 bytes.',
-    spec: '§4.2',
+    spec: '§7 step 13, §4.2',
     build: async ({ c, b, messageId }) => {
       const payload = utf8('p'.repeat(870));
       return {
@@ -99,7 +99,7 @@ export const VALID_CASES = [
     name: 'padding-block',
     description:
       'Block padding, 256-byte blocks: the inner record is zero-padded to a multiple of 256 bytes.',
-    spec: '§4.2',
+    spec: '§7 step 13, §4.2',
     build: async ({ c, b, messageId }) => ({
       envelope: await sealHonest(c, b, messageId, { padding: { blockSize: 256 } }),
       expect: ok(c),
@@ -110,7 +110,7 @@ export const VALID_CASES = [
     name: 'claims-and-content-type',
     description:
       'A content type and public claims (text, positive and negative integers). Claim names are encoded in deterministic order: shorter first, then bytewise.',
-    spec: '§4.1, §3.1',
+    spec: '§7 step 5, §4.1, §3.1 rule 6',
     build: async ({ c, b, messageId }) => {
       const claims = { tenant: 'acme', priority: 5, 'x-route': 'eu-west-1', n: -7 };
       const contentType = 'application/json';
@@ -124,7 +124,7 @@ export const VALID_CASES = [
     id: 10,
     name: 'empty-payload',
     description: 'An empty body.',
-    spec: '§4.2',
+    spec: '§7 step 13, §4.2',
     build: async ({ c, b, messageId }) => ({
       envelope: await sealHonest(c, b, messageId, {}, new Uint8Array(0)),
       expect: ok(c, { payload: new Uint8Array(0) }),
@@ -134,7 +134,7 @@ export const VALID_CASES = [
     id: 11,
     name: 'empty-context',
     description: 'No bound context on either side: the context is the empty byte string.',
-    spec: '§4.3',
+    spec: '§7 step 17, §4.3',
     build: async ({ c, b, messageId }) => ({
       envelope: await sealHonest(c, b, messageId, { context: undefined }),
       open: { context: new Uint8Array(0) },
@@ -145,7 +145,7 @@ export const VALID_CASES = [
     id: 12,
     name: 'binary-context',
     description: 'A bound context of arbitrary bytes (not UTF-8).',
-    spec: '§4.3',
+    spec: '§7 step 17, §4.3',
     build: async ({ c, b, messageId }) => {
       const context = Uint8Array.of(0x00, 0xff, 0xfe, 0x80, 0x01);
       return {
@@ -191,7 +191,7 @@ export const VALID_CASES = [
     name: 'commitment-committed-recipient',
     description:
       "Case 018's envelope opened by bob, whose wrapped message secret is the one the commitment was computed from: it opens, so the envelope is otherwise valid.",
-    spec: '§4.3, §7 step 11',
+    spec: '§7 step 11, §4.3',
     messageIdLabel: 'commitment-mismatch',
     build: async ({ c, messageId }) => ({
       envelope: await salamander(c, messageId),
@@ -203,7 +203,7 @@ export const VALID_CASES = [
     name: 'commitment-mismatch',
     description:
       'Two recipients; the sender wrapped a different message secret for carol than for bob (invisible salamanders). Carol derives a commitment that differs from the header.',
-    spec: '§4.3, §7 step 11',
+    spec: '§7 step 11, §4.3',
     messageIdLabel: 'commitment-mismatch',
     build: async ({ c, messageId }) => ({
       envelope: await salamander(c, messageId),
@@ -217,7 +217,7 @@ export const VALID_CASES = [
     kind: 'response',
     description:
       "A request (alice to bob) and bob's response. Open the request as bob, then seal response.payload with the response inputs: the result must equal response.envelope byte for byte. response.responseSecret lets a caller-side implementation open the response.",
-    spec: '§6',
+    spec: '§6.3, §6.1',
     build: async ({ c, b, messageId }) => {
       const envelope = await sealHonest(c, b, messageId);
       const request = await open(envelope, {

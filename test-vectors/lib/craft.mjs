@@ -14,12 +14,14 @@ import {
   decodeMessageHeader,
   deriveMessageKeys,
   encodeCbor,
+  encodeHead,
   encodeInner,
   encodeMessageHeader,
   equalBytes,
   hpkeSuite,
   parseFrame,
   prefixFor,
+  readHead,
   signatureInput,
   suiteByName,
   utf8,
@@ -56,6 +58,33 @@ export function nestedClaim(depth) {
   return new Map([['x', v]]);
 }
 
+/** A well-formed envelope's frame (SPEC.md §3) in its parts: prefix, heads and contents. */
+export function frameParts(envelope) {
+  const [, hlen, hl] = readHead(envelope, 4);
+  const off = 4 + hl + hlen;
+  const [, , cl] = readHead(envelope, off);
+  return {
+    prefix: envelope.subarray(0, 4),
+    headerHead: envelope.subarray(4, 4 + hl),
+    header: envelope.subarray(4 + hl, off),
+    /** Everything after the header: the ciphertext's head and the ciphertext. */
+    rest: envelope.subarray(off),
+    ciphertextHead: envelope.subarray(off, off + cl),
+    ciphertext: envelope.subarray(off + cl),
+  };
+}
+
+/** A byte-string head for `length` one size wider than the shortest (SPEC.md §3.1 rule 2 broken). */
+export function widerHead(length) {
+  const shortest = encodeHead(2, length);
+  const ai = { 1: 24, 2: 25, 3: 26, 5: 27 }[shortest.length];
+  const bytes = { 24: 1, 25: 2, 26: 4, 27: 8 }[ai];
+  const out = new Uint8Array(1 + bytes);
+  out[0] = 0x40 | ai;
+  for (let i = bytes, v = length; i >= 1; i--, v = Math.floor(v / 256)) out[i] = v % 256;
+  return out;
+}
+
 export function flipBit(bytes, index, bit = 0) {
   const out = bytes.slice();
   out[index] ^= 1 << bit;
@@ -73,7 +102,10 @@ export function withByte(bytes, index, value) {
  * all done (HPKE, commitment, context check, signature, AEAD over the header
  * bytes as given); the options say what the attacker changes:
  * recipients, sender, senderKid, signer (whose key signs), signature (pasted
- * in), body, secretFor (per-recipient message secret), rewriteHeader.
+ * in), sign ((tbs) -> signature, in place of Ed25519 signing), body,
+ * secretFor (per-recipient message secret; the commitment and content key
+ * come from recipient 0's), rewriteHeader, inner ((record) -> the whole AEAD
+ * plaintext, in place of encodeInner).
  */
 export async function craft(b, c, o) {
   const suite = suiteByName(o.aead ?? 'AES-256-GCM');
@@ -115,8 +147,9 @@ export async function craft(b, c, o) {
   const aad = concat(prefixFor(Kind.Message), header);
   const tbs = await signatureInput(b, aad, utf8(sender), senderKid, body);
   const signer = (o.signer ?? c.alice).signing.privateKey;
-  const signature = o.signature ?? (await b.ed25519Sign(signer, tbs));
-  const inner = encodeInner({ sender, senderKid, signature, body }, 'none');
+  const signature = o.signature ?? (o.sign ? await o.sign(tbs) : await b.ed25519Sign(signer, tbs));
+  const record = { sender, senderKid, signature, body };
+  const inner = o.inner ? o.inner(record) : encodeInner(record, 'none');
   const ciphertext = await b.aeadSeal(suite.algorithm, keys.contentKey, ZERO_NONCE, inner, aad);
   return writeFrame(Kind.Message, header, ciphertext);
 }

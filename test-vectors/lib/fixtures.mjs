@@ -95,6 +95,8 @@ export async function makeCast() {
     mallory: await identityFrom('spiffe://evil.example/mallory', 'mallory'),
     // a sender whose stream meta record (SPEC.md §7a.4) is exactly 1024 bytes
     erin: await identityFrom(`spiffe://acme.example/${'e'.repeat(912)}`, 'erin'),
+    // a sender whose name is exactly maxStringBytes (1024 bytes, SPEC.md §8)
+    frank: await identityFrom(`spiffe://acme.example/${'f'.repeat(1002)}`, 'frank'),
     bobPrevious: await encryptionKeyFrom('bob-previous'), // bob's previous encryption key
   };
 }

@@ -99,7 +99,7 @@ export async function buildStreamCase(def, c, b, messageId) {
   await selfCheck(def, built, o, splits, messageId);
   const file = {
     description: def.description,
-    spec: `SPEC.md ${def.spec}`,
+    spec: def.spec,
     kind: 'stream',
     stream: toHex(built.stream),
     chunkSize: headerChunkSize(built.stream),

@@ -159,7 +159,7 @@ export function frameStream(start, records) {
  * A real sender's steps are all done; the options say what the attacker changes:
  * aead, recipients, body, sender, senderKid, signer (whose key signs the body),
  * headerSigner (whose key signs the header; default the signer), context,
- * contentType, claims, chunkSize (the header's), meta (the meta record's bytes,
+ * contentType, claims, chunkSize (the header's), expiresAt, meta (the meta record's bytes,
  * or a function of the header signature that gives them), pieces ((P, cs) -> the chunk
  * plaintexts; the last is sealed as the final one with the signature).
  * Returns { bytes, start, records: [{ flag, ct }], and the values behind them }.
@@ -197,7 +197,7 @@ export async function craftStream(b, c, o) {
     recipients: entries,
     messageId: o.messageId,
     issuedAt: T,
-    expiresAt: T + TTL,
+    expiresAt: o.expiresAt ?? T + TTL,
     contentType: o.contentType,
     contextCheck: await contextCheck(b, keys.contextKey, o.context ?? CONTEXT),
     commitment: keys.commitment,

@@ -13,9 +13,9 @@ export interface Limits {
   maxRecipients: number;
   /** Entries in any one CBOR map or array of the header other than the recipients. Default 32. */
   maxHeaderFields: number;
-  /** CBOR nesting depth of the header. Default 8. */
+  /** Depth of every CBOR item of the header and of inner records, scalars included (SPEC.md §3.1). Default 8. */
   maxCborDepth: number;
-  /** Any text string (sender id, content type, claim), UTF-8 bytes. Default 1024. */
+  /** Any text string of the header or of an inner record (content type, claim, sender name), UTF-8 bytes. Default 1024. */
   maxStringBytes: number;
   /** Bound context, bytes. Default 4096. */
   maxContextBytes: number;

@@ -104,6 +104,34 @@ describe('strict CBOR', () => {
     );
   });
 
+  const huge = [0x80, 0, 0, 0, 0, 0, 0, 0]; // 2^63, beyond 2^53 - 1
+  it.each([
+    ['a text string of 1025 bytes', [0x79, 0x04, 0x01, 0x61]],
+    ['an array of 65 items', [0x98, 0x41, 0x00]],
+    ['a map of 65 entries', [0xb8, 0x41, 0x00, 0x00]],
+    ['a text string of 2^63 bytes', [0x7b, ...huge]],
+    ['an array of 2^63 items', [0x9b, ...huge]],
+    ['a map of 2^63 entries', [0xbb, ...huge]],
+  ])(
+    '%s in a short input: the limit is checked before the remaining input (ERR_LIMIT_EXCEEDED, SPEC.md §3.1)',
+    (_, bytes) => {
+      expect(errorCodeSync(() => decodeCbor(Uint8Array.from(bytes), LIMITS))).toBe(
+        'ERR_LIMIT_EXCEEDED',
+      );
+    },
+  );
+
+  it.each([
+    ['a byte string of 2^63 bytes (no limit of its own)', [0x5b, ...huge]],
+    ['an unsigned integer 2^63 (rule 4)', [0x1b, ...huge]],
+    ['a negative integer -1 - 2^63 (rule 4)', [0x3b, ...huge]],
+    ['a tag with an 8-byte argument', [0xdb, ...huge]],
+  ])('%s is ERR_ENVELOPE_MALFORMED', (_, bytes) => {
+    expect(errorCodeSync(() => decodeCbor(Uint8Array.from(bytes), LIMITS))).toBe(
+      'ERR_ENVELOPE_MALFORMED',
+    );
+  });
+
   it('keeps a leading U+FEFF in text (no byte-order-mark stripping): distinct names stay distinct', () => {
     const bom = decodeCbor(encodeCbor('\uFEFFspiffe://a/bob'), LIMITS);
     expect(bom).toBe('\uFEFFspiffe://a/bob');

@@ -568,6 +568,30 @@ describe('a sender name longer than a signature can cover', () => {
   });
 });
 
+describe('the inner record is decoded under the header limits (SPEC.md §7 step 13)', () => {
+  it('a sender name over maxStringBytes is ERR_OPEN_FAILED; with the limit raised, the same envelope opens', async () => {
+    const backend = fastestBackend();
+    const { alice, bob } = await cast(backend);
+    const T = Math.floor(NOW / 1000);
+    const resolveSender = () => alice.signing.publicKey;
+    const name = `spiffe://acme.example/${'n'.repeat(1003)}`; // 1025 bytes
+    const env = await craft({
+      backend,
+      recipients: [bob.encryption],
+      context: new Uint8Array(0),
+      sender: name,
+      senderKid: alice.signing.kid,
+      sign: (tbs) => backend.ed25519Sign(alice.signing.privateKey, tbs),
+      body: utf8('x'),
+      issuedAt: T,
+      expiresAt: T + 60,
+    });
+    const o = { recipient: bob, resolveSender, now: NOW };
+    expect((await open(env, { ...o, limits: { maxStringBytes: 1025 } })).sender).toBe(name);
+    expect(await errorCode(() => open(env, o))).toBe('ERR_OPEN_FAILED');
+  });
+});
+
 describe('what used to escape as TypeError or as a foreign error', () => {
   it('malformed arguments are ERR_INVALID_ARGUMENT; a failing resolver or replay guard is ERR_TRANSPORT with its cause', async () => {
     const { alice, bob } = await cast();

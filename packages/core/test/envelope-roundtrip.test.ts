@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { errorCode } from '@blindwire/testkit';
 import { fromHex } from '../src/bytes.js';
 import { inspect } from '../src/envelope/inspect.js';
@@ -390,12 +391,37 @@ describe('replay store', () => {
   });
 });
 
-describe('padme', () => {
-  it('never shrinks and adds at most ~12%', () => {
-    for (let l = 0; l < 70000; l += 97) {
+describe('padme (SPEC.md §4.2)', () => {
+  it('gives the lengths the SPEC lists, including where "S significant bits" would differ', () => {
+    const table: [number, number][] = [
+      [0, 0],
+      [1, 1],
+      [2, 2],
+      [3, 3],
+      [7, 7],
+      [8, 8],
+      [9, 10],
+      [15, 16],
+      [129, 144],
+      [961, 992],
+      [1000, 1024],
+      [1025, 1088],
+    ];
+    for (const [l, p] of table) expect(padme(l), `L = ${l}`).toBe(p);
+  });
+
+  it('rounds L up to a multiple of 2^(E - S), E = floor(log2 L), S = floor(log2 E) + 1; overhead at most 15/129', () => {
+    const check = (l: number) => {
+      const e = l.toString(2).length - 1;
+      const unit = 2 ** (e - e.toString(2).length);
       const p = padme(l);
-      expect(p).toBeGreaterThanOrEqual(l);
-      expect(p).toBeLessThanOrEqual(Math.max(l * 1.125, l + 1));
-    }
+      expect(p % unit, `L = ${l}`).toBe(0);
+      expect(p >= l && p < l + unit, `L = ${l}`).toBe(true);
+      expect((p - l) / l).toBeLessThanOrEqual(15 / 129);
+      if (l >= 256) expect((p - l) / l).toBeLessThan(1 / 16);
+    };
+    for (let l = 2; l < 5000; l++) check(l);
+    fc.assert(fc.property(fc.integer({ min: 2, max: 2 ** 31 }), (l) => check(l)));
+    for (let k = 2; k <= 52; k++) for (const l of [2 ** k - 1, 2 ** k, 2 ** k + 1]) check(l);
   });
 });

@@ -666,6 +666,17 @@ describe('streams: limits at their maximum and one past it', () => {
     });
   });
 
+  it('a header length over maxHeaderBytes is refused at its head, even 2^63 (SPEC.md §3.1, §7a.5 step 3)', async () => {
+    const prefix = sealed.subarray(0, 4);
+    for (const head of [
+      [0x5a, 0x00, 0x01, 0x00, 0x01],
+      [0x5b, 0x80, 0, 0, 0, 0, 0, 0, 0],
+    ]) {
+      const r = await openCodes(opts, [concat(prefix, Uint8Array.from(head), Uint8Array.of(0xa0))]);
+      expect([r.code, r.released.length]).toEqual(['ERR_LIMIT_EXCEEDED', 0]);
+    }
+  });
+
   it('maxChunkBytes (open and seal)', async () => {
     const s = (
       await sealAll({ sender: c.alice, recipients: c.bob, backend, now: NOW, chunkSize: 4096 }, [

@@ -200,7 +200,7 @@ describe.each(backends.map((b) => [b.name, b] as const))(
         }
         const p = concat(...pts);
         const signature = p.subarray(p.length - 64);
-        const meta = decodeMeta(p.subarray(0, p.length - 64));
+        const meta = decodeMeta(p.subarray(0, p.length - 64), DEFAULT_LIMITS);
         expect(toHex(encodeMeta(meta.sender, meta.senderKid, meta.headerSignature))).toBe(im.meta);
         expect(toHex(p.subarray(meta.length, p.length - 64))).toBe(e.payload);
         expect(toHex(signature)).toBe(im.signature);

@@ -81,6 +81,36 @@ describe('parseVectorCase refuses a malformed case, naming the field', () => {
     refused(response, (j) => delete j.response, /"response" expected an object/);
   });
 
+  it('a spec that is missing or is not SPEC.md references', () => {
+    refused(message, (j) => delete j.spec, /"spec" expected a string/);
+    for (const spec of [
+      '',
+      'SPEC.md §7 step 12',
+      '§7 step',
+      '§7,§8',
+      '§7 step 12 and 13',
+      'step 12',
+    ])
+      refused(message, (j) => (j.spec = spec), /"spec" expected SPEC\.md references/);
+    for (const spec of [
+      '§7 step 12',
+      '§7a.5 steps 9-10, §7a.3, §7a.4',
+      '§3.1 rule 6',
+      '§7a.5 step 12, §7a.1-§7a.4',
+      '§6.3, §6.1',
+    ]) {
+      const j = clone(message) as unknown as Edit;
+      j.spec = spec;
+      expect(() => parseVectorCase(j), spec).not.toThrow();
+    }
+  });
+
+  it('every case cites the step or rule it tests first (responses, §6, and the context limit have none)', () => {
+    for (const { file, c } of all)
+      if (!/^§6\b|^§4\.3, §8$/.test(c.spec))
+        expect(c.spec, file).toMatch(/^§[0-9a-z.]+ (?:steps?|rules?) /);
+  });
+
   it('bytes that are not lowercase hex of the right length', () => {
     refused(
       message,

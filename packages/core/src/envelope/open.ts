@@ -38,7 +38,7 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
   const { plaintext, aad, contextKey, responseSecret } = await decrypt(b, admitted, header, frame);
   try {
     // §7 step 13: the inner record.
-    const inner = decodeInner(plaintext, true);
+    const inner = decodeInner(plaintext, true, limits);
     const sender = inner.sender!;
     const messageId = toHex(header.messageId);
     // §7 steps 14-18: trusted key, signature, allowed senders, context, replay.

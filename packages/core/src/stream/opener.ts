@@ -186,7 +186,7 @@ export class StreamOpener implements ChannelSink<OpenStreamResult>, FrameHandler
    */
   private async admit(p0: Uint8Array): Promise<number> {
     const { b, policy } = this.p;
-    const meta = decodeMeta(p0);
+    const meta = decodeMeta(p0, this.p.limits);
     // The named sender started this stream (this exact header): without it,
     // anyone who can seal to us could get the answers below and have
     // plaintext released under a trusted sender's name.

@@ -81,7 +81,11 @@ export function readHead(b: Uint8Array, off: number): [number, number, number] {
   if (off + 1 + n > b.length) throw malformed('truncated');
   let v = 0;
   for (let i = 0; i < n; i++) v = v * 256 + b[off + 1 + i]!;
-  if (n === 8 && v > Number.MAX_SAFE_INTEGER) throw malformed('integer out of range');
+  // SPEC.md §3.1 rule 4 bounds integers. A length beyond 2^53 - 1 (major
+  // types 2-5; the value is then inexact but still that large) is left to the
+  // caller, so that a limit it exceeds is reported before the input it runs
+  // past (SPEC.md §3.1: the limit wins).
+  if (n === 8 && v > Number.MAX_SAFE_INTEGER && major < 2) throw malformed('integer out of range');
   // RFC 8949 §4.2.1: the argument must use the shortest form.
   const min = n === 1 ? 24 : n === 2 ? 0x100 : n === 4 ? 0x10000 : 0x100000000;
   if (v < min) throw malformed('non-shortest integer encoding');

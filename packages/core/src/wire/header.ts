@@ -5,7 +5,7 @@
  */
 import { BlindwireError, ErrorCode } from '../errors.js';
 import type { Limits } from '../limits.js';
-import { decodeCbor, encodeCbor, type CborMap, type CborValue } from './cbor.js';
+import { decodeCbor, encodeCbor, type CborLimits, type CborMap, type CborValue } from './cbor.js';
 
 /** Header map keys (SPEC.md §4.1). */
 export const HeaderKey = {
@@ -138,12 +138,21 @@ export function encodeResponseHeader(h: ResponseHeader): Uint8Array {
   return encodeCbor(m);
 }
 
-function decodeMap(bytes: Uint8Array, limits: Limits): CborMap {
-  const v = decodeCbor(bytes, {
+/**
+ * SPEC.md §3.1, §8: what a header is decoded under, and inner records too
+ * (§4.2, §7a.4): the depth, the entries of any one container (the larger of
+ * maxHeaderFields and maxRecipients) and the bytes of any text string.
+ */
+export function cborLimitsOf(limits: Limits): CborLimits {
+  return {
     maxDepth: limits.maxCborDepth,
     maxItems: Math.max(limits.maxHeaderFields, limits.maxRecipients),
     maxStringBytes: limits.maxStringBytes,
-  });
+  };
+}
+
+function decodeMap(bytes: Uint8Array, limits: Limits): CborMap {
+  const v = decodeCbor(bytes, cborLimitsOf(limits));
   if (!(v instanceof Map)) throw malformed('not a map');
   if (v.size > limits.maxHeaderFields) {
     throw new BlindwireError(

@@ -5,11 +5,13 @@
  */
 import { concat } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../errors.js';
+import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { decodeCborPrefix, encodeCbor, type CborMap } from './cbor.js';
+import { cborLimitsOf } from './header.js';
 
 export const InnerKey = { Sender: 1, SenderKid: 2, Signature: 3, BodyLength: 4 } as const;
 
-/** Size padding (SPEC.md §4.2): `padme` hides all but ~log log of the size; a block size rounds up. */
+/** Size padding (SPEC.md §4.2): none, PADMÉ, or a block size (a multiple of it, at least one block). */
 export type Padding = 'none' | 'padme' | { blockSize: number };
 
 export interface InnerRecord {
@@ -19,17 +21,25 @@ export interface InnerRecord {
   body: Uint8Array;
 }
 
-// 0xffff: the longest sender name a signature can cover (a 16-bit length, SPEC.md §4.4).
-const INNER_LIMITS = { maxDepth: 2, maxItems: 4, maxStringBytes: 0xffff };
+/** The number of bits of a non-negative integer (0 for 0). */
+function bitLength(n: number): number {
+  let bits = 0;
+  for (let v = n; v > 0; v = Math.floor(v / 2)) bits++;
+  return bits;
+}
 
-/** PADMÉ (Nikitin et al., PETS 2019): pad L to a value with at most ~log2(log2 L) + 1 significant bits. */
+/**
+ * PADMÉ (Nikitin et al., PETS 2019) as SPEC.md §4.2 states it, in integers
+ * (Math.log2 is only approximated by the language, so it is not used):
+ * E = floor(log2 L), S = floor(log2 E) + 1, and L rounded up to a multiple
+ * of 2^(E - S). L < 2 is returned as is.
+ */
 export function padme(length: number): number {
   if (length < 2) return length;
-  const e = Math.floor(Math.log2(length));
-  const s = Math.floor(Math.log2(e)) + 1;
-  const lastBits = e - s;
-  const mask = 2 ** lastBits - 1;
-  return Math.ceil(length / (mask + 1)) * (mask + 1);
+  const e = bitLength(length) - 1;
+  const s = bitLength(e);
+  const unit = 2 ** (e - s);
+  return Math.ceil(length / unit) * unit;
 }
 
 export function paddedLength(length: number, padding: Padding | undefined): number {
@@ -70,16 +80,21 @@ export function encodeInner(rec: InnerRecord, padding: Padding | undefined): Uin
 }
 
 /**
- * Parses an authenticated inner record. Any defect here means the sender
- * produced a bad record; it is reported as ERR_OPEN_FAILED like every other
- * failure after the header parses (oracle rule).
+ * Parses an authenticated inner record (SPEC.md §7 step 13): `meta` decoded
+ * under §3.1 and the header's limits (`limits`, §8; a sender name longer
+ * than maxStringBytes is refused, so its 16-bit length in §4.4 is always
+ * defined), with exactly its keys (1-4 signed, 4 alone in a response). Any
+ * defect here means the sender produced a bad record; it is reported as
+ * ERR_OPEN_FAILED like every other failure after the header parses (oracle
+ * rule).
  */
 export function decodeInner(
   plaintext: Uint8Array,
   signed: boolean,
+  limits: Limits = DEFAULT_LIMITS,
 ): Required<InnerRecord> | InnerRecord {
   try {
-    const [meta, used] = decodeCborPrefix(plaintext, INNER_LIMITS);
+    const [meta, used] = decodeCborPrefix(plaintext, cborLimitsOf(limits));
     if (!(meta instanceof Map)) throw openFailed();
     const bodyLength = meta.get(InnerKey.BodyLength);
     if (typeof bodyLength !== 'number' || bodyLength < 0 || bodyLength > plaintext.length - used) {

@@ -9,7 +9,8 @@ import type { CryptoBackend, Sha256Hash } from '../backend/types.js';
 import { concat, utf8 } from '../bytes.js';
 import { openFailed } from '../errors.js';
 import { decodeCborPrefix, encodeCbor, type CborMap } from './cbor.js';
-import { MAX_KID_LENGTH } from './header.js';
+import type { Limits } from '../limits.js';
+import { MAX_KID_LENGTH, cborLimitsOf } from './header.js';
 import { deriveMessageKeys, signatureTranscript } from './keys.js';
 
 export const STREAM_LABEL = {
@@ -85,18 +86,17 @@ export interface Meta {
   length: number;
 }
 
-const META_LIMITS = { maxDepth: 2, maxItems: 3, maxStringBytes: 0xffff };
-
 /**
  * Parses the meta record of an authenticated chunk 0 (`p0` is its part
- * before any signature). Any defect is the sender's, and is ERR_OPEN_FAILED
- * like every failure after the header parses (oracle rule).
+ * before any signature), under §3.1 and the header's limits (SPEC.md §7a.5
+ * step 9), with exactly keys 1-3. Any defect is the sender's, and is
+ * ERR_OPEN_FAILED like every failure after the header parses (oracle rule).
  */
-export function decodeMeta(p0: Uint8Array): Meta {
+export function decodeMeta(p0: Uint8Array, limits: Limits): Meta {
   let meta;
   let length;
   try {
-    [meta, length] = decodeCborPrefix(p0, META_LIMITS);
+    [meta, length] = decodeCborPrefix(p0, cborLimitsOf(limits));
   } catch {
     throw openFailed();
   }

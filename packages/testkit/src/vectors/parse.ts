@@ -27,6 +27,15 @@ import {
   type VectorIndex,
 } from './types.js';
 
+/**
+ * `spec` (README "File format"): SPEC.md references separated by ", ", each
+ * a section sign and section number, optionally a range of sections or the
+ * step or rule it tests (`§7 step 12`, `§7a.5 steps 9-10`, `§3.1 rule 6`,
+ * `§7a.1-§7a.4`); the first is what the case tests.
+ */
+const SPEC_REFERENCE = String.raw`§\d+[a-z]?(?:\.\d+)*(?:-§\d+[a-z]?(?:\.\d+)*| (?:steps?|rules?) \d+(?:-\d+)?)?`;
+export const SPEC_REFERENCES = new RegExp(`^${SPEC_REFERENCE}(?:, ${SPEC_REFERENCE})*$`);
+
 /** A case file name: three digits, a dash and a kebab-case name. */
 export const CASE_FILE = /^\d{3}-[a-z0-9-]+\.json$/;
 export const INDEX_FILE = 'index.json';
@@ -165,7 +174,8 @@ export function parseVectorCase(json: unknown, file?: string): VectorCase {
   try {
     const c = object(json, 'case');
     string(c, 'description');
-    string(c, 'spec');
+    if (!SPEC_REFERENCES.test(string(c, 'spec')))
+      fail('spec', 'SPEC.md references such as "§7 step 12, §4.3"', c['spec']);
     const kind = oneOf(c, 'kind', KINDS);
     const stream = kind === 'stream';
     onlyKeys(c, '', [

@@ -113,6 +113,7 @@ export interface CaseInputs {
 
 interface CaseCommon extends CaseInputs {
   description: string;
+  /** SPEC.md references, the step or rule tested first: `"§7 step 15, §5.3 rule 2"`. */
   spec: string;
 }
 
