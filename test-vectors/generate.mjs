@@ -42,6 +42,7 @@ import {
   sameClaims,
 } from '@blindwire/testkit';
 import { INVALID_CASES } from './lib/cases-invalid.mjs';
+import { PATTERN_CASES } from './lib/cases-patterns.mjs';
 import { VALID_CASES } from './lib/cases-valid.mjs';
 import { STREAM_HEADER_CASES } from './lib/cases-stream-header.mjs';
 import { STREAM_INVALID_CASES } from './lib/cases-stream-invalid.mjs';
@@ -65,6 +66,7 @@ const CASES = [
   ...STREAM_VALID_CASES,
   ...STREAM_INVALID_CASES,
   ...STREAM_HEADER_CASES,
+  ...PATTERN_CASES,
 ];
 const CASES_DIR = fileURLToPath(new URL('./cases/', import.meta.url));
 
