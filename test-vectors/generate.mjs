@@ -43,6 +43,9 @@ import {
 } from '@blindwire/testkit';
 import { INVALID_CASES } from './lib/cases-invalid.mjs';
 import { MESSAGE_RULE_CASES } from './lib/cases-message-rules.mjs';
+import { PATTERN_CASES } from './lib/cases-patterns.mjs';
+import { RESPONSE_INVALID_CASES } from './lib/cases-response-invalid.mjs';
+import { RESPONSE_VALID_CASES } from './lib/cases-response.mjs';
 import { VALID_CASES } from './lib/cases-valid.mjs';
 import { STREAM_HEADER_CASES } from './lib/cases-stream-header.mjs';
 import { STREAM_INVALID_CASES } from './lib/cases-stream-invalid.mjs';
@@ -69,6 +72,9 @@ const CASES = [
   ...STREAM_INVALID_CASES,
   ...STREAM_HEADER_CASES,
   ...STREAM_RULE_CASES,
+  ...PATTERN_CASES,
+  ...RESPONSE_VALID_CASES,
+  ...RESPONSE_INVALID_CASES,
 ];
 const CASES_DIR = fileURLToPath(new URL('./cases/', import.meta.url));
 
@@ -122,6 +128,7 @@ async function buildCase(def, c) {
     };
     if (built.response) file.response = await responseJson(built.response, view);
   }
+  if (built.caller) file.caller = built.caller;
   return caseFile(def, file);
 }
 

@@ -44,5 +44,6 @@ export {
 } from './wire/keys.js';
 export { strictPreconditions, isCanonicalPoint } from './backend/ed25519-strict.js';
 export { assertIdentityName } from './identity/identity.js';
+export { compileNamePattern, isNamePattern } from './envelope/patterns.js';
 export { hpkeSuite, suiteByName } from './wire/suites.js';
-export { sealResponseWithId } from './envelope/response.js';
+export { requesterFromSecrets, sealResponseWithId } from './envelope/response.js';

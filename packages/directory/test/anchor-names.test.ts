@@ -90,6 +90,12 @@ describe('anchor name constraints', () => {
     expect(
       await resolves(['spiffe://other.example/**', 'spiffe://acme.example/tools/payments']),
     ).toBe('resolved');
+    // SPEC.md §7.1, core's one matcher: each wildcard takes at least one character.
+    expect(await resolves(['spiffe://acme.example/tools/payments*'])).toBe('ERR_KEY_UNTRUSTED');
+    expect(await resolves(['spiffe://acme.example/tools/paymen*'])).toBe('resolved');
+    expect(namesCover(['spiffe://acme.example/**'], 'spiffe://acme.example/')).toBe(false);
+    expect(namesCover(['spiffe://acme.example/**'], 'spiffe://acme.example/x')).toBe(true);
+    expect(namesCover(['spiffe://acme.example/*'], 'spiffe://acme.example/')).toBe(false);
   });
 
   it('only plain URIs are covered: no fragment, query, userinfo, backslash, percent, empty label, dot segment or non-ASCII', async () => {
@@ -147,7 +153,12 @@ describe('anchor name constraints', () => {
   it('malformed constraints are a configuration error; the anchor file carries them', async () => {
     const w = await makeWorld();
     const records = await w.recordsOf(w.tool);
-    for (const names of [[], [''], 'spiffe://acme.example/**'] as unknown as string[][]) {
+    for (const names of [
+      [],
+      [''],
+      'spiffe://acme.example/**',
+      ['spiffe://acme.example/***'],
+    ] as unknown as string[][]) {
       const bad = { anchors: [{ ...trustAnchorPublic(w.anchor), names }] };
       // Refused at construction, and by verifyRecordSet's step 0.
       expect(await outcomeOf(directoryWith(w, records, bad))).toBe('ERR_INVALID_ARGUMENT');

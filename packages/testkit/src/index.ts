@@ -30,6 +30,13 @@ export type {
   VectorLimits,
 } from './vectors/types.js';
 export { LIMIT_NAMES, SUITE_NAMES } from './vectors/types.js';
+export type {
+  CallerJson,
+  CallerResponseJson,
+  ResponseExpect,
+  ResponseExpectSuccess,
+  ResponseSecretJson,
+} from './vectors/response-caller.js';
 export { VectorCaseError } from './vectors/fields.js';
 export { CASE_FILE, INDEX_FILE, parseVectorCase, parseVectorIndex } from './vectors/parse.js';
 export { indexProblems, type IndexedCase } from './vectors/index-check.js';

@@ -44,6 +44,7 @@ import {
   type MessageCase,
   type VectorCase as ParsedCase,
 } from '@blindwire/testkit';
+import { checkCaller } from './check-response.js';
 
 export type TrustSource = 'trustedSenders' | 'resolveSender';
 
@@ -228,6 +229,9 @@ export async function checkCase(
     return [`expected success, got ${code}`];
   }
   const errs = checkSuccess(c.expect, result);
-  if (c.kind === 'response') errs.push(...(await checkResponse(c, c.expect, result, backend)));
+  if (c.kind === 'response') {
+    if (c.response) errs.push(...(await checkResponse(c, c.expect, result, backend)));
+    if (c.caller) errs.push(...(await checkCaller(c.envelope, c.caller, backend)));
+  }
   return errs;
 }

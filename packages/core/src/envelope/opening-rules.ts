@@ -19,13 +19,7 @@ import type { EncryptionKey } from '../identity/identity.js';
 import type { MessageHeader, RecipientEntry, ResponseHeader } from '../wire/header.js';
 import { contextCheck } from '../wire/keys.js';
 import { suiteFromIds, type EnvelopeSuite } from '../wire/suites.js';
-import {
-  checkClock,
-  type OpeningClock,
-  type OpeningPolicy,
-  type RecipientKeyPair,
-} from './check-open.js';
-import type { OpenOptions } from './open-options.js';
+import type { OpeningClock, OpeningPolicy, RecipientKeyPair } from './check-open.js';
 import { checkReplay } from './replay.js';
 import type { SealState } from './state.js';
 import { nowMs } from './values.js';
@@ -193,16 +187,17 @@ async function trustedKey(
 }
 
 /**
- * SPEC.md §6.3, after the frame and header parse: the request's suite
- * (ERR_UNSUPPORTED_SUITE), the times (ERR_EXPIRED, ERR_NOT_YET_VALID), the
- * request id and a responder among its recipients (ERR_KEY_NOT_FOUND).
- * Returns the responder's response secret.
+ * SPEC.md §6.3 steps 3-5, after the frame and header parse: the request's
+ * suite (ERR_UNSUPPORTED_SUITE), the times (ERR_EXPIRED, ERR_NOT_YET_VALID;
+ * no maximum age), the request id and a responder among its recipients
+ * (ERR_KEY_NOT_FOUND). Returns the responder's response secret.
  */
 export function admitResponseHeader(
   h: ResponseHeader,
   state: SealState,
-  options: Pick<OpenOptions, 'now' | 'clockSkew'>,
+  clock: Pick<OpeningClock, 'now' | 'skew'>,
 ): Uint8Array {
+  // §6.3 step 3: the request's suite, whatever the caller would accept otherwise.
   const s = state.suite.ids;
   if (h.suite.kem !== s.kem || h.suite.kdf !== s.kdf || h.suite.aead !== s.aead) {
     throw new BlindwireError(
@@ -210,11 +205,9 @@ export function admitResponseHeader(
       'response suite differs from the request suite',
     );
   }
-  checkTimes(
-    h.issuedAt,
-    h.expiresAt,
-    checkClock({ now: options.now, clockSkew: options.clockSkew }),
-  );
+  // §6.3 step 4: the times.
+  checkTimes(h.issuedAt, h.expiresAt, { now: clock.now, skew: clock.skew, maxAge: undefined });
+  // §6.3 step 5: this request, and one of its recipients.
   const secret = state.responders.get(toHex(h.responder));
   if (!equalBytes(h.requestId, state.messageId) || secret === undefined) {
     throw new BlindwireError(ErrorCode.KeyNotFound, 'this response does not answer that request');
@@ -223,8 +216,8 @@ export function admitResponseHeader(
 }
 
 /**
- * SPEC.md §6.3, after decryption: each authenticated response opens once per
- * request and responder (ERR_REPLAY), and is then remembered. The responder's
+ * SPEC.md §6.3 step 8, after decryption: each authenticated response opens
+ * once per request and responder (ERR_REPLAY), and is then remembered. The responder's
  * kid is part of the key: with several recipients, one could otherwise copy
  * another's (public) response id and answer first, and the genuine response
  * would be refused.

@@ -5,18 +5,22 @@
  * and only the two ends of the request can produce or read the response.
  */
 import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
-import { concat, toHex } from '../bytes.js';
+import { concat, equalBytes, toHex } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../errors.js';
+import { DEFAULT_LIMITS } from '../limits.js';
 import { allocateFrame, frameLength, parseFrame } from '../wire/frame.js';
 import {
   MAX_TIME,
   MESSAGE_ID_LENGTH,
+  decodeMessageHeader,
   decodeResponseHeader,
   encodeResponseHeader,
 } from '../wire/header.js';
 import { decodeInner, innerParts, paddedLength } from '../wire/inner.js';
 import { ZERO_NONCE, deriveResponseKey } from '../wire/keys.js';
 import { Kind, prefixFor } from '../wire/kinds.js';
+import { suiteFromIds } from '../wire/suites.js';
+import { checkClock } from './check-open.js';
 import { backendOf, limitsOf } from './common-options.js';
 import { headerInfo } from './envelope-info.js';
 import type { OpenResult } from './open-options.js';
@@ -28,7 +32,7 @@ import type {
   SealResponseResult,
 } from './response-options.js';
 import { DEFAULT_TTL_SECONDS, type SealResult } from './seal-options.js';
-import { openStateOf, sealStateOf } from './state.js';
+import { openStateOf, rememberSealState, sealStateOf } from './state.js';
 import { checkContentType, nowMs, payloadBytes } from './values.js';
 
 /**
@@ -56,17 +60,22 @@ export async function sealResponseWithId(
   payload: string | Uint8Array,
   options: SealResponseOptions & { messageId?: Uint8Array | undefined },
 ): Promise<SealResponseResult> {
+  // SPEC.md §6.4 step 1: every argument, before an id is drawn or a key derived.
   const state = openStateOf(request);
   if (!state) throw invalidArgument('request', 'the result of open()');
   const b = backendOf(options);
   const limits = limitsOf(options);
   const body = payloadBytes(payload);
+  // §6.4 step 3: issued-at = floor(now_ms / 1000), expires-at = issued-at + ttl.
   const issuedAt = Math.floor(nowMs(options.now) / 1000);
   const ttl = options.ttl ?? DEFAULT_TTL_SECONDS;
   if (!Number.isInteger(ttl) || ttl < 0 || issuedAt + ttl > MAX_TIME) {
     throw invalidArgument('ttl', 'whole seconds ≥ 0', String(ttl));
   }
-  paddedLength(0, options.padding); // checked before any key is derived
+  const expiresAt = issuedAt + ttl;
+  paddedLength(0, options.padding);
+  checkContentType(options.contentType, limits);
+  // §6.4 step 2: a response id this endpoint never used for this request.
   const messageId = options.messageId ?? b.randomBytes(MESSAGE_ID_LENGTH);
   if (!(messageId instanceof Uint8Array) || messageId.length !== MESSAGE_ID_LENGTH) {
     throw invalidArgument('messageId', `${MESSAGE_ID_LENGTH} bytes`);
@@ -76,8 +85,7 @@ export async function sealResponseWithId(
     throw invalidArgument('messageId', 'an id not used before to answer this request');
   }
   state.responseIds.add(idHex);
-  checkContentType(options.contentType, limits);
-  const expiresAt = issuedAt + ttl;
+  // §6.4 step 4: the header, its fields taken from the request as it was opened.
   const header = encodeResponseHeader({
     suite: state.suite.ids,
     messageId,
@@ -88,6 +96,7 @@ export async function sealResponseWithId(
     responder: state.responder,
   });
   const aad = concat(prefixFor(Kind.Response), header);
+  // §6.4 steps 5-7: the key, the inner record, the size limit, then seal and frame.
   const key = await deriveResponseKey(b, state.responseSecret, messageId, state.suite.keyLength);
   const inner = innerParts({ body }, options.padding);
   const ciphertextLength = inner.length + AEAD_TAG_LENGTH;
@@ -111,15 +120,18 @@ export async function openResponse(
   envelope: Uint8Array,
   options: OpenResponseOptions = {},
 ): Promise<OpenResponseResult> {
+  // The arguments, before any input is read: the request's state, the clock.
   const state = sealStateOf(request);
   if (!state) throw invalidArgument('request', 'the result of seal()');
   const b = backendOf(options);
   const limits = limitsOf(options);
-  // §6.3: §7 steps 1-5 with kind 0x02 and the response header.
+  const clock = checkClock({ now: options.now, clockSkew: options.clockSkew });
+  // SPEC.md §6.3 steps 1-2: the frame with kind 0x02, then the header (§6.2).
   const frame = parseFrame(envelope, Kind.Response, limits);
   const header = decodeResponseHeader(frame.header, limits);
-  // §6.3: suite, times, request and responder.
-  const secret = admitResponseHeader(header, state, options);
+  // §6.3 steps 3-5: the suite, the times, the request and the responder.
+  const secret = admitResponseHeader(header, state, clock);
+  // §6.3 step 6: the responder's key and the AEAD.
   const key = await deriveResponseKey(b, secret, header.messageId, state.suite.keyLength);
   const aad = concat(frame.prefix, frame.header);
   const plaintext = await b.aeadOpen(state.suite.algorithm, key, ZERO_NONCE, frame.ciphertext, aad);
@@ -127,8 +139,8 @@ export async function openResponse(
   if (plaintext === undefined) throw openFailed();
   let inner;
   try {
+    // §6.3 step 7: the inner record; step 8: once per request and responder.
     inner = decodeInner(plaintext, false);
-    // §6.3: each authenticated response opens once per request and responder.
     acceptResponse(header, state);
   } catch (e) {
     plaintext.fill(0);
@@ -142,5 +154,45 @@ export async function openResponse(
     header: info,
   };
   if (header.contentType !== undefined) result.contentType = header.contentType;
+  return result;
+}
+
+/**
+ * The requester's state of SPEC.md §6.3 rebuilt from a request envelope and
+ * recorded response secrets, for known-answer tests only (exported from
+ * `@blindwire/core/internal`; test-vectors/README.md, "Response cases"): the
+ * suite and message id come from the request's public header, `rs_i` of each
+ * listed recipient kid from `responseSecrets`, and no response is accepted
+ * yet. The result stands in for `seal`'s in `openResponse`.
+ */
+export function requesterFromSecrets(
+  request: Uint8Array,
+  responseSecrets: readonly { kid: Uint8Array; responseSecret: Uint8Array }[],
+): SealResult {
+  const frame = parseFrame(request, Kind.Message, DEFAULT_LIMITS);
+  const h = decodeMessageHeader(frame.header, DEFAULT_LIMITS);
+  const responders = new Map<string, Uint8Array>();
+  responseSecrets.forEach(({ kid, responseSecret }, i) => {
+    if (!h.recipients.some((e) => equalBytes(e.kid, kid)))
+      throw invalidArgument(
+        `responseSecrets[${i}].kid`,
+        "the kid of one of the request's recipients",
+      );
+    if (!(responseSecret instanceof Uint8Array) || responseSecret.length !== 32)
+      throw invalidArgument(`responseSecrets[${i}].responseSecret`, '32 bytes');
+    responders.set(toHex(kid), responseSecret.slice());
+  });
+  const result: SealResult = {
+    envelope: request,
+    messageId: toHex(h.messageId),
+    issuedAt: h.issuedAt,
+    expiresAt: h.expiresAt,
+  };
+  rememberSealState(result, {
+    suite: suiteFromIds(h.suite, undefined),
+    messageId: h.messageId,
+    responders,
+    acceptedResponses: new Set(),
+  });
   return result;
 }

@@ -12,6 +12,7 @@ import {
   toBase64url,
   type CryptoBackend,
 } from '@blindwire/core';
+import { isNamePattern } from '@blindwire/core/internal';
 import type { TrustAnchor, TrustAnchorPublic } from './types.js';
 
 interface BackendOption {
@@ -48,7 +49,7 @@ export interface TrustAnchorJson {
   seed?: string;
 }
 
-/** Name constraints must be a non-empty array of non-empty patterns. */
+/** Name constraints must be 1 to 64 name patterns (SPEC.md §7.1) of at most 1024 characters. */
 export function checkAnchorNames(names: unknown, what = '"names"'): string[] | undefined {
   if (names === undefined) return undefined;
   if (
@@ -56,13 +57,11 @@ export function checkAnchorNames(names: unknown, what = '"names"'): string[] | u
     names.length === 0 ||
     names.length > 64 ||
     // A plain loop, not every(): every() skips the holes of a sparse array.
-    !Array.from(names as unknown[]).every(
-      (n) => typeof n === 'string' && n.length > 0 && n.length <= 1024,
-    )
+    !Array.from(names as unknown[]).every((n) => isNamePattern(n) && n.length <= 1024)
   ) {
     throw new BlindwireError(
       ErrorCode.InvalidArgument,
-      `${what} expected 1 to 64 non-empty name patterns (e.g. "spiffe://acme.example/**")`,
+      `${what} expected 1 to 64 name patterns, non-empty and without three consecutive "*" (e.g. "spiffe://acme.example/**")`,
     );
   }
   return [...(names as string[])];

@@ -19,6 +19,7 @@ import {
   string,
   type Json,
 } from './fields.js';
+import { parseCaller } from './response-caller.js';
 import {
   LIMIT_NAMES,
   SUITE_NAMES,
@@ -137,7 +138,14 @@ function parseHexObject(c: Json, key: string, fields: string[]): void {
   for (const f of fields) hex(o, f, key);
 }
 
-/** README "Response cases": present exactly in response cases. */
+/** README "Response cases": the responder's side, `response`, and the caller's, `caller`. */
+function parseResponseCase(c: Json): void {
+  if (c['response'] === undefined && c['caller'] === undefined)
+    fail('response', 'an object (the responder side), or a "caller" object', undefined);
+  if (c['response'] !== undefined) parseResponse(c);
+  if (c['caller'] !== undefined) parseCaller(c);
+}
+
 function parseResponse(c: Json): void {
   const r = object(c['response'], 'response');
   const hexes = ['payload', 'messageId', 'envelope', 'responseSecret', 'responseKey'];
@@ -181,14 +189,14 @@ export function parseVectorCase(json: unknown, file?: string): VectorCase {
     onlyKeys(c, '', [
       ...(stream ? STREAM_FIELDS : MESSAGE_FIELDS),
       ...INPUTS,
-      ...(stream ? ['intermediates'] : kind === 'response' ? ['response'] : []),
+      ...(stream ? ['intermediates'] : kind === 'response' ? ['response', 'caller'] : []),
     ]);
     parseInputs(c, stream);
     if (stream) parseStream(c);
     else hex(c, 'envelope');
     parseExpect(c, stream);
     parseHexObject(c, 'intermediates', stream ? STREAM_INTERMEDIATES : MESSAGE_INTERMEDIATES);
-    if (kind === 'response') parseResponse(c);
+    if (kind === 'response') parseResponseCase(c);
     return json as VectorCase;
   } catch (e) {
     if (e instanceof VectorCaseError && file !== undefined)

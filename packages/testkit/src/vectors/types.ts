@@ -5,6 +5,7 @@
  * key ids base64url; `now` is in milliseconds, `clockSkew` and `maxAge` in
  * seconds. `parseVectorCase` (parse.ts) checks a file against these types.
  */
+import type { CallerJson } from './response-caller.js';
 
 /** The AEAD names a case may allow (SPEC.md §5). */
 export const SUITE_NAMES = ['AES-128-GCM', 'AES-256-GCM', 'ChaCha20-Poly1305'] as const;
@@ -122,8 +123,10 @@ export interface MessageCase extends CaseCommon {
   envelope: string;
   expect: Expect;
   intermediates?: MessageIntermediates;
-  /** Present exactly in `"kind": "response"` cases. */
+  /** Only in `"kind": "response"` cases: the responder's side, re-sealed byte for byte. */
   response?: ResponseJson;
+  /** Only in `"kind": "response"` cases: the caller's side (response-caller.ts). */
+  caller?: CallerJson;
 }
 
 export interface StreamCase extends CaseCommon {
