@@ -360,10 +360,12 @@ describe('http store (client) against a real server', () => {
     expect(srv.seen[0]!.headers['authorization']).toBe('Bearer t0ken');
   });
 
-  it('rejects put and remove with ERR_UNSUPPORTED', async () => {
+  it('is read-only: put rejects with ERR_UNSUPPORTED, and it has no remove', async () => {
     const client = createHttpStore(base);
+    expect(client.readOnly).toBe(true);
     expect(await rejection(client.put(A, rec()))).toMatchObject({ code: 'ERR_UNSUPPORTED' });
-    expect(await rejection(client.remove!(A, 'x'))).toMatchObject({ code: 'ERR_UNSUPPORTED' });
+    expect((client as DirectoryStore).remove).toBeUndefined();
+    expect((client as DirectoryStore).removeMany).toBeUndefined();
   });
 });
 
