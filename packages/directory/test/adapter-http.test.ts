@@ -360,10 +360,54 @@ describe('http store (client) against a real server', () => {
     expect(srv.seen[0]!.headers['authorization']).toBe('Bearer t0ken');
   });
 
-  it('rejects put and remove with ERR_UNSUPPORTED', async () => {
+  it('is read-only: put rejects with ERR_UNSUPPORTED, and it has no remove', async () => {
     const client = createHttpStore(base);
+    expect(client.readOnly).toBe(true);
     expect(await rejection(client.put(A, rec()))).toMatchObject({ code: 'ERR_UNSUPPORTED' });
-    expect(await rejection(client.remove!(A, 'x'))).toMatchObject({ code: 'ERR_UNSUPPORTED' });
+    expect((client as DirectoryStore).remove).toBeUndefined();
+    expect((client as DirectoryStore).removeMany).toBeUndefined();
+  });
+});
+
+describe('http store: identity names as one path segment', () => {
+  const names = [
+    'spiffe://acme.example/agents/a/b/c',
+    'spiffe://acme.example/100%25/50%/%2e%2E/%',
+    'spiffe://acme.example/q?x=1&y=/2',
+    'spiffe://acme.example/f#frag/#',
+    'spiffe://acme.example/ünïcødé/名前/🔑',
+    'urn:x:..',
+    'spiffe://acme.example/../../../etc/passwd',
+  ];
+
+  it('round-trips names with /, %, ?, #, dots and unicode through the real handler, list and listPage', async () => {
+    const client = createHttpStore(base);
+    for (const name of names) {
+      const r = rec();
+      await store.put(name, r);
+      const before = srv.seen.length;
+      expect(await client.list(name), name).toEqual([r]); // the body names it: decoded back exactly
+      expect((await client.listPage(name, { limit: 5 })).records, name).toEqual([r]);
+      for (const req of srv.seen.slice(before)) {
+        const path = req.url!.split('?')[0]!;
+        expect(path).toBe(`${DEFAULT_BASE_PATH}/${enc(name)}`); // one segment, nothing resolved away
+      }
+    }
+  });
+
+  it('refuses "." and "..", which a URL parser resolves away even percent-encoded, sending nothing', async () => {
+    const client = createHttpStore(base);
+    for (const name of ['.', '..']) {
+      expect(await rejection(client.list(name))).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+      expect(await rejection(client.listPage(name))).toMatchObject({
+        code: 'ERR_INVALID_ARGUMENT',
+      });
+    }
+    expect(srv.seen).toHaveLength(0);
+    // Why encoding cannot help: WHATWG URL treats %2E and %2E%2E as dot segments too.
+    const u = new URL(base);
+    u.pathname = `${u.pathname}/%2E%2E`;
+    expect(u.pathname).not.toContain('%2E');
   });
 });
 

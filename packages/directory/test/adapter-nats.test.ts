@@ -12,6 +12,7 @@ import { probeService, rejection } from '@blindwire/testkit';
 import { createNatsKvStore, type NatsKvStore } from '../src/stores/nats-store.js';
 import { recordId } from '../src/records/record-id.js';
 import { runStoreBasics, runStoreConformance } from './helpers/conformance.js';
+import { runPagedListing } from './helpers/paging.js';
 
 const SERVERS = '127.0.0.1:4222';
 const nats = await probeService('nats');
@@ -194,6 +195,28 @@ describe.skipIf(nats.skip)('nats kv store', () => {
         expect(e.message).toMatch(/^nats: /);
         expect(e.cause).toBeInstanceOf(Error);
       }
+    });
+  });
+
+  describe('paged listing (keys, then one page of values)', () => {
+    runPagedListing(() => ({ store }), { name: (x) => `${ALICE}/${x}`, ordered: true });
+    it('pages past the 1024 records that list refuses', async () => {
+      const name = `${ALICE}/many`;
+      const raw = natsRawOverwrite(kv);
+      const ids = Array.from({ length: 1100 }, (_, i) => i.toString(16).padStart(32, '0'));
+      for (let i = 0; i < ids.length; i += 100)
+        await Promise.all(ids.slice(i, i + 100).map((id) => raw(name, id, Uint8Array.of(1))));
+      expect((await rejection(store.list(name))).code).toBe(ErrorCode.LimitExceeded);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listPage(name, { limit: 1024, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.records.map(() => 'r'));
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      expect(seen).toHaveLength(1100);
+      await store.removeMany(name, ids.slice(0, 200));
+      expect(await store.list(name)).toHaveLength(900);
     });
   });
 

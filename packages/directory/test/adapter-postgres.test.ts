@@ -11,6 +11,7 @@ import { probeService, rejection } from '@blindwire/testkit';
 import { createPostgresStore, POSTGRES_SCHEMA_VERSION } from '../src/stores/postgres-store.js';
 import { recordId } from '../src/records/record-id.js';
 import { runStoreBasics, runStoreConformance } from './helpers/conformance.js';
+import { runLargePrune, runPagedListing } from './helpers/paging.js';
 
 const CONNECTION = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
 const postgres = await probeService('postgres');
@@ -261,6 +262,29 @@ describe.skipIf(postgres.skip)('postgres store', () => {
         }
       }
     });
+  });
+
+  describe('paged listing (keyset on the primary key) and pruning past the list limit', () => {
+    runPagedListing(() => ({ store }), { name: (x) => `${ALICE}/${x}`, ordered: true });
+    it('listPage is an index range scan on the primary key', async () => {
+      await store.migrate();
+      const c = await pool.connect();
+      try {
+        await c.query('SET enable_seqscan = off'); // the plan, not this small table, is the question
+        await c.query('SET enable_sort = off');
+        const plan = await c.query(
+          `EXPLAIN SELECT id, record FROM ${table} WHERE name = $1 AND id > $2 ORDER BY id LIMIT 257`,
+          [ALICE, ''],
+        );
+        const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+        expect(text).toMatch(/Index Scan using records_pkey/);
+        expect(text).not.toMatch(/Sort/);
+      } finally {
+        c.release(true); // the session settings go with the connection
+      }
+    });
+    // A table of its own: the shared one holds other tests' records of the same identity.
+    runLargePrune(() => ({ store: createPostgresStore(pool, { schema, table: freshTable() }) }));
   });
 
   describe('conformance', () => {

@@ -12,6 +12,7 @@ import { probeService, rejection } from '@blindwire/testkit';
 import { createRedisStore, type RedisStoreClient } from '../src/stores/redis-store.js';
 import { recordId } from '../src/records/record-id.js';
 import { runStoreBasics, runStoreConformance } from './helpers/conformance.js';
+import { runLargePrune, runPagedListing } from './helpers/paging.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const redis = await probeService('redis');
@@ -157,6 +158,16 @@ describe.skipIf(redis.skip)('redis store', () => {
         expect(e.code).toBe(ErrorCode.Transport);
         expect(e.cause).toBeInstanceOf(Error);
       }
+    });
+
+    describe('paged listing (HSCAN) and pruning past the list limit', () => {
+      runPagedListing(() => ({ store }), { name: (x) => `${ALICE}/${x}`, ordered: false });
+      it('listPage refuses a cursor that is not a Redis cursor', async () => {
+        const e = await rejection(store.listPage(ALICE, { cursor: 'f'.repeat(32) }));
+        expect(e.code).toBe(ErrorCode.InvalidArgument);
+      });
+      // A prefix of its own: the shared one holds other tests' records of the same identity.
+      runLargePrune(() => ({ store: createRedisStore(client, { prefix: `${prefix}large:` }) }));
     });
 
     describe('conformance', () => {

@@ -71,7 +71,7 @@ describe('rule 3 against forged key records (SPEC.md §11.6)', () => {
       const removed = await removedBy(records, S0 + 10 * H);
       expect(removed.has(recordId(genuine!))).toBe(false);
       expect(removed.has(recordId(forged))).toBe(false);
-      // resolution over the cap reads no signature: it keeps every tied record
+      // resolution over the cap keeps every record tied at the newest verified serial
       const kept = (await setAsideExpired(w.tool.name, records, w.policy, S0 + 10 * H, {})).map(
         recordId,
       );

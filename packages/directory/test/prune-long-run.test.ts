@@ -23,6 +23,7 @@ import {
   createMemoryStore,
   type DirectoryStore,
 } from '../src/index.js';
+import { createHttpStore } from '../src/stores/http.js';
 import { createPostgresStore } from '../src/stores/postgres-store.js';
 import { createRedisStore } from '../src/stores/redis-store.js';
 import { T0, makeWorld } from './helpers/world.js';
@@ -214,6 +215,17 @@ describe('rotator pruning (SPEC.md §11.6)', () => {
     expect(() =>
       createKeyRotator({ ...base, prune: { store: readOnly, trust: w.policy } }),
     ).toThrow(/"prune.store" expected a DirectoryStore that can remove records/);
+    // The HTTP store only reads (the handler serves GET): refused up front, not at every tick.
+    const http = createHttpStore('https://directory.example/.well-known/blindwire/directory');
+    const refused = (() => {
+      try {
+        createKeyRotator({ ...base, prune: { store: http, trust: w.policy } });
+      } catch (e) {
+        return e as { code?: string; message?: string };
+      }
+    })();
+    expect(refused?.code).toBe('ERR_INVALID_ARGUMENT');
+    expect(refused?.message).toMatch(/"prune.store" .*the http store is read-only/);
     // a horizon shorter than the clock tolerance would remove records a client may still use
     expect(() =>
       createKeyRotator({ ...base, prune: { store, trust: w.policy, horizonSeconds: 30 } }),

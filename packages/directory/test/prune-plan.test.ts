@@ -538,12 +538,25 @@ describe('pruneIdentity', () => {
     expect((await pruneIdentity(store, w.tool.name, w.policy, opts)).remove).toEqual([]);
     // removing an id that is already gone is no error
     await store.remove!(w.tool.name, done.remove[0]!.id);
-    const readOnly: DirectoryStore = { kind: 'ro', put: store.put, list: store.list };
-    expect(await errorCode(pruneIdentity(readOnly, w.tool.name, w.policy, opts))).toBe(
-      'ERR_UNSUPPORTED',
-    );
-    expect(
-      (await pruneIdentity(readOnly, w.tool.name, w.policy, { ...opts, dryRun: true })).remove,
-    ).toEqual([]);
+    // A store that cannot remove: without remove(), or read-only however it answers
+    // (SPEC.md §11.6): ERR_INVALID_ARGUMENT before anything is read, unless a dry run.
+    let listed = 0;
+    const counting = async (name: string) => {
+      listed++;
+      return store.list(name);
+    };
+    const noRemove: DirectoryStore = { kind: 'ro', put: store.put, list: counting };
+    const readOnly: DirectoryStore = { ...noRemove, readOnly: true, remove: store.remove };
+    for (const s of [noRemove, readOnly]) {
+      expect(await errorCode(pruneIdentity(s, w.tool.name, w.policy, opts))).toBe(
+        'ERR_INVALID_ARGUMENT',
+      );
+      expect(listed).toBe(0);
+      expect(
+        (await pruneIdentity(s, w.tool.name, w.policy, { ...opts, dryRun: true })).remove,
+      ).toEqual([]);
+      listed = 0;
+    }
+    expect((await store.list(w.tool.name)).length).toBe(pool.all.length - done.remove.length);
   });
 });

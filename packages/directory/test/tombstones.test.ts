@@ -5,7 +5,7 @@
  * the key answer ERR_KEY_REVOKED, not ERR_KEY_NOT_FOUND; tick() reports the
  * kid that revoke() erased.
  */
-import { open, seal, type OpenOptions } from '@blindwire/core';
+import { generateEncryptionKey, open, seal, type OpenOptions } from '@blindwire/core';
 import { chmod, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,9 +18,10 @@ import {
   createKeyRotator,
   createMemoryKeyStore,
   createMemoryStore,
+  createEncryptionKeyRecord,
   type PrivateKeyStore,
 } from '../src/index.js';
-import { T0, makeWorld } from './helpers/world.js';
+import { S0, T0, makeWorld } from './helpers/world.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -199,6 +200,7 @@ describe('a key store that fails during a compromise', () => {
     const clock = createClock(T0);
     const d = createDirectory({ store, trust: w.policy, now: clock.now });
     const inner = createMemoryKeyStore();
+    // A store whose writes fail: the atomic tombstone-and-erase fails with whichever write does.
     const keyStore: PrivateKeyStore = {
       ...inner,
       addTombstone: async (t) => {
@@ -208,6 +210,11 @@ describe('a key store that fails during a compromise', () => {
       delete: async (kid) => {
         if (fail.delete) throw new Error('delete refused');
         return inner.delete(kid);
+      },
+      deleteWithTombstone: async (t) => {
+        if (fail.tombstone) throw new Error('tombstone write refused');
+        if (fail.delete) throw new Error('delete refused');
+        return inner.deleteWithTombstone(t);
       },
     };
     const published: string[] = [];
@@ -245,5 +252,63 @@ describe('a key store that fails during a compromise', () => {
     expect(e).toBe('ERR_TRANSPORT');
     expect(published).toHaveLength(2);
     expect(await errorCode(d.resolveRecipient(w.tool.name))).toBe('ERR_KEY_REVOKED');
+  });
+});
+
+describe('revoke() only revokes the identity’s own kids', () => {
+  async function setUp(withPrune: boolean) {
+    const w = await makeWorld();
+    const store = createMemoryStore();
+    const keyStore = createMemoryKeyStore();
+    const published: Uint8Array[] = [];
+    const rotator = createKeyRotator({
+      identity: w.tool,
+      publish: async (r) => {
+        published.push(r);
+        await store.put(w.tool.name, r);
+      },
+      keyStore,
+      lifetimeSeconds: 3600,
+      propagationDelaySeconds: 120,
+      rotateBeforeSeconds: 900,
+      retentionSeconds: 7200,
+      now: createClock(T0).now,
+      ...(withPrune ? { prune: { store, trust: w.policy } } : {}),
+    });
+    const first = (await rotator.tick()).rotated!;
+    // A key of the identity published elsewhere (by an earlier deployment), not held here.
+    const k = await generateEncryptionKey();
+    await store.put(
+      w.tool.name,
+      await createEncryptionKeyRecord(w.tool, k, { notBefore: S0, notAfter: S0 + 3600 }),
+    );
+    return { w, rotator, keyStore, published, first, elsewhere: k.kid };
+  }
+
+  it('refuses a kid neither held nor published (ERR_KEY_NOT_FOUND): nothing published, no tombstone, the held key untouched', async () => {
+    const { rotator, keyStore, published, first } = await setUp(true);
+    const typo = first.kid.slice(0, -2) + (first.kid.endsWith('AA') ? 'AB' : 'AA');
+    for (const reason of ['compromise', 'superseded'] as const) {
+      expect(await errorCode(rotator.revoke(typo, reason))).toBe('ERR_KEY_NOT_FOUND');
+    }
+    expect(published).toHaveLength(1); // the first key's record only
+    expect(await keyStore.tombstones()).toEqual([]);
+    expect((await keyStore.list()).map((k) => k.kid)).toEqual([first.kid]);
+    expect(await errorCode(rotator.revoke('', 'superseded'))).toBe('ERR_INVALID_ARGUMENT');
+  });
+
+  it('revokes a held key, its own signing key, a key erased for compromise, and (with prune) one published for it', async () => {
+    const { w, rotator, published, first, elsewhere } = await setUp(true);
+    await rotator.revoke(first.kid, 'compromise');
+    await rotator.revoke(first.kid, 'compromise'); // erased now, its tombstone remains
+    await rotator.revoke(elsewhere, 'superseded');
+    await rotator.revoke(w.tool.signing.kid, 'superseded');
+    expect(published).toHaveLength(5);
+    // Without the prune store the rotator cannot see what is published: only its own keys count.
+    const bare = await setUp(false);
+    expect(await errorCode(bare.rotator.revoke(bare.elsewhere, 'superseded'))).toBe(
+      'ERR_KEY_NOT_FOUND',
+    );
+    await bare.rotator.revoke(bare.first.kid, 'superseded');
   });
 });

@@ -5,7 +5,7 @@
  * pinned key, in their validity windows, not revoked; and remove the records
  * no client can still need (SPEC.md §11.6).
  */
-import { importPublicIdentity, toBase64url } from '@blindwire/core';
+import { BlindwireError, ErrorCode, importPublicIdentity, toBase64url } from '@blindwire/core';
 import { createDirectory, pruneIdentity, type TrustPolicy } from '@blindwire/directory';
 import { UsageError, flag, optList, type CommandSpec, type Context } from '../args.js';
 import { decodeBinaryList, readInput, readJson } from '../files.js';
@@ -160,7 +160,9 @@ export const directoryPrune: CommandSpec = {
       'junk and records of other names, and revocations that no longer matter, by the rules of SPEC.md §11.6: ' +
       "never a record in force, the revocation of a stored record, a signing key's compromise revocation, or the newest key record of each issuer. " +
       'Records are verified with the trust anchors as readers verify them. Safe while publishers write; ' +
-      'running it again removes nothing more. A read-only store (http) fails with ERR_UNSUPPORTED unless --dry-run.',
+      'running it again removes nothing more. A name with any number of records is read page by page.',
+    'Unless --dry-run: a read-only store (http) is ERR_INVALID_ARGUMENT, and so is a --now later than this ' +
+      "machine's clock plus the clock skew (a prune planned for a future time removes records clients still use).",
   ],
   positionals: { name: 'NAME...', min: 1, max: Infinity },
   options: {
@@ -172,7 +174,10 @@ export const directoryPrune: CommandSpec = {
       description: `How long past its not-after a record is kept (at least 3 × the clock skew: SPEC.md §11.6). Default ${DEFAULT_HORIZON} (1d).`,
     },
     'dry-run': { type: 'boolean', description: 'Print what would be removed; remove nothing.' },
-    now: NOW_OPTION,
+    now: {
+      ...NOW_OPTION,
+      description: `${NOW_OPTION.description} Not past the clock plus the skew, unless --dry-run.`,
+    },
     json: JSON_OPTION,
   },
   examples: [
@@ -184,6 +189,7 @@ export const directoryPrune: CommandSpec = {
     const horizonSeconds = durationOption(ctx, 'horizon') ?? DEFAULT_HORIZON;
     const dryRun = flag(ctx, 'dry-run');
     const trust = await trustPolicy(ctx);
+    if (!dryRun) assertNotAhead(now, trust.clockSkew ?? 60);
     const opened = await openStore(ctx, storeSpec);
     try {
       const results = [];
@@ -206,3 +212,18 @@ export const directoryPrune: CommandSpec = {
     }
   },
 };
+
+/**
+ * A destructive prune is planned at `now` (SPEC.md §11.6): a time later than
+ * this machine's clock plus the skew would remove records clients still use.
+ * ERR_INVALID_ARGUMENT before the store is opened; `--dry-run` may look ahead.
+ */
+function assertNotAhead(now: number, skew: number): void {
+  const limit = Math.floor(Date.now() / 1000) + skew;
+  if (now <= limit) return;
+  throw new BlindwireError(
+    ErrorCode.InvalidArgument,
+    `"--now" expected a time no later than this machine's clock plus the clock skew (${isoSeconds(limit)}), ` +
+      `got ${isoSeconds(now)}: a prune at a future time removes records clients still use; add --dry-run to preview it`,
+  );
+}

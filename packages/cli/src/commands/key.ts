@@ -13,6 +13,7 @@ import {
   createDirectory,
   createKeyRotator,
   identityKeyErased,
+  minimumRetention,
   replaceIdentityKeys,
   seedKeyStore,
   type Directory,
@@ -21,14 +22,20 @@ import {
   type StoredKey,
   type TrustAnchorPublic,
 } from '@blindwire/directory';
-import { exportIdentity, toBase64url, type Identity } from '@blindwire/core';
+import {
+  BlindwireError,
+  ErrorCode,
+  exportIdentity,
+  toBase64url,
+  type Identity,
+} from '@blindwire/core';
 import type { FileKeyStore } from '@blindwire/directory/keystore-file';
 import { UsageError, flag, optList, reqString, type CommandSpec, type Context } from '../args.js';
 import { writeOutput } from '../files.js';
 import { printJson, println } from '../io.js';
 import { openKeyStore, publishRecord } from '../records.js';
 import { loadIdentity, loadPublicAnchor, wipeIdentity } from '../secrets.js';
-import { openStore, parseStore, type OpenStore } from '../stores.js';
+import { openStore, parseStore, type OpenStore, type StoreSpec } from '../stores.js';
 import {
   JSON_OPTION,
   NOW_OPTION,
@@ -46,7 +53,7 @@ export const keyRotate: CommandSpec = {
   name: 'key rotate',
   summary: 'Run one rotation step: erase expired private keys, publish a new key when due.',
   usage:
-    '--identity FILE --keystore FILE [--passphrase-env VAR] [--store STORE] [--anchor FILE]... [--lifetime S] [--propagation-delay S] [--retention S] [--rotate-before S] [--force] [--now TIME] [--json]',
+    '--identity FILE --keystore FILE [--passphrase-env VAR] [--store STORE] [--anchor FILE]... [--lifetime S] [--propagation-delay S] [--retention S] [--max-queue S] [--clock-skew S] [--rotate-before S] [--force] [--now TIME] [--json]',
   description: [
     'A new key is published when the newest one expires within --rotate-before seconds (or at once with --force); ' +
       'senders start using it after --propagation-delay. Private keys are kept in the key store (mode 0600, sealed with the ' +
@@ -89,7 +96,19 @@ export const keyRotate: CommandSpec = {
     retention: {
       type: 'string',
       value: 'S',
-      description: `How long a private key is kept after it expires: at least the longest queue time plus 3 × the clock tolerance (SPEC.md §11.4). Default ${DEFAULT_RETENTION_SECONDS}.`,
+      description: `How long a private key is kept after it expires: at least --max-queue plus 3 × --clock-skew (SPEC.md §11.4), else ERR_INVALID_ARGUMENT. Default ${DEFAULT_RETENTION_SECONDS}.`,
+    },
+    'max-queue': {
+      type: 'string',
+      value: 'S',
+      description:
+        'The longest time a message may wait in a queue before it is opened; with --clock-skew it sets the smallest --retention accepted. Default 0.',
+    },
+    'clock-skew': {
+      type: 'string',
+      value: 'S',
+      description:
+        "Senders' and directory clients' clock tolerance, and how far this machine's clock may be off. Default 60.",
     },
     'rotate-before': {
       type: 'string',
@@ -104,97 +123,22 @@ export const keyRotate: CommandSpec = {
     'BLINDWIRE_KEY_PASSPHRASE=... blindwire key rotate --identity planner.json --keystore planner-keys.json --passphrase-env BLINDWIRE_KEY_PASSPHRASE',
   ],
   async run(ctx) {
-    const { identityPath, storeSpec, keystorePath, lifetime, delay, rotateBefore, retention, now } =
-      parseRotateOptions(ctx);
+    const o = parseRotateOptions(ctx);
     const anchors = [];
     for (const file of optList(ctx, 'anchor')) anchors.push(await loadPublicAnchor(ctx, file));
-    const identity = await loadIdentity(ctx, identityPath);
+    const identity = await loadIdentity(ctx, o.identityPath);
     let keyStore: FileKeyStore | undefined;
     let opened: OpenStore | undefined;
     try {
-      opened = await openStore(ctx, storeSpec);
-      const store = opened.store;
-      keyStore = await openKeyStore(ctx, keystorePath);
-      const self = selfDirectory(store, identity, anchors, now);
-      const identityKeyCompromised =
-        (await self.revocationOf(identity.name, identity.encryption.kid)) === 'compromise';
-      const seeded = identityKeyCompromised
-        ? undefined
-        : await seedKeyStore(keyStore, identity, store);
-      const rotator = createKeyRotator({
-        identity,
-        isRevoked: (kid) => self.revocationOf(identity.name, kid),
-        publish: async (r) => void (await publishRecord(store, r)),
-        keyStore,
-        retentionSeconds: retention,
-        now: () => now,
-        ...(lifetime === undefined ? {} : { lifetimeSeconds: lifetime }),
-        ...(delay === undefined ? {} : { propagationDelaySeconds: delay }),
-        ...(rotateBefore === undefined ? {} : { rotateBeforeSeconds: rotateBefore }),
-      });
-      // The identity file's key must not outlive its erasure. When this step
-      // will erase it (past retention, or at once for a compromise), the
-      // identity file gets another key first: should the step then fail,
-      // nothing was erased yet; should writing fail, the step does not run.
-      // When it is verifiably compromised and already gone from the key store
-      // (revoke erased it), the file is rewritten after the step, with the key
-      // the step may have made. Never merely because the key store lacks the
-      // key: the identity file may then be the only holder of a key senders
-      // use. With a sealed key store a live key is not copied into the plain
-      // identity file: it gets a fresh key that is never published (open with
-      // the key store).
-      const replaceIdentityKey = (held: StoredKey[]) =>
-        replaceIdentityKeys(identity, held, {
-          retentionSeconds: retention,
-          now,
-          sealed: keyStore!.encrypted,
-          save: (next) =>
-            writeOutput(
-              ctx.io,
-              identityPath,
-              JSON.stringify(exportIdentity(next), null, 2) + '\n',
-              { mode: 0o600, force: true, what: 'identity' },
-            ),
-        });
-      let replaced: IdentityKeyReplacement | undefined;
-      const before = await keyStore.list();
-      let mineHeld = false;
-      try {
-        mineHeld = before.some((k) => k.kid === identity.encryption.kid);
-        const erasing = identityKeyErased(identity, before, {
-          retentionSeconds: retention,
-          now,
-          compromised: identityKeyCompromised,
-        });
-        if (erasing) replaced = await replaceIdentityKey(before);
-      } finally {
-        for (const k of before) k.privateKey.fill(0);
-      }
-      const step = await rotator.tick();
-      if (!step.rotated && flag(ctx, 'force')) step.rotated = await rotator.rotate();
-      const keys = await keyStore.list();
-      if (!replaced && !mineHeld && identityKeyCompromised)
-        replaced = await replaceIdentityKey(keys);
-      const held = keys.map((k) => ({ kid: k.kid, notBefore: k.notBefore, notAfter: k.notAfter }));
-      for (const k of keys) k.privateKey.fill(0);
-      const rotated = step.rotated && {
-        kid: step.rotated.kid,
-        publicKey: toBase64url(step.rotated.publicKey),
-        notBefore: step.rotated.notBefore,
-        notAfter: step.rotated.notAfter,
-      };
-      step.rotated?.privateKey.fill(0);
+      opened = await openStore(ctx, o.storeSpec);
+      keyStore = await openKeyStore(ctx, o.keystorePath);
+      const step = await rotationStep(ctx, o, { identity, store: opened.store, keyStore, anchors });
       printRotation(ctx, {
         name: identity.name,
-        identityPath,
-        keystorePath,
+        identityPath: o.identityPath,
+        keystorePath: o.keystorePath,
         storeLabel: opened.label,
-        ...(seeded === undefined ? {} : { seeded }),
-        ...(rotated ? { rotated } : {}),
-        erased: step.erased,
-        ...(step.revoked === undefined ? {} : { revoked: step.revoked }),
-        ...(replaced === undefined ? {} : { replaced }),
-        held,
+        ...step,
       });
       return 0;
     } finally {
@@ -204,6 +148,130 @@ export const keyRotate: CommandSpec = {
     }
   },
 };
+
+/** What one rotation step works on. */
+interface StepInputs {
+  identity: Identity;
+  store: DirectoryStore;
+  keyStore: FileKeyStore;
+  anchors: TrustAnchorPublic[];
+}
+
+/** The rotator's options from the command line (SPEC.md §11.4: the retention rule checks them). */
+function rotatorOptions(o: RotateOptions) {
+  return {
+    retentionSeconds: o.retention,
+    now: () => o.now,
+    ...(o.lifetime === undefined ? {} : { lifetimeSeconds: o.lifetime }),
+    ...(o.delay === undefined ? {} : { propagationDelaySeconds: o.delay }),
+    ...(o.rotateBefore === undefined ? {} : { rotateBeforeSeconds: o.rotateBefore }),
+    ...(o.maxQueue === undefined ? {} : { maxQueueSeconds: o.maxQueue }),
+    ...(o.skew === undefined ? {} : { clockSkewSeconds: o.skew }),
+  };
+}
+
+/**
+ * One rotation step: seed the key store from the identity file, tick (and,
+ * with --force, rotate), and keep the identity file's key from outliving
+ * its erasure. Returns what it did, for printing.
+ */
+async function rotationStep(
+  ctx: Context,
+  o: RotateOptions,
+  s: StepInputs,
+): Promise<Omit<RotationReport, 'name' | 'identityPath' | 'keystorePath' | 'storeLabel'>> {
+  const { identity, store, keyStore } = s;
+  const self = selfDirectory(store, identity, s.anchors, o.now, o.skew);
+  const compromised =
+    (await self.revocationOf(identity.name, identity.encryption.kid)) === 'compromise';
+  const seeded = compromised ? undefined : await seedKeyStore(keyStore, identity, store);
+  const rotator = createKeyRotator({
+    identity,
+    isRevoked: (kid) => self.revocationOf(identity.name, kid),
+    publish: async (r) => void (await publishRecord(store, r)),
+    keyStore,
+    ...rotatorOptions(o),
+  });
+  const replace = (held: StoredKey[]) => replaceIdentityKey(ctx, o, identity, keyStore, held);
+  const before = await replaceBeforeStep(o, identity, keyStore, compromised, replace);
+  let replaced = before.replaced;
+  const step = await rotator.tick();
+  if (!step.rotated && flag(ctx, 'force')) step.rotated = await rotator.rotate();
+  const keys = await keyStore.list();
+  if (!replaced && !before.mineHeld && compromised) replaced = await replace(keys);
+  const held = keys.map((k) => ({ kid: k.kid, notBefore: k.notBefore, notAfter: k.notAfter }));
+  for (const k of keys) k.privateKey.fill(0);
+  const rotated = step.rotated && {
+    kid: step.rotated.kid,
+    publicKey: toBase64url(step.rotated.publicKey),
+    notBefore: step.rotated.notBefore,
+    notAfter: step.rotated.notAfter,
+  };
+  step.rotated?.privateKey.fill(0);
+  return {
+    ...(seeded === undefined ? {} : { seeded }),
+    ...(rotated ? { rotated } : {}),
+    erased: step.erased,
+    ...(step.revoked === undefined ? {} : { revoked: step.revoked }),
+    ...(replaced === undefined ? {} : { replaced }),
+    held,
+  };
+}
+
+/** Gives the identity file another key, written to the file (replaceIdentityKeys). */
+function replaceIdentityKey(
+  ctx: Context,
+  o: RotateOptions,
+  identity: Identity,
+  keyStore: FileKeyStore,
+  held: StoredKey[],
+): Promise<IdentityKeyReplacement | undefined> {
+  return replaceIdentityKeys(identity, held, {
+    retentionSeconds: o.retention,
+    now: o.now,
+    sealed: keyStore.encrypted,
+    save: (next) =>
+      writeOutput(ctx.io, o.identityPath, JSON.stringify(exportIdentity(next), null, 2) + '\n', {
+        mode: 0o600,
+        force: true,
+        what: 'identity',
+      }),
+  });
+}
+
+/**
+ * The identity file's key must not outlive its erasure. When this step
+ * will erase it (past retention, or at once for a compromise), the
+ * identity file gets another key first: should the step then fail,
+ * nothing was erased yet; should writing fail, the step does not run.
+ * When it is verifiably compromised and already gone from the key store
+ * (revoke erased it), the file is rewritten after the step, with the key
+ * the step may have made. Never merely because the key store lacks the
+ * key: the identity file may then be the only holder of a key senders
+ * use. With a sealed key store a live key is not copied into the plain
+ * identity file: it gets a fresh key that is never published (open with
+ * the key store).
+ */
+async function replaceBeforeStep(
+  o: RotateOptions,
+  identity: Identity,
+  keyStore: FileKeyStore,
+  compromised: boolean,
+  replace: (held: StoredKey[]) => Promise<IdentityKeyReplacement | undefined>,
+): Promise<{ replaced: IdentityKeyReplacement | undefined; mineHeld: boolean }> {
+  const before = await keyStore.list();
+  try {
+    const mineHeld = before.some((k) => k.kid === identity.encryption.kid);
+    const erasing = identityKeyErased(identity, before, {
+      retentionSeconds: o.retention,
+      now: o.now,
+      compromised,
+    });
+    return { replaced: erasing ? await replace(before) : undefined, mineHeld };
+  } finally {
+    for (const k of before) k.privateKey.fill(0);
+  }
+}
 
 /**
  * A directory that verifies revocations of the identity's keys: by the
@@ -215,6 +283,7 @@ function selfDirectory(
   identity: Identity,
   anchors: TrustAnchorPublic[],
   now: number,
+  skew: number | undefined,
 ): Directory {
   return createDirectory({
     store,
@@ -226,6 +295,7 @@ function selfDirectory(
         },
       ],
       anchors,
+      ...(skew === undefined ? {} : { clockSkew: skew }),
     },
     now: () => now,
     cache: { ttlMs: 1 },
@@ -291,8 +361,25 @@ function printRotation(ctx: Context, r: RotationReport): void {
   );
 }
 
+/** The options of `key rotate`, parsed and checked. */
+interface RotateOptions {
+  identityPath: string;
+  storeSpec: StoreSpec;
+  keystorePath: string;
+  lifetime: number | undefined;
+  delay: number | undefined;
+  rotateBefore: number | undefined;
+  retention: number;
+  /** `--max-queue`: the longest time a message waits before it is opened, seconds. */
+  maxQueue: number | undefined;
+  /** `--clock-skew`: senders' and clients' clock tolerance, seconds. */
+  skew: number | undefined;
+  /** The time, ms. */
+  now: number;
+}
+
 /** The options of `key rotate`, parsed and checked (usage errors name the option). */
-function parseRotateOptions(ctx: Context) {
+function parseRotateOptions(ctx: Context): RotateOptions {
   const identityPath = reqString(ctx, 'identity');
   // The file may have to be rewritten (replaceIdentityKey): stdin cannot be.
   if (identityPath === '-')
@@ -306,6 +393,18 @@ function parseRotateOptions(ctx: Context) {
   const delay = durationOption(ctx, 'propagation-delay');
   const rotateBefore = durationOption(ctx, 'rotate-before');
   const retention = durationOption(ctx, 'retention') ?? DEFAULT_RETENTION_SECONDS;
+  const maxQueue = durationOption(ctx, 'max-queue');
+  const skew = durationOption(ctx, 'clock-skew');
+  // Before anything is opened or written; the rotator checks the same (SPEC.md §11.4).
+  const minimum = minimumRetention({ maxQueueSeconds: maxQueue, clockSkewSeconds: skew });
+  if (retention < minimum.seconds)
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `"--retention" expected at least ${minimum.seconds} (${minimum.rule}), got ${retention}`,
+    );
   const now = nowOption(ctx);
-  return { identityPath, storeSpec, keystorePath, lifetime, delay, rotateBefore, retention, now };
+  return {
+    ...{ identityPath, storeSpec, keystorePath, lifetime, delay, rotateBefore, retention },
+    ...{ maxQueue, skew, now },
+  };
 }

@@ -20,7 +20,7 @@ import { absolute } from '../files.js';
 import { printJson, println } from '../io.js';
 import { describeRecord, openKeyStore, publishRecord, recordLine } from '../records.js';
 import { assertAnchorCovers, loadIdentity, loadSigningAnchor, wipeIdentity } from '../secrets.js';
-import { openStore, parseStore, type OpenStore } from '../stores.js';
+import { openStore, parseStore, type OpenStore, type StoreSpec } from '../stores.js';
 import { DEFAULT_RETENTION_SECONDS } from './key.js';
 import {
   JSON_OPTION,
@@ -79,74 +79,34 @@ export const revoke: CommandSpec = {
     'blindwire revoke --name spiffe://acme.example/agents/planner --kid 4FrWZjIZMBI27bbvb54XZQ --reason compromise --anchor anchor.json',
   ],
   async run(ctx) {
-    const kid = reqString(ctx, 'kid');
-    const reason = reqString(ctx, 'reason') as RevocationReasonName;
-    if (!REASONS.includes(reason))
-      throw new UsageError(
-        `--reason expected superseded or compromise, got ${JSON.stringify(reason)}`,
-        ctx.command,
-      );
-    const anchorPath = optString(ctx, 'anchor');
-    const identityPath = optString(ctx, 'identity');
-    if ((anchorPath === undefined) === (identityPath === undefined)) {
-      throw new UsageError('expected exactly one of --anchor and --identity', ctx.command);
-    }
-    const keystorePath = optString(ctx, 'keystore');
-    let name = optString(ctx, 'name');
-    if (anchorPath !== undefined && name === undefined)
-      throw new UsageError('missing --name', ctx.command);
-    const now = nowOption(ctx);
-    const storeSpec = parseStore(ctx);
-    const erase = reason === 'compromise' ? keystorePath : undefined;
+    const o = parseRevokeOptions(ctx);
     // Opening a missing key store would create an empty one, "erase" nothing
     // and leave the compromised key in the real one.
-    if (erase !== undefined) await assertKeyStoreFile(ctx, erase);
-    let identity: Identity | undefined;
-    let issuer: RecordSigner & { label: string };
-    if (anchorPath !== undefined) {
-      const a = await loadSigningAnchor(ctx, anchorPath);
-      try {
-        assertAnchorCovers(a, name!);
-      } catch (e) {
-        a.privateKey.fill(0);
-        throw e;
-      }
-      issuer = { kid: a.kid, privateKey: a.privateKey, label: `trust anchor ${a.kid}` };
-    } else {
-      identity = await loadIdentity(ctx, identityPath!);
-      if (name !== undefined && name !== identity.name) {
-        wipeIdentity(identity);
-        throw new UsageError(
-          `--name ${name} is not the identity in ${identityPath} (${identity.name})`,
-          ctx.command,
-        );
-      }
-      name = identity.name;
-      issuer = {
-        kid: identity.signing.kid,
-        privateKey: identity.signing.privateKey,
-        label: `identity key ${identity.signing.kid}`,
-      };
-    }
+    if (o.erase !== undefined) await assertKeyStoreFile(ctx, o.erase);
+    const { issuer, identity, name } = await loadIssuer(ctx, o);
     let opened: OpenStore | undefined;
     try {
-      if (erase !== undefined) await assertHolds(ctx, erase, kid);
-      opened = await openStore(ctx, storeSpec);
-      const record = await createRevocation(issuer, { name: name!, kid, reason }, { now });
+      if (o.erase !== undefined) await assertHolds(ctx, o.erase, o.kid);
+      opened = await openStore(ctx, o.storeSpec);
+      const record = await createRevocation(
+        issuer,
+        { name, kid: o.kid, reason: o.reason },
+        { now: o.now },
+      );
       const d = describeRecord(await publishRecord(opened.store, record));
       const { erased, tombstoneError } =
-        erase !== undefined ? await eraseKey(ctx, erase, kid) : { erased: false };
+        o.erase !== undefined ? await eraseKey(ctx, o.erase, o.kid) : { erased: false };
       if (flag(ctx, 'json')) printJson(ctx.io.stdout, { ...d, erased });
       else {
         println(ctx.io.stdout, `published ${recordLine(d)} (${issuer.label}) to ${opened.label}`);
-        if (erased) println(ctx.io.stdout, `erased private key ${kid} from ${keystorePath}`);
+        if (erased) println(ctx.io.stdout, `erased private key ${o.kid} from ${o.erase}`);
       }
       if (tombstoneError !== undefined) {
         const why =
           tombstoneError instanceof Error ? tombstoneError.message : String(tombstoneError);
         println(
           ctx.io.stderr,
-          `warning: erased ${kid} but recorded no tombstone (${why}); messages queued to it will read ERR_KEY_NOT_FOUND`,
+          `warning: erased ${o.kid} but recorded no tombstone (${why}); messages queued to it will read ERR_KEY_NOT_FOUND`,
         );
       }
       return 0;
@@ -157,6 +117,78 @@ export const revoke: CommandSpec = {
     }
   },
 };
+
+/** The options of `revoke`, checked (usage errors name the option). */
+interface RevokeOptions {
+  kid: string;
+  reason: RevocationReasonName;
+  anchorPath: string | undefined;
+  identityPath: string | undefined;
+  name: string | undefined;
+  /** The key store to erase the key from: `--keystore` on a compromise. */
+  erase: string | undefined;
+  now: number;
+  storeSpec: StoreSpec;
+}
+
+function parseRevokeOptions(ctx: Context): RevokeOptions {
+  const kid = reqString(ctx, 'kid');
+  const reason = reqString(ctx, 'reason') as RevocationReasonName;
+  if (!REASONS.includes(reason))
+    throw new UsageError(
+      `--reason expected superseded or compromise, got ${JSON.stringify(reason)}`,
+      ctx.command,
+    );
+  const anchorPath = optString(ctx, 'anchor');
+  const identityPath = optString(ctx, 'identity');
+  if ((anchorPath === undefined) === (identityPath === undefined)) {
+    throw new UsageError('expected exactly one of --anchor and --identity', ctx.command);
+  }
+  const keystorePath = optString(ctx, 'keystore');
+  const name = optString(ctx, 'name');
+  if (anchorPath !== undefined && name === undefined)
+    throw new UsageError('missing --name', ctx.command);
+  const now = nowOption(ctx);
+  const storeSpec = parseStore(ctx);
+  const erase = reason === 'compromise' ? keystorePath : undefined;
+  return { kid, reason, anchorPath, identityPath, name, erase, now, storeSpec };
+}
+
+/** Who signs: the trust anchor (which must cover the name) or the identity (whose name it is). */
+async function loadIssuer(
+  ctx: Context,
+  o: RevokeOptions,
+): Promise<{
+  issuer: RecordSigner & { label: string };
+  identity: Identity | undefined;
+  name: string;
+}> {
+  if (o.anchorPath !== undefined) {
+    const a = await loadSigningAnchor(ctx, o.anchorPath);
+    try {
+      assertAnchorCovers(a, o.name!);
+    } catch (e) {
+      a.privateKey.fill(0);
+      throw e;
+    }
+    const issuer = { kid: a.kid, privateKey: a.privateKey, label: `trust anchor ${a.kid}` };
+    return { issuer, identity: undefined, name: o.name! };
+  }
+  const identity = await loadIdentity(ctx, o.identityPath!);
+  if (o.name !== undefined && o.name !== identity.name) {
+    wipeIdentity(identity);
+    throw new UsageError(
+      `--name ${o.name} is not the identity in ${o.identityPath} (${identity.name})`,
+      ctx.command,
+    );
+  }
+  const issuer = {
+    kid: identity.signing.kid,
+    privateKey: identity.signing.privateKey,
+    label: `identity key ${identity.signing.kid}`,
+  };
+  return { issuer, identity, name: identity.name };
+}
 
 /**
  * Erases the compromised key `kid` from the key store at `path`, with a

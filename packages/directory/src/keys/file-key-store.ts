@@ -47,6 +47,8 @@ export interface FileKeyStore extends PrivateKeyStore {
   addTombstone(t: Tombstone): Promise<void>;
   tombstones(): Promise<Tombstone[]>;
   removeTombstone(kid: string): Promise<void>;
+  /** The tombstone and the erasure in one file write, under one lock (SPEC.md §11.4). */
+  deleteWithTombstone(t: Tombstone): Promise<void>;
   readonly path: string;
   /** Whether private keys are sealed with a passphrase-derived key. */
   readonly encrypted: boolean;
@@ -182,6 +184,7 @@ class FileKeyStoreImpl implements FileKeyStore {
       addTombstone: (t) => this.addTombstone(t),
       tombstones: () => this.tombstones(),
       removeTombstone: (kid) => this.removeTombstone(kid),
+      deleteWithTombstone: (t) => this.deleteWithTombstone(t),
       close: () => this.close(),
     };
   }
@@ -316,6 +319,26 @@ class FileKeyStoreImpl implements FileKeyStore {
       await this.flush(next); // removed from disk first; only then forget it here
       this.#entries.delete(kid);
       this.#setKey(kid, undefined);
+    });
+  }
+
+  /**
+   * Tombstone `t` and erase key `t.kid` in one atomic rename of the file,
+   * under one lock: a crash leaves the file before or after, never between.
+   */
+  async deleteWithTombstone(t: Tombstone): Promise<void> {
+    this.#assertOpen();
+    assertTombstone(t);
+    const copy = { kid: t.kid, until: t.until };
+    await this.#locked(async () => {
+      await this.#refresh();
+      const entries = new Map(this.#entries);
+      entries.delete(copy.kid);
+      const tombstones = new Map(this.#tombstones).set(copy.kid, copy);
+      await this.flush(entries, tombstones); // on disk first; only then forget the key here
+      this.#tombstones = tombstones;
+      if (!this.#entries.delete(copy.kid)) return;
+      this.#setKey(copy.kid, undefined);
     });
   }
 

@@ -7,6 +7,8 @@ import { show } from '../checks.js';
 import { RecordKind } from '../records/kinds.js';
 import { parseRecord } from '../records/parse.js';
 import type { RevocationReasonName } from '../records/publish.js';
+import { listAllRecords } from '../stores/paging.js';
+import { subjectKid } from '../trust/still-matters.js';
 import type { StoredKey } from './key-store.js';
 import { wipeAll, type RotationContext } from './rotation-context.js';
 
@@ -99,4 +101,37 @@ export async function revocations(
     if (r) out.set(k.kid, r);
   }
   return out;
+}
+
+/**
+ * Whether `kid` is this identity's to revoke through the rotator (SPEC.md
+ * §11.4): its signing key, a key it holds or erased for compromise (a
+ * tombstone), or a key the prune store holds a record about for this
+ * identity (parsed, not verified: this guards against a mistyped kid, not an
+ * attacker). Undefined when a store could not be read: the revocation is
+ * then not held back.
+ */
+export async function isOwnKid(ctx: RotationContext, kid: string): Promise<boolean | undefined> {
+  const { identity, keyStore } = ctx.options;
+  if (kid === identity.signing.kid || ctx.revokedHere.has(kid)) return true;
+  let unknown = false;
+  try {
+    const held = await keyStore.list();
+    const found = held.some((k) => k.kid === kid);
+    wipeAll(held);
+    if (found || ((await keyStore.tombstones?.()) ?? []).some((t) => t.kid === kid)) return true;
+  } catch {
+    unknown = true;
+  }
+  if (ctx.prune) {
+    try {
+      for (const r of await listAllRecords(ctx.prune.store, identity.name)) {
+        const p = await parseRecord(r, { backend: ctx.backend }).catch(() => undefined);
+        if (p?.body.name === identity.name && subjectKid(p) === kid) return true;
+      }
+    } catch {
+      unknown = true;
+    }
+  }
+  return unknown ? undefined : false;
 }

@@ -52,15 +52,23 @@ export interface PrivateKeyStore {
   tombstones?(): Promise<Tombstone[]>;
   /** Drops the tombstone of `kid` (no-op when absent). */
   removeTombstone?(kid: string): Promise<void>;
+  /**
+   * Records tombstone `t` and erases the key `t.kid` in one atomic step
+   * (SPEC.md §11.4): whatever fails or crashes, the store holds both changes
+   * or neither, never a tombstoned key still held nor an erasure without its
+   * tombstone. Optional; the memory and file stores have it.
+   */
+  deleteWithTombstone?(t: Tombstone): Promise<void>;
 }
 
 /**
- * SPEC.md §11.4: erases the key `kid` because it was revoked for compromise:
- * its tombstone (kept until `until`) first, so that no moment has neither,
- * then the key. A failed tombstone write never keeps a compromised key: the
- * key is deleted regardless and that failure is returned for the caller to
- * report (undefined when the tombstone was written, or the store keeps none).
- * A failed delete throws.
+ * SPEC.md §11.4: erases the key `kid` because it was revoked for compromise,
+ * leaving its tombstone (kept until `until`): in one atomic step where the
+ * store has `deleteWithTombstone`, else the tombstone first, so that no
+ * moment has neither, then the key. A failed tombstone write never keeps a
+ * compromised key: the key is deleted regardless and that failure is
+ * returned for the caller to report (undefined when the tombstone was
+ * written, or the store keeps none). A failed delete throws.
  */
 export async function eraseForCompromise(
   store: PrivateKeyStore,
@@ -69,6 +77,10 @@ export async function eraseForCompromise(
 ): Promise<unknown> {
   let tombstoneError: unknown;
   try {
+    if (store.deleteWithTombstone) {
+      await store.deleteWithTombstone({ kid, until });
+      return undefined;
+    }
     await store.addTombstone?.({ kid, until });
   } catch (e) {
     tombstoneError = e;

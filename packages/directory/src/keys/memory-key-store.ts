@@ -12,7 +12,9 @@ import {
 
 /** A key store that always keeps tombstones. */
 export type MemoryKeyStore = PrivateKeyStore &
-  Required<Pick<PrivateKeyStore, 'addTombstone' | 'tombstones' | 'removeTombstone'>>;
+  Required<
+    Pick<PrivateKeyStore, 'addTombstone' | 'tombstones' | 'removeTombstone' | 'deleteWithTombstone'>
+  >;
 
 export function createMemoryKeyStore(): MemoryKeyStore {
   const keys = new Map<string, StoredKey>();
@@ -41,6 +43,14 @@ export function createMemoryKeyStore(): MemoryKeyStore {
     },
     async removeTombstone(kid) {
       tombstones.delete(kid);
+    },
+    async deleteWithTombstone(t) {
+      assertTombstone(t);
+      // No await between the two: no other call sees one without the other.
+      tombstones.set(t.kid, { kid: t.kid, until: t.until });
+      const old = keys.get(t.kid);
+      keys.delete(t.kid);
+      if (old) wipe(old.privateKey);
     },
   };
 }

@@ -9,6 +9,7 @@ import { MAX_TIMER_MS, readClock, show, wholeSeconds } from '../checks.js';
 import { DEFAULT_KEY_SECONDS, type RevocationReasonName } from '../records/publish.js';
 import type { DirectoryStore } from '../stores/directory-store.js';
 import { checkClockSkew, checkTrustPolicy, type TrustPolicy } from '../trust/policy.js';
+import { assertRemovable } from '../stores/paging.js';
 import { MIN_HORIZON_SKEWS, checkHorizon } from '../trust/prune.js';
 import type { StoredKey } from './key-store.js';
 import type { KeyRotatorOptions } from './rotation-types.js';
@@ -111,12 +112,13 @@ export function minimumRetention(
 /** The `prune` option: a store that can remove records, a trust policy, a horizon ≥ 3 × its skew (SPEC.md §11.6). */
 function checkPrune(p: KeyRotatorOptions['prune'], retention: number): RotationContext['prune'] {
   if (p === undefined) return undefined;
-  if (typeof p !== 'object' || p === null || typeof p.store?.remove !== 'function') {
+  if (typeof p !== 'object' || p === null || typeof p.store?.list !== 'function') {
     throw new BlindwireError(
       ErrorCode.InvalidArgument,
       '"prune.store" expected a DirectoryStore that can remove records',
     );
   }
+  assertRemovable(p.store, 'prune.store'); // a read-only store (http) would fail every tick
   checkTrustPolicy(p.trust);
   const horizon = checkHorizon(
     p.horizonSeconds ?? retention,

@@ -13,9 +13,10 @@
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { MAX_TIMER_MS, show } from '../checks.js';
-import { sortedKeys } from './held-keys.js';
+import { isOwnKid, sortedKeys } from './held-keys.js';
 import { createRotationContext, minimumRetention } from './rotation-context.js';
 import { eraseCompromised, pruneOwn, revokeNow, rotateNow, tickNow } from './rotation-steps.js';
+import type { RotationContext } from './rotation-context.js';
 import type { KeyRotator, KeyRotatorOptions } from './rotation-types.js';
 import { createStepQueue } from './step-queue.js';
 
@@ -51,6 +52,7 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
       }));
     },
     async revoke(kid, reason) {
+      await assertRevocable(ctx, kid);
       // A compromise is acted on locally at once, ahead of anything queued:
       // a stalled step must not keep the private key alive.
       // Whatever happens to the local erasure, the revocation is published:
@@ -102,4 +104,20 @@ export function createKeyRotator(options: KeyRotatorOptions): KeyRotator {
     },
   };
   return rotator;
+}
+
+/**
+ * revoke() refuses a kid that is not this identity's (isOwnKid): a mistyped
+ * kid would publish a revocation of nothing and, for a compromise, leave a
+ * tombstone while the real key stays held. ERR_KEY_NOT_FOUND, nothing published.
+ */
+async function assertRevocable(ctx: RotationContext, kid: unknown): Promise<void> {
+  if (typeof kid !== 'string' || kid.length === 0)
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"kid" expected a non-empty string');
+  if ((await isOwnKid(ctx, kid)) !== false) return;
+  const where = ctx.prune ? '' : ' (with the prune option, its records in the store count too)';
+  throw new BlindwireError(
+    ErrorCode.KeyNotFound,
+    `revoke(): ${kid} is neither a key of ${ctx.options.identity.name} this rotator holds or erased, nor its signing key, nor published for it${where}; nothing was published`,
+  );
 }

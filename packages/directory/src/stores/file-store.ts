@@ -11,6 +11,8 @@
  * A mounted ConfigMap is read-only: use such a store only to `list` and
  * `watch` (a `put` would replace the symlink at `path` with a regular file).
  *
+ * `listPage` pages through one name's records in record id order (the cursor
+ * is the last id of a page); `removeMany` removes many in one document write.
  * Limits: documents over 16 MiB are refused (`ERR_LIMIT_EXCEEDED`); a
  * malformed document is `ERR_TRANSPORT` and is never overwritten by `put`.
  * Changes are detected by (device, inode, size, mtime, ctime), so an in-place
@@ -20,6 +22,7 @@
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { assertBytes } from '@blindwire/core/internal';
 import { recordId } from '../records/record-id.js';
+import { invalidArgument, pageInIdOrder } from './common.js';
 import type { DirectoryStore } from './directory-store.js';
 import {
   EMPTY_KEY,
@@ -46,6 +49,9 @@ export interface FileStoreOptions {
 export interface FileStore extends DirectoryStore {
   readonly kind: 'file';
   readonly path: string;
+  listPage: NonNullable<DirectoryStore['listPage']>;
+  remove: NonNullable<DirectoryStore['remove']>;
+  removeMany: NonNullable<DirectoryStore['removeMany']>;
 }
 
 type Records = Map<string, Map<string, Uint8Array>>;
@@ -62,14 +68,34 @@ function adding(name: string, record: Uint8Array): (records: Records) => boolean
   };
 }
 
-/** A change that removes record `id` of `name`; false (no write) when absent. */
-function removing(name: string, id: string): (records: Records) => boolean {
+/** A change that removes records `ids` of `name`; false (no write) when none is there. */
+function removing(name: string, ids: readonly string[]): (records: Records) => boolean {
   return (records) => {
     const m = records.get(name);
-    if (!m?.delete(id)) return false;
-    if (m.size === 0) records.delete(name);
-    return true;
+    let changed = false;
+    for (const id of ids) if (m?.delete(id)) changed = true;
+    if (m?.size === 0) records.delete(name);
+    return changed;
   };
+}
+
+/** Writes `current` changed by `mutate`, atomically; false (no write) when nothing changed. */
+async function writeChanged(
+  path: string,
+  current: Snapshot,
+  mutate: (records: Records) => boolean,
+): Promise<boolean> {
+  const next = new Map([...current.records].map(([n, m]) => [n, new Map(m)] as const));
+  if (!mutate(next)) return false;
+  const text = serialise(next);
+  if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) {
+    throw new BlindwireError(
+      ErrorCode.LimitExceeded,
+      `file store: document would exceed ${MAX_FILE_BYTES} bytes`,
+    );
+  }
+  await writeAtomic(path, text);
+  return true;
 }
 
 export function createFileStore(path: string, options: FileStoreOptions = {}): FileStore {
@@ -98,17 +124,7 @@ export function createFileStore(path: string, options: FileStoreOptions = {}): F
   }
 
   async function write(mutate: (records: Records) => boolean): Promise<void> {
-    const current = await load();
-    const next = new Map([...current.records].map(([n, m]) => [n, new Map(m)] as const));
-    if (!mutate(next)) return;
-    const text = serialise(next);
-    if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) {
-      throw new BlindwireError(
-        ErrorCode.LimitExceeded,
-        `file store: document would exceed ${MAX_FILE_BYTES} bytes`,
-      );
-    }
-    await writeAtomic(path, text);
+    if (!(await writeChanged(path, await load(), mutate))) return;
     cache = undefined;
     await watcher?.check(); // tell this process's listeners now, not at the next event
   }
@@ -127,9 +143,19 @@ export function createFileStore(path: string, options: FileStoreOptions = {}): F
       const snap = await load();
       return [...(snap.records.get(name)?.values() ?? [])].map((r) => Uint8Array.from(r));
     },
+    async listPage(name, options) {
+      assertName(name);
+      return pageInIdOrder((await load()).records.get(name), options);
+    },
     async remove(name, id) {
       assertName(name);
-      return serial(() => write(removing(name, id)));
+      return serial(() => write(removing(name, [id])));
+    },
+    async removeMany(name, ids) {
+      assertName(name);
+      if (!Array.isArray(ids)) throw invalidArgument('ids', 'an array of record ids');
+      const copy = [...ids];
+      return serial(() => write(removing(name, copy))); // one document write for all of them
     },
     async close() {
       watcher?.stop();

@@ -7,7 +7,8 @@
  */
 import { BlindwireError, ErrorCode, fromBase64url } from '@blindwire/core';
 import { MAX_TIMER_MS } from '../checks.js';
-import type { DirectoryStore } from './directory-store.js';
+import { MAX_PAGE_RECORDS, checkPageOptions } from './common.js';
+import type { DirectoryStore, ListPageOptions, RecordPage } from './directory-store.js';
 
 /** Largest response body the client accepts: 4 MiB. */
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -32,7 +33,9 @@ export interface HttpStoreStats {
 
 export interface HttpStore extends DirectoryStore {
   readonly kind: 'http';
+  readonly readOnly: true;
   readonly stats: HttpStoreStats;
+  listPage: NonNullable<DirectoryStore['listPage']>;
 }
 
 /** Names whose last answer (ETag and records) the client keeps for revalidation. */
@@ -92,26 +95,10 @@ async function getRecords(
   stats: { requests: number; notModified: number },
   name: string,
 ): Promise<Uint8Array[]> {
-  const { base, basePath, doFetch, timeoutMs, extraHeaders } = c;
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new BlindwireError(ErrorCode.InvalidArgument, '"name" expected a non-empty string');
-  }
-  // The name is the last path segment; a query string (a token, say) is kept.
-  const target = new URL(base);
-  target.pathname = `${basePath}/${encodeURIComponent(name)}`;
-  const url = target.href;
+  const target = targetOf(c, name);
   const shown = redact(target);
   const prev = cached.get(name);
-  const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
-  if (prev) headers['if-none-match'] = prev.etag;
-  const signal = AbortSignal.timeout(timeoutMs); // covers the body too
-  stats.requests++;
-  let res: Response;
-  try {
-    res = await doFetch(url, { method: 'GET', headers, signal });
-  } catch (e) {
-    throw fetchFailed(shown, e, timeoutMs);
-  }
+  const res = await send(c, stats, target, prev?.etag);
   if (res.status === 304) {
     await discard(res);
     if (!prev) throw transport(`GET ${shown} answered 304 to a request without If-None-Match`);
@@ -127,8 +114,8 @@ async function getRecords(
     await discard(res);
     throw transport(`GET ${shown} answered ${res.status}`);
   }
-  const text = await readBody(res, shown, timeoutMs);
-  const records = parseBody(text, name, shown);
+  const text = await readBody(res, shown, c.timeoutMs);
+  const records = parseBody(text, name, shown).records;
   const etag = res.headers.get('etag');
   cached.delete(name);
   if (etag && !etag.startsWith('W/')) {
@@ -139,11 +126,100 @@ async function getRecords(
 }
 
 /**
+ * The URL of `name`'s records: the name is exactly one path segment after
+ * the base path, and the base URL's query string (a token, say) is kept.
+ * `.` and `..` are refused: a URL parser resolves them as dot segments, and
+ * percent-encoding does not help (`%2E` is a dot segment too, WHATWG URL).
+ * No identity name is either (SPEC.md §10: a URI with a scheme).
+ */
+function targetOf(c: ClientConfig, name: unknown): URL {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"name" expected a non-empty string');
+  }
+  if (name === '.' || name === '..') {
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `"name" expected an identity name, got ${JSON.stringify(name)} (a URL dot segment)`,
+    );
+  }
+  const path = `${c.basePath}/${encodeURIComponent(name)}`;
+  const target = new URL(c.base);
+  target.pathname = path;
+  // Whatever the parser does, the request goes to this name's path or nowhere.
+  if (target.pathname !== path) {
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `"name" expected a name that is one URL path segment, got ${JSON.stringify(name)}`,
+    );
+  }
+  return target;
+}
+
+/** One GET of `target` (with `If-None-Match` when `etag` is given); a failed fetch is ERR_TRANSPORT. */
+async function send(
+  c: ClientConfig,
+  stats: { requests: number },
+  target: URL,
+  etag: string | undefined,
+): Promise<Response> {
+  const headers: Record<string, string> = { accept: 'application/json', ...c.extraHeaders };
+  if (etag !== undefined) headers['if-none-match'] = etag;
+  const signal = AbortSignal.timeout(c.timeoutMs); // covers the body too
+  stats.requests++;
+  try {
+    return await c.doFetch(target.href, { method: 'GET', headers, signal });
+  } catch (e) {
+    throw fetchFailed(redact(target), e, c.timeoutMs);
+  }
+}
+
+/** One page of `name`'s records: `?limit=N[&cursor=C]` (SPEC.md §11.5), never cached. */
+async function getPage(
+  c: ClientConfig,
+  stats: { requests: number },
+  name: string,
+  options: ListPageOptions | undefined,
+): Promise<RecordPage> {
+  const { cursor, limit } = checkPageOptions(options);
+  const target = targetOf(c, name);
+  target.searchParams.set('limit', String(limit));
+  if (cursor !== undefined) target.searchParams.set('cursor', cursor);
+  else target.searchParams.delete('cursor');
+  const shown = redact(target);
+  const res = await send(c, stats, target, undefined);
+  if (res.status === 404) {
+    await discard(res);
+    return { records: [] };
+  }
+  if (res.status === 400) {
+    await discard(res);
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `http store: GET ${shown} answered 400: the directory refused the name, cursor or limit`,
+    );
+  }
+  if (res.status < 200 || res.status > 299) {
+    await discard(res);
+    throw transport(`GET ${shown} answered ${res.status}`);
+  }
+  const page = parseBody(await readBody(res, shown, c.timeoutMs), name, shown);
+  if (page.records.length > MAX_PAGE_RECORDS) {
+    throw new BlindwireError(
+      ErrorCode.LimitExceeded,
+      `http store: GET ${shown}: a page of more than ${MAX_PAGE_RECORDS} records`,
+    );
+  }
+  return page;
+}
+
+/**
  * A read-only store that fetches records from a directory handler at
  * `baseUrl` (for example `https://acme.example/.well-known/blindwire/directory`).
- * Revalidates with `If-None-Match` and reuses its copy on 304. `put` and
- * `remove` reject with `ERR_UNSUPPORTED`: records are published to the store
- * behind the handler (file, Redis, Postgres...), never through HTTP.
+ * Revalidates with `If-None-Match` and reuses its copy on 304; `listPage`
+ * asks for `?limit=&cursor=` and is never cached. Read-only (`readOnly`):
+ * `put` rejects with `ERR_UNSUPPORTED` and there is no `remove`, because the
+ * handler serves GET only: records are published to, and pruned from, the
+ * store behind the handler (file, Redis, Postgres...), never through HTTP.
  */
 export function createHttpStore(baseUrl: string | URL, options: HttpStoreOptions = {}): HttpStore {
   const c = checkClientOptions(baseUrl, options);
@@ -152,6 +228,7 @@ export function createHttpStore(baseUrl: string | URL, options: HttpStoreOptions
 
   return {
     kind: 'http',
+    readOnly: true,
     stats,
     async list(name) {
       try {
@@ -161,16 +238,18 @@ export function createHttpStore(baseUrl: string | URL, options: HttpStoreOptions
         throw e;
       }
     },
+    async listPage(name, options) {
+      try {
+        return await getPage(c, stats, name, options);
+      } catch (e) {
+        stats.errors++;
+        throw e;
+      }
+    },
     async put() {
       throw new BlindwireError(
         ErrorCode.Unsupported,
         'http store is read-only: publish records to the store behind the directory handler',
-      );
-    },
-    async remove() {
-      throw new BlindwireError(
-        ErrorCode.Unsupported,
-        'http store is read-only: remove records from the store behind the directory handler',
       );
     },
     async close() {
@@ -227,8 +306,11 @@ async function readBody(res: Response, url: string, timeoutMs: number): Promise<
   }
 }
 
-/** `{ "v": 1, "name": <the name asked for>, "records": [base64url...] }`, else `ERR_TRANSPORT`. */
-function parseBody(text: string, name: string, url: string): Uint8Array[] {
+/**
+ * `{ "v": 1, "name": <the name asked for>, "records": [base64url...] }` (and,
+ * on a page that is not the last, `"cursor"`), else `ERR_TRANSPORT`.
+ */
+function parseBody(text: string, name: string, url: string): RecordPage {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -242,7 +324,7 @@ function parseBody(text: string, name: string, url: string): Uint8Array[] {
   if (d['name'] !== name) throw transport(`GET ${url}: body names a different identity`);
   const list = d['records'];
   if (!Array.isArray(list)) throw transport(`GET ${url}: "records" is not an array`);
-  return list.map((s: unknown, i) => {
+  const records = list.map((s: unknown, i) => {
     if (typeof s !== 'string') throw transport(`GET ${url}: record ${i} is not a string`);
     try {
       return fromBase64url(s);
@@ -250,6 +332,11 @@ function parseBody(text: string, name: string, url: string): Uint8Array[] {
       throw transport(`GET ${url}: record ${i} is not base64url`, e);
     }
   });
+  const cursor = d['cursor'];
+  if (cursor === undefined) return { records };
+  if (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > 256)
+    throw transport(`GET ${url}: "cursor" is not a cursor`);
+  return { records, cursor };
 }
 
 async function discard(res: Response): Promise<void> {

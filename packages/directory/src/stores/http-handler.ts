@@ -7,13 +7,19 @@
  * GET `<basePath>/<encodeURIComponent(name)>` -> 200 `{ "v": 1, "name", "records": [base64url...] }`
  * with a strong ETag and `Cache-Control: public, max-age`; 304 on a matching
  * `If-None-Match`; 404 when the name has no records (so caches can remember
- * the absence). No Node-only module is imported: the `fetch` variant runs on
- * any runtime with the Fetch API.
+ * the absence). With `?limit=N` (1 to 1024) and, after the first page,
+ * `&cursor=C`, one page (SPEC.md §11.5): 200 `{ "v": 1, "name", "records",
+ * "cursor"? }`, `Cache-Control: no-store`, from the store's `listPage` (or,
+ * for a store without it, its `list` in record id order). The name is one
+ * path segment, percent-decoded once. No Node-only module is imported: the
+ * `fetch` variant runs on any runtime with the Fetch API.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BlindwireError, ErrorCode, toBase64url } from '@blindwire/core';
+import { BlindwireError, ErrorCode, isBlindwireError, toBase64url } from '@blindwire/core';
 import { assertIdentityName, utf8 } from '@blindwire/core/internal';
-import type { DirectoryStore } from './directory-store.js';
+import { recordId } from '../records/record-id.js';
+import type { DirectoryStore, ListPageOptions, RecordPage } from './directory-store.js';
+import { MAX_PAGE_RECORDS, pageInIdOrder } from './common.js';
 import { sha256 } from '../crypto.js';
 
 export const DEFAULT_BASE_PATH = '/.well-known/blindwire/directory';
@@ -111,14 +117,40 @@ function corsHeaders(c: HandlerConfig, origin: string | null): Record<string, st
     vary: 'origin',
   };
 }
+/** The identity name of one encoded path segment; undefined when it is not one. */
+function nameOf(encoded: string): string | undefined {
+  try {
+    if (encoded.length === 0 || encoded.includes('/')) return undefined; // not one path segment
+    const name = decodeURIComponent(encoded);
+    assertIdentityName(name);
+    return name;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The page a query asks for: undefined without `limit` and `cursor` (the
+ * whole list), null when malformed.
+ */
+function pageOf(query: URLSearchParams): ListPageOptions | undefined | null {
+  const limit = query.get('limit');
+  const cursor = query.get('cursor');
+  if (limit === null && cursor === null) return undefined;
+  const n = limit === null ? 256 : /^[0-9]{1,4}$/.test(limit) ? Number(limit) : NaN;
+  if (!(n >= 1 && n <= MAX_PAGE_RECORDS)) return null;
+  if (cursor === null) return { limit: n };
+  if (cursor.length === 0 || cursor.length > 256) return null;
+  return { limit: n, cursor };
+}
+
 async function answer(
   store: DirectoryStore,
   c: HandlerConfig,
-  method: string,
-  path: string,
-  ifNoneMatch: string | null,
+  req: { method: string; path: string; query: URLSearchParams; ifNoneMatch: string | null },
 ): Promise<Answer> {
   const { prefix, cacheControl, cors } = c;
+  const { method, path, ifNoneMatch } = req;
   if (!path.startsWith(prefix)) return error(404, 'not_found', cacheControl);
   if (method === 'OPTIONS' && cors !== undefined) {
     // A CORS preflight (a conditional GET carries If-None-Match, not safelisted).
@@ -137,15 +169,11 @@ async function answer(
     a.headers['allow'] = 'GET, HEAD';
     return a;
   }
-  const encoded = path.slice(prefix.length);
-  let name: string;
-  try {
-    if (encoded.length === 0 || encoded.includes('/')) throw new Error('not one path segment');
-    name = decodeURIComponent(encoded);
-    assertIdentityName(name);
-  } catch {
-    return error(400, 'bad_name', 'no-store');
-  }
+  const name = nameOf(path.slice(prefix.length));
+  if (name === undefined) return error(400, 'bad_name', 'no-store');
+  const page = pageOf(req.query);
+  if (page === null) return error(400, 'bad_page', 'no-store');
+  if (page !== undefined) return answerPage(store, name, page);
   let records: Uint8Array[];
   try {
     records = await store.list(name);
@@ -161,17 +189,39 @@ async function answer(
   return { status: 200, headers: { ...headers, ...JSON_HEADERS }, body };
 }
 
+/** One page of `name`'s records (SPEC.md §11.5); a cursor the store refuses is 400. */
+async function answerPage(
+  store: DirectoryStore,
+  name: string,
+  options: ListPageOptions,
+): Promise<Answer> {
+  let page: RecordPage;
+  try {
+    page = store.listPage
+      ? await store.listPage(name, options)
+      : pageInIdOrder(new Map((await store.list(name)).map((r) => [recordId(r), r])), options);
+  } catch (e) {
+    if (isBlindwireError(e, ErrorCode.InvalidArgument)) return error(400, 'bad_page', 'no-store');
+    return error(500, 'internal', 'no-store'); // details stay on the server
+  }
+  const body = JSON.stringify({
+    v: 1,
+    name,
+    records: page.records.map(toBase64url),
+    ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
+  });
+  return { status: 200, headers: { ...JSON_HEADERS, 'cache-control': 'no-store' }, body };
+}
+
 async function safeAnswer(
   store: DirectoryStore,
   c: HandlerConfig,
-  method: string,
-  path: string,
-  ifNoneMatch: string | null,
+  req: { method: string; path: string; query: URLSearchParams; ifNoneMatch: string | null },
   origin: string | null,
 ): Promise<Answer> {
   let a: Answer;
   try {
-    a = await answer(store, c, method, path, ifNoneMatch);
+    a = await answer(store, c, req);
   } catch {
     a = error(500, 'internal', 'no-store');
   }
@@ -186,17 +236,17 @@ export function createDirectoryHandler(
   const c = checkHandlerOptions(options);
   return {
     node(req, res) {
-      const url = req.url ?? '/';
-      const path = url.split(/[?#]/, 1)[0] ?? '/';
+      const url = (req.url ?? '/').split('#', 1)[0]!;
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
       const inm = req.headers['if-none-match'];
       const method = req.method ?? 'GET';
       const origin = req.headers['origin'];
       void safeAnswer(
         store,
         c,
-        method,
-        path,
-        inm === undefined ? null : String(inm),
+        { method, path: path || '/', query, ifNoneMatch: inm === undefined ? null : String(inm) },
         origin === undefined ? null : String(origin),
       ).then((a) => {
         try {
@@ -211,17 +261,18 @@ export function createDirectoryHandler(
     },
     async fetch(request) {
       let path = '/';
+      let query = new URLSearchParams();
       try {
-        path = new URL(request.url).pathname;
+        const u = new URL(request.url);
+        path = u.pathname;
+        query = u.searchParams;
       } catch {
         // unreachable with a valid Request; answer 404 below
       }
       const a = await safeAnswer(
         store,
         c,
-        request.method,
-        path,
-        request.headers.get('if-none-match'),
+        { method: request.method, path, query, ifNoneMatch: request.headers.get('if-none-match') },
         request.headers.get('origin'),
       );
       const body = a.body !== undefined && request.method !== 'HEAD' ? a.body : null;

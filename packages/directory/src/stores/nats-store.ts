@@ -18,16 +18,25 @@
  * bucket) are ignored. The adapter works with any nats.js v3 transport: it
  * imports only `@nats-io/kv`.
  *
+ * `listPage` lists the name's keys (names only, no values: `<encoded name>.*`),
+ * orders them by record id and reads the values of one page after the
+ * cursor (the last id of the previous page). The KV has no ordered key range,
+ * so each page costs one pass over the name's keys; values are read a page at
+ * a time. `removeMany` purges each key.
+ *
  * Limits: `put` refuses records over 64 KiB and `list` refuses a name with
  * more than 1024 records (or a stored value over 64 KiB), with `ERR_LIMIT_EXCEEDED`.
  */
 import { BlindwireError, ErrorCode, fromBase64url, toBase64url } from '@blindwire/core';
 import { Kvm, KvWatchInclude, type KV, type KvOptions } from '@nats-io/kv';
 import { recordId } from '../records/record-id.js';
-import type { DirectoryStore } from './directory-store.js';
+import type { DirectoryStore, ListPageOptions, RecordPage } from './directory-store.js';
 import {
   MAX_STORED_RECORD_BYTES,
   MAX_RECORDS_PER_NAME,
+  assertId,
+  assertIdCursor,
+  checkPageOptions,
   invalidArgument,
   assertRecord,
   transportFor,
@@ -55,29 +64,61 @@ export interface NatsKvStoreOptions {
 }
 
 export interface NatsKvStore extends DirectoryStore {
+  listPage: NonNullable<DirectoryStore['listPage']>;
   remove(name: string, id: string): Promise<void>;
+  removeMany: NonNullable<DirectoryStore['removeMany']>;
   watch(listener: (name: string) => void): Promise<() => void>;
   /** Stops this store's watchers. Leaves the connection and the bucket alone. */
   close(): Promise<void>;
 }
 
-/** Every record under `prefix` (an encoded name) in `kv`, within the per-name and per-record limits. */
-async function listRecords(kv: KV, prefix: string): Promise<Uint8Array[]> {
-  const keys = await transport('listing keys', async () => {
+/** The keys under `prefix` (an encoded name), at most `max` + 1 of them. */
+function keysOf(kv: KV, prefix: string, max: number): Promise<string[]> {
+  return transport('listing keys', async () => {
     const found: string[] = [];
     const iter = await kv.keys(`${prefix}.*`);
     for await (const k of iter) {
       found.push(k);
-      if (found.length > MAX_RECORDS_PER_NAME) break; // stops the iterator
+      if (found.length > max) break; // stops the iterator
     }
     return found;
   });
+}
+
+/** Every record under `prefix` (an encoded name) in `kv`, within the per-name and per-record limits. */
+async function listRecords(kv: KV, prefix: string): Promise<Uint8Array[]> {
+  const keys = await keysOf(kv, prefix, MAX_RECORDS_PER_NAME);
   if (keys.length > MAX_RECORDS_PER_NAME) {
     throw new BlindwireError(
       ErrorCode.LimitExceeded,
       `nats: more than ${MAX_RECORDS_PER_NAME} records stored for one name`,
     );
   }
+  return readValues(kv, keys);
+}
+
+/** One page of the records under `prefix`, in record id order after `cursor` (SPEC.md §11.5). */
+async function listRecordPage(
+  kv: KV,
+  prefix: string,
+  options: ListPageOptions | undefined,
+): Promise<RecordPage> {
+  const { cursor, limit } = checkPageOptions(options);
+  assertIdCursor(cursor);
+  const ids = (await keysOf(kv, prefix, Number.MAX_SAFE_INTEGER))
+    .map((k) => k.slice(prefix.length + 1))
+    .filter((id) => RECORD_ID.test(id) && (cursor === undefined || id > cursor))
+    .sort();
+  const page = ids.slice(0, limit);
+  const records = await readValues(
+    kv,
+    page.map((id) => `${prefix}.${id}`),
+  );
+  return ids.length > limit ? { records, cursor: page[page.length - 1]! } : { records };
+}
+
+/** The values of `keys`, skipping keys removed meanwhile, within the per-record limit. */
+async function readValues(kv: KV, keys: string[]): Promise<Uint8Array[]> {
   const entries = await transport('reading records', () => Promise.all(keys.map((k) => kv.get(k))));
   const records: Uint8Array[] = [];
   for (const e of entries) {
@@ -91,6 +132,11 @@ async function listRecords(kv: KV, prefix: string): Promise<Uint8Array[]> {
     records.push(Uint8Array.from(e.value));
   }
   return records;
+}
+
+/** Purges the keys of records `ids` under `prefix`, in order: the KV has no batch purge. */
+async function purgeAll(kv: KV, prefix: string, ids: string[]): Promise<void> {
+  for (const id of ids) await transport('removing a record', () => kv.purge(`${prefix}.${id}`));
 }
 
 /** Calls `listener` with the name of every changed directory key until `iter` stops. */
@@ -161,14 +207,22 @@ export function createNatsKvStore(
       const kv = await bucket();
       return listRecords(kv, prefix);
     },
+    async listPage(name, options) {
+      const prefix = encodeName(name);
+      const kv = await bucket();
+      return listRecordPage(kv, prefix, options);
+    },
     async remove(name, id) {
-      if (typeof id !== 'string' || !RECORD_ID.test(id)) {
-        throw invalidArgument('id', 'a record id (32 lowercase hex characters)');
-      }
+      assertId(id);
       const key = `${encodeName(name)}.${id}`;
       const kv = await bucket();
       // purge, not delete: pruning should drop the bytes from the bucket's history too.
       await transport('removing a record', () => kv.purge(key));
+    },
+    async removeMany(name, ids) {
+      if (!Array.isArray(ids)) throw invalidArgument('ids', 'an array of record ids');
+      ids.forEach(assertId);
+      await purgeAll(await bucket(), encodeName(name), [...ids]);
     },
     async watch(listener) {
       if (typeof listener !== 'function')

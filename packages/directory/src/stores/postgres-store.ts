@@ -37,15 +37,22 @@
  * runs BEGIN/COMMIT on that connection, so call `migrate()` at start-up,
  * outside any transaction of yours.
  *
+ * `listPage` is keyset pagination on the primary key: `WHERE name = $1 AND
+ * id > <cursor> ORDER BY id LIMIT n`, the cursor being the last id of a page,
+ * so each page is one index range scan however many records the name holds.
+ * `removeMany` is one `DELETE ... id = ANY($2)`.
+ *
  * Limits: `put` refuses records over 64 KiB and `list` refuses a name with
  * more than 1024 records (or a stored value over 64 KiB), with `ERR_LIMIT_EXCEEDED`.
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { recordId } from '../records/record-id.js';
-import type { DirectoryStore } from './directory-store.js';
+import type { DirectoryStore, RecordPage } from './directory-store.js';
 import {
   MAX_STORED_RECORD_BYTES,
   MAX_RECORDS_PER_NAME,
+  assertIdCursor,
+  checkPageOptions,
   invalidArgument,
   assertName,
   assertId,
@@ -103,7 +110,9 @@ export interface PostgresStoreOptions {
 }
 
 export interface PostgresStore extends DirectoryStore {
+  listPage: NonNullable<DirectoryStore['listPage']>;
   remove(name: string, id: string): Promise<void>;
+  removeMany: NonNullable<DirectoryStore['removeMany']>;
   /** Creates or upgrades the table to `POSTGRES_SCHEMA_VERSION`. Idempotent. */
   migrate(): Promise<void>;
 }
@@ -189,6 +198,50 @@ function recordsOf(rows: { record?: unknown }[]): Uint8Array[] {
   });
 }
 
+/** Every record of `name` in table `t`: more than MAX_RECORDS_PER_NAME is ERR_LIMIT_EXCEEDED. */
+async function listRecords(db: PgQueryable, t: string, name: string): Promise<Uint8Array[]> {
+  const r = await transport('listing records', () =>
+    db.query(`SELECT record FROM ${t} WHERE name = $1 ORDER BY id LIMIT $2`, [
+      name,
+      MAX_RECORDS_PER_NAME + 1,
+    ]),
+  );
+  if (r.rows.length > MAX_RECORDS_PER_NAME) {
+    throw new BlindwireError(
+      ErrorCode.LimitExceeded,
+      `postgres: more than ${MAX_RECORDS_PER_NAME} records stored for one name`,
+    );
+  }
+  return recordsOf(r.rows);
+}
+
+/**
+ * One page of `name`'s records in table `t` (SPEC.md §11.5): keyset
+ * pagination on the primary key, one more row than the page telling whether
+ * another follows.
+ */
+async function listRecordPage(
+  db: PgQueryable,
+  t: string,
+  name: string,
+  { cursor, limit }: { cursor: string | undefined; limit: number },
+): Promise<RecordPage> {
+  const r = await transport('listing a page of records', () =>
+    db.query(`SELECT id, record FROM ${t} WHERE name = $1 AND id > $2 ORDER BY id LIMIT $3`, [
+      name,
+      cursor ?? '',
+      limit + 1,
+    ]),
+  );
+  const rows = r.rows.slice(0, limit);
+  const records = recordsOf(rows);
+  if (r.rows.length <= limit) return { records };
+  const last = rows[rows.length - 1]!['id'];
+  if (typeof last !== 'string')
+    throw new BlindwireError(ErrorCode.Transport, 'postgres: id column did not read as text');
+  return { records, cursor: last };
+}
+
 export function createPostgresStore(
   db: PgPool | PgQueryable,
   options: PostgresStoreOptions = {},
@@ -239,19 +292,14 @@ export function createPostgresStore(
     async list(name) {
       assertName(name);
       await ensureReady();
-      const r = await transport('listing records', () =>
-        db.query(`SELECT record FROM ${t} WHERE name = $1 ORDER BY id LIMIT $2`, [
-          name,
-          MAX_RECORDS_PER_NAME + 1,
-        ]),
-      );
-      if (r.rows.length > MAX_RECORDS_PER_NAME) {
-        throw new BlindwireError(
-          ErrorCode.LimitExceeded,
-          `postgres: more than ${MAX_RECORDS_PER_NAME} records stored for one name`,
-        );
-      }
-      return recordsOf(r.rows);
+      return listRecords(db, t, name);
+    },
+    async listPage(name, options) {
+      assertName(name);
+      const page = checkPageOptions(options);
+      assertIdCursor(page.cursor);
+      await ensureReady();
+      return listRecordPage(db, t, name, page);
     },
     async remove(name, id) {
       assertName(name);
@@ -259,6 +307,17 @@ export function createPostgresStore(
       await ensureReady();
       await transport('removing a record', () =>
         db.query(`DELETE FROM ${t} WHERE name = $1 AND id = $2`, [name, id]),
+      );
+    },
+    async removeMany(name, ids) {
+      assertName(name);
+      if (!Array.isArray(ids)) throw invalidArgument('ids', 'an array of record ids');
+      ids.forEach(assertId);
+      if (ids.length === 0) return;
+      await ensureReady();
+      const all = [...ids];
+      await transport('removing records', () =>
+        db.query(`DELETE FROM ${t} WHERE name = $1 AND id = ANY($2::text[])`, [name, all]),
       );
     },
   };

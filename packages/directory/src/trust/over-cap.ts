@@ -1,28 +1,34 @@
 /**
  * Resolution of a set over `maxRecords` (SPEC.md §11.6, "Stores that missed
  * pruning"): within hard caps on the records and bytes read, the records
- * are parsed (no signature is checked) and those whose own signed times say
- * no client can use them any more (not-after + skew passed) are set aside,
- * with the revocations and certificates only they needed, before the cap
- * applies: the same rules as pruning with a horizon of the skew. A store
- * that missed pruning degrades gracefully instead of failing every resolve.
+ * are parsed and those whose own signed times say no client can use them any
+ * more (not-after + skew passed) are set aside, with the revocations and
+ * certificates only they needed, before the cap applies: the same rules as
+ * pruning with a horizon of the skew. The newest key record of each issuer
+ * is found among records whose signature checks, with at most
+ * MAX_RANK_CHECKS checks per issuer, so a forged higher serial never sets
+ * the genuine newest record aside. A store that missed pruning degrades
+ * gracefully instead of failing every resolve.
  */
 import { BlindwireError, ErrorCode, type CryptoBackend } from '@blindwire/core';
 import { RecordKind } from '../records/kinds.js';
 import { parseRecord } from '../records/parse.js';
+import { recordId } from '../records/record-id.js';
+import { verifyRecordSignature } from '../records/sign.js';
 import { MAX_RECORD_BYTES } from '../records/types.js';
 import { checkClockSkew, type TrustPolicy } from './policy.js';
-import {
-  closeKept,
-  keepByTime,
-  keepNewestPerIssuer,
-  subjectKid,
-  type KeptEntry,
-} from './still-matters.js';
+import { closeKept, keepByTime, subjectKid, type KeptEntry } from './still-matters.js';
 import { checkNow } from './windows.js';
 
 /** Records read at most for one identity, whatever `maxRecords` says is enough to verify. */
 export const HARD_MAX_RECORDS = 1024;
+
+/**
+ * SPEC.md §11.6: signature checks at most, per issuer kid, to find its
+ * newest genuine key record over the cap. More forged records above it than
+ * this, and every key record of that issuer counts toward `maxRecords`.
+ */
+export const MAX_RANK_CHECKS = 8;
 
 const limit = (message: string) => new BlindwireError(ErrorCode.LimitExceeded, message);
 
@@ -62,9 +68,10 @@ export async function stillMattering(
 /**
  * `records` without the certificates and encryption-key records whose
  * not-after is before `cutoff` (but every key record at its issuer's highest
- * serial, ties included), nor the
- * revocations and certificates only they needed (still-matters.ts, read without verification). Records that do
- * not parse or name another identity stay (verification sets them aside).
+ * genuine serial, ties included: keepVerifiedNewest), nor the revocations
+ * and certificates only they needed (still-matters.ts, read without
+ * verification). Records that do not parse or name another identity stay
+ * (verification sets them aside).
  */
 export async function setAsideExpired(
   name: string,
@@ -85,7 +92,7 @@ export async function setAsideExpired(
     }
   }
   keepByTime(entries, cutoff);
-  keepNewestPerIssuer(entries);
+  await keepVerifiedNewest(name, entries, policy, options);
   const dropped = new Set(
     entries
       .filter((e) => !e.keep && e.p.body.kind !== RecordKind.Revocation)
@@ -106,3 +113,70 @@ export async function setAsideExpired(
   });
   return [...other, ...entries.filter((e) => e.keep).map((e) => e.p.bytes)];
 }
+
+/**
+ * The public key of each signing kid the records or the policy give: a pin
+ * of `name`, or any certificate of `name` for that kid. A kid is the hash of
+ * its key, so every certificate for it gives the same key; whether the key is
+ * trusted is §11.2's question, not this one.
+ */
+function issuerKeys(name: string, entries: KeptEntry[], policy: TrustPolicy) {
+  const keys = new Map<string, Uint8Array>();
+  for (const p of policy.pinned ?? [])
+    if (p.name === name) keys.set(p.signing.kid, p.signing.publicKey);
+  for (const e of entries) {
+    const b = e.p.body;
+    if (b.kind === RecordKind.IdentityCertificate && !keys.has(b.signingKid))
+      keys.set(b.signingKid, b.signingKey);
+  }
+  return keys;
+}
+
+/**
+ * Rule 3 over the cap (SPEC.md §11.6): per issuer kid, its encryption-key
+ * records are tried from the highest serial down (ties by record id), and
+ * every record at the serial of the first whose signature checks with the
+ * issuer's key stays; those above it are forged. At most MAX_RANK_CHECKS
+ * checks per issuer: past that, every record of the issuer stays. An issuer
+ * whose key no record gives can have no verifying record: its records at its
+ * highest serial stay, as without checks.
+ */
+async function keepVerifiedNewest(
+  name: string,
+  entries: KeptEntry[],
+  policy: TrustPolicy,
+  options: { backend?: CryptoBackend },
+): Promise<void> {
+  const keys = issuerKeys(name, entries, policy);
+  const byIssuer = new Map<string, KeptEntry[]>();
+  for (const e of entries) {
+    const b = e.p.body;
+    if (b.kind !== RecordKind.EncryptionKey) continue;
+    const list = byIssuer.get(b.issuerKid);
+    if (list) list.push(e);
+    else byIssuer.set(b.issuerKid, [e]);
+  }
+  const opts = options.backend ? { backend: options.backend } : undefined;
+  const serial = (e: KeptEntry) => (e.p.body as { serial: number }).serial;
+  for (const [issuer, list] of byIssuer) {
+    list.sort((a, b) => serial(b) - serial(a) || cmp(recordId(a.p.bytes), recordId(b.p.bytes)));
+    const key = keys.get(issuer);
+    let top: number | undefined;
+    if (key === undefined) top = serial(list[0]!);
+    else {
+      for (const [i, e] of list.entries()) {
+        if (i === MAX_RANK_CHECKS) {
+          list.forEach((x) => (x.keep = true)); // too many forgeries to look past: keep all
+          break;
+        }
+        if (await verifyRecordSignature(e.p, key, opts)) {
+          top = serial(e);
+          break;
+        }
+      }
+    }
+    for (const e of list) if (serial(e) === top) e.keep = true;
+  }
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

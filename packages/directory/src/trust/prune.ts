@@ -14,6 +14,7 @@ import { parseRecord } from '../records/parse.js';
 import { recordId } from '../records/record-id.js';
 import { RevocationReason, type ParsedRecord } from '../records/types.js';
 import type { DirectoryStore } from '../stores/directory-store.js';
+import { assertRemovable, listAllRecords, removeRecords } from '../stores/paging.js';
 import { checkClockSkew, checkTrustPolicy, type TrustPolicy } from './policy.js';
 import { closeKept, keepByTime, keepNewestPerIssuer, type KeptEntry } from './still-matters.js';
 import { verifyRecordSet } from './verify-set.js';
@@ -167,9 +168,13 @@ export interface PruneResult extends PrunePlan {
 }
 
 /**
- * Lists `name` in `store`, plans (planPrune) and removes by record id
+ * Reads every record of `name` in `store` (page by page where the store
+ * pages, so a name with any number of records can be pruned), plans
+ * (planPrune) and removes by record id, in batches where the store can
  * (SPEC.md §11.6). Idempotent: an id already gone is no error, and a second
- * run removes nothing new. A store without `remove` is ERR_UNSUPPORTED.
+ * run removes nothing new. A store that cannot remove records (read-only, or
+ * without `remove`) is ERR_INVALID_ARGUMENT unless `dryRun`, before anything
+ * is read. The records are held in memory while the plan is made.
  */
 export async function pruneIdentity(
   store: DirectoryStore,
@@ -181,13 +186,13 @@ export async function pruneIdentity(
     throw new BlindwireError(ErrorCode.InvalidArgument, '"store" expected a DirectoryStore');
   }
   const dryRun = options.dryRun === true;
-  if (!dryRun && typeof store.remove !== 'function') {
-    throw new BlindwireError(
-      ErrorCode.Unsupported,
-      `directory ${store.kind}: this store cannot remove records, so it cannot be pruned`,
+  if (!dryRun) assertRemovable(store, 'store');
+  const plan = await planPrune(name, await listAllRecords(store, name), policy, options);
+  if (!dryRun)
+    await removeRecords(
+      store,
+      name,
+      plan.remove.map((r) => r.id),
     );
-  }
-  const plan = await planPrune(name, await store.list(name), policy, options);
-  if (!dryRun) for (const r of plan.remove) await store.remove!(name, r.id);
   return { ...plan, dryRun };
 }
