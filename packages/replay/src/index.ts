@@ -6,3 +6,9 @@
  */
 export type { ReplayEntry, ReplayStore, ReserveAnswer } from './types.js';
 export { MAX_LEASE_MS, MAX_TOKEN_LENGTH, MAX_SENDER_BYTES, MAX_KEEP_UNTIL } from './checks.js';
+export {
+  createRedisReplayStore,
+  type IoRedisReplayClient,
+  type NodeRedisReplayClient,
+  type RedisReplayStoreOptions,
+} from './redis-store.js';
