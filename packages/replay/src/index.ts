@@ -12,3 +12,11 @@ export {
   type NodeRedisReplayClient,
   type RedisReplayStoreOptions,
 } from './redis-store.js';
+export {
+  createPostgresReplayStore,
+  type PgPool,
+  type PgQueryable,
+  type PostgresReplayStore,
+  type PostgresReplayStoreOptions,
+  type SweepOptions,
+} from './postgres-store.js';
