@@ -20,3 +20,9 @@ export {
   type PostgresReplayStoreOptions,
   type SweepOptions,
 } from './postgres-store.js';
+export {
+  createNatsKvReplayStore,
+  type NatsKvEntryLike,
+  type NatsKvLike,
+  type NatsKvReplayStoreOptions,
+} from './nats-store.js';
