@@ -98,9 +98,9 @@ export function runExpiry(make: MakeStore): void {
     const { store } = await make();
     const e = entryOf();
     const [a, b] = [newToken(), newToken()];
-    expect(await store.reserve(e, 300, a)).toBe('reserved');
-    expect(await store.reserve(e, 300, b)).toBe('in-flight');
-    await sleep(450);
+    expect(await store.reserve(e, 1000, a)).toBe('reserved');
+    expect(await store.reserve(e, 1000, b)).toBe('in-flight');
+    await sleep(1200);
     expect(await store.reserve(e, 60_000, b)).toBe('reserved');
     await store.release(e, a);
     expect(await store.reserve(e, 60_000, a)).toBe('in-flight');
@@ -110,7 +110,8 @@ export function runExpiry(make: MakeStore): void {
 
   it('a done entry is kept through the second keepUntil and is gone after it', async () => {
     const { store } = await make();
-    const second = await freshSecond(400);
+    // keepUntil is the next second: at least 1.4 s for the first checks on a busy machine.
+    const second = (await freshSecond(400)) + 1;
     const e = entryOf(0);
     const kept = { ...e, keepUntil: second };
     await store.commit(kept, newToken());
