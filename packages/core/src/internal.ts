@@ -43,6 +43,7 @@ export {
   ZERO_NONCE,
 } from './wire/keys.js';
 export { strictPreconditions, isCanonicalPoint } from './backend/ed25519-strict.js';
-export { assertIdentityName } from './identity/identity.js';
+export { assertIdentityName, isIdentityName } from './identity/name.js';
+export { hidePrivateKey } from './identity/redact.js';
 export { hpkeSuite, suiteByName } from './wire/suites.js';
 export { sealResponseWithId } from './envelope/response.js';

@@ -6,7 +6,14 @@
  */
 import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
 import { concat, toHex } from '../bytes.js';
-import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../errors.js';
+import {
+  BlindwireError,
+  ErrorCode,
+  invalidArgument,
+  isBlindwireError,
+  openFailed,
+  shown,
+} from '../errors.js';
 import { allocateFrame, frameLength, parseFrame } from '../wire/frame.js';
 import {
   MAX_TIME,
@@ -14,22 +21,33 @@ import {
   decodeResponseHeader,
   encodeResponseHeader,
 } from '../wire/header.js';
-import { decodeInner, innerParts, paddedLength } from '../wire/inner.js';
+import { decodeInner, innerParts } from '../wire/inner.js';
 import { ZERO_NONCE, deriveResponseKey } from '../wire/keys.js';
 import { Kind, prefixFor } from '../wire/kinds.js';
-import { backendOf, limitsOf } from './common-options.js';
+import { checkClock } from './check-open.js';
+import { checkPadding } from './check-seal.js';
+import { backendOf, checkArguments, limitsOf, readOptions } from './common-options.js';
 import { headerInfo } from './envelope-info.js';
 import type { OpenResult } from './open-options.js';
 import { acceptResponse, admitResponseHeader } from './opening-rules.js';
-import type {
-  OpenResponseOptions,
-  OpenResponseResult,
-  SealResponseOptions,
-  SealResponseResult,
+import {
+  OPEN_RESPONSE_OPTION_KEYS,
+  SEAL_RESPONSE_OPTION_KEYS,
+  type OpenResponseOptions,
+  type OpenResponseResult,
+  type SealResponseOptions,
+  type SealResponseResult,
 } from './response-options.js';
 import { DEFAULT_TTL_SECONDS, type SealResult } from './seal-options.js';
 import { openStateOf, sealStateOf } from './state.js';
-import { checkContentType, nowMs, payloadBytes } from './values.js';
+import {
+  checkContentType,
+  isBytes,
+  notBytes,
+  nowMs,
+  payloadBytes,
+  ttlOf,
+} from './values.js';
 
 /**
  * Seals `payload` as the answer to the request that produced `request` (an
@@ -43,7 +61,7 @@ export async function sealResponse(
   payload: string | Uint8Array,
   options: SealResponseOptions = {},
 ): Promise<SealResponseResult> {
-  return sealResponseWithId(request, payload, { ...options, messageId: undefined });
+  return sealResponseWith(request, payload, options, SEAL_RESPONSE_OPTION_KEYS);
 }
 
 /**
@@ -56,40 +74,54 @@ export async function sealResponseWithId(
   payload: string | Uint8Array,
   options: SealResponseOptions & { messageId?: Uint8Array | undefined },
 ): Promise<SealResponseResult> {
-  const state = openStateOf(request);
+  return sealResponseWith(request, payload, options, [...SEAL_RESPONSE_OPTION_KEYS, 'messageId']);
+}
+
+type SealResponseArguments = SealResponseOptions & { messageId?: Uint8Array | undefined };
+
+async function sealResponseWith(
+  request: OpenResult,
+  payload: string | Uint8Array,
+  options: SealResponseArguments,
+  keys: readonly (keyof SealResponseArguments)[],
+): Promise<SealResponseResult> {
+  const state = typeof request === 'object' && request !== null ? openStateOf(request) : undefined;
   if (!state) throw invalidArgument('request', 'the result of open()');
-  const b = backendOf(options);
-  const limits = limitsOf(options);
-  const body = payloadBytes(payload);
-  const issuedAt = Math.floor(nowMs(options.now) / 1000);
-  const ttl = options.ttl ?? DEFAULT_TTL_SECONDS;
-  if (!Number.isInteger(ttl) || ttl < 0 || issuedAt + ttl > MAX_TIME) {
-    throw invalidArgument('ttl', 'whole seconds ≥ 0', String(ttl));
-  }
-  paddedLength(0, options.padding); // checked before any key is derived
-  const messageId = options.messageId ?? b.randomBytes(MESSAGE_ID_LENGTH);
-  if (!(messageId instanceof Uint8Array) || messageId.length !== MESSAGE_ID_LENGTH) {
-    throw invalidArgument('messageId', `${MESSAGE_ID_LENGTH} bytes`);
-  }
+  // Every option, each read once, before any key is derived.
+  const { o, b, limits, body, issuedAt, ttl, padding, messageId } = checkArguments(() => {
+    const o = readOptions<SealResponseArguments>(options, keys, true);
+    const b = backendOf(o);
+    const limits = limitsOf(o);
+    const body = payloadBytes(payload);
+    const issuedAt = Math.floor(nowMs(o.now) / 1000);
+    const ttl = ttlOf(o.ttl, DEFAULT_TTL_SECONDS, limits);
+    if (issuedAt + ttl > MAX_TIME)
+      throw invalidArgument('ttl', `to end by ${MAX_TIME} (Unix seconds)`, shown(ttl));
+    const padding = checkPadding(o.padding);
+    const messageId: unknown = o.messageId ?? b.randomBytes(MESSAGE_ID_LENGTH);
+    if (!isBytes(messageId) || messageId.length !== MESSAGE_ID_LENGTH)
+      throw invalidArgument('messageId', `${MESSAGE_ID_LENGTH} bytes`, shown(messageId));
+    checkContentType(o.contentType, limits);
+    return { o, b, limits, body, issuedAt, ttl, padding, messageId };
+  });
   const idHex = toHex(messageId);
   if (state.responseIds.has(idHex)) {
     throw invalidArgument('messageId', 'an id not used before to answer this request');
   }
   state.responseIds.add(idHex);
-  checkContentType(options.contentType, limits);
   const expiresAt = issuedAt + ttl;
   const header = encodeResponseHeader({
     suite: state.suite.ids,
     messageId,
     issuedAt,
     expiresAt,
-    ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
+    ...(o.contentType !== undefined ? { contentType: o.contentType } : {}),
     requestId: state.requestId,
     responder: state.responder,
   });
   const aad = concat(prefixFor(Kind.Response), header);
   const key = await deriveResponseKey(b, state.responseSecret, messageId, state.suite.keyLength);
-  const inner = innerParts({ body }, options.padding);
+  const inner = innerParts({ body }, padding);
   const ciphertextLength = inner.length + AEAD_TAG_LENGTH;
   const envelopeLength = frameLength(header, ciphertextLength);
   if (envelopeLength > limits.maxEnvelopeBytes) {
@@ -111,15 +143,35 @@ export async function openResponse(
   envelope: Uint8Array,
   options: OpenResponseOptions = {},
 ): Promise<OpenResponseResult> {
-  const state = sealStateOf(request);
+  try {
+    return await openResponseEnvelope(request, envelope, options);
+  } catch (e) {
+    // SPEC.md §6.3: every ERR_OPEN_FAILED leaves from this one line, built
+    // afresh, so that not even its stack tells which check failed.
+    throw isBlindwireError(e, ErrorCode.OpenFailed) ? openFailed() : e;
+  }
+}
+
+async function openResponseEnvelope(
+  request: SealResult,
+  envelope: Uint8Array,
+  options: OpenResponseOptions,
+): Promise<OpenResponseResult> {
+  const state = typeof request === 'object' && request !== null ? sealStateOf(request) : undefined;
   if (!state) throw invalidArgument('request', 'the result of seal()');
-  const b = backendOf(options);
-  const limits = limitsOf(options);
+  // Every option, each read once, before the input.
+  const { o, b, limits } = checkArguments(() => {
+    const o = readOptions<OpenResponseOptions>(options, OPEN_RESPONSE_OPTION_KEYS, true);
+    const b = backendOf(o);
+    const limits = limitsOf(o);
+    checkClock(o);
+    return { o, b, limits };
+  });
   // §6.3: §7 steps 1-5 with kind 0x02 and the response header.
-  const frame = parseFrame(envelope, Kind.Response, limits);
+  const frame = parseFrame(isBytes(envelope) ? envelope : notBytes(), Kind.Response, limits);
   const header = decodeResponseHeader(frame.header, limits);
   // §6.3: suite, times, request and responder.
-  const secret = admitResponseHeader(header, state, options);
+  const secret = admitResponseHeader(header, state, o);
   const key = await deriveResponseKey(b, secret, header.messageId, state.suite.keyLength);
   const aad = concat(frame.prefix, frame.header);
   const plaintext = await b.aeadOpen(state.suite.algorithm, key, ZERO_NONCE, frame.ciphertext, aad);

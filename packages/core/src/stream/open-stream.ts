@@ -6,9 +6,8 @@
  * body is verified at the final chunk. Until `result` resolves, what was
  * read is unverified: a consumer must not act on it before then.
  */
-import { checkOpenOptions } from '../envelope/check-open.js';
-import { backendOf } from '../envelope/common-options.js';
-import { invalidArgument } from '../errors.js';
+import { OPEN_OPTION_KEYS, checkOpenOptions } from '../envelope/check-open.js';
+import { backendOf, checkArguments, readOptions } from '../envelope/common-options.js';
 import { createChannel } from './channel.js';
 import { streamLimitsOf } from './limits.js';
 import type { OpenStream, OpenStreamOptions } from './open-stream-options.js';
@@ -16,11 +15,12 @@ import { StreamOpener } from './opener.js';
 
 /** Opens a stream addressed to one of `options.recipient`, verifying the sender. */
 export function openStream(options: OpenStreamOptions): OpenStream {
-  if (!options || typeof options !== 'object')
-    throw invalidArgument('options', 'an options object');
-  const b = backendOf(options);
-  const limits = streamLimitsOf(options);
-  const policy = checkOpenOptions(options, limits);
+  const { b, limits, policy } = checkArguments(() => {
+    const o = readOptions<OpenStreamOptions>(options, OPEN_OPTION_KEYS);
+    const b = backendOf(o);
+    const limits = streamLimitsOf(o);
+    return { b, limits, policy: checkOpenOptions(o, limits, b) };
+  });
   const { readable, writable, result } = createChannel(new StreamOpener({ b, limits, policy }));
   return { readable, writable, result };
 }
