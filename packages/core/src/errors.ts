@@ -81,6 +81,22 @@ export function invalidArgument(name: string, expected: string, got?: string): B
 const SHOWN_STRING_CHARS = 64;
 
 /**
+ * What JSON leaves as is but a log line must not carry raw: DEL, C1
+ * controls, invisible spaces, line and paragraph separators, bidirectional
+ * and zero-width format characters (the set SPEC.md §10 keeps out of names).
+ */
+const UNSAFE_IN_LOGS =
+  /[\u007f-\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff\ufff9-\ufffb]/g;
+
+/** A string as JSON, with every character of UNSAFE_IN_LOGS escaped too. */
+function quoted(s: string): string {
+  return JSON.stringify(s).replace(
+    UNSAFE_IN_LOGS,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
  * A caller's value as an argument error shows it: the value with its type,
  * so that `"60" (string)` and `60 (number)` differ. Bytes, arrays and objects
  * are shown by their type and size, never their contents (a key's bytes, a
@@ -93,8 +109,8 @@ export function shown(v: unknown, secret = false): string {
       case 'string':
         if (secret) return `a string of ${v.length} characters`;
         return v.length > SHOWN_STRING_CHARS
-          ? `${JSON.stringify(v.slice(0, SHOWN_STRING_CHARS))}... (string of ${v.length} characters)`
-          : `${JSON.stringify(v)} (string)`;
+          ? `${quoted(v.slice(0, SHOWN_STRING_CHARS))}... (string of ${v.length} characters)`
+          : `${quoted(v)} (string)`;
       case 'number':
         return `${Object.is(v, -0) ? '-0' : String(v)} (number)`;
       case 'bigint':
