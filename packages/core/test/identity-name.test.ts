@@ -84,7 +84,9 @@ describe('the grammar (SPEC.md §10)', () => {
     const message = (e as Error).message;
     expect(message).toMatch(/^"sender\.name" expected an identity name/);
     // Escaped: no raw control, line break or bidirectional override reaches a log line.
-    expect(message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/);
+    expect(message).not.toMatch(
+      /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/,
+    );
   });
 });
 
@@ -99,7 +101,7 @@ describe('applied everywhere a name enters', () => {
     expect(await errorCode(() => importPublicIdentity(doc))).toBe('ERR_INVALID_ARGUMENT');
   });
 
-  it("seal refuses a sender name with a line break (it would be signed and shown as two)", async () => {
+  it('seal refuses a sender name with a line break (it would be signed and shown as two)', async () => {
     await expectCode(
       () => seal('x', { sender: { ...c.alice, name: forged }, recipients: c.bob, now: NOW }),
       'ERR_INVALID_ARGUMENT',
@@ -152,7 +154,11 @@ describe('applied everywhere a name enters', () => {
 /** A stream from the sealer's own pieces, past seal's argument checks: what a key holder could send. */
 async function sealStreamAs(name: string): Promise<Uint8Array[]> {
   const limits = { ...DEFAULT_LIMITS, ...DEFAULT_STREAM_LIMITS };
-  const checked = checkSealOptions({ sender: c.alice, recipients: c.bob, now: NOW }, limits, backend);
+  const checked = checkSealOptions(
+    { sender: c.alice, recipients: c.bob, now: NOW },
+    limits,
+    backend,
+  );
   checked.sender = { ...checked.sender, text: name, name: utf8(name) };
   const meta = encodeMeta(name, checked.sender.kid);
   const s = createChannel(new StreamSealer({ b: backend, limits, checked, meta, chunkSize: 4096 }));

@@ -56,17 +56,20 @@ describe('the replay guard: only true or false is an answer', () => {
     ['a function', () => true],
   ];
 
-  it.each(answers)('has() answering %s for a recorded id is ERR_TRANSPORT, never an open', async (_, a) => {
-    const e = await expectCode(
-      () => open(envelope, { ...openOpts, replay: guardAnswering(a) }),
-      'ERR_TRANSPORT',
-    );
-    // The cause names the answer's type, never its value.
-    expect(e.cause).toBeInstanceOf(TypeError);
-    const why = (e.cause as Error).message;
-    expect(why).toMatch(/^the replay guard answered (null|an? [a-z ]+); expected true or false$/);
-    expect(e.message).not.toContain(PAYLOAD);
-  });
+  it.each(answers)(
+    'has() answering %s for a recorded id is ERR_TRANSPORT, never an open',
+    async (_, a) => {
+      const e = await expectCode(
+        () => open(envelope, { ...openOpts, replay: guardAnswering(a) }),
+        'ERR_TRANSPORT',
+      );
+      // The cause names the answer's type, never its value.
+      expect(e.cause).toBeInstanceOf(TypeError);
+      const why = (e.cause as Error).message;
+      expect(why).toMatch(/^the replay guard answered (null|an? [a-z ]+); expected true or false$/);
+      expect(e.message).not.toContain(PAYLOAD);
+    },
+  );
 
   it.each(answers)('the same for a stream: has() answering %s', async (_, a) => {
     const { released, error, result } = await openStreamed({ replay: guardAnswering(a) });
@@ -83,7 +86,10 @@ describe('the replay guard: only true or false is an answer', () => {
     expect(new TextDecoder().decode(r.payload)).toBe(PAYLOAD);
     const down = new Error('store down');
     const e = await rejection(() =>
-      open(envelope, { ...openOpts, replay: { has: () => Promise.reject(down), record: () => {} } }),
+      open(envelope, {
+        ...openOpts,
+        replay: { has: () => Promise.reject(down), record: () => {} },
+      }),
     );
     expect(e).toMatchObject({ code: 'ERR_TRANSPORT', cause: down });
   });
@@ -138,7 +144,7 @@ describe('allowedSuites: a non-empty array of known suite names', () => {
 });
 
 describe('trusted senders: each kid is the thumbprint of its key (SPEC.md §5.2)', () => {
-  it("an entry whose kid names another key is ERR_INVALID_ARGUMENT naming the entry", async () => {
+  it('an entry whose kid names another key is ERR_INVALID_ARGUMENT naming the entry', async () => {
     const forged = { name: c.alice.name, signing: { ...publicIdentity(c.alice).signing } };
     forged.signing.kid = c.mallory.signing.kid;
     const trustedSenders = [publicIdentity(c.carol), forged];
@@ -230,7 +236,11 @@ describe('now: milliseconds since the epoch', () => {
       () => openResponse(sealed, envelope, { now: seconds }),
     ];
     for (const run of runs) {
-      const e = await expectCode(run, 'ERR_INVALID_ARGUMENT', /^"now" expected milliseconds since the epoch/);
+      const e = await expectCode(
+        run,
+        'ERR_INVALID_ARGUMENT',
+        /^"now" expected milliseconds since the epoch/,
+      );
       expect(e.message).toContain(`got ${seconds} (number)`);
       expect(e.message).toContain('looks like seconds');
     }
@@ -351,9 +361,11 @@ describe("seal honours the AEAD its recipients' key records name", () => {
     );
     expect(e.message).toContain(c.carol.encryption.kid);
     expect(e.message).toContain('AES-128-GCM');
-    expect(await outcomeOf(Promise.resolve().then(() => sealStream({ sender: c.alice, recipients: mixed })))).toBe(
-      'ERR_UNSUPPORTED_SUITE',
-    );
+    expect(
+      await outcomeOf(
+        Promise.resolve().then(() => sealStream({ sender: c.alice, recipients: mixed })),
+      ),
+    ).toBe('ERR_UNSUPPORTED_SUITE');
   });
 
   it('recipients that name no AEAD take the default or the one given', async () => {
@@ -385,7 +397,9 @@ describe("seal honours the AEAD its recipients' key records name", () => {
       await errorCode(() => seal('x', { sender: c.alice, recipients: r('AES-512'), now: NOW })),
     ).toBe('ERR_UNSUPPORTED_SUITE');
     expect(
-      await errorCode(() => seal('x', bad({ sender: c.alice, recipients: c.bob, aead: 'toString' }))),
+      await errorCode(() =>
+        seal('x', bad({ sender: c.alice, recipients: c.bob, aead: 'toString' })),
+      ),
     ).toBe('ERR_UNSUPPORTED_SUITE');
   });
 });

@@ -142,7 +142,12 @@ export function checkAllowedSuites(suites: unknown): AeadName[] | undefined {
 function checkReplayGuard(replay: unknown): void {
   if (replay === undefined) return;
   const g = replay as { has?: unknown; record?: unknown } | null;
-  if (typeof g !== 'object' || g === null || typeof g.has !== 'function' || typeof g.record !== 'function')
+  if (
+    typeof g !== 'object' ||
+    g === null ||
+    typeof g.has !== 'function' ||
+    typeof g.record !== 'function'
+  )
     throw invalidArgument('replay', 'a replay guard { has, record }', shown(replay));
 }
 

@@ -14,7 +14,15 @@ import type { Padding } from '../wire/inner.js';
 import type { EnvelopeSuite } from '../wire/suites.js';
 import { checkRecipients, chooseSuite, type CheckedRecipient } from './check-recipients.js';
 import { DEFAULT_TTL_SECONDS, type SealOptions } from './seal-options.js';
-import { checkContentType, contextBytes, isBytes, kidBytes, nowMs, skewOf, ttlOf } from './values.js';
+import {
+  checkContentType,
+  contextBytes,
+  isBytes,
+  kidBytes,
+  nowMs,
+  skewOf,
+  ttlOf,
+} from './values.js';
 
 /** The options `seal` reads, each once (common-options.ts `readOptions`). */
 export const SEAL_OPTION_KEYS = [
@@ -180,10 +188,13 @@ function checkTimesAndId(
   b: CryptoBackend,
 ): Pick<CheckedSeal, 'issuedAt' | 'expiresAt' | 'messageId'> {
   const issuedAt = Math.floor(nowMs(o.now) / 1000);
-  const expiresAt: unknown =
-    o.expiresAt ?? issuedAt + ttlOf(o.ttl, DEFAULT_TTL_SECONDS, limits);
+  const expiresAt: unknown = o.expiresAt ?? issuedAt + ttlOf(o.ttl, DEFAULT_TTL_SECONDS, limits);
   const latest = Math.min(issuedAt + limits.maxTtlSeconds, MAX_TIME);
-  if (!Number.isInteger(expiresAt) || (expiresAt as number) < issuedAt || (expiresAt as number) > latest) {
+  if (
+    !Number.isInteger(expiresAt) ||
+    (expiresAt as number) < issuedAt ||
+    (expiresAt as number) > latest
+  ) {
     throw invalidArgument(
       'expiresAt',
       `Unix seconds from issued-at (${issuedAt}) to ${latest} (maxTtlSeconds ${limits.maxTtlSeconds})`,

@@ -24,12 +24,14 @@ import { isBytes, notBytes } from './values.js';
 
 /** Opens an envelope addressed to one of `options.recipient`, verifying the sender. */
 export async function open(envelope: Uint8Array, options: OpenOptions): Promise<OpenResult> {
+  // SPEC.md §7: every ERR_OPEN_FAILED that leaves is this one, built here
+  // before any check runs, so that not even its stack (the caller's frames
+  // only, never the failing check's or the scheduler's) tells which failed.
+  const failed = openFailed();
   try {
     return await openEnvelope(envelope, options);
   } catch (e) {
-    // SPEC.md §7: every ERR_OPEN_FAILED leaves from this one line, built
-    // afresh, so that not even its stack tells which check failed.
-    throw isBlindwireError(e, ErrorCode.OpenFailed) ? openFailed() : e;
+    throw isBlindwireError(e, ErrorCode.OpenFailed) ? failed : e;
   }
 }
 

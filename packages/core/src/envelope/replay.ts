@@ -44,7 +44,8 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
   const { maxEntries: max = 100_000, now = Date.now, perSender = false } = options;
   if (!Number.isSafeInteger(max) || max < 1)
     throw invalidArgument('maxEntries', 'a positive integer', shown(max));
-  if (typeof now !== 'function') throw invalidArgument('now', 'a function returning ms', shown(now));
+  if (typeof now !== 'function')
+    throw invalidArgument('now', 'a function returning ms', shown(now));
   // A truthy non-boolean must not silently select one keying or the other.
   if (typeof perSender !== 'boolean')
     throw invalidArgument('perSender', 'true or false', shown(perSender));

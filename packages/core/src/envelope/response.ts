@@ -40,14 +40,7 @@ import {
 } from './response-options.js';
 import { DEFAULT_TTL_SECONDS, type SealResult } from './seal-options.js';
 import { openStateOf, sealStateOf } from './state.js';
-import {
-  checkContentType,
-  isBytes,
-  notBytes,
-  nowMs,
-  payloadBytes,
-  ttlOf,
-} from './values.js';
+import { checkContentType, isBytes, notBytes, nowMs, payloadBytes, ttlOf } from './values.js';
 
 /**
  * Seals `payload` as the answer to the request that produced `request` (an
@@ -143,12 +136,13 @@ export async function openResponse(
   envelope: Uint8Array,
   options: OpenResponseOptions = {},
 ): Promise<OpenResponseResult> {
+  // SPEC.md §6.3: every ERR_OPEN_FAILED that leaves is this one, built here
+  // before any check runs, so that not even its stack tells which failed.
+  const failed = openFailed();
   try {
     return await openResponseEnvelope(request, envelope, options);
   } catch (e) {
-    // SPEC.md §6.3: every ERR_OPEN_FAILED leaves from this one line, built
-    // afresh, so that not even its stack tells which check failed.
-    throw isBlindwireError(e, ErrorCode.OpenFailed) ? openFailed() : e;
+    throw isBlindwireError(e, ErrorCode.OpenFailed) ? failed : e;
   }
 }
 

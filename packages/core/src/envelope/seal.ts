@@ -22,7 +22,12 @@ import {
 } from '../wire/keys.js';
 import { Kind, prefixFor } from '../wire/kinds.js';
 import { senderSecrets, type SenderSecrets } from '../wire/sender.js';
-import { SEAL_OPTION_KEYS, checkPadding, checkSealOptions, type CheckedSeal } from './check-seal.js';
+import {
+  SEAL_OPTION_KEYS,
+  checkPadding,
+  checkSealOptions,
+  type CheckedSeal,
+} from './check-seal.js';
 import { backendOf, checkArguments, limitsOf, readOptions } from './common-options.js';
 import type { SealOptions, SealResult } from './seal-options.js';
 import { checkSealSize, precheckSealSize } from './seal-size.js';

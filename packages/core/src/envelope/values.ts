@@ -19,7 +19,10 @@ export function isBytes(b: unknown): b is Uint8Array {
 
 /** SPEC.md §7 step 2 for input that is not bytes at all (a Proxy of a Uint8Array included). */
 export function notBytes(): never {
-  throw new BlindwireError(ErrorCode.EnvelopeMalformed, 'malformed envelope: expected a Uint8Array');
+  throw new BlindwireError(
+    ErrorCode.EnvelopeMalformed,
+    'malformed envelope: expected a Uint8Array',
+  );
 }
 
 /** The bound context as bytes (SPEC.md §4.3); strings are UTF-8. */

@@ -62,7 +62,8 @@ export function createSuite(
     suiteId: suiteId.slice(),
     generateKeyPair: async () => hideKeyPair(await generateKeyPair(backendNow())),
     // RFC 9180 §7.1.3
-    deriveKeyPair: async (ikm) => hideKeyPair(await deriveKeyPair(backendNow(), assertIkm(ikm, 'ikm'))),
+    deriveKeyPair: async (ikm) =>
+      hideKeyPair(await deriveKeyPair(backendNow(), assertIkm(ikm, 'ikm'))),
     setupSender,
     setupRecipient,
     // RFC 9180 §6.1 Seal<MODE>

@@ -43,7 +43,8 @@ export function hidePrivateKey<T extends object>(
       value: function inspect(this: T, _depth: number, options: unknown, inspect?: Inspect) {
         const shown: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(this)) shown[k] = k === 'privateKey' ? REDACTED : v;
-        const body = typeof inspect === 'function' ? inspect(shown, options) : JSON.stringify(shown);
+        const body =
+          typeof inspect === 'function' ? inspect(shown, options) : JSON.stringify(shown);
         return `${label} ${body}`;
       },
       enumerable: false,

@@ -109,13 +109,11 @@ export function createChannel<R>(sink: ChannelSink<R>): Channel<R> {
     {
       start: () => guard(() => sink.start(push)),
       write: (chunk) => guard(() => sink.write(chunk)),
-      // Not an async function: a failure's async stack then ends at `guard`
-      // whether a write or the close failed (the opener's one throw site).
-      close: () =>
-        guard(() => sink.close()).then((r) => {
-          controller.close();
-          resolve(r);
-        }),
+      close: async () => {
+        const r = await guard(() => sink.close());
+        controller.close();
+        resolve(r);
+      },
       abort: (reason) => fail(fromOutside(reason, 'aborted by its writer')),
     },
     { highWaterMark: 1 },

@@ -8,6 +8,7 @@
  */
 import { OPEN_OPTION_KEYS, checkOpenOptions } from '../envelope/check-open.js';
 import { backendOf, checkArguments, readOptions } from '../envelope/common-options.js';
+import { openFailed } from '../errors.js';
 import { createChannel } from './channel.js';
 import { streamLimitsOf } from './limits.js';
 import type { OpenStream, OpenStreamOptions } from './open-stream-options.js';
@@ -21,6 +22,10 @@ export function openStream(options: OpenStreamOptions): OpenStream {
     const limits = streamLimitsOf(o);
     return { b, limits, policy: checkOpenOptions(o, limits, b) };
   });
-  const { readable, writable, result } = createChannel(new StreamOpener({ b, limits, policy }));
+  // SPEC.md §7a.6: the stream's one ERR_OPEN_FAILED, built before any check
+  // runs, so that its stack holds the caller's frames only.
+  const failed = openFailed();
+  const opener = new StreamOpener({ b, limits, policy, failed });
+  const { readable, writable, result } = createChannel(opener);
   return { readable, writable, result };
 }

@@ -47,6 +47,8 @@ export interface OpenParams {
   limits: StreamLimits;
   /** The checked options (envelope/check-open.ts). */
   policy: OpeningPolicy;
+  /** The stream's one ERR_OPEN_FAILED, built by `openStream` (its stack is the caller's). */
+  failed: BlindwireError;
 }
 
 export class StreamOpener implements ChannelSink<OpenStreamResult>, FrameHandler {
@@ -89,14 +91,15 @@ export class StreamOpener implements ChannelSink<OpenStreamResult>, FrameHandler
   }
 
   /**
-   * Every ERR_OPEN_FAILED of the stream leaves from this one line, built
-   * afresh, so that not even its stack tells which check failed (SPEC.md §7a.6).
+   * Every ERR_OPEN_FAILED of the stream is the one `openStream` built before
+   * any check ran, so that not even its stack tells which check failed
+   * (SPEC.md §7a.6).
    */
   private async boundary<T>(step: () => Promise<T>): Promise<T> {
     try {
       return await step();
     } catch (e) {
-      throw isBlindwireError(e, ErrorCode.OpenFailed) ? openFailed() : e;
+      throw isBlindwireError(e, ErrorCode.OpenFailed) ? this.p.failed : e;
     }
   }
 

@@ -27,7 +27,12 @@ export function sealStream(options: SealStreamOptions): SealStream {
     const o = readOptions<SealStreamOptions>(options, SEAL_STREAM_OPTION_KEYS);
     const b = backendOf(o);
     const limits = streamLimitsOf(o);
-    return { b, limits, checked: checkSealOptions(o, limits, b), chunkSize: chunkSizeOf(o, limits) };
+    return {
+      b,
+      limits,
+      checked: checkSealOptions(o, limits, b),
+      chunkSize: chunkSizeOf(o, limits),
+    };
   });
   const meta = encodeMeta(checked.sender.text, checked.sender.kid); // placeholder header signature
   if (meta.length > chunkSize) {
