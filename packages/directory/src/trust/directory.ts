@@ -9,10 +9,16 @@
 import {
   BlindwireError,
   ErrorCode,
-  getDefaultBackend,
   type CryptoBackend,
   type SigningPublicKey,
 } from '@blindwire/core';
+import {
+  assertIdentityName,
+  backendOf,
+  checkArguments,
+  readOptions,
+  shown,
+} from '@blindwire/core/internal';
 import { readClock } from '../checks.js';
 import { parseRecord } from '../records/parse.js';
 import type { RevocationReasonName } from '../records/publish.js';
@@ -86,40 +92,119 @@ export interface Directory {
   close(): Promise<void>;
 }
 
-/** The options that need no hashing, checked at construction (SPEC.md §11.2 step 0). */
+/** The options `createDirectory` reads, each once. */
+const DIRECTORY_OPTION_KEYS = [
+  'store',
+  'trust',
+  'cache',
+  'now',
+  'backend',
+  'rollbackStore',
+] as const satisfies readonly (keyof DirectoryOptions)[];
+
+const invalid = (message: string) => new BlindwireError(ErrorCode.InvalidArgument, message);
+
+/** `store`: list and put are functions; watch, when present, is one too. */
+function checkStore(store: unknown): asserts store is DirectoryStore {
+  const s = store as Partial<Record<'list' | 'put' | 'watch', unknown>> | null;
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    typeof s.list !== 'function' ||
+    typeof s.put !== 'function' ||
+    (s.watch !== undefined && typeof s.watch !== 'function')
+  ) {
+    throw invalid(`"store" expected a DirectoryStore (list, put), got ${shown(store)}`);
+  }
+}
+
+/** `v` read once into a plain object of `keys` when it is an object, else as it is. */
+function fields(v: unknown, keys: readonly string[]): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== undefined) out[k] = Array.isArray(x) ? Array.from(x as unknown[]) : x;
+  }
+  return out;
+}
+
+/** `list` copied entry by entry when it is an array, else as it is (for the checks to refuse). */
+const entries = (list: unknown, copy: (e: unknown) => unknown) =>
+  Array.isArray(list) ? Array.from(list as unknown[], copy) : list;
+
+/**
+ * The caller's trust policy read once into a plain copy, which is what is
+ * checked and what the directory reads on every resolve: a getter, or a
+ * later change to the caller's object, cannot undo a check made here (an
+ * allowedSuites that turns into a string, say).
+ */
+function copyTrust(trust: object): TrustPolicy {
+  const t = fields(trust, [
+    'anchors',
+    'pinned',
+    'allowedSuites',
+    'clockSkew',
+    'maxRecords',
+    'suites',
+  ]) as Record<string, unknown>;
+  if (t.anchors !== undefined)
+    t.anchors = entries(t.anchors, (a) => fields(a, ['name', 'kid', 'publicKey', 'names']));
+  if (t.pinned !== undefined) {
+    t.pinned = entries(t.pinned, (p) => {
+      const q = fields(p, ['name', 'signing']) as Record<string, unknown> | null;
+      if (typeof q === 'object' && q !== null) q.signing = fields(q.signing, ['kid', 'publicKey']);
+      return q;
+    });
+  }
+  return t as TrustPolicy;
+}
+
+/**
+ * The options that need no hashing, checked at construction (SPEC.md §11.2
+ * step 0), each read once; whatever a caller's values do (a getter or a
+ * Proxy trap that throws) is ERR_INVALID_ARGUMENT, never a TypeError.
+ */
 function checkOptions(options: DirectoryOptions) {
-  const { store, trust } = options;
-  if (!store || typeof store.list !== 'function') {
-    throw new BlindwireError(ErrorCode.InvalidArgument, '"store" expected a DirectoryStore');
-  }
-  if (!trust || ((trust.anchors?.length ?? 0) === 0 && (trust.pinned?.length ?? 0) === 0)) {
-    throw new BlindwireError(
-      ErrorCode.InvalidArgument,
-      '"trust" expected at least one anchor or pinned key',
-    );
-  }
-  // The policy's numbers, suites and anchor names are checked here, at
-  // construction: a NaN or string skew would pass every validity window
-  // (SPEC.md §11.2). The kids need hashing: every resolve recomputes them.
-  checkTrustPolicy(trust);
-  const skew = checkClockSkew(trust.clockSkew);
-  const config = checkCacheOptions(options.cache);
-  if (options.now !== undefined && typeof options.now !== 'function') {
-    throw new BlindwireError(ErrorCode.InvalidArgument, '"now" expected a function returning ms');
-  }
-  checkRollbackStore(options.rollbackStore);
-  return { store, trust, skew, config };
+  return checkArguments(() => {
+    const o = readOptions<DirectoryOptions>(options, DIRECTORY_OPTION_KEYS);
+    const { store, trust: given } = o;
+    checkStore(store);
+    if (typeof given !== 'object' || given === null)
+      throw invalid(`"trust" expected a trust policy object, got ${shown(given)}`);
+    const trust = copyTrust(given);
+    if ((trust.anchors?.length ?? 0) === 0 && (trust.pinned?.length ?? 0) === 0)
+      throw invalid('"trust" expected at least one anchor or pinned key');
+    // The policy's numbers, suites and anchor names are checked here, at
+    // construction: a NaN or string skew would pass every validity window
+    // (SPEC.md §11.2). The kids need hashing: every resolve recomputes them.
+    checkTrustPolicy(trust);
+    trust.pinned?.forEach((p, i) => assertIdentityName(p.name, `trust.pinned[${i}].name`)); // SPEC.md §10
+    const skew = checkClockSkew(trust.clockSkew);
+    if (o.cache !== undefined && (typeof o.cache !== 'object' || o.cache === null))
+      throw invalid(`"cache" expected an object of cache options, got ${shown(o.cache)}`);
+    const config = checkCacheOptions(o.cache);
+    if (o.now !== undefined && typeof o.now !== 'function')
+      throw invalid(`"now" expected a function returning ms, got ${shown(o.now)}`);
+    checkRollbackStore(o.rollbackStore);
+    const backend = backendOf(o);
+    return { store, trust, skew, config, now: o.now ?? Date.now, backend, o };
+  });
 }
 
 const isFlag = (x: unknown) => x === undefined || typeof x === 'boolean';
 
+/** A key id argument: a non-empty string (a number or object would match no key, silently). */
+function checkKid(kid: unknown): void {
+  if (typeof kid !== 'string' || kid.length === 0)
+    throw invalid(`"kid" expected a base64url key id, got ${shown(kid)}`);
+}
+
 export function createDirectory(options: DirectoryOptions): Directory {
-  const { store, trust, skew, config } = checkOptions(options);
-  const now = options.now ?? Date.now;
-  const backend = options.backend ?? getDefaultBackend();
+  const { store, trust, skew, config, now, backend, o } = checkOptions(options);
   const cache = new ResolutionCache({ store, trust, config, now, backend });
   const rollback = createRollbackState();
-  const marks = options.rollbackStore && createDurableMarks(options.rollbackStore, rollback);
+  const marks = o.rollbackStore && createDurableMarks(o.rollbackStore, rollback);
   let unwatch: (() => void) | undefined;
   const watching = store.watch
     ? Promise.resolve(
@@ -134,6 +219,7 @@ export function createDirectory(options: DirectoryOptions): Directory {
   cache.ready = watching;
   const nowSeconds = () => Math.floor(readClock(now) / 1000);
   const revocationOf = async (name: string, kid: string) => {
+    checkKid(kid);
     const e = await cache.entry(name);
     const r = revocationsAt(e.set, nowSeconds(), skew).get(kid); // the strongest reason
     if (r === undefined) return undefined;
@@ -154,6 +240,7 @@ export function createDirectory(options: DirectoryOptions): Directory {
       return (await this.resolve(name, o))[0]!;
     },
     async resolveSigningKey(name, kid) {
+      checkKid(kid);
       // Called with a sender name from an unverified envelope: a name that cannot
       // be an identity is simply not trusted, and costs no fetch.
       if (!lookupable(name)) return undefined;
