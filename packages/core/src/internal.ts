@@ -47,5 +47,10 @@ export { assertIdentityName, isIdentityName } from './identity/name.js';
 export { hidePrivateKey } from './identity/redact.js';
 export { hpkeSuite, suiteByName } from './wire/suites.js';
 export { sealResponseWithId } from './envelope/response.js';
-export { backendOf, checkArguments, readOptions } from './envelope/common-options.js';
-export { shown } from './errors.js';
+export {
+  backendOf,
+  checkArguments,
+  isOptionsObject,
+  readOptions,
+} from './envelope/common-options.js';
+export { shown, wrongAnswer } from './errors.js';

@@ -179,7 +179,12 @@ function checkRecipientKeys(r: unknown): RecipientKeyPair[] {
 /** The tombstoned kids (SPEC.md §7 step 8): base64url key ids, at most a few thousand. */
 function checkRevokedKids(kids: unknown): Uint8Array[] {
   if (kids === undefined) return [];
-  if (typeof kids !== 'object' || kids === null || !(Symbol.iterator in kids))
+  if (
+    typeof kids !== 'object' ||
+    kids === null ||
+    ArrayBuffer.isView(kids) ||
+    !(Symbol.iterator in kids)
+  )
     throw invalidArgument('revokedKids', 'an iterable of key ids', shown(kids));
   const out: Uint8Array[] = [];
   for (const kid of kids as Iterable<unknown>) {

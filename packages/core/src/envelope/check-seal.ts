@@ -13,6 +13,7 @@ import { MAX_TIME, MESSAGE_ID_LENGTH, type ClaimValue } from '../wire/header.js'
 import type { Padding } from '../wire/inner.js';
 import type { EnvelopeSuite } from '../wire/suites.js';
 import { checkRecipients, chooseSuite, type CheckedRecipient } from './check-recipients.js';
+import { isOptionsObject } from './common-options.js';
 import { DEFAULT_TTL_SECONDS, type SealOptions } from './seal-options.js';
 import {
   checkContentType,
@@ -142,7 +143,7 @@ function checkRecipientWindows(list: CheckedRecipient[], nowS: number, skew: num
 /** Public claims (SPEC.md §4.1): an object of names to text or safe integers. */
 function checkClaims(claims: unknown, limits: Limits): Map<string, ClaimValue> | undefined {
   if (claims === undefined) return undefined;
-  if (typeof claims !== 'object' || claims === null || Array.isArray(claims) || isBytes(claims))
+  if (!isOptionsObject(claims))
     throw invalidArgument('claims', 'an object of names to text or integers', shown(claims));
   const entries = Object.entries(claims) as [string, unknown][];
   if (entries.length > limits.maxHeaderFields) {
@@ -188,7 +189,8 @@ function checkTimesAndId(
   b: CryptoBackend,
 ): Pick<CheckedSeal, 'issuedAt' | 'expiresAt' | 'messageId'> {
   const issuedAt = Math.floor(nowMs(o.now) / 1000);
-  const expiresAt: unknown = o.expiresAt ?? issuedAt + ttlOf(o.ttl, DEFAULT_TTL_SECONDS, limits);
+  const ttl = ttlOf(o.ttl, DEFAULT_TTL_SECONDS, limits); // checked even when expiresAt wins
+  const expiresAt: unknown = o.expiresAt === undefined ? issuedAt + ttl : o.expiresAt;
   const latest = Math.min(issuedAt + limits.maxTtlSeconds, MAX_TIME);
   if (
     !Number.isInteger(expiresAt) ||
@@ -201,7 +203,8 @@ function checkTimesAndId(
       shown(expiresAt),
     );
   }
-  const messageId: unknown = o.messageId ?? b.randomBytes(MESSAGE_ID_LENGTH);
+  const messageId: unknown =
+    o.messageId === undefined ? b.randomBytes(MESSAGE_ID_LENGTH) : o.messageId;
   if (!isBytes(messageId) || messageId.length !== MESSAGE_ID_LENGTH) {
     throw invalidArgument('messageId', `${MESSAGE_ID_LENGTH} bytes`, shown(messageId));
   }

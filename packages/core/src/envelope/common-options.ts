@@ -60,8 +60,7 @@ export function backendOf(o: CommonOptions | undefined): CryptoBackend {
 export function limitsOf(o: CommonOptions | undefined): Limits {
   const given: unknown = o?.limits;
   if (given === undefined) return DEFAULT_LIMITS;
-  if (typeof given !== 'object' || given === null || Array.isArray(given))
-    throw invalidArgument('limits', 'an object of limits', shown(given));
+  if (!isOptionsObject(given)) throw invalidArgument('limits', 'an object of limits', shown(given));
   const out = { ...DEFAULT_LIMITS };
   for (const [k, v] of Object.entries(given) as [keyof Limits, unknown][]) {
     if (v === undefined) continue;
@@ -86,7 +85,7 @@ export function readOptions<T extends object>(
   optional = false,
 ): Partial<T> {
   if (options === undefined && optional) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options))
+  if (!isOptionsObject(options))
     throw invalidArgument('options', 'an options object', shown(options));
   const out: Partial<T> = {};
   for (const k of keys) {
@@ -99,6 +98,23 @@ export function readOptions<T extends object>(
     if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   }
   return out;
+}
+
+/**
+ * Whether `o` can be an options object: any object but the built-in data a
+ * caller may pass in its place by mistake (an array, bytes, a Date meant as
+ * `now`, a Map, a Promise...), which would read as "no options" and pass.
+ */
+export function isOptionsObject(o: unknown): o is object {
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    !Array.isArray(o) &&
+    !ArrayBuffer.isView(o) &&
+    ![ArrayBuffer, Date, RegExp, Map, Set, WeakMap, WeakSet, Promise, Error].some(
+      (c) => o instanceof c,
+    )
+  );
 }
 
 /**

@@ -91,7 +91,8 @@ async function sealResponseWith(
     if (issuedAt + ttl > MAX_TIME)
       throw invalidArgument('ttl', `to end by ${MAX_TIME} (Unix seconds)`, shown(ttl));
     const padding = checkPadding(o.padding);
-    const messageId: unknown = o.messageId ?? b.randomBytes(MESSAGE_ID_LENGTH);
+    const messageId: unknown =
+      o.messageId === undefined ? b.randomBytes(MESSAGE_ID_LENGTH) : o.messageId;
     if (!isBytes(messageId) || messageId.length !== MESSAGE_ID_LENGTH)
       throw invalidArgument('messageId', `${MESSAGE_ID_LENGTH} bytes`, shown(messageId));
     checkContentType(o.contentType, limits);

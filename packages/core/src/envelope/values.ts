@@ -14,7 +14,8 @@ import type { Limits } from '../limits.js';
  * `instanceof` but has no bytes, and would fail deep inside the crypto.
  */
 export function isBytes(b: unknown): b is Uint8Array {
-  return b instanceof Uint8Array && ArrayBuffer.isView(b);
+  // isView first: it reads no trap, so a revoked Proxy is just "not bytes".
+  return ArrayBuffer.isView(b) && b instanceof Uint8Array;
 }
 
 /** SPEC.md §7 step 2 for input that is not bytes at all (a Proxy of a Uint8Array included). */

@@ -5,7 +5,7 @@
  */
 import { invalidArgument, shown } from '../errors.js';
 import type { Limits } from '../limits.js';
-import { limitsOf } from '../envelope/common-options.js';
+import { isOptionsObject, limitsOf } from '../envelope/common-options.js';
 
 export interface StreamLimits extends Limits {
   /** Largest chunk size a stream header may name, bytes. Default and ceiling 1 MiB. */
@@ -29,9 +29,8 @@ export const MAX_STREAM_LIMITS: Readonly<StreamOnly> = Object.freeze({
 
 /** The caller's limits: §8 ones through `limitsOf`, stream ones checked here. */
 export function streamLimitsOf(o: { limits?: Partial<StreamLimits> } | undefined): StreamLimits {
-  const given: unknown = o?.limits ?? {};
-  if (typeof given !== 'object' || given === null || Array.isArray(given))
-    throw invalidArgument('limits', 'an object of limits', shown(given));
+  const given: unknown = o?.limits === undefined ? {} : o.limits;
+  if (!isOptionsObject(given)) throw invalidArgument('limits', 'an object of limits', shown(given));
   const { maxChunkBytes, maxStreamBytes, ...rest } = given as Partial<StreamLimits>;
   const out: StreamLimits = { ...limitsOf({ limits: rest }), ...DEFAULT_STREAM_LIMITS };
   for (const [k, v] of [

@@ -55,7 +55,7 @@ const SEAL_STREAM_OPTION_KEYS = [
 
 /** SPEC.md §7a.1: the chunk size, within the format's range and `maxChunkBytes`. */
 function chunkSizeOf(o: Pick<SealStreamOptions, 'chunkSize'>, limits: StreamLimits): number {
-  const chunkSize: unknown = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const chunkSize: unknown = o.chunkSize === undefined ? DEFAULT_CHUNK_SIZE : o.chunkSize;
   const maxChunk = MAX_STREAM_LIMITS.maxChunkBytes;
   if (
     !Number.isSafeInteger(chunkSize) ||

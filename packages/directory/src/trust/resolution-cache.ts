@@ -121,7 +121,7 @@ function createLru(max: number, onEvict: () => void) {
   };
 }
 
-interface CacheConfig {
+export interface CacheConfig {
   ttl: number;
   cooldown: number;
   timeout: number;
