@@ -403,3 +403,71 @@ describe("seal honours the AEAD its recipients' key records name", () => {
     ).toBe('ERR_UNSUPPORTED_SUITE');
   });
 });
+
+describe('each option is read once: the value checked is the value used', () => {
+  /** `o` behind a Proxy that counts the reads of each of its own keys. */
+  function counted<T extends object>(o: T): { proxy: T; reads: Map<string, number> } {
+    const reads = new Map<string, number>();
+    const proxy = new Proxy(o, {
+      get(t, k, r) {
+        if (typeof k === 'string' && k in t) reads.set(k, (reads.get(k) ?? 0) + 1);
+        return Reflect.get(t, k, r) as unknown;
+      },
+    });
+    return { proxy, reads };
+  }
+
+  it('seal, open, sealStream and openStream read every option of theirs at most once', async () => {
+    const sealOptions = counted<SealOptions>({
+      sender: c.alice,
+      recipients: [publicIdentity(c.bob)],
+      context: 'ctx',
+      clockSkew: 30,
+      ttl: 60,
+      now: NOW,
+      claims: { tenant: 'acme' },
+      backend,
+    });
+    const s = await seal(PAYLOAD, sealOptions.proxy);
+    const openOptions = counted<OpenOptions>({
+      recipient: c.bob,
+      context: 'ctx',
+      trustedSenders: trusted(c.alice),
+      allowedSuites: ['AES-256-GCM'],
+      replay: guardAnswering(false),
+      now: NOW,
+      backend,
+    });
+    await open(s.envelope, openOptions.proxy);
+    const streamSeal = counted<SealOptions>({ sender: c.alice, recipients: c.bob, now: NOW });
+    const sealed = await sealAll(streamSeal.proxy, [body(100)]);
+    const streamOpen = counted<OpenStreamOptions>({
+      recipient: c.bob,
+      trustedSenders: trusted(c.alice),
+      now: NOW,
+    });
+    const opened = await openAll(streamOpen.proxy, [sealed.sealed]);
+    expect(opened.error).toBeUndefined();
+    for (const { reads } of [sealOptions, openOptions, streamSeal, streamOpen]) {
+      for (const [k, n] of reads) expect(n, k).toBe(1);
+    }
+  });
+
+  it('a getter that answers a valid value first and a wrong one later cannot undo a check', async () => {
+    let reads = 0;
+    const options = {
+      recipient: c.bob,
+      now: NOW,
+      backend,
+      get trustedSenders() {
+        // checked once; read again, it would pin alice's name to mallory's key
+        return reads++ === 0
+          ? trusted(c.alice)
+          : [{ name: c.alice.name, signing: { ...c.mallory.signing, kid: c.alice.signing.kid } }];
+      },
+    } as OpenOptions;
+    const r = await open(envelope, options);
+    expect(r.sender).toBe(c.alice.name);
+    expect(reads).toBe(1);
+  });
+});
