@@ -85,6 +85,7 @@ describe('the grammar (SPEC.md §10)', () => {
     expect(message).toMatch(/^"sender\.name" expected an identity name/);
     // Escaped: no raw control, line break or bidirectional override reaches a log line.
     expect(message).not.toMatch(
+      // eslint-disable-next-line no-control-regex -- looking for raw controls
       /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/,
     );
   });
