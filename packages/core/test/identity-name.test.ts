@@ -82,7 +82,9 @@ describe('the grammar (SPEC.md §10)', () => {
     }
     expect(e).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     const message = (e as Error).message;
-    expect(message).toMatch(/^"sender\.name" expected an identity name/);
+    expect(message).toMatch(
+      /^"sender\.name" expected a URI such as spiffe:\/\/example\.org\/agent \(an identity name/,
+    );
     // Escaped: no raw control, line break or bidirectional override reaches a log line.
     expect(message).not.toMatch(
       // eslint-disable-next-line no-control-regex -- looking for raw controls
@@ -106,7 +108,7 @@ describe('applied everywhere a name enters', () => {
     await expectCode(
       () => seal('x', { sender: { ...c.alice, name: forged }, recipients: c.bob, now: NOW }),
       'ERR_INVALID_ARGUMENT',
-      /^"sender\.name" expected an identity name/,
+      /^"sender\.name" expected a URI such as spiffe:\/\/example\.org\/agent \(an identity name/,
     );
   });
 

@@ -55,7 +55,7 @@ export function assertIdentityName(name: unknown, param = 'name'): asserts name 
   if (defect !== undefined) {
     throw invalidArgument(
       param,
-      `an identity name: a URI such as spiffe://example.org/agent, 1 to ${MAX_IDENTITY_NAME_BYTES} bytes, without controls, spaces, line breaks or invisible format characters`,
+      `a URI such as spiffe://example.org/agent (an identity name: 1 to ${MAX_IDENTITY_NAME_BYTES} bytes, without controls, spaces, line breaks or invisible format characters)`,
       `${shown(name)}: ${defect}`,
     );
   }
