@@ -471,3 +471,21 @@ describe('each option is read once: the value checked is the value used', () => 
     expect(reads).toBe(1);
   });
 });
+
+describe('inspect checks its options too', () => {
+  it('options that are not an object of limits are ERR_INVALID_ARGUMENT', () => {
+    for (const options of [
+      5,
+      'limits',
+      [],
+      new Date(),
+      { limits: 'small' },
+      { limits: { maxHeaderBytes: '64' } },
+    ]) {
+      expect(() => inspect(envelope, bad(options))).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      );
+    }
+    expect(inspect(envelope, { limits: { maxHeaderBytes: 4096 } }).suite.name).toBe('AES-256-GCM');
+  });
+});
