@@ -489,3 +489,21 @@ describe('inspect checks its options too', () => {
     expect(inspect(envelope, { limits: { maxHeaderBytes: 4096 } }).suite.name).toBe('AES-256-GCM');
   });
 });
+
+describe('the identity functions check their options too', () => {
+  it('a backend or options of the wrong shape is ERR_INVALID_ARGUMENT, not a TypeError', async () => {
+    const { generateIdentity, signingKid, importIdentity, exportIdentity } =
+      await import('../src/identity/identity.js');
+    for (const options of [{ backend: 5 }, { backend: {} }, 'node', new Date()]) {
+      expect(await errorCode(() => generateIdentity('spiffe://acme.example/x', bad(options)))).toBe(
+        'ERR_INVALID_ARGUMENT',
+      );
+      expect(await errorCode(() => signingKid(c.alice.signing.publicKey, bad(options)))).toBe(
+        'ERR_INVALID_ARGUMENT',
+      );
+      expect(await errorCode(() => importIdentity(exportIdentity(c.alice), bad(options)))).toBe(
+        'ERR_INVALID_ARGUMENT',
+      );
+    }
+  });
+});

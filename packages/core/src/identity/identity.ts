@@ -5,9 +5,9 @@
  * plain data and serialises to JSON; an object holding a private key prints
  * and serialises as its public half (redact.ts).
  */
-import { getDefaultBackend } from '../backend/index.js';
 import type { CryptoBackend } from '../backend/types.js';
 import { assertBytes, concat, fromBase64url, toBase64url, utf8 } from '../bytes.js';
+import { backendOf, checkArguments, readOptions } from '../envelope/common-options.js';
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 import { assertIdentityName } from './name.js';
 import { hidePrivateKey } from './redact.js';
@@ -53,6 +53,11 @@ export interface BackendOption {
   backend?: CryptoBackend;
 }
 
+/** The backend of `options`, checked as every verb checks its options. */
+function backendIn(options: BackendOption | undefined): CryptoBackend {
+  return checkArguments(() => backendOf(readOptions<BackendOption>(options, ['backend'], true)));
+}
+
 /** SPEC.md §5.2: what the kid of an Ed25519 signing key hashes. */
 export function signingKidInput(publicKey: Uint8Array): Uint8Array {
   return concat(KID_LABEL, ED25519_LABEL, publicKey);
@@ -61,7 +66,7 @@ export function signingKidInput(publicKey: Uint8Array): Uint8Array {
 /** SPEC.md §5.2: kid of an Ed25519 signing key. */
 export async function signingKid(publicKey: Uint8Array, options?: BackendOption): Promise<string> {
   assertBytes(publicKey, 'publicKey', 32);
-  const h = await (options?.backend ?? getDefaultBackend()).sha256(signingKidInput(publicKey));
+  const h = await backendIn(options).sha256(signingKidInput(publicKey));
   return toBase64url(h.subarray(0, KID_LENGTH));
 }
 
@@ -71,7 +76,7 @@ export async function encryptionKid(
   options?: BackendOption,
 ): Promise<string> {
   assertBytes(publicKey, 'publicKey', 32);
-  const h = await (options?.backend ?? getDefaultBackend()).sha256(
+  const h = await backendIn(options).sha256(
     concat(KID_LABEL, HPKE_LABEL, Uint8Array.of(KEM_X25519 >> 8, KEM_X25519 & 0xff), publicKey),
   );
   return toBase64url(h.subarray(0, KID_LENGTH));
@@ -100,7 +105,7 @@ function identity(name: string, signing: SigningKey, encryption: EncryptionKey):
 
 /** A fresh signing key. */
 export async function generateSigningKey(options?: BackendOption): Promise<SigningKey> {
-  const b = options?.backend ?? getDefaultBackend();
+  const b = backendIn(options);
   const privateKey = b.randomBytes(32);
   const publicKey = await b.ed25519PublicKey(privateKey);
   return signingKey(await signingKid(publicKey, options), publicKey, privateKey);
@@ -108,7 +113,7 @@ export async function generateSigningKey(options?: BackendOption): Promise<Signi
 
 /** A fresh X25519 encryption key. */
 export async function generateEncryptionKey(options?: BackendOption): Promise<EncryptionKey> {
-  const b = options?.backend ?? getDefaultBackend();
+  const b = backendIn(options);
   const kp = await b.x25519GenerateKeyPair();
   return encryptionKey(await encryptionKid(kp.publicKey, options), kp.publicKey, kp.privateKey);
 }
@@ -194,7 +199,7 @@ export function exportIdentity(identity: Identity): IdentityJson {
 
 /** Parses a full identity and checks that every private key matches its public key. */
 export async function importIdentity(json: unknown, options?: BackendOption): Promise<Identity> {
-  const b = options?.backend ?? getDefaultBackend();
+  const b = backendIn(options);
   const pub = await importPublicIdentity(json, options);
   const j = json as IdentityJson;
   const seed = fromBase64url(String(j.signing.seed), 'signing.seed');
