@@ -77,7 +77,89 @@ export function invalidArgument(name: string, expected: string, got?: string): B
   return new BlindwireError(ErrorCode.InvalidArgument, `"${name}" expected ${expected}${suffix}`);
 }
 
+/** Longest piece of a caller's string that an argument error quotes. */
+const SHOWN_STRING_CHARS = 64;
+
+/**
+ * What JSON leaves as is but a log line must not carry raw: DEL, C1
+ * controls, invisible spaces, line and paragraph separators, bidirectional
+ * and zero-width format characters (the set SPEC.md §10 keeps out of names).
+ */
+const UNSAFE_IN_LOGS =
+  /[\u007f-\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff\ufff9-\ufffb]/g;
+
+/** A string as JSON, with every character of UNSAFE_IN_LOGS escaped too. */
+function quoted(s: string): string {
+  return JSON.stringify(s).replace(
+    UNSAFE_IN_LOGS,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * A caller's value as an argument error shows it: the value with its type,
+ * so that `"60" (string)` and `60 (number)` differ. Bytes, arrays and objects
+ * are shown by their type and size, never their contents (a key's bytes, a
+ * payload); with `secret`, a string is shown by its length alone. Reading the
+ * value never throws (a Proxy's traps, a throwing getter).
+ */
+export function shown(v: unknown, secret = false): string {
+  try {
+    switch (typeof v) {
+      case 'string':
+        if (secret) return `a string of ${v.length} characters`;
+        return v.length > SHOWN_STRING_CHARS
+          ? `${quoted(v.slice(0, SHOWN_STRING_CHARS))}... (string of ${v.length} characters)`
+          : `${quoted(v)} (string)`;
+      case 'number':
+        return `${Object.is(v, -0) ? '-0' : String(v)} (number)`;
+      case 'bigint':
+        return secret ? 'a bigint' : `${v}n (bigint)`;
+      case 'boolean':
+        return `${v} (boolean)`;
+      case 'undefined':
+        return 'undefined';
+      case 'symbol':
+        return 'a symbol';
+      case 'function':
+        return 'a function';
+    }
+    if (v === null) return 'null';
+    if (ArrayBuffer.isView(v))
+      return `a ${Object.prototype.toString.call(v).slice(8, -1)} of ${v.byteLength} bytes`;
+    if (Array.isArray(v)) return `an array of ${v.length}`;
+    if (v instanceof Date) return secret ? 'a Date' : `a Date of ${v.getTime()} ms`;
+    return 'an object';
+  } catch {
+    return 'an unreadable value';
+  }
+}
+
 /** Whether `e` is a BlindwireError, optionally with the given code. */
 export function isBlindwireError(e: unknown, code?: ErrorCode): e is BlindwireError {
   return e instanceof BlindwireError && (code === undefined || e.code === code);
+}
+
+/** The type of a callback's answer, for an error's cause: never its value. */
+function typeOfAnswer(v: unknown): string {
+  if (v === null) return 'null';
+  if (ArrayBuffer.isView(v)) return 'bytes of the wrong size';
+  const t = typeof v;
+  if (t !== 'object') return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+  try {
+    return Array.isArray(v) ? 'an array' : 'an object';
+  } catch {
+    return 'a revoked Proxy';
+  }
+}
+
+/**
+ * A caller's callback (a replay guard, a sender resolver) answered something
+ * other than the documented type: ERR_TRANSPORT, never a pass. The cause
+ * names the answer's type, never its value.
+ */
+export function wrongAnswer(who: string, answer: unknown, expected: string): BlindwireError {
+  return new BlindwireError(ErrorCode.Transport, `${who} gave an answer of the wrong type`, {
+    cause: new TypeError(`${who} answered ${typeOfAnswer(answer)}; expected ${expected}`),
+  });
 }

@@ -13,6 +13,8 @@ export {
   type SealOptions,
   type SealResult,
   type KeyValidity,
+  type KeySuite,
+  type RecipientKeyInfo,
   type Recipient,
   type Sender,
 } from './envelope/seal-options.js';

@@ -43,7 +43,15 @@ export {
   ZERO_NONCE,
 } from './wire/keys.js';
 export { strictPreconditions, isCanonicalPoint } from './backend/ed25519-strict.js';
-export { assertIdentityName } from './identity/identity.js';
+export { assertIdentityName, isIdentityName } from './identity/name.js';
+export { hidePrivateKey } from './identity/redact.js';
 export { compileNamePattern, isNamePattern } from './envelope/patterns.js';
 export { hpkeSuite, suiteByName } from './wire/suites.js';
 export { requesterFromSecrets, sealResponseWithId } from './envelope/response.js';
+export {
+  backendOf,
+  checkArguments,
+  isOptionsObject,
+  readOptions,
+} from './envelope/common-options.js';
+export { shown, wrongAnswer } from './errors.js';

@@ -19,6 +19,11 @@ export interface Limits {
   maxStringBytes: number;
   /** Bound context, bytes. Default 4096. */
   maxContextBytes: number;
+  /**
+   * Lifetime a sealer gives a message, response or stream (`ttl`, or
+   * `expiresAt` less issued-at), seconds. Default 7 days. Seal side only.
+   */
+  maxTtlSeconds: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -29,6 +34,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxCborDepth: 8,
   maxStringBytes: 1024,
   maxContextBytes: 4096,
+  maxTtlSeconds: 7 * 24 * 3600,
 });
 
 /** Absolute ceilings: a caller cannot raise a limit past these. */
@@ -40,4 +46,5 @@ export const MAX_LIMITS: Readonly<Limits> = Object.freeze({
   maxCborDepth: 16,
   maxStringBytes: 0xffff,
   maxContextBytes: 64 * 1024,
+  maxTtlSeconds: 2 ** 32 - 1,
 });

@@ -36,6 +36,7 @@ function policy(o: Partial<OpenArguments> = {}) {
   return checkOpenOptions(
     { recipient: bob, context: CONTEXT, trustedSenders: trusted(alice), now: NOW, ...o },
     DEFAULT_LIMITS,
+    b,
   );
 }
 
@@ -118,7 +119,8 @@ describe('admitHeader: SPEC.md §7 steps 6-8, in order', () => {
   test('every step passes: the suite, the entry and our key', () => {
     const a = admitHeader(header(), policy());
     expect(a.suite.name).toBe('AES-256-GCM');
-    expect(a.key).toBe(bob.encryption);
+    // a copy of the caller's key pair, read once when the options were checked
+    expect({ ...a.key }).toEqual({ ...bob.encryption });
   });
 
   test('6 before 7 before 8: suite, then times, then the recipient entry', async () => {

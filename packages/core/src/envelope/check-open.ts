@@ -4,14 +4,34 @@
  * the context, the key pairs, the sender patterns, the clock. The result is
  * the policy that opening-rules.ts applies, step by step, to what arrives.
  */
+import type { CryptoBackend } from '../backend/types.js';
 import type { Limits } from '../limits.js';
-import { invalidArgument } from '../errors.js';
+import { invalidArgument, shown } from '../errors.js';
 import type { EncryptionKey } from '../identity/identity.js';
-import type { AeadName } from '../wire/suites.js';
-import type { OpenOptions, RecipientKey, SenderResolver } from './open-options.js';
+import { AEAD_NAMES, type AeadName } from '../wire/suites.js';
+import { isAeadName } from './check-recipients.js';
+import type { OpenOptions, SenderResolver } from './open-options.js';
 import { compileSenderPatterns } from './patterns.js';
 import type { ReplayGuard } from './replay.js';
-import { contextBytes, kidBytes, skewOf } from './values.js';
+import { checkTrustedSenders, type TrustedSender } from './trust-source.js';
+import { checkNow, contextBytes, isBytes, kidBytes, skewOf } from './values.js';
+
+/** The options `open` reads, each once (common-options.ts `readOptions`). */
+export const OPEN_OPTION_KEYS = [
+  'recipient',
+  'revokedKids',
+  'context',
+  'resolveSender',
+  'trustedSenders',
+  'allowedSenders',
+  'allowedSuites',
+  'now',
+  'clockSkew',
+  'maxAge',
+  'replay',
+  'limits',
+  'backend',
+] as const satisfies readonly (keyof OpenOptions)[];
 
 /** One of the caller's key pairs with its decoded kid. */
 export interface RecipientKeyPair {
@@ -19,9 +39,9 @@ export interface RecipientKeyPair {
   key: EncryptionKey;
 }
 
-/** The clock of SPEC.md §7 step 7: `now` is read when the times are checked. */
+/** The clock of SPEC.md §7 step 7: `now` (checked ms, or the system clock) is read when the times are checked. */
 export interface OpeningClock {
-  now: number | Date | undefined;
+  now: number | undefined;
   skew: number;
   maxAge: number | undefined;
 }
@@ -34,74 +54,101 @@ export interface OpeningPolicy extends OpeningClock {
   revokedKids: Uint8Array[];
   allowedSuites: readonly AeadName[] | undefined;
   allowed: ((name: string) => boolean) | undefined;
-  trustedSenders: OpenOptions['trustedSenders'];
+  trustedSenders: TrustedSender[] | undefined;
   resolveSender: SenderResolver | undefined;
   replay: ReplayGuard | undefined;
+  /** The call's backend, which recomputes the kid of a resolved key. */
+  backend: CryptoBackend;
 }
 
 /** The options `checkOpenOptions` reads (`open`'s and `openStream`'s, less the limits). */
-export type OpenArguments = Omit<OpenOptions, 'limits' | 'backend'>;
+export type OpenArguments = Partial<Omit<OpenOptions, 'limits' | 'backend'>>;
 
 /**
  * SPEC.md §7, before any input is read: an explicit trust source, trusted
- * senders well formed, the context, the key pairs, the sender patterns, the
- * skew and the maximum age, in that order.
+ * senders well formed (names, keys, kids), the context, the key pairs, the
+ * sender patterns, the suites, the clock and the replay guard, in that order.
  */
-export function checkOpenOptions(options: OpenArguments, limits: Limits): OpeningPolicy {
-  if (!options || (!options.resolveSender && !options.trustedSenders)) {
+export function checkOpenOptions(
+  options: OpenArguments,
+  limits: Limits,
+  backend: CryptoBackend,
+): OpeningPolicy {
+  const { resolveSender, replay } = options;
+  if (resolveSender === undefined && options.trustedSenders === undefined) {
     throw invalidArgument(
       'resolveSender',
       'a sender resolver or trustedSenders (sender keys must be trusted)',
     );
   }
-  checkTrustedSenders(options.trustedSenders);
+  if (resolveSender !== undefined && typeof resolveSender !== 'function')
+    throw invalidArgument('resolveSender', 'a function (sender, kid)', shown(resolveSender));
+  const trustedSenders = checkTrustedSenders(options.trustedSenders, backend);
   const context = contextBytes(options.context, limits);
   const keys = checkRecipientKeys(options.recipient);
   const revokedKids = checkRevokedKids(options.revokedKids);
   const allowed = compileSenderPatterns(options.allowedSenders);
+  const allowedSuites = checkAllowedSuites(options.allowedSuites);
   const clock = checkClock(options);
+  checkReplayGuard(replay);
   return {
     context,
     keys,
     revokedKids,
     allowed,
     ...clock,
-    allowedSuites: options.allowedSuites,
-    trustedSenders: options.trustedSenders,
-    resolveSender: options.resolveSender,
-    replay: options.replay,
+    allowedSuites,
+    trustedSenders,
+    resolveSender,
+    replay,
+    backend,
   };
 }
 
 /**
- * The clock options of `open`, `openStream` and `openResponse`: the skew
- * (default 60 s) and the maximum age. `now` is read when the times are checked.
+ * The clock options of `open`, `openStream` and `openResponse`: `now` (ms
+ * since the epoch), the skew (default 60 s) and the maximum age.
  */
 export function checkClock(
-  options: Pick<OpenOptions, 'now' | 'clockSkew' | 'maxAge'>,
+  options: Pick<OpenArguments, 'now' | 'clockSkew' | 'maxAge'>,
 ): OpeningClock {
+  const now = options.now === undefined ? undefined : checkNow(options.now);
   const skew = skewOf(options.clockSkew);
-  if (options.maxAge !== undefined && (!Number.isInteger(options.maxAge) || options.maxAge < 0)) {
-    throw invalidArgument('maxAge', 'whole seconds ≥ 0', String(options.maxAge));
+  const maxAge: unknown = options.maxAge;
+  if (maxAge !== undefined && (!Number.isSafeInteger(maxAge) || (maxAge as number) < 0)) {
+    throw invalidArgument('maxAge', 'whole seconds ≥ 0', shown(maxAge));
   }
-  return { now: options.now, skew, maxAge: options.maxAge };
+  return { now, skew, maxAge: maxAge as number | undefined };
 }
 
-function checkTrustedSenders(trusted: OpenOptions['trustedSenders']): void {
-  if (trusted === undefined) return;
-  if (!Array.isArray(trusted))
-    throw invalidArgument('trustedSenders', 'an array of public identities');
-  trusted.forEach((t, i) => {
-    if (
-      typeof t !== 'object' ||
-      t === null ||
-      typeof t.name !== 'string' ||
-      typeof t.signing?.kid !== 'string' ||
-      !(t.signing.publicKey instanceof Uint8Array) ||
-      t.signing.publicKey.length !== 32
-    )
-      throw invalidArgument(`trustedSenders[${i}]`, 'a public identity { name, signing }');
+/**
+ * `allowedSuites` (SPEC.md §7 step 6): a non-empty array of AEAD names of
+ * §5, copied. A string would be matched by substring, and an unknown name
+ * would silently allow nothing.
+ */
+export function checkAllowedSuites(suites: unknown): AeadName[] | undefined {
+  if (suites === undefined) return undefined;
+  const expected = `a non-empty array of ${AEAD_NAMES.map((a) => `"${a}"`).join(', ')}`;
+  if (!Array.isArray(suites)) throw invalidArgument('allowedSuites', expected, shown(suites));
+  const list = Array.from(suites as unknown[]);
+  if (list.length === 0) throw invalidArgument('allowedSuites', expected, 'an empty array');
+  list.forEach((s, i) => {
+    if (!isAeadName(s)) throw invalidArgument(`allowedSuites[${i}]`, expected, shown(s));
   });
+  return list as AeadName[];
+}
+
+/** `replay`: a guard with `has` and `record` functions (replay.ts). */
+function checkReplayGuard(replay: unknown): void {
+  if (replay === undefined) return;
+  const g = replay as { has?: unknown; record?: unknown } | null;
+  if (
+    typeof g !== 'object' ||
+    g === null ||
+    typeof g.has !== 'function' ||
+    typeof g.record !== 'function'
+  )
+    throw invalidArgument('replay', 'a replay guard { has, record }', shown(replay));
 }
 
 /**
@@ -109,29 +156,38 @@ function checkTrustedSenders(trusted: OpenOptions['trustedSenders']): void {
  * was just erased gets ERR_KEY_NOT_FOUND (or ERR_KEY_REVOKED) at §7 step 8,
  * the answer it dead-letters, not an argument error.
  */
-function checkRecipientKeys(r: RecipientKey | RecipientKey[]): RecipientKeyPair[] {
-  if (r === undefined || r === null) throw invalidArgument('recipient', 'a key pair or a list');
-  const list = Array.isArray(r) ? r : [r];
+function checkRecipientKeys(r: unknown): RecipientKeyPair[] {
+  if (r === undefined || r === null)
+    throw invalidArgument('recipient', 'a key pair or a list', shown(r));
+  const list: unknown[] = Array.isArray(r) ? Array.from(r as unknown[]) : [r];
   return list.map((x, i) => {
-    if (typeof x !== 'object' || x === null) throw invalidArgument(`recipient[${i}]`, 'a key pair');
-    const k = 'encryption' in x ? x.encryption : x;
-    if (!(k?.privateKey instanceof Uint8Array) || k.privateKey.length !== 32) {
-      throw invalidArgument(`recipient[${i}].privateKey`, '32 bytes');
-    }
-    if (!(k.publicKey instanceof Uint8Array) || k.publicKey.length !== 32) {
-      throw invalidArgument(`recipient[${i}].publicKey`, '32 bytes');
-    }
-    return { kid: kidBytes(k.kid, `recipient[${i}].kid`), key: k };
+    if (typeof x !== 'object' || x === null)
+      throw invalidArgument(`recipient[${i}]`, 'a key pair', shown(x));
+    const k: unknown = 'encryption' in x ? (x as { encryption: unknown }).encryption : x;
+    if (typeof k !== 'object' || k === null)
+      throw invalidArgument(`recipient[${i}].encryption`, 'a key pair', shown(k));
+    const { kid, publicKey, privateKey } = k as Record<string, unknown>;
+    if (!isBytes(privateKey) || privateKey.length !== 32)
+      throw invalidArgument(`recipient[${i}].privateKey`, '32 bytes', shown(privateKey, true));
+    if (!isBytes(publicKey) || publicKey.length !== 32)
+      throw invalidArgument(`recipient[${i}].publicKey`, '32 bytes', shown(publicKey));
+    const kidB = kidBytes(kid, `recipient[${i}].kid`);
+    return { kid: kidB, key: { kid: kid as string, publicKey, privateKey } };
   });
 }
 
 /** The tombstoned kids (SPEC.md §7 step 8): base64url key ids, at most a few thousand. */
-function checkRevokedKids(kids: OpenOptions['revokedKids']): Uint8Array[] {
+function checkRevokedKids(kids: unknown): Uint8Array[] {
   if (kids === undefined) return [];
-  if (typeof kids !== 'object' || kids === null || !(Symbol.iterator in kids))
-    throw invalidArgument('revokedKids', 'an iterable of key ids');
+  if (
+    typeof kids !== 'object' ||
+    kids === null ||
+    ArrayBuffer.isView(kids) ||
+    !(Symbol.iterator in kids)
+  )
+    throw invalidArgument('revokedKids', 'an iterable of key ids', shown(kids));
   const out: Uint8Array[] = [];
-  for (const kid of kids) {
+  for (const kid of kids as Iterable<unknown>) {
     if (out.length >= MAX_REVOKED_KIDS)
       throw invalidArgument('revokedKids', `at most ${MAX_REVOKED_KIDS} key ids`);
     out.push(kidBytes(kid, `revokedKids[${out.length}]`));

@@ -1,20 +1,50 @@
 /**
  * `checkSealOptions`: every argument of `seal` and `sealStream` checked
  * before any work (SPEC.md §4.5 step 1), in one place, so both reject the
- * same inputs with the same parameter names and messages.
+ * same inputs with the same parameter names and messages. Each value is read
+ * once and the checked copy is what the seal uses.
  */
 import type { CryptoBackend } from '../backend/types.js';
 import { utf8 } from '../bytes.js';
-import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
+import { BlindwireError, ErrorCode, invalidArgument, shown } from '../errors.js';
+import { assertIdentityName } from '../identity/name.js';
 import type { Limits } from '../limits.js';
 import { MAX_TIME, MESSAGE_ID_LENGTH, type ClaimValue } from '../wire/header.js';
-import type { SealRecipient } from '../wire/sender.js';
-import { suiteByName, type EnvelopeSuite } from '../wire/suites.js';
-import { DEFAULT_TTL_SECONDS, type Recipient, type SealOptions } from './seal-options.js';
-import { checkContentType, contextBytes, kidBytes, nowMs, skewOf } from './values.js';
+import type { Padding } from '../wire/inner.js';
+import type { EnvelopeSuite } from '../wire/suites.js';
+import { checkRecipients, chooseSuite, type CheckedRecipient } from './check-recipients.js';
+import { isOptionsObject } from './common-options.js';
+import { DEFAULT_TTL_SECONDS, type SealOptions } from './seal-options.js';
+import {
+  checkContentType,
+  contextBytes,
+  isBytes,
+  kidBytes,
+  nowMs,
+  skewOf,
+  ttlOf,
+} from './values.js';
+
+/** The options `seal` reads, each once (common-options.ts `readOptions`). */
+export const SEAL_OPTION_KEYS = [
+  'sender',
+  'recipients',
+  'context',
+  'contentType',
+  'ttl',
+  'expiresAt',
+  'now',
+  'clockSkew',
+  'messageId',
+  'padding',
+  'aead',
+  'claims',
+  'limits',
+  'backend',
+] as const satisfies readonly (keyof SealOptions)[];
 
 /** What `seal` and `sealStream` share of their options (everything but padding and limits). */
-export type SealArguments = Omit<SealOptions, 'padding' | 'limits' | 'backend'>;
+export type SealArguments = Partial<Omit<SealOptions, 'padding' | 'limits' | 'backend'>>;
 
 /** The sender as checked: the name (text and UTF-8), the signing kid and the private key. */
 export interface CheckedSender {
@@ -33,16 +63,16 @@ export interface CheckedSeal {
   sender: CheckedSender;
   contentType: string | undefined;
   claims: Map<string, ClaimValue> | undefined;
-  recipients: SealRecipient[];
+  recipients: CheckedRecipient[];
   issuedAt: number;
   expiresAt: number;
   messageId: Uint8Array;
 }
 
 /**
- * SPEC.md §4.5 step 1 for `seal` and `sealStream`: the context, the AEAD,
- * the sender, the content type, the claims, the recipients, the times and the
- * message id, in that order.
+ * SPEC.md §4.5 step 1 for `seal` and `sealStream`: the context, the sender,
+ * the content type, the claims, the recipients, the AEAD they accept, the
+ * times and the message id, in that order.
  */
 export function checkSealOptions(
   options: SealArguments,
@@ -50,19 +80,18 @@ export function checkSealOptions(
   b: CryptoBackend,
 ): CheckedSeal {
   const context = contextBytes(options.context, limits);
-  const suite = suiteByName(options.aead);
   const sender = checkSender(options.sender, limits);
   checkContentType(options.contentType, limits);
   const claims = checkClaims(options.claims, limits);
   const recipients = checkRecipients(options.recipients, limits.maxRecipients);
-  const { issuedAt, expiresAt, messageId } = checkTimesAndId(options, b);
-  checkRecipientWindows(options.recipients, issuedAt, skewOf(options.clockSkew));
-  const contentType = options.contentType;
+  const suite = chooseSuite(options.aead, recipients);
+  const { issuedAt, expiresAt, messageId } = checkTimesAndId(options, limits, b);
+  checkRecipientWindows(recipients, issuedAt, skewOf(options.clockSkew));
   return {
     context,
     suite,
     sender,
-    contentType,
+    contentType: options.contentType,
     claims,
     recipients,
     issuedAt,
@@ -71,40 +100,22 @@ export function checkSealOptions(
   };
 }
 
-function checkSender(sender: SealOptions['sender'], limits: Limits): CheckedSender {
-  if (!sender || typeof sender.name !== 'string' || sender.name.length === 0) {
-    throw invalidArgument('sender.name', 'a non-empty identity name');
-  }
-  const name = utf8(sender.name);
+/** The sender: an identity name (SPEC.md §10) and an Ed25519 signing key with its kid. */
+function checkSender(sender: unknown, limits: Limits): CheckedSender {
+  if (typeof sender !== 'object' || sender === null)
+    throw invalidArgument('sender', 'an identity { name, signing }', shown(sender));
+  const { name: text, signing } = sender as { name: unknown; signing: unknown };
+  assertIdentityName(text, 'sender.name');
+  const name = utf8(text);
   if (name.length > limits.maxStringBytes)
     throw invalidArgument('sender.name', `at most ${limits.maxStringBytes} bytes`);
-  const kid = kidBytes(sender.signing?.kid, 'sender.signing.kid');
-  if (
-    !(sender.signing.privateKey instanceof Uint8Array) ||
-    sender.signing.privateKey.length !== 32
-  ) {
-    throw invalidArgument('sender.signing.privateKey', '32 bytes');
-  }
-  return { text: sender.name, name, kid, privateKey: sender.signing.privateKey };
-}
-
-function checkRecipients(r: Recipient | Recipient[], max: number): SealRecipient[] {
-  const list = Array.isArray(r) ? r : [r];
-  if (list.length === 0) throw invalidArgument('recipients', 'at least one recipient');
-  if (list.length > max)
-    throw new BlindwireError(ErrorCode.LimitExceeded, `more than ${max} recipients`);
-  const seen = new Set<string>();
-  return list.map((x, i) => {
-    if (typeof x !== 'object' || x === null) throw invalidArgument(`recipients[${i}]`, 'a key');
-    const k = 'encryption' in x ? x.encryption : x;
-    const kid = kidBytes(k?.kid, `recipients[${i}].kid`);
-    if (!(k.publicKey instanceof Uint8Array) || k.publicKey.length !== 32) {
-      throw invalidArgument(`recipients[${i}].publicKey`, '32 bytes', String(k.publicKey?.length));
-    }
-    if (seen.has(k.kid)) throw invalidArgument(`recipients[${i}].kid`, 'a key id not listed twice');
-    seen.add(k.kid);
-    return { kid, publicKey: k.publicKey };
-  });
+  if (typeof signing !== 'object' || signing === null)
+    throw invalidArgument('sender.signing', 'a signing key { kid, privateKey }', shown(signing));
+  const { kid: kidText, privateKey } = signing as { kid: unknown; privateKey: unknown };
+  const kid = kidBytes(kidText, 'sender.signing.kid');
+  if (!isBytes(privateKey) || privateKey.length !== 32)
+    throw invalidArgument('sender.signing.privateKey', '32 bytes', shown(privateKey, true));
+  return { text, name, kid, privateKey };
 }
 
 /**
@@ -112,35 +123,29 @@ function checkRecipients(r: Recipient | Recipient[], max: number): SealRecipient
  * hold it at the sender's clock, with the skew; a key resolved long ago and
  * kept would otherwise be sealed to after its private key may be erased.
  */
-function checkRecipientWindows(r: Recipient | Recipient[], nowS: number, skew: number): void {
-  const list = Array.isArray(r) ? r : [r];
-  list.forEach((x, i) => {
-    const k = 'encryption' in x ? x.encryption : x;
-    for (const f of ['notBefore', 'notAfter'] as const) {
-      if (k[f] !== undefined && !Number.isSafeInteger(k[f]))
-        throw invalidArgument(`recipients[${i}].${f}`, 'Unix seconds', String(k[f]));
-    }
+function checkRecipientWindows(list: CheckedRecipient[], nowS: number, skew: number): void {
+  for (const k of list) {
     if (k.notAfter !== undefined && nowS > k.notAfter + skew) {
       throw new BlindwireError(
         ErrorCode.Expired,
-        `recipient key ${k.kid} expired at ${k.notAfter} (now ${nowS}, skew ${skew} s)`,
+        `recipient key ${k.kidText} expired at ${k.notAfter} (now ${nowS}, skew ${skew} s)`,
       );
     }
     if (k.notBefore !== undefined && k.notBefore > nowS + skew) {
       throw new BlindwireError(
         ErrorCode.NotYetValid,
-        `recipient key ${k.kid} is not valid before ${k.notBefore} (now ${nowS}, skew ${skew} s)`,
+        `recipient key ${k.kidText} is not valid before ${k.notBefore} (now ${nowS}, skew ${skew} s)`,
       );
     }
-  });
+  }
 }
 
-function checkClaims(
-  claims: Record<string, ClaimValue> | undefined,
-  limits: Limits,
-): Map<string, ClaimValue> | undefined {
+/** Public claims (SPEC.md §4.1): an object of names to text or safe integers. */
+function checkClaims(claims: unknown, limits: Limits): Map<string, ClaimValue> | undefined {
   if (claims === undefined) return undefined;
-  const entries = Object.entries(claims);
+  if (!isOptionsObject(claims))
+    throw invalidArgument('claims', 'an object of names to text or integers', shown(claims));
+  const entries = Object.entries(claims) as [string, unknown][];
   if (entries.length > limits.maxHeaderFields) {
     throw new BlindwireError(ErrorCode.LimitExceeded, `more than ${limits.maxHeaderFields} claims`);
   }
@@ -152,35 +157,56 @@ function checkClaims(
       throw invalidArgument(
         `claims.${k}`,
         `text of at most ${limits.maxStringBytes} bytes or a safe integer`,
+        shown(v),
       );
     }
   }
-  return new Map(entries);
+  return new Map(entries as [string, ClaimValue][]);
 }
 
-/** Issued-at, expires-at and the message id, as `seal` computes them. */
+/**
+ * The padding choice (SPEC.md §4.2): 'none', 'padme' or `{ blockSize }`, as
+ * a fresh value (a block size read once).
+ */
+export function checkPadding(padding: unknown): Padding | undefined {
+  if (padding === undefined || padding === 'none' || padding === 'padme') return padding;
+  if (typeof padding !== 'object' || padding === null)
+    throw invalidArgument('padding', "'none', 'padme' or { blockSize }", shown(padding));
+  const bs = (padding as { blockSize: unknown }).blockSize;
+  if (!Number.isInteger(bs) || (bs as number) < 1 || (bs as number) > 1 << 20)
+    throw invalidArgument('padding.blockSize', 'an integer from 1 to 1048576', shown(bs));
+  return { blockSize: bs as number };
+}
+
+/**
+ * Issued-at, expires-at and the message id, as `seal` computes them. The
+ * lifetime (`ttl`, or `expiresAt` less issued-at) is at most
+ * `maxTtlSeconds` (SPEC.md §8).
+ */
 function checkTimesAndId(
-  o: Pick<SealOptions, 'now' | 'ttl' | 'expiresAt' | 'messageId'>,
+  o: Pick<SealArguments, 'now' | 'ttl' | 'expiresAt' | 'messageId'>,
+  limits: Limits,
   b: CryptoBackend,
 ): Pick<CheckedSeal, 'issuedAt' | 'expiresAt' | 'messageId'> {
   const issuedAt = Math.floor(nowMs(o.now) / 1000);
-  let expiresAt = o.expiresAt;
-  if (expiresAt === undefined) {
-    const ttl = o.ttl ?? DEFAULT_TTL_SECONDS;
-    if (!Number.isInteger(ttl) || ttl < 0)
-      throw invalidArgument('ttl', 'whole seconds ≥ 0', String(ttl));
-    expiresAt = issuedAt + ttl;
-  }
-  if (!Number.isInteger(expiresAt) || expiresAt < issuedAt || expiresAt > MAX_TIME) {
+  const ttl = ttlOf(o.ttl, DEFAULT_TTL_SECONDS, limits); // checked even when expiresAt wins
+  const expiresAt: unknown = o.expiresAt === undefined ? issuedAt + ttl : o.expiresAt;
+  const latest = Math.min(issuedAt + limits.maxTtlSeconds, MAX_TIME);
+  if (
+    !Number.isInteger(expiresAt) ||
+    (expiresAt as number) < issuedAt ||
+    (expiresAt as number) > latest
+  ) {
     throw invalidArgument(
       'expiresAt',
-      `Unix seconds from issued-at (${issuedAt}) to ${MAX_TIME}`,
-      String(expiresAt),
+      `Unix seconds from issued-at (${issuedAt}) to ${latest} (maxTtlSeconds ${limits.maxTtlSeconds})`,
+      shown(expiresAt),
     );
   }
-  const messageId = o.messageId ?? b.randomBytes(MESSAGE_ID_LENGTH);
-  if (!(messageId instanceof Uint8Array) || messageId.length !== MESSAGE_ID_LENGTH) {
-    throw invalidArgument('messageId', `${MESSAGE_ID_LENGTH} bytes`);
+  const messageId: unknown =
+    o.messageId === undefined ? b.randomBytes(MESSAGE_ID_LENGTH) : o.messageId;
+  if (!isBytes(messageId) || messageId.length !== MESSAGE_ID_LENGTH) {
+    throw invalidArgument('messageId', `${MESSAGE_ID_LENGTH} bytes`, shown(messageId));
   }
-  return { issuedAt, expiresAt, messageId };
+  return { issuedAt, expiresAt: expiresAt as number, messageId };
 }

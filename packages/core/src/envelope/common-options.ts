@@ -1,10 +1,12 @@
 /**
  * The options every verb takes (`seal`, `open`, `inspect`, responses,
- * streams): a per-call crypto backend and the SPEC.md §8 limits.
+ * streams): a per-call crypto backend and the SPEC.md §8 limits; and how a
+ * verb reads a caller's options object: every option once, as plain
+ * JavaScript would hand it over (any shape, getters that throw, Proxies).
  */
 import { getDefaultBackend } from '../backend/index.js';
 import type { CryptoBackend } from '../backend/types.js';
-import { invalidArgument } from '../errors.js';
+import { BlindwireError, ErrorCode, invalidArgument, shown } from '../errors.js';
 import { DEFAULT_LIMITS, MAX_LIMITS, type Limits } from '../limits.js';
 
 export interface CommonOptions {
@@ -14,21 +16,119 @@ export interface CommonOptions {
   limits?: Partial<Limits>;
 }
 
+/** The functions every backend has (backend/types.ts); `createSha256` and `aeadSealParts` are optional. */
+const BACKEND_FUNCTIONS = [
+  'randomBytes',
+  'sha256',
+  'sha512',
+  'hmacSha256',
+  'x25519GenerateKeyPair',
+  'x25519PublicKey',
+  'x25519',
+  'ed25519PublicKey',
+  'ed25519Sign',
+  'ed25519Verify',
+  'aeadSeal',
+  'aeadOpen',
+] as const;
+
+/** Backends already found to have every function: the same few recur on every call. */
+const checkedBackends = new WeakSet<object>();
+
+/** The call's backend: the caller's, when it has the shape of one, else the default. */
 export function backendOf(o: CommonOptions | undefined): CryptoBackend {
-  return o?.backend ?? getDefaultBackend();
+  const b: unknown = o?.backend;
+  if (b === undefined) return getDefaultBackend();
+  if (typeof b === 'object' && b !== null && checkedBackends.has(b)) return b as CryptoBackend;
+  const fns = b as Record<string, unknown> | null;
+  const optional = ['createSha256', 'aeadSealParts'].every(
+    (f) => fns?.[f] === undefined || typeof fns[f] === 'function',
+  );
+  if (
+    typeof b !== 'object' ||
+    b === null ||
+    !optional ||
+    BACKEND_FUNCTIONS.some((f) => typeof fns![f] !== 'function')
+  ) {
+    throw invalidArgument('backend', 'a CryptoBackend (pureBackend, webBackend, ...)', shown(b));
+  }
+  checkedBackends.add(b);
+  return b as CryptoBackend;
 }
 
 /** SPEC.md §8: the caller's limits over the defaults, each within its ceiling. */
 export function limitsOf(o: CommonOptions | undefined): Limits {
-  if (!o?.limits) return DEFAULT_LIMITS;
+  const given: unknown = o?.limits;
+  if (given === undefined) return DEFAULT_LIMITS;
+  if (!isOptionsObject(given)) throw invalidArgument('limits', 'an object of limits', shown(given));
   const out = { ...DEFAULT_LIMITS };
-  for (const [k, v] of Object.entries(o.limits) as [keyof Limits, number | undefined][]) {
+  for (const [k, v] of Object.entries(given) as [keyof Limits, unknown][]) {
     if (v === undefined) continue;
-    if (!(k in MAX_LIMITS)) throw invalidArgument(`limits.${k}`, 'a known limit');
-    if (!Number.isInteger(v) || v < 1 || v > MAX_LIMITS[k]) {
-      throw invalidArgument(`limits.${k}`, `an integer from 1 to ${MAX_LIMITS[k]}`, String(v));
+    if (!Object.hasOwn(MAX_LIMITS, k)) throw invalidArgument(`limits.${k}`, 'a known limit');
+    if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > MAX_LIMITS[k]) {
+      throw invalidArgument(`limits.${k}`, `an integer from 1 to ${MAX_LIMITS[k]}`, shown(v));
     }
-    out[k] = v;
+    out[k] = v as number;
   }
   return out;
+}
+
+/**
+ * A caller's options object read once: each of `keys` copied into a plain
+ * object, so that a getter answers once (a later read cannot differ from what
+ * was checked) and a getter or Proxy trap that throws is ERR_INVALID_ARGUMENT
+ * naming the option. `undefined` options are an empty object when `optional`.
+ */
+export function readOptions<T extends object>(
+  options: unknown,
+  keys: readonly (keyof T & string)[],
+  optional = false,
+): Partial<T> {
+  if (options === undefined && optional) return {};
+  if (!isOptionsObject(options))
+    throw invalidArgument('options', 'an options object', shown(options));
+  const out: Partial<T> = {};
+  for (const k of keys) {
+    let v: unknown;
+    try {
+      v = (options as Record<string, unknown>)[k];
+    } catch (e) {
+      throw new BlindwireError(ErrorCode.InvalidArgument, `"${k}" could not be read`, { cause: e });
+    }
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Whether `o` can be an options object: any object but the built-in data a
+ * caller may pass in its place by mistake (an array, bytes, a Date meant as
+ * `now`, a Map, a Promise...), which would read as "no options" and pass.
+ */
+export function isOptionsObject(o: unknown): o is object {
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    !Array.isArray(o) &&
+    !ArrayBuffer.isView(o) &&
+    ![ArrayBuffer, Date, RegExp, Map, Set, WeakMap, WeakSet, Promise, Error].some(
+      (c) => o instanceof c,
+    )
+  );
+}
+
+/**
+ * Runs the argument checks of a verb so that whatever a caller's values do
+ * (a nested getter or a Proxy trap that throws) the verb rejects with a
+ * BlindwireError, ERR_INVALID_ARGUMENT for a foreign error, before any work.
+ */
+export function checkArguments<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof BlindwireError) throw e;
+    throw new BlindwireError(ErrorCode.InvalidArgument, 'an argument could not be read', {
+      cause: e,
+    });
+  }
 }

@@ -8,7 +8,8 @@ import { readHead } from '../wire/cbor.js';
 import { parseFrame, type Frame } from '../wire/frame.js';
 import { Kind, MAGIC_0, MAGIC_1, PREFIX_LENGTH, VERSION } from '../wire/kinds.js';
 import { decodeMessageHeader, decodeResponseHeader, decodeStreamHeader } from '../wire/header.js';
-import { limitsOf, type CommonOptions } from './common-options.js';
+import { checkArguments, limitsOf, readOptions, type CommonOptions } from './common-options.js';
+import { isBytes, notBytes } from './values.js';
 import { headerInfo, type EnvelopeInfo } from './envelope-info.js';
 
 /**
@@ -51,11 +52,15 @@ function inspectStream(bytes: Uint8Array, limits: Limits): EnvelopeInfo {
  * stream, the first bytes (prefix and header) are enough.
  */
 export function inspect(envelope: Uint8Array, options?: CommonOptions): EnvelopeInfo {
-  const limits = limitsOf(options);
-  if (envelope instanceof Uint8Array && envelope.length >= 4 && envelope[3] === Kind.Stream) {
+  // Its options, each read once, as plain JavaScript may pass them.
+  const limits = checkArguments(() =>
+    limitsOf(readOptions<CommonOptions>(options, ['limits', 'backend'], true)),
+  );
+  if (!isBytes(envelope)) notBytes();
+  if (envelope.length >= 4 && envelope[3] === Kind.Stream) {
     return inspectStream(envelope, limits);
   }
-  if (envelope instanceof Uint8Array && envelope.length >= 4 && envelope[3] === Kind.Response) {
+  if (envelope.length >= 4 && envelope[3] === Kind.Response) {
     const frame = parseFrame(envelope, Kind.Response, limits);
     return headerInfo(decodeResponseHeader(frame.header, limits), frame);
   }

@@ -6,7 +6,7 @@
  * parsing are the shared opening rules (opening-rules.ts).
  */
 import { concat, toHex, utf8, wipe } from '../bytes.js';
-import { openFailed } from '../errors.js';
+import { ErrorCode, isBlindwireError, openFailed } from '../errors.js';
 import type { CryptoBackend } from '../backend/types.js';
 import { parseFrame, type Frame } from '../wire/frame.js';
 import { decodeMessageHeader, type MessageHeader } from '../wire/header.js';
@@ -14,21 +14,38 @@ import { decodeInner } from '../wire/inner.js';
 import { ZERO_NONCE, deriveMessageKeys, signatureInput } from '../wire/keys.js';
 import { Kind } from '../wire/kinds.js';
 import { recipientSecrets } from '../wire/recipient.js';
-import { checkOpenOptions } from './check-open.js';
-import { backendOf, limitsOf } from './common-options.js';
+import { OPEN_OPTION_KEYS, checkOpenOptions } from './check-open.js';
+import { backendOf, checkArguments, limitsOf, readOptions } from './common-options.js';
 import { headerInfo } from './envelope-info.js';
 import type { OpenOptions, OpenResult } from './open-options.js';
 import { admitHeader, admitSender, checkCommitment, type Admission } from './opening-rules.js';
 import { rememberOpenState } from './state.js';
+import { isBytes, notBytes } from './values.js';
 
 /** Opens an envelope addressed to one of `options.recipient`, verifying the sender. */
 export async function open(envelope: Uint8Array, options: OpenOptions): Promise<OpenResult> {
-  const b = backendOf(options);
-  const limits = limitsOf(options);
-  const policy = checkOpenOptions(options, limits);
+  // SPEC.md §7: every ERR_OPEN_FAILED that leaves is this one, built here
+  // before any check runs, so that not even its stack (the caller's frames
+  // only, never the failing check's or the scheduler's) tells which failed.
+  const failed = openFailed();
+  try {
+    return await openEnvelope(envelope, options);
+  } catch (e) {
+    throw isBlindwireError(e, ErrorCode.OpenFailed) ? failed : e;
+  }
+}
+
+async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise<OpenResult> {
+  // Every option, each read once, before the input.
+  const { b, limits, policy } = checkArguments(() => {
+    const o = readOptions<OpenOptions>(options, OPEN_OPTION_KEYS);
+    const b = backendOf(o);
+    const limits = limitsOf(o);
+    return { b, limits, policy: checkOpenOptions(o, limits, b) };
+  });
 
   // §7 steps 1-5: framing and header.
-  const frame = parseFrame(envelope, Kind.Message, limits);
+  const frame = parseFrame(isBytes(envelope) ? envelope : notBytes(), Kind.Message, limits);
   const header = decodeMessageHeader(frame.header, limits);
   // §7 steps 6-8: suite, times, which of our keys.
   const admitted = admitHeader(header, policy);

@@ -21,6 +21,7 @@ import { contextCheck } from '../wire/keys.js';
 import { suiteFromIds, type EnvelopeSuite } from '../wire/suites.js';
 import type { OpeningClock, OpeningPolicy, RecipientKeyPair } from './check-open.js';
 import { checkReplay } from './replay.js';
+import { resolvedSenderKey } from './trust-source.js';
 import type { SealState } from './state.js';
 import { nowMs } from './values.js';
 
@@ -162,9 +163,9 @@ export async function checkReplayAgain(
   await checkReplay(policy.replay, messageId, sender);
 }
 
-/** SPEC.md §7 step 14: pinned senders first, then the resolver. */
+/** SPEC.md §7 step 14: pinned senders first, then the resolver (trust-source.ts). */
 async function trustedKey(
-  o: Pick<OpeningPolicy, 'trustedSenders' | 'resolveSender'>,
+  o: Pick<OpeningPolicy, 'trustedSenders' | 'resolveSender' | 'backend'>,
   sender: string,
   kid: string,
 ): Promise<Uint8Array | undefined> {
@@ -172,18 +173,7 @@ async function trustedKey(
     if (t.name === sender && t.signing.kid === kid) return t.signing.publicKey;
   }
   if (!o.resolveSender) return undefined;
-  let r;
-  try {
-    r = await o.resolveSender(sender, kid);
-  } catch (e) {
-    // The resolver's own failure (a directory that is down), not a verdict on the sender.
-    throw e instanceof BlindwireError
-      ? e
-      : new BlindwireError(ErrorCode.Transport, 'the sender resolver failed', { cause: e });
-  }
-  if (r == null) return undefined;
-  const pk = r instanceof Uint8Array ? r : r.kid === kid ? r.publicKey : undefined;
-  return pk instanceof Uint8Array && pk.length === 32 ? pk : undefined;
+  return resolvedSenderKey(o.resolveSender, sender, kid, o.backend);
 }
 
 /**

@@ -9,7 +9,7 @@
  * allowed sender that copies another sender's id cannot get that sender's
  * message refused as a replay (SPEC.md §7 step 18).
  */
-import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
+import { BlindwireError, ErrorCode, invalidArgument, shown, wrongAnswer } from '../errors.js';
 
 export interface ReplayGuard {
   /** Whether `messageId` was recorded as processed (for `sender`, if the guard keys by sender). */
@@ -39,9 +39,16 @@ export interface MemoryReplayStoreOptions {
 export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}): ReplayGuard & {
   readonly size: number;
 } {
-  const max = options.maxEntries ?? 100_000;
-  const now = options.now ?? Date.now;
-  const perSender = options.perSender === true;
+  if (typeof options !== 'object' || options === null)
+    throw invalidArgument('options', 'an options object', shown(options));
+  const { maxEntries: max = 100_000, now = Date.now, perSender = false } = options;
+  if (!Number.isSafeInteger(max) || max < 1)
+    throw invalidArgument('maxEntries', 'a positive integer', shown(max));
+  if (typeof now !== 'function')
+    throw invalidArgument('now', 'a function returning ms', shown(now));
+  // A truthy non-boolean must not silently select one keying or the other.
+  if (typeof perSender !== 'boolean')
+    throw invalidArgument('perSender', 'true or false', shown(perSender));
   const ids = new Map<string, number>();
   // The id is fixed-length hex at the end of the key, so keys cannot collide.
   const keyOf = (id: string, sender: string | undefined): string => {
@@ -82,9 +89,11 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
 
 /**
  * SPEC.md §7 step 18 (and §7a.5 steps 9 and 12): ERR_REPLAY when `guard`
- * holds `messageId` as processed (for `sender`). A guard that fails (a store
- * that is down) is ERR_TRANSPORT with its error as the cause: not a verdict on
- * the message, which the caller can retry. No guard, no check.
+ * holds `messageId` as processed (for `sender`). Only `true` and `false`
+ * (after awaiting) are answers: a guard that fails (a store that is down) or
+ * answers anything else (`1`, `"1"`, an object) is ERR_TRANSPORT with a cause,
+ * never a pass: not a verdict on the message, which the caller can retry. No
+ * guard, no check.
  */
 export async function checkReplay(
   guard: ReplayGuard | undefined,
@@ -92,7 +101,7 @@ export async function checkReplay(
   sender: string,
 ): Promise<void> {
   if (!guard) return;
-  let seen: boolean | undefined;
+  let seen: unknown;
   try {
     seen = await guard.has(messageId, sender);
   } catch (e) {
@@ -100,5 +109,6 @@ export async function checkReplay(
       ? e
       : new BlindwireError(ErrorCode.Transport, 'the replay guard failed', { cause: e });
   }
-  if (seen === true) throw new BlindwireError(ErrorCode.Replay, 'message id already processed');
+  if (typeof seen !== 'boolean') throw wrongAnswer('the replay guard', seen, 'true or false');
+  if (seen) throw new BlindwireError(ErrorCode.Replay, 'message id already processed');
 }

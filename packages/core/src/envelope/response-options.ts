@@ -5,11 +5,22 @@ import type { EnvelopeInfo } from './envelope-info.js';
 
 export interface SealResponseOptions extends CommonOptions {
   contentType?: string;
-  /** Lifetime in seconds (default 3600). */
+  /** Lifetime in whole seconds, 1 to `limits.maxTtlSeconds` (default 3600, at most the limit). */
   ttl?: number;
+  /** The responder's clock: milliseconds since the epoch or a Date (default `Date.now()`). */
   now?: number | Date;
   padding?: Padding;
 }
+
+/** The options `sealResponse` reads, each once. */
+export const SEAL_RESPONSE_OPTION_KEYS = [
+  'contentType',
+  'ttl',
+  'now',
+  'padding',
+  'limits',
+  'backend',
+] as const satisfies readonly (keyof SealResponseOptions)[];
 
 /** A sealed response, in the shape of `SealResult`. */
 export interface SealResponseResult {
@@ -23,9 +34,19 @@ export interface SealResponseResult {
 }
 
 export interface OpenResponseOptions extends CommonOptions {
+  /** The requester's clock: milliseconds since the epoch or a Date (default `Date.now()`). */
   now?: number | Date;
+  /** Clock tolerance in seconds (default 60). */
   clockSkew?: number;
 }
+
+/** The options `openResponse` reads, each once. */
+export const OPEN_RESPONSE_OPTION_KEYS = [
+  'now',
+  'clockSkew',
+  'limits',
+  'backend',
+] as const satisfies readonly (keyof OpenResponseOptions)[];
 
 export interface OpenResponseResult {
   payload: Uint8Array;

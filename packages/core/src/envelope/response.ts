@@ -6,7 +6,14 @@
  */
 import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
 import { concat, equalBytes, toHex } from '../bytes.js';
-import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../errors.js';
+import {
+  BlindwireError,
+  ErrorCode,
+  invalidArgument,
+  isBlindwireError,
+  openFailed,
+  shown,
+} from '../errors.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { allocateFrame, frameLength, parseFrame } from '../wire/frame.js';
 import {
@@ -16,24 +23,27 @@ import {
   decodeResponseHeader,
   encodeResponseHeader,
 } from '../wire/header.js';
-import { decodeInner, innerParts, paddedLength } from '../wire/inner.js';
+import { decodeInner, innerParts } from '../wire/inner.js';
 import { ZERO_NONCE, deriveResponseKey } from '../wire/keys.js';
 import { Kind, prefixFor } from '../wire/kinds.js';
 import { suiteFromIds } from '../wire/suites.js';
 import { checkClock } from './check-open.js';
-import { backendOf, limitsOf } from './common-options.js';
+import { checkPadding } from './check-seal.js';
+import { backendOf, checkArguments, limitsOf, readOptions } from './common-options.js';
 import { headerInfo } from './envelope-info.js';
 import type { OpenResult } from './open-options.js';
 import { acceptResponse, admitResponseHeader } from './opening-rules.js';
-import type {
-  OpenResponseOptions,
-  OpenResponseResult,
-  SealResponseOptions,
-  SealResponseResult,
+import {
+  OPEN_RESPONSE_OPTION_KEYS,
+  SEAL_RESPONSE_OPTION_KEYS,
+  type OpenResponseOptions,
+  type OpenResponseResult,
+  type SealResponseOptions,
+  type SealResponseResult,
 } from './response-options.js';
 import { DEFAULT_TTL_SECONDS, type SealResult } from './seal-options.js';
 import { openStateOf, rememberSealState, sealStateOf } from './state.js';
-import { checkContentType, nowMs, payloadBytes } from './values.js';
+import { checkContentType, isBytes, notBytes, nowMs, payloadBytes, ttlOf } from './values.js';
 
 /**
  * Seals `payload` as the answer to the request that produced `request` (an
@@ -47,7 +57,7 @@ export async function sealResponse(
   payload: string | Uint8Array,
   options: SealResponseOptions = {},
 ): Promise<SealResponseResult> {
-  return sealResponseWithId(request, payload, { ...options, messageId: undefined });
+  return sealResponseWith(request, payload, options, SEAL_RESPONSE_OPTION_KEYS);
 }
 
 /**
@@ -60,45 +70,58 @@ export async function sealResponseWithId(
   payload: string | Uint8Array,
   options: SealResponseOptions & { messageId?: Uint8Array | undefined },
 ): Promise<SealResponseResult> {
-  // SPEC.md §6.4 step 1: every argument, before an id is drawn or a key derived.
-  const state = openStateOf(request);
+  return sealResponseWith(request, payload, options, [...SEAL_RESPONSE_OPTION_KEYS, 'messageId']);
+}
+
+type SealResponseArguments = SealResponseOptions & { messageId?: Uint8Array | undefined };
+
+async function sealResponseWith(
+  request: OpenResult,
+  payload: string | Uint8Array,
+  options: SealResponseArguments,
+  keys: readonly (keyof SealResponseArguments)[],
+): Promise<SealResponseResult> {
+  const state = typeof request === 'object' && request !== null ? openStateOf(request) : undefined;
   if (!state) throw invalidArgument('request', 'the result of open()');
-  const b = backendOf(options);
-  const limits = limitsOf(options);
-  const body = payloadBytes(payload);
-  // §6.4 step 3: issued-at = floor(now_ms / 1000), expires-at = issued-at + ttl.
-  const issuedAt = Math.floor(nowMs(options.now) / 1000);
-  const ttl = options.ttl ?? DEFAULT_TTL_SECONDS;
-  if (!Number.isInteger(ttl) || ttl < 0 || issuedAt + ttl > MAX_TIME) {
-    throw invalidArgument('ttl', 'whole seconds ≥ 0', String(ttl));
-  }
-  const expiresAt = issuedAt + ttl;
-  paddedLength(0, options.padding);
-  checkContentType(options.contentType, limits);
-  // §6.4 step 2: a response id this endpoint never used for this request.
-  const messageId = options.messageId ?? b.randomBytes(MESSAGE_ID_LENGTH);
-  if (!(messageId instanceof Uint8Array) || messageId.length !== MESSAGE_ID_LENGTH) {
-    throw invalidArgument('messageId', `${MESSAGE_ID_LENGTH} bytes`);
-  }
+  // SPEC.md §6.4 step 1: every option, each read once, before an id is drawn or a key derived.
+  const { o, b, limits, body, issuedAt, ttl, padding, messageId } = checkArguments(() => {
+    const o = readOptions<SealResponseArguments>(options, keys, true);
+    const b = backendOf(o);
+    const limits = limitsOf(o);
+    const body = payloadBytes(payload);
+    // §6.4 step 3: issued-at = floor(now_ms / 1000), expires-at = issued-at + ttl.
+    const issuedAt = Math.floor(nowMs(o.now) / 1000);
+    const ttl = ttlOf(o.ttl, DEFAULT_TTL_SECONDS, limits);
+    if (issuedAt + ttl > MAX_TIME)
+      throw invalidArgument('ttl', `to end by ${MAX_TIME} (Unix seconds)`, shown(ttl));
+    const padding = checkPadding(o.padding);
+    const messageId: unknown =
+      o.messageId === undefined ? b.randomBytes(MESSAGE_ID_LENGTH) : o.messageId;
+    if (!isBytes(messageId) || messageId.length !== MESSAGE_ID_LENGTH)
+      throw invalidArgument('messageId', `${MESSAGE_ID_LENGTH} bytes`, shown(messageId));
+    checkContentType(o.contentType, limits);
+    return { o, b, limits, body, issuedAt, ttl, padding, messageId };
+  });
   const idHex = toHex(messageId);
   if (state.responseIds.has(idHex)) {
     throw invalidArgument('messageId', 'an id not used before to answer this request');
   }
   state.responseIds.add(idHex);
+  const expiresAt = issuedAt + ttl;
   // §6.4 step 4: the header, its fields taken from the request as it was opened.
   const header = encodeResponseHeader({
     suite: state.suite.ids,
     messageId,
     issuedAt,
     expiresAt,
-    ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
+    ...(o.contentType !== undefined ? { contentType: o.contentType } : {}),
     requestId: state.requestId,
     responder: state.responder,
   });
   const aad = concat(prefixFor(Kind.Response), header);
   // §6.4 steps 5-7: the key, the inner record, the size limit, then seal and frame.
   const key = await deriveResponseKey(b, state.responseSecret, messageId, state.suite.keyLength);
-  const inner = innerParts({ body }, options.padding);
+  const inner = innerParts({ body }, padding);
   const ciphertextLength = inner.length + AEAD_TAG_LENGTH;
   const envelopeLength = frameLength(header, ciphertextLength);
   if (envelopeLength > limits.maxEnvelopeBytes) {
@@ -120,14 +143,33 @@ export async function openResponse(
   envelope: Uint8Array,
   options: OpenResponseOptions = {},
 ): Promise<OpenResponseResult> {
-  // The arguments, before any input is read: the request's state, the clock.
-  const state = sealStateOf(request);
+  // SPEC.md §6.3: every ERR_OPEN_FAILED that leaves is this one, built here
+  // before any check runs, so that not even its stack tells which failed.
+  const failed = openFailed();
+  try {
+    return await openResponseEnvelope(request, envelope, options);
+  } catch (e) {
+    throw isBlindwireError(e, ErrorCode.OpenFailed) ? failed : e;
+  }
+}
+
+async function openResponseEnvelope(
+  request: SealResult,
+  envelope: Uint8Array,
+  options: OpenResponseOptions,
+): Promise<OpenResponseResult> {
+  const state = typeof request === 'object' && request !== null ? sealStateOf(request) : undefined;
   if (!state) throw invalidArgument('request', 'the result of seal()');
-  const b = backendOf(options);
-  const limits = limitsOf(options);
-  const clock = checkClock({ now: options.now, clockSkew: options.clockSkew });
+  // Every option, each read once, before the input.
+  const { b, limits, clock } = checkArguments(() => {
+    const o = readOptions<OpenResponseOptions>(options, OPEN_RESPONSE_OPTION_KEYS, true);
+    const b = backendOf(o);
+    const limits = limitsOf(o);
+    const clock = checkClock(o);
+    return { b, limits, clock };
+  });
   // SPEC.md §6.3 steps 1-2: the frame with kind 0x02, then the header (§6.2).
-  const frame = parseFrame(envelope, Kind.Response, limits);
+  const frame = parseFrame(isBytes(envelope) ? envelope : notBytes(), Kind.Response, limits);
   const header = decodeResponseHeader(frame.header, limits);
   // §6.3 steps 3-5: the suite, the times, the request and the responder.
   const secret = admitResponseHeader(header, state, clock);

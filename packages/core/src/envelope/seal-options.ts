@@ -16,9 +16,20 @@ export interface KeyValidity {
   notAfter?: number;
 }
 
+/**
+ * The AEAD a recipient's key record names, when known (a directory's resolved
+ * key carries it): `seal` uses it, and refuses an `aead` option that differs
+ * (SPEC.md §4.5 step 1).
+ */
+export interface KeySuite {
+  aead?: AeadName;
+}
+
+/** A recipient key: the public key and kid, with what its key record states when known. */
+export type RecipientKeyInfo = EncryptionPublicKey & KeyValidity & KeySuite;
+
 /** A recipient: an encryption public key, or a public identity (its encryption key is used). */
-export type Recipient =
-  (EncryptionPublicKey & KeyValidity) | { encryption: EncryptionPublicKey & KeyValidity };
+export type Recipient = RecipientKeyInfo | { encryption: RecipientKeyInfo };
 
 /** The sender: a name and an Ed25519 signing key (an `Identity` fits). */
 export interface Sender {
@@ -32,11 +43,17 @@ export interface SealOptions extends CommonOptions {
   /** Bound context (topic, tool, purpose). Never transmitted; `open` must give the same. */
   context?: string | Uint8Array;
   contentType?: string;
-  /** Lifetime in seconds (default 3600). Ignored when `expiresAt` is given. */
+  /**
+   * Lifetime in whole seconds, 1 to `limits.maxTtlSeconds` (default 3600,
+   * at most the limit). Ignored when `expiresAt` is given.
+   */
   ttl?: number;
-  /** Expiry as Unix seconds. */
+  /** Expiry as Unix seconds, at most `limits.maxTtlSeconds` after issued-at. */
   expiresAt?: number;
-  /** The sender's clock, in milliseconds or a Date (default `Date.now()`). */
+  /**
+   * The sender's clock: milliseconds since the epoch (a number from 1e12 to
+   * (2^32 - 1) * 1000, or a Date); default `Date.now()`. Seconds are refused.
+   */
   now?: number | Date;
   /**
    * Clock tolerance in seconds (default 60) applied to a recipient key's
@@ -47,7 +64,10 @@ export interface SealOptions extends CommonOptions {
   /** A 16-byte message id (default random). */
   messageId?: Uint8Array;
   padding?: Padding;
-  /** The AEAD (default AES-256-GCM). */
+  /**
+   * The AEAD (default: the one the recipients' key records name, else
+   * AES-256-GCM). Every recipient that names an AEAD must name this one.
+   */
   aead?: AeadName;
   /** Public claims, visible to intermediaries and signed (opt-in; SPEC.md §4.1). */
   claims?: Record<string, string | number>;

@@ -5,7 +5,6 @@
 import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
 import type { CryptoBackend } from '../backend/types.js';
 import { concat, toHex, wipe } from '../bytes.js';
-import { invalidArgument } from '../errors.js';
 import {
   COMMITMENT_LENGTH,
   CONTEXT_CHECK_LENGTH,
@@ -13,7 +12,7 @@ import {
   type RecipientEntry,
 } from '../wire/header.js';
 import { allocateFrame } from '../wire/frame.js';
-import { innerParts, paddedLength, type Padding } from '../wire/inner.js';
+import { innerParts, type Padding } from '../wire/inner.js';
 import {
   ZERO_NONCE,
   contextCheck,
@@ -23,8 +22,13 @@ import {
 } from '../wire/keys.js';
 import { Kind, prefixFor } from '../wire/kinds.js';
 import { senderSecrets, type SenderSecrets } from '../wire/sender.js';
-import { checkSealOptions, type CheckedSeal } from './check-seal.js';
-import { backendOf, limitsOf } from './common-options.js';
+import {
+  SEAL_OPTION_KEYS,
+  checkPadding,
+  checkSealOptions,
+  type CheckedSeal,
+} from './check-seal.js';
+import { backendOf, checkArguments, limitsOf, readOptions } from './common-options.js';
 import type { SealOptions, SealResult } from './seal-options.js';
 import { checkSealSize, precheckSealSize } from './seal-size.js';
 import { rememberSealState } from './state.js';
@@ -39,13 +43,15 @@ export async function seal(
   payload: string | Uint8Array,
   options: SealOptions,
 ): Promise<SealResult> {
-  if (typeof options !== 'object' || options === null)
-    throw invalidArgument('options', 'an object with sender and recipients');
-  const b = backendOf(options);
-  const limits = limitsOf(options);
-  const body = payloadBytes(payload);
-  const c = checkSealOptions(options, limits, b);
-  paddedLength(0, options.padding); // SPEC.md §4.5 step 1: every argument before any work
+  // SPEC.md §4.5 step 1: every argument, each read once, before any work.
+  const { b, limits, body, c, padding } = checkArguments(() => {
+    const o = readOptions<SealOptions>(options, SEAL_OPTION_KEYS);
+    const b = backendOf(o);
+    const limits = limitsOf(o);
+    const body = payloadBytes(payload);
+    const c = checkSealOptions(o, limits, b);
+    return { b, limits, body, c, padding: checkPadding(o.padding) };
+  });
   const headerWith = (entries: RecipientEntry[], check: Uint8Array, commitment: Uint8Array) =>
     encodeMessageHeader({
       suite: c.suite.ids,
@@ -65,7 +71,7 @@ export async function seal(
       bodyLength: body.length,
       senderName: c.sender.text,
       contentType: c.contentType,
-      padding: options.padding,
+      padding: padding,
       recipientCount: c.recipients.length,
       hasClaims: c.claims !== undefined,
     },
@@ -81,7 +87,7 @@ export async function seal(
       ),
       innerLength: innerParts(
         { sender: c.sender.text, senderKid: c.sender.kid, signature: new Uint8Array(64), body },
-        options.padding,
+        padding,
       ).length,
     }),
     limits,
@@ -89,7 +95,7 @@ export async function seal(
   // SPEC.md §4.3: one HPKE context per recipient; the message secret comes from
   // the exporter (one recipient) or is random and sealed to each (several).
   const secrets = await senderSecrets(b, c.suite, c.recipients, true);
-  return sealWithSecrets(b, c, body, options.padding, limits, secrets, headerWith);
+  return sealWithSecrets(b, c, body, padding, limits, secrets, headerWith);
 }
 
 /**

@@ -8,6 +8,7 @@ import { getDefaultBackend } from '../backend/index.js';
 import type { CryptoBackend } from '../backend/types.js';
 import { concat, i2osp, utf8, wipe } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
+import { hideKeyPair } from '../identity/redact.js';
 import { aeadParams, type AeadParams } from './aead.js';
 import { RecipientContextImpl, SenderContextImpl } from './context.js';
 import { type AeadId, formatId, Kdf, type KdfId, Kem, type KemId } from './ids.js';
@@ -59,8 +60,10 @@ export function createSuite(
     kdf,
     aead: aead.id,
     suiteId: suiteId.slice(),
-    generateKeyPair: () => generateKeyPair(backendNow()),
-    deriveKeyPair: async (ikm) => deriveKeyPair(backendNow(), assertIkm(ikm, 'ikm')), // RFC 9180 §7.1.3
+    generateKeyPair: async () => hideKeyPair(await generateKeyPair(backendNow())),
+    // RFC 9180 §7.1.3
+    deriveKeyPair: async (ikm) =>
+      hideKeyPair(await deriveKeyPair(backendNow(), assertIkm(ikm, 'ikm'))),
     setupSender,
     setupRecipient,
     // RFC 9180 §6.1 Seal<MODE>

@@ -2,12 +2,17 @@
  * Identities (SPEC.md §10): a name (a URI; SPIFFE IDs are the model), an
  * Ed25519 signing key and an X25519 HPKE encryption key, each with a
  * deterministic key id (a thumbprint of the key fields). The public half is
- * plain data and serialises to JSON.
+ * plain data and serialises to JSON; an object holding a private key prints
+ * and serialises as its public half (redact.ts).
  */
-import { getDefaultBackend } from '../backend/index.js';
 import type { CryptoBackend } from '../backend/types.js';
 import { assertBytes, concat, fromBase64url, toBase64url, utf8 } from '../bytes.js';
+import { backendOf, checkArguments, readOptions } from '../envelope/common-options.js';
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
+import { assertIdentityName } from './name.js';
+import { hidePrivateKey } from './redact.js';
+
+export { assertIdentityName, isIdentityName } from './name.js';
 
 export const KID_LENGTH = 16;
 const KID_LABEL = utf8('blindwire/v1 kid\0');
@@ -48,50 +53,69 @@ export interface BackendOption {
   backend?: CryptoBackend;
 }
 
-/** SPEC.md §10.1: kid of an Ed25519 signing key. */
+/** The backend of `options`, checked as every verb checks its options. */
+function backendIn(options: BackendOption | undefined): CryptoBackend {
+  return checkArguments(() => backendOf(readOptions<BackendOption>(options, ['backend'], true)));
+}
+
+/** SPEC.md §5.2: what the kid of an Ed25519 signing key hashes. */
+export function signingKidInput(publicKey: Uint8Array): Uint8Array {
+  return concat(KID_LABEL, ED25519_LABEL, publicKey);
+}
+
+/** SPEC.md §5.2: kid of an Ed25519 signing key. */
 export async function signingKid(publicKey: Uint8Array, options?: BackendOption): Promise<string> {
   assertBytes(publicKey, 'publicKey', 32);
-  const h = await (options?.backend ?? getDefaultBackend()).sha256(
-    concat(KID_LABEL, ED25519_LABEL, publicKey),
-  );
+  const h = await backendIn(options).sha256(signingKidInput(publicKey));
   return toBase64url(h.subarray(0, KID_LENGTH));
 }
 
-/** SPEC.md §10.1: kid of an X25519 HPKE encryption key. */
+/** SPEC.md §5.2: kid of an X25519 HPKE encryption key. */
 export async function encryptionKid(
   publicKey: Uint8Array,
   options?: BackendOption,
 ): Promise<string> {
   assertBytes(publicKey, 'publicKey', 32);
-  const h = await (options?.backend ?? getDefaultBackend()).sha256(
+  const h = await backendIn(options).sha256(
     concat(KID_LABEL, HPKE_LABEL, Uint8Array.of(KEM_X25519 >> 8, KEM_X25519 & 0xff), publicKey),
   );
   return toBase64url(h.subarray(0, KID_LENGTH));
 }
 
-/** Identity names are URIs (for example `spiffe://acme.example/tools/payments`). */
-export function assertIdentityName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0 || utf8(name).length > 1024) {
-    throw invalidArgument('name', 'a non-empty string of at most 1024 bytes');
-  }
-  if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(name)) {
-    throw invalidArgument('name', 'a URI such as spiffe://example.org/agent', JSON.stringify(name));
-  }
+/** A signing key that prints and serialises as its public half. */
+function signingKey(kid: string, publicKey: Uint8Array, privateKey: Uint8Array): SigningKey {
+  return hidePrivateKey({ kid, publicKey, privateKey }, 'SigningKey', (k) => ({
+    kid: k.kid,
+    ed25519: toBase64url(k.publicKey),
+  }));
+}
+
+/** An encryption key that prints and serialises as its public half. */
+function encryptionKey(kid: string, publicKey: Uint8Array, privateKey: Uint8Array): EncryptionKey {
+  return hidePrivateKey({ kid, publicKey, privateKey }, 'EncryptionKey', (k) => ({
+    kid: k.kid,
+    x25519: toBase64url(k.publicKey),
+  }));
+}
+
+/** An identity that prints and serialises as its public document (SPEC.md §10.1). */
+function identity(name: string, signing: SigningKey, encryption: EncryptionKey): Identity {
+  return hidePrivateKey({ name, signing, encryption }, 'Identity', exportPublicIdentity);
 }
 
 /** A fresh signing key. */
 export async function generateSigningKey(options?: BackendOption): Promise<SigningKey> {
-  const b = options?.backend ?? getDefaultBackend();
+  const b = backendIn(options);
   const privateKey = b.randomBytes(32);
   const publicKey = await b.ed25519PublicKey(privateKey);
-  return { kid: await signingKid(publicKey, options), publicKey, privateKey };
+  return signingKey(await signingKid(publicKey, options), publicKey, privateKey);
 }
 
 /** A fresh X25519 encryption key. */
 export async function generateEncryptionKey(options?: BackendOption): Promise<EncryptionKey> {
-  const b = options?.backend ?? getDefaultBackend();
+  const b = backendIn(options);
   const kp = await b.x25519GenerateKeyPair();
-  return { kid: await encryptionKid(kp.publicKey, options), ...kp };
+  return encryptionKey(await encryptionKid(kp.publicKey, options), kp.publicKey, kp.privateKey);
 }
 
 /** `generateIdentity('spiffe://acme.example/agents/planner')`: a signing key and an encryption key. */
@@ -101,7 +125,7 @@ export async function generateIdentity(name: string, options?: BackendOption): P
     generateSigningKey(options),
     generateEncryptionKey(options),
   ]);
-  return { name, signing, encryption };
+  return identity(name, signing, encryption);
 }
 
 /** The public half of an identity (no private keys). */
@@ -113,7 +137,7 @@ export function publicIdentity(identity: Identity | PublicIdentity): PublicIdent
   };
 }
 
-/** JSON form of a public identity (SPEC.md §10.2). */
+/** JSON form of a public identity (SPEC.md §10.1). */
 export interface PublicIdentityJson {
   v: 1;
   name: string;
@@ -175,7 +199,7 @@ export function exportIdentity(identity: Identity): IdentityJson {
 
 /** Parses a full identity and checks that every private key matches its public key. */
 export async function importIdentity(json: unknown, options?: BackendOption): Promise<Identity> {
-  const b = options?.backend ?? getDefaultBackend();
+  const b = backendIn(options);
   const pub = await importPublicIdentity(json, options);
   const j = json as IdentityJson;
   const seed = fromBase64url(String(j.signing.seed), 'signing.seed');
@@ -189,9 +213,9 @@ export async function importIdentity(json: unknown, options?: BackendOption): Pr
   ) {
     throw invalidArgument('identity', 'private keys that match the public keys');
   }
-  return {
-    name: pub.name,
-    signing: { ...pub.signing, privateKey: seed },
-    encryption: { ...pub.encryption, privateKey: secret },
-  };
+  return identity(
+    pub.name,
+    signingKey(pub.signing.kid, pub.signing.publicKey, seed),
+    encryptionKey(pub.encryption.kid, pub.encryption.publicKey, secret),
+  );
 }

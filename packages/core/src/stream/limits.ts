@@ -3,9 +3,9 @@
  * apply to its header, plus the chunk size and the total stream size.
  * `maxEnvelopeBytes` does not apply to streams; `maxStreamBytes` does.
  */
-import { invalidArgument } from '../errors.js';
+import { invalidArgument, shown } from '../errors.js';
 import type { Limits } from '../limits.js';
-import { limitsOf } from '../envelope/common-options.js';
+import { isOptionsObject, limitsOf } from '../envelope/common-options.js';
 
 export interface StreamLimits extends Limits {
   /** Largest chunk size a stream header may name, bytes. Default and ceiling 1 MiB. */
@@ -29,7 +29,9 @@ export const MAX_STREAM_LIMITS: Readonly<StreamOnly> = Object.freeze({
 
 /** The caller's limits: §8 ones through `limitsOf`, stream ones checked here. */
 export function streamLimitsOf(o: { limits?: Partial<StreamLimits> } | undefined): StreamLimits {
-  const { maxChunkBytes, maxStreamBytes, ...rest } = o?.limits ?? {};
+  const given: unknown = o?.limits === undefined ? {} : o.limits;
+  if (!isOptionsObject(given)) throw invalidArgument('limits', 'an object of limits', shown(given));
+  const { maxChunkBytes, maxStreamBytes, ...rest } = given as Partial<StreamLimits>;
   const out: StreamLimits = { ...limitsOf({ limits: rest }), ...DEFAULT_STREAM_LIMITS };
   for (const [k, v] of [
     ['maxChunkBytes', maxChunkBytes],
@@ -40,7 +42,7 @@ export function streamLimitsOf(o: { limits?: Partial<StreamLimits> } | undefined
       throw invalidArgument(
         `limits.${k}`,
         `an integer from 1 to ${MAX_STREAM_LIMITS[k]}`,
-        String(v),
+        shown(v),
       );
     }
     out[k] = v;

@@ -14,7 +14,15 @@ import {
 import type { OpeningPolicy } from '../envelope/check-open.js';
 import { addOptionalInfo, commonInfo } from '../envelope/envelope-info.js';
 import { toBase64url, utf8, wipe } from '../bytes.js';
-import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../errors.js';
+import {
+  BlindwireError,
+  ErrorCode,
+  invalidArgument,
+  isBlindwireError,
+  openFailed,
+  shown,
+} from '../errors.js';
+import { isBytes } from '../envelope/values.js';
 import { decodeStreamHeader, type StreamHeader } from '../wire/header.js';
 import { PREFIX_LENGTH } from '../wire/kinds.js';
 import type { EnvelopeSuite } from '../wire/suites.js';
@@ -39,6 +47,8 @@ export interface OpenParams {
   limits: StreamLimits;
   /** The checked options (envelope/check-open.ts). */
   policy: OpeningPolicy;
+  /** The stream's one ERR_OPEN_FAILED, built by `openStream` (its stack is the caller's). */
+  failed: BlindwireError;
 }
 
 export class StreamOpener implements ChannelSink<OpenStreamResult>, FrameHandler {
@@ -70,9 +80,31 @@ export class StreamOpener implements ChannelSink<OpenStreamResult>, FrameHandler
     this.push = push;
   }
 
-  async write(chunk: Uint8Array): Promise<void> {
-    if (!(chunk instanceof Uint8Array))
-      throw invalidArgument('chunk', 'a Uint8Array', typeof chunk);
+  /** One write of the sealed stream (the channel's only way in, with close). */
+  write(chunk: Uint8Array): Promise<void> {
+    return this.boundary(() => this.read(chunk));
+  }
+
+  /** The input ended (SPEC.md §7a.5 steps 11-12). */
+  close(): Promise<OpenStreamResult> {
+    return this.boundary(() => this.finish());
+  }
+
+  /**
+   * Every ERR_OPEN_FAILED of the stream is the one `openStream` built before
+   * any check ran, so that not even its stack tells which check failed
+   * (SPEC.md §7a.6).
+   */
+  private async boundary<T>(step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (e) {
+      throw isBlindwireError(e, ErrorCode.OpenFailed) ? this.p.failed : e;
+    }
+  }
+
+  private async read(chunk: Uint8Array): Promise<void> {
+    if (!isBytes(chunk)) throw invalidArgument('chunk', 'a Uint8Array', shown(chunk));
     // SPEC.md §7a.5 step 1: the size limit, on every byte as it arrives.
     this.streamBytes += chunk.length;
     if (this.streamBytes > this.p.limits.maxStreamBytes) {
@@ -85,7 +117,7 @@ export class StreamOpener implements ChannelSink<OpenStreamResult>, FrameHandler
   }
 
   /** SPEC.md §7a.5 steps 11-12: the input must end right after the final chunk. */
-  async close(): Promise<OpenStreamResult> {
+  private async finish(): Promise<OpenStreamResult> {
     this.frames.end();
     // SPEC.md §7a.5 step 12: the replay guard again, as the stream completes.
     await checkReplayAgain(this.p.policy, this.info.messageId, this.sender);

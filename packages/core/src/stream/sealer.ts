@@ -3,7 +3,8 @@
  * then re-chunking of writes of any size into full chunks, each hashed and
  * sealed as it fills, and the signed final chunk on close.
  */
-import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
+import { BlindwireError, ErrorCode, invalidArgument, shown } from '../errors.js';
+import { isBytes } from '../envelope/values.js';
 import { concat, toHex, wipe } from '../bytes.js';
 import { encodeStreamHeader } from '../wire/header.js';
 import { PREFIX_LENGTH } from '../wire/kinds.js';
@@ -114,8 +115,7 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
   }
 
   async write(chunk: Uint8Array): Promise<void> {
-    if (!(chunk instanceof Uint8Array))
-      throw invalidArgument('chunk', 'a Uint8Array', typeof chunk);
+    if (!isBytes(chunk)) throw invalidArgument('chunk', 'a Uint8Array', shown(chunk, true));
     const size = this.p.chunkSize;
     let off = 0;
     while (off < chunk.length) {

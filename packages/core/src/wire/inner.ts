@@ -8,6 +8,7 @@ import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../error
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { decodeCborPrefix, encodeCbor, type CborMap } from './cbor.js';
 import { cborLimitsOf } from './header.js';
+import { isIdentityName } from '../identity/name.js';
 
 export const InnerKey = { Sender: 1, SenderKid: 2, Signature: 3, BodyLength: 4 } as const;
 
@@ -124,6 +125,7 @@ export function decodeInner(
     ) {
       throw openFailed();
     }
+    if (!isIdentityName(sender)) throw openFailed(); // SPEC.md §4.2: a name of §10's grammar
     return { sender, senderKid, signature, body };
   } catch (e) {
     if (e instanceof BlindwireError && e.code === ErrorCode.OpenFailed) throw e;

@@ -8,6 +8,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import type { CryptoBackend, Sha256Hash } from '../backend/types.js';
 import { concat, utf8 } from '../bytes.js';
 import { openFailed } from '../errors.js';
+import { isIdentityName } from '../identity/name.js';
 import { decodeCborPrefix, encodeCbor, type CborMap } from './cbor.js';
 import type { Limits } from '../limits.js';
 import { MAX_KID_LENGTH, cborLimitsOf } from './header.js';
@@ -105,6 +106,7 @@ export function decodeMeta(p0: Uint8Array, limits: Limits): Meta {
   const senderKid = meta.get(MetaKey.SenderKid);
   const headerSignature = meta.get(MetaKey.HeaderSignature);
   if (typeof sender !== 'string' || sender.length === 0) throw openFailed();
+  if (!isIdentityName(sender)) throw openFailed(); // SPEC.md §7a.4: a name of §10's grammar
   if (
     !(senderKid instanceof Uint8Array) ||
     senderKid.length < 1 ||

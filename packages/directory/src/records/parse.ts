@@ -11,7 +11,13 @@ import {
   toBase64url,
   type CryptoBackend,
 } from '@blindwire/core';
-import { decodeCbor, readHead, type CborMap, type CborValue } from '@blindwire/core/internal';
+import {
+  decodeCbor,
+  isIdentityName,
+  readHead,
+  type CborMap,
+  type CborValue,
+} from '@blindwire/core/internal';
 import { RecordKind, hasMagic } from './kinds.js';
 import {
   MAX_RECORD_BYTES,
@@ -139,6 +145,7 @@ export async function parseRecord(
     const m = decodeCbor(body, PARSE_LIMITS);
     if (!(m instanceof Map)) throw malformed('body is not a map');
     const parsed = parseBody(kind, m);
+    if (!isIdentityName(parsed.name)) throw malformed('name is not an identity name (SPEC.md §10)');
     if (parsed.kind === RecordKind.IdentityCertificate) {
       parsed.signingKid = await signingKid(parsed.signingKey, options);
     } else if (parsed.kind === RecordKind.EncryptionKey) {

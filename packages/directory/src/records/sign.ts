@@ -12,6 +12,7 @@ import {
   type CryptoBackend,
 } from '@blindwire/core';
 import {
+  assertIdentityName,
   concat,
   encodeCborReference as encodeCbor,
   encodeHead,
@@ -45,6 +46,7 @@ function checkTime(v: number, name: string): number {
 }
 
 function bodyMap(b: RecordBody): CborMap {
+  assertIdentityName(b.name); // SPEC.md §10: what readers accept (records/parse.ts)
   const kid = (s: string) => fromBase64url(s, 'kid');
   switch (b.kind) {
     case RecordKind.IdentityCertificate:

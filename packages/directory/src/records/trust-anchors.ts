@@ -12,12 +12,16 @@ import {
   toBase64url,
   type CryptoBackend,
 } from '@blindwire/core';
-import { isNamePattern } from '@blindwire/core/internal';
+import { hidePrivateKey, isNamePattern } from '@blindwire/core/internal';
 import type { TrustAnchor, TrustAnchorPublic } from './types.js';
 
 interface BackendOption {
   backend?: CryptoBackend;
 }
+
+/** An anchor that prints and serialises as its public document (never its private key). */
+const hidden = (a: TrustAnchor): TrustAnchor =>
+  hidePrivateKey(a, 'TrustAnchor', (x) => exportTrustAnchor(x));
 
 /** A new organisation root key. Keep the private key offline. */
 export async function createTrustAnchor(
@@ -30,7 +34,7 @@ export async function createTrustAnchor(
   }
   const privateKey = b.randomBytes(32);
   const publicKey = await b.ed25519PublicKey(privateKey);
-  return { name, kid: await signingKid(publicKey, options), publicKey, privateKey };
+  return hidden({ name, kid: await signingKid(publicKey, options), publicKey, privateKey });
 }
 
 export function trustAnchorPublic(a: TrustAnchor | TrustAnchorPublic): TrustAnchorPublic {
@@ -108,5 +112,5 @@ export async function importTrustAnchor(
       '"anchor" private key does not match its public key',
     );
   }
-  return { name: j.name, kid: j.kid, publicKey, privateKey, ...constraint };
+  return hidden({ name: j.name, kid: j.kid, publicKey, privateKey, ...constraint });
 }

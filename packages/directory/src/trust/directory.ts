@@ -6,48 +6,24 @@
  * revocations apply as time passes; rollback marks (rollback.ts,
  * durable-marks.ts) guard against a store that withholds newer records.
  */
-import {
-  BlindwireError,
-  ErrorCode,
-  getDefaultBackend,
-  type CryptoBackend,
-  type SigningPublicKey,
-} from '@blindwire/core';
+import { BlindwireError, ErrorCode, type SigningPublicKey } from '@blindwire/core';
+import { wrongAnswer } from '@blindwire/core/internal';
 import { readClock } from '../checks.js';
 import { parseRecord } from '../records/parse.js';
 import type { RevocationReasonName } from '../records/publish.js';
 import { RevocationReason } from '../records/types.js';
 import type { DirectoryStore } from '../stores/directory-store.js';
-import { checkRollbackStore, createDurableMarks } from './durable-marks.js';
+import { checkKid, checkOptions, type DirectoryOptions } from './directory-options.js';
+import { createDurableMarks } from './durable-marks.js';
 import { revocationsAt, signingKeyStatus, usableEncryptionKeys } from './in-force.js';
-import { checkClockSkew, checkTrustPolicy, type TrustPolicy } from './policy.js';
-import {
-  ResolutionCache,
-  checkCacheOptions,
-  lookupable,
-  type CacheOptions,
-  type DirectoryStats,
-} from './resolution-cache.js';
-import { createRollbackState, type RollbackStore } from './rollback.js';
+import { ResolutionCache, lookupable, type DirectoryStats } from './resolution-cache.js';
+import { createRollbackState } from './rollback.js';
 import type { ResolvedKey } from './types.js';
 
 export type { CacheOptions, DirectoryStats } from './resolution-cache.js';
+export type { DirectoryOptions } from './directory-options.js';
 
-export interface DirectoryOptions {
-  store: DirectoryStore;
-  trust: TrustPolicy;
-  cache?: CacheOptions;
-  /** Clock in ms (default Date.now); tests pass a fake one. */
-  now?: () => number;
-  backend?: CryptoBackend;
-  /**
-   * Keeps the rollback marks (SPEC.md §11.2) across restarts, e.g.
-   * `createFileRollbackStore(path)` from `@blindwire/directory/rollback-file`.
-   * Without it they live in this process only, and a restarted client accepts
-   * any currently valid record.
-   */
-  rollbackStore?: RollbackStore;
-}
+const isFlag = (x: unknown) => x === undefined || typeof x === 'boolean';
 
 /** How a recipient is resolved (SPEC.md §11.3). */
 export interface ResolveOptions {
@@ -86,54 +62,46 @@ export interface Directory {
   close(): Promise<void>;
 }
 
-/** The options that need no hashing, checked at construction (SPEC.md §11.2 step 0). */
-function checkOptions(options: DirectoryOptions) {
-  const { store, trust } = options;
-  if (!store || typeof store.list !== 'function') {
-    throw new BlindwireError(ErrorCode.InvalidArgument, '"store" expected a DirectoryStore');
+/**
+ * Subscribes to the store's change events, when it has them. A watch that
+ * fails, or answers anything but an unsubscribe function (or nothing), is
+ * ERR_TRANSPORT, reported by every resolve: the cache cannot be kept fresh.
+ */
+async function startWatch(
+  store: DirectoryStore,
+  listener: (name: string) => void,
+): Promise<(() => void) | undefined> {
+  if (store.watch === undefined) return undefined;
+  try {
+    const u: unknown = await store.watch(listener);
+    if (u === undefined || typeof u === 'function') return u as (() => void) | undefined;
+    throw wrongAnswer("the directory store's watch()", u, 'an unsubscribe function');
+  } catch (e) {
+    throw e instanceof BlindwireError
+      ? e
+      : new BlindwireError(ErrorCode.Transport, "the directory store's watch() failed", {
+          cause: e,
+        });
   }
-  if (!trust || ((trust.anchors?.length ?? 0) === 0 && (trust.pinned?.length ?? 0) === 0)) {
-    throw new BlindwireError(
-      ErrorCode.InvalidArgument,
-      '"trust" expected at least one anchor or pinned key',
-    );
-  }
-  // The policy's numbers, suites and anchor names are checked here, at
-  // construction: a NaN or string skew would pass every validity window
-  // (SPEC.md §11.2). The kids need hashing: every resolve recomputes them.
-  checkTrustPolicy(trust);
-  const skew = checkClockSkew(trust.clockSkew);
-  const config = checkCacheOptions(options.cache);
-  if (options.now !== undefined && typeof options.now !== 'function') {
-    throw new BlindwireError(ErrorCode.InvalidArgument, '"now" expected a function returning ms');
-  }
-  checkRollbackStore(options.rollbackStore);
-  return { store, trust, skew, config };
 }
 
-const isFlag = (x: unknown) => x === undefined || typeof x === 'boolean';
-
 export function createDirectory(options: DirectoryOptions): Directory {
-  const { store, trust, skew, config } = checkOptions(options);
-  const now = options.now ?? Date.now;
-  const backend = options.backend ?? getDefaultBackend();
+  const { store, trust, skew, config, now, backend, o } = checkOptions(options);
   const cache = new ResolutionCache({ store, trust, config, now, backend });
   const rollback = createRollbackState();
-  const marks = options.rollbackStore && createDurableMarks(options.rollbackStore, rollback);
+  const marks = o.rollbackStore && createDurableMarks(o.rollbackStore, rollback);
   let unwatch: (() => void) | undefined;
-  const watching = store.watch
-    ? Promise.resolve(
-        store.watch((name) => {
-          cache.stats.invalidations++;
-          cache.forget(name);
-        }),
-      ).then((u) => {
-        unwatch = u;
-      })
-    : Promise.resolve();
+  const watching = startWatch(store, (name) => {
+    cache.stats.invalidations++;
+    cache.forget(name);
+  }).then((u) => {
+    unwatch = u;
+  });
+  watching.catch(() => {}); // reported by every resolve (cache.ready), not as an unhandled rejection
   cache.ready = watching;
   const nowSeconds = () => Math.floor(readClock(now) / 1000);
   const revocationOf = async (name: string, kid: string) => {
+    checkKid(kid);
     const e = await cache.entry(name);
     const r = revocationsAt(e.set, nowSeconds(), skew).get(kid); // the strongest reason
     if (r === undefined) return undefined;
@@ -154,6 +122,7 @@ export function createDirectory(options: DirectoryOptions): Directory {
       return (await this.resolve(name, o))[0]!;
     },
     async resolveSigningKey(name, kid) {
+      checkKid(kid);
       // Called with a sender name from an unverified envelope: a name that cannot
       // be an identity is simply not trusted, and costs no fetch.
       if (!lookupable(name)) return undefined;
@@ -179,7 +148,7 @@ export function createDirectory(options: DirectoryOptions): Directory {
       cache.forget(name);
     },
     async close() {
-      await watching;
+      await watching.catch(() => {});
       unwatch?.();
     },
   };

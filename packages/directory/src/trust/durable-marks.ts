@@ -6,6 +6,7 @@
  * waiting on it (fail closed) and is retried by the next.
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
+import { wrongAnswer } from '@blindwire/core/internal';
 import { isRollbackMark, type RollbackState, type RollbackStore } from './rollback.js';
 
 export interface DurableMarks {
@@ -36,7 +37,11 @@ export function createDurableMarks(store: RollbackStore, rollback: RollbackState
   };
   let loaded: Promise<void> | undefined;
   const load = async () => {
-    for (const [name, mark] of await store.load()) {
+    const marks: unknown = await store.load();
+    if (typeof marks !== 'object' || marks === null || !(Symbol.iterator in marks))
+      throw wrongAnswer("the rollback store's load()", marks, 'an iterable of [name, mark]');
+    for (const entry of marks as Iterable<unknown>) {
+      const [name, mark] = Array.isArray(entry) ? (entry as unknown[]) : [];
       // A mark that cannot be read is refused, never skipped: skipping it
       // would forget the protection it stands for (SPEC.md §11.2).
       if (typeof name !== 'string' || name.length === 0 || !isRollbackMark(mark)) {

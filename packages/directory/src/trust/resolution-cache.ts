@@ -8,6 +8,7 @@
  * verified (verify-set.ts, SPEC.md §11.2) before it is cached.
  */
 import { BlindwireError, ErrorCode, type CryptoBackend } from '@blindwire/core';
+import { assertIdentityName, isIdentityName } from '@blindwire/core/internal';
 import { MAX_TIMER_MS, show } from '../checks.js';
 import type { DirectoryStore } from '../stores/directory-store.js';
 import type { TrustPolicy } from './policy.js';
@@ -57,15 +58,9 @@ export interface DirectoryStats {
   negativeEvictions: number;
 }
 
-/** Names longer than this are never looked up (identity names are at most 1024 bytes). */
-export const MAX_NAME_BYTES = 1024;
-const encoder = new TextEncoder();
-
-/** Whether `name` can be an identity name at all (a string of 1 to 1024 bytes). */
+/** Whether `name` can be an identity name at all (SPEC.md §10): others are never looked up. */
 export function lookupable(name: unknown): name is string {
-  return (
-    typeof name === 'string' && name.length > 0 && encoder.encode(name).length <= MAX_NAME_BYTES
-  );
+  return isIdentityName(name);
 }
 
 export interface CacheEntry {
@@ -126,7 +121,7 @@ function createLru(max: number, onEvict: () => void) {
   };
 }
 
-interface CacheConfig {
+export interface CacheConfig {
   ttl: number;
   cooldown: number;
   timeout: number;
@@ -247,12 +242,7 @@ export class ResolutionCache {
   }
 
   #checkName(name: string): void {
-    if (!lookupable(name)) {
-      throw new BlindwireError(
-        ErrorCode.InvalidArgument,
-        `"name" expected an identity name of 1 to ${MAX_NAME_BYTES} bytes`,
-      );
-    }
+    assertIdentityName(name); // SPEC.md §10
   }
 
   /** Fetches and verifies the records of `name` now (one fetch per name at a time). */

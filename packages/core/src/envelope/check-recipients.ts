@@ -1,0 +1,108 @@
+/**
+ * The recipients of `seal` and `sealStream` (SPEC.md §4.5 step 1): each an
+ * encryption public key (or an identity holding one) with its kid, the
+ * validity window and the AEAD its key record names when known (a key
+ * resolved from the directory carries both, SPEC.md §11.1), read once; and
+ * the AEAD of the seal, which every recipient that names one must accept.
+ */
+import { BlindwireError, ErrorCode, invalidArgument, shown } from '../errors.js';
+import { AEAD_NAMES, suiteByName, type AeadName, type EnvelopeSuite } from '../wire/suites.js';
+import type { SealRecipient } from '../wire/sender.js';
+import { isBytes, kidBytes } from './values.js';
+
+/** A recipient as checked: its key, its kid as given, and what its key record states. */
+export interface CheckedRecipient extends SealRecipient {
+  kidText: string;
+  notBefore?: number;
+  notAfter?: number;
+  /** The AEAD the recipient's key record names (SPEC.md §11.1 field 4), when known. */
+  aead?: string;
+}
+
+/** Whether `x` names one of the envelope AEADs of SPEC.md §5. */
+export function isAeadName(x: unknown): x is AeadName {
+  return typeof x === 'string' && (AEAD_NAMES as readonly string[]).includes(x);
+}
+
+/** `recipients`: one key or a non-empty list of distinct ones, at most `max`. */
+export function checkRecipients(r: unknown, max: number): CheckedRecipient[] {
+  const list: unknown[] = Array.isArray(r) ? Array.from(r as unknown[]) : [r];
+  if (list.length === 0) throw invalidArgument('recipients', 'at least one recipient');
+  if (list.length > max)
+    throw new BlindwireError(ErrorCode.LimitExceeded, `more than ${max} recipients`);
+  const seen = new Set<string>();
+  return list.map((x, i) => {
+    const k = checkRecipient(x, `recipients[${i}]`);
+    if (seen.has(k.kidText))
+      throw invalidArgument(`recipients[${i}].kid`, 'a key id not listed twice');
+    seen.add(k.kidText);
+    return k;
+  });
+}
+
+function checkRecipient(x: unknown, name: string): CheckedRecipient {
+  if (typeof x !== 'object' || x === null || isBytes(x))
+    throw invalidArgument(name, 'an encryption public key or a public identity', shown(x));
+  const k: unknown = 'encryption' in x ? (x as { encryption: unknown }).encryption : x;
+  if (typeof k !== 'object' || k === null)
+    throw invalidArgument(`${name}.encryption`, 'an encryption public key', shown(k));
+  const { kid: kidText, publicKey, notBefore, notAfter, aead } = k as Record<string, unknown>;
+  const kid = kidBytes(kidText, `${name}.kid`);
+  if (!isBytes(publicKey) || publicKey.length !== 32)
+    throw invalidArgument(`${name}.publicKey`, '32 bytes', shown(publicKey));
+  const out: CheckedRecipient = { kid, kidText: kidText as string, publicKey };
+  for (const [f, v] of [
+    ['notBefore', notBefore],
+    ['notAfter', notAfter],
+  ] as const) {
+    if (v === undefined) continue;
+    if (!Number.isSafeInteger(v)) throw invalidArgument(`${name}.${f}`, 'Unix seconds', shown(v));
+    out[f] = v as number;
+  }
+  if (aead !== undefined) {
+    if (typeof aead !== 'string')
+      throw invalidArgument(`${name}.aead`, `one of ${AEAD_NAMES.join(', ')}`, shown(aead));
+    out.aead = aead;
+  }
+  return out;
+}
+
+/**
+ * SPEC.md §4.5 step 1: the AEAD of the seal. Every recipient whose key
+ * record names an AEAD must get that one: with `aead` given, a recipient
+ * naming another is ERR_UNSUPPORTED_SUITE; without, the one the recipients
+ * name (the default when none does), and recipients naming different ones
+ * are ERR_UNSUPPORTED_SUITE. An unknown name is ERR_UNSUPPORTED_SUITE.
+ */
+export function chooseSuite(aead: unknown, recipients: readonly CheckedRecipient[]): EnvelopeSuite {
+  if (aead !== undefined && typeof aead !== 'string')
+    throw invalidArgument('aead', `one of ${AEAD_NAMES.join(', ')}`, shown(aead));
+  if (aead !== undefined && !isAeadName(aead)) {
+    throw new BlindwireError(
+      ErrorCode.UnsupportedSuite,
+      `"aead" expected one of ${AEAD_NAMES.join(', ')}, got ${shown(aead)}`,
+    );
+  }
+  let chosen: AeadName | undefined = aead;
+  let by: CheckedRecipient | undefined;
+  for (const r of recipients) {
+    if (r.aead === undefined) continue;
+    if (!isAeadName(r.aead)) {
+      throw new BlindwireError(
+        ErrorCode.UnsupportedSuite,
+        `recipient key ${r.kidText} names the AEAD ${shown(r.aead)}, which this version does not implement`,
+      );
+    }
+    if (chosen === undefined) {
+      chosen = r.aead;
+      by = r;
+    } else if (r.aead !== chosen) {
+      const other = by ? `recipient key ${by.kidText} names ${chosen}` : `"aead" is ${chosen}`;
+      throw new BlindwireError(
+        ErrorCode.UnsupportedSuite,
+        `recipient key ${r.kidText} accepts only ${r.aead}, but ${other}: seal to them separately`,
+      );
+    }
+  }
+  return suiteByName(chosen);
+}
