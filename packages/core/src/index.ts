@@ -32,6 +32,12 @@ export type {
   OpenResponseOptions,
   OpenResponseResult,
 } from './envelope/response-options.js';
+export {
+  sealedSize,
+  sealedResponseSize,
+  type SealedSizeOptions,
+  type SizedRecipient,
+} from './envelope/sealed-size.js';
 export { sealStream, DEFAULT_CHUNK_SIZE } from './stream/seal-stream.js';
 export type {
   SealStream,

@@ -135,7 +135,7 @@ function checkRecipientWindows(r: Recipient | Recipient[], nowS: number, skew: n
   });
 }
 
-function checkClaims(
+export function checkClaims(
   claims: Record<string, ClaimValue> | undefined,
   limits: Limits,
 ): Map<string, ClaimValue> | undefined {
