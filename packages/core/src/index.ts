@@ -31,7 +31,14 @@ export type {
   SealResponseResult,
   OpenResponseOptions,
   OpenResponseResult,
+  PendingRequest,
 } from './envelope/response-options.js';
+export {
+  exportResponseState,
+  importResponseState,
+  type ExportResponseStateOptions,
+  type ImportResponseStateOptions,
+} from './envelope/response-state.js';
 export {
   sealedSize,
   sealedResponseSize,

@@ -28,6 +28,7 @@ import { acceptResponse, admitResponseHeader } from './opening-rules.js';
 import type {
   OpenResponseOptions,
   OpenResponseResult,
+  PendingRequest,
   SealResponseOptions,
   SealResponseResult,
 } from './response-options.js';
@@ -114,9 +115,12 @@ export async function sealResponseWithId(
   return { envelope, messageId: idHex, requestId: toHex(state.requestId), issuedAt, expiresAt };
 }
 
-/** Opens a response to the request that `request` (a `seal` result) sent (SPEC.md §6.3). */
+/**
+ * Opens a response to the request that `request` (a `seal` result, or a
+ * state imported with `importResponseState`) sent (SPEC.md §6.3).
+ */
 export async function openResponse(
-  request: SealResult,
+  request: PendingRequest,
   envelope: Uint8Array,
   options: OpenResponseOptions = {},
 ): Promise<OpenResponseResult> {
@@ -191,6 +195,8 @@ export function requesterFromSecrets(
   rememberSealState(result, {
     suite: suiteFromIds(h.suite, undefined),
     messageId: h.messageId,
+    issuedAt: h.issuedAt,
+    expiresAt: h.expiresAt,
     responders,
     acceptedResponses: new Set(),
   });

@@ -125,6 +125,8 @@ async function sealWithSecrets(
     rememberSealState(result, {
       suite: c.suite,
       messageId: c.messageId,
+      issuedAt: c.issuedAt,
+      expiresAt: c.expiresAt,
       responders: new Map(entries.map((e, i) => [toHex(e.kid), responseSecrets![i]!])),
       acceptedResponses: new Set(),
     });
