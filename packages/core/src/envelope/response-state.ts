@@ -51,7 +51,7 @@ export interface ImportResponseStateOptions extends CommonOptions {
 }
 
 /**
- * SPEC.md §11a: the state `openResponse` keeps for `request`, sealed to the
+ * SPEC.md §11a.2: the state `openResponse` keeps for `request`, sealed to the
  * requester's own key `to`. The state carries the responses accepted so far;
  * one accepted after the export (here or in the importing process) is known
  * only where it was accepted. A request past its expiry plus the skew is
@@ -66,7 +66,7 @@ export async function exportResponseState(
   if (typeof options !== 'object' || options === null)
     throw invalidArgument('options', 'an object with to');
   const b = backendOf(options);
-  limitsOf(options);
+  limitsOf(options); // checked as every verb checks them; a state is far below them
   const to = checkTo(options.to);
   const { skew } = checkClock({ now: options.now, clockSkew: options.clockSkew });
   if (Math.floor(nowMs(options.now) / 1000) > state.expiresAt + skew)
@@ -77,7 +77,7 @@ export async function exportResponseState(
       `more than ${MAX_ACCEPTED_RESPONSES} accepted responses`,
     );
   }
-  // SPEC.md §11a, export steps 2-4: HPKE to the requester's key, the header, the sealed body.
+  // SPEC.md §11a.2 steps 2-5: HPKE to the requester's key, the header, the sealed body.
   const { enc, context } = await hpkeSuite(state.suite, b).setupSender({
     recipientPublicKey: to.publicKey,
     info: INFO,
@@ -103,7 +103,7 @@ export async function exportResponseState(
 /**
  * SPEC.md §11a: a state exported by `exportResponseState`, opened with one of
  * the requester's key pairs, as a handle `openResponse` (and
- * `exportResponseState`) accepts. The checks run in the order of §11a:
+ * `exportResponseState`) accepts. The checks run in the order of §11a.3:
  * frame and header (ERR_ENVELOPE_MALFORMED, ERR_LIMIT_EXCEEDED), suite
  * (ERR_UNSUPPORTED_SUITE), times (ERR_EXPIRED after the request's expiry
  * plus the skew, ERR_NOT_YET_VALID), key (ERR_KEY_NOT_FOUND), then HPKE and
@@ -119,7 +119,7 @@ export async function importResponseState(
   const limits = limitsOf(options);
   const keys = checkKeys(options.keys);
   const clock = checkClock({ now: options.now, clockSkew: options.clockSkew });
-  // §11a import steps 1-2: the frame with kind 0x20, the header.
+  // SPEC.md §11a.3 steps 1-2: the frame with kind 0x20, the header.
   const frame = parseFrame(bytes, StateKind.ResponseState, limits);
   const h = decodeStateHeader(frame.header, limits);
   // Steps 3-5: the suite, the times, the key; no secret used yet.

@@ -32,7 +32,7 @@ export const StateHeaderKey = {
   Enc: 14,
 } as const;
 
-/** The keys of the state body (SPEC.md §11a). */
+/** The keys of the state body (SPEC.md §11a.1). */
 export const StateBodyKey = { Responders: 1, Accepted: 2 } as const;
 
 /** SPEC.md §11a: at most this many accepted responses travel in one state. */
@@ -78,7 +78,7 @@ export function encodeStateHeader(h: StateHeader): Uint8Array {
   return encodeCbor(m);
 }
 
-/** SPEC.md §11a import step 2: the header under §3.1 and §8, every key present, no other. */
+/** SPEC.md §11a.3 step 2: the header under §3.1 and §8, every key present, no other. */
 export function decodeStateHeader(bytes: Uint8Array, limits: Limits): StateHeader {
   const m = decodeCbor(bytes, cborLimitsOf(limits));
   if (!(m instanceof Map)) {
@@ -114,7 +114,7 @@ export function encodeStateBody(b: StateBody): Uint8Array {
 }
 
 /**
- * SPEC.md §11a import step 7: the decrypted body, strictly. Any defect is
+ * SPEC.md §11a.3 step 7: the decrypted body, strictly. Any defect is
  * ERR_OPEN_FAILED, as for every authenticated plaintext (SPEC.md §8).
  */
 export function decodeStateBody(plaintext: Uint8Array, limits: Limits): StateBody {
