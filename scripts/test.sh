@@ -10,5 +10,6 @@ pnpm -s build || exit 1
 pnpm -s typecheck || exit 1
 pnpm -s lint || exit 1
 node test-vectors/generate.mjs --check || exit 1
+node test-vectors/generate-extra.mjs --check || exit 1
 node packages/cli/dist/bin.js vectors verify test-vectors/cases || exit 1
 exec npx vitest run "$@"

@@ -33,7 +33,29 @@ export type {
   SealResponseResult,
   OpenResponseOptions,
   OpenResponseResult,
+  PendingRequest,
 } from './envelope/response-options.js';
+export {
+  exportResponseState,
+  importResponseState,
+  type ExportResponseStateOptions,
+  type ImportResponseStateOptions,
+} from './envelope/response-state.js';
+export {
+  sealedSize,
+  sealedResponseSize,
+  type SealedSizeOptions,
+  type SizedRecipient,
+} from './envelope/sealed-size.js';
+export {
+  BINDINGS,
+  bindingContext,
+  isBindingName,
+  type BindingName,
+  type BindingContextOptions,
+} from './binding/context.js';
+export { amqpDestination, httpDestination, mcpDestination } from './binding/destinations.js';
+export { CarrierHeader, MediaType, mediaTypeOf } from './binding/media-types.js';
 export { sealStream, DEFAULT_CHUNK_SIZE } from './stream/seal-stream.js';
 export type {
   SealStream,

@@ -141,7 +141,7 @@ function checkRecipientWindows(list: CheckedRecipient[], nowS: number, skew: num
 }
 
 /** Public claims (SPEC.md §4.1): an object of names to text or safe integers. */
-function checkClaims(claims: unknown, limits: Limits): Map<string, ClaimValue> | undefined {
+export function checkClaims(claims: unknown, limits: Limits): Map<string, ClaimValue> | undefined {
   if (claims === undefined) return undefined;
   if (!isOptionsObject(claims))
     throw invalidArgument('claims', 'an object of names to text or integers', shown(claims));

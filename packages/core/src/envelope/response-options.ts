@@ -2,6 +2,7 @@
 import type { Padding } from '../wire/inner.js';
 import type { CommonOptions } from './common-options.js';
 import type { EnvelopeInfo } from './envelope-info.js';
+import type { SealResult } from './seal-options.js';
 
 export interface SealResponseOptions extends CommonOptions {
   contentType?: string;
@@ -56,3 +57,9 @@ export interface OpenResponseResult {
   contentType?: string;
   header: EnvelopeInfo;
 }
+
+/**
+ * A request awaiting responses (SPEC.md §6.3): the result of `seal`, or a
+ * state moved to this process with `importResponseState` (SPEC.md §11a).
+ */
+export type PendingRequest = Pick<SealResult, 'messageId' | 'issuedAt' | 'expiresAt'>;

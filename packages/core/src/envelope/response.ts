@@ -38,6 +38,7 @@ import {
   SEAL_RESPONSE_OPTION_KEYS,
   type OpenResponseOptions,
   type OpenResponseResult,
+  type PendingRequest,
   type SealResponseOptions,
   type SealResponseResult,
 } from './response-options.js';
@@ -137,9 +138,12 @@ async function sealResponseWith(
   return { envelope, messageId: idHex, requestId: toHex(state.requestId), issuedAt, expiresAt };
 }
 
-/** Opens a response to the request that `request` (a `seal` result) sent (SPEC.md §6.3). */
+/**
+ * Opens a response to the request that `request` (a `seal` result, or a
+ * state imported with `importResponseState`) sent (SPEC.md §6.3).
+ */
 export async function openResponse(
-  request: SealResult,
+  request: PendingRequest,
   envelope: Uint8Array,
   options: OpenResponseOptions = {},
 ): Promise<OpenResponseResult> {
@@ -154,7 +158,7 @@ export async function openResponse(
 }
 
 async function openResponseEnvelope(
-  request: SealResult,
+  request: PendingRequest,
   envelope: Uint8Array,
   options: OpenResponseOptions,
 ): Promise<OpenResponseResult> {
@@ -233,6 +237,8 @@ export function requesterFromSecrets(
   rememberSealState(result, {
     suite: suiteFromIds(h.suite, undefined),
     messageId: h.messageId,
+    issuedAt: h.issuedAt,
+    expiresAt: h.expiresAt,
     responders,
     acceptedResponses: new Set(),
   });

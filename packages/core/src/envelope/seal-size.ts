@@ -2,15 +2,35 @@
  * The size of a sealed message against the limits of SPEC.md §8
  * (`maxHeaderBytes`, `maxEnvelopeBytes`), computed by one function,
  * `checkSealSize`. `seal` applies it before any key is made or the body
- * hashed (§4.5 step 1: every check before any work), to a header of zeros
- * of the real lengths, unless a cheap upper bound already shows the message
- * fits; and again to the real header.
+ * hashed (§4.5 step 1: every check before any work), to the header and inner
+ * record `messageSizing` builds with zeros of the real lengths, unless a cheap
+ * upper bound already shows the message fits; and again to the real header.
+ * `sealedSize` (sealed-size.ts) reports the same exact length.
  */
 import { AEAD_TAG_LENGTH } from '../backend/checks.js';
 import { BlindwireError, ErrorCode } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { frameLength } from '../wire/frame.js';
-import { paddedLength, type Padding } from '../wire/inner.js';
+import {
+  COMMITMENT_LENGTH,
+  CONTEXT_CHECK_LENGTH,
+  ENC_LENGTH,
+  MESSAGE_ID_LENGTH,
+  encodeMessageHeader,
+  type ClaimValue,
+} from '../wire/header.js';
+import { innerLength, paddedLength, type Padding } from '../wire/inner.js';
+import type { EnvelopeSuite } from '../wire/suites.js';
+
+/** The wrapped message secret of each of several recipients: 32 bytes and the HPKE AEAD tag (SPEC.md §4.3). */
+const WRAPPED_SECRET_LENGTH = 32 + AEAD_TAG_LENGTH;
+/** An Ed25519 signature (SPEC.md §4.2 meta key 3). */
+const SIGNATURE_LENGTH = 64;
+
+/** The length of the envelope (SPEC.md §3) around `header` and an inner record of `innerLength` bytes. */
+export function envelopeLength(header: Uint8Array, innerLength: number): number {
+  return frameLength(header, innerLength + AEAD_TAG_LENGTH);
+}
 
 /** SPEC.md §8: a message with `header` and an inner record of `innerLength` bytes fits the limits. */
 export function checkSealSize(header: Uint8Array, innerLength: number, limits: Limits): void {
@@ -20,11 +40,11 @@ export function checkSealSize(header: Uint8Array, innerLength: number, limits: L
       `header of ${header.length} bytes exceeds maxHeaderBytes`,
     );
   }
-  const envelopeLength = frameLength(header, innerLength + AEAD_TAG_LENGTH);
-  if (envelopeLength > limits.maxEnvelopeBytes) {
+  const length = envelopeLength(header, innerLength);
+  if (length > limits.maxEnvelopeBytes) {
     throw new BlindwireError(
       ErrorCode.LimitExceeded,
-      `envelope of ${envelopeLength} bytes exceeds maxEnvelopeBytes`,
+      `envelope of ${length} bytes exceeds maxEnvelopeBytes`,
     );
   }
 }
@@ -66,4 +86,51 @@ function surelyWithinLimits(input: SealSizeInput, limits: Limits): boolean {
   const header = 160 + input.recipientCount * 160 + contentType;
   const inner = paddedLength(input.bodyLength + 3 * input.senderName.length + 160, input.padding);
   return header <= limits.maxHeaderBytes && header + inner + 64 <= limits.maxEnvelopeBytes;
+}
+
+/** What fixes the length of a message: everything `seal` puts in it but its secrets and random values. */
+export interface SizedSeal {
+  suite: Pick<EnvelopeSuite, 'ids'>;
+  recipients: readonly { kid: Uint8Array }[];
+  sender: { text: string; kid: Uint8Array };
+  issuedAt: number;
+  expiresAt: number;
+  contentType: string | undefined;
+  claims: Map<string, ClaimValue> | undefined;
+}
+
+/**
+ * The header and the inner record length of the message `seal` makes from
+ * `c` and a body of `bodyLength` bytes (SPEC.md §4.1, §4.2), exactly: the
+ * header is encoded with zeros in place of the message id, each `enc`, each
+ * wrapped secret, the context check and the commitment, which have fixed
+ * lengths, and the inner record is measured with a zero signature.
+ */
+export function messageSizing(
+  c: SizedSeal,
+  bodyLength: number,
+  padding: Padding | undefined,
+): { header: Uint8Array; innerLength: number } {
+  const multi = c.recipients.length > 1;
+  const header = encodeMessageHeader({
+    suite: c.suite.ids,
+    recipients: c.recipients.map((r) => ({
+      kid: r.kid,
+      enc: new Uint8Array(ENC_LENGTH),
+      ...(multi ? { wrapped: new Uint8Array(WRAPPED_SECRET_LENGTH) } : {}),
+    })),
+    messageId: new Uint8Array(MESSAGE_ID_LENGTH),
+    issuedAt: c.issuedAt,
+    expiresAt: c.expiresAt,
+    ...(c.contentType !== undefined ? { contentType: c.contentType } : {}),
+    contextCheck: new Uint8Array(CONTEXT_CHECK_LENGTH),
+    commitment: new Uint8Array(COMMITMENT_LENGTH),
+    ...(c.claims ? { claims: c.claims } : {}),
+  });
+  const inner = innerLength(
+    { sender: c.sender.text, senderKid: c.sender.kid, signature: new Uint8Array(SIGNATURE_LENGTH) },
+    bodyLength,
+    padding,
+  );
+  return { header, innerLength: inner };
 }

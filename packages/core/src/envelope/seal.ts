@@ -5,12 +5,7 @@
 import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
 import type { CryptoBackend } from '../backend/types.js';
 import { concat, toHex, wipe } from '../bytes.js';
-import {
-  COMMITMENT_LENGTH,
-  CONTEXT_CHECK_LENGTH,
-  encodeMessageHeader,
-  type RecipientEntry,
-} from '../wire/header.js';
+import { encodeMessageHeader, type RecipientEntry } from '../wire/header.js';
 import { allocateFrame } from '../wire/frame.js';
 import { innerParts, type Padding } from '../wire/inner.js';
 import {
@@ -30,13 +25,10 @@ import {
 } from './check-seal.js';
 import { backendOf, checkArguments, limitsOf, readOptions } from './common-options.js';
 import type { SealOptions, SealResult } from './seal-options.js';
-import { checkSealSize, precheckSealSize } from './seal-size.js';
+import { checkSealSize, messageSizing, precheckSealSize } from './seal-size.js';
 import { rememberSealState } from './state.js';
 import { payloadBytes } from './values.js';
 import type { Limits } from '../limits.js';
-
-/** The wrapped message secret of each of several recipients: 32 bytes and the HPKE AEAD tag. */
-const WRAPPED_SECRET_LENGTH = 32 + AEAD_TAG_LENGTH;
 
 /** Seals `payload` so that only the recipients can open it, signed by `sender`. */
 export async function seal(
@@ -65,7 +57,6 @@ export async function seal(
       ...(c.claims ? { claims: c.claims } : {}),
     });
   // SPEC.md §8: the limits hold before any key is made or the body hashed.
-  const multi = c.recipients.length > 1;
   precheckSealSize(
     {
       bodyLength: body.length,
@@ -75,21 +66,7 @@ export async function seal(
       recipientCount: c.recipients.length,
       hasClaims: c.claims !== undefined,
     },
-    () => ({
-      header: headerWith(
-        c.recipients.map((r) => ({
-          kid: r.kid,
-          enc: new Uint8Array(32),
-          ...(multi ? { wrapped: new Uint8Array(WRAPPED_SECRET_LENGTH) } : {}),
-        })),
-        new Uint8Array(CONTEXT_CHECK_LENGTH),
-        new Uint8Array(COMMITMENT_LENGTH),
-      ),
-      innerLength: innerParts(
-        { sender: c.sender.text, senderKid: c.sender.kid, signature: new Uint8Array(64), body },
-        padding,
-      ).length,
-    }),
+    () => messageSizing(c, body.length, padding),
     limits,
   );
   // SPEC.md §4.3: one HPKE context per recipient; the message secret comes from
@@ -154,6 +131,8 @@ async function sealWithSecrets(
     rememberSealState(result, {
       suite: c.suite,
       messageId: c.messageId,
+      issuedAt: c.issuedAt,
+      expiresAt: c.expiresAt,
       responders: new Map(entries.map((e, i) => [toHex(e.kid), responseSecrets![i]!])),
       acceptedResponses: new Set(),
     });

@@ -2,14 +2,19 @@
  * Secret state kept between `seal` and `openResponse`, and between `open`
  * and `sealResponse` (SPEC.md §6). It lives in WeakMaps keyed by the result
  * objects, so it is never enumerable, never serialised and never logged with
- * them, and it is collected with them.
+ * them, and it is collected with them. The requester's state leaves the
+ * process only sealed to the requester's own key (SPEC.md §11a,
+ * response-state.ts).
  */
 import type { EnvelopeSuite } from '../wire/suites.js';
 
 export interface SealState {
   suite: EnvelopeSuite;
   messageId: Uint8Array;
-  /** Response secret per recipient kid (hex). */
+  /** The request's issued-at and expires-at, Unix seconds: an exported state lives until expires-at (SPEC.md §11a). */
+  issuedAt: number;
+  expiresAt: number;
+  /** Response secret per recipient kid (hex), in the order of the request's recipient entries. */
   responders: Map<string, Uint8Array>;
   /** `responder kid/response id` (hex) of the responses accepted so far: each opens once (SPEC.md §6.3). */
   acceptedResponses: Set<string>;

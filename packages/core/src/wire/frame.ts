@@ -7,10 +7,19 @@
 import { BlindwireError, ErrorCode } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { encodeHead, readHead } from './cbor.js';
-import { MAGIC_0, MAGIC_1, PREFIX_LENGTH, VERSION, prefixFor, type Kind } from './kinds.js';
+import {
+  MAGIC_0,
+  MAGIC_1,
+  PREFIX_LENGTH,
+  VERSION,
+  prefixFor,
+  type Kind,
+  type StateKind,
+} from './kinds.js';
 
 export interface Frame {
-  kind: Kind;
+  /** An envelope's kind, or a kept state's (SPEC.md §11a: the same framing). */
+  kind: Kind | StateKind;
   /** The 4-byte prefix: magic, version, kind. */
   prefix: Uint8Array;
   /** The protected header bytes exactly as transmitted (a CBOR map). */
@@ -24,7 +33,11 @@ function malformed(what: string): BlindwireError {
 }
 
 /** SPEC.md §7 steps 1-4. */
-export function parseFrame(envelope: Uint8Array, expected: Kind, limits: Limits): Frame {
+export function parseFrame(
+  envelope: Uint8Array,
+  expected: Kind | StateKind,
+  limits: Limits,
+): Frame {
   if (!(envelope instanceof Uint8Array)) throw malformed('expected a Uint8Array');
   if (envelope.length > limits.maxEnvelopeBytes) {
     throw new BlindwireError(
@@ -70,7 +83,7 @@ export function parseFrame(envelope: Uint8Array, expected: Kind, limits: Limits)
  * `ciphertextLength` bytes at `offset` (written there by the caller).
  */
 export function allocateFrame(
-  kind: Kind,
+  kind: Kind | StateKind,
   header: Uint8Array,
   ciphertextLength: number,
 ): { out: Uint8Array; offset: number } {
@@ -102,7 +115,11 @@ export function frameLength(header: Uint8Array, ciphertextLength: number): numbe
 }
 
 /** Frames a header and a ciphertext, copying each once. */
-export function writeFrame(kind: Kind, header: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+export function writeFrame(
+  kind: Kind | StateKind,
+  header: Uint8Array,
+  ciphertext: Uint8Array,
+): Uint8Array {
   const { out, offset } = allocateFrame(kind, header, ciphertext.length);
   out.set(ciphertext, offset);
   return out;

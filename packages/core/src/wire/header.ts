@@ -164,7 +164,12 @@ function decodeMap(bytes: Uint8Array, limits: Limits): CborMap {
 }
 
 /** A byte string of `min` to `max` bytes (exactly `min` when `max` is left out). */
-function bytesField(v: CborValue | undefined, name: string, min: number, max = min): Uint8Array {
+export function bytesField(
+  v: CborValue | undefined,
+  name: string,
+  min: number,
+  max = min,
+): Uint8Array {
   if (!(v instanceof Uint8Array) || v.length < min || v.length > max) {
     throw malformed(`${name} must be ${min === max ? min : `${min}..${max}`} bytes`);
   }
@@ -184,7 +189,7 @@ function textField(v: CborValue | undefined, name: string): string {
   return v;
 }
 
-function suiteField(v: CborValue | undefined): SuiteIds {
+export function suiteField(v: CborValue | undefined): SuiteIds {
   if (!Array.isArray(v) || v.length !== 3) throw malformed('suite must be [kem, kdf, aead]');
   return {
     kem: uintField(v[0], 'suite.kem', 0xffff),
@@ -193,14 +198,14 @@ function suiteField(v: CborValue | undefined): SuiteIds {
   };
 }
 
-function checkKeys(m: CborMap, allowed: readonly number[]): void {
+export function checkKeys(m: CborMap, allowed: readonly number[]): void {
   for (const k of m.keys()) {
     if (typeof k !== 'number' || !allowed.includes(k))
       throw malformed(`unknown field ${String(k)}`);
   }
 }
 
-function times(m: CborMap): { issuedAt: number; expiresAt: number } {
+export function times(m: CborMap): { issuedAt: number; expiresAt: number } {
   const issuedAt = uintField(m.get(HeaderKey.IssuedAt), 'issued-at', MAX_TIME);
   const expiresAt = uintField(m.get(HeaderKey.ExpiresAt), 'expires-at', MAX_TIME);
   if (expiresAt < issuedAt) throw malformed('expires-at is before issued-at');

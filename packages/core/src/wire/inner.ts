@@ -53,6 +53,28 @@ export function paddedLength(length: number, padding: Padding | undefined): numb
   return Math.max(bs, Math.ceil(length / bs) * bs);
 }
 
+/** The `meta` map of SPEC.md §4.2 (§6.1: the body length alone), encoded. */
+function encodeMeta(rec: Omit<InnerRecord, 'body'>, bodyLength: number): Uint8Array {
+  const m: CborMap = new Map();
+  if (rec.sender !== undefined) m.set(InnerKey.Sender, rec.sender);
+  if (rec.senderKid !== undefined) m.set(InnerKey.SenderKid, rec.senderKid);
+  if (rec.signature !== undefined) m.set(InnerKey.Signature, rec.signature);
+  m.set(InnerKey.BodyLength, bodyLength);
+  return encodeCbor(m);
+}
+
+/**
+ * The length of the inner record `innerParts` makes for a body of
+ * `bodyLength` bytes, without the body: for sizing before sealing.
+ */
+export function innerLength(
+  rec: Omit<InnerRecord, 'body'>,
+  bodyLength: number,
+  padding: Padding | undefined,
+): number {
+  return paddedLength(encodeMeta(rec, bodyLength).length + bodyLength, padding);
+}
+
 /**
  * The inner record as the pieces it is made of: the CBOR meta map, the body
  * (the caller's array, not copied) and the zero padding, if any. Sealing
@@ -62,12 +84,7 @@ export function innerParts(
   rec: InnerRecord,
   padding: Padding | undefined,
 ): { parts: Uint8Array[]; length: number } {
-  const m: CborMap = new Map();
-  if (rec.sender !== undefined) m.set(InnerKey.Sender, rec.sender);
-  if (rec.senderKid !== undefined) m.set(InnerKey.SenderKid, rec.senderKid);
-  if (rec.signature !== undefined) m.set(InnerKey.Signature, rec.signature);
-  m.set(InnerKey.BodyLength, rec.body.length);
-  const meta = encodeCbor(m);
+  const meta = encodeMeta(rec, rec.body.length);
   const length = paddedLength(meta.length + rec.body.length, padding);
   const pad = length - meta.length - rec.body.length;
   const parts = [meta, rec.body];

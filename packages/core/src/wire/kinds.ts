@@ -2,8 +2,9 @@
  * The registry of Blindwire wire kinds (SPEC.md §3, §11): every signed or
  * sealed object starts with the same 4-byte prefix, magic "BW", the format
  * version and a kind byte. Envelopes use kinds 0x01-0x03 (SPEC.md §3, §6,
- * §7a); the directory's signed records use 0x10-0x12 (SPEC.md §11). One
- * table, so no two objects can ever share a kind.
+ * §7a); the directory's signed records use 0x10-0x12 (SPEC.md §11); objects
+ * kept at rest by one endpoint use 0x20 and up (SPEC.md §11a). One file, so
+ * no two objects can ever share a kind.
  */
 
 /** "BW" then the format version. */
@@ -36,7 +37,14 @@ export const RecordKind = {
 } as const;
 export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 
-/** The 4-byte prefix of an envelope or a directory record of `kind`. */
-export function prefixFor(kind: Kind | RecordKind): Uint8Array {
+/** The fourth byte of an object one endpoint keeps at rest (SPEC.md §11a): never an envelope. */
+export const StateKind = {
+  /** A requester's response state, sealed to its own key (SPEC.md §11a). */
+  ResponseState: 0x20, // 0x20
+} as const;
+export type StateKind = (typeof StateKind)[keyof typeof StateKind];
+
+/** The 4-byte prefix of an envelope, a directory record or a kept state of `kind`. */
+export function prefixFor(kind: Kind | RecordKind | StateKind): Uint8Array {
   return Uint8Array.of(MAGIC_0, MAGIC_1, VERSION, kind);
 }
