@@ -3,6 +3,7 @@
  * command spells `--store`, `--now`, `--json` the same way) and the parsers
  * of times, durations and ports.
  */
+import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { UsageError, optString, type Context, type OptionSpec } from './args.js';
 
 export const DEFAULT_STORE = 'file:./blindwire-directory.json';
@@ -47,6 +48,26 @@ export function nowOption(ctx: Context): number {
   throw new UsageError(
     `--now expected Unix seconds or an ISO 8601 date-time with a time zone, got ${JSON.stringify(s)}`,
     ctx.command,
+  );
+}
+
+/** The clock skew when `--clock-skew` is not given, seconds (SPEC.md §11.2). */
+export const DEFAULT_CLOCK_SKEW = 60;
+
+/**
+ * A destructive command's `--now` (Unix seconds) is no later than this
+ * machine's clock plus the skew: planned for a later time, a prune (SPEC.md
+ * §11.6) removes records clients still use, and a rotation step (§11.4)
+ * erases private keys senders still seal to. ERR_INVALID_ARGUMENT, before
+ * anything is opened; `consequence` says what the command would have done.
+ */
+export function assertNowNotAhead(now: number, skew: number, consequence: string): void {
+  const limit = Math.floor(Date.now() / 1000) + skew;
+  if (now <= limit) return;
+  throw new BlindwireError(
+    ErrorCode.InvalidArgument,
+    `"--now" expected a time no later than this machine's clock plus the clock skew (${isoSeconds(limit)}), ` +
+      `got ${isoSeconds(now)}: ${consequence}`,
   );
 }
 

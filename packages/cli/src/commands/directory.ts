@@ -5,7 +5,7 @@
  * pinned key, in their validity windows, not revoked; and remove the records
  * no client can still need (SPEC.md §11.6).
  */
-import { BlindwireError, ErrorCode, importPublicIdentity, toBase64url } from '@blindwire/core';
+import { importPublicIdentity, toBase64url } from '@blindwire/core';
 import { createDirectory, pruneIdentity, type TrustPolicy } from '@blindwire/directory';
 import { UsageError, flag, optList, type CommandSpec, type Context } from '../args.js';
 import { decodeBinaryList, readInput, readJson } from '../files.js';
@@ -14,9 +14,11 @@ import { describeRecord, publishRecord, recordLine } from '../records.js';
 import { loadPublicAnchor } from '../secrets.js';
 import { openStore, parseStore } from '../stores.js';
 import {
+  DEFAULT_CLOCK_SKEW,
   JSON_OPTION,
   NOW_OPTION,
   STORE_OPTION,
+  assertNowNotAhead,
   durationOption,
   isoSeconds,
   nowOption,
@@ -189,7 +191,12 @@ export const directoryPrune: CommandSpec = {
     const horizonSeconds = durationOption(ctx, 'horizon') ?? DEFAULT_HORIZON;
     const dryRun = flag(ctx, 'dry-run');
     const trust = await trustPolicy(ctx);
-    if (!dryRun) assertNotAhead(now, trust.clockSkew ?? 60);
+    if (!dryRun)
+      assertNowNotAhead(
+        now,
+        trust.clockSkew ?? DEFAULT_CLOCK_SKEW,
+        'a prune at a future time removes records clients still use; add --dry-run to preview it',
+      );
     const opened = await openStore(ctx, storeSpec);
     try {
       const results = [];
@@ -212,18 +219,3 @@ export const directoryPrune: CommandSpec = {
     }
   },
 };
-
-/**
- * A destructive prune is planned at `now` (SPEC.md §11.6): a time later than
- * this machine's clock plus the skew would remove records clients still use.
- * ERR_INVALID_ARGUMENT before the store is opened; `--dry-run` may look ahead.
- */
-function assertNotAhead(now: number, skew: number): void {
-  const limit = Math.floor(Date.now() / 1000) + skew;
-  if (now <= limit) return;
-  throw new BlindwireError(
-    ErrorCode.InvalidArgument,
-    `"--now" expected a time no later than this machine's clock plus the clock skew (${isoSeconds(limit)}), ` +
-      `got ${isoSeconds(now)}: a prune at a future time removes records clients still use; add --dry-run to preview it`,
-  );
-}
