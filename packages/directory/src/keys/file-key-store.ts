@@ -31,6 +31,7 @@ import {
   assertTombstone,
   byCreation,
   copyStoredKey,
+  laterOf,
   type PrivateKeyStore,
   type StoredKey,
   type Tombstone,
@@ -266,7 +267,10 @@ class FileKeyStoreImpl implements FileKeyStore {
     const copy = { kid: t.kid, until: t.until };
     await this.#locked(async (lock) => {
       await this.#refresh();
-      const next = new Map(this.#tombstones).set(copy.kid, copy);
+      const next = new Map(this.#tombstones).set(
+        copy.kid,
+        laterOf(this.#tombstones.get(copy.kid), copy),
+      );
       await this.flush(lock, this.#entries, next);
       this.#tombstones = next;
     });
@@ -340,7 +344,10 @@ class FileKeyStoreImpl implements FileKeyStore {
       await this.#refresh();
       const entries = new Map(this.#entries);
       entries.delete(copy.kid);
-      const tombstones = new Map(this.#tombstones).set(copy.kid, copy);
+      const tombstones = new Map(this.#tombstones).set(
+        copy.kid,
+        laterOf(this.#tombstones.get(copy.kid), copy),
+      );
       await this.flush(lock, entries, tombstones); // on disk first; only then forget the key here
       this.#tombstones = tombstones;
       if (!this.#entries.delete(copy.kid)) return;
