@@ -88,6 +88,19 @@ export function durationOption(ctx: Context, name: string): number | undefined {
   return v;
 }
 
+/** A count option: a positive whole number. */
+export function countOption(ctx: Context, name: string): number | undefined {
+  const s = optString(ctx, name);
+  if (s === undefined) return undefined;
+  const v = /^\d{1,15}$/.test(s) ? Number(s) : NaN;
+  if (!(v >= 1 && Number.isSafeInteger(v)))
+    throw new UsageError(
+      `--${name} expected a positive whole number, got ${JSON.stringify(s)}`,
+      ctx.command,
+    );
+  return v;
+}
+
 export function portOption(ctx: Context, name: string, fallback: number): number {
   const s = optString(ctx, name);
   if (s === undefined) return fallback;

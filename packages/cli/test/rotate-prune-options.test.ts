@@ -129,6 +129,17 @@ describe('directory prune guards', () => {
     expect((await sb.cli(prune(...store(), '--now', String(T0)))).code).toBe(0);
   });
 
+  it('--max-records-read bounds what one NAME may hold: past it, nothing is removed', async () => {
+    const before = await readFile(sb.path('dir.json'), 'utf8');
+    const r = await sb.cli(prune(...store(), '--now', String(T0), '--max-records-read', '1'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error ERR_LIMIT_EXCEEDED: .*more than 1 records/);
+    expect(await readFile(sb.path('dir.json'), 'utf8')).toBe(before);
+    const bad = await sb.cli(prune(...store(), '--max-records-read', '0'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--max-records-read expected a positive whole number');
+  });
+
   it('refuses a read-only store (http) unless --dry-run, before reading it', async () => {
     // Nothing listens there: a prune that tried to read would fail with ERR_TRANSPORT.
     const http = ['--store', 'http://127.0.0.1:9/.well-known/blindwire/directory'];

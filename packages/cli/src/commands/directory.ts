@@ -19,6 +19,7 @@ import {
   NOW_OPTION,
   STORE_OPTION,
   assertNowNotAhead,
+  countOption,
   durationOption,
   isoSeconds,
   nowOption,
@@ -156,7 +157,7 @@ export const directoryPrune: CommandSpec = {
   name: 'directory prune',
   summary: 'Remove the records of identities that no client can still need.',
   usage:
-    'NAME... --store STORE --anchor FILE [--pin FILE] [--horizon S] [--dry-run] [--clock-skew S] [--now TIME] [--json]',
+    'NAME... --store STORE --anchor FILE [--pin FILE] [--horizon S] [--dry-run] [--max-records-read N] [--clock-skew S] [--now TIME] [--json]',
   description: [
     'For each NAME (stores cannot list their names), removes records past their not-after plus the horizon, ' +
       'junk and records of other names, and revocations that no longer matter, by the rules of SPEC.md §11.6: ' +
@@ -176,6 +177,12 @@ export const directoryPrune: CommandSpec = {
       description: `How long past its not-after a record is kept (at least 3 × the clock skew: SPEC.md §11.6). Default ${DEFAULT_HORIZON} (1d).`,
     },
     'dry-run': { type: 'boolean', description: 'Print what would be removed; remove nothing.' },
+    'max-records-read': {
+      type: 'string',
+      value: 'N',
+      description:
+        'Most records read for one NAME; more is ERR_LIMIT_EXCEEDED and nothing of that NAME is removed (SPEC.md §11.6). Default 100000.',
+    },
     now: {
       ...NOW_OPTION,
       description: `${NOW_OPTION.description} Not past the clock plus the skew, unless --dry-run.`,
@@ -190,6 +197,7 @@ export const directoryPrune: CommandSpec = {
     const now = Math.floor(nowOption(ctx) / 1000);
     const horizonSeconds = durationOption(ctx, 'horizon') ?? DEFAULT_HORIZON;
     const dryRun = flag(ctx, 'dry-run');
+    const maxRecordsRead = countOption(ctx, 'max-records-read');
     const trust = await trustPolicy(ctx);
     if (!dryRun)
       assertNowNotAhead(
@@ -202,7 +210,10 @@ export const directoryPrune: CommandSpec = {
       const results = [];
       for (const name of ctx.positionals)
         results.push(
-          await pruneIdentity(opened.store, name, trust, { now, horizonSeconds, dryRun }),
+          await pruneIdentity(opened.store, name, trust, {
+            ...{ now, horizonSeconds, dryRun },
+            ...(maxRecordsRead === undefined ? {} : { maxRecordsRead }),
+          }),
         );
       if (flag(ctx, 'json')) {
         printJson(ctx.io.stdout, results);

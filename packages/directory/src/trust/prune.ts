@@ -14,7 +14,12 @@ import { parseRecord } from '../records/parse.js';
 import { recordId } from '../records/record-id.js';
 import { RevocationReason, type ParsedRecord } from '../records/types.js';
 import type { DirectoryStore } from '../stores/directory-store.js';
-import { assertRemovable, listAllRecords, removeRecords } from '../stores/paging.js';
+import {
+  assertRemovable,
+  checkMaxRecordsRead,
+  listAllRecords,
+  removeRecords,
+} from '../stores/paging.js';
 import { checkClockSkew, checkTrustPolicy, type TrustPolicy } from './policy.js';
 import { closeKept, keepByTime, keepNewestPerIssuer, type KeptEntry } from './still-matters.js';
 import { verifyRecordSet } from './verify-set.js';
@@ -39,6 +44,12 @@ export interface PruneOptions {
    * the policy's clock skew. A rotator passes its retention.
    */
   horizonSeconds: number;
+  /**
+   * pruneIdentity: records read for the name at most (SPEC.md §11.6),
+   * duplicates included; more is ERR_LIMIT_EXCEEDED and nothing is removed.
+   * Default 100 000.
+   */
+  maxRecordsRead?: number;
   backend?: CryptoBackend;
 }
 
@@ -174,7 +185,9 @@ export interface PruneResult extends PrunePlan {
  * (SPEC.md §11.6). Idempotent: an id already gone is no error, and a second
  * run removes nothing new. A store that cannot remove records (read-only, or
  * without `remove`) is ERR_INVALID_ARGUMENT unless `dryRun`, before anything
- * is read. The records are held in memory while the plan is made.
+ * is read. The records are held in memory while the plan is made: at most
+ * `maxRecordsRead` of them, and a store whose pages never end fails the
+ * prune (listAllRecords) before anything is removed.
  */
 export async function pruneIdentity(
   store: DirectoryStore,
@@ -187,7 +200,9 @@ export async function pruneIdentity(
   }
   const dryRun = options.dryRun === true;
   if (!dryRun) assertRemovable(store, 'store');
-  const plan = await planPrune(name, await listAllRecords(store, name), policy, options);
+  const maxRecordsRead = checkMaxRecordsRead(options.maxRecordsRead);
+  const records = await listAllRecords(store, name, { maxRecordsRead });
+  const plan = await planPrune(name, records, policy, options);
   if (!dryRun)
     await removeRecords(
       store,
