@@ -57,26 +57,25 @@ interface Entry extends KeptEntry {
   id: string;
 }
 
+/** SPEC.md §11.6: the smallest horizon, in clock skews. */
+export const MIN_HORIZON_SKEWS = 3;
+
 /**
- * A horizon: whole seconds, at least `skews` times the skew. SPEC.md §11.6
- * needs 3s (a pruner clock s ahead and a client clock s behind, a record
- * usable until not-after + s); the planner asks for that. The default of one
- * skew is what the key rotator's own check still asks (rotation-context.ts).
+ * A horizon: whole seconds, at least 3 times the skew (SPEC.md §11.6: a
+ * pruner clock s ahead and a client clock s behind, a record usable until
+ * not-after + s). The planner and the key rotator's `prune` option
+ * (rotation-context.ts) both check it so.
  */
-export function checkHorizon(horizon: unknown, skew: number, skews = 1): number {
-  const min = skews * skew;
+export function checkHorizon(horizon: unknown, skew: number): number {
+  const min = MIN_HORIZON_SKEWS * skew;
   if (!Number.isSafeInteger(horizon) || (horizon as number) < min) {
-    const what = skews === 1 ? 'the clock skew' : `${skews} × the clock skew`;
     throw new BlindwireError(
       ErrorCode.InvalidArgument,
-      `"horizonSeconds" expected whole seconds ≥ ${what} (${min}), got ${show(horizon)}`,
+      `"horizonSeconds" expected whole seconds ≥ ${MIN_HORIZON_SKEWS} × the clock skew (${min}), got ${show(horizon)}`,
     );
   }
   return horizon as number;
 }
-
-/** SPEC.md §11.6: the smallest horizon, in clock skews. */
-export const MIN_HORIZON_SKEWS = 3;
 
 /** A record of another version of the format: not this implementation's to judge. */
 function foreign(bytes: Uint8Array): boolean {
@@ -92,11 +91,7 @@ export async function planPrune(
 ): Promise<PrunePlan> {
   checkTrustPolicy(policy);
   const now = checkNow(options.now);
-  const horizon = checkHorizon(
-    options.horizonSeconds,
-    checkClockSkew(policy.clockSkew),
-    MIN_HORIZON_SKEWS,
-  );
+  const horizon = checkHorizon(options.horizonSeconds, checkClockSkew(policy.clockSkew));
   const cutoff = now - horizon; // not-after below it: done
   const opts = options.backend ? { backend: options.backend } : undefined;
   const remove: PrunePlan['remove'] = [];
