@@ -10,7 +10,7 @@
 import { BlindwireError, ErrorCode, type CryptoBackend } from '@blindwire/core';
 import { show } from '../checks.js';
 import { MAGIC_0, MAGIC_1, RecordKind, VERSION } from '../records/kinds.js';
-import { parseRecord } from '../records/parse.js';
+import { isParseFailure, parseRecord } from '../records/parse.js';
 import { recordId } from '../records/record-id.js';
 import { RevocationReason, type ParsedRecord } from '../records/types.js';
 import type { DirectoryStore } from '../stores/directory-store.js';
@@ -104,7 +104,10 @@ export async function planPrune(
     let p: ParsedRecord;
     try {
       p = await parseRecord(bytes, opts);
-    } catch {
+    } catch (e) {
+      // Rule 1: only the record's own bytes make it malformed; anything else
+      // (the crypto backend failing) aborts the plan, and nothing is removed.
+      if (!isParseFailure(e)) throw e;
       if (!foreign(bytes)) remove.push({ id, reason: 'malformed' });
       continue;
     }
