@@ -3,6 +3,7 @@
  * command spells `--store`, `--now`, `--json` the same way) and the parsers
  * of times, durations and ports.
  */
+import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { UsageError, optString, type Context, type OptionSpec } from './args.js';
 
 export const DEFAULT_STORE = 'file:./blindwire-directory.json';
@@ -50,6 +51,26 @@ export function nowOption(ctx: Context): number {
   );
 }
 
+/** The clock skew when `--clock-skew` is not given, seconds (SPEC.md §11.2). */
+export const DEFAULT_CLOCK_SKEW = 60;
+
+/**
+ * A destructive command's `--now` (Unix seconds) is no later than this
+ * machine's clock plus the skew: planned for a later time, a prune (SPEC.md
+ * §11.6) removes records clients still use, and a rotation step (§11.4)
+ * erases private keys senders still seal to. ERR_INVALID_ARGUMENT, before
+ * anything is opened; `consequence` says what the command would have done.
+ */
+export function assertNowNotAhead(now: number, skew: number, consequence: string): void {
+  const limit = Math.floor(Date.now() / 1000) + skew;
+  if (now <= limit) return;
+  throw new BlindwireError(
+    ErrorCode.InvalidArgument,
+    `"--now" expected a time no later than this machine's clock plus the clock skew (${isoSeconds(limit)}), ` +
+      `got ${isoSeconds(now)}: ${consequence}`,
+  );
+}
+
 const UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 };
 
 /** A duration option in whole seconds: `3600`, `300s`, `15m`, `12h`, `7d`. */
@@ -64,6 +85,19 @@ export function durationOption(ctx: Context, name: string): number | undefined {
       ctx.command,
     );
   }
+  return v;
+}
+
+/** A count option: a positive whole number. */
+export function countOption(ctx: Context, name: string): number | undefined {
+  const s = optString(ctx, name);
+  if (s === undefined) return undefined;
+  const v = /^\d{1,15}$/.test(s) ? Number(s) : NaN;
+  if (!(v >= 1 && Number.isSafeInteger(v)))
+    throw new UsageError(
+      `--${name} expected a positive whole number, got ${JSON.stringify(s)}`,
+      ctx.command,
+    );
   return v;
 }
 

@@ -25,6 +25,7 @@ interface Rotation {
   erased: string[];
   identityKey: string | null;
   identityKeyPlaceholder: boolean | null;
+  keys: { kid: string; notAfter: number }[];
 }
 
 it('revoke --reason compromise, then key rotate: a fresh key, never the revoked one', async () => {
@@ -47,6 +48,7 @@ it('revoke --reason compromise, then key rotate: a fresh key, never the revoked 
 
   const seeded = await sb.json<Rotation>([...rotate, ...at(T0 + 60)]);
   expect(seeded.seeded).toBe(first);
+  const { notAfter } = seeded.keys.find((k) => k.kid === first)!;
   const revoke = await sb.ok([
     'revoke',
     '--identity',
@@ -57,13 +59,16 @@ it('revoke --reason compromise, then key rotate: a fresh key, never the revoked 
     'compromise',
     '--keystore',
     'ks.json',
+    '--retention',
+    '2h', // the rotator's
     ...store,
     ...at(T0 + 120),
   ]);
   expect(revoke.stdout).toContain(`erased private key ${first}`);
-  // A tombstone stays for the erased key, so queued messages fail ERR_KEY_REVOKED.
+  // A tombstone stays for the erased key, so queued messages fail ERR_KEY_REVOKED,
+  // until its not-after plus the rotator's retention.
   const ks = JSON.parse(await readFile(sb.path('ks.json'), 'utf8'));
-  expect(ks.revoked.map((t: { kid: string }) => t.kid)).toEqual([first]);
+  expect(ks.revoked).toEqual([{ kid: first, until: notAfter + 7200 }]);
 
   const next = await sb.json<Rotation>([...rotate, ...at(T0 + 180)]);
   expect(next.seeded).toBeNull(); // the revoked key is not handed back to the key store

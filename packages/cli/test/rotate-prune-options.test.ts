@@ -1,9 +1,9 @@
 /**
  * The options that guard the destructive commands (SPEC.md §11.4, §11.6):
  * `key rotate --max-queue/--clock-skew` reach the rotator, which refuses a
- * retention below `q + 3s`; `directory prune` refuses a --now beyond this
- * machine's clock plus the skew, and a read-only (http) store, unless
- * --dry-run, before the store is read.
+ * retention below `q + 3s`; `key rotate` refuses a --now beyond this
+ * machine's clock plus the skew, and so does `directory prune`, with a
+ * read-only (http) store, unless --dry-run, before the store is read.
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,36 @@ describe('key rotate --max-queue and --clock-skew', () => {
   });
 });
 
+describe('key rotate --now', () => {
+  it('refuses a --now past the clock plus the skew: it would erase keys senders still use', async () => {
+    const rotate = (...more: string[]) => [
+      'key',
+      'rotate',
+      '--identity',
+      'q.json',
+      '--keystore',
+      'ks-now.json',
+      '--store',
+      `file:${sb.path('dir-now.json')}`, // its own: the prune tests below read dir.json
+      ...more,
+    ];
+    const first = await sb.json<{ keys: { kid: string }[] }>(rotate('--json'));
+    const before = await readFile(sb.path('ks-now.json'), 'utf8');
+    const future = String(Math.floor(Date.now() / 1000) + 30 * 86_400); // a mistyped month, say
+    const r = await sb.cli(rotate('--now', future, '--json'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error ERR_INVALID_ARGUMENT: "--now" expected a time no later than/);
+    expect(r.stderr).toContain('erases private keys senders still seal to');
+    expect(await readFile(sb.path('ks-now.json'), 'utf8')).toBe(before); // nothing erased
+    // within the skew (--clock-skew's) it runs, and keeps the live keys
+    const within = String(Math.floor(Date.now() / 1000) + 1800);
+    const ok = await sb.json<{ keys: { kid: string }[] }>(
+      rotate('--now', within, '--clock-skew', '3600', '--retention', '3h', '--json'),
+    );
+    expect(ok.keys.map((k) => k.kid)).toEqual(expect.arrayContaining(first.keys.map((k) => k.kid)));
+  });
+});
+
 describe('directory prune guards', () => {
   const prune = (...more: string[]) => [
     'directory',
@@ -97,6 +127,17 @@ describe('directory prune guards', () => {
     expect(dry.stdout).toMatch(/would remove \d+/);
     expect(await readFile(sb.path('dir.json'), 'utf8')).toBe(before);
     expect((await sb.cli(prune(...store(), '--now', String(T0)))).code).toBe(0);
+  });
+
+  it('--max-records-read bounds what one NAME may hold: past it, nothing is removed', async () => {
+    const before = await readFile(sb.path('dir.json'), 'utf8');
+    const r = await sb.cli(prune(...store(), '--now', String(T0), '--max-records-read', '1'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error ERR_LIMIT_EXCEEDED: .*more than 1 records/);
+    expect(await readFile(sb.path('dir.json'), 'utf8')).toBe(before);
+    const bad = await sb.cli(prune(...store(), '--max-records-read', '0'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--max-records-read expected a positive whole number');
   });
 
   it('refuses a read-only store (http) unless --dry-run, before reading it', async () => {

@@ -20,10 +20,10 @@ vi.mock('../src/keys/secret-file.js', async (importOriginal) => {
   const actual = await importOriginal<typeof SecretFile>();
   return {
     ...actual,
-    writeSecretFile: async (path: string, text: string) => {
+    writeSecretFile: async (...args: Parameters<typeof actual.writeSecretFile>) => {
       if (crash.writes >= crash.after) throw new Error('the process died here');
       crash.writes++;
-      return actual.writeSecretFile(path, text);
+      return actual.writeSecretFile(...args);
     },
   };
 });

@@ -5,7 +5,7 @@
  * pinned key, in their validity windows, not revoked; and remove the records
  * no client can still need (SPEC.md §11.6).
  */
-import { BlindwireError, ErrorCode, importPublicIdentity, toBase64url } from '@blindwire/core';
+import { importPublicIdentity, toBase64url } from '@blindwire/core';
 import { createDirectory, pruneIdentity, type TrustPolicy } from '@blindwire/directory';
 import { UsageError, flag, optList, type CommandSpec, type Context } from '../args.js';
 import { decodeBinaryList, readInput, readJson } from '../files.js';
@@ -14,9 +14,12 @@ import { describeRecord, publishRecord, recordLine } from '../records.js';
 import { loadPublicAnchor } from '../secrets.js';
 import { openStore, parseStore } from '../stores.js';
 import {
+  DEFAULT_CLOCK_SKEW,
   JSON_OPTION,
   NOW_OPTION,
   STORE_OPTION,
+  assertNowNotAhead,
+  countOption,
   durationOption,
   isoSeconds,
   nowOption,
@@ -154,7 +157,7 @@ export const directoryPrune: CommandSpec = {
   name: 'directory prune',
   summary: 'Remove the records of identities that no client can still need.',
   usage:
-    'NAME... --store STORE --anchor FILE [--pin FILE] [--horizon S] [--dry-run] [--clock-skew S] [--now TIME] [--json]',
+    'NAME... --store STORE --anchor FILE [--pin FILE] [--horizon S] [--dry-run] [--max-records-read N] [--clock-skew S] [--now TIME] [--json]',
   description: [
     'For each NAME (stores cannot list their names), removes records past their not-after plus the horizon, ' +
       'junk and records of other names, and revocations that no longer matter, by the rules of SPEC.md §11.6: ' +
@@ -174,6 +177,12 @@ export const directoryPrune: CommandSpec = {
       description: `How long past its not-after a record is kept (at least 3 × the clock skew: SPEC.md §11.6). Default ${DEFAULT_HORIZON} (1d).`,
     },
     'dry-run': { type: 'boolean', description: 'Print what would be removed; remove nothing.' },
+    'max-records-read': {
+      type: 'string',
+      value: 'N',
+      description:
+        'Most records read for one NAME; more is ERR_LIMIT_EXCEEDED and nothing of that NAME is removed (SPEC.md §11.6). Default 100000.',
+    },
     now: {
       ...NOW_OPTION,
       description: `${NOW_OPTION.description} Not past the clock plus the skew, unless --dry-run.`,
@@ -188,14 +197,23 @@ export const directoryPrune: CommandSpec = {
     const now = Math.floor(nowOption(ctx) / 1000);
     const horizonSeconds = durationOption(ctx, 'horizon') ?? DEFAULT_HORIZON;
     const dryRun = flag(ctx, 'dry-run');
+    const maxRecordsRead = countOption(ctx, 'max-records-read');
     const trust = await trustPolicy(ctx);
-    if (!dryRun) assertNotAhead(now, trust.clockSkew ?? 60);
+    if (!dryRun)
+      assertNowNotAhead(
+        now,
+        trust.clockSkew ?? DEFAULT_CLOCK_SKEW,
+        'a prune at a future time removes records clients still use; add --dry-run to preview it',
+      );
     const opened = await openStore(ctx, storeSpec);
     try {
       const results = [];
       for (const name of ctx.positionals)
         results.push(
-          await pruneIdentity(opened.store, name, trust, { now, horizonSeconds, dryRun }),
+          await pruneIdentity(opened.store, name, trust, {
+            ...{ now, horizonSeconds, dryRun },
+            ...(maxRecordsRead === undefined ? {} : { maxRecordsRead }),
+          }),
         );
       if (flag(ctx, 'json')) {
         printJson(ctx.io.stdout, results);
@@ -212,18 +230,3 @@ export const directoryPrune: CommandSpec = {
     }
   },
 };
-
-/**
- * A destructive prune is planned at `now` (SPEC.md §11.6): a time later than
- * this machine's clock plus the skew would remove records clients still use.
- * ERR_INVALID_ARGUMENT before the store is opened; `--dry-run` may look ahead.
- */
-function assertNotAhead(now: number, skew: number): void {
-  const limit = Math.floor(Date.now() / 1000) + skew;
-  if (now <= limit) return;
-  throw new BlindwireError(
-    ErrorCode.InvalidArgument,
-    `"--now" expected a time no later than this machine's clock plus the clock skew (${isoSeconds(limit)}), ` +
-      `got ${isoSeconds(now)}: a prune at a future time removes records clients still use; add --dry-run to preview it`,
-  );
-}

@@ -37,10 +37,12 @@ import { openKeyStore, publishRecord } from '../records.js';
 import { loadIdentity, loadPublicAnchor, wipeIdentity } from '../secrets.js';
 import { openStore, parseStore, type OpenStore, type StoreSpec } from '../stores.js';
 import {
+  DEFAULT_CLOCK_SKEW,
   JSON_OPTION,
   NOW_OPTION,
   PASSPHRASE_ENV_OPTION,
   STORE_OPTION,
+  assertNowNotAhead,
   durationOption,
   isoSeconds,
   nowOption,
@@ -60,6 +62,8 @@ export const keyRotate: CommandSpec = {
       'passphrase when --passphrase-env is given) until --retention seconds after they expire, then erased.',
     'A newest key that the directory holds a verified revocation for (signed by the identity, or by an --anchor) is ' +
       'replaced at once, usable at once when no other held key covers the propagation delay.',
+    "A --now later than this machine's clock plus the clock skew is ERR_INVALID_ARGUMENT: a step at a future time " +
+      'erases private keys that senders still seal to.',
   ],
   positionals: { name: '', min: 0, max: 0 },
   options: {
@@ -116,7 +120,10 @@ export const keyRotate: CommandSpec = {
       description: 'Rotate when the newest key expires within this time. Default lifetime / 4.',
     },
     force: { type: 'boolean', description: 'Publish a new key even if rotation is not due.' },
-    now: NOW_OPTION,
+    now: {
+      ...NOW_OPTION,
+      description: `${NOW_OPTION.description} Not past the clock plus the skew.`,
+    },
     json: JSON_OPTION,
   },
   examples: [
@@ -403,6 +410,11 @@ function parseRotateOptions(ctx: Context): RotateOptions {
       `"--retention" expected at least ${minimum.seconds} (${minimum.rule}), got ${retention}`,
     );
   const now = nowOption(ctx);
+  assertNowNotAhead(
+    Math.floor(now / 1000),
+    skew ?? DEFAULT_CLOCK_SKEW,
+    'a rotation step at a future time erases private keys senders still seal to',
+  );
   return {
     ...{ identityPath, storeSpec, keystorePath, lifetime, delay, rotateBefore, retention },
     ...{ maxQueue, skew, now },

@@ -27,6 +27,7 @@ import {
   NOW_OPTION,
   PASSPHRASE_ENV_OPTION,
   STORE_OPTION,
+  durationOption,
   nowOption,
 } from '../values.js';
 
@@ -36,7 +37,7 @@ export const revoke: CommandSpec = {
   name: 'revoke',
   summary: 'Revoke a signing or encryption key, signed by the trust anchor or the identity.',
   usage:
-    '--name NAME --kid KID --reason superseded|compromise (--anchor FILE | --identity FILE) [--store STORE] [--keystore FILE] [--passphrase-env VAR] [--now TIME] [--json]',
+    '--name NAME --kid KID --reason superseded|compromise (--anchor FILE | --identity FILE) [--store STORE] [--keystore FILE] [--passphrase-env VAR] [--retention S] [--now TIME] [--json]',
   description: [
     'Senders stop sealing to a revoked encryption key, whatever the reason. A signing key revoked as superseded stays valid ' +
       'until it expires; one revoked as compromise is rejected at once, and so is every key it signed. ' +
@@ -44,6 +45,8 @@ export const revoke: CommandSpec = {
     'With --reason compromise, --keystore names the existing key store that holds the private key, which is erased after ' +
       'the revocation is published. A missing key store is ERR_INVALID_ARGUMENT, and one that does not hold KID is ' +
       'ERR_KEY_NOT_FOUND; either way nothing is published (leave out --keystore to publish the revocation alone).',
+    "The erased key's tombstone (messages queued to it then read ERR_KEY_REVOKED) lasts until its not-after plus " +
+      "--retention: give the --retention of the key's rotator (key rotate); a longer tombstone already recorded stays.",
   ],
   positionals: { name: '', min: 0, max: 0 },
   options: {
@@ -72,6 +75,11 @@ export const revoke: CommandSpec = {
         'On compromise, also erase the private key from this key store, which must exist and hold it.',
     },
     'passphrase-env': PASSPHRASE_ENV_OPTION,
+    retention: {
+      type: 'string',
+      value: 'S',
+      description: `With --keystore: the rotator's retention, how long past its not-after the erased key stays tombstoned (SPEC.md §11.4). Default ${DEFAULT_RETENTION_SECONDS}.`,
+    },
     now: NOW_OPTION,
     json: JSON_OPTION,
   },
@@ -95,7 +103,9 @@ export const revoke: CommandSpec = {
       );
       const d = describeRecord(await publishRecord(opened.store, record));
       const { erased, tombstoneError } =
-        o.erase !== undefined ? await eraseKey(ctx, o.erase, o.kid) : { erased: false };
+        o.erase !== undefined
+          ? await eraseKey(ctx, o.erase, o.kid, o.retention)
+          : { erased: false };
       if (flag(ctx, 'json')) printJson(ctx.io.stdout, { ...d, erased });
       else {
         println(ctx.io.stdout, `published ${recordLine(d)} (${issuer.label}) to ${opened.label}`);
@@ -127,6 +137,8 @@ interface RevokeOptions {
   name: string | undefined;
   /** The key store to erase the key from: `--keystore` on a compromise. */
   erase: string | undefined;
+  /** `--retention`: the tombstone lasts until the key's not-after plus this, seconds. */
+  retention: number;
   now: number;
   storeSpec: StoreSpec;
 }
@@ -151,7 +163,8 @@ function parseRevokeOptions(ctx: Context): RevokeOptions {
   const now = nowOption(ctx);
   const storeSpec = parseStore(ctx);
   const erase = reason === 'compromise' ? keystorePath : undefined;
-  return { kid, reason, anchorPath, identityPath, name, erase, now, storeSpec };
+  const retention = durationOption(ctx, 'retention') ?? DEFAULT_RETENTION_SECONDS;
+  return { kid, reason, anchorPath, identityPath, name, erase, retention, now, storeSpec };
 }
 
 /** Who signs: the trust anchor (which must cover the name) or the identity (whose name it is). */
@@ -193,13 +206,15 @@ async function loadIssuer(
 /**
  * Erases the compromised key `kid` from the key store at `path`, with a
  * tombstone (SPEC.md §11.4): messages queued to the key then fail
- * ERR_KEY_REVOKED, not ERR_KEY_NOT_FOUND. The tombstone is kept for the
- * default retention past the key's not-after; a rotator drops it then.
+ * ERR_KEY_REVOKED, not ERR_KEY_NOT_FOUND. The tombstone is kept for
+ * `retention` (the rotator's) past the key's not-after, or longer when a
+ * longer one is recorded; a rotator drops it then.
  */
 async function eraseKey(
   ctx: Context,
   path: string,
   kid: string,
+  retention: number,
 ): Promise<{ erased: boolean; tombstoneError?: unknown }> {
   // Opened again, not held across publishing: one process owns the file
   // at a time, and a rotator may have written it meanwhile.
@@ -212,7 +227,7 @@ async function eraseKey(
       await keyStore.delete(kid);
       return { erased: false };
     }
-    const until = mine.notAfter + DEFAULT_RETENTION_SECONDS;
+    const until = mine.notAfter + retention;
     return { erased: true, tombstoneError: await eraseForCompromise(keyStore, kid, until) };
   } finally {
     await keyStore.close();

@@ -11,8 +11,17 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomHex } from '../crypto.js';
 
-/** Writes `text` to `path` atomically; a failure before the rename removes the temp file and rethrows. */
-export async function writeFileAtomic(path: string, text: string, mode: number): Promise<void> {
+/**
+ * Writes `text` to `path` atomically; a failure before the rename removes the
+ * temp file and rethrows. `beforeRename` runs last before the rename (a
+ * caller under files/file-lock.ts checks there that it still holds the lock).
+ */
+export async function writeFileAtomic(
+  path: string,
+  text: string,
+  mode: number,
+  beforeRename?: () => Promise<void>,
+): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomHex(6)}.tmp`);
   try {
     const fh = await open(tmp, 'wx', mode);
@@ -23,6 +32,7 @@ export async function writeFileAtomic(path: string, text: string, mode: number):
     } finally {
       await fh.close();
     }
+    await beforeRename?.();
     await rename(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);

@@ -15,7 +15,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BlindwireError, ErrorCode, isBlindwireError } from '@blindwire/core';
 import { utf8, wipe } from '@blindwire/core/internal';
-import { withFileLock } from '../files/file-lock.js';
+import { withFileLock, type HeldLock } from '../files/file-lock.js';
 import {
   decodeEntry,
   formatFile,
@@ -31,6 +31,7 @@ import {
   assertTombstone,
   byCreation,
   copyStoredKey,
+  laterOf,
   type PrivateKeyStore,
   type StoredKey,
   type Tombstone,
@@ -78,9 +79,9 @@ export async function createFileKeyStore(
       });
     }
     // Under the lock: another process may be creating or rewriting the file.
-    return await withFileLock(path, transport, async () => {
+    return await withFileLock(path, transport, async (lock) => {
       const existing = await readExisting(path);
-      if (existing === undefined) return await create(path, pass);
+      if (existing === undefined) return await create(path, pass, lock);
       return await openExisting(path, existing, pass);
     });
   } finally {
@@ -88,7 +89,11 @@ export async function createFileKeyStore(
   }
 }
 
-async function create(path: string, pass: Uint8Array | undefined): Promise<FileKeyStore> {
+async function create(
+  path: string,
+  pass: Uint8Array | undefined,
+  lock: HeldLock,
+): Promise<FileKeyStore> {
   const sealing = pass ? await newSealing(pass) : undefined;
   const store = new FileKeyStoreImpl(
     path,
@@ -99,7 +104,7 @@ async function create(path: string, pass: Uint8Array | undefined): Promise<FileK
     new Map(),
   );
   try {
-    await store.flush();
+    await store.flush(lock);
   } catch (e) {
     wipe(sealing?.key);
     throw e;
@@ -190,7 +195,7 @@ class FileKeyStoreImpl implements FileKeyStore {
   }
 
   /** One operation at a time, each under the file's lock. */
-  #locked<T>(fn: () => Promise<T>): Promise<T> {
+  #locked<T>(fn: (lock: HeldLock) => Promise<T>): Promise<T> {
     const run = () => withFileLock(this.path, transport, fn);
     const p = this.#queue.then(run, run);
     this.#queue = p.catch(() => undefined);
@@ -247,21 +252,26 @@ class FileKeyStoreImpl implements FileKeyStore {
     }
   }
 
+  /** Writes the file, under `lock` (checked before the rename). */
   flush(
+    lock: HeldLock,
     next: Map<string, Entry> = this.#entries,
     tombstones: Map<string, Tombstone> = this.#tombstones,
   ): Promise<void> {
-    return writeSecretFile(this.path, formatFile(this.#encryption, next, tombstones));
+    return writeSecretFile(this.path, formatFile(this.#encryption, next, tombstones), lock);
   }
 
   async addTombstone(t: Tombstone): Promise<void> {
     this.#assertOpen();
     assertTombstone(t);
     const copy = { kid: t.kid, until: t.until };
-    await this.#locked(async () => {
+    await this.#locked(async (lock) => {
       await this.#refresh();
-      const next = new Map(this.#tombstones).set(copy.kid, copy);
-      await this.flush(this.#entries, next);
+      const next = new Map(this.#tombstones).set(
+        copy.kid,
+        laterOf(this.#tombstones.get(copy.kid), copy),
+      );
+      await this.flush(lock, this.#entries, next);
       this.#tombstones = next;
     });
   }
@@ -276,12 +286,12 @@ class FileKeyStoreImpl implements FileKeyStore {
 
   async removeTombstone(kid: string): Promise<void> {
     this.#assertOpen();
-    await this.#locked(async () => {
+    await this.#locked(async (lock) => {
       await this.#refresh();
       if (!this.#tombstones.has(kid)) return;
       const next = new Map(this.#tombstones);
       next.delete(kid);
-      await this.flush(this.#entries, next);
+      await this.flush(lock, this.#entries, next);
       this.#tombstones = next;
     });
   }
@@ -290,10 +300,10 @@ class FileKeyStoreImpl implements FileKeyStore {
     this.#assertOpen();
     assertStoredKey(k);
     const copy = copyStoredKey(k);
-    await this.#locked(async () => {
+    await this.#locked(async (lock) => {
       await this.#refresh();
       const next = new Map(this.#entries).set(copy.kid, toEntry(copy, this.#key));
-      await this.flush(next);
+      await this.flush(lock, next);
       this.#entries.set(copy.kid, next.get(copy.kid)!);
       this.#setKey(copy.kid, copy);
     });
@@ -311,12 +321,12 @@ class FileKeyStoreImpl implements FileKeyStore {
 
   async delete(kid: string): Promise<void> {
     this.#assertOpen();
-    await this.#locked(async () => {
+    await this.#locked(async (lock) => {
       await this.#refresh();
       if (!this.#entries.has(kid)) return;
       const next = new Map(this.#entries);
       next.delete(kid);
-      await this.flush(next); // removed from disk first; only then forget it here
+      await this.flush(lock, next); // removed from disk first; only then forget it here
       this.#entries.delete(kid);
       this.#setKey(kid, undefined);
     });
@@ -330,12 +340,15 @@ class FileKeyStoreImpl implements FileKeyStore {
     this.#assertOpen();
     assertTombstone(t);
     const copy = { kid: t.kid, until: t.until };
-    await this.#locked(async () => {
+    await this.#locked(async (lock) => {
       await this.#refresh();
       const entries = new Map(this.#entries);
       entries.delete(copy.kid);
-      const tombstones = new Map(this.#tombstones).set(copy.kid, copy);
-      await this.flush(entries, tombstones); // on disk first; only then forget the key here
+      const tombstones = new Map(this.#tombstones).set(
+        copy.kid,
+        laterOf(this.#tombstones.get(copy.kid), copy),
+      );
+      await this.flush(lock, entries, tombstones); // on disk first; only then forget the key here
       this.#tombstones = tombstones;
       if (!this.#entries.delete(copy.kid)) return;
       this.#setKey(copy.kid, undefined);

@@ -43,7 +43,9 @@ export interface PrivateKeyStore {
   /** Erases the key `kid` (no-op when absent): removed from storage, the store's copy zeroed. */
   delete(kid: string): Promise<void>;
   /**
-   * Records a tombstone, replacing one with the same kid. Optional: a store
+   * Records a tombstone. One with the same kid keeps the later `until`: a
+   * tombstone only ever lasts longer (a retried revocation computes a
+   * shorter one when the key's not-after is no longer known). Optional: a store
    * without tombstones makes messages queued to a compromised key fail with
    * ERR_KEY_NOT_FOUND instead of ERR_KEY_REVOKED. The memory and file stores have them.
    */
@@ -53,7 +55,8 @@ export interface PrivateKeyStore {
   /** Drops the tombstone of `kid` (no-op when absent). */
   removeTombstone?(kid: string): Promise<void>;
   /**
-   * Records tombstone `t` and erases the key `t.kid` in one atomic step
+   * Records tombstone `t` (keeping a later `until` already recorded, as
+   * `addTombstone` does) and erases the key `t.kid` in one atomic step
    * (SPEC.md §11.4): whatever fails or crashes, the store holds both changes
    * or neither, never a tombstoned key still held nor an erasure without its
    * tombstone. Optional; the memory and file stores have it.
@@ -87,6 +90,14 @@ export async function eraseForCompromise(
   }
   await store.delete(kid);
   return tombstoneError;
+}
+
+/**
+ * The tombstone to keep when `t` is recorded over `existing` (SPEC.md §11.4):
+ * the later `until` of the two; a copy.
+ */
+export function laterOf(existing: Tombstone | undefined, t: Tombstone): Tombstone {
+  return { kid: t.kid, until: Math.max(t.until, existing?.until ?? 0) };
 }
 
 /** Checks a tombstone's fields; argument errors name the field. */

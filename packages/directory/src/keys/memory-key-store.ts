@@ -5,6 +5,7 @@ import {
   assertTombstone,
   byCreation,
   copyStoredKey,
+  laterOf,
   type PrivateKeyStore,
   type StoredKey,
   type Tombstone,
@@ -36,7 +37,7 @@ export function createMemoryKeyStore(): MemoryKeyStore {
     },
     async addTombstone(t) {
       assertTombstone(t);
-      tombstones.set(t.kid, { kid: t.kid, until: t.until });
+      tombstones.set(t.kid, laterOf(tombstones.get(t.kid), t));
     },
     async tombstones() {
       return [...tombstones.values()].map((t) => ({ ...t }));
@@ -47,7 +48,7 @@ export function createMemoryKeyStore(): MemoryKeyStore {
     async deleteWithTombstone(t) {
       assertTombstone(t);
       // No await between the two: no other call sees one without the other.
-      tombstones.set(t.kid, { kid: t.kid, until: t.until });
+      tombstones.set(t.kid, laterOf(tombstones.get(t.kid), t));
       const old = keys.get(t.kid);
       keys.delete(t.kid);
       if (old) wipe(old.privateKey);

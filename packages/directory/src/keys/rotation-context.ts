@@ -10,7 +10,7 @@ import { DEFAULT_KEY_SECONDS, type RevocationReasonName } from '../records/publi
 import type { DirectoryStore } from '../stores/directory-store.js';
 import { checkClockSkew, checkTrustPolicy, type TrustPolicy } from '../trust/policy.js';
 import { assertRemovable } from '../stores/paging.js';
-import { MIN_HORIZON_SKEWS, checkHorizon } from '../trust/prune.js';
+import { checkHorizon } from '../trust/prune.js';
 import type { StoredKey } from './key-store.js';
 import type { KeyRotatorOptions } from './rotation-types.js';
 
@@ -120,11 +120,7 @@ function checkPrune(p: KeyRotatorOptions['prune'], retention: number): RotationC
   }
   assertRemovable(p.store, 'prune.store'); // a read-only store (http) would fail every tick
   checkTrustPolicy(p.trust);
-  const horizon = checkHorizon(
-    p.horizonSeconds ?? retention,
-    checkClockSkew(p.trust.clockSkew),
-    MIN_HORIZON_SKEWS,
-  );
+  const horizon = checkHorizon(p.horizonSeconds ?? retention, checkClockSkew(p.trust.clockSkew));
   return { store: p.store, trust: p.trust, horizon };
 }
 

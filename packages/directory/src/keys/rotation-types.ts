@@ -60,7 +60,8 @@ export interface KeyRotatorOptions {
   /**
    * Prunes this identity's records (SPEC.md §11.6) at the end of every
    * tick(): records past their not-after plus `horizonSeconds` (default
-   * `retentionSeconds`, at least the trust policy's clock skew) that no
+   * `retentionSeconds`, at least 3 × the trust policy's clock skew, else
+   * createKeyRotator fails with ERR_INVALID_ARGUMENT: SPEC.md §11.6) that no
    * client can still need are removed from `store`, as the relying parties
    * verify them with `trust`. Without it nothing is ever removed, and an
    * identity's records pile up past `maxRecords`. A failed prune never fails

@@ -10,6 +10,7 @@
 import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { writeFileAtomic } from '../files/atomic-write.js';
+import type { HeldLock } from '../files/file-lock.js';
 import { invalid, transport } from './key-store-errors.js';
 
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
@@ -50,10 +51,11 @@ export async function readExisting(path: string): Promise<unknown> {
 }
 
 /**
- * Atomic replacement at mode 0600 (files/atomic-write.ts). Then the replaced file, if nothing else links to it, is overwritten with
+ * Atomic replacement at mode 0600 (files/atomic-write.ts), under `lock`
+ * (checked before the rename). Then the replaced file, if nothing else links to it, is overwritten with
  * zeros through a descriptor opened before the rename (best effort).
  */
-export async function writeSecretFile(path: string, text: string): Promise<void> {
+export async function writeSecretFile(path: string, text: string, lock: HeldLock): Promise<void> {
   let old;
   try {
     if ((await lstat(path)).isFile()) old = await open(path, 'r+');
@@ -62,8 +64,9 @@ export async function writeSecretFile(path: string, text: string): Promise<void>
   }
   try {
     try {
-      await writeFileAtomic(path, text, 0o600);
+      await writeFileAtomic(path, text, 0o600, () => lock.assertHeld());
     } catch (e) {
+      if (e instanceof BlindwireError) throw e; // the lock was lost
       throw transport(`cannot write ${path}`, e);
     }
     if (old) await wipeReplaced(old);

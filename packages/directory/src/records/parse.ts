@@ -7,6 +7,7 @@ import {
   BlindwireError,
   ErrorCode,
   encryptionKid,
+  isBlindwireError,
   signingKid,
   toBase64url,
   type CryptoBackend,
@@ -116,9 +117,23 @@ function parseBody(kind: number, m: CborMap): RecordBody {
 }
 
 /**
+ * Whether `e` is parseRecord's verdict on the bytes (ERR_RECORD_MALFORMED,
+ * or ERR_LIMIT_EXCEEDED for an oversized record), not a failure of
+ * something else (SPEC.md §11.2 step 2).
+ */
+export function isParseFailure(e: unknown): boolean {
+  return (
+    isBlindwireError(e, ErrorCode.RecordMalformed) || isBlindwireError(e, ErrorCode.LimitExceeded)
+  );
+}
+
+/**
  * Parses a record without verifying it (SPEC.md §11.2 steps 1-3). Throws
  * ERR_LIMIT_EXCEEDED for an oversized record and ERR_RECORD_MALFORMED for
- * anything else wrong with its bytes.
+ * anything else wrong with its bytes. A failure of the crypto backend (the
+ * kid's hash) is not the record's: it is rethrown as it is, never reported
+ * as malformed, so that a prune never removes a record for it (SPEC.md
+ * §11.6 rule 1).
  */
 export async function parseRecord(
   record: Uint8Array,
@@ -131,6 +146,23 @@ export async function parseRecord(
       `record of ${record.length} bytes exceeds ${MAX_RECORD_BYTES}`,
     );
   }
+  const { parsed, off, shl } = parseBytes(record);
+  if (parsed.kind === RecordKind.IdentityCertificate) {
+    parsed.signingKid = await signingKid(parsed.signingKey, options);
+  } else if (parsed.kind === RecordKind.EncryptionKey) {
+    if ((await encryptionKid(parsed.publicKey, options)) !== parsed.kid)
+      throw malformed('kid is not the key thumbprint');
+  }
+  return {
+    body: parsed,
+    signed: record.subarray(0, off),
+    signature: record.subarray(off + shl),
+    bytes: record,
+  };
+}
+
+/** The framing and the body, without the kid hashes; anything wrong is ERR_RECORD_MALFORMED. */
+function parseBytes(record: Uint8Array): { parsed: RecordBody; off: number; shl: number } {
   try {
     if (!hasMagic(record)) throw malformed('bad magic');
     const kind = record[3]!;
@@ -146,18 +178,7 @@ export async function parseRecord(
     if (!(m instanceof Map)) throw malformed('body is not a map');
     const parsed = parseBody(kind, m);
     if (!isIdentityName(parsed.name)) throw malformed('name is not an identity name (SPEC.md §10)');
-    if (parsed.kind === RecordKind.IdentityCertificate) {
-      parsed.signingKid = await signingKid(parsed.signingKey, options);
-    } else if (parsed.kind === RecordKind.EncryptionKey) {
-      if ((await encryptionKid(parsed.publicKey, options)) !== parsed.kid)
-        throw malformed('kid is not the key thumbprint');
-    }
-    return {
-      body: parsed,
-      signed: record.subarray(0, off),
-      signature: record.subarray(off + shl),
-      bytes: record,
-    };
+    return { parsed, off, shl };
   } catch (e) {
     if (e instanceof BlindwireError && e.code === ErrorCode.RecordMalformed) throw e;
     throw malformed(e instanceof BlindwireError ? e.message : 'CBOR');

@@ -7,6 +7,7 @@
 import { open, stat } from 'node:fs/promises';
 import { BlindwireError, ErrorCode, fromBase64url, toBase64url } from '@blindwire/core';
 import { writeFileAtomic } from '../files/atomic-write.js';
+import type { HeldLock } from '../files/file-lock.js';
 import { recordId } from '../records/record-id.js';
 
 /** Largest document the store reads or writes: 16 MiB. */
@@ -117,11 +118,12 @@ export function serialise(records: Map<string, Map<string, Uint8Array>>): string
   return JSON.stringify({ v: 1, records: obj }, null, 2) + '\n';
 }
 
-/** Mode 0644: records are public. */
-export async function writeAtomic(path: string, text: string): Promise<void> {
+/** Mode 0644: records are public. Under `lock`, checked before the rename. */
+export async function writeAtomic(path: string, text: string, lock: HeldLock): Promise<void> {
   try {
-    await writeFileAtomic(path, text, 0o644);
+    await writeFileAtomic(path, text, 0o644, () => lock.assertHeld());
   } catch (e) {
+    if (e instanceof BlindwireError) throw e; // the lock was lost
     throw transport(`cannot write ${path}`, e);
   }
 }

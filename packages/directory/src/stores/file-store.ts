@@ -3,7 +3,10 @@
  * identity, `{ "v": 1, "records": { "<name>": ["<base64url record>", ...] } }`.
  * Untrusted like every store (SPEC.md §11): it keeps bytes, trust/verify-set.ts judges them.
  *
- * Writes are atomic (temp file in the same directory, fsync, rename). Watching
+ * Writes are atomic (temp file in the same directory, fsync, rename) and
+ * take `<path>.lock` (files/file-lock.ts), re-reading the document under
+ * it, so processes sharing the file (a prune, a publisher, a rotator) never
+ * drop each other's records: the directory must be writable. Watching
  * follows atomic replacement the way Kubernetes ConfigMap/Secret mounts do it
  * (the path is a symlink through `..data`, and `..data` is swapped): the
  * directory is watched, the path re-stat'ed, and a periodic stat backs up
@@ -21,6 +24,7 @@
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { assertBytes } from '@blindwire/core/internal';
+import { withFileLock, type HeldLock } from '../files/file-lock.js';
 import { recordId } from '../records/record-id.js';
 import { invalidArgument, pageInIdOrder } from './common.js';
 import type { DirectoryStore } from './directory-store.js';
@@ -30,6 +34,7 @@ import {
   readDocument,
   serialise,
   statKey,
+  transport,
   writeAtomic,
   type Snapshot,
 } from './file-store-document.js';
@@ -79,11 +84,12 @@ function removing(name: string, ids: readonly string[]): (records: Records) => b
   };
 }
 
-/** Writes `current` changed by `mutate`, atomically; false (no write) when nothing changed. */
+/** Writes `current` changed by `mutate`, atomically, under `lock`; false (no write) when nothing changed. */
 async function writeChanged(
   path: string,
   current: Snapshot,
   mutate: (records: Records) => boolean,
+  lock: HeldLock,
 ): Promise<boolean> {
   const next = new Map([...current.records].map(([n, m]) => [n, new Map(m)] as const));
   if (!mutate(next)) return false;
@@ -94,8 +100,20 @@ async function writeChanged(
       `file store: document would exceed ${MAX_FILE_BYTES} bytes`,
     );
   }
-  await writeAtomic(path, text);
+  await writeAtomic(path, text, lock);
   return true;
+}
+
+/**
+ * One change, under `<path>.lock` (files/file-lock.ts) with the document
+ * read again under it, never from a cached copy: another process (a prune, a
+ * publisher, a rotator) may have written it since, and its records must stay
+ * (SPEC.md §11.6, "Concurrency and repetition").
+ */
+function writeLocked(path: string, mutate: (records: Records) => boolean): Promise<boolean> {
+  return withFileLock(path, transport, async (lock) =>
+    writeChanged(path, await readDocument(path), mutate, lock),
+  );
 }
 
 export function createFileStore(path: string, options: FileStoreOptions = {}): FileStore {
@@ -108,7 +126,7 @@ export function createFileStore(path: string, options: FileStoreOptions = {}): F
   let watcher: Watcher | undefined;
   let queue: Promise<unknown> = Promise.resolve();
 
-  /** Serialises writers within this process (rename is atomic, read-modify-write is not). */
+  /** Serialises writers within this process; the lock in `write` serialises processes. */
   function serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = queue.then(fn, fn);
     queue = run.catch(() => undefined);
@@ -124,7 +142,7 @@ export function createFileStore(path: string, options: FileStoreOptions = {}): F
   }
 
   async function write(mutate: (records: Records) => boolean): Promise<void> {
-    if (!(await writeChanged(path, await load(), mutate))) return;
+    if (!(await writeLocked(path, mutate))) return;
     cache = undefined;
     await watcher?.check(); // tell this process's listeners now, not at the next event
   }

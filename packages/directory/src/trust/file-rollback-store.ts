@@ -24,7 +24,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../files/atomic-write.js';
-import { withFileLock } from '../files/file-lock.js';
+import { withFileLock, type HeldLock } from '../files/file-lock.js';
 import { readClock } from '../checks.js';
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { isRollbackMark, type RollbackMark, type RollbackStore } from './rollback.js';
@@ -109,7 +109,7 @@ export function createFileRollbackStore(
       // Under the file's lock, with what is on disk now folded in: another
       // process sharing the file keeps its marks, and none is lowered.
       const run = () =>
-        withFileLock(path, lockFailed, async () => {
+        withFileLock(path, lockFailed, async (lock) => {
           await read();
           loaded = true;
           const prev = marks.get(name);
@@ -117,7 +117,7 @@ export function createFileRollbackStore(
           const next = new Map(marks).set(name, copyMark(mark));
           const nowS = nowSeconds(clock);
           for (const [n, m] of next) if (n !== name && m.notAfter + MAX_SKEW < nowS) next.delete(n);
-          await writeMarks(path, next);
+          await writeMarks(path, next, lock);
           // Only what is on disk is remembered: a failed write is retried by the next save.
           marks.clear();
           for (const [n, m] of next) marks.set(n, m);
@@ -130,7 +130,11 @@ export function createFileRollbackStore(
 }
 
 /** Writes `marks` (sorted by name), refusing more than MAX_ROLLBACK_FILE_BYTES. */
-async function writeMarks(path: string, next: Map<string, RollbackMark>): Promise<void> {
+async function writeMarks(
+  path: string,
+  next: Map<string, RollbackMark>,
+  lock: HeldLock,
+): Promise<void> {
   const doc = {
     v: 1,
     marks: Object.fromEntries([...next].sort(([a], [b]) => (a < b ? -1 : 1))),
@@ -144,7 +148,7 @@ async function writeMarks(path: string, next: Map<string, RollbackMark>): Promis
         `over the ${MAX_ROLLBACK_FILE_BYTES} bytes it may hold; not saved`,
     );
   }
-  await writeAtomic(path, text);
+  await writeAtomic(path, text, lock);
 }
 
 /** The marks on disk now (none when there is no file yet). */
@@ -196,10 +200,11 @@ function nowSeconds(clock: () => number): number {
   return Math.floor(readClock(clock) / 1000);
 }
 
-async function writeAtomic(path: string, text: string): Promise<void> {
+async function writeAtomic(path: string, text: string, lock: HeldLock): Promise<void> {
   try {
-    await writeFileAtomic(path, text, 0o600);
+    await writeFileAtomic(path, text, 0o600, () => lock.assertHeld());
   } catch (e) {
+    if (e instanceof BlindwireError) throw e; // the lock was lost
     throw new BlindwireError(ErrorCode.Transport, `cannot write rollback state ${path}`, {
       cause: e,
     });

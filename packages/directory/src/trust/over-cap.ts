@@ -12,7 +12,7 @@
  */
 import { BlindwireError, ErrorCode, type CryptoBackend } from '@blindwire/core';
 import { RecordKind } from '../records/kinds.js';
-import { parseRecord } from '../records/parse.js';
+import { isParseFailure, parseRecord } from '../records/parse.js';
 import { recordId } from '../records/record-id.js';
 import { verifyRecordSignature } from '../records/sign.js';
 import { MAX_RECORD_BYTES } from '../records/types.js';
@@ -87,7 +87,8 @@ export async function setAsideExpired(
       const p = await parseRecord(r, options.backend ? { backend: options.backend } : undefined);
       if (p.body.name === name) entries.push({ p, keep: false });
       else other.push(r);
-    } catch {
+    } catch (e) {
+      if (!isParseFailure(e)) throw e; // the crypto backend failed, not the record
       other.push(r);
     }
   }

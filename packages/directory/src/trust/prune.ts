@@ -10,11 +10,16 @@
 import { BlindwireError, ErrorCode, type CryptoBackend } from '@blindwire/core';
 import { show } from '../checks.js';
 import { MAGIC_0, MAGIC_1, RecordKind, VERSION } from '../records/kinds.js';
-import { parseRecord } from '../records/parse.js';
+import { isParseFailure, parseRecord } from '../records/parse.js';
 import { recordId } from '../records/record-id.js';
 import { RevocationReason, type ParsedRecord } from '../records/types.js';
 import type { DirectoryStore } from '../stores/directory-store.js';
-import { assertRemovable, listAllRecords, removeRecords } from '../stores/paging.js';
+import {
+  assertRemovable,
+  checkMaxRecordsRead,
+  listAllRecords,
+  removeRecords,
+} from '../stores/paging.js';
 import { checkClockSkew, checkTrustPolicy, type TrustPolicy } from './policy.js';
 import { closeKept, keepByTime, keepNewestPerIssuer, type KeptEntry } from './still-matters.js';
 import { verifyRecordSet } from './verify-set.js';
@@ -39,6 +44,12 @@ export interface PruneOptions {
    * the policy's clock skew. A rotator passes its retention.
    */
   horizonSeconds: number;
+  /**
+   * pruneIdentity: records read for the name at most (SPEC.md §11.6),
+   * duplicates included; more is ERR_LIMIT_EXCEEDED and nothing is removed.
+   * Default 100 000.
+   */
+  maxRecordsRead?: number;
   backend?: CryptoBackend;
 }
 
@@ -46,26 +57,25 @@ interface Entry extends KeptEntry {
   id: string;
 }
 
+/** SPEC.md §11.6: the smallest horizon, in clock skews. */
+export const MIN_HORIZON_SKEWS = 3;
+
 /**
- * A horizon: whole seconds, at least `skews` times the skew. SPEC.md §11.6
- * needs 3s (a pruner clock s ahead and a client clock s behind, a record
- * usable until not-after + s); the planner asks for that. The default of one
- * skew is what the key rotator's own check still asks (rotation-context.ts).
+ * A horizon: whole seconds, at least 3 times the skew (SPEC.md §11.6: a
+ * pruner clock s ahead and a client clock s behind, a record usable until
+ * not-after + s). The planner and the key rotator's `prune` option
+ * (rotation-context.ts) both check it so.
  */
-export function checkHorizon(horizon: unknown, skew: number, skews = 1): number {
-  const min = skews * skew;
+export function checkHorizon(horizon: unknown, skew: number): number {
+  const min = MIN_HORIZON_SKEWS * skew;
   if (!Number.isSafeInteger(horizon) || (horizon as number) < min) {
-    const what = skews === 1 ? 'the clock skew' : `${skews} × the clock skew`;
     throw new BlindwireError(
       ErrorCode.InvalidArgument,
-      `"horizonSeconds" expected whole seconds ≥ ${what} (${min}), got ${show(horizon)}`,
+      `"horizonSeconds" expected whole seconds ≥ ${MIN_HORIZON_SKEWS} × the clock skew (${min}), got ${show(horizon)}`,
     );
   }
   return horizon as number;
 }
-
-/** SPEC.md §11.6: the smallest horizon, in clock skews. */
-export const MIN_HORIZON_SKEWS = 3;
 
 /** A record of another version of the format: not this implementation's to judge. */
 function foreign(bytes: Uint8Array): boolean {
@@ -81,11 +91,7 @@ export async function planPrune(
 ): Promise<PrunePlan> {
   checkTrustPolicy(policy);
   const now = checkNow(options.now);
-  const horizon = checkHorizon(
-    options.horizonSeconds,
-    checkClockSkew(policy.clockSkew),
-    MIN_HORIZON_SKEWS,
-  );
+  const horizon = checkHorizon(options.horizonSeconds, checkClockSkew(policy.clockSkew));
   const cutoff = now - horizon; // not-after below it: done
   const opts = options.backend ? { backend: options.backend } : undefined;
   const remove: PrunePlan['remove'] = [];
@@ -98,7 +104,10 @@ export async function planPrune(
     let p: ParsedRecord;
     try {
       p = await parseRecord(bytes, opts);
-    } catch {
+    } catch (e) {
+      // Rule 1: only the record's own bytes make it malformed; anything else
+      // (the crypto backend failing) aborts the plan, and nothing is removed.
+      if (!isParseFailure(e)) throw e;
       if (!foreign(bytes)) remove.push({ id, reason: 'malformed' });
       continue;
     }
@@ -174,7 +183,9 @@ export interface PruneResult extends PrunePlan {
  * (SPEC.md §11.6). Idempotent: an id already gone is no error, and a second
  * run removes nothing new. A store that cannot remove records (read-only, or
  * without `remove`) is ERR_INVALID_ARGUMENT unless `dryRun`, before anything
- * is read. The records are held in memory while the plan is made.
+ * is read. The records are held in memory while the plan is made: at most
+ * `maxRecordsRead` of them, and a store whose pages never end fails the
+ * prune (listAllRecords) before anything is removed.
  */
 export async function pruneIdentity(
   store: DirectoryStore,
@@ -187,7 +198,9 @@ export async function pruneIdentity(
   }
   const dryRun = options.dryRun === true;
   if (!dryRun) assertRemovable(store, 'store');
-  const plan = await planPrune(name, await listAllRecords(store, name), policy, options);
+  const maxRecordsRead = checkMaxRecordsRead(options.maxRecordsRead);
+  const records = await listAllRecords(store, name, { maxRecordsRead });
+  const plan = await planPrune(name, records, policy, options);
   if (!dryRun)
     await removeRecords(
       store,

@@ -79,7 +79,9 @@ const compromise = (b: ParsedRecord['body']) =>
  * mark left by a record made with the leaked key (SPEC.md §11.2), stored or
  * not. A certificate for which `signs` holds stays while a kept
  * encryption-key record, or a kept revocation of its key by itself for
- * compromise, needs its key to verify.
+ * compromise, needs its key to verify, or while a kept revocation between
+ * two signing keys of the identity has its key as issuer or target (the
+ * keys' ranks decide which such revocation is in force).
  */
 export function closeKept(entries: KeptEntry[], o: CloseOptions): void {
   const signs = o.signs ?? (() => true);
@@ -87,14 +89,27 @@ export function closeKept(entries: KeptEntry[], o: CloseOptions): void {
     changed = false;
     const subjects = new Set<string>();
     const issuers = new Set<string>();
+    const ranked = new Set<string>();
     for (const e of entries) {
       const b = e.p.body;
       if (!e.keep) continue;
       if (b.kind !== RecordKind.Revocation) subjects.add(subjectKid(e.p));
-      // Not identity keys' revocations of other keys: they count only while
-      // their issuer's certificate is in force, hence kept anyway.
       if (b.kind === RecordKind.EncryptionKey) issuers.add(b.issuerKid);
       if (compromise(b) && b.issuerKid === subjectKid(e.p)) issuers.add(b.issuerKid);
+      // Between signing keys, which revocation is in force depends on their
+      // ranks, the serial of each key's newest certificate, expired or not
+      // (SPEC.md §11.2 step 5): both keys keep it. An identity key's
+      // revocation of an encryption key counts only while its issuer's
+      // certificate is in force, hence kept anyway.
+      if (
+        b.kind === RecordKind.Revocation &&
+        b.issuerKid !== b.targetKid &&
+        o.signingKey(b.issuerKid) &&
+        o.signingKey(b.targetKid)
+      ) {
+        ranked.add(b.issuerKid);
+        ranked.add(b.targetKid);
+      }
     }
     for (const e of entries) {
       if (e.keep) continue;
@@ -106,7 +121,9 @@ export function closeKept(entries: KeptEntry[], o: CloseOptions): void {
             subjects.has(b.targetKid) ||
             issuers.has(b.targetKid) ||
             (compromise(b) && o.signingKey(b.targetKid))
-          : b.kind === RecordKind.IdentityCertificate && issuers.has(b.signingKid) && signs(e);
+          : b.kind === RecordKind.IdentityCertificate &&
+            (issuers.has(b.signingKid) || ranked.has(b.signingKid)) &&
+            signs(e);
       if (keep) {
         e.keep = true;
         changed = true;

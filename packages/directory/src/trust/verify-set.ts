@@ -12,7 +12,7 @@ import {
   type ErrorCode as Code,
 } from '@blindwire/core';
 import { RecordKind } from '../records/kinds.js';
-import { parseRecord } from '../records/parse.js';
+import { isParseFailure, parseRecord } from '../records/parse.js';
 import { verifyRecordSignature } from '../records/sign.js';
 import type {
   EncryptionKeyRecord,
@@ -126,8 +126,8 @@ async function parseAll(
       }
       parsed.push(p);
     } catch (e) {
-      const code = e instanceof BlindwireError ? e.code : ErrorCode.RecordMalformed;
-      fail(code, e instanceof Error ? e.message : 'malformed record', -2);
+      if (!isParseFailure(e)) throw e; // the crypto backend failed, not the record
+      fail((e as BlindwireError).code, (e as BlindwireError).message, -2);
     }
   }
   return parsed;
