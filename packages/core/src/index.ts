@@ -47,10 +47,19 @@ export type {
 } from './stream/open-stream-options.js';
 export { DEFAULT_STREAM_LIMITS, MAX_STREAM_LIMITS, type StreamLimits } from './stream/limits.js';
 export {
-  createMemoryReplayStore,
+  DEFAULT_REPLAY_LEASE_MS,
+  MAX_REPLAY_LEASE_MS,
   type ReplayGuard,
-  type MemoryReplayStoreOptions,
+  type ReplayStore,
+  type ReplayEntry,
+  type ReserveAnswer,
+  type Reservation,
 } from './envelope/replay.js';
+export {
+  createMemoryReplayStore,
+  type MemoryReplayStore,
+  type MemoryReplayStoreOptions,
+} from './envelope/memory-replay-store.js';
 export type { Padding } from './wire/inner.js';
 export type { AeadName } from './wire/suites.js';
 export {

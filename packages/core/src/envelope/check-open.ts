@@ -10,7 +10,7 @@ import type { EncryptionKey } from '../identity/identity.js';
 import type { AeadName } from '../wire/suites.js';
 import type { OpenOptions, RecipientKey, SenderResolver } from './open-options.js';
 import { compileSenderPatterns } from './patterns.js';
-import type { ReplayGuard } from './replay.js';
+import { checkReplayOptions, type ReplayGuard, type ReplayStore } from './replay.js';
 import { contextBytes, kidBytes, skewOf } from './values.js';
 
 /** One of the caller's key pairs with its decoded kid. */
@@ -36,7 +36,9 @@ export interface OpeningPolicy extends OpeningClock {
   allowed: ((name: string) => boolean) | undefined;
   trustedSenders: OpenOptions['trustedSenders'];
   resolveSender: SenderResolver | undefined;
-  replay: ReplayGuard | undefined;
+  replay: ReplayGuard | ReplayStore | undefined;
+  /** The lease of a reservation, when `replay` is a store (replay.ts). */
+  replayLeaseMs: number;
 }
 
 /** The options `checkOpenOptions` reads (`open`'s and `openStream`'s, less the limits). */
@@ -60,6 +62,7 @@ export function checkOpenOptions(options: OpenArguments, limits: Limits): Openin
   const revokedKids = checkRevokedKids(options.revokedKids);
   const allowed = compileSenderPatterns(options.allowedSenders);
   const clock = checkClock(options);
+  const replayLeaseMs = checkReplayOptions(options.replay, options.replayLeaseMs);
   return {
     context,
     keys,
@@ -70,6 +73,7 @@ export function checkOpenOptions(options: OpenArguments, limits: Limits): Openin
     trustedSenders: options.trustedSenders,
     resolveSender: options.resolveSender,
     replay: options.replay,
+    replayLeaseMs,
   };
 }
 
