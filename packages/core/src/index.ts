@@ -60,6 +60,19 @@ export {
   type MemoryReplayStore,
   type MemoryReplayStoreOptions,
 } from './envelope/memory-replay-store.js';
+export { createConsumer } from './consume/consumer.js';
+export { classify, DISPOSITION_TABLE, Reason, type Outcome } from './consume/classify.js';
+export type {
+  Consumer,
+  ConsumerOptions,
+  ConsumeEvent,
+  Delivered,
+  Delivery,
+  DestinationPolicy,
+  Disposition,
+  RecipientKeySource,
+  RetryOptions,
+} from './consume/consumer-options.js';
 export type { Padding } from './wire/inner.js';
 export type { AeadName } from './wire/suites.js';
 export {
