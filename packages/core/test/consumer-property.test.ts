@@ -41,7 +41,7 @@ beforeAll(async () => {
         recipients: c.bob,
         context: CONTEXT,
         now: kind === 'expired' ? NOW - 7200_000 : NOW,
-        ttlSeconds: kind === 'expired' ? 60 : 3600,
+        ttl: kind === 'expired' ? 60 : 3600,
         backend,
       });
       const bytes = s.envelope.slice();

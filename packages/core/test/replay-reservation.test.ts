@@ -99,7 +99,7 @@ describe('open with a replay store (SPEC.md §7 step 18)', () => {
 
   it('asks with a fresh 16-byte hex token, the lease and keepUntil = max(expires-at, issued-at + max age) + skew', async () => {
     const spy = spyStore(() => 'reserved');
-    const s = await sealed('x', { ttlSeconds: 600 });
+    const s = await sealed('x', { ttl: 600 });
     await open(s.envelope, opts(spy.store, { replayLeaseMs: 1234, clockSkew: 30 }));
     await open(s.envelope, opts(spy.store, { maxAge: 3600 }));
     const [a, b] = spy.called('reserve');

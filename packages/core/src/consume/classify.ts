@@ -12,7 +12,7 @@
  *   last attempt.
  * - permanent: the message will never open here: dead-letter it unchanged.
  */
-import { BlindwireError, ErrorCode } from '../errors.js';
+import { BlindwireError, type ErrorCode } from '../errors.js';
 
 export type Outcome = 'deliver' | 'duplicate' | 'in-flight' | 'transient' | 'permanent';
 
