@@ -31,6 +31,8 @@ export const ErrorCode = {
   SenderNotAllowed: 'ERR_SENDER_NOT_ALLOWED',
   /** The message id was already processed. */
   Replay: 'ERR_REPLAY',
+  /** The message id is reserved by another consumer that is still processing it: redeliver later. */
+  ReplayInFlight: 'ERR_REPLAY_IN_FLIGHT',
   /** An HPKE operation failed (invalid key, zero shared secret, DeriveKeyPair failure). */
   Hpke: 'ERR_HPKE',
   /** The HPKE context's sequence number would overflow (RFC 9180 §5.2). */

@@ -71,10 +71,32 @@ export type {
 } from './stream/open-stream-options.js';
 export { DEFAULT_STREAM_LIMITS, MAX_STREAM_LIMITS, type StreamLimits } from './stream/limits.js';
 export {
-  createMemoryReplayStore,
+  DEFAULT_REPLAY_LEASE_MS,
+  MAX_REPLAY_LEASE_MS,
   type ReplayGuard,
-  type MemoryReplayStoreOptions,
+  type ReplayStore,
+  type ReplayEntry,
+  type ReserveAnswer,
+  type Reservation,
 } from './envelope/replay.js';
+export {
+  createMemoryReplayStore,
+  type MemoryReplayStore,
+  type MemoryReplayStoreOptions,
+} from './envelope/memory-replay-store.js';
+export { createConsumer } from './consume/consumer.js';
+export { classify, DISPOSITION_TABLE, Reason, type Outcome } from './consume/classify.js';
+export type {
+  Consumer,
+  ConsumerOptions,
+  ConsumeEvent,
+  Delivered,
+  Delivery,
+  DestinationPolicy,
+  Disposition,
+  RecipientKeySource,
+  RetryOptions,
+} from './consume/consumer-options.js';
 export type { Padding } from './wire/inner.js';
 export type { AeadName } from './wire/suites.js';
 export {

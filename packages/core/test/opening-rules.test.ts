@@ -18,7 +18,7 @@ import {
   type AdmittedHeader,
   type SenderClaim,
 } from '../src/envelope/opening-rules.js';
-import { createMemoryReplayStore } from '../src/envelope/replay.js';
+import { createMemoryReplayStore } from '../src/envelope/memory-replay-store.js';
 import { contextCheck } from '../src/wire/keys.js';
 import { fromBase64url } from '../src/bytes.js';
 import { suiteByName } from '../src/wire/suites.js';
@@ -53,6 +53,7 @@ function claim(o: Partial<SenderClaim> & { signatureOk?: boolean } = {}) {
     contextKey,
     headerCheck: goodCheck,
     messageId: MESSAGE_ID,
+    times: { issuedAt: Math.floor(NOW / 1000), expiresAt: Math.floor(NOW / 1000) + 60 },
     ...o,
   };
   return { c, ran };
@@ -98,7 +99,7 @@ describe('admitSender: SPEC.md §7 steps 14-18, in order', () => {
   });
 
   test('18: a processed id is ERR_REPLAY, asked with the id and the verified sender', async () => {
-    const replay = createMemoryReplayStore({ perSender: true });
+    const replay = createMemoryReplayStore({ perSender: true, now: () => NOW });
     await replay.record(MESSAGE_ID, Math.floor(NOW / 1000) + 60, alice.name);
     const { c } = claim();
     expect(await errorCode(() => admitSender(b, policy({ replay }), c))).toBe('ERR_REPLAY');

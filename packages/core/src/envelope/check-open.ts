@@ -12,7 +12,7 @@ import { AEAD_NAMES, type AeadName } from '../wire/suites.js';
 import { isAeadName } from './check-recipients.js';
 import type { OpenOptions, SenderResolver } from './open-options.js';
 import { compileSenderPatterns } from './patterns.js';
-import type { ReplayGuard } from './replay.js';
+import { checkReplayOptions, type ReplayGuard, type ReplayStore } from './replay.js';
 import { checkTrustedSenders, type TrustedSender } from './trust-source.js';
 import { checkNow, contextBytes, isBytes, kidBytes, skewOf } from './values.js';
 
@@ -29,6 +29,7 @@ export const OPEN_OPTION_KEYS = [
   'clockSkew',
   'maxAge',
   'replay',
+  'replayLeaseMs',
   'limits',
   'backend',
 ] as const satisfies readonly (keyof OpenOptions)[];
@@ -56,7 +57,9 @@ export interface OpeningPolicy extends OpeningClock {
   allowed: ((name: string) => boolean) | undefined;
   trustedSenders: TrustedSender[] | undefined;
   resolveSender: SenderResolver | undefined;
-  replay: ReplayGuard | undefined;
+  replay: ReplayGuard | ReplayStore | undefined;
+  /** The lease of a reservation, when `replay` is a store (replay.ts). */
+  replayLeaseMs: number;
   /** The call's backend, which recomputes the kid of a resolved key. */
   backend: CryptoBackend;
 }
@@ -90,7 +93,7 @@ export function checkOpenOptions(
   const allowed = compileSenderPatterns(options.allowedSenders);
   const allowedSuites = checkAllowedSuites(options.allowedSuites);
   const clock = checkClock(options);
-  checkReplayGuard(replay);
+  const replayLeaseMs = checkReplayOptions(replay, options.replayLeaseMs);
   return {
     context,
     keys,
@@ -101,6 +104,7 @@ export function checkOpenOptions(
     trustedSenders,
     resolveSender,
     replay,
+    replayLeaseMs,
     backend,
   };
 }
@@ -136,19 +140,6 @@ export function checkAllowedSuites(suites: unknown): AeadName[] | undefined {
     if (!isAeadName(s)) throw invalidArgument(`allowedSuites[${i}]`, expected, shown(s));
   });
   return list as AeadName[];
-}
-
-/** `replay`: a guard with `has` and `record` functions (replay.ts). */
-function checkReplayGuard(replay: unknown): void {
-  if (replay === undefined) return;
-  const g = replay as { has?: unknown; record?: unknown } | null;
-  if (
-    typeof g !== 'object' ||
-    g === null ||
-    typeof g.has !== 'function' ||
-    typeof g.record !== 'function'
-  )
-    throw invalidArgument('replay', 'a replay guard { has, record }', shown(replay));
 }
 
 /**

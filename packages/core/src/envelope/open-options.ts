@@ -3,7 +3,7 @@ import type { EncryptionKey, PublicIdentity, SigningPublicKey } from '../identit
 import type { AeadName } from '../wire/suites.js';
 import type { CommonOptions } from './common-options.js';
 import type { EnvelopeInfo } from './envelope-info.js';
-import type { ReplayGuard } from './replay.js';
+import type { ReplayGuard, ReplayStore, Reservation } from './replay.js';
 
 /** A recipient key pair: an `EncryptionKey`, or an identity holding one. */
 export type RecipientKey = EncryptionKey | { encryption: EncryptionKey };
@@ -50,8 +50,15 @@ export interface OpenOptions extends CommonOptions {
   clockSkew?: number;
   /** Reject messages issued longer ago than this many seconds, whatever their expiry. */
   maxAge?: number;
-  /** Rejects message ids already processed (ERR_REPLAY). */
-  replay?: ReplayGuard;
+  /**
+   * Rejects message ids already processed (ERR_REPLAY). A `ReplayStore`
+   * (`createMemoryReplayStore()`, `@blindwire/replay`) is reserved atomically
+   * instead (SPEC.md §7 step 18): the result carries the `reservation` to
+   * commit or release, and an id another consumer holds is ERR_REPLAY_IN_FLIGHT.
+   */
+  replay?: ReplayGuard | ReplayStore;
+  /** The lease of a reservation in ms (default 300 000, at most 86 400 000): longer than processing takes. */
+  replayLeaseMs?: number;
 }
 
 export interface OpenResult {
@@ -65,4 +72,6 @@ export interface OpenResult {
   contentType?: string;
   /** The header as an intermediary sees it. */
   header: EnvelopeInfo;
+  /** With a `ReplayStore`: the lease on this message id; commit it once processed, else release it. */
+  reservation?: Reservation;
 }

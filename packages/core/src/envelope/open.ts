@@ -59,7 +59,7 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
     const sender = inner.sender!;
     const messageId = toHex(header.messageId);
     // §7 steps 14-18: trusted key, signature, allowed senders, context, replay.
-    const { senderKid } = await admitSender(b, policy, {
+    const { senderKid, reservation } = await admitSender(b, policy, {
       sender,
       senderKid: inner.senderKid!,
       verify: async (pk) =>
@@ -71,6 +71,7 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
       contextKey,
       headerCheck: header.contextCheck,
       messageId,
+      times: header,
     });
     // §7 step 19: release.
     const result: OpenResult = {
@@ -83,6 +84,7 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
       header: headerInfo(header, frame),
     };
     if (header.contentType !== undefined) result.contentType = header.contentType;
+    if (reservation) result.reservation = reservation; // §7 step 18: the caller's to commit
     rememberOpenState(result, {
       suite,
       // Copies: the envelope buffer is the caller's and may be reused.

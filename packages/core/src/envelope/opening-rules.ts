@@ -20,7 +20,13 @@ import type { MessageHeader, RecipientEntry, ResponseHeader } from '../wire/head
 import { contextCheck } from '../wire/keys.js';
 import { suiteFromIds, type EnvelopeSuite } from '../wire/suites.js';
 import type { OpeningClock, OpeningPolicy, RecipientKeyPair } from './check-open.js';
-import { checkReplay } from './replay.js';
+import {
+  checkReplay,
+  isReplayStore,
+  keepUntilOf,
+  reserveReplay,
+  type Reservation,
+} from './replay.js';
 import { resolvedSenderKey } from './trust-source.js';
 import type { SealState } from './state.js';
 import { nowMs } from './values.js';
@@ -108,19 +114,25 @@ export interface SenderClaim {
   headerCheck: Uint8Array;
   /** The message id, 32 hex digits, as the replay guard sees it. */
   messageId: string;
+  /** The header's times, for how long a replay store keeps the id (§7 step 18). */
+  times: { issuedAt: number; expiresAt: number };
 }
 
 /** The verified sender: its kid as text and the trusted key its signature verified under. */
 export interface AdmittedSender {
   senderKid: string;
   publicKey: Uint8Array;
+  /** With a replay store: the lease taken at §7 step 18, the caller's to commit or release. */
+  reservation?: Reservation;
 }
 
 /**
  * SPEC.md §7 steps 14-18 (§7a.5 step 9), in this order: the trusted key
  * (ERR_KEY_UNTRUSTED), the signature (ERR_OPEN_FAILED), the allowed senders
  * (ERR_SENDER_NOT_ALLOWED), the context check (ERR_CONTEXT_MISMATCH), the
- * replay guard (ERR_REPLAY). Policy is decided only for a verified sender.
+ * replay guard (ERR_REPLAY) or store (a reservation, ERR_REPLAY or
+ * ERR_REPLAY_IN_FLIGHT). Policy is decided only for a verified sender. The
+ * reservation is the last step: nothing after it can fail and leave it held.
  */
 export async function admitSender(
   b: CryptoBackend,
@@ -146,20 +158,34 @@ export async function admitSender(
       "the bound context differs from the sender's",
     );
   }
-  // §7 step 18: the replay guard, asked with the id and the verified sender.
-  await checkReplay(policy.replay, claim.messageId, claim.sender);
-  return { senderKid, publicKey };
+  // §7 step 18: the replay guard, asked with the id and the verified sender;
+  // or the store, which reserves them atomically.
+  const { replay } = policy;
+  if (!isReplayStore(replay)) {
+    await checkReplay(replay, claim.messageId, claim.sender);
+    return { senderKid, publicKey };
+  }
+  const entry = {
+    messageId: claim.messageId,
+    sender: claim.sender,
+    keepUntil: keepUntilOf(claim.times, policy),
+  };
+  const random = (n: number) => b.randomBytes(n);
+  const reservation = await reserveReplay(replay, entry, policy.replayLeaseMs, random);
+  return { senderKid, publicKey, reservation };
 }
 
 /**
  * SPEC.md §7a.5 step 12: the replay guard again as a stream completes; a copy
- * held back after record 0 until the original was processed is a replay.
+ * held back after record 0 until the original was processed is a replay. A
+ * store is not asked again: the lease taken at step 9 is ours.
  */
 export async function checkReplayAgain(
   policy: OpeningPolicy,
   messageId: string,
   sender: string,
 ): Promise<void> {
+  if (isReplayStore(policy.replay)) return;
   await checkReplay(policy.replay, messageId, sender);
 }
 

@@ -1,5 +1,6 @@
 /** The options and the result of `openStream` (SPEC.md §7a.5). */
 import type { OpenOptions } from '../envelope/open-options.js';
+import type { Reservation } from '../envelope/replay.js';
 import type { StreamLimits } from './limits.js';
 
 export interface OpenStreamOptions extends Omit<OpenOptions, 'limits'> {
@@ -36,6 +37,8 @@ export interface OpenStreamResult {
   bodyBytes: number;
   /** Bytes of the sealed stream read. */
   streamBytes: number;
+  /** With a `ReplayStore`: the lease on this message id; commit it once processed, else release it. */
+  reservation?: Reservation;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   checkReplayAgain,
 } from '../envelope/opening-rules.js';
 import type { OpeningPolicy } from '../envelope/check-open.js';
+import type { Reservation } from '../envelope/replay.js';
 import { addOptionalInfo, commonInfo } from '../envelope/envelope-info.js';
 import { toBase64url, utf8, wipe } from '../bytes.js';
 import {
@@ -70,6 +71,8 @@ export class StreamOpener implements ChannelSink<OpenStreamResult>, FrameHandler
   private tail: Uint8Array = new Uint8Array(0);
   private bodyBytes = 0;
   private streamBytes = 0;
+  /** Taken at §7a.5 step 9 with a replay store; released if the stream fails before `close` hands it over. */
+  private reservation: Reservation | undefined;
 
   constructor(private readonly p: OpenParams) {
     this.hash = createSha256(p.b);
@@ -123,8 +126,12 @@ export class StreamOpener implements ChannelSink<OpenStreamResult>, FrameHandler
     await checkReplayAgain(this.p.policy, this.info.messageId, this.sender);
     const tail = this.tail; // the consumer's now: not erased by dispose()
     this.tail = new Uint8Array(0);
+    const reservation = this.reservation; // the consumer's too, once the result is out
+    this.reservation = undefined;
     this.dispose();
+    this.reservation = reservation;
     if (tail.length > 0) await this.push(tail, false);
+    this.reservation = undefined;
     const result: OpenStreamResult = {
       sender: this.sender,
       senderKid: toBase64url(this.senderKid),
@@ -134,10 +141,15 @@ export class StreamOpener implements ChannelSink<OpenStreamResult>, FrameHandler
       streamBytes: this.streamBytes,
     };
     if (this.header.contentType !== undefined) result.contentType = this.header.contentType;
+    if (reservation) result.reservation = reservation;
     return result;
   }
 
   dispose(): void {
+    // A lease taken for a stream that failed: free it for a redelivery. If the
+    // store fails here too, the lease ends after replayLeaseMs.
+    this.reservation?.release().catch(() => {});
+    this.reservation = undefined;
     this.disposed = true;
     wipe(this.key, this.contextKey, this.tail);
     this.tail = new Uint8Array(0);
@@ -224,15 +236,22 @@ export class StreamOpener implements ChannelSink<OpenStreamResult>, FrameHandler
     // plaintext released under a trusted sender's name.
     const tbs = streamHeaderSignatureInput(this.headerHash, utf8(meta.sender), meta.senderKid);
     try {
-      const { publicKey } = await admitSender(b, policy, {
+      const { publicKey, reservation } = await admitSender(b, policy, {
         sender: meta.sender,
         senderKid: meta.senderKid,
         verify: (pk) => b.ed25519Verify(pk, tbs, meta.headerSignature),
         contextKey: this.contextKey,
         headerCheck: this.header.contextCheck,
         messageId: this.info.messageId,
+        times: this.header,
       });
       this.senderKey = publicKey;
+      this.reservation = reservation;
+      // A stream cancelled while the store answered: dispose() already ran.
+      if (this.disposed) {
+        this.dispose();
+        throw alreadyFailed();
+      }
     } finally {
       this.contextKey.fill(0);
     }
