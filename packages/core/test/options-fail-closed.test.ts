@@ -501,7 +501,7 @@ describe('limits are read by name (SPEC.md §8)', () => {
     expect(() => inspect(envelope, { limits })).toThrow(
       expect.objectContaining({ code: 'ERR_LIMIT_EXCEEDED' }),
     );
-    expect(() => inspect(envelope, { limits: inherited({ maxHeaderBytes: '8' }) })).toThrow(
+    expect(() => inspect(envelope, bad({ limits: inherited({ maxHeaderBytes: '8' }) }))).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
     );
     const stream = streamLimitsOf({ limits: inherited({ maxChunkBytes: 2048, maxRecipients: 3 }) });
@@ -510,10 +510,14 @@ describe('limits are read by name (SPEC.md §8)', () => {
 
   it('an own key that names no limit is refused, even undefined; stream names only in streams', () => {
     for (const limits of [{ maxHeaderByte: 4096 }, { maxHeaderByte: undefined }]) {
-      expect(() => limitsOf({ limits })).toThrow(/"limits\.maxHeaderByte" expected a known limit/);
+      expect(() => limitsOf(bad({ limits }))).toThrow(
+        /"limits\.maxHeaderByte" expected a known limit/,
+      );
     }
-    expect(() => limitsOf({ limits: { maxChunkBytes: 2048 } })).toThrow(/limits\.maxChunkBytes/);
-    expect(() => streamLimitsOf({ limits: { maxChunkByte: 2048 } })).toThrow(
+    expect(() => limitsOf(bad({ limits: { maxChunkBytes: 2048 } }))).toThrow(
+      /limits\.maxChunkBytes/,
+    );
+    expect(() => streamLimitsOf(bad({ limits: { maxChunkByte: 2048 } }))).toThrow(
       /limits\.maxChunkByte/,
     );
   });
