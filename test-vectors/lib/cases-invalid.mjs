@@ -1,10 +1,10 @@
 /**
- * Cases 020-048: envelopes that must be rejected, each with the exact code.
+ * Cases 020-048 (and 200): envelopes that must be rejected, each with the exact code.
  * Every negative case differs from a valid envelope (or valid open inputs) by
  * one thing; crafted envelopes are otherwise fully valid and authenticated.
  * The shape of a case is described in cases-valid.mjs.
  */
-import { toHex } from '@blindwire/core';
+import { toBase64url, toHex } from '@blindwire/core';
 import { concat, decodeInner, encodeMessageHeader, utf8 } from '@blindwire/core/internal';
 import { threeRecipients } from './cases-valid.mjs';
 import {
@@ -337,4 +337,12 @@ export const INVALID_CASES = [
       expect: fail('ERR_LIMIT_EXCEEDED'),
     }),
   },
+  crafted(
+    200,
+    'sender-kid-not-thumbprint',
+    "Alice signs with her own trusted key, but names it by the 15-byte kid 'alice/signing/1' instead of its thumbprint: a sender signing kid MUST be the thumbprint of its key, and no trusted key has that kid.",
+    '§7 step 14, §5.2, §1',
+    'ERR_KEY_UNTRUSTED',
+    () => ({ senderKid: toBase64url(utf8('alice/signing/1')) }),
+  ),
 ];

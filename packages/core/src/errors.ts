@@ -2,6 +2,7 @@
  * The one error hierarchy of Blindwire. Every rejection is a `BlindwireError`
  * with a stable string `code`; codes are API and are listed in SPEC.md §9.
  */
+import { INVISIBLE_CHARACTERS } from './identity/invisible.js';
 
 /** Stable error codes. Adding a code is a minor change; renaming one is breaking. */
 export const ErrorCode = {
@@ -83,19 +84,21 @@ export function invalidArgument(name: string, expected: string, got?: string): B
 const SHOWN_STRING_CHARS = 64;
 
 /**
- * What JSON leaves as is but a log line must not carry raw: DEL, C1
- * controls, invisible spaces, line and paragraph separators, bidirectional
- * and zero-width format characters (the set SPEC.md §10 keeps out of names).
+ * What JSON leaves as is but a log line must not carry raw: the characters
+ * SPEC.md §10 keeps out of names (identity/invisible.ts), the space aside.
  */
-const UNSAFE_IN_LOGS =
-  /[\u007f-\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff\ufff9-\ufffb]/g;
+const UNSAFE_IN_LOGS = new RegExp(`[${INVISIBLE_CHARACTERS}]`, 'gu');
 
-/** A string as JSON, with every character of UNSAFE_IN_LOGS escaped too. */
+/** `ch` as JSON escapes, one `\uXXXX` per UTF-16 code unit. */
+function escaped(ch: string): string {
+  let out = '';
+  for (let i = 0; i < ch.length; i++) out += `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return out;
+}
+
+/** A string as JSON, with every character of UNSAFE_IN_LOGS but the space escaped too. */
 function quoted(s: string): string {
-  return JSON.stringify(s).replace(
-    UNSAFE_IN_LOGS,
-    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return JSON.stringify(s).replace(UNSAFE_IN_LOGS, (ch) => (ch === ' ' ? ch : escaped(ch)));
 }
 
 /**

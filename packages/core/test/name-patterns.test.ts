@@ -175,4 +175,29 @@ describe('allowedSenders (SPEC.md §7 step 16)', () => {
       'ERR_INVALID_ARGUMENT',
     );
   });
+
+  it('a hole is not skipped: it is an argument error naming its index', () => {
+    // eslint-disable-next-line no-sparse-arrays -- the hole is the point
+    const holed = [, 'spiffe://**'] as unknown as string[];
+    expect(errorCodeSync(() => compileSenderPatterns(holed))).toBe('ERR_INVALID_ARGUMENT');
+    expect(() => compileSenderPatterns(holed)).toThrow(/"allowedSenders\[0\]"/);
+    expect(errorCodeSync(() => compileSenderPatterns(new Array<string>(2)))).toBe(
+      'ERR_INVALID_ARGUMENT',
+    );
+  });
+
+  it('a RegExp with g or y (stateful lastIndex) is refused; one without is copied', () => {
+    for (const re of [/^spiffe:\/\/a\//g, /^spiffe:\/\/a\//y, /spiffe/giu]) {
+      expect(errorCodeSync(() => compileSenderPatterns([re]))).toBe('ERR_INVALID_ARGUMENT');
+      expect(() => compileSenderPatterns(['x:*', re])).toThrow(/"allowedSenders\[1\]"/);
+    }
+    const re = /^spiffe:\/\/a\//;
+    const allowed = compileSenderPatterns([re])!;
+    re.compile('^.*$'); // Annex B: rewrites the caller's object in place
+    expect([allowed('spiffe://a/x'), allowed('spiffe://a/x'), allowed('spiffe://b/x')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
 });

@@ -13,8 +13,10 @@ import { createMemoryReplayStore } from '../src/envelope/memory-replay-store.js'
 import { openResponse, sealResponse } from '../src/envelope/response.js';
 import { seal } from '../src/envelope/seal.js';
 import type { Recipient, SealOptions } from '../src/envelope/seal-options.js';
+import { limitsOf } from '../src/envelope/common-options.js';
 import { inspect } from '../src/envelope/inspect.js';
 import { publicIdentity } from '../src/identity/identity.js';
+import { streamLimitsOf } from '../src/stream/limits.js';
 import { openStream } from '../src/stream/open-stream.js';
 import { sealStream } from '../src/stream/seal-stream.js';
 import type { OpenStreamOptions } from '../src/stream/open-stream-options.js';
@@ -488,6 +490,57 @@ describe('inspect checks its options too', () => {
       );
     }
     expect(inspect(envelope, { limits: { maxHeaderBytes: 4096 } }).suite.name).toBe('AES-256-GCM');
+  });
+});
+
+describe('limits are read by name (SPEC.md §8)', () => {
+  const inherited = <T extends object>(proto: T): T => Object.create(proto) as T;
+
+  it('a limit given through a prototype applies, not only an own one', () => {
+    const limits = inherited({ maxHeaderBytes: 8 });
+    expect(limitsOf({ limits }).maxHeaderBytes).toBe(8);
+    expect(() => inspect(envelope, { limits })).toThrow(
+      expect.objectContaining({ code: 'ERR_LIMIT_EXCEEDED' }),
+    );
+    expect(() => inspect(envelope, bad({ limits: inherited({ maxHeaderBytes: '8' }) }))).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+    const stream = streamLimitsOf({ limits: inherited({ maxChunkBytes: 2048, maxRecipients: 3 }) });
+    expect([stream.maxChunkBytes, stream.maxRecipients]).toEqual([2048, 3]);
+  });
+
+  it('an own key that names no limit is refused, even undefined; stream names only in streams', () => {
+    for (const limits of [{ maxHeaderByte: 4096 }, { maxHeaderByte: undefined }]) {
+      expect(() => limitsOf(bad({ limits }))).toThrow(
+        /"limits\.maxHeaderByte" expected a known limit/,
+      );
+    }
+    expect(() => limitsOf(bad({ limits: { maxChunkBytes: 2048 } }))).toThrow(
+      /limits\.maxChunkBytes/,
+    );
+    expect(() => streamLimitsOf(bad({ limits: { maxChunkByte: 2048 } }))).toThrow(
+      /limits\.maxChunkByte/,
+    );
+  });
+
+  it('each limit is read once; a getter that throws is ERR_INVALID_ARGUMENT naming it', () => {
+    let reads = 0;
+    const limits = {
+      get maxRecipients() {
+        reads++;
+        return 4;
+      },
+    };
+    expect(limitsOf({ limits }).maxRecipients).toBe(4);
+    expect(reads).toBe(1);
+    const throwing = {
+      get maxCborDepth(): number {
+        throw new Error('no');
+      },
+    };
+    expect(() => limitsOf({ limits: throwing })).toThrow(
+      /"limits\.maxCborDepth" could not be read/,
+    );
   });
 });
 

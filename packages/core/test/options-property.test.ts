@@ -137,6 +137,10 @@ const SEAL_ACCEPTS: Accepts = {
   'limits.maxChunkBytes': (v) => intIn(v, 1, 1 << 20),
 };
 
+/** An entry of `allowedSenders`: a pattern, or a RegExp without the stateful g and y. */
+const isSenderPattern = (p: unknown): boolean =>
+  (p instanceof RegExp && !p.global && !p.sticky) || (typeof p === 'string' && p !== '');
+
 const OPEN_ACCEPTS: Accepts = {
   context: (v) => v === CONTEXT,
   'recipient.publicKey': (v) => isRealBytes(v) && v.length === 32,
@@ -152,8 +156,7 @@ const OPEN_ACCEPTS: Accepts = {
         Symbol.iterator in v &&
         [...(v as Iterable<unknown>)].every(isKid),
     )(),
-  allowedSenders: (v) =>
-    Array.isArray(v) && v.every((p) => p instanceof RegExp || (typeof p === 'string' && p !== '')),
+  allowedSenders: (v) => Array.isArray(v) && Array.from(v as unknown[]).every(isSenderPattern),
   allowedSuites: (v) =>
     Array.isArray(v) && v.length > 0 && v.every((a) => (AEAD_NAMES as unknown[]).includes(a)),
   limits: isLimits,
@@ -161,7 +164,7 @@ const OPEN_ACCEPTS: Accepts = {
   'limits.maxStreamBytes': (v) => intIn(v, 1, Number.MAX_SAFE_INTEGER),
   'replay.record': (v) => typeof v === 'function',
   'revokedKids.0': isKid,
-  'allowedSenders.0': (v) => v instanceof RegExp || (typeof v === 'string' && v !== ''),
+  'allowedSenders.0': isSenderPattern,
   'allowedSuites.0': (v) => (AEAD_NAMES as unknown[]).includes(v),
 };
 

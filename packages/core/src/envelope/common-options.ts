@@ -56,15 +56,45 @@ export function backendOf(o: CommonOptions | undefined): CryptoBackend {
   return b as CryptoBackend;
 }
 
-/** SPEC.md §8: the caller's limits over the defaults, each within its ceiling. */
-export function limitsOf(o: CommonOptions | undefined): Limits {
+/**
+ * `given[k]`, read once (a getter or a prototype's value counts as given);
+ * a getter or Proxy trap that throws is ERR_INVALID_ARGUMENT naming `name`.
+ */
+export function readOnce(given: object, k: string, name: string): unknown {
+  try {
+    return (given as Record<string, unknown>)[k];
+  } catch (e) {
+    throw new BlindwireError(ErrorCode.InvalidArgument, `"${name}" could not be read`, {
+      cause: e,
+    });
+  }
+}
+
+/**
+ * SPEC.md §8: the caller's limits over the defaults, each within its ceiling.
+ * Each known limit is read once by name, so a limit given through a prototype
+ * is applied, not ignored; an own key that names no limit (nor one of
+ * `otherNames`, checked by the caller) is refused, so a misspelt limit never
+ * leaves the default silently in force.
+ */
+export function limitsOf(o: CommonOptions | undefined, otherNames: readonly string[] = []): Limits {
   const given: unknown = o?.limits;
   if (given === undefined) return DEFAULT_LIMITS;
   if (!isOptionsObject(given)) throw invalidArgument('limits', 'an object of limits', shown(given));
+  let own: string[];
+  try {
+    own = Object.keys(given);
+  } catch (e) {
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"limits" could not be read', { cause: e });
+  }
+  for (const k of own) {
+    if (!Object.hasOwn(MAX_LIMITS, k) && !otherNames.includes(k))
+      throw invalidArgument(`limits.${k}`, 'a known limit');
+  }
   const out = { ...DEFAULT_LIMITS };
-  for (const [k, v] of Object.entries(given) as [keyof Limits, unknown][]) {
+  for (const k of Object.keys(MAX_LIMITS) as (keyof Limits)[]) {
+    const v = readOnce(given, k, `limits.${k}`);
     if (v === undefined) continue;
-    if (!Object.hasOwn(MAX_LIMITS, k)) throw invalidArgument(`limits.${k}`, 'a known limit');
     if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > MAX_LIMITS[k]) {
       throw invalidArgument(`limits.${k}`, `an integer from 1 to ${MAX_LIMITS[k]}`, shown(v));
     }

@@ -40,7 +40,7 @@ export interface OpenOptions extends CommonOptions {
   resolveSender?: SenderResolver;
   /** Pinned sender identities (checked before `resolveSender`); a `PublicIdentity` fits. */
   trustedSenders?: Pick<PublicIdentity, 'name' | 'signing'>[];
-  /** Sender name patterns allowed (SPEC.md §7.1: `*` one or more characters but `/`, `**` one or more of any); default any trusted sender. */
+  /** Sender name patterns allowed (SPEC.md §7.1: `*` one or more characters but `/`, `**` one or more of any), or anchored RegExps without `g` or `y`; default any trusted sender. */
   allowedSenders?: (string | RegExp)[];
   /** Accepted AEADs (default all three). */
   allowedSuites?: AeadName[];

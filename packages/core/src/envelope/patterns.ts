@@ -88,10 +88,26 @@ export function compileNamePattern(pattern: string, what = 'pattern'): (name: st
 }
 
 /**
+ * A caller's RegExp as a matcher: a copy, taken now (`compile` on the
+ * caller's object cannot change it later); `g` and `y` are refused, as their
+ * `lastIndex` would carry from one sender to the next.
+ */
+function regExpMatcher(p: RegExp, what: string): (name: string) => boolean {
+  if (p.global || p.sticky)
+    throw invalidArgument(
+      what,
+      `a RegExp without the g or y flag (they keep state), got /${p.flags}`,
+    );
+  const copy = new RegExp(p.source, p.flags);
+  return (name) => typeof name === 'string' && copy.test(name);
+}
+
+/**
  * `allowedSenders` (SPEC.md §7 step 16): a sender is allowed when it matches
  * at least one entry, so an empty list allows no one. A string is a pattern
  * of SPEC.md §7.1; a RegExp (an API extension, not part of the format) is
- * used as given: anchor it yourself.
+ * used as given, without the stateful flags `g` and `y`: anchor it yourself.
+ * Every index is read, holes included (a hole is not a pattern).
  */
 export function compileSenderPatterns(
   patterns: (string | RegExp)[] | undefined,
@@ -99,9 +115,10 @@ export function compileSenderPatterns(
   if (patterns === undefined) return undefined;
   if (!Array.isArray(patterns))
     throw invalidArgument('allowedSenders', 'an array of strings or RegExps');
-  const matchers = patterns.map((p, i): ((name: string) => boolean) => {
-    if (p instanceof RegExp) return (name) => p.test(name);
-    return compileNamePattern(p, `allowedSenders[${i}]`);
+  const matchers = Array.from(patterns as unknown[], (p, i): ((name: string) => boolean) => {
+    const what = `allowedSenders[${i}]`;
+    if (p instanceof RegExp) return regExpMatcher(p, what);
+    return compileNamePattern(p as string, what);
   });
   return (name) => matchers.some((m) => m(name));
 }

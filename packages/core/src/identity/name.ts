@@ -7,6 +7,7 @@
  */
 import { utf8 } from '../bytes.js';
 import { invalidArgument, shown } from '../errors.js';
+import { INVISIBLE_CHARACTERS } from './invisible.js';
 
 /** SPEC.md §10: an identity name is at most this many UTF-8 bytes. */
 export const MAX_IDENTITY_NAME_BYTES = 1024;
@@ -14,16 +15,8 @@ export const MAX_IDENTITY_NAME_BYTES = 1024;
 /** SPEC.md §10 `scheme ":"`, as in RFC 3986 §3.1. */
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
-/**
- * SPEC.md §10: the characters a name never holds. Controls (C0, DEL, C1),
- * every space and line or paragraph separator, and the invisible format
- * characters that reorder or hide text (bidirectional marks, embeddings,
- * overrides and isolates; zero-width characters; the byte order mark), so
- * that a name reads the same in a log line, a terminal and an allow-list.
- */
-const EXCLUDED =
-  // eslint-disable-next-line no-control-regex -- the controls are what this rule keeps out
-  /[\u0000-\u0020\u007f-\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff\ufff9-\ufffb]/;
+/** SPEC.md §10: the characters a name never holds (invisible.ts). */
+const EXCLUDED = new RegExp(`[${INVISIBLE_CHARACTERS}]`, 'u');
 
 /** A lone UTF-16 surrogate: not a Unicode scalar value, so no UTF-8 (SPEC.md §10). */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

@@ -5,7 +5,7 @@
  */
 import { invalidArgument, shown } from '../errors.js';
 import type { Limits } from '../limits.js';
-import { isOptionsObject, limitsOf } from '../envelope/common-options.js';
+import { isOptionsObject, limitsOf, readOnce } from '../envelope/common-options.js';
 
 export interface StreamLimits extends Limits {
   /** Largest chunk size a stream header may name, bytes. Default and ceiling 1 MiB. */
@@ -31,14 +31,12 @@ export const MAX_STREAM_LIMITS: Readonly<StreamOnly> = Object.freeze({
 export function streamLimitsOf(o: { limits?: Partial<StreamLimits> } | undefined): StreamLimits {
   const given: unknown = o?.limits === undefined ? {} : o.limits;
   if (!isOptionsObject(given)) throw invalidArgument('limits', 'an object of limits', shown(given));
-  const { maxChunkBytes, maxStreamBytes, ...rest } = given as Partial<StreamLimits>;
-  const out: StreamLimits = { ...limitsOf({ limits: rest }), ...DEFAULT_STREAM_LIMITS };
-  for (const [k, v] of [
-    ['maxChunkBytes', maxChunkBytes],
-    ['maxStreamBytes', maxStreamBytes],
-  ] as const) {
+  const names = Object.keys(MAX_STREAM_LIMITS) as (keyof StreamOnly)[];
+  const out: StreamLimits = { ...limitsOf({ limits: given }, names), ...DEFAULT_STREAM_LIMITS };
+  for (const k of names) {
+    const v = readOnce(given, k, `limits.${k}`);
     if (v === undefined) continue;
-    if (!Number.isSafeInteger(v) || v < 1 || v > MAX_STREAM_LIMITS[k]) {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > MAX_STREAM_LIMITS[k]) {
       throw invalidArgument(
         `limits.${k}`,
         `an integer from 1 to ${MAX_STREAM_LIMITS[k]}`,
