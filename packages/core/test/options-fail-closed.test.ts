@@ -561,3 +561,37 @@ describe('the identity functions check their options too', () => {
     }
   });
 });
+
+describe('the replay option: each of its functions is read once (SECURITY.md)', () => {
+  it('a getter that answers a function to the check and something else later cannot fail the call', async () => {
+    let reads = 0;
+    const recorded = new Set<string>();
+    const guard = {
+      get has() {
+        reads += 1;
+        return reads === 1 ? (id: string) => recorded.has(id) : 42;
+      },
+      record: (id: string) => void recorded.add(id),
+    };
+    const r = await open(envelope, { ...openOpts, replay: guard as unknown as ReplayGuard });
+    expect(r.payload).toBeInstanceOf(Uint8Array);
+    expect(reads).toBe(1);
+  });
+
+  it('the functions are called on the caller object (this), as before', async () => {
+    const guard = {
+      ids: new Set<string>(),
+      has(id: string) {
+        return this.ids.has(id);
+      },
+      record(id: string) {
+        this.ids.add(id);
+      },
+    };
+    const r = await open(envelope, { ...openOpts, replay: guard });
+    guard.record(r.messageId);
+    expect(await errorCode(() => open(envelope, { ...openOpts, replay: guard }))).toBe(
+      'ERR_REPLAY',
+    );
+  });
+});

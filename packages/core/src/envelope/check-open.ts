@@ -93,7 +93,10 @@ export function checkOpenOptions(
   const allowed = compileSenderPatterns(options.allowedSenders);
   const allowedSuites = checkAllowedSuites(options.allowedSuites);
   const clock = checkClock(options);
-  const replayLeaseMs = checkReplayOptions(replay, options.replayLeaseMs);
+  const { replay: replayView, leaseMs: replayLeaseMs } = checkReplayOptions(
+    replay,
+    options.replayLeaseMs,
+  );
   return {
     context,
     keys,
@@ -103,7 +106,7 @@ export function checkOpenOptions(
     allowedSuites,
     trustedSenders,
     resolveSender,
-    replay,
+    replay: replayView,
     replayLeaseMs,
     backend,
   };

@@ -95,22 +95,36 @@ export function isReplayStore(r: unknown): r is ReplayStore {
  * functions; a store (any of `reserve`, `commit`, `release` present) has all
  * five. Returns the lease (default 5 minutes, 1 ms to 1 day).
  */
-export function checkReplayOptions(replay: unknown, leaseMs: unknown): number {
+export function checkReplayOptions(
+  replay: unknown,
+  leaseMs: unknown,
+): { replay: ReplayGuard | ReplayStore | undefined; leaseMs: number } {
+  let view: ReplayGuard | ReplayStore | undefined;
   if (replay !== undefined) {
     const o = replay as Partial<Record<string, unknown>> | null;
     if (typeof o !== 'object' || o === null)
       throw invalidArgument('replay', 'a replay guard { has, record } or a replay store');
     const store = isReplayStore(o);
     const fns = store ? ['reserve', 'commit', 'release', 'has', 'record'] : ['has', 'record'];
+    // Each function is read once, here, and called on the caller's object
+    // later: a getter cannot answer one thing to this check and another to the call.
+    const bound: Record<string, (...args: unknown[]) => unknown> = {};
     for (const f of fns) {
-      if (typeof o[f] !== 'function') {
+      const fn = o[f];
+      if (typeof fn !== 'function') {
         const what = store
           ? 'a replay store { reserve, commit, release, has, record }'
           : 'a replay guard { has, record }';
-        throw invalidArgument(`replay.${f}`, `a function of ${what}`, typeof o[f]);
+        throw invalidArgument(`replay.${f}`, `a function of ${what}`, typeof fn);
       }
+      bound[f] = (...args: unknown[]) => Reflect.apply(fn as (...a: unknown[]) => unknown, o, args);
     }
+    view = bound as unknown as ReplayGuard | ReplayStore;
   }
+  return { replay: view, leaseMs: checkLeaseMs(leaseMs) };
+}
+
+function checkLeaseMs(leaseMs: unknown): number {
   if (leaseMs === undefined) return DEFAULT_REPLAY_LEASE_MS;
   if (
     !Number.isSafeInteger(leaseMs) ||
