@@ -7,7 +7,7 @@
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import type { ReplayEntry } from './types.js';
+import type { ReplayEntry, ReplayStore, ReserveAnswer } from './types.js';
 
 /** Longest lease `reserve` takes: 1 hour. A handler that runs longer should not hold a lease. */
 export const MAX_LEASE_MS = 3_600_000;
@@ -148,4 +148,46 @@ export function transportFor(store: string) {
 /** ERR_TRANSPORT for an answer of the service that the store does not expect (fail closed). */
 export function unexpected(store: string, what: string): BlindwireError {
   return new BlindwireError(ErrorCode.Transport, `${store}: unexpected answer to ${what}`);
+}
+
+/** What a store does against its service, with every argument already checked. */
+export interface StoreOperations {
+  reserve(entry: ReplayEntry, leaseMs: number, token: string): Promise<ReserveAnswer>;
+  commit(entry: ReplayEntry): Promise<void>;
+  release(entry: ReplayEntry, token: string): Promise<void>;
+  has(messageId: string, sender: string): Promise<boolean>;
+}
+
+/**
+ * The `ReplayStore` interface over a store's operations: every argument is
+ * checked here, once for all stores, before any I/O; the legacy `record` is a
+ * commit of `legacyEntry`.
+ */
+export function checkedStore(ops: StoreOperations, recordSkew: number): ReplayStore {
+  return {
+    async reserve(entry, leaseMs, token) {
+      assertEntry(entry);
+      assertLeaseMs(leaseMs);
+      assertToken(token);
+      return ops.reserve(entry, leaseMs, token);
+    },
+    async commit(entry, token) {
+      assertEntry(entry);
+      assertToken(token);
+      await ops.commit(entry);
+    },
+    async release(entry, token) {
+      assertEntry(entry);
+      assertToken(token);
+      await ops.release(entry, token);
+    },
+    async has(messageId, sender) {
+      assertMessageId('messageId', messageId);
+      assertSender('sender', sender);
+      return ops.has(messageId, sender);
+    },
+    async record(messageId, expiresAt, sender) {
+      await ops.commit(legacyEntry(messageId, expiresAt, sender, recordSkew));
+    },
+  };
 }

@@ -27,18 +27,13 @@
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import {
-  assertEntry,
-  assertLeaseMs,
-  assertMessageId,
-  assertSender,
-  assertToken,
   droppableAtMs,
   invalidArgument,
-  legacyEntry,
   recordSkewOf,
   senderHash,
   transportFor,
   unexpected,
+  checkedStore,
 } from './checks.js';
 import type { ReplayEntry, ReplayStore, ReserveAnswer } from './types.js';
 
@@ -161,47 +156,36 @@ export function createNatsKvReplayStore(options: NatsKvReplayStoreOptions): Repl
     throw new BlindwireError(ErrorCode.Transport, `${STORE}: commit kept conflicting`);
   };
 
-  return {
-    async reserve(entry, leaseMs, token): Promise<ReserveAnswer> {
-      assertEntry(entry);
-      assertLeaseMs(leaseMs);
-      assertToken(token);
-      const key = keyOf(entry.messageId, entry.sender);
-      const value = encode({ s: 'lease', t: token, l: leaseMs });
-      for (let i = 0; i < MAX_ATTEMPTS; i++) {
-        const r = await read(key, 'reserve');
-        if (r.kind === 'done' && r.live) return 'done';
-        if (r.kind === 'lease' && r.live) return 'in-flight';
-        if (await write(key, value, r.revision, 'reserve')) return 'reserved';
-      }
-      return 'in-flight'; // others keep writing this key: it is being processed elsewhere
+  return checkedStore(
+    {
+      async reserve(entry, leaseMs, token): Promise<ReserveAnswer> {
+        const key = keyOf(entry.messageId, entry.sender);
+        const value = encode({ s: 'lease', t: token, l: leaseMs });
+        for (let i = 0; i < MAX_ATTEMPTS; i++) {
+          const r = await read(key, 'reserve');
+          if (r.kind === 'done' && r.live) return 'done';
+          if (r.kind === 'lease' && r.live) return 'in-flight';
+          if (await write(key, value, r.revision, 'reserve')) return 'reserved';
+        }
+        return 'in-flight'; // others keep writing this key: it is being processed elsewhere
+      },
+      commit,
+      async release(entry, token) {
+        const key = keyOf(entry.messageId, entry.sender);
+        const r = await read(key, 'release');
+        if (r.kind !== 'lease' || r.token !== token) return;
+        try {
+          await kv.delete(key, { previousSeq: r.revision });
+        } catch (e) {
+          if (isRevisionConflict(e)) return; // changed since: no longer this token's lease
+          throw new BlindwireError(ErrorCode.Transport, `${STORE}: release failed`, { cause: e });
+        }
+      },
+      async has(messageId, sender) {
+        const r = await read(keyOf(messageId, sender), 'has');
+        return r.kind === 'done' && r.live;
+      },
     },
-    async commit(entry, token) {
-      assertEntry(entry);
-      assertToken(token);
-      await commit(entry);
-    },
-    async release(entry, token) {
-      assertEntry(entry);
-      assertToken(token);
-      const key = keyOf(entry.messageId, entry.sender);
-      const r = await read(key, 'release');
-      if (r.kind !== 'lease' || r.token !== token) return;
-      try {
-        await kv.delete(key, { previousSeq: r.revision });
-      } catch (e) {
-        if (isRevisionConflict(e)) return; // changed since: no longer this token's lease
-        throw new BlindwireError(ErrorCode.Transport, `${STORE}: release failed`, { cause: e });
-      }
-    },
-    async has(messageId, sender) {
-      assertMessageId('messageId', messageId);
-      assertSender('sender', sender);
-      const r = await read(keyOf(messageId, sender), 'has');
-      return r.kind === 'done' && r.live;
-    },
-    async record(messageId, expiresAt, sender) {
-      await commit(legacyEntry(messageId, expiresAt, sender, recordSkew));
-    },
-  };
+    recordSkew,
+  );
 }

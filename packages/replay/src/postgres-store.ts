@@ -20,17 +20,12 @@
  * batches (call it periodically, e.g. every few minutes from one process).
  */
 import {
-  assertEntry,
-  assertLeaseMs,
-  assertMessageId,
-  assertSender,
-  assertToken,
   invalidArgument,
-  legacyEntry,
   recordSkewOf,
   senderHash,
   transportFor,
   unexpected,
+  checkedStore,
 } from './checks.js';
 import { replaySql, type ReplaySql } from './postgres-sql.js';
 import type { ReplayEntry, ReplayStore, ReserveAnswer } from './types.js';
@@ -246,40 +241,31 @@ export function createPostgresReplayStore(
   };
 
   return {
+    ...checkedStore(
+      {
+        async reserve(entry, leaseMs, token) {
+          const r = await query('reserve', sql.reserve, [
+            ...keyOf(entry),
+            token,
+            leaseMs,
+            entry.keepUntil,
+          ]);
+          return reserveAnswer(oneRow(r, 'reserve'));
+        },
+        commit,
+        async release(entry, token) {
+          await query('release', sql.release, [...keyOf(entry), token]);
+        },
+        async has(messageId, sender) {
+          const r = await query('has', sql.has, keyOf({ messageId, sender }));
+          return booleanField(oneRow(r, 'has'), 'done', 'has');
+        },
+      },
+      recordSkew,
+    ),
     async ensureSchema() {
       await ensureSchema();
       ready = Promise.resolve();
-    },
-    async reserve(entry, leaseMs, token) {
-      assertEntry(entry);
-      assertLeaseMs(leaseMs);
-      assertToken(token);
-      const r = await query('reserve', sql.reserve, [
-        ...keyOf(entry),
-        token,
-        leaseMs,
-        entry.keepUntil,
-      ]);
-      return reserveAnswer(oneRow(r, 'reserve'));
-    },
-    async commit(entry, token) {
-      assertEntry(entry);
-      assertToken(token);
-      await commit(entry);
-    },
-    async release(entry, token) {
-      assertEntry(entry);
-      assertToken(token);
-      await query('release', sql.release, [...keyOf(entry), token]);
-    },
-    async has(messageId, sender) {
-      assertMessageId('messageId', messageId);
-      assertSender('sender', sender);
-      const r = await query('has', sql.has, keyOf({ messageId, sender }));
-      return booleanField(oneRow(r, 'has'), 'done', 'has');
-    },
-    async record(messageId, expiresAt, sender) {
-      await commit(legacyEntry(messageId, expiresAt, sender, recordSkew));
     },
     sweep: (sweepOptions = {}) =>
       sweep((values) => query('sweep', sql.sweep, values), sweepOptions),

@@ -17,18 +17,13 @@
 import { sha1 } from '@noble/hashes/legacy.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import {
-  assertEntry,
-  assertLeaseMs,
-  assertMessageId,
-  assertSender,
-  assertToken,
   droppableAtMs,
   invalidArgument,
-  legacyEntry,
   recordSkewOf,
   senderHash,
   transportFor,
   unexpected,
+  checkedStore,
 } from './checks.js';
 import type { ReplayEntry, ReplayStore, ReserveAnswer } from './types.js';
 
@@ -173,41 +168,30 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): Replay
     if (integerReply(reply, 'commit') !== 1) throw unexpected(STORE, 'commit');
   };
 
-  return {
-    async reserve(entry, leaseMs, token) {
-      assertEntry(entry);
-      assertLeaseMs(leaseMs);
-      assertToken(token);
-      const reply = await transport('reserve', () =>
-        run(SCRIPTS.reserve, keyOfEntry(entry), [token, String(leaseMs)]),
-      );
-      const answer = RESERVE_ANSWERS[integerReply(reply, 'reserve')];
-      if (answer === undefined) throw unexpected(STORE, 'reserve');
-      return answer;
+  return checkedStore(
+    {
+      async reserve(entry, leaseMs, token) {
+        const reply = await transport('reserve', () =>
+          run(SCRIPTS.reserve, keyOfEntry(entry), [token, String(leaseMs)]),
+        );
+        const answer = RESERVE_ANSWERS[integerReply(reply, 'reserve')];
+        if (answer === undefined) throw unexpected(STORE, 'reserve');
+        return answer;
+      },
+      commit,
+      async release(entry, token) {
+        const reply = await transport('release', () =>
+          run(SCRIPTS.release, keyOfEntry(entry), [token]),
+        );
+        if (integerReply(reply, 'release') !== 1) throw unexpected(STORE, 'release');
+      },
+      async has(messageId, sender) {
+        const reply = await transport('has', () => run(SCRIPTS.has, keyOf(messageId, sender), []));
+        const n = integerReply(reply, 'has');
+        if (n !== 0 && n !== 1) throw unexpected(STORE, 'has');
+        return n === 1;
+      },
     },
-    async commit(entry, token) {
-      assertEntry(entry);
-      assertToken(token);
-      await commit(entry);
-    },
-    async release(entry, token) {
-      assertEntry(entry);
-      assertToken(token);
-      const reply = await transport('release', () =>
-        run(SCRIPTS.release, keyOfEntry(entry), [token]),
-      );
-      if (integerReply(reply, 'release') !== 1) throw unexpected(STORE, 'release');
-    },
-    async has(messageId, sender) {
-      assertMessageId('messageId', messageId);
-      assertSender('sender', sender);
-      const reply = await transport('has', () => run(SCRIPTS.has, keyOf(messageId, sender), []));
-      const n = integerReply(reply, 'has');
-      if (n !== 0 && n !== 1) throw unexpected(STORE, 'has');
-      return n === 1;
-    },
-    async record(messageId, expiresAt, sender) {
-      await commit(legacyEntry(messageId, expiresAt, sender, recordSkew));
-    },
-  };
+    recordSkew,
+  );
 }
