@@ -51,7 +51,7 @@ beforeAll(async () => {
 const LATER = NOW + 5_000;
 
 async function exported(r: Parameters<typeof exportResponseState>[0] = request) {
-  return exportResponseState(r, { to: publicIdentity(c.alice), now: LATER, backend });
+  return exportResponseState(r, { to: c.alice, now: LATER, backend });
 }
 
 describe('exportResponseState and importResponseState (SPEC.md §11a)', () => {
