@@ -59,14 +59,19 @@ describe('createConsumer refuses, at creation, what open would refuse for every 
       'a policy with an unknown suite',
       () => ({ policy: [{ match: 'orders/*', allowedSuites: bad(['ROT13']) }] }),
     ],
-    ['a fixed policy context of the wrong type', () => ({ policy: [{ match: 'orders/*', context: bad(7) }] })],
+    [
+      'a fixed policy context of the wrong type',
+      () => ({ policy: [{ match: 'orders/*', context: bad(7) }] }),
+    ],
   ];
   it.each(cases)('%s', (_name, change) => {
     expect(errorCodeSync(() => createConsumer(options(change())))).toBe('ERR_INVALID_ARGUMENT');
   });
 
   it('still accepts a valid configuration, and delivers', async () => {
-    const k = createConsumer(options({ clockSkew: 30, policy: [{ match: 'orders/*', maxAge: 600 }] }));
+    const k = createConsumer(
+      options({ clockSkew: 30, policy: [{ match: 'orders/*', maxAge: 600 }] }),
+    );
     const s = await seal('x', {
       sender: c.alice,
       recipients: c.bob,

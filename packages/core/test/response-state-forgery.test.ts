@@ -95,7 +95,10 @@ describe('an exported response state is authenticated by its owner (SPEC.md §11
         responseIds: new Set(),
       });
       const reply = await sealResponse(fake, '{"refund":"approved"}', { now: LATER, backend });
-      await expectCode(openResponse(handle, reply.envelope, { now: LATER, backend }), 'ERR_OPEN_FAILED');
+      await expectCode(
+        openResponse(handle, reply.envelope, { now: LATER, backend }),
+        'ERR_OPEN_FAILED',
+      );
     }
   });
 
@@ -109,7 +112,16 @@ describe('an exported response state is authenticated by its owner (SPEC.md §11
 
   it("export needs the requester's own key pair: a public key alone is ERR_INVALID_ARGUMENT", async () => {
     await expectCode(
-      exportResponseState(request, { to: publicIdentity(c.alice), now: LATER, backend }),
+      exportResponseState(request, {
+        to: publicIdentity(c.alice) as never,
+        now: LATER,
+        backend,
+      }),
+      'ERR_INVALID_ARGUMENT',
+    );
+    const mismatched = { ...c.alice.encryption, publicKey: c.mallory.encryption.publicKey };
+    await expectCode(
+      exportResponseState(request, { to: mismatched, now: LATER, backend }),
       'ERR_INVALID_ARGUMENT',
     );
     const bytes = await exportResponseState(request, { to: c.alice, now: LATER, backend });

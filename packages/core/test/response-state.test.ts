@@ -213,7 +213,7 @@ describe('exportResponseState and importResponseState (SPEC.md §11a)', () => {
     await expectCode(exported(atBob as never), 'ERR_INVALID_ARGUMENT', /"request"/);
     await expectCode(
       exportResponseState(request, {
-        to: { kid: c.alice.encryption.kid, publicKey: new Uint8Array(31) },
+        to: { ...c.alice.encryption, publicKey: new Uint8Array(31) },
       }),
       'ERR_INVALID_ARGUMENT',
       /"to\.publicKey"/,
