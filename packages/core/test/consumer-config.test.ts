@@ -113,3 +113,31 @@ describe("a key source's malformed answer is transient, not a verdict on the mes
     expect(d3.action).toBe('ack');
   });
 });
+
+describe("the default jitter reads the backend's random bytes where they are", () => {
+  it('a backend answering a view into a larger buffer still drives the jitter', async () => {
+    // Bytes 0-3 of the buffer are zero; the view the backend answers is all ones.
+    const pool = new Uint8Array([0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+    const b = {
+      ...backend,
+      randomBytes: (n: number) => (n === 4 ? pool.subarray(4, 8) : backend.randomBytes(n)),
+    };
+    const k = createConsumer({
+      ...options({ backend: b, retry: { backoffMs: 1000, maxBackoffMs: 1000 } }),
+      random: undefined,
+      handler: () => {
+        throw new Error('busy');
+      },
+    });
+    const s = await seal('x', {
+      sender: c.alice,
+      recipients: c.bob,
+      context: ctx('orders/a'),
+      now: NOW,
+      backend,
+    });
+    const d = await k.process({ bytes: s.envelope, destination: 'orders/a', attempt: 1 });
+    // u = (2^32 - 1) / 2^32: the delay is all but the whole 1000 ms, not half of it.
+    expect(d).toMatchObject({ action: 'retry', reason: 'ERR_HANDLER', delayMs: 1000 });
+  });
+});

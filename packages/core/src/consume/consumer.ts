@@ -45,7 +45,11 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const b = backendOf(options);
   const now = options.now ?? Date.now;
   const random =
-    options.random ?? (() => new DataView(b.randomBytes(4).buffer).getUint32(0) / 2 ** 32);
+    options.random ??
+    (() => {
+      const r = b.randomBytes(4); // may be a view into a larger buffer
+      return new DataView(r.buffer, r.byteOffset, 4).getUint32(0) / 2 ** 32;
+    });
   const scheduler = createScheduler(concurrency);
 
   const handle = async (d: Delivery): Promise<Disposition> => {
