@@ -1,7 +1,8 @@
 /**
  * An exported response state written out from SPEC.md §11a, not from core's
- * own encoder: the prefix with kind 0x20, the header map, HPKE Base mode to
- * the requester's key with the info "blindwire/v1 response state" and the
+ * own encoder: the prefix with kind 0x20, the header map, HPKE Auth mode with
+ * the requester's own key pair as sender and recipient, the info
+ * "blindwire/v1 response state" and the
  * prefix and header bytes as associated data, and the state body. The
  * generator checks that it reproduces every honest export byte for byte, and
  * builds the crafted states with it. Generic CBOR and HPKE come from core.
@@ -25,13 +26,16 @@ export function sortAccepted(accepted) {
 }
 
 /**
- * `s`: suite ({ kem, kdf, aead }), issuedAt, expiresAt, requestId, kid and
- * publicKey of the requester's key, ephemeral (the HPKE ephemeral key pair),
+ * `s`: suite ({ kem, kdf, aead }), issuedAt, expiresAt, requestId, kid,
+ * publicKey and privateKey of the requester's key, ephemeral (the HPKE
+ * ephemeral key pair),
  * responders ([{ kid, responseSecret }]) and accepted ([{ kid, responseId }],
  * written in the order given). Crafting hooks: `header(map)` and `body(map)`
  * change a map before it is encoded, `info` the HPKE info, `aad(prefix,
  * header)` the associated data, `kind` the fourth byte, and `written(map)`
- * changes the header written after the associated data was formed.
+ * changes the header written after the associated data was formed, and
+ * `senderKey` the HPKE sender's key pair (default the requester's own; null:
+ * Base mode, a state anyone could write).
  */
 export async function craftState(b, s) {
   const hpke = createSuite(
@@ -42,6 +46,9 @@ export async function craftState(b, s) {
     recipientPublicKey: s.publicKey,
     info: utf8(s.info ?? STATE_INFO),
     ephemeralKeyPair: s.ephemeral,
+    ...(s.senderKey === null
+      ? {}
+      : { senderKey: s.senderKey ?? { privateKey: s.privateKey, publicKey: s.publicKey } }),
   });
   const prefix = Uint8Array.of(0x42, 0x57, 0x01, s.kind ?? 0x20);
   const h = new Map([

@@ -67,6 +67,7 @@ export async function exchange(c, b, messageId, { who = ['bob'], aead, accept = 
     requestId: messageId,
     kid: fromBase64url(c.alice.encryption.kid),
     publicKey: c.alice.encryption.publicKey,
+    privateKey: c.alice.encryption.privateKey,
     responders: who.map((w) => ({
       kid: fromBase64url(req.parties[w].kid),
       responseSecret: req.parties[w].rs,
@@ -404,6 +405,28 @@ export const RESPONSE_STATE_CASES = [
         x,
         withBody((m) => m.set(1, [])),
       ),
+      expect: rejected('ERR_OPEN_FAILED'),
+    }),
+  ),
+  stateCase(
+    27,
+    'base-mode-forgery',
+    "A state sealed to alice's public key in HPKE Base mode, as anyone who knows that public key could write it, choosing the response secrets: not authenticated by alice's own key, it fails HPKE.",
+    '§11a.3 step 6, §11a.1',
+    {},
+    async ({ x, label }) => ({
+      state: await crafted(label, x, () => ({ senderKey: null })),
+      expect: rejected('ERR_OPEN_FAILED'),
+    }),
+  ),
+  stateCase(
+    28,
+    'other-sender-key',
+    "A state in HPKE Auth mode to alice's key, authenticated by mallory's key pair instead of alice's own: it fails HPKE.",
+    '§11a.3 step 6, §11a.1',
+    {},
+    async ({ x, label, c }) => ({
+      state: await crafted(label, x, () => ({ senderKey: c.mallory.encryption })),
       expect: rejected('ERR_OPEN_FAILED'),
     }),
   ),

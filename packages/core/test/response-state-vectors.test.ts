@@ -165,7 +165,7 @@ describe('exported response states (test-vectors/response-states.json)', () => {
         );
         for (const a of accepted) sealStateOf(rebuilt)!.acceptedResponses.add(a);
         const again = await exportResponseState(rebuilt, {
-          to: { kid: c.requester.kid, publicKey: fromHex(c.requester.publicKey) },
+          to: keyOf(c.requester),
           now: c.export.now,
           backend: withEphemeral(b, c.export.ephemeralPrivateKey),
         });

@@ -51,7 +51,7 @@ beforeAll(async () => {
 const LATER = NOW + 5_000;
 
 async function exported(r: Parameters<typeof exportResponseState>[0] = request) {
-  return exportResponseState(r, { to: publicIdentity(c.alice), now: LATER, backend });
+  return exportResponseState(r, { to: c.alice, now: LATER, backend });
 }
 
 describe('exportResponseState and importResponseState (SPEC.md §11a)', () => {
@@ -213,7 +213,7 @@ describe('exportResponseState and importResponseState (SPEC.md §11a)', () => {
     await expectCode(exported(atBob as never), 'ERR_INVALID_ARGUMENT', /"request"/);
     await expectCode(
       exportResponseState(request, {
-        to: { kid: c.alice.encryption.kid, publicKey: new Uint8Array(31) },
+        to: { ...c.alice.encryption, publicKey: new Uint8Array(31) },
       }),
       'ERR_INVALID_ARGUMENT',
       /"to\.publicKey"/,

@@ -3,9 +3,13 @@
  * §7b), so that a misconfiguration is an argument error at start-up rather
  * than every message dead-lettered: the keys, the trust source, the policy
  * entries and their patterns, the context, the replay store, the handler,
- * the retry and concurrency numbers.
+ * the retry and concurrency numbers; and, per policy entry, every option
+ * `open` would check (keys, pinned senders, clock, limits, suites), since
+ * `open` refusing them would be ERR_INVALID_ARGUMENT for every delivery.
  */
-import { checkClock } from '../envelope/check-open.js';
+import { OPEN_OPTION_KEYS, checkClock, checkOpenOptions } from '../envelope/check-open.js';
+import { backendOf, checkArguments, limitsOf, readOptions } from '../envelope/common-options.js';
+import type { OpenOptions } from '../envelope/open-options.js';
 import { compileNamePattern, compileSenderPatterns } from '../envelope/patterns.js';
 import { checkReplayOptions, isReplayStore } from '../envelope/replay.js';
 import { invalidArgument } from '../errors.js';
@@ -91,4 +95,45 @@ export function checkConsumerOptions(o: ConsumerOptions): { concurrency: number 
   checkFunction('now', o.now);
   checkFunction('random', o.random);
   return { concurrency: positiveInteger('concurrency', o.concurrency, 16, 65536) };
+}
+
+/**
+ * What `open` checks of its options (SPEC.md §7, before any input), run once
+ * per policy entry with the consumer's fixed options: a misconfiguration is
+ * refused here, not as ERR_INVALID_ARGUMENT (permanent: dead-lettered) for
+ * every message. A context given as a function, and the keys of a key source,
+ * are checked per delivery (a key source's wrong answer is ERR_TRANSPORT).
+ */
+export function checkOpenConfiguration(o: ConsumerOptions, policies: CompiledPolicy[]): void {
+  const revoked = o.revokedKids;
+  // A one-shot iterator would be used up by this check: it is checked per delivery.
+  const reiterable = revoked === undefined || Array.isArray(revoked) || revoked instanceof Set;
+  for (const { entry } of policies) {
+    const fixed = typeof entry.context === 'function' ? undefined : entry.context;
+    const given: OpenOptions = {
+      recipient: o.keySource === undefined ? o.recipient! : [],
+      context: fixed ?? new Uint8Array(0),
+      replay: o.replay,
+    };
+    const optional: Partial<OpenOptions> = {
+      revokedKids: reiterable ? revoked : undefined,
+      trustedSenders: o.trustedSenders,
+      resolveSender: o.resolveSender,
+      replayLeaseMs: o.replayLeaseMs,
+      clockSkew: o.clockSkew,
+      limits: o.limits,
+      backend: o.backend,
+      allowedSenders: entry.allowedSenders,
+      maxAge: entry.maxAge,
+      allowedSuites: entry.allowedSuites,
+    };
+    for (const [k, v] of Object.entries(optional)) {
+      if (v !== undefined) (given as unknown as Record<string, unknown>)[k] = v;
+    }
+    checkArguments(() => {
+      const read = readOptions<OpenOptions>(given, OPEN_OPTION_KEYS);
+      const b = backendOf(read);
+      checkOpenOptions(read, limitsOf(read), b);
+    });
+  }
 }

@@ -7,6 +7,7 @@
  * in-flight or dead-letter. Never ciphertext to the handler; never plaintext
  * in a disposition or an event.
  */
+import { checkRecipientKeys, checkRevokedKids } from '../envelope/check-open.js';
 import { backendOf } from '../envelope/common-options.js';
 import { inspect } from '../envelope/inspect.js';
 import { open } from '../envelope/open.js';
@@ -15,6 +16,7 @@ import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 import { classify, Reason, type Classification } from './classify.js';
 import {
   checkConsumerOptions,
+  checkOpenConfiguration,
   checkPolicy,
   checkRetry,
   type CheckedRetry,
@@ -39,10 +41,15 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const { concurrency } = checkConsumerOptions(options);
   const policies = checkPolicy(options);
   const retry = checkRetry(options.retry);
+  checkOpenConfiguration(options, policies);
   const b = backendOf(options);
   const now = options.now ?? Date.now;
   const random =
-    options.random ?? (() => new DataView(b.randomBytes(4).buffer).getUint32(0) / 2 ** 32);
+    options.random ??
+    (() => {
+      const r = b.randomBytes(4); // may be a view into a larger buffer
+      return new DataView(r.buffer, r.byteOffset, 4).getUint32(0) / 2 ** 32;
+    });
   const scheduler = createScheduler(concurrency);
 
   const handle = async (d: Delivery): Promise<Disposition> => {
@@ -189,11 +196,21 @@ async function recipientKeys(
   }
   try {
     const recipient = await o.keySource.recipientKeys();
-    const revokedKids = o.keySource.revokedKids ? await o.keySource.revokedKids() : undefined;
-    return revokedKids === undefined ? { recipient } : { recipient, revokedKids };
+    // No key at all is the source's state, not the message's (ERR_KEY_NOT_FOUND would dead-letter).
+    if (checkRecipientKeys(recipient).length === 0) throw new TypeError('no key pairs');
+    const kids = o.keySource.revokedKids ? await o.keySource.revokedKids() : undefined;
+    if (kids === undefined) return { recipient };
+    const revokedKids = Array.from(kids); // read once: `open` sees what was checked
+    checkRevokedKids(revokedKids);
+    return { recipient, revokedKids };
   } catch (e) {
-    // Whatever it threw, not a verdict on the message.
-    throw new BlindwireError(ErrorCode.Transport, 'the recipient key source failed', { cause: e });
+    // Whatever it threw or answered, not a verdict on the message: a wrong
+    // answer here must not be ERR_INVALID_ARGUMENT, which dead-letters.
+    throw new BlindwireError(
+      ErrorCode.Transport,
+      'the recipient key source failed or answered something other than key pairs',
+      { cause: e },
+    );
   }
 }
 

@@ -150,7 +150,7 @@ export function checkAllowedSuites(suites: unknown): AeadName[] | undefined {
  * was just erased gets ERR_KEY_NOT_FOUND (or ERR_KEY_REVOKED) at §7 step 8,
  * the answer it dead-letters, not an argument error.
  */
-function checkRecipientKeys(r: unknown): RecipientKeyPair[] {
+export function checkRecipientKeys(r: unknown): RecipientKeyPair[] {
   if (r === undefined || r === null)
     throw invalidArgument('recipient', 'a key pair or a list', shown(r));
   const list: unknown[] = Array.isArray(r) ? Array.from(r as unknown[]) : [r];
@@ -171,7 +171,7 @@ function checkRecipientKeys(r: unknown): RecipientKeyPair[] {
 }
 
 /** The tombstoned kids (SPEC.md §7 step 8): base64url key ids, at most a few thousand. */
-function checkRevokedKids(kids: unknown): Uint8Array[] {
+export function checkRevokedKids(kids: unknown): Uint8Array[] {
   if (kids === undefined) return [];
   if (
     typeof kids !== 'object' ||

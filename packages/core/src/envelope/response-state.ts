@@ -2,14 +2,19 @@
  * Replies across processes (SPEC.md §11a): `exportResponseState` seals the
  * requester's state of SPEC.md §6.3 (the request's suite, message id and
  * times, each recipient's response secret, the responses accepted so far) to
- * the requester's own X25519 key with HPKE, so it is never plaintext at rest;
+ * the requester's own X25519 key with HPKE in Auth mode, the same key pair
+ * as sender and recipient, so it is never plaintext at rest and only the
+ * holder of that private key can write one that imports (a response is
+ * authenticated by its response secret alone, SPEC.md §6, so a state anyone
+ * could write would let anyone forge responses);
  * `importResponseState` opens it in another process, until the request
  * expires, into a handle that `openResponse` accepts.
  */
-import { concat, fromHex, toHex, utf8, wipe } from '../bytes.js';
+import type { CryptoBackend } from '../backend/types.js';
+import { concat, equalBytes, fromHex, toHex, utf8, wipe } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../errors.js';
 import type { RecipientContext } from '../hpke/types.js';
-import type { EncryptionPublicKey } from '../identity/identity.js';
+import type { EncryptionKey } from '../identity/identity.js';
 import { parseFrame, writeFrame } from '../wire/frame.js';
 import { StateKind, prefixFor } from '../wire/kinds.js';
 import {
@@ -33,8 +38,13 @@ import { kidBytes, nowMs } from './values.js';
 const INFO = utf8(STATE_INFO_LABEL);
 
 export interface ExportResponseStateOptions extends CommonOptions {
-  /** The requester's own encryption public key (or identity): the state is sealed to it. */
-  to: EncryptionPublicKey | { encryption: EncryptionPublicKey };
+  /**
+   * The requester's own encryption key pair (or identity, with its private
+   * key): the state is sealed to it and authenticated with it (HPKE Auth
+   * mode), so that only its holder can write a state that imports. A public
+   * key alone is ERR_INVALID_ARGUMENT.
+   */
+  to: EncryptionKey | { encryption: EncryptionKey };
   /** The requester's clock, ms or Date (default `Date.now()`). */
   now?: number | Date;
   /** Clock tolerance in seconds (default 60). */
@@ -51,8 +61,8 @@ export interface ImportResponseStateOptions extends CommonOptions {
 }
 
 /**
- * SPEC.md §11a.2: the state `openResponse` keeps for `request`, sealed to the
- * requester's own key `to`. The state carries the responses accepted so far;
+ * SPEC.md §11a.2: the state `openResponse` keeps for `request`, sealed to and
+ * authenticated by the requester's own key pair `to`. The state carries the responses accepted so far;
  * one accepted after the export (here or in the importing process) is known
  * only where it was accepted. A request past its expiry plus the skew is
  * ERR_EXPIRED; more than 4096 accepted responses ERR_LIMIT_EXCEEDED.
@@ -67,7 +77,7 @@ export async function exportResponseState(
     throw invalidArgument('options', 'an object with to');
   const b = backendOf(options);
   limitsOf(options); // checked as every verb checks them; a state is far below them
-  const to = checkTo(options.to);
+  const to = await checkTo(options.to, b);
   const { skew } = checkClock({ now: options.now, clockSkew: options.clockSkew });
   if (Math.floor(nowMs(options.now) / 1000) > state.expiresAt + skew)
     throw new BlindwireError(ErrorCode.Expired, 'the request has expired');
@@ -77,10 +87,12 @@ export async function exportResponseState(
       `more than ${MAX_ACCEPTED_RESPONSES} accepted responses`,
     );
   }
-  // SPEC.md §11a.2 steps 2-5: HPKE to the requester's key, the header, the sealed body.
+  // SPEC.md §11a.2 steps 2-5: HPKE Auth mode, the requester's key pair as
+  // sender and recipient; the header, the sealed body.
   const { enc, context } = await hpkeSuite(state.suite, b).setupSender({
     recipientPublicKey: to.publicKey,
     info: INFO,
+    senderKey: { privateKey: to.privateKey, publicKey: to.publicKey },
   });
   const body = encodeStateBody(bodyOf(state));
   try {
@@ -128,7 +140,9 @@ export async function importResponseState(
   const key = keys.find((k) => toHex(k.kid) === toHex(h.kid));
   if (!key)
     throw new BlindwireError(ErrorCode.KeyNotFound, 'the state is sealed to a key not given');
-  // Step 6: HPKE.
+  // Step 6: HPKE Auth mode, authenticated by the same key pair: a state
+  // sealed by anyone else (Base mode to this public key, or Auth with another
+  // key) fails here.
   let ctx: RecipientContext | undefined;
   let plaintext: Uint8Array;
   try {
@@ -136,6 +150,7 @@ export async function importResponseState(
       enc: h.enc,
       recipientKey: { privateKey: key.privateKey, publicKey: key.publicKey },
       info: INFO,
+      senderPublicKey: key.publicKey,
     });
     plaintext = await ctx.open(frame.ciphertext, concat(frame.prefix, frame.header));
   } catch {
@@ -181,14 +196,26 @@ function bodyOf(state: SealState): StateBody {
   };
 }
 
-function checkTo(to: ExportResponseStateOptions['to']): { kid: Uint8Array; publicKey: Uint8Array } {
+/** The requester's own key pair: a kid, and a private key whose public key is the one given. */
+async function checkTo(
+  to: ExportResponseStateOptions['to'],
+  b: CryptoBackend,
+): Promise<{ kid: Uint8Array; publicKey: Uint8Array; privateKey: Uint8Array }> {
   if (typeof to !== 'object' || to === null)
-    throw invalidArgument('to', "the requester's own encryption public key");
+    throw invalidArgument('to', "the requester's own encryption key pair");
   const k = 'encryption' in to ? to.encryption : to;
   const kid = kidBytes(k?.kid, 'to.kid');
   if (!(k.publicKey instanceof Uint8Array) || k.publicKey.length !== 32)
     throw invalidArgument('to.publicKey', '32 bytes');
-  return { kid, publicKey: k.publicKey };
+  if (!(k.privateKey instanceof Uint8Array) || k.privateKey.length !== 32)
+    throw invalidArgument(
+      'to.privateKey',
+      "32 bytes: the requester's own key pair, which authenticates the state",
+    );
+  // A pair that does not match would write a state that never imports.
+  if (!equalBytes(await b.x25519PublicKey(k.privateKey), k.publicKey))
+    throw invalidArgument('to', 'a key pair whose public key is that of its private key');
+  return { kid, publicKey: k.publicKey, privateKey: k.privateKey };
 }
 
 /** The caller's key pairs; an empty list is allowed (every state is then ERR_KEY_NOT_FOUND). */
