@@ -3,8 +3,9 @@
  * publish a workload, consume it in a child process that is SIGKILLed at
  * random points and restarted, publish replayed copies of committed
  * messages, wait until the broker holds nothing unsettled, then account by
- * message id (accounting.ts). The spy, when given, scans what the broker
- * stored before consumption and the dead-letter copies after.
+ * message id (accounting.ts). The spy, when given, scans what the adapter
+ * reads as stored or forwarded twice: before consumption (the published
+ * messages) and after (dead-letter copies, deliveries).
  */
 import { openSync, readSync, closeSync, writeFileSync } from 'node:fs';
 import { account, type Accounting } from './accounting.js';
@@ -209,9 +210,7 @@ export async function runNothingLost(o: NothingLostOptions): Promise<NothingLost
   const consumeMs = Date.now() - t1;
   const finalStop = await stop(s);
   const deadLetters = await o.adapter.readDeadLetters();
-  if (o.spy) {
-    deadLetters.forEach((d, i) => o.spy!.scan({ where: `dead-letter #${i}`, body: d.bytes }));
-  }
+  if (o.spy) for (const m of await o.adapter.readStored()) o.spy.scan(m);
   const accounting = account({
     items,
     log: readRunLog(o.logPath),

@@ -22,6 +22,8 @@ export interface RunLogWriter {
   handled(messageId: string): void;
   /** Call from the consumer's `onEvent`. */
   event(e: { outcome: string; action: string; code?: string; messageId?: string }): void;
+  /** A line of no known form (a violation the child saw), reported by the accounting. */
+  stray(line: string): void;
   close(): void;
 }
 
@@ -41,6 +43,7 @@ export function openRunLog(
     handled: (id) => write(`H ${incarnation} ${id}`),
     event: (e) =>
       write(`E ${incarnation} ${e.outcome} ${e.action} ${e.code ?? '-'} ${e.messageId ?? '-'}`),
+    stray: (line) => write(line.replace(/\n/g, ' ')),
     close: () => closeSync(fd),
   };
 }

@@ -121,9 +121,15 @@ function kindsOf(count: number, rates: WorkloadRates, rng: Rng): ItemKind[] {
   return rng.shuffle(kinds);
 }
 
-/** A distinct plaintext: `BWPT` + 8 hex digits of the index + 4 random hex digits, then printable filler. */
+/**
+ * A distinct plaintext: `BWPT`, 8 hex digits of the index mixed (times an odd
+ * constant mod 2^32: one to one, so distinct, and without the long runs of
+ * `0` a plain index has, which broker JSON such as `"ack_wait":4000000000`
+ * holds too), 4 random hex digits, then random printable filler.
+ */
 export function plaintextFor(index: number, length: number, rng: Rng): Uint8Array {
-  const head = `BWPT${index.toString(16).padStart(8, '0')}`;
+  const mixed = Math.imul(index + 1, 0x9e3779b1) >>> 0;
+  const head = `BWPT${mixed.toString(16).padStart(8, '0')}`;
   const tail = Array.from({ length: 4 }, () => rng.int(0, 15).toString(16)).join('');
   const out = new Uint8Array(Math.max(length, MARKER_BYTES));
   out.set(new TextEncoder().encode(head + tail));
