@@ -6,8 +6,8 @@
  * It consumes the work stream through @blindwire/nats with the shared Redis
  * replay store and appends to the run log (testkit run-log: `R` once
  * consuming, `H` from the handler before it returns, `E` per consume event).
- * The handler checks that it got an opened plaintext (the workload's `BWPT`
- * marker), never ciphertext; anything else is written as a stray line, which
+ * The handler checks that it got an opened plaintext (the workload's `P:`
+ * prefix, where an envelope starts with `BW`), never ciphertext; anything else is written as a stray line, which
  * the accounting reports. SIGTERM stops it cleanly (in-flight handlers
  * finish); the harness SIGKILLs it to simulate a crash.
  */
@@ -16,7 +16,7 @@ import { importIdentity, importPublicIdentity } from '@blindwire/core';
 import { nodeBackend } from '@blindwire/core/backend/node';
 import { createNatsBinding } from '@blindwire/nats';
 import { createRedisReplayStore } from '@blindwire/replay';
-import { openRunLog } from '@blindwire/testkit';
+import { PLAINTEXT_PREFIX, openRunLog } from '@blindwire/testkit';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createClient } from 'redis';
@@ -24,7 +24,7 @@ import { createClient } from 'redis';
 const [configPath, logPath, incarnation] = process.argv.slice(2);
 const c = JSON.parse(readFileSync(configPath, 'utf8'));
 const log = openRunLog(logPath, Number(incarnation));
-const MARKER = new TextEncoder().encode('BWPT');
+const MARKER = new TextEncoder().encode(PLAINTEXT_PREFIX);
 
 const redis = createClient({ url: c.redisUrl });
 await redis.connect();
@@ -49,13 +49,16 @@ const bw = createNatsBinding(nc, {
   backend: nodeBackend,
 });
 
-const handler = (m) => {
+// The handler's own work after it logged: 0-4 ms, so that a kill finds handlers between
+// their start and the commit (the case where a handler may run again).
+const handler = async (m) => {
   const opened = MARKER.every((b, i) => m.payload[i] === b);
   if (!opened) {
     log.stray(`NOT-PLAINTEXT ${incarnation} ${m.messageId}`);
     throw new Error('not an opened plaintext');
   }
   log.handled(m.messageId);
+  await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 5)));
 };
 
 const consumer = await js.consumers.get(c.stream, c.consumer);

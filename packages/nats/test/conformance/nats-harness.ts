@@ -42,9 +42,9 @@ const CHILD = fileURLToPath(new URL('./consumer-child.mjs', import.meta.url));
 export interface NatsHarnessOptions {
   /** Handlers at once in the child (default 24). */
   concurrency?: number;
-  /** The consumer's ack_wait in ms (default 4000). */
+  /** The consumer's ack_wait in ms (default 3000). */
   ackWaitMs?: number;
-  /** The replay lease in ms (default 3000). */
+  /** The replay lease in ms (default 6000: longer than ack_wait, so a redelivery after a kill meets the dead child's lease). */
   leaseMs?: number;
 }
 
@@ -117,7 +117,7 @@ export async function createNatsHarness(options: NatsHarnessOptions = {}): Promi
   await jsm.consumers.add(streams.work, {
     durable_name: 'worker',
     ack_policy: 'explicit',
-    ack_wait: (options.ackWaitMs ?? 4000) * 1e6,
+    ack_wait: (options.ackWaitMs ?? 3000) * 1e6,
     max_deliver: -1,
     max_ack_pending: 2000,
   } as never);
@@ -148,7 +148,7 @@ export async function createNatsHarness(options: NatsHarnessOptions = {}): Promi
     trusted: [exportPublicIdentity(sender!), exportPublicIdentity(disallowed!)],
     allowedSenders: [sender!.name],
     concurrency: options.concurrency ?? 24,
-    leaseMs: options.leaseMs ?? 3000,
+    leaseMs: options.leaseMs ?? 6000,
     retry: { maxAttempts: 5, backoffMs: 200, maxBackoffMs: 1000 },
   };
   writeFileSync(configPath, JSON.stringify(childConfig), { mode: 0o600 });

@@ -18,6 +18,7 @@ export { createRng, type Rng } from './random.js';
 export {
   DEFAULT_RATES,
   MARKER_BYTES,
+  PLAINTEXT_PREFIX,
   generateWorkload,
   plaintextFor,
   workloadCounts,

@@ -1,6 +1,6 @@
 /**
  * The conformance workload (the consumer rules of SPEC.md §7b): N distinct
- * plaintexts, each opening with a unique 16-byte marker, sealed to the
+ * plaintexts, each opening with a unique 16-byte marker (`P:` + 14 characters), sealed to the
  * consumer, of which a share is defective in exactly one way, each with the
  * outcome the disposition table expects for it:
  *
@@ -121,19 +121,25 @@ function kindsOf(count: number, rates: WorkloadRates, rng: Rng): ItemKind[] {
   return rng.shuffle(kinds);
 }
 
+/** The prefix of every plaintext (not the envelope's `BW` magic: a handler can tell them apart). */
+export const PLAINTEXT_PREFIX = 'P:';
+const PRINTABLE = 94; // 0x21..0x7e
+
 /**
- * A distinct plaintext: `BWPT`, 8 hex digits of the index mixed (times an odd
- * constant mod 2^32: one to one, so distinct, and without the long runs of
- * `0` a plain index has, which broker JSON such as `"ack_wait":4000000000`
- * holds too), 4 random hex digits, then random printable filler.
+ * A distinct plaintext: `P:`, the index mixed (times an odd constant mod
+ * 2^32: one to one) in 5 base-94 printable characters, 9 random printable
+ * characters, then random printable filler. Every 8-byte window holds random
+ * printable characters: no run of digits, hex or words that broker headers
+ * and JSON hold too (message ids, `"ack_wait":4000000000`), which would be
+ * false findings of the blindness spy.
  */
 export function plaintextFor(index: number, length: number, rng: Rng): Uint8Array {
-  const mixed = Math.imul(index + 1, 0x9e3779b1) >>> 0;
-  const head = `BWPT${mixed.toString(16).padStart(8, '0')}`;
-  const tail = Array.from({ length: 4 }, () => rng.int(0, 15).toString(16)).join('');
   const out = new Uint8Array(Math.max(length, MARKER_BYTES));
-  out.set(new TextEncoder().encode(head + tail));
-  for (let i = MARKER_BYTES; i < out.length; i++) out[i] = rng.int(0x21, 0x7e);
+  out.set(new TextEncoder().encode(PLAINTEXT_PREFIX));
+  let mixed = Math.imul(index + 1, 0x9e3779b1) >>> 0;
+  for (let i = 2; i < 7; i++, mixed = Math.floor(mixed / PRINTABLE))
+    out[i] = 0x21 + (mixed % PRINTABLE);
+  for (let i = 7; i < out.length; i++) out[i] = rng.int(0x21, 0x7e);
   return out;
 }
 
