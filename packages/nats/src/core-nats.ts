@@ -8,7 +8,13 @@
  * unchanged to the dead-letter subject when one is given, always with an
  * event; without one it is reported `dropped`.
  */
-import { openResponse, type Delivered, type Disposition } from '@blindwire/core';
+import {
+  BlindwireError,
+  ErrorCode,
+  openResponse,
+  type Delivered,
+  type Disposition,
+} from '@blindwire/core';
 import { dataBytes } from './carrier.js';
 import {
   checkHandler,
@@ -71,10 +77,16 @@ export function subscribe(
   onMessage?: (bytes: Uint8Array, m: NatsMsgLike) => void,
 ): NatsSubscription {
   checkSubject('filter', filter);
-  compileSubjectFilter(filter);
+  const matches = compileSubjectFilter(filter);
   checkHandler(handler);
-  if (opts.deadLetterSubject !== undefined)
+  if (opts.deadLetterSubject !== undefined) {
     checkSubject('deadLetterSubject', opts.deadLetterSubject);
+    if (matches(opts.deadLetterSubject))
+      throw new BlindwireError(
+        ErrorCode.InvalidArgument,
+        '"deadLetterSubject" expected a subject the filter does not match (a copy would loop)',
+      );
+  }
   const consumer = consumerFor(s, verb, opts.policy, handler);
   let sub;
   try {
