@@ -57,6 +57,8 @@ export interface NatsHarness {
   disallowed: Identity;
   consumerId: Identity;
   replay: ReplayStore;
+  /** The Redis key prefix of the run's replay store. */
+  replayPrefix: string;
   /** The binding the adapter publishes through (sender = the allowed sender). */
   bw: NatsBinding;
   streams: { work: string; dead: string };
@@ -161,7 +163,11 @@ export async function createNatsHarness(options: NatsHarnessOptions = {}): Promi
       for await (const m of sub) {
         seen++;
         const h = (m.headers as { encode?: () => Uint8Array } | undefined)?.encode?.();
-        captured.push({ where: `core ${m.subject}`, body: m.data, ...(h ? { headers: h } : {}) });
+        captured.push({
+          where: `core ${filter} ${m.subject}`,
+          body: m.data,
+          ...(h ? { headers: h } : {}),
+        });
       }
     })();
     return sub;
@@ -226,6 +232,7 @@ export async function createNatsHarness(options: NatsHarnessOptions = {}): Promi
     disallowed: disallowed!,
     consumerId: consumerId!,
     replay,
+    replayPrefix,
     bw,
     streams,
     childConfig: { configPath },

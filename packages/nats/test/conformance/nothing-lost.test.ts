@@ -10,44 +10,24 @@
  * spy reads both streams raw and every core message on the run's subjects
  * and the child's inbox: no plaintext window, no sender name.
  */
-import { bindingContext, inspect, seal, type SealOptions } from '@blindwire/core';
-import { nodeBackend } from '@blindwire/core/backend/node';
+import { bindingContext } from '@blindwire/core';
 import {
   createBlindnessSpy,
   generateWorkload,
-  probeService,
-  requireBuild,
   runNothingLost,
   summaryLine,
   workloadCounts,
-  type CoreFunctions,
 } from '@blindwire/testkit';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNatsHarness, type NatsHarness } from './nats-harness.js';
-
-const nats = await probeService('nats');
-const redis = await probeService('redis');
-const dist = (pkg: string) =>
-  fileURLToPath(new URL(`../../../${pkg}/dist/index.js`, import.meta.url));
-const built = requireBuild(
-  ['core', 'nats', 'replay', 'testkit'].map(dist),
-  '@blindwire/core, nats, replay and testkit',
-);
-
-export const core: CoreFunctions = {
-  seal: (payload, o) => seal(payload, { ...(o as SealOptions), backend: nodeBackend }),
-  inspect: (e) => inspect(e),
-};
+import { assertReady, core, skip } from './shared.js';
 
 const COUNT = Number(process.env.BW_CONFORMANCE_COUNT ?? 10_000);
 
-describe.skipIf(nats.skip || redis.skip || built.skip)('NATS conformance: nothing lost', () => {
+describe.skipIf(skip)('NATS conformance: nothing lost', () => {
   let h: NatsHarness;
   beforeAll(async () => {
-    nats.assertUp();
-    redis.assertUp();
-    built.assertBuilt();
+    assertReady();
     h = await createNatsHarness({ concurrency: 24 });
   });
   afterAll(async () => {
