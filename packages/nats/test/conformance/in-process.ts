@@ -29,6 +29,8 @@ export interface InProcessConsumer {
 }
 
 export interface InProcessOptions {
+  /** The subject its policy matches (default the work subject). */
+  subject?: string;
   stream?: string;
   consumer?: string;
   /** Runs inside the handler after it recorded the call. */
@@ -58,7 +60,7 @@ export async function startInProcessConsumer(
     trustedSenders: [publicIdentity(h.sender), publicIdentity(h.disallowed)],
     replay,
     replayLeaseMs: 6000,
-    policy: [{ match: h.adapter.destination, allowedSenders: [h.sender.name] }],
+    policy: [{ match: o.subject ?? h.adapter.destination, allowedSenders: [h.sender.name] }],
     retry: { maxAttempts: 5, backoffMs: 200, maxBackoffMs: 1000 },
     backend: nodeBackend,
     onEvent: (e) => {
