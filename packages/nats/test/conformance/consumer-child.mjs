@@ -61,7 +61,36 @@ const handler = async (m) => {
   await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 5)));
 };
 
-const consumer = await js.consumers.get(c.stream, c.consumer);
+/**
+ * BW_CHILD_FAULT=ack-on-receipt: a broken consumer for the suite's negative
+ * case, acknowledging each message as it arrives (at-most-once), so that a
+ * kill loses what was received and not yet committed. The binding's own
+ * ack / nak / term / working calls are then no-ops.
+ */
+function ackOnReceipt(consumer) {
+  const inert = new Set(['ack', 'nak', 'term', 'working']);
+  return {
+    info: (cached) => consumer.info(cached),
+    async consume(opts) {
+      const msgs = await consumer.consume(opts);
+      return {
+        stop: (e) => msgs.stop(e),
+        close: () => msgs.close(),
+        async *[Symbol.asyncIterator]() {
+          for await (const m of msgs) {
+            m.ack();
+            yield new Proxy(m, {
+              get: (t, k) => (inert.has(k) ? () => {} : Reflect.get(t, k)),
+            });
+          }
+        },
+      };
+    },
+  };
+}
+
+const pulled = await js.consumers.get(c.stream, c.consumer);
+const consumer = process.env.BW_CHILD_FAULT === 'ack-on-receipt' ? ackOnReceipt(pulled) : pulled;
 const run = await bw.jetstream(js).consume(consumer, handler, {
   deadLetterSubject: c.deadLetterSubject,
 });

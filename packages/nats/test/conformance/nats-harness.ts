@@ -196,7 +196,9 @@ export async function createNatsHarness(options: NatsHarnessOptions = {}): Promi
       return { messageId: r.messageId };
     },
     startConsumerChild: async (o) =>
-      spawnNodeChild(CHILD, [configPath, o.logPath, String(o.incarnation)]),
+      spawnNodeChild(CHILD, [configPath, o.logPath, String(o.incarnation)], {
+        env: typeof o.config.fault === 'string' ? { BW_CHILD_FAULT: o.config.fault } : {},
+      }),
     async readStored() {
       await nc.flush();
       const now = captured;
@@ -248,7 +250,7 @@ export async function createNatsHarness(options: NatsHarnessOptions = {}): Promi
       }
       await redis.quit();
       await nc.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (process.env.BW_KEEP === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

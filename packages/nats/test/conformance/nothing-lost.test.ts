@@ -17,39 +17,40 @@ import {
   runNothingLost,
   summaryLine,
   workloadCounts,
+  type WorkloadSpec,
 } from '@blindwire/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createNatsHarness, type NatsHarness } from './nats-harness.js';
 import { assertReady, core, skip } from './shared.js';
 
 const COUNT = Number(process.env.BW_CONFORMANCE_COUNT ?? 10_000);
 
-describe.skipIf(skip)('NATS conformance: nothing lost', () => {
-  let h: NatsHarness;
-  beforeAll(async () => {
-    assertReady();
-    h = await createNatsHarness({ concurrency: 24 });
+function workloadFor(h: NatsHarness, spec: WorkloadSpec) {
+  return generateWorkload(spec, {
+    core,
+    sender: h.sender,
+    disallowedSender: h.disallowed,
+    recipients: h.consumerId,
+    adapter: h.adapter,
+    foreignContexts: [
+      bindingContext('amqp', `bwc/${h.adapter.destination}`),
+      bindingContext('redis', h.adapter.destination),
+    ],
   });
-  afterAll(async () => {
+}
+
+describe.skipIf(skip)('NATS conformance: nothing lost', () => {
+  let h: NatsHarness | undefined;
+  beforeAll(() => assertReady());
+  afterEach(async () => {
     await h?.close();
+    h = undefined;
   });
 
   it('10,000 messages, two SIGKILLs: every id committed once XOR dead-lettered with its reason', async () => {
     const seed = Number(process.env.BW_CONFORMANCE_SEED ?? Date.now() % 2 ** 31);
-    const workload = await generateWorkload(
-      { count: COUNT, seed },
-      {
-        core,
-        sender: h.sender,
-        disallowedSender: h.disallowed,
-        recipients: h.consumerId,
-        adapter: h.adapter,
-        foreignContexts: [
-          bindingContext('amqp', `bwc/${h.adapter.destination}`),
-          bindingContext('redis', h.adapter.destination),
-        ],
-      },
-    );
+    h = await createNatsHarness({ concurrency: 24 });
+    const workload = await workloadFor(h, { count: COUNT, seed });
     const spy = createBlindnessSpy(
       workload.items.map((it) => it.payload),
       workload.senderNames,
@@ -59,7 +60,7 @@ describe.skipIf(skip)('NATS conformance: nothing lost', () => {
       workload,
       logPath: h.logPath,
       childConfig: h.childConfig,
-      isCommitted: (id, sender) => h.replay.has(id, sender),
+      isCommitted: (id, sender) => h!.replay.has(id, sender),
       kills: 2,
       timeoutMs: 240_000,
       spy,
@@ -78,5 +79,28 @@ describe.skipIf(skip)('NATS conformance: nothing lost', () => {
     expect(spy.findings.slice(0, 5)).toEqual([]);
     // The spy saw the stored work stream, the dead letters and the deliveries.
     expect(spy.scanned.messages).toBeGreaterThan(2 * COUNT);
+  });
+
+  it('the same run catches a consumer that acknowledges on receipt: messages in flight at a kill are lost', async () => {
+    const seed = 77;
+    h = await createNatsHarness({ concurrency: 24 });
+    const workload = await workloadFor(h, { count: 2000, seed, rates: { replay: 0 } });
+    const result = await runNothingLost({
+      adapter: h.adapter,
+      workload,
+      logPath: h.logPath,
+      childConfig: { ...h.childConfig, fault: 'ack-on-receipt' },
+      isCommitted: (id, sender) => h!.replay.has(id, sender),
+      kills: 2,
+      timeoutMs: 120_000,
+    });
+    console.log(summaryLine('nats faulty consumer (expected to fail)', result, seed));
+    // Every problem is a lost id: never committed, or never dead-lettered (so no event either).
+    const problems = result.accounting.problems;
+    const lost = problems.filter((p) => /never committed|not dead-lettered/.test(p));
+    expect(lost.length).toBeGreaterThan(0);
+    expect(
+      problems.filter((p) => !/never committed|not dead-lettered|no dead-letter event/.test(p)),
+    ).toEqual([]);
   });
 });

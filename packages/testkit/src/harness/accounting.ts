@@ -109,9 +109,12 @@ function checkCommitted(
   problems: string[],
 ): number {
   const id = it.messageId!;
-  if (input.committed.get(id) !== true) problems.push(`${id} (${it.kind}): never committed`);
-  if (e.deadLetters.length > 0) problems.push(`${id} (${it.kind}): committed and dead-lettered`);
-  if (e.handled.length === 0) problems.push(`${id} (${it.kind}): committed without a handler call`);
+  const committed = input.committed.get(id) === true;
+  if (!committed) problems.push(`${id} (${it.kind}): never committed`);
+  if (e.deadLetters.length > 0)
+    problems.push(`${id} (${it.kind}): dead-lettered, expected a commit`);
+  if (committed && e.handled.length === 0)
+    problems.push(`${id} (${it.kind}): committed without a handler call`);
   const duplicates = e.events.filter((ev) => ev.outcome === 'duplicate').length;
   if (duplicates < it.replays)
     problems.push(`${id}: ${it.replays} replayed copies, ${duplicates} counted as duplicates`);

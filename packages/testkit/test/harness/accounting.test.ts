@@ -95,7 +95,7 @@ describe('account', () => {
   it('both: committed and dead-lettered', () => {
     expect(
       problemsOf((i) => i.deadLetters.push({ bytes: bytes(1), reason: 'ERR_X', messageId: id(1) })),
-    ).toEqual([`${id(1)} (valid): committed and dead-lettered`]);
+    ).toEqual([`${id(1)} (valid): dead-lettered, expected a commit`]);
     expect(problemsOf((i) => (i.committed as Map<string, boolean>).set(id(3), true))).toEqual([
       `${id(3)} (tampered): committed`,
     ]);
@@ -140,6 +140,12 @@ describe('account', () => {
     expect(problemsOf((i) => i.log.handled.push({ incarnation: 2, messageId: id(3) }))).toEqual([
       `${id(3)} (tampered): handler ran`,
     ]);
+  });
+
+  it('committed without a handler call (a commit the child never logged)', () => {
+    expect(
+      problemsOf((i) => (i.log.handled = i.log.handled.filter((h) => h.messageId !== id(2)))),
+    ).toEqual([`${id(2)} (valid): committed without a handler call`]);
   });
 
   it('unknown ids and stray lines are reported', () => {
