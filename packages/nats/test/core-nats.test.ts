@@ -77,6 +77,23 @@ describe.skipIf(nats.skip).each(CLIENTS)('core NATS (nats.js $version)', (client
     }
   });
 
+  it('events carry the sender only when eventsIncludeSender is set', async () => {
+    const subject = fresh();
+    const events: NatsEvent[] = [];
+    const bob = createNatsBinding(
+      nc,
+      endpoint(p.bob, [p.alice], { eventsIncludeSender: true, onEvent: (e) => events.push(e) }),
+    );
+    const alice = createNatsBinding(nc, endpoint(p.alice, [p.bob]));
+    const sub = bob.subscribe(subject, () => {});
+    await nc.flush();
+    await alice.publish(subject, 'hello there', { to: p.bob });
+    await until(() => events.length === 1);
+    expect(events[0]).toMatchObject({ verb: 'subscribe', action: 'ack', sender: p.alice.name });
+    expect(JSON.stringify(events)).not.toContain('hello there');
+    sub.unsubscribe();
+  });
+
   it('refuses a copy republished to another subject (context mismatch) and dead-letters it', async () => {
     const base = fresh();
     const bob = createNatsBinding(nc, endpoint(p.bob, [p.alice]));
