@@ -84,7 +84,7 @@ describe.skipIf(skip)('NATS conformance: blindness', () => {
       COUNT + c.replayCopies,
     );
     expect(seen.filter((m) => m.headers !== undefined).length).toBeGreaterThan(COUNT);
-  });
+  }, 120_000);
 
   it('the same reads find a plaintext and a sender name sent in the clear', async () => {
     const plaintext = new TextEncoder().encode('P:clear-text-control-0123456789');
