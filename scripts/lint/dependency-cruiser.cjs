@@ -144,11 +144,12 @@ module.exports = {
     },
     {
       name: 'testkit-only-for-tests',
-      comment: 'The private testkit: only test files, cli vectors and test-vectors/.',
+      comment:
+        "The private testkit: only test files (examples' too), cli vectors and test-vectors/.",
       severity: 'error',
       from: {
         pathNot:
-          '^(?:packages/[^/]+/test/|packages/testkit/|packages/cli/src/vectors/|test-vectors/)',
+          '^(?:packages/[^/]+/test/|examples/[^/]+/test/|packages/testkit/|packages/cli/src/vectors/|test-vectors/)',
       },
       to: { path: pkg('testkit') },
     },

@@ -95,11 +95,11 @@ export function subscribe(
     throw transportError('NATS subscribe', e);
   }
   const pending = new Set<Promise<void>>();
-  const dispose = (d: Disposition, bytes: Uint8Array) => {
+  const dispose = (d: Disposition, bytes: Uint8Array, subject: string) => {
     if (d.action === 'ack') return;
     const dl = { bytes, reason: d.reason ?? 'ERR_HANDLER', messageId: d.messageId };
     if (opts.deadLetterSubject === undefined) {
-      sendEvent(s, 'dead-letter', filter, s.now(), {
+      sendEvent(s, 'dead-letter', subject, s.now(), {
         outcome: 'dropped',
         bytes: bytes.length,
         code: dl.reason,
@@ -119,7 +119,7 @@ export function subscribe(
       onMessage?.(bytes, m);
       const delivery = { bytes, destination: m.subject, attempt: 1, receivedAt: s.now() };
       const { disposition } = await consumer.submit(delivery);
-      const p = disposition.then((d) => dispose(d, bytes)).catch(() => undefined);
+      const p = disposition.then((d) => dispose(d, bytes, m.subject)).catch(() => undefined);
       pending.add(p);
       void p.finally(() => pending.delete(p));
     }

@@ -94,6 +94,27 @@ describe.skipIf(nats.skip).each(CLIENTS)('core NATS (nats.js $version)', (client
     sub.unsubscribe();
   });
 
+  it('without a dead-letter subject a failed delivery is reported dropped, never silent', async () => {
+    const subject = fresh();
+    const events: NatsEvent[] = [];
+    const bob = createNatsBinding(
+      nc,
+      endpoint(p.bob, [p.alice], { onEvent: (e) => events.push(e) }),
+    );
+    const alice = createNatsBinding(nc, endpoint(p.alice, [p.bob]));
+    const sub = bob.subscribe(subject, () => {
+      throw new Error('handler down');
+    });
+    await nc.flush();
+    const sent = await alice.publish(subject, 'x', { to: p.bob });
+    await until(() => events.length === 2);
+    expect(events).toMatchObject([
+      { verb: 'subscribe', action: 'retry', code: 'ERR_HANDLER', messageId: sent.messageId },
+      { verb: 'dead-letter', outcome: 'dropped', destination: subject, code: 'ERR_HANDLER' },
+    ]);
+    sub.unsubscribe();
+  });
+
   it('refuses a copy republished to another subject (context mismatch) and dead-letters it', async () => {
     const base = fresh();
     const bob = createNatsBinding(nc, endpoint(p.bob, [p.alice]));
