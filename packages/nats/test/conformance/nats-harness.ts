@@ -109,6 +109,14 @@ export async function createNatsHarness(options: NatsHarnessOptions = {}): Promi
   const dead = `bwc.${run}.dead`;
   const streams = { work: `BWC_${run}_WORK`, dead: `BWC_${run}_DEAD` };
   const inboxPrefix = `_INBOX_BWC_${run}`;
+  // Everything that can fail before the streams exist, so a failed set-up leaves none behind.
+  const [sender, disallowed, consumerId] = await Promise.all(
+    ['agent.sender', 'agent.stranger', 'worker.consumer'].map((n) =>
+      generateIdentity(`spiffe://conformance.test/${n}-${run}`, { backend: nodeBackend }),
+    ),
+  );
+  const redis = createClient({ url: REDIS_URL });
+  await redis.connect();
   const nc = await connect({ servers: SERVERS });
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
@@ -124,13 +132,6 @@ export async function createNatsHarness(options: NatsHarnessOptions = {}): Promi
     max_ack_pending: 2000,
   } as never);
 
-  const [sender, disallowed, consumerId] = await Promise.all(
-    ['agent.sender', 'agent.stranger', 'worker.consumer'].map((n) =>
-      generateIdentity(`spiffe://conformance.test/${n}-${run}`, { backend: nodeBackend }),
-    ),
-  );
-  const redis = createClient({ url: REDIS_URL });
-  await redis.connect();
   const replayPrefix = `bwc:${run}:`;
   const replay = createRedisReplayStore({ client: redis, prefix: replayPrefix });
   const bw = createNatsBinding(nc, { sender: sender!, backend: nodeBackend });
