@@ -3,8 +3,10 @@
  * published). The vector-case schema, parser and loader of
  * test-vectors/README.md (SPEC.md §12); one way to assert a BlindwireError
  * code (SPEC.md §9); a reference clock; the service probe and the build
- * guard, which skip outside CI and fail under `CI=true`. No dependency on
- * @blindwire/core, so that core's own tests can use it.
+ * guard, which skip outside CI and fail under `CI=true`; and the binding
+ * conformance harness (harness/: the consumer rules of SPEC.md §7b). No
+ * dependency on @blindwire/core, so that core's own tests can use it: the
+ * harness takes the few core functions it calls from the test.
  */
 export type {
   CaseInputs,
@@ -83,3 +85,4 @@ export {
   type BuildGuardOptions,
   type BuildStatus,
 } from './build-guard.js';
+export * from './harness/index.js';
