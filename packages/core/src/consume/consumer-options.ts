@@ -38,7 +38,11 @@ export interface Disposition {
   messageId?: string;
 }
 
-/** What the handler gets: only ever an opened, verified message. */
+/**
+ * What the handler gets: only ever an opened, verified message. It answers
+ * as the `open` result it came from: `sealResponse(delivered, ...)` and
+ * `sealedResponseSize(delivered, ...)` seal a response to it (SPEC.md §6.4).
+ */
 export interface Delivered {
   payload: Uint8Array;
   /** The verified sender identity name. */

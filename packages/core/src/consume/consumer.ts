@@ -11,6 +11,7 @@ import { backendOf } from '../envelope/common-options.js';
 import { inspect } from '../envelope/inspect.js';
 import { open } from '../envelope/open.js';
 import type { OpenOptions, OpenResult } from '../envelope/open-options.js';
+import { openStateOf, rememberOpenState } from '../envelope/state.js';
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 import { classify, Reason, type Classification } from './classify.js';
 import {
@@ -24,6 +25,7 @@ import type {
   ConsumeEvent,
   Consumer,
   ConsumerOptions,
+  Delivered,
   Delivery,
   Disposition,
 } from './consumer-options.js';
@@ -120,18 +122,22 @@ async function deliver(
     return classify(e);
   }
   const reservation = opened.reservation!;
+  const delivered: Delivered = {
+    payload: opened.payload,
+    sender: opened.sender,
+    senderKid: opened.senderKid,
+    messageId: opened.messageId,
+    ...(opened.contentType === undefined ? {} : { contentType: opened.contentType }),
+    header: opened.header,
+    bytes: d.bytes,
+    destination: d.destination,
+    attempt: d.attempt,
+  };
+  // SPEC.md §6.4: the delivered message answers as its opening would (sealResponse).
+  const state = openStateOf(opened);
+  if (state) rememberOpenState(delivered, state);
   try {
-    await o.handler({
-      payload: opened.payload,
-      sender: opened.sender,
-      senderKid: opened.senderKid,
-      messageId: opened.messageId,
-      ...(opened.contentType === undefined ? {} : { contentType: opened.contentType }),
-      header: opened.header,
-      bytes: d.bytes,
-      destination: d.destination,
-      attempt: d.attempt,
-    });
+    await o.handler(delivered);
   } catch {
     // The handler failed: free the id for the redelivery. If the store fails
     // too, the lease ends after replayLeaseMs and the redelivery waits.

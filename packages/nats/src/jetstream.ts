@@ -1,0 +1,207 @@
+/**
+ * JetStream verbs (SPEC.md §7b): `publish` with `msgID` = the envelope's
+ * message id (server-side dedup), and `consume` through the caller's pull
+ * consumer, each message through core's consumer pipeline, its disposition
+ * mapped to JetStream acknowledgements: ack -> `ack()` (after the commit);
+ * retry and in-flight -> `nak(delay)` (never `term`); dead-letter -> the
+ * unchanged copy published to the dead-letter subject (PubAck awaited), then
+ * `term()`, or `nak(delay)` if that write failed. The attempt is the
+ * delivery count; `working()` keeps a running handler's message leased.
+ */
+import type { Delivered, Disposition } from '@blindwire/core';
+import { BlindwireError, ErrorCode } from '@blindwire/core';
+import { dataBytes } from './carrier.js';
+import {
+  checkHandler,
+  checkSubject,
+  consumerFor,
+  sendEvent,
+  toHeaders,
+  type Shared,
+} from './common.js';
+import { writeDeadLetterJs } from './dead-letter.js';
+import { sealFor, transportError } from './seal.js';
+import { serverFeatures } from './server.js';
+import type {
+  ConsumeOptions,
+  ConsumeRun,
+  ConsumeStats,
+  JetStreamLike,
+  JetStreamPublishOptions,
+  JetStreamPublishResult,
+  JsConsumerLike,
+  JsMsgLike,
+  NatsConnectionLike,
+} from './types.js';
+
+/** nats.js reports ack_wait in nanoseconds; 30 s when absent. */
+const DEFAULT_ACK_WAIT_MS = 30_000;
+
+export async function jsPublish(
+  s: Shared,
+  nc: NatsConnectionLike,
+  js: JetStreamLike,
+  subject: string,
+  payload: Uint8Array | string,
+  p: JetStreamPublishOptions,
+): Promise<JetStreamPublishResult> {
+  checkSubject('subject', subject);
+  const started = s.now();
+  const sealed = await sealFor(s.o, nc, subject, payload, p, true);
+  const { messageId, envelope } = sealed.result;
+  let ack;
+  try {
+    ack = await js.publish(subject, envelope, {
+      msgID: messageId,
+      headers: toHeaders(sealed.hints)!,
+      ...(p.expect === undefined ? {} : { expect: p.expect }),
+    });
+  } catch (e) {
+    sendEvent(s, 'publish', subject, started, {
+      outcome: 'failed',
+      messageId,
+      bytes: envelope.length,
+      code: 'ERR_TRANSPORT',
+    });
+    throw transportError('JetStream publish', e);
+  }
+  sendEvent(s, 'publish', subject, started, { messageId, bytes: envelope.length });
+  return {
+    messageId,
+    bytes: envelope.length,
+    seq: ack.seq,
+    stream: ack.stream,
+    duplicate: ack.duplicate === true,
+  };
+}
+
+/** The consumer's ack_wait (ms) and max_deliver (undefined: unlimited). */
+async function consumerLimits(
+  c: JsConsumerLike,
+): Promise<{ ackWaitMs: number; maxDeliver?: number }> {
+  let info;
+  try {
+    info = await c.info(true);
+  } catch (e) {
+    throw transportError('reading the JetStream consumer info', e);
+  }
+  const ns = info.config.ack_wait;
+  const ackWaitMs =
+    typeof ns === 'number' && ns > 0 ? Math.max(1, Math.floor(ns / 1e6)) : DEFAULT_ACK_WAIT_MS;
+  const md = info.config.max_deliver;
+  return typeof md === 'number' && md > 0 ? { ackWaitMs, maxDeliver: md } : { ackWaitMs };
+}
+
+function checkConsume(o: ConsumeOptions): void {
+  if (typeof o !== 'object' || o === null)
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      '"options" expected { deadLetterSubject, ... }',
+    );
+  checkSubject('deadLetterSubject', o.deadLetterSubject);
+  if (/(^|\.)(\*|>)(\.|$)/.test(o.deadLetterSubject))
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      '"deadLetterSubject" expected a concrete subject, not a filter',
+    );
+  for (const k of ['maxAttempts', 'workingIntervalMs', 'maxMessages'] as const) {
+    const v = o[k];
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 1))
+      throw new BlindwireError(ErrorCode.InvalidArgument, `"${k}" expected a positive integer`);
+  }
+}
+
+export async function jsConsume(
+  s: Shared,
+  nc: NatsConnectionLike,
+  js: JetStreamLike,
+  consumer: JsConsumerLike,
+  handler: (m: Delivered) => unknown,
+  opts: ConsumeOptions,
+): Promise<ConsumeRun> {
+  checkConsume(opts);
+  checkHandler(handler);
+  const { ackWaitMs, maxDeliver } = await consumerLimits(consumer);
+  const wanted = opts.maxAttempts ?? s.o.retry?.maxAttempts ?? 5;
+  const maxAttempts = maxDeliver === undefined ? wanted : Math.min(wanted, maxDeliver);
+  const pipeline = consumerFor(s, 'consume', opts.policy, handler, { ...s.o.retry, maxAttempts });
+  const workingMs = opts.workingIntervalMs ?? Math.max(1, Math.floor(ackWaitMs / 3));
+  const naKDelay = s.o.retry?.backoffMs ?? 1000;
+  const { termReason } = serverFeatures(nc);
+  const stats: ConsumeStats = {
+    acked: 0,
+    naked: 0,
+    deadLettered: 0,
+    deadLetterFailed: 0,
+    termed: 0,
+  };
+  const ackOf = async (d: Disposition, m: JsMsgLike, bytes: Uint8Array): Promise<void> => {
+    if (d.action === 'ack') {
+      m.ack();
+      stats.acked++;
+    } else if (d.action === 'retry' || d.action === 'in-flight') {
+      m.nak(d.delayMs);
+      stats.naked++;
+    } else {
+      const reason = d.reason ?? 'ERR_HANDLER';
+      try {
+        await writeDeadLetterJs(s, js, opts.deadLetterSubject, m, {
+          bytes,
+          reason,
+          messageId: d.messageId,
+        });
+      } catch {
+        // Not terminated: the server redelivers and the write is tried again.
+        stats.deadLetterFailed++;
+        m.nak(naKDelay);
+        stats.naked++;
+        return;
+      }
+      stats.deadLettered++;
+      if (termReason) m.term(reason);
+      else m.term();
+      stats.termed++;
+    }
+  };
+  let messages;
+  try {
+    messages = await consumer.consume(
+      opts.maxMessages === undefined ? {} : { max_messages: opts.maxMessages },
+    );
+  } catch (e) {
+    throw transportError('JetStream consume', e);
+  }
+  const pending = new Set<Promise<void>>();
+  const loop = async () => {
+    for await (const m of messages) {
+      const bytes = dataBytes(m.data);
+      const timer = setInterval(() => m.working(), workingMs);
+      const delivery = {
+        bytes,
+        destination: m.subject,
+        attempt: m.info.deliveryCount,
+        receivedAt: s.now(),
+      };
+      const p = pipeline.submit(delivery).then(({ disposition }) => {
+        const q = disposition
+          .then((d) => ackOf(d, m, bytes))
+          .catch(() => undefined)
+          .finally(() => clearInterval(timer));
+        pending.add(q);
+        void q.finally(() => pending.delete(q));
+      });
+      await p;
+    }
+    while (pending.size > 0) await Promise.all([...pending]);
+  };
+  const done = loop();
+  done.catch(() => undefined);
+  return {
+    stats,
+    done,
+    stop: async () => {
+      messages.stop();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,265 @@
+/**
+ * What the binding uses of nats.js v3 (`@nats-io/transport-node`,
+ * `@nats-io/jetstream` 3.x), typed structurally so that any version of the
+ * range fits, and the binding's options, results and events (SPEC.md §7b,
+ * §11b, §11c).
+ */
+import type {
+  ConsumeEvent,
+  CryptoBackend,
+  Delivered,
+  DestinationPolicy,
+  Limits,
+  Padding,
+  AeadName,
+  Recipient,
+  RecipientKey,
+  RecipientKeySource,
+  ReplayStore,
+  RetryOptions,
+  Sender,
+  SenderResolver,
+  PublicIdentity,
+} from '@blindwire/core';
+
+/** nats.js `MsgHdrs`, as far as used. */
+export interface NatsHeadersLike {
+  keys(): string[];
+  get(k: string): string;
+  set(k: string, v: string): void;
+}
+
+/** A core NATS message. */
+export interface NatsMsgLike {
+  readonly subject: string;
+  readonly reply?: string | undefined;
+  readonly data: Uint8Array;
+  readonly headers?: NatsHeadersLike | undefined;
+  respond(data?: Uint8Array, opts?: { headers?: NatsHeadersLike }): boolean;
+}
+
+/** A core NATS subscription (async iterable of messages). */
+export interface NatsSubscriptionLike extends AsyncIterable<NatsMsgLike> {
+  unsubscribe(max?: number): void;
+  drain(): Promise<void>;
+  readonly closed: Promise<unknown>;
+}
+
+/** The caller's connected `NatsConnection`. */
+export interface NatsConnectionLike {
+  readonly info?: { max_payload: number; version: string; headers?: boolean } | undefined;
+  publish(subject: string, data?: Uint8Array, opts?: { headers?: NatsHeadersLike }): void;
+  subscribe(subject: string, opts?: { queue?: string }): NatsSubscriptionLike;
+  request(
+    subject: string,
+    data?: Uint8Array,
+    opts?: { timeout: number; headers?: NatsHeadersLike },
+  ): Promise<NatsMsgLike>;
+  flush(): Promise<void>;
+}
+
+/** A JetStream message (`JsMsg`). */
+export interface JsMsgLike {
+  readonly subject: string;
+  readonly seq: number;
+  readonly data: Uint8Array;
+  readonly headers?: NatsHeadersLike | undefined;
+  readonly info: { stream: string; deliveryCount: number; streamSequence: number };
+  ack(): void;
+  nak(millis?: number): void;
+  working(): void;
+  term(reason?: string): void;
+}
+
+/** `JetStreamClient.publish`'s acknowledgement. */
+export interface PubAckLike {
+  stream: string;
+  seq: number;
+  duplicate: boolean;
+}
+
+/** The caller's `jetstream(nc)`. */
+export interface JetStreamLike {
+  publish(
+    subject: string,
+    data?: Uint8Array,
+    opts?: { msgID?: string; headers?: NatsHeadersLike; expect?: Record<string, unknown> },
+  ): Promise<PubAckLike>;
+}
+
+/** What `consume()` returns: an async iterable of messages that can be closed. */
+export interface ConsumerMessagesLike extends AsyncIterable<JsMsgLike> {
+  stop(err?: Error): void;
+  close(): Promise<void | Error>;
+}
+
+/** A pull consumer (`await js.consumers.get(stream, name)`). */
+export interface JsConsumerLike {
+  consume(opts?: { max_messages?: number }): Promise<ConsumerMessagesLike>;
+  info(cached?: boolean): Promise<{ config: { ack_wait?: number; max_deliver?: number } }>;
+}
+
+/** The verbs that emit events. */
+export type NatsVerb = 'publish' | 'subscribe' | 'request' | 'respond' | 'consume' | 'dead-letter';
+
+/** A consumer's disposition (core's `ConsumeEvent`), from a subscription, responder or JetStream consumer. */
+export interface NatsConsumeEvent extends ConsumeEvent {
+  binding: 'nats';
+  verb: 'subscribe' | 'respond' | 'consume';
+}
+
+/** A message sent (or not): publish, request, a response, a dead-letter copy. Metadata only. */
+export interface NatsSendEvent {
+  binding: 'nats';
+  verb: 'publish' | 'request' | 'respond' | 'dead-letter';
+  destination: string;
+  outcome: 'sent' | 'failed' | 'dropped';
+  code?: string;
+  messageId?: string;
+  bytes: number;
+  suite?: string;
+  ms: number;
+}
+
+export type NatsEvent = NatsConsumeEvent | NatsSendEvent;
+
+/** A recipient: a key or identity, or a name that `resolveRecipient` turns into one. */
+export type To = Recipient | string | (Recipient | string)[];
+
+export interface NatsBindingOptions {
+  /** The sender of publish, request and responses' requests (an `Identity` fits). */
+  sender?: Sender;
+  /** Resolves a recipient name given in `to` (a directory's `resolveRecipient`). */
+  resolveRecipient?: (name: string) => Recipient | Promise<Recipient>;
+  /** This endpoint's key pair(s) for opening; or `keySource`. */
+  recipient?: RecipientKey | RecipientKey[];
+  keySource?: RecipientKeySource;
+  revokedKids?: Iterable<string>;
+  trustedSenders?: Pick<PublicIdentity, 'name' | 'signing'>[];
+  resolveSender?: SenderResolver;
+  /** Shared by every consumer of the messages (default: one memory store per binding). */
+  replay?: ReplayStore;
+  replayLeaseMs?: number;
+  /** Default policy of subscribe/respond/consume; `match` may be a NATS subject filter. */
+  policy?: DestinationPolicy[];
+  /** The bound context of a subject (default `bindingContext('nats', subject)`). */
+  context?: (subject: string) => string | Uint8Array;
+  onEvent?: (e: NatsEvent) => void;
+  eventsIncludeSender?: boolean;
+  retry?: RetryOptions;
+  concurrency?: number;
+  clockSkew?: number;
+  limits?: Partial<Limits>;
+  backend?: CryptoBackend;
+  /** Clock in ms (default Date.now). */
+  now?: () => number;
+  /** Sealing defaults. */
+  ttl?: number;
+  padding?: Padding;
+  aead?: AeadName;
+}
+
+export interface PublishOptions {
+  to: To;
+  contentType?: string;
+  ttl?: number;
+  claims?: Record<string, string | number>;
+  /** Extra hint headers (never `bw-*` or `Nats-*` names; never secrets). */
+  headers?: Record<string, string>;
+}
+
+export interface PublishResult {
+  messageId: string;
+  /** The envelope's size. */
+  bytes: number;
+}
+
+export interface SubscribeOptions {
+  queue?: string;
+  policy?: DestinationPolicy[];
+  /** Where retry / in-flight / dead-letter deliveries go, unchanged with `bw-reason`. */
+  deadLetterSubject?: string;
+}
+
+export interface NatsSubscription {
+  unsubscribe(): void;
+  /** Drains the NATS subscription, then waits for every delivery's disposition. */
+  drain(): Promise<void>;
+  /** Resolves when the NATS subscription closed. */
+  readonly closed: Promise<void>;
+  /** Resolves when the subscription closed and every delivery was disposed of. */
+  readonly processed: Promise<void>;
+}
+
+export interface RequestOptions {
+  to: To;
+  /** ms (default 5000). */
+  timeout?: number;
+  contentType?: string;
+  ttl?: number;
+  claims?: Record<string, string | number>;
+  headers?: Record<string, string>;
+}
+
+export interface RequestResult {
+  payload: Uint8Array;
+  contentType?: string;
+  /** The response's id. */
+  messageId: string;
+  requestId: string;
+  /** The kid of the recipient key that answered. */
+  responder: string;
+  /** The recipient's name, when `to` was one name: only its holder can answer. */
+  sender?: string;
+}
+
+export type Answer = Uint8Array | string | { payload: Uint8Array | string; contentType?: string };
+
+export type RespondHandler = (m: Delivered) => Answer | Promise<Answer>;
+
+export interface RespondOptions {
+  queue?: string;
+  policy?: DestinationPolicy[];
+  deadLetterSubject?: string;
+  /** The response's lifetime in seconds (default: the binding's ttl). */
+  ttl?: number;
+}
+
+export interface JetStreamPublishOptions extends PublishOptions {
+  /** JetStream publish expectations (`lastMsgID`, `streamName`, ...), passed through. */
+  expect?: Record<string, unknown>;
+}
+
+export interface JetStreamPublishResult extends PublishResult {
+  seq: number;
+  stream: string;
+  duplicate: boolean;
+}
+
+export interface ConsumeOptions {
+  /** Captured by a stream: the binding writes dead-letter copies there, then terms. */
+  deadLetterSubject: string;
+  policy?: DestinationPolicy[];
+  /** Default retry.maxAttempts, capped at the consumer's max_deliver. */
+  maxAttempts?: number;
+  /** How often `working()` is sent while a handler runs (default ack_wait / 3). */
+  workingIntervalMs?: number;
+  /** Messages pulled ahead (nats.js `max_messages`, default its own: 100). */
+  maxMessages?: number;
+}
+
+export interface ConsumeStats {
+  acked: number;
+  naked: number;
+  deadLettered: number;
+  deadLetterFailed: number;
+  termed: number;
+}
+
+export interface ConsumeRun {
+  /** Stops pulling, lets in-flight handlers finish and dispose, then resolves. */
+  stop(): Promise<void>;
+  /** Resolves when the run ended (stopped, or the consumer's messages closed). */
+  readonly done: Promise<void>;
+  readonly stats: Readonly<ConsumeStats>;
+}
