@@ -138,7 +138,14 @@ async function cellsOf(args, env, run, rows) {
             ack_policy: 'explicit',
           });
         }
-        Object.assign(cell, { rates: [], cpuRates: [], p50s: [], p99s: [], errors: [] });
+        Object.assign(cell, {
+          rates: [],
+          cpuRates: [],
+          p50s: [],
+          p99s: [],
+          lat50s: [],
+          lat99s: [],
+        });
         cells.push(cell);
       }
     }
@@ -146,9 +153,29 @@ async function cellsOf(args, env, run, rows) {
   return cells;
 }
 
-async function timeCell(args, env, cell, ms) {
+async function timeCell(env, cell, ms, window) {
   const row = { start: (ctx) => cell.row.start(env, cell, ctx) };
-  return runCell({ row, base: cell.base, ms, window: args.window });
+  return runCell({ row, base: cell.base, ms, window });
+}
+
+/** One round of one cell: throughput (window), then latency (one message at a time). */
+async function measure(args, env, c, failures) {
+  const fail = (x, what) => {
+    if (x.errors.length)
+      failures.push(`${c.transport} ${c.size} ${c.label} (${what}): ${x.errors[0]}`);
+  };
+  const x = await timeCell(env, c, args.cellMs, args.window);
+  fail(x, 'throughput');
+  c.rates.push(x.rate);
+  c.cpuRates.push(x.cpuRate);
+  c.p50s.push(x.p50);
+  c.p99s.push(x.p99);
+  if (args.latencyMs > 0) {
+    const l = await timeCell(env, c, args.latencyMs, 1);
+    fail(l, 'latency');
+    c.lat50s.push(l.p50);
+    c.lat99s.push(l.p99);
+  }
 }
 
 async function main() {
@@ -181,10 +208,10 @@ async function main() {
       await setUpRedis(args, env, run);
     cells = await cellsOf(args, env, run, rows);
     log(
-      `${cells.length} cells, ${args.rounds} rounds of ${args.cellMs} ms per cell, window ${args.window}, concurrency ${args.concurrency}`,
+      `${cells.length} cells, ${args.rounds} rounds of ${args.cellMs} + ${args.latencyMs} ms per cell, window ${args.window}, concurrency ${args.concurrency}`,
     );
     for (const c of cells) {
-      const w = await timeCell(args, env, c, args.warmupMs);
+      const w = await timeCell(env, c, args.warmupMs, args.window);
       if (w.errors.length)
         failures.push(`${c.transport} ${c.size} ${c.label} (warm-up): ${w.errors[0]}`);
     }
@@ -194,13 +221,7 @@ async function main() {
       for (const g of groups) {
         const at = cells.filter((c) => `${c.transport}/${c.size}` === g);
         for (let k = 0; k < at.length; k++) {
-          const c = at[(k + r) % at.length];
-          const x = await timeCell(args, env, c, args.cellMs);
-          if (x.errors.length) failures.push(`${c.transport} ${c.size} ${c.label}: ${x.errors[0]}`);
-          c.rates.push(x.rate);
-          c.cpuRates.push(x.cpuRate);
-          c.p50s.push(x.p50);
-          c.p99s.push(x.p99);
+          await measure(args, env, at[(k + r) % at.length], failures);
         }
       }
       log(`round ${r + 1}/${args.rounds} done (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
@@ -213,8 +234,8 @@ async function main() {
   const summary = summarise(cells);
   console.log(
     `\n${args.quick ? 'QUICK RUN (smoke test, not a measurement)\n' : ''}` +
-      `Timed part: ${timedSeconds.toFixed(0)} s, ${args.rounds} rounds × ${args.cellMs} ms per cell, ` +
-      `window ${args.window}, concurrency ${args.concurrency}; load average at end ${loadavg()
+      `Timed part: ${timedSeconds.toFixed(0)} s, ${args.rounds} rounds × (${args.cellMs} ms throughput, ` +
+      `window ${args.window} + ${args.latencyMs} ms latency, window 1) per cell, concurrency ${args.concurrency}; load average at end ${loadavg()
         .map((x) => x.toFixed(2))
         .join(' / ')}\n`,
   );

@@ -6,8 +6,10 @@ export const NATS_USAGE = `Usage: node benchmarks/nats.mjs [options]
   --transports a,b     core, js (default both)
   --only a,b           rows: plain, hand, binding, binding-redis (default all)
   --rounds N           rounds (default 5, quick 2)
-  --cell-ms N          publishing time per cell per round in ms (default 1500, quick 300)
-  --window N           messages between publish and completion at most (default 64)
+  --cell-ms N          throughput: publishing time per cell per round in ms (default 1000, quick 250)
+  --window N           throughput: messages between publish and completion at most (default 64)
+  --latency-ms N       latency: time per cell per round publishing one message at a time
+                       (window 1; default 500, quick 100; 0 skips the latency pass)
   --concurrency N      deliveries processed at once, hand-wired and binding (default 16)
   --concurrency-rows a,b  extra binding rows (memory store) at these concurrencies
   --nats URL           default nats://127.0.0.1:4222
@@ -32,6 +34,13 @@ function positiveInt(name, v) {
   return n;
 }
 
+function nonNegativeInt(name, v) {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${name} expected a non-negative integer, got ${v}`);
+  return n;
+}
+
 const list = (v) =>
   v
     .split(',')
@@ -52,6 +61,7 @@ export function parseNatsArgs(argv) {
     only: ROW_IDS,
     rounds: null,
     cellMs: null,
+    latencyMs: null,
     window: 64,
     concurrency: 16,
     concurrencyRows: [],
@@ -73,6 +83,7 @@ export function parseNatsArgs(argv) {
     else if (a === '--rounds') o.rounds = positiveInt(a, next());
     else if (a === '--cell-ms') o.cellMs = positiveInt(a, next());
     else if (a === '--window') o.window = positiveInt(a, next());
+    else if (a === '--latency-ms') o.latencyMs = nonNegativeInt(a, next());
     else if (a === '--concurrency') o.concurrency = positiveInt(a, next());
     else if (a === '--concurrency-rows')
       o.concurrencyRows = list(next()).map((v) => positiveInt(a, v));
@@ -82,7 +93,8 @@ export function parseNatsArgs(argv) {
     else throw new Error(`unknown option ${a}\n${NATS_USAGE}`);
   }
   o.rounds ??= o.quick ? 2 : 5;
-  o.cellMs ??= o.quick ? 300 : 1500;
+  o.cellMs ??= o.quick ? 250 : 1000;
+  o.latencyMs ??= o.quick ? 100 : 500;
   o.warmupMs = o.quick ? 100 : 300;
   return o;
 }

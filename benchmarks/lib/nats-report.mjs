@@ -52,14 +52,24 @@ export function summarise(cells) {
       msgsPerCpuSec: median(c.cpuRates),
       p50Ms: median(c.p50s),
       p99Ms: median(c.p99s),
+      latencyP50Ms: c.lat50s.length ? median(c.lat50s) : NaN,
+      latencyP99Ms: c.lat99s.length ? median(c.lat99s) : NaN,
       spread: c.rates.length ? (quantile(c.rates, 0.75) - quantile(c.rates, 0.25)) / rate / 2 : NaN,
       vsHand,
       vsHandPerRound: vsHand === null ? null : pairedRatio(c.rates, hand.rates),
       vsHandCpu: vsHand === null ? null : median(c.cpuRates) / median(hand.cpuRates),
       vsPlain,
-      p50VsPlain: vsPlain === null ? null : median(c.p50s) / median(plain.p50s),
-      p99VsPlain: vsPlain === null ? null : median(c.p99s) / median(plain.p99s),
-      perRound: { rates: c.rates, cpuRates: c.cpuRates, p50s: c.p50s, p99s: c.p99s },
+      latencyP50VsHand: vsHand === null ? null : median(c.lat50s) / median(hand.lat50s),
+      latencyP50VsPlain: vsPlain === null ? null : median(c.lat50s) / median(plain.lat50s),
+      latencyP99VsPlain: vsPlain === null ? null : median(c.lat99s) / median(plain.lat99s),
+      perRound: {
+        rates: c.rates,
+        cpuRates: c.cpuRates,
+        p50s: c.p50s,
+        p99s: c.p99s,
+        latencyP50s: c.lat50s,
+        latencyP99s: c.lat99s,
+      },
     };
   });
 }
@@ -74,11 +84,13 @@ export function natsTable(rows) {
     'msgs/CPU-s',
     'p50 ms',
     'p99 ms',
+    '1-at-a-time p50',
+    'p99',
     '÷ hand-wired',
     '÷ plaintext',
     'Spread',
   ];
-  const align = ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'];
+  const align = ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'];
   const body = rows.map((r, i) => {
     const prev = rows[i - 1];
     const sameT = prev && prev.transport === r.transport;
@@ -92,6 +104,8 @@ export function natsTable(rows) {
       num(r.msgsPerCpuSec),
       ms(r.p50Ms),
       ms(r.p99Ms),
+      ms(r.latencyP50Ms),
+      ms(r.latencyP99Ms),
       r.vsHand === null ? '' : ratio(r.vsHand),
       r.vsPlain === null ? '' : ratio(r.vsPlain),
       Number.isFinite(r.spread) ? `±${Math.round(100 * r.spread)}%` : 'n/a',
@@ -111,14 +125,14 @@ export function ratioLines(rows) {
     for (const r of at.filter((x) => x.vsHand !== null)) {
       const ok = r.vsHand >= 0.9 ? 'target ≥ 0.9× met' : 'BELOW the 0.9× target';
       parts.push(
-        `${r.label} ÷ hand-wired ${ratio(r.vsHand)} (per-round ${ratio(r.vsHandPerRound)}, CPU ${ratio(r.vsHandCpu)}; ${ok})`,
+        `${r.label} ÷ hand-wired ${ratio(r.vsHand)} (per-round ${ratio(r.vsHandPerRound)}, CPU ${ratio(r.vsHandCpu)}; ${ok}; 1-at-a-time p50 ${ratio(r.latencyP50VsHand)})`,
       );
     }
     for (const r of at.filter(
       (x) => (x.id === 'hand' || x.id === 'binding') && x.vsPlain !== null,
     )) {
       parts.push(
-        `${r.label} ÷ plaintext: throughput ${ratio(r.vsPlain)}, p50 ${ratio(r.p50VsPlain)}, p99 ${ratio(r.p99VsPlain)}`,
+        `${r.label} ÷ plaintext: throughput ${ratio(r.vsPlain)}, 1-at-a-time p50 ${ratio(r.latencyP50VsPlain)}, p99 ${ratio(r.latencyP99VsPlain)}`,
       );
     }
     out.push(`- ${TRANSPORT[t]} ${sizeLabel(s)}: ${parts.join('; ') || 'no ratio (rows missing)'}`);
