@@ -23,7 +23,14 @@ import { describeMachine, machineLine } from './lib/machine.mjs';
 import { NATS_USAGE, parseNatsArgs } from './lib/nats-args.mjs';
 import { runCell } from './lib/nats-cell.mjs';
 import { natsTable, ratioLines, summarise } from './lib/nats-report.mjs';
-import { handCore, handJs, plainCore, plainJs } from './lib/nats-rows.mjs';
+import {
+  handCore,
+  handJs,
+  handRedisCore,
+  handRedisJs,
+  plainCore,
+  plainJs,
+} from './lib/nats-rows.mjs';
 import {
   bindingCore,
   bindingJs,
@@ -35,8 +42,8 @@ import {
 const RESULTS = new URL('./results/nats-latest.json', import.meta.url);
 const log = (s) => process.stderr.write(`${s}\n`);
 const ROWS = {
-  core: [plainCore, handCore, bindingCore, bindingRedisCore],
-  js: [plainJs, handJs, bindingJs, bindingRedisJs],
+  core: [plainCore, handCore, bindingCore, handRedisCore, bindingRedisCore],
+  js: [plainJs, handJs, bindingJs, handRedisJs, bindingRedisJs],
 };
 
 /** Extra binding rows (memory store) at other concurrencies: `--concurrency-rows`. */
@@ -204,7 +211,7 @@ async function main() {
   let cells = [];
   let timedSeconds = 0;
   try {
-    if (Object.values(rows).some((rs) => rs.some((r) => r.id === 'binding-redis')))
+    if (Object.values(rows).some((rs) => rs.some((r) => r.id.endsWith('redis'))))
       await setUpRedis(args, env, run);
     cells = await cellsOf(args, env, run, rows);
     log(

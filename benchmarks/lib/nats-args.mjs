@@ -4,19 +4,19 @@ export const NATS_USAGE = `Usage: node benchmarks/nats.mjs [options]
   --quick              2 short rounds (~20 s): a smoke test, not a measurement
   --sizes 1k,64k       payload sizes (suffixes k and m mean KiB and MiB; default 1k,64k)
   --transports a,b     core, js (default both)
-  --only a,b           rows: plain, hand, binding, binding-redis (default all)
+  --only a,b           rows: plain, hand, binding, hand-redis, binding-redis (default all)
   --rounds N           rounds (default 5, quick 2)
-  --cell-ms N          throughput: publishing time per cell per round in ms (default 1000, quick 250)
+  --cell-ms N          throughput: publishing time per cell per round in ms (default 900, quick 200)
   --window N           throughput: messages between publish and completion at most (default 64)
   --latency-ms N       latency: time per cell per round publishing one message at a time
-                       (window 1; default 500, quick 100; 0 skips the latency pass)
+                       (window 1; default 400, quick 80; 0 skips the latency pass)
   --concurrency N      deliveries processed at once, hand-wired and binding (default 16)
   --concurrency-rows a,b  extra binding rows (memory store) at these concurrencies
   --nats URL           default nats://127.0.0.1:4222
   --redis URL          default redis://127.0.0.1:6379
   --help`;
 
-export const ROW_IDS = ['plain', 'hand', 'binding', 'binding-redis'];
+export const ROW_IDS = ['plain', 'hand', 'binding', 'hand-redis', 'binding-redis'];
 
 function parseSize(s) {
   const m = /^(\d+)([kKmM]?)$/.exec(s.trim());
@@ -93,8 +93,8 @@ export function parseNatsArgs(argv) {
     else throw new Error(`unknown option ${a}\n${NATS_USAGE}`);
   }
   o.rounds ??= o.quick ? 2 : 5;
-  o.cellMs ??= o.quick ? 250 : 1000;
-  o.latencyMs ??= o.quick ? 100 : 500;
+  o.cellMs ??= o.quick ? 200 : 900;
+  o.latencyMs ??= o.quick ? 80 : 400;
   o.warmupMs = o.quick ? 100 : 300;
   return o;
 }

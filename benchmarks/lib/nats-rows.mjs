@@ -86,9 +86,9 @@ export const plainCore = {
 
 export const handCore = {
   id: 'hand',
-  label: 'hand-wired sealed',
+  label: 'hand-wired (memory store)',
   async start(env, cell, ctx) {
-    const replay = createMemoryReplayStore();
+    const replay = env.replayFor ? env.replayFor(cell) : createMemoryReplayStore();
     ctx.ids = new Map();
     const sub = env.nc.subscribe(cell.subject);
     const loop = pump(
@@ -111,6 +111,16 @@ export const handCore = {
     };
   },
 };
+
+/** A hand-wired row with the Redis replay store of @blindwire/replay: what `binding-redis` is held to. */
+function withRedis(row) {
+  return {
+    id: 'hand-redis',
+    label: 'hand-wired (Redis store)',
+    start: (env, cell, ctx) =>
+      row.start({ ...env, replayFor: (c) => env.redisStore(`${c.subject}:`) }, cell, ctx),
+  };
+}
 
 export const plainJs = {
   id: 'plain',
@@ -138,9 +148,9 @@ export const plainJs = {
 
 export const handJs = {
   id: 'hand',
-  label: 'hand-wired sealed',
+  label: 'hand-wired (memory store)',
   async start(env, cell, ctx) {
-    const replay = createMemoryReplayStore();
+    const replay = env.replayFor ? env.replayFor(cell) : createMemoryReplayStore();
     ctx.ids = new Map();
     const consumer = await env.js.consumers.get(env.stream, cell.durable);
     const messages = await consumer.consume();
@@ -166,3 +176,6 @@ export const handJs = {
     };
   },
 };
+
+export const handRedisCore = withRedis(handCore);
+export const handRedisJs = withRedis(handJs);
