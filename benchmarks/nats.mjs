@@ -113,7 +113,10 @@ async function setUpRedis(args, env, run) {
     createRedisReplayStore({ client, prefix: `${env.redisPrefix}${prefix}` });
 }
 
+/** Removes the streams and keys this run made (once: also called on SIGINT / SIGTERM). */
 async function tearDown(env) {
+  if (env.tornDown) return;
+  env.tornDown = true;
   for (const s of env.streams) await env.jsm.streams.delete(s).catch(() => {});
   if (env.redis) {
     for await (const keys of env.redis.scanIterator({
@@ -207,6 +210,12 @@ async function main() {
   }
   for (const m of missing) log(`! not measured: ${m}`);
   const env = await setUp(args, run, binding);
+  const interrupted = (signal) => {
+    log(`${signal}: removing this run's streams and keys`);
+    void tearDown(env).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const failures = [];
   let cells = [];
   let timedSeconds = 0;
