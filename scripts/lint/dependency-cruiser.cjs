@@ -28,7 +28,7 @@
  * supports Node 20. Tooling: implements no SPEC.md section.
  */
 
-/** The broker and agent-to-tool binding packages (none exists yet). */
+/** The broker and agent-to-tool binding packages (packages/nats is the first). */
 const BINDINGS = 'nats|amqp|redis|mqtt|kafka|http|mcp';
 
 /** A resolved path or an unresolved specifier that reaches workspace package `name`. */
@@ -98,6 +98,15 @@ module.exports = {
       to: { path: pkg(BINDINGS), pathNot: pkg('$1') },
     },
     {
+      name: 'nats-src-imports-only-core',
+      comment:
+        '@blindwire/nats runs on core alone: replay stores and directory functions are ' +
+        'handed in by the caller (structurally typed), never imported at runtime; its tests may.',
+      severity: 'error',
+      from: { path: '^packages/nats/src/' },
+      to: { path: pkg('replay|directory') },
+    },
+    {
       name: 'cli-imported-by-nobody',
       comment: 'The cli is the top layer.',
       severity: 'error',
@@ -135,11 +144,12 @@ module.exports = {
     },
     {
       name: 'testkit-only-for-tests',
-      comment: 'The private testkit: only test files, cli vectors and test-vectors/.',
+      comment:
+        "The private testkit: only test files (examples' too), cli vectors and test-vectors/.",
       severity: 'error',
       from: {
         pathNot:
-          '^(?:packages/[^/]+/test/|packages/testkit/|packages/cli/src/vectors/|test-vectors/)',
+          '^(?:packages/[^/]+/test/|examples/[^/]+/test/|packages/testkit/|packages/cli/src/vectors/|test-vectors/)',
       },
       to: { path: pkg('testkit') },
     },

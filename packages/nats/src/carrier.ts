@@ -53,7 +53,7 @@ export function readHint(h: HeadersLike | null | undefined, name: string): strin
     !(h instanceof Map)
   ) {
     const m = h as { keys(): string[]; get(k: string): string };
-    for (const k of m.keys()) if (k.toLowerCase() === want) return first(m.get(k)) || undefined;
+    for (const k of m.keys()) if (k.toLowerCase() === want) return first(m.get(k));
     return undefined;
   }
   const pairs: Iterable<readonly [string, unknown]> =

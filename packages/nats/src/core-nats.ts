@@ -8,7 +8,13 @@
  * unchanged to the dead-letter subject when one is given, always with an
  * event; without one it is reported `dropped`.
  */
-import { openResponse, type Delivered, type Disposition } from '@blindwire/core';
+import {
+  BlindwireError,
+  ErrorCode,
+  openResponse,
+  type Delivered,
+  type Disposition,
+} from '@blindwire/core';
 import { dataBytes } from './carrier.js';
 import {
   checkHandler,
@@ -71,10 +77,16 @@ export function subscribe(
   onMessage?: (bytes: Uint8Array, m: NatsMsgLike) => void,
 ): NatsSubscription {
   checkSubject('filter', filter);
-  compileSubjectFilter(filter);
+  const matches = compileSubjectFilter(filter);
   checkHandler(handler);
-  if (opts.deadLetterSubject !== undefined)
+  if (opts.deadLetterSubject !== undefined) {
     checkSubject('deadLetterSubject', opts.deadLetterSubject);
+    if (matches(opts.deadLetterSubject))
+      throw new BlindwireError(
+        ErrorCode.InvalidArgument,
+        '"deadLetterSubject" expected a subject the filter does not match (a copy would loop)',
+      );
+  }
   const consumer = consumerFor(s, verb, opts.policy, handler);
   let sub;
   try {
@@ -83,11 +95,11 @@ export function subscribe(
     throw transportError('NATS subscribe', e);
   }
   const pending = new Set<Promise<void>>();
-  const dispose = (d: Disposition, bytes: Uint8Array) => {
+  const dispose = (d: Disposition, bytes: Uint8Array, subject: string) => {
     if (d.action === 'ack') return;
     const dl = { bytes, reason: d.reason ?? 'ERR_HANDLER', messageId: d.messageId };
     if (opts.deadLetterSubject === undefined) {
-      sendEvent(s, 'dead-letter', filter, s.now(), {
+      sendEvent(s, 'dead-letter', subject, s.now(), {
         outcome: 'dropped',
         bytes: bytes.length,
         code: dl.reason,
@@ -107,7 +119,7 @@ export function subscribe(
       onMessage?.(bytes, m);
       const delivery = { bytes, destination: m.subject, attempt: 1, receivedAt: s.now() };
       const { disposition } = await consumer.submit(delivery);
-      const p = disposition.then((d) => dispose(d, bytes)).catch(() => undefined);
+      const p = disposition.then((d) => dispose(d, bytes, m.subject)).catch(() => undefined);
       pending.add(p);
       void p.finally(() => pending.delete(p));
     }

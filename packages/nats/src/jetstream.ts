@@ -8,7 +8,7 @@
  * `term()`, or `nak(delay)` if that write failed. The attempt is the
  * delivery count; `working()` keeps a running handler's message leased.
  */
-import type { Delivered, Disposition } from '@blindwire/core';
+import type { Consumer, Delivered, Disposition } from '@blindwire/core';
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { dataBytes } from './carrier.js';
 import {
@@ -111,6 +111,84 @@ function checkConsume(o: ConsumeOptions): void {
   }
 }
 
+/** SPEC.md §7b: a disposition as JetStream acknowledgements, counted in `stats`. */
+function jsDisposer(
+  s: Shared,
+  nc: NatsConnectionLike,
+  js: JetStreamLike,
+  deadLetterSubject: string,
+  stats: ConsumeStats,
+): (d: Disposition, m: JsMsgLike, bytes: Uint8Array) => Promise<void> {
+  const nakDelay = s.o.retry?.backoffMs ?? 1000;
+  const { termReason } = serverFeatures(nc);
+  return async (d, m, bytes) => {
+    if (d.action === 'ack') {
+      m.ack();
+      stats.acked++;
+      return;
+    }
+    if (d.action === 'retry' || d.action === 'in-flight') {
+      // Never term: the broker redelivers after the delay.
+      m.nak(d.delayMs);
+      stats.naked++;
+      return;
+    }
+    const reason = d.reason ?? 'ERR_HANDLER';
+    try {
+      await writeDeadLetterJs(s, js, deadLetterSubject, m, {
+        bytes,
+        reason,
+        messageId: d.messageId,
+      });
+    } catch {
+      // Not terminated: the server redelivers and the write is tried again.
+      stats.deadLetterFailed++;
+      m.nak(nakDelay);
+      stats.naked++;
+      return;
+    }
+    stats.deadLettered++;
+    // A term reason reaches advisories from nats-server 2.10; 2.9 gets a bare +TERM.
+    if (termReason) m.term(reason);
+    else m.term();
+    stats.termed++;
+  };
+}
+
+/** Feeds every message to the pipeline (backpressure through submit); resolves once all are disposed. */
+async function pump(
+  s: Shared,
+  messages: AsyncIterable<JsMsgLike>,
+  pipeline: Consumer,
+  dispose: (d: Disposition, m: JsMsgLike, bytes: Uint8Array) => Promise<void>,
+  workingMs: number,
+): Promise<void> {
+  const pending = new Set<Promise<void>>();
+  for await (const m of messages) {
+    const bytes = dataBytes(m.data);
+    // Keeps the message leased from its arrival until its disposition.
+    const timer = setInterval(() => m.working(), workingMs);
+    const delivery = {
+      bytes,
+      destination: m.subject,
+      attempt: m.info.deliveryCount,
+      receivedAt: s.now(),
+    };
+    const { disposition } = await pipeline.submit(delivery).catch((e: unknown) => {
+      clearInterval(timer);
+      throw e;
+    });
+    const q = disposition
+      .then((d) => dispose(d, m, bytes))
+      // An ack that could not be sent: the server redelivers after ack_wait.
+      .catch(() => undefined)
+      .finally(() => clearInterval(timer));
+    pending.add(q);
+    void q.finally(() => pending.delete(q));
+  }
+  while (pending.size > 0) await Promise.all([...pending]);
+}
+
 export async function jsConsume(
   s: Shared,
   nc: NatsConnectionLike,
@@ -126,8 +204,6 @@ export async function jsConsume(
   const maxAttempts = maxDeliver === undefined ? wanted : Math.min(wanted, maxDeliver);
   const pipeline = consumerFor(s, 'consume', opts.policy, handler, { ...s.o.retry, maxAttempts });
   const workingMs = opts.workingIntervalMs ?? Math.max(1, Math.floor(ackWaitMs / 3));
-  const naKDelay = s.o.retry?.backoffMs ?? 1000;
-  const { termReason } = serverFeatures(nc);
   const stats: ConsumeStats = {
     acked: 0,
     naked: 0,
@@ -135,34 +211,7 @@ export async function jsConsume(
     deadLetterFailed: 0,
     termed: 0,
   };
-  const ackOf = async (d: Disposition, m: JsMsgLike, bytes: Uint8Array): Promise<void> => {
-    if (d.action === 'ack') {
-      m.ack();
-      stats.acked++;
-    } else if (d.action === 'retry' || d.action === 'in-flight') {
-      m.nak(d.delayMs);
-      stats.naked++;
-    } else {
-      const reason = d.reason ?? 'ERR_HANDLER';
-      try {
-        await writeDeadLetterJs(s, js, opts.deadLetterSubject, m, {
-          bytes,
-          reason,
-          messageId: d.messageId,
-        });
-      } catch {
-        // Not terminated: the server redelivers and the write is tried again.
-        stats.deadLetterFailed++;
-        m.nak(naKDelay);
-        stats.naked++;
-        return;
-      }
-      stats.deadLettered++;
-      if (termReason) m.term(reason);
-      else m.term();
-      stats.termed++;
-    }
-  };
+  const dispose = jsDisposer(s, nc, js, opts.deadLetterSubject, stats);
   let messages;
   try {
     messages = await consumer.consume(
@@ -171,30 +220,7 @@ export async function jsConsume(
   } catch (e) {
     throw transportError('JetStream consume', e);
   }
-  const pending = new Set<Promise<void>>();
-  const loop = async () => {
-    for await (const m of messages) {
-      const bytes = dataBytes(m.data);
-      const timer = setInterval(() => m.working(), workingMs);
-      const delivery = {
-        bytes,
-        destination: m.subject,
-        attempt: m.info.deliveryCount,
-        receivedAt: s.now(),
-      };
-      const p = pipeline.submit(delivery).then(({ disposition }) => {
-        const q = disposition
-          .then((d) => ackOf(d, m, bytes))
-          .catch(() => undefined)
-          .finally(() => clearInterval(timer));
-        pending.add(q);
-        void q.finally(() => pending.delete(q));
-      });
-      await p;
-    }
-    while (pending.size > 0) await Promise.all([...pending]);
-  };
-  const done = loop();
+  const done = pump(s, messages, pipeline, dispose, workingMs);
   done.catch(() => undefined);
   return {
     stats,

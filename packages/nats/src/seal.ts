@@ -9,6 +9,7 @@ import {
   BlindwireError,
   ErrorCode,
   bindingContext,
+  fromHex,
   isBlindwireError,
   seal,
   sealResponse,
@@ -111,6 +112,7 @@ export async function sealFor(
   set('contentType', p.contentType);
   set('ttl', p.ttl ?? o.ttl);
   set('claims', p.claims);
+  set('messageId', messageIdOf(p.messageId));
   set('padding', o.padding);
   set('aead', o.aead);
   set('limits', o.limits);
@@ -122,6 +124,16 @@ export async function sealFor(
   checkPayloadSize(size, maxPayload(nc));
   const result = await seal(payload, options);
   return { result, hints: messageHints(result.messageId, jetstream, extra), size };
+}
+
+/** A caller's message id as 16 bytes (32 lowercase hex digits accepted). */
+function messageIdOf(id: Uint8Array | string | undefined): Uint8Array | undefined {
+  if (id === undefined || id instanceof Uint8Array) return id;
+  if (typeof id === 'string' && /^[0-9a-f]{32}$/.test(id)) return fromHex(id);
+  throw new BlindwireError(
+    ErrorCode.InvalidArgument,
+    '"messageId" expected 16 bytes or 32 lowercase hex digits',
+  );
 }
 
 /** A responder's answer: payload and content type. */

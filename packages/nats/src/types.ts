@@ -166,6 +166,12 @@ export interface PublishOptions {
   claims?: Record<string, string | number>;
   /** Extra hint headers (never `bw-*` or `Nats-*` names; never secrets). */
   headers?: Record<string, string>;
+  /**
+   * The message id (16 bytes or 32 hex digits; default random). Only to seal
+   * the same message again after a publish whose outcome is unknown, so that
+   * JetStream deduplicates it; never for two different messages.
+   */
+  messageId?: Uint8Array | string;
 }
 
 export interface PublishResult {

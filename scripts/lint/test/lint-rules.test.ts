@@ -106,6 +106,8 @@ describe('pnpm lint rules', () => {
           'error cli-imported-by-nobody packages/directory/src/uses-cli.ts -> @blindwire/cli',
           // Bindings never import each other.
           'error binding-no-other-binding packages/nats/src/uses-redis.ts -> @blindwire/redis',
+          // @blindwire/nats takes replay stores and directory functions from the caller.
+          'error nats-src-imports-only-core packages/nats/src/uses-replay.ts -> @blindwire/replay',
           // No reaching into another package's test/ or src/ by path.
           'error no-foreign-src-or-test packages/directory/test/peeks.test.ts -> packages/core/test/helpers.ts',
           'error no-foreign-src-or-test packages/cli/src/reaches-src.ts -> packages/core/src/helper.ts',
