@@ -57,11 +57,11 @@ export async function runCell({ row, base, ms, window, drainMs = 15_000, extra =
   const ctx = {
     ...extra,
     handled(payload) {
-      const seq = seqOf(payload);
-      latencies.push(performance.now() - starts[seq % RING]);
-      if (payload.length !== base.length || payload[payload.length - 1] !== last)
-        errors.push(`payload ${seq}: ${payload.length} bytes, not the ${base.length} published`);
-      return seq;
+      const s = seqOf(payload);
+      latencies.push(performance.now() - starts[s % RING]);
+      if (payload.length !== base.length || payload[payload.length - 1] !== last || s >= next)
+        errors.push(`payload ${s}: ${payload.length} bytes, not one of the ${next} published`);
+      return s;
     },
     complete() {
       completed++;
@@ -75,7 +75,7 @@ export async function runCell({ row, base, ms, window, drainMs = 15_000, extra =
     },
   };
   const inst = await row.start(ctx);
-  let seq = 0;
+  let next = 0;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   lastProgress = t0;
@@ -95,7 +95,7 @@ export async function runCell({ row, base, ms, window, drainMs = 15_000, extra =
           errors.push(`no message completed within ${drainMs} ms (${inflight} in flight)`);
         continue;
       }
-      const s = seq++;
+      const s = next++;
       const payload = stamped(base, s);
       inflight++;
       starts[s % RING] = performance.now();
