@@ -107,8 +107,9 @@ function wireError(e: unknown): WireError {
   if (ref !== undefined) return { ref, message: '' };
   if (e instanceof BlindwireError) {
     const out: WireError = { code: e.code, message: e.message };
-    const causeRef = (e.cause as Stand | undefined)?.poolRef;
-    if (causeRef !== undefined) out.causeRef = causeRef;
+    const cause = e.cause as Stand | undefined;
+    if (cause?.poolRef !== undefined) out.causeRef = cause.poolRef;
+    else if (cause instanceof Error) out.cause = { name: cause.name, message: cause.message };
     return out;
   }
   return { message: e instanceof Error ? e.message : 'a non-error was thrown' };

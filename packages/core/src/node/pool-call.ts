@@ -177,8 +177,13 @@ export function errorOf(call: PoolCall, e: WireError): unknown {
   if (e.ref !== undefined) return call.refs[e.ref];
   if (e.code === ErrorCode.OpenFailed) return call.failed;
   if (e.code !== undefined) {
-    const cause = e.causeRef === undefined ? undefined : { cause: call.refs[e.causeRef] };
-    return new BlindwireError(e.code as ErrorCode, e.message, cause);
+    const made = e.cause && new (e.cause.name === 'TypeError' ? TypeError : Error)(e.cause.message);
+    const cause = e.causeRef === undefined ? made : call.refs[e.causeRef];
+    return new BlindwireError(
+      e.code as ErrorCode,
+      e.message,
+      cause === undefined ? undefined : { cause },
+    );
   }
   return new BlindwireError(ErrorCode.Transport, 'an open pool worker failed', {
     cause: new Error(e.message),

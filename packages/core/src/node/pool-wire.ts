@@ -49,6 +49,8 @@ export interface WireError {
   message: string;
   /** The calling thread's error object that is this error's cause. */
   causeRef?: number;
+  /** A cause the worker made (a callback's wrong answer, a TypeError): its name and message. */
+  cause?: { name: string; message: string };
 }
 
 /** A callback's answer: a primitive as is; anything else by its kind (only its type is ever used). */
