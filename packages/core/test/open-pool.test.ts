@@ -13,6 +13,7 @@ import { expectCode } from '@blindwire/testkit';
 import { pureBackend } from '../src/backend/pure.js';
 import { createMemoryReplayStore } from '../src/envelope/memory-replay-store.js';
 import { open } from '../src/envelope/open.js';
+import type { SenderResolver } from '../src/envelope/open-options.js';
 import type { ReplayEntry, ReplayStore } from '../src/envelope/replay.js';
 import { openResponse, sealResponse } from '../src/envelope/response.js';
 import { seal } from '../src/envelope/seal.js';
@@ -164,7 +165,7 @@ describe('open pool: the sender resolver (SPEC.md §7 step 14)', () => {
       ['another kid', () => ({ kid: 'x', publicKey: c.alice.signing.publicKey })],
     ];
     for (const [what, resolveSender] of resolvers) {
-      const o = { recipient: c.bob, now: NOW, resolveSender };
+      const o = { recipient: c.bob, now: NOW, resolveSender: resolveSender as SenderResolver };
       const pooled = await pool.open(s.envelope, o).then(
         () => undefined,
         (e: unknown) => e,
@@ -275,7 +276,7 @@ describe('open pool: a worker that stops, close', () => {
     const slow = {
       recipient: c.bob,
       now: NOW,
-      resolveSender: () => new Promise((r) => (answer = r)),
+      resolveSender: (() => new Promise<unknown>((r) => (answer = r))) as SenderResolver,
     };
     const s = await sealed();
     const pending = p.open(s.envelope, slow);

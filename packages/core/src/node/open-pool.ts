@@ -78,6 +78,49 @@ function releaseLeft(call: PoolCall): void {
   (call.replay as ReplayStore).release(r.entry, r.token).catch(() => {});
 }
 
+/** The worker's answer to `call`: its result as `open` returns it, or its error as `open` throws it. */
+function settle(slot: Slot, call: PoolCall, m: Exclude<FromWorker, { t: 'ask' }>): void {
+  slot.calls.delete(call.message.id);
+  if (slot.calls.size === 0) slot.worker.unref();
+  call.settled = true;
+  if (m.t === 'fail') {
+    releaseLeft(call);
+    call.reject(errorOf(call, m.e));
+    return;
+  }
+  try {
+    call.resolve(resultOf(call, m.r));
+  } catch (e) {
+    releaseLeft(call);
+    call.reject(e);
+  }
+}
+
+/** A worker stopped without being asked to: each of its calls fails with ERR_TRANSPORT. */
+function stopped(slot: Slot, cause: unknown): void {
+  const e = new BlindwireError(ErrorCode.Transport, 'an open pool worker stopped', { cause });
+  for (const call of slot.calls.values()) {
+    call.settled = true;
+    releaseLeft(call);
+    call.reject(e);
+  }
+  slot.calls.clear();
+}
+
+/** Hands a call to `slot`'s worker; settles when the worker answers or stops. */
+function dispatch(
+  slot: Slot,
+  prepared: ReturnType<typeof prepareCall>,
+  failed: BlindwireError,
+): Promise<OpenResult> {
+  return new Promise<OpenResult>((resolve, reject) => {
+    const call: PoolCall = { ...prepared, failed, refs: [], settled: false, resolve, reject };
+    slot.calls.set(call.message.id, call);
+    slot.worker.ref();
+    slot.worker.postMessage(call.message, call.transfer);
+  });
+}
+
 /** Creates the pool and starts its workers (they do not keep the process alive while idle). */
 export function createOpenPool(options?: OpenPoolOptions): OpenPool {
   const { size, name } = checkPoolOptions(options);
@@ -86,23 +129,6 @@ export function createOpenPool(options?: OpenPoolOptions): OpenPool {
   const inflight = new Set<Promise<unknown>>();
   let nextId = 0;
   let closing: Promise<void> | undefined;
-
-  const settle = (slot: Slot, call: PoolCall, m: Exclude<FromWorker, { t: 'ask' }>): void => {
-    slot.calls.delete(call.message.id);
-    if (slot.calls.size === 0) slot.worker.unref();
-    call.settled = true;
-    if (m.t === 'fail') {
-      releaseLeft(call);
-      call.reject(errorOf(call, m.e));
-      return;
-    }
-    try {
-      call.resolve(resultOf(call, m.r));
-    } catch (e) {
-      releaseLeft(call);
-      call.reject(e);
-    }
-  };
 
   const onMessage = (slot: Slot, m: FromWorker): void => {
     const call = slot.calls.get(m.id);
@@ -124,15 +150,7 @@ export function createOpenPool(options?: OpenPoolOptions): OpenPool {
     });
     worker.on('exit', (code) => {
       if (slots[i] === slot) slots[i] = undefined; // replaced on the next call
-      const stopped = new BlindwireError(ErrorCode.Transport, 'an open pool worker stopped', {
-        cause: error ?? new Error(`the worker exited with code ${code}`),
-      });
-      for (const call of slot.calls.values()) {
-        call.settled = true;
-        releaseLeft(call);
-        call.reject(stopped);
-      }
-      slot.calls.clear();
+      stopped(slot, error ?? new Error(`the worker exited with code ${code}`));
     });
     slots[i] = slot;
     return slot;
@@ -160,12 +178,7 @@ export function createOpenPool(options?: OpenPoolOptions): OpenPool {
       return Promise.reject(e as Error);
     }
     const slot = pick();
-    const p = new Promise<OpenResult>((resolve, reject) => {
-      const call: PoolCall = { ...prepared, failed, refs: [], settled: false, resolve, reject };
-      slot.calls.set(id, call);
-      slot.worker.ref();
-      slot.worker.postMessage(call.message, call.transfer);
-    });
+    const p = dispatch(slot, prepared, failed);
     inflight.add(p);
     const done = () => inflight.delete(p);
     p.then(done, done);
@@ -178,7 +191,7 @@ export function createOpenPool(options?: OpenPoolOptions): OpenPool {
     close() {
       closing ??= (async () => {
         await Promise.allSettled([...inflight]);
-        await Promise.all(slots.map((s) => s?.worker.terminate()));
+        await Promise.all(slots.flatMap((s) => (s ? [s.worker.terminate()] : [])));
       })();
       return closing;
     },
