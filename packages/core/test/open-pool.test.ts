@@ -10,6 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectCode } from '@blindwire/testkit';
+import { KeyCache } from '../src/backend/key-cache.js';
 import { pureBackend } from '../src/backend/pure.js';
 import { createMemoryReplayStore } from '../src/envelope/memory-replay-store.js';
 import { open } from '../src/envelope/open.js';
@@ -235,6 +236,20 @@ describe('open pool: results, backends, keys', () => {
       expect(() => createOpenPool({ size: size as number })).toThrow(/size/);
     expect(() => createOpenPool({ backend: 'web' as 'node' })).toThrow(/backend/);
     expect(() => createOpenPool([] as never)).toThrow(/options/);
+  });
+});
+
+describe('what a worker calls after each call to leave no key copy behind', () => {
+  it('KeyCache.forget zeroes the cache copy of the bytes and drops the entry', () => {
+    const cache = new KeyCache<string>();
+    const raw = new Uint8Array(32).fill(7);
+    const copy = raw.slice();
+    cache.set(raw, 'key object', copy);
+    expect(cache.get(raw)).toBe('key object');
+    cache.forget(raw);
+    expect(copy.every((x) => x === 0)).toBe(true);
+    expect(cache.get(raw)).toBeUndefined();
+    cache.forget(raw); // nothing left: a no-op
   });
 });
 
