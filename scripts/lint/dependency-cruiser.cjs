@@ -36,9 +36,11 @@ const pkg = (name) => `^(?:packages/|@blindwire/)(?:${name})(?:/|$)`;
 
 /**
  * Core files that may use Node: the node backend, the `node` target of
- * `#default-backend`, and the Node stream adapters (`@blindwire/core/node`).
+ * `#default-backend`, and the `@blindwire/core/node` entry with its
+ * directory (the Node stream adapters, the open pool and its worker).
  */
-const CORE_NODE_ONLY = '^packages/core/src/(?:backend/node|backend/default-node|node)\\.ts$';
+const CORE_NODE_ONLY =
+  '^packages/core/src/(?:(?:backend/node|backend/default-node|node)\\.ts$|node/)';
 
 /** Core source outside its Node-only files: the graph a browser loads. */
 const CORE_PORTABLE = { path: '^packages/core/src/', pathNot: CORE_NODE_ONLY };

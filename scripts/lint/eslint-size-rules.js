@@ -12,11 +12,16 @@ import { builtinRules } from 'eslint/use-at-your-own-risk';
 export const SOURCE = ['packages/*/src/**/*.ts'];
 /** Test files of every package. */
 export const TESTS = ['packages/*/test/**/*.ts'];
-/** Core's Node-only files (the node backend, its `#default-backend` target, the stream adapters). */
+/**
+ * Core's Node-only files (the node backend, its `#default-backend` target,
+ * the `@blindwire/core/node` entry and its directory: the stream adapters and
+ * the open pool with its worker).
+ */
 export const CORE_NODE_ONLY = [
   'packages/core/src/backend/node.ts',
   'packages/core/src/backend/default-node.ts',
   'packages/core/src/node.ts',
+  'packages/core/src/node/**',
 ];
 
 /**

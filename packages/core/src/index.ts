@@ -94,6 +94,7 @@ export type {
   Delivery,
   DestinationPolicy,
   Disposition,
+  Opener,
   RecipientKeySource,
   RetryOptions,
 } from './consume/consumer-options.js';

@@ -1,7 +1,8 @@
 /// <reference types="node" />
 /**
  * `@blindwire/core/node`: Node stream adapters for the streaming mode
- * (SPEC.md §7a). Each wraps the WHATWG pair of `sealStream` / `openStream` in
+ * (SPEC.md §7a), and the open pool, `open` (SPEC.md §7) in worker threads
+ * for `createConsumer({ opener })` (SPEC.md §7b; node/open-pool.ts). Each wraps the WHATWG pair of `sealStream` / `openStream` in
  * a `stream.Duplex` (`Duplex.fromWeb`), for `pipeline()` with files, sockets
  * and HTTP bodies. Node-only: nothing in the main entry imports this file.
  *
@@ -22,6 +23,8 @@ import type { OpenStreamOptions, OpenStreamResult } from './stream/open-stream-o
 import { openStream } from './stream/open-stream.js';
 import type { SealStreamOptions, SealStreamResult } from './stream/seal-stream-options.js';
 import { sealStream } from './stream/seal-stream.js';
+
+export { createOpenPool, type OpenPool, type OpenPoolOptions } from './node/open-pool.js';
 
 type AdapterOptions = Pick<DuplexOptions, 'highWaterMark' | 'signal'>;
 

@@ -97,6 +97,7 @@ describe('pnpm lint rules', () => {
           'error core-no-node-builtins packages/core/src/bare-buffer.ts -> buffer',
           'error core-no-node-types packages/core/src/node-types.ts -> node',
           'error core-no-node-only-files packages/core/src/pulls-node-backend.ts -> packages/core/src/backend/node.ts',
+          'error core-no-node-only-files packages/core/src/pulls-open-pool.ts -> packages/core/src/node/open-pool.ts',
           // Core imports no other workspace package.
           'error core-imports-no-workspace-package packages/core/src/uses-directory.ts -> @blindwire/directory',
           // Directory imports neither the cli nor a binding.

@@ -44,6 +44,12 @@ export class KeyCache<K> {
     return key;
   }
 
+  /** Drops the entry of `raw`, zeroing the cache's copy of its bytes. */
+  forget(raw: Uint8Array): void {
+    this.#entries.get(raw)?.bytes.fill(0);
+    this.#entries.delete(raw);
+  }
+
   /**
    * The cached key for `raw`, or `importer`'s key for a copy of its current
    * contents, cached against that copy (see `set`).

@@ -156,6 +156,16 @@ const publicKeys: Record<Curve, KeyCache<KeyObject>> = {
   Ed25519: new KeyCache(),
 };
 
+/**
+ * Drops the KeyObjects cached for these private key arrays and zeroes the
+ * cache's copies of their bytes (the Node open pool's workers call it after
+ * each call, `@blindwire/core/node`). The KeyObjects' own memory is
+ * OpenSSL's, freed when they are collected.
+ */
+export function forgetPrivateKeys(...raws: Uint8Array[]): void {
+  for (const raw of raws) for (const c of Object.values(privateKeys)) c.forget(raw);
+}
+
 function privateKeyObject(crv: Curve, raw: Uint8Array): KeyObject {
   const cached = privateKeys[crv].get(raw);
   if (cached !== undefined) return cached;

@@ -94,7 +94,18 @@ export function checkConsumerOptions(o: ConsumerOptions): { concurrency: number 
   checkFunction('context', o.context);
   checkFunction('now', o.now);
   checkFunction('random', o.random);
+  checkOpener(o);
   return { concurrency: positiveInteger('concurrency', o.concurrency, 16, 65536) };
+}
+
+/** `opener`: an object with `open`; with a fixed backend, the consumer's `backend` is that one or absent. */
+function checkOpener(o: ConsumerOptions): void {
+  const op = o.opener;
+  if (op === undefined) return;
+  if (typeof op !== 'object' || op === null) throw invalidArgument('opener', 'an object { open }');
+  checkFunction('opener.open', op.open, false);
+  if (op.backend !== undefined && o.backend !== undefined && op.backend !== o.backend)
+    throw invalidArgument('backend', "the opener's backend (opener.backend) or none");
 }
 
 /**

@@ -1,7 +1,12 @@
 /** The options, deliveries, dispositions and events of `createConsumer` (SPEC.md §7b). */
 import type { CryptoBackend } from '../backend/types.js';
 import type { EnvelopeInfo } from '../envelope/envelope-info.js';
-import type { RecipientKey, SenderResolver } from '../envelope/open-options.js';
+import type {
+  OpenOptions,
+  OpenResult,
+  RecipientKey,
+  SenderResolver,
+} from '../envelope/open-options.js';
 import type { ReplayStore } from '../envelope/replay.js';
 import type { EncryptionKey, PublicIdentity } from '../identity/identity.js';
 import type { Limits } from '../limits.js';
@@ -105,6 +110,18 @@ export interface ConsumeEvent {
   sender?: string;
 }
 
+/**
+ * What opens a delivery: core `open` by default; the Node open pool
+ * (`createOpenPool` from `@blindwire/core/node`) runs it in worker threads.
+ * It must keep `open`'s semantics (SPEC.md §7): its checks, order and codes,
+ * and with a replay store, a reservation on the caller's store.
+ */
+export interface Opener {
+  open(envelope: Uint8Array, options: OpenOptions): Promise<OpenResult>;
+  /** The backend the opener runs, when it is fixed (a pool's): the consumer's `backend` must then be it or absent. */
+  readonly backend?: CryptoBackend;
+}
+
 export interface ConsumerOptions {
   /** This endpoint's key pair(s); or `keySource`. */
   recipient?: RecipientKey | RecipientKey[];
@@ -136,6 +153,8 @@ export interface ConsumerOptions {
   clockSkew?: number;
   limits?: Partial<Limits>;
   backend?: CryptoBackend;
+  /** Opens each delivery (default core `open`); e.g. an open pool of worker threads (`@blindwire/core/node`). */
+  opener?: Opener;
   /** Clock in ms (default Date.now). */
   now?: () => number;
   /** Uniform in [0, 1), for the backoff's jitter (default from the backend's random bytes). */

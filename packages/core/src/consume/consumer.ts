@@ -53,12 +53,17 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       return new DataView(r.buffer, r.byteOffset, 4).getUint32(0) / 2 ** 32;
     });
   const scheduler = createScheduler(concurrency);
+  const opener = options.opener;
+  const openWith = opener?.open; // read once, called on the opener
+  const openFn: OpenFunction = opener
+    ? (bytes, oo) => Reflect.apply(openWith!, opener, [bytes, oo]) as Promise<OpenResult>
+    : open;
 
   const handle = async (d: Delivery): Promise<Disposition> => {
     const started = d.receivedAt ?? now();
     const policy = policies.find((p) => p.matches(d.destination));
     const r: Result = policy
-      ? await deliver(options, policy, d, now)
+      ? await deliver(options, openFn, policy, d, now)
       : { outcome: 'permanent', reason: Reason.NoPolicy };
     const info = r.opened ? undefined : headerOf(d.bytes);
     const messageId = r.opened?.messageId ?? info?.messageId;
@@ -115,20 +120,28 @@ function checkDelivery(d: Delivery): void {
     throw invalidArgument('delivery.attempt', 'an integer ≥ 1 (1 for a first delivery)');
 }
 
+type OpenFunction = (bytes: Uint8Array, options: OpenOptions) => Promise<OpenResult>;
+
 /** Open, then the handler, then the commit: the outcome of an opening that had a policy. */
 async function deliver(
   o: ConsumerOptions,
+  openFn: OpenFunction,
   p: CompiledPolicy,
   d: Delivery,
   now: () => number,
 ): Promise<Result> {
   let opened: OpenResult;
   try {
-    opened = await open(d.bytes, await openOptions(o, p, d, now()));
+    opened = await openFn(d.bytes, await openOptions(o, p, d, now()));
   } catch (e) {
     return classify(e);
   }
-  const reservation = opened.reservation!;
+  const reservation = opened.reservation;
+  if (reservation === undefined || typeof reservation.commit !== 'function') {
+    // An opener that lost the reservation: no handler without the replay lease.
+    const lost = new BlindwireError(ErrorCode.Transport, 'the opener answered no reservation');
+    return classify(lost);
+  }
   const delivered: Delivered = {
     payload: opened.payload,
     sender: opened.sender,

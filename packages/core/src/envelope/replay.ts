@@ -217,8 +217,16 @@ export async function reserveReplay(
   return createReservation(store, entry, token);
 }
 
-/** The caller's handle on a lease: commit or release it, once. */
-function createReservation(store: ReplayStore, entry: ReplayEntry, token: string): Reservation {
+/**
+ * The caller's handle on a lease: commit or release it, once. Also built by
+ * the Node open pool (node/pool-call.ts) in the calling thread, from the
+ * entry and token its worker reserved with through the calling thread's store.
+ */
+export function createReservation(
+  store: ReplayStore,
+  entry: ReplayEntry,
+  token: string,
+): Reservation {
   let state: Reservation['state'] = 'reserved';
   let committing: Promise<void> | undefined;
   let releasing: Promise<void> | undefined;
