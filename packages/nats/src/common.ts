@@ -106,8 +106,9 @@ export function consumerFor(
     replay: s.replay,
     handler,
     now: s.now,
-    onEvent: (e) => s.emit({ ...e, binding: 'nats', verb }),
   };
+  // Without a listener, core builds no event at all.
+  if (o.onEvent) co.onEvent = (e) => s.emit({ ...e, binding: 'nats', verb });
   const copy = <K extends keyof ConsumerOptions>(k: K, v: ConsumerOptions[K] | undefined) => {
     if (v !== undefined) co[k] = v;
   };

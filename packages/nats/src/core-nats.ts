@@ -94,7 +94,6 @@ export function subscribe(
   } catch (e) {
     throw transportError('NATS subscribe', e);
   }
-  const pending = new Set<Promise<void>>();
   const dispose = (d: Disposition, bytes: Uint8Array, subject: string) => {
     if (d.action === 'ack') return;
     const dl = { bytes, reason: d.reason ?? 'ERR_HANDLER', messageId: d.messageId };
@@ -113,17 +112,22 @@ export function subscribe(
       // Reported by its event; core NATS cannot redeliver.
     }
   };
+  // Deliveries submitted and not yet disposed; `drained` resolves the wait for the last.
+  let pending = 0;
+  let drained: (() => void) | undefined;
+  const settle = () => {
+    if (--pending === 0) drained?.();
+  };
   const loop = async () => {
     for await (const m of sub) {
       const bytes = dataBytes(m.data);
       onMessage?.(bytes, m);
       const delivery = { bytes, destination: m.subject, attempt: 1, receivedAt: s.now() };
       const { disposition } = await consumer.submit(delivery);
-      const p = disposition.then((d) => dispose(d, bytes, m.subject)).catch(() => undefined);
-      pending.add(p);
-      void p.finally(() => pending.delete(p));
+      pending++;
+      disposition.then((d) => dispose(d, bytes, m.subject)).then(settle, settle);
     }
-    while (pending.size > 0) await Promise.all([...pending]);
+    if (pending > 0) await new Promise<void>((r) => (drained = r));
   };
   const processed = loop();
   processed.catch(() => undefined);

@@ -155,7 +155,12 @@ function jsDisposer(
   };
 }
 
-/** Feeds every message to the pipeline (backpressure through submit); resolves once all are disposed. */
+/**
+ * Feeds every message to the pipeline (backpressure through submit); resolves
+ * once all are disposed. One `working()` timer per run keeps every message
+ * leased from its arrival until its disposition (each gets its first
+ * `working()` at most `workingMs` after arriving), running only while some are.
+ */
 async function pump(
   s: Shared,
   messages: AsyncIterable<JsMsgLike>,
@@ -163,11 +168,29 @@ async function pump(
   dispose: (d: Disposition, m: JsMsgLike, bytes: Uint8Array) => Promise<void>,
   workingMs: number,
 ): Promise<void> {
-  const pending = new Set<Promise<void>>();
+  const leased = new Set<JsMsgLike>();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let drained: (() => void) | undefined;
+  const working = () => {
+    for (const m of leased) {
+      try {
+        m.working();
+      } catch {
+        // Not sent: the next tick tries again; past ack_wait the server redelivers.
+      }
+    }
+  };
+  const settle = (m: JsMsgLike) => {
+    leased.delete(m);
+    if (leased.size > 0) return;
+    clearInterval(timer);
+    timer = undefined;
+    drained?.();
+  };
   for await (const m of messages) {
     const bytes = dataBytes(m.data);
-    // Keeps the message leased from its arrival until its disposition.
-    const timer = setInterval(() => m.working(), workingMs);
+    leased.add(m);
+    timer ??= setInterval(working, workingMs);
     const delivery = {
       bytes,
       destination: m.subject,
@@ -175,18 +198,18 @@ async function pump(
       receivedAt: s.now(),
     };
     const { disposition } = await pipeline.submit(delivery).catch((e: unknown) => {
-      clearInterval(timer);
+      settle(m);
       throw e;
     });
-    const q = disposition
+    // An ack that could not be sent: the server redelivers after ack_wait.
+    disposition
       .then((d) => dispose(d, m, bytes))
-      // An ack that could not be sent: the server redelivers after ack_wait.
-      .catch(() => undefined)
-      .finally(() => clearInterval(timer));
-    pending.add(q);
-    void q.finally(() => pending.delete(q));
+      .then(
+        () => settle(m),
+        () => settle(m),
+      );
   }
-  while (pending.size > 0) await Promise.all([...pending]);
+  if (leased.size > 0) await new Promise<void>((r) => (drained = r));
 }
 
 export async function jsConsume(

@@ -26,6 +26,15 @@ import type { Answer, NatsBindingOptions, NatsConnectionLike, PublishOptions } f
 /** A stand-in message id of the real one's length (32 hex digits), for sizing the headers. */
 const SIZING_ID = '0'.repeat(32);
 
+/** The header bytes of a message's own hints, without user headers: [core NATS, JetStream]. */
+const OWN_HINT_BYTES = [false, true].map((js) => headerBytes(messageHints(SIZING_ID, js)));
+
+/** The header bytes of a message's hints (its id's length is fixed, so the stand-in sizes them). */
+function hintBytes(jetstream: boolean, extra: Hints): number {
+  for (const _ in extra) return headerBytes(messageHints(SIZING_ID, jetstream, extra));
+  return OWN_HINT_BYTES[jetstream ? 1 : 0]!;
+}
+
 export interface Sealed {
   result: SealResult;
   hints: Hints;
@@ -67,6 +76,8 @@ export async function resolveTo(
   if (to === undefined || to === null)
     throw new BlindwireError(ErrorCode.InvalidArgument, '"to" expected a recipient or names');
   const list = Array.isArray(to) ? to : [to];
+  // Keys only (the usual case): nothing to wait for.
+  if (!list.some((r) => typeof r === 'string')) return Array.from(list) as Recipient[];
   return Promise.all(
     list.map(async (r) => {
       if (typeof r !== 'string') return r;
@@ -119,8 +130,7 @@ export async function sealFor(
   set('backend', o.backend);
   set('clockSkew', o.clockSkew);
   // Before any crypto: the exact size against the server's limit.
-  const size =
-    sealedSize(payload, options) + headerBytes(messageHints(SIZING_ID, jetstream, extra));
+  const size = sealedSize(payload, options) + hintBytes(jetstream, extra);
   checkPayloadSize(size, maxPayload(nc));
   const result = await seal(payload, options);
   return { result, hints: messageHints(result.messageId, jetstream, extra), size };

@@ -29,6 +29,7 @@ import type {
   ConsumerOptions,
   Delivered,
   Delivery,
+  DestinationPolicy,
   Disposition,
 } from './consumer-options.js';
 import { createScheduler } from './scheduler.js';
@@ -58,17 +59,20 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const openFn: OpenFunction = opener
     ? (bytes, oo) => Reflect.apply(openWith!, opener, [bytes, oo]) as Promise<OpenResult>
     : open;
+  // What `open` gets that does not change per delivery, per policy entry (read once, here).
+  const fixed = new Map(policies.map((p) => [p, fixedOpenOptions(options, p)]));
 
   const handle = async (d: Delivery): Promise<Disposition> => {
     const started = d.receivedAt ?? now();
     const policy = policies.find((p) => p.matches(d.destination));
     const r: Result = policy
-      ? await deliver(options, openFn, policy, d, now)
+      ? await deliver(options, openFn, fixed.get(policy)!, d, now)
       : { outcome: 'permanent', reason: Reason.NoPolicy };
     const info = r.opened ? undefined : headerOf(d.bytes);
     const messageId = r.opened?.messageId ?? info?.messageId;
     const disposition = dispose(r, d.attempt, retry, random);
     if (messageId !== undefined) disposition.messageId = messageId;
+    if (!options.onEvent) return disposition;
     const event: ConsumeEvent = {
       destination: d.destination,
       outcome: r.outcome,
@@ -126,13 +130,17 @@ type OpenFunction = (bytes: Uint8Array, options: OpenOptions) => Promise<OpenRes
 async function deliver(
   o: ConsumerOptions,
   openFn: OpenFunction,
-  p: CompiledPolicy,
+  fixed: FixedOpenOptions,
   d: Delivery,
   now: () => number,
 ): Promise<Result> {
   let opened: OpenResult;
   try {
-    opened = await openFn(d.bytes, await openOptions(o, p, d, now()));
+    const nowMs = now();
+    const oo = o.keySource
+      ? openOptions(fixed, d, nowMs, await recipientKeys(o))
+      : openOptions(fixed, d, nowMs);
+    opened = await openFn(d.bytes, oo);
   } catch (e) {
     return classify(e);
   }
@@ -173,25 +181,23 @@ async function deliver(
   return { outcome: 'deliver', opened };
 }
 
-/** The options of `open` for this delivery: keys, trust, the policy entry, the context. */
-async function openOptions(
-  o: ConsumerOptions,
-  p: CompiledPolicy,
-  d: Delivery,
-  nowMs: number,
-): Promise<OpenOptions> {
-  const keys = await recipientKeys(o);
+/** What `open` gets that is the same for every delivery of a policy entry, and its context source. */
+interface FixedOpenOptions {
+  options: Partial<OpenOptions>;
+  context: NonNullable<DestinationPolicy['context']>;
+}
+
+/** Keys (unless from a key source), trust, the policy entry: read once per consumer. */
+function fixedOpenOptions(o: ConsumerOptions, p: CompiledPolicy): FixedOpenOptions {
   const { entry } = p;
-  const ctx = d.context ?? entry.context ?? o.context!;
-  const oo: OpenOptions = {
-    ...keys,
-    context: typeof ctx === 'function' ? ctx(d.destination) : ctx,
-    replay: o.replay,
-    now: nowMs,
-  };
+  const oo: FixedOpenOptions['options'] = { replay: o.replay };
   const copy = <K extends keyof OpenOptions>(k: K, v: OpenOptions[K] | undefined) => {
     if (v !== undefined) oo[k] = v;
   };
+  if (!o.keySource) {
+    copy('recipient', o.recipient);
+    copy('revokedKids', o.revokedKids);
+  }
   copy('trustedSenders', o.trustedSenders);
   copy('resolveSender', o.resolveSender);
   copy('replayLeaseMs', o.replayLeaseMs);
@@ -201,7 +207,23 @@ async function openOptions(
   copy('allowedSenders', entry.allowedSenders);
   copy('maxAge', entry.maxAge);
   copy('allowedSuites', entry.allowedSuites);
-  return oo;
+  return { options: oo, context: entry.context ?? o.context! };
+}
+
+/** The options of `open` for this delivery: the fixed ones, the keys of a key source, the context, the clock. */
+function openOptions(
+  fixed: FixedOpenOptions,
+  d: Delivery,
+  nowMs: number,
+  keys?: Pick<OpenOptions, 'recipient' | 'revokedKids'>,
+): OpenOptions {
+  const ctx = d.context ?? fixed.context;
+  return {
+    ...fixed.options,
+    ...keys,
+    context: typeof ctx === 'function' ? ctx(d.destination) : ctx,
+    now: nowMs,
+  } as OpenOptions;
 }
 
 /** The key pairs: given, or read from the key source per delivery (its failure is ERR_TRANSPORT: transient). */

@@ -29,12 +29,12 @@ export function createScheduler(concurrency: number): Scheduler {
 
   const pump = () => {
     // Earlier jobs of a key block its later ones, even when not yet startable.
-    const seen = new Set<string>();
+    let seen: Set<string> | undefined; // made only when a keyed job has to wait
     for (let i = 0; i < pending.length && running < concurrency;) {
       const job = pending[i]!;
       const k = job.key;
-      if (k !== undefined && (busy.has(k) || seen.has(k))) {
-        seen.add(k);
+      if (k !== undefined && (busy.has(k) || seen?.has(k))) {
+        (seen ??= new Set()).add(k);
         i++;
         continue;
       }
