@@ -6,7 +6,9 @@
  * retry and in-flight -> `nak(delay)` (never `term`); dead-letter -> the
  * unchanged copy published to the dead-letter subject (PubAck awaited), then
  * `term()`, or `nak(delay)` if that write failed. The attempt is the
- * delivery count; `working()` keeps a running handler's message leased.
+ * delivery count; `working()` keeps a running handler's message leased. At
+ * the last delivery (`max_deliver`) nothing is nak'd: the binding resolves the
+ * message itself. A deleted consumer or stream ends the run (ERR_TRANSPORT).
  */
 import type { Consumer, Delivered, Disposition } from '@blindwire/core';
 import { BlindwireError, ErrorCode } from '@blindwire/core';
@@ -111,17 +113,38 @@ function checkConsume(o: ConsumeOptions): void {
   }
 }
 
-/** SPEC.md §7b: a disposition as JetStream acknowledgements, counted in `stats`. */
+/** Runs the pipeline again on the same delivery (an in-flight id at the last delivery). */
+type Redo = () => Promise<Disposition>;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * SPEC.md §7b: a disposition as JetStream acknowledgements, counted in `stats`.
+ * At the last delivery the server allows (`max_deliver`) a `nak` is never
+ * answered: an id in flight elsewhere is opened again here and a failed
+ * dead-letter write is retried here, the message kept leased meanwhile,
+ * until it resolves or the connection closes.
+ */
 function jsDisposer(
   s: Shared,
   nc: NatsConnectionLike,
   js: JetStreamLike,
   deadLetterSubject: string,
   stats: ConsumeStats,
-): (d: Disposition, m: JsMsgLike, bytes: Uint8Array) => Promise<void> {
-  const nakDelay = s.o.retry?.backoffMs ?? 1000;
+  maxDeliver: number | undefined,
+): (d: Disposition, m: JsMsgLike, bytes: Uint8Array, redo: Redo) => Promise<void> {
+  const backoffMs = s.o.retry?.backoffMs ?? 1000;
+  const maxBackoffMs = s.o.retry?.maxBackoffMs ?? 60_000;
   const { termReason } = serverFeatures(nc);
-  return async (d, m, bytes) => {
+  const open = () => nc.isClosed?.() !== true;
+  return async (first, m, bytes, redo) => {
+    const last = maxDeliver !== undefined && m.info.deliveryCount >= maxDeliver;
+    let d = first;
+    while (last && d.action === 'in-flight' && open()) {
+      stats.naked++; // counted as a nak the server would have answered
+      await sleep(d.delayMs ?? backoffMs);
+      d = await redo();
+    }
     if (d.action === 'ack') {
       m.ack();
       stats.acked++;
@@ -134,18 +157,26 @@ function jsDisposer(
       return;
     }
     const reason = d.reason ?? 'ERR_HANDLER';
-    try {
-      await writeDeadLetterJs(s, js, deadLetterSubject, m, {
-        bytes,
-        reason,
-        messageId: d.messageId,
-      });
-    } catch {
-      // Not terminated: the server redelivers and the write is tried again.
-      stats.deadLetterFailed++;
-      m.nak(nakDelay);
-      stats.naked++;
-      return;
+    for (let failures = 0; ;) {
+      try {
+        await writeDeadLetterJs(s, js, deadLetterSubject, m, {
+          bytes,
+          reason,
+          messageId: d.messageId,
+        });
+        break;
+      } catch {
+        stats.deadLetterFailed++;
+        failures++;
+        if (!last || !open()) {
+          // Not terminated: the server redelivers and the write is tried again.
+          m.nak(backoffMs);
+          stats.naked++;
+          return;
+        }
+        // No redelivery left: retry here (the key dedups a repeated copy).
+        await sleep(Math.min(maxBackoffMs, backoffMs * 2 ** Math.min(failures - 1, 20)));
+      }
     }
     stats.deadLettered++;
     // A term reason reaches advisories from nats-server 2.10; 2.9 gets a bare +TERM.
@@ -155,38 +186,54 @@ function jsDisposer(
   };
 }
 
-/** Feeds every message to the pipeline (backpressure through submit); resolves once all are disposed. */
+/**
+ * Feeds every message to the pipeline (backpressure through submit); resolves
+ * once all are disposed. An error of the messages (consumer deleted, stream
+ * gone) rejects, as ERR_TRANSPORT, only after the running ones were disposed.
+ */
 async function pump(
   s: Shared,
   messages: AsyncIterable<JsMsgLike>,
   pipeline: Consumer,
-  dispose: (d: Disposition, m: JsMsgLike, bytes: Uint8Array) => Promise<void>,
+  dispose: (d: Disposition, m: JsMsgLike, bytes: Uint8Array, redo: Redo) => Promise<void>,
   workingMs: number,
 ): Promise<void> {
   const pending = new Set<Promise<void>>();
-  for await (const m of messages) {
-    const bytes = dataBytes(m.data);
-    // Keeps the message leased from its arrival until its disposition.
-    const timer = setInterval(() => m.working(), workingMs);
-    const delivery = {
-      bytes,
-      destination: m.subject,
-      attempt: m.info.deliveryCount,
-      receivedAt: s.now(),
-    };
-    const { disposition } = await pipeline.submit(delivery).catch((e: unknown) => {
-      clearInterval(timer);
-      throw e;
-    });
-    const q = disposition
-      .then((d) => dispose(d, m, bytes))
-      // An ack that could not be sent: the server redelivers after ack_wait.
-      .catch(() => undefined)
-      .finally(() => clearInterval(timer));
-    pending.add(q);
-    void q.finally(() => pending.delete(q));
+  try {
+    for await (const m of messages) {
+      const bytes = dataBytes(m.data);
+      // Keeps the message leased from its arrival until its disposition.
+      const timer = setInterval(() => {
+        try {
+          m.working();
+        } catch {
+          // The connection is gone: the server redelivers after ack_wait.
+        }
+      }, workingMs);
+      const delivery = {
+        bytes,
+        destination: m.subject,
+        attempt: m.info.deliveryCount,
+        receivedAt: s.now(),
+      };
+      const { disposition } = await pipeline.submit(delivery).catch((e: unknown) => {
+        clearInterval(timer);
+        throw e;
+      });
+      const redo = () => pipeline.process({ ...delivery, receivedAt: s.now() });
+      const q = disposition
+        .then((d) => dispose(d, m, bytes, redo))
+        // An ack that could not be sent: the server redelivers after ack_wait.
+        .catch(() => undefined)
+        .finally(() => clearInterval(timer));
+      pending.add(q);
+      void q.finally(() => pending.delete(q));
+    }
+  } catch (e) {
+    throw transportError('JetStream consume', e);
+  } finally {
+    while (pending.size > 0) await Promise.all([...pending]);
   }
-  while (pending.size > 0) await Promise.all([...pending]);
 }
 
 export async function jsConsume(
@@ -211,16 +258,21 @@ export async function jsConsume(
     deadLetterFailed: 0,
     termed: 0,
   };
-  const dispose = jsDisposer(s, nc, js, opts.deadLetterSubject, stats);
+  const dispose = jsDisposer(s, nc, js, opts.deadLetterSubject, stats, maxDeliver);
   let messages;
   try {
-    messages = await consumer.consume(
-      opts.maxMessages === undefined ? {} : { max_messages: opts.maxMessages },
-    );
+    // A deleted consumer or stream ends the run (done rejects), never a silent stall.
+    messages = await consumer.consume({
+      abort_on_missing_resource: true,
+      ...(opts.maxMessages === undefined ? {} : { max_messages: opts.maxMessages }),
+    });
   } catch (e) {
     throw transportError('JetStream consume', e);
   }
-  const done = pump(s, messages, pipeline, dispose, workingMs);
+  const done = pump(s, messages, pipeline, dispose, workingMs).catch((e: unknown) => {
+    messages.stop();
+    throw e;
+  });
   done.catch(() => undefined);
   return {
     stats,

@@ -56,6 +56,8 @@ export interface NatsConnectionLike {
     opts?: { timeout: number; headers?: NatsHeadersLike },
   ): Promise<NatsMsgLike>;
   flush(): Promise<void>;
+  /** Whether the connection is closed for good (nats.js `isClosed()`). */
+  isClosed?(): boolean;
 }
 
 /** A JetStream message (`JsMsg`). */
@@ -95,7 +97,10 @@ export interface ConsumerMessagesLike extends AsyncIterable<JsMsgLike> {
 
 /** A pull consumer (`await js.consumers.get(stream, name)`). */
 export interface JsConsumerLike {
-  consume(opts?: { max_messages?: number }): Promise<ConsumerMessagesLike>;
+  consume(opts?: {
+    max_messages?: number;
+    abort_on_missing_resource?: boolean;
+  }): Promise<ConsumerMessagesLike>;
   info(cached?: boolean): Promise<{ config: { ack_wait?: number; max_deliver?: number } }>;
 }
 
