@@ -53,10 +53,10 @@ export async function jsPublish(
   const { messageId, envelope } = sealed.result;
   let ack;
   try {
+    // `expect` travels in the hints (sized before sealing), not as nats.js options.
     ack = await js.publish(subject, envelope, {
       msgID: messageId,
       headers: toHeaders(sealed.hints)!,
-      ...(p.expect === undefined ? {} : { expect: p.expect }),
     });
   } catch (e) {
     sendEvent(s, 'publish', subject, started, {

@@ -21,6 +21,7 @@ import type {
   SenderResolver,
   PublicIdentity,
 } from '@blindwire/core';
+import type { JetStreamExpect } from './carrier.js';
 
 /** nats.js `MsgHdrs`, as far as used. */
 export interface NatsHeadersLike {
@@ -237,8 +238,8 @@ export interface RespondOptions {
 }
 
 export interface JetStreamPublishOptions extends PublishOptions {
-  /** JetStream publish expectations (`lastMsgID`, `streamName`, ...), passed through. */
-  expect?: Record<string, unknown>;
+  /** JetStream publish expectations, sent as their `Nats-Expected-*` headers (counted in the size). */
+  expect?: JetStreamExpect;
 }
 
 export interface JetStreamPublishResult extends PublishResult {
