@@ -21,9 +21,9 @@ import {
   toHeaders,
   type Shared,
 } from './common.js';
-import { writeDeadLetterJs } from './dead-letter.js';
+import { jsDisposer, type Redo } from './js-disposer.js';
 import { sealFor, transportError } from './seal.js';
-import { serverFeatures } from './server.js';
+import { compileSubjectFilter } from './subjects.js';
 import type {
   ConsumeOptions,
   ConsumeRun,
@@ -77,9 +77,14 @@ export async function jsPublish(
   };
 }
 
-/** The consumer's ack_wait (ms) and max_deliver (undefined: unlimited). */
+/**
+ * The consumer's ack_wait (ms) and max_deliver (undefined: unlimited); refuses
+ * a dead-letter subject its filter matches (each copy would be read back,
+ * fail its context and be copied again, without end).
+ */
 async function consumerLimits(
   c: JsConsumerLike,
+  deadLetterSubject: string,
 ): Promise<{ ackWaitMs: number; maxDeliver?: number }> {
   let info;
   try {
@@ -87,11 +92,22 @@ async function consumerLimits(
   } catch (e) {
     throw transportError('reading the JetStream consumer info', e);
   }
+  const { filter_subject: one, filter_subjects: many } = info.config;
+  const filters = [...(typeof one === 'string' && one ? [one] : []), ...(many ?? [])];
+  if (filters.some((f) => compileSubjectFilter(f)(deadLetterSubject)))
+    throw readBack(deadLetterSubject);
   const ns = info.config.ack_wait;
   const ackWaitMs =
     typeof ns === 'number' && ns > 0 ? Math.max(1, Math.floor(ns / 1e6)) : DEFAULT_ACK_WAIT_MS;
   const md = info.config.max_deliver;
   return typeof md === 'number' && md > 0 ? { ackWaitMs, maxDeliver: md } : { ackWaitMs };
+}
+
+function readBack(deadLetterSubject: string): BlindwireError {
+  return new BlindwireError(
+    ErrorCode.InvalidArgument,
+    `"deadLetterSubject" expected a subject this consumer does not read (${deadLetterSubject} would loop)`,
+  );
 }
 
 function checkConsume(o: ConsumeOptions): void {
@@ -113,79 +129,6 @@ function checkConsume(o: ConsumeOptions): void {
   }
 }
 
-/** Runs the pipeline again on the same delivery (an in-flight id at the last delivery). */
-type Redo = () => Promise<Disposition>;
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/**
- * SPEC.md §7b: a disposition as JetStream acknowledgements, counted in `stats`.
- * At the last delivery the server allows (`max_deliver`) a `nak` is never
- * answered: an id in flight elsewhere is opened again here and a failed
- * dead-letter write is retried here, the message kept leased meanwhile,
- * until it resolves or the connection closes.
- */
-function jsDisposer(
-  s: Shared,
-  nc: NatsConnectionLike,
-  js: JetStreamLike,
-  deadLetterSubject: string,
-  stats: ConsumeStats,
-  maxDeliver: number | undefined,
-): (d: Disposition, m: JsMsgLike, bytes: Uint8Array, redo: Redo) => Promise<void> {
-  const backoffMs = s.o.retry?.backoffMs ?? 1000;
-  const maxBackoffMs = s.o.retry?.maxBackoffMs ?? 60_000;
-  const { termReason } = serverFeatures(nc);
-  const open = () => nc.isClosed?.() !== true;
-  return async (first, m, bytes, redo) => {
-    const last = maxDeliver !== undefined && m.info.deliveryCount >= maxDeliver;
-    let d = first;
-    while (last && d.action === 'in-flight' && open()) {
-      stats.naked++; // counted as a nak the server would have answered
-      await sleep(d.delayMs ?? backoffMs);
-      d = await redo();
-    }
-    if (d.action === 'ack') {
-      m.ack();
-      stats.acked++;
-      return;
-    }
-    if (d.action === 'retry' || d.action === 'in-flight') {
-      // Never term: the broker redelivers after the delay.
-      m.nak(d.delayMs);
-      stats.naked++;
-      return;
-    }
-    const reason = d.reason ?? 'ERR_HANDLER';
-    for (let failures = 0; ;) {
-      try {
-        await writeDeadLetterJs(s, js, deadLetterSubject, m, {
-          bytes,
-          reason,
-          messageId: d.messageId,
-        });
-        break;
-      } catch {
-        stats.deadLetterFailed++;
-        failures++;
-        if (!last || !open()) {
-          // Not terminated: the server redelivers and the write is tried again.
-          m.nak(backoffMs);
-          stats.naked++;
-          return;
-        }
-        // No redelivery left: retry here (the key dedups a repeated copy).
-        await sleep(Math.min(maxBackoffMs, backoffMs * 2 ** Math.min(failures - 1, 20)));
-      }
-    }
-    stats.deadLettered++;
-    // A term reason reaches advisories from nats-server 2.10; 2.9 gets a bare +TERM.
-    if (termReason) m.term(reason);
-    else m.term();
-    stats.termed++;
-  };
-}
-
 /**
  * Feeds every message to the pipeline (backpressure through submit); resolves
  * once all are disposed. An error of the messages (consumer deleted, stream
@@ -197,10 +140,13 @@ async function pump(
   pipeline: Consumer,
   dispose: (d: Disposition, m: JsMsgLike, bytes: Uint8Array, redo: Redo) => Promise<void>,
   workingMs: number,
+  deadLetterSubject: string,
 ): Promise<void> {
   const pending = new Set<Promise<void>>();
   try {
     for await (const m of messages) {
+      // A dead-letter copy read back (the stream captures it, no filter): end the run, copy nothing.
+      if (m.subject === deadLetterSubject) throw readBack(deadLetterSubject);
       const bytes = dataBytes(m.data);
       // Keeps the message leased from its arrival until its disposition.
       const timer = setInterval(() => {
@@ -246,7 +192,7 @@ export async function jsConsume(
 ): Promise<ConsumeRun> {
   checkConsume(opts);
   checkHandler(handler);
-  const { ackWaitMs, maxDeliver } = await consumerLimits(consumer);
+  const { ackWaitMs, maxDeliver } = await consumerLimits(consumer, opts.deadLetterSubject);
   const wanted = opts.maxAttempts ?? s.o.retry?.maxAttempts ?? 5;
   const maxAttempts = maxDeliver === undefined ? wanted : Math.min(wanted, maxDeliver);
   const pipeline = consumerFor(s, 'consume', opts.policy, handler, { ...s.o.retry, maxAttempts });
@@ -269,10 +215,12 @@ export async function jsConsume(
   } catch (e) {
     throw transportError('JetStream consume', e);
   }
-  const done = pump(s, messages, pipeline, dispose, workingMs).catch((e: unknown) => {
-    messages.stop();
-    throw e;
-  });
+  const done = pump(s, messages, pipeline, dispose, workingMs, opts.deadLetterSubject).catch(
+    (e: unknown) => {
+      messages.stop();
+      throw e;
+    },
+  );
   done.catch(() => undefined);
   return {
     stats,

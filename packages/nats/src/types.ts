@@ -102,7 +102,14 @@ export interface JsConsumerLike {
     max_messages?: number;
     abort_on_missing_resource?: boolean;
   }): Promise<ConsumerMessagesLike>;
-  info(cached?: boolean): Promise<{ config: { ack_wait?: number; max_deliver?: number } }>;
+  info(cached?: boolean): Promise<{
+    config: {
+      ack_wait?: number;
+      max_deliver?: number;
+      filter_subject?: string;
+      filter_subjects?: string[];
+    };
+  }>;
 }
 
 /** The verbs that emit events. */
