@@ -38,6 +38,8 @@ import type {
 
 /** nats.js reports ack_wait in nanoseconds; 30 s when absent. */
 const DEFAULT_ACK_WAIT_MS = 30_000;
+/** core's createConsumer default. */
+const DEFAULT_CONCURRENCY = 16;
 
 export async function jsPublish(
   s: Shared,
@@ -208,9 +210,11 @@ export async function jsConsume(
   let messages;
   try {
     // A deleted consumer or stream ends the run (done rejects), never a silent stall.
+    // Messages pulled ahead wait unleased in nats.js until the pump takes them
+    // (their working() starts there): by default no more than run at once.
     messages = await consumer.consume({
       abort_on_missing_resource: true,
-      ...(opts.maxMessages === undefined ? {} : { max_messages: opts.maxMessages }),
+      max_messages: opts.maxMessages ?? s.o.concurrency ?? DEFAULT_CONCURRENCY,
     });
   } catch (e) {
     throw transportError('JetStream consume', e);
@@ -227,7 +231,12 @@ export async function jsConsume(
     done,
     stop: async () => {
       messages.stop();
-      await done;
+      try {
+        await done;
+      } finally {
+        // The acks are fire-and-forget: on the server before stop() resolves.
+        await nc.flush().catch(() => undefined);
+      }
     },
   };
 }

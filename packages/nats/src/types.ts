@@ -263,7 +263,10 @@ export interface ConsumeOptions {
   maxAttempts?: number;
   /** How often `working()` is sent while a handler runs (default ack_wait / 3). */
   workingIntervalMs?: number;
-  /** Messages pulled ahead (nats.js `max_messages`, default its own: 100). */
+  /**
+   * Messages pulled ahead (nats.js `max_messages`; default: the binding's
+   * `concurrency`). Those waiting in nats.js are not yet kept leased.
+   */
   maxMessages?: number;
 }
 
@@ -276,7 +279,7 @@ export interface ConsumeStats {
 }
 
 export interface ConsumeRun {
-  /** Stops pulling, lets in-flight handlers finish and dispose, then resolves. */
+  /** Stops pulling, disposes of every message already pulled, flushes the acks, then resolves. */
   stop(): Promise<void>;
   /** Resolves when the run ended (stopped, or the consumer's messages closed). */
   readonly done: Promise<void>;

@@ -6,7 +6,10 @@
  * binding itself (the message stays leased), never abandoned without a copy;
  * a connection closed under a running handler does not crash the process
  * through `working()`; a consumer deleted under the run ends `done` with
- * ERR_TRANSPORT after the running handlers were disposed of.
+ * ERR_TRANSPORT after the running handlers were disposed of; messages pulled
+ * ahead do not expire inside nats.js (no wasted redelivery); stop() disposes
+ * of every pulled message and flushes the acks; a dead-letter subject the
+ * consumer reads itself is refused, never copied again and again.
  */
 import { createMemoryReplayStore, ErrorCode, isBlindwireError } from '@blindwire/core';
 import type { JetStreamManager } from '@nats-io/jetstream';
@@ -121,6 +124,53 @@ describe.skipIf(nats.skip).each(CLIENTS)('JetStream edges (nats.js $version)', (
     expect(readHint(m!.header, 'bw-reason')).toBe(ErrorCode.SenderNotAllowed);
     expect(readHint(m!.header, 'bw-message-id')).toBe(sent.messageId);
     expect(run.stats.deadLettered).toBe(1);
+  });
+
+  it('messages pulled ahead are not left unleased past ack_wait (no redelivery)', async () => {
+    const { prefix, stream, dlSubject, js, consumer } = await setup(10);
+    const alice = createNatsBinding(nc, endpoint(p.alice, [p.bob])).jetstream(js);
+    for (let i = 0; i < 16; i++) await alice.publish(`${prefix}.jobs`, `job ${i}`, { to: p.bob });
+    const attempts: number[] = [];
+    const deliveries: number[] = [];
+    const run = await bob({
+      concurrency: 1,
+      onEvent: (e) => void (e.verb === 'consume' && 'attempt' in e && deliveries.push(e.attempt)),
+    })
+      .jetstream(js)
+      .consume(
+        consumer,
+        async (m) => {
+          attempts.push(m.attempt);
+          await sleep(250); // 16 x 250 ms > ack_wait (1 s)
+        },
+        { deadLetterSubject: dlSubject },
+      );
+    await until(() => run.stats.acked >= 16, 20_000, 'sixteen acks');
+    await sleep(1500);
+    await run.stop();
+    // Every message delivered once: none expired while it waited in the client.
+    expect(attempts).toEqual(Array(16).fill(1));
+    expect(deliveries).toEqual(Array(16).fill(1));
+    expect((await jsm.consumers.info(stream, 'w')).num_ack_pending).toBe(0);
+  });
+
+  it('stop() disposes of every message already pulled, none left unacknowledged', async () => {
+    const { prefix, stream, dlSubject, js, consumer } = await setup(10);
+    const alice = createNatsBinding(nc, endpoint(p.alice, [p.bob])).jetstream(js);
+    for (let i = 0; i < 6; i++) await alice.publish(`${prefix}.jobs`, `job ${i}`, { to: p.bob });
+    let started = 0;
+    const run = await bob({ concurrency: 1 })
+      .jetstream(js)
+      .consume(consumer, async () => void (started++, await sleep(50)), {
+        deadLetterSubject: dlSubject,
+        maxMessages: 6,
+      });
+    await until(() => started === 1, 10_000, 'the first handler');
+    await run.stop(); // resolves once the acks were flushed to the server
+    const ci = await jsm.consumers.info(stream, 'w');
+    expect(run.stats.acked).toBe(started);
+    expect(ci.num_ack_pending).toBe(0);
+    expect(ci.num_pending + started).toBe(6);
   });
 
   it('a connection closed under a running handler: no crash from working()', async () => {
