@@ -58,11 +58,14 @@ export function jsDisposer(
     const reason = d.reason ?? 'ERR_HANDLER';
     for (let failures = 0; ;) {
       try {
-        await writeDeadLetterJs(s, js, deadLetterSubject, m, {
-          bytes,
-          reason,
-          messageId: d.messageId,
-        });
+        await writeDeadLetterJs(
+          s,
+          js,
+          deadLetterSubject,
+          m,
+          { bytes, reason, messageId: d.messageId },
+          nc.info?.max_payload,
+        );
         break;
       } catch {
         stats.deadLetterFailed++;
