@@ -206,7 +206,8 @@ export async function jsConsume(
     deadLetterFailed: 0,
     termed: 0,
   };
-  const dispose = jsDisposer(s, nc, js, opts.deadLetterSubject, stats, maxDeliver);
+  let stopping = false;
+  const dispose = jsDisposer(s, nc, js, opts.deadLetterSubject, stats, maxDeliver, () => stopping);
   let messages;
   try {
     // A deleted consumer or stream ends the run (done rejects), never a silent stall.
@@ -230,6 +231,7 @@ export async function jsConsume(
     stats,
     done,
     stop: async () => {
+      stopping = true;
       messages.stop();
       try {
         await done;

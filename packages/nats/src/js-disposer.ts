@@ -22,7 +22,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * At the last delivery the server allows (`max_deliver`) a `nak` is never
  * answered: an id in flight elsewhere is opened again here and a failed
  * dead-letter write is retried here, the message kept leased meanwhile,
- * until it resolves or the connection closes.
+ * until it resolves, the connection closes or the run is stopped.
  */
 export function jsDisposer(
   s: Shared,
@@ -31,11 +31,13 @@ export function jsDisposer(
   deadLetterSubject: string,
   stats: ConsumeStats,
   maxDeliver: number | undefined,
+  stopping: () => boolean,
 ): (d: Disposition, m: JsMsgLike, bytes: Uint8Array, redo: Redo) => Promise<void> {
   const backoffMs = s.o.retry?.backoffMs ?? 1000;
   const maxBackoffMs = s.o.retry?.maxBackoffMs ?? 60_000;
   const { termReason } = serverFeatures(nc);
-  const open = () => nc.isClosed?.() !== true;
+  // A wait ends when the connection closes or the run is stopped.
+  const open = () => nc.isClosed?.() !== true && !stopping();
   return async (first, m, bytes, redo) => {
     const last = maxDeliver !== undefined && m.info.deliveryCount >= maxDeliver;
     let d = first;

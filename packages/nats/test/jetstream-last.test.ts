@@ -172,6 +172,19 @@ describe.skipIf(nats.skip).each(CLIENTS)('JetStream edges (nats.js $version)', (
     expect(ci.num_pending + started).toBe(6);
   });
 
+  it('stop() ends a wait for a dead-letter stream that never comes', async () => {
+    const { prefix, dlSubject, js, consumer } = await setup(1, false);
+    const mallory = createNatsBinding(nc, endpoint(p.mallory, [p.bob])).jetstream(js);
+    await mallory.publish(`${prefix}.jobs`, 'x', { to: p.bob });
+    const run = await bob({ policy: [{ match: '>', allowedSenders: [p.alice.name] }] })
+      .jetstream(js)
+      .consume(consumer, () => {}, { deadLetterSubject: dlSubject });
+    await until(() => run.stats.deadLetterFailed >= 2, 20_000, 'failed writes');
+    const ended = await Promise.race([run.stop().then(() => 'stopped'), sleep(5000)]);
+    expect(ended).toBe('stopped');
+    expect(run.stats.termed).toBe(0);
+  });
+
   it('a connection closed under a running handler: no crash from working()', async () => {
     const { prefix, stream, js, dlSubject } = await setup(5);
     const nc2 = await client.connect();
