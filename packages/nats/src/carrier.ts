@@ -65,22 +65,81 @@ export function readHint(h: HeadersLike | null | undefined, name: string): strin
   return undefined;
 }
 
-/** Extra user headers: refused when they use a reserved name (`bw-*`, `Nats-*`). */
+/** A header name NATS carries: an HTTP token (no space, colon or control character). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Extra user headers, checked before any crypto: refused (ERR_INVALID_ARGUMENT)
+ * with a reserved name (`bw-*`, `Nats-*`), a name that is no token, or a value
+ * that is no string or holds CR/LF (a second header smuggled in).
+ */
 export function userHints(extra: Record<string, string> | undefined): Hints {
   const out: Hints = {};
   if (extra === undefined) return out;
   if (typeof extra !== 'object' || extra === null)
     throw new BlindwireError(ErrorCode.InvalidArgument, '"headers" expected a record of strings');
   for (const [k, v] of Object.entries(extra)) {
+    if (!HEADER_NAME.test(k))
+      throw new BlindwireError(
+        ErrorCode.InvalidArgument,
+        `"headers" expected header names made of token characters, got ${JSON.stringify(k)}`,
+      );
     const lower = k.toLowerCase();
     if (lower.startsWith('bw-') || lower.startsWith('nats-'))
       throw new BlindwireError(
         ErrorCode.InvalidArgument,
         `"headers" expected no reserved name (bw-*, Nats-*), got ${JSON.stringify(k)}`,
       );
-    if (typeof v !== 'string')
-      throw new BlindwireError(ErrorCode.InvalidArgument, `"headers.${k}" expected a string`);
+    if (typeof v !== 'string' || /[\r\n]/.test(v))
+      throw new BlindwireError(
+        ErrorCode.InvalidArgument,
+        `"headers.${k}" expected a string without CR or LF`,
+      );
     out[k] = v;
+  }
+  return out;
+}
+
+/** JetStream publish expectations (nats.js `expect`), written as the headers the server reads. */
+export interface JetStreamExpect {
+  streamName?: string;
+  lastMsgID?: string;
+  lastSequence?: number;
+  lastSubjectSequence?: number;
+  lastSubjectSequenceSubject?: string;
+}
+
+const EXPECT_HEADERS: Record<keyof JetStreamExpect, string> = {
+  streamName: 'Nats-Expected-Stream',
+  lastMsgID: 'Nats-Expected-Last-Msg-Id',
+  lastSequence: 'Nats-Expected-Last-Sequence',
+  lastSubjectSequence: 'Nats-Expected-Last-Subject-Sequence',
+  lastSubjectSequenceSubject: 'Nats-Expected-Last-Subject-Sequence-Subject',
+};
+
+/** The headers of `expect` (counted by max_payload); unknown or malformed ones refused. */
+export function expectHints(expect: JetStreamExpect | undefined): Hints {
+  const out: Hints = {};
+  if (expect === undefined) return out;
+  if (typeof expect !== 'object' || expect === null)
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"expect" expected an object');
+  for (const [k, v] of Object.entries(expect)) {
+    if (v === undefined) continue;
+    if (!Object.hasOwn(EXPECT_HEADERS, k))
+      throw new BlindwireError(
+        ErrorCode.InvalidArgument,
+        `"expect" expected ${Object.keys(EXPECT_HEADERS).join(', ')}, got ${JSON.stringify(k)}`,
+      );
+    const numeric = k === 'lastSequence' || k === 'lastSubjectSequence';
+    const ok = numeric
+      ? Number.isSafeInteger(v) && (v as number) >= 0
+      : typeof v === 'string' && v.length > 0 && !/[\r\n]/.test(v);
+    if (!ok)
+      throw new BlindwireError(
+        ErrorCode.InvalidArgument,
+        `"expect.${k}" expected ${numeric ? 'a non-negative integer' : 'a non-empty string'}`,
+      );
+    out[EXPECT_HEADERS[k as keyof JetStreamExpect]] = String(v);
   }
   return out;
 }

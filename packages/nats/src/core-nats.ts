@@ -107,7 +107,7 @@ export function subscribe(
       return;
     }
     try {
-      writeDeadLetterCore(s, nc, opts.deadLetterSubject, dl);
+      writeDeadLetterCore(s, nc, opts.deadLetterSubject, dl, nc.info?.max_payload);
     } catch {
       // Reported by its event; core NATS cannot redeliver.
     }

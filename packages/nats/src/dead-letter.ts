@@ -5,8 +5,12 @@
  * before the original is terminated) and `Nats-Msg-Id` is
  * `bw-dl:<stream>:<stream sequence>`, so a redelivered write is deduplicated
  * by the dead-letter stream. Through core NATS the copy is fire-and-forget.
+ * The bytes go unchanged even when the hints do not fit under max_payload:
+ * hints are dropped, least needed first (media type, message id, reason, the
+ * dedup key last), so a message at the limit is still copied.
  */
-import { deadLetterHints, deadLetterKey } from './carrier.js';
+import { CarrierHeader } from '@blindwire/core';
+import { NATS_MSG_ID, deadLetterHints, deadLetterKey, headerBytes, type Hints } from './carrier.js';
 import { sendEvent, toHeaders, type Shared } from './common.js';
 import { transportError } from './seal.js';
 import type { JetStreamLike, JsMsgLike, NatsConnectionLike } from './types.js';
@@ -24,11 +28,12 @@ export function writeDeadLetterCore(
   nc: NatsConnectionLike,
   subject: string,
   dl: DeadLetter,
+  maxPayload?: number,
 ): void {
   const started = s.now();
   const fields = { bytes: dl.bytes.length, code: dl.reason, ...idOf(dl) };
   try {
-    const h = toHeaders(deadLetterHints(dl.bytes, dl.reason, dl.messageId));
+    const h = toHeaders(fit(deadLetterHints(dl.bytes, dl.reason, dl.messageId), dl, maxPayload));
     nc.publish(subject, dl.bytes, h ? { headers: h } : {});
   } catch (e) {
     sendEvent(s, 'dead-letter', subject, started, { ...fields, outcome: 'failed' });
@@ -44,18 +49,40 @@ export async function writeDeadLetterJs(
   subject: string,
   m: Pick<JsMsgLike, 'info'>,
   dl: DeadLetter,
+  maxPayload?: number,
 ): Promise<void> {
   const started = s.now();
   const fields = { bytes: dl.bytes.length, code: dl.reason, ...idOf(dl) };
   const key = deadLetterKey(m.info.stream, m.info.streamSequence);
   try {
-    const h = toHeaders(deadLetterHints(dl.bytes, dl.reason, dl.messageId, key));
-    await js.publish(subject, dl.bytes, { msgID: key, ...(h ? { headers: h } : {}) });
+    const hints = fit(deadLetterHints(dl.bytes, dl.reason, dl.messageId, key), dl, maxPayload);
+    const h = toHeaders(hints);
+    await js.publish(subject, dl.bytes, {
+      ...(hints[NATS_MSG_ID] === undefined ? {} : { msgID: key }),
+      ...(h ? { headers: h } : {}),
+    });
   } catch (e) {
     sendEvent(s, 'dead-letter', subject, started, { ...fields, outcome: 'failed' });
     throw transportError('publishing the dead-letter copy', e);
   }
   sendEvent(s, 'dead-letter', subject, started, fields);
+}
+
+/** Hints dropped, least needed first, until the copy fits under `max` (SPEC.md §7b: bytes unchanged). */
+function fit(hints: Hints, dl: DeadLetter, max: number | undefined): Hints {
+  if (max === undefined) return hints;
+  const h = { ...hints };
+  const order = [
+    CarrierHeader.ContentType,
+    CarrierHeader.MessageId,
+    CarrierHeader.Reason,
+    NATS_MSG_ID,
+  ];
+  for (const name of order) {
+    if (dl.bytes.length + headerBytes(h) <= max) break;
+    delete h[name];
+  }
+  return h;
 }
 
 function idOf(dl: DeadLetter): { messageId?: string } {

@@ -13,6 +13,7 @@ export {
   readHint,
   responseHints,
   type HeadersLike,
+  type JetStreamExpect,
   type Hints,
 } from './carrier.js';
 export { compileSubjectFilter } from './subjects.js';

@@ -6,7 +6,9 @@
  * retry and in-flight -> `nak(delay)` (never `term`); dead-letter -> the
  * unchanged copy published to the dead-letter subject (PubAck awaited), then
  * `term()`, or `nak(delay)` if that write failed. The attempt is the
- * delivery count; `working()` keeps a running handler's message leased.
+ * delivery count; `working()` keeps a running handler's message leased. At
+ * the last delivery (`max_deliver`) nothing is nak'd: the binding resolves the
+ * message itself. A deleted consumer or stream ends the run (ERR_TRANSPORT).
  */
 import type { Consumer, Delivered, Disposition } from '@blindwire/core';
 import { BlindwireError, ErrorCode } from '@blindwire/core';
@@ -19,9 +21,9 @@ import {
   toHeaders,
   type Shared,
 } from './common.js';
-import { writeDeadLetterJs } from './dead-letter.js';
+import { jsDisposer, type Redo } from './js-disposer.js';
 import { sealFor, transportError } from './seal.js';
-import { serverFeatures } from './server.js';
+import { compileSubjectFilter } from './subjects.js';
 import type {
   ConsumeOptions,
   ConsumeRun,
@@ -36,6 +38,8 @@ import type {
 
 /** nats.js reports ack_wait in nanoseconds; 30 s when absent. */
 const DEFAULT_ACK_WAIT_MS = 30_000;
+/** core's createConsumer default. */
+const DEFAULT_CONCURRENCY = 16;
 
 export async function jsPublish(
   s: Shared,
@@ -51,10 +55,10 @@ export async function jsPublish(
   const { messageId, envelope } = sealed.result;
   let ack;
   try {
+    // `expect` travels in the hints (sized before sealing), not as nats.js options.
     ack = await js.publish(subject, envelope, {
       msgID: messageId,
       headers: toHeaders(sealed.hints)!,
-      ...(p.expect === undefined ? {} : { expect: p.expect }),
     });
   } catch (e) {
     sendEvent(s, 'publish', subject, started, {
@@ -75,9 +79,14 @@ export async function jsPublish(
   };
 }
 
-/** The consumer's ack_wait (ms) and max_deliver (undefined: unlimited). */
+/**
+ * The consumer's ack_wait (ms) and max_deliver (undefined: unlimited); refuses
+ * a dead-letter subject its filter matches (each copy would be read back,
+ * fail its context and be copied again, without end).
+ */
 async function consumerLimits(
   c: JsConsumerLike,
+  deadLetterSubject: string,
 ): Promise<{ ackWaitMs: number; maxDeliver?: number }> {
   let info;
   try {
@@ -85,11 +94,22 @@ async function consumerLimits(
   } catch (e) {
     throw transportError('reading the JetStream consumer info', e);
   }
+  const { filter_subject: one, filter_subjects: many } = info.config;
+  const filters = [...(typeof one === 'string' && one ? [one] : []), ...(many ?? [])];
+  if (filters.some((f) => compileSubjectFilter(f)(deadLetterSubject)))
+    throw readBack(deadLetterSubject);
   const ns = info.config.ack_wait;
   const ackWaitMs =
     typeof ns === 'number' && ns > 0 ? Math.max(1, Math.floor(ns / 1e6)) : DEFAULT_ACK_WAIT_MS;
   const md = info.config.max_deliver;
   return typeof md === 'number' && md > 0 ? { ackWaitMs, maxDeliver: md } : { ackWaitMs };
+}
+
+function readBack(deadLetterSubject: string): BlindwireError {
+  return new BlindwireError(
+    ErrorCode.InvalidArgument,
+    `"deadLetterSubject" expected a subject this consumer does not read (${deadLetterSubject} would loop)`,
+  );
 }
 
 function checkConsume(o: ConsumeOptions): void {
@@ -111,105 +131,71 @@ function checkConsume(o: ConsumeOptions): void {
   }
 }
 
-/** SPEC.md §7b: a disposition as JetStream acknowledgements, counted in `stats`. */
-function jsDisposer(
-  s: Shared,
-  nc: NatsConnectionLike,
-  js: JetStreamLike,
-  deadLetterSubject: string,
-  stats: ConsumeStats,
-): (d: Disposition, m: JsMsgLike, bytes: Uint8Array) => Promise<void> {
-  const nakDelay = s.o.retry?.backoffMs ?? 1000;
-  const { termReason } = serverFeatures(nc);
-  return async (d, m, bytes) => {
-    if (d.action === 'ack') {
-      m.ack();
-      stats.acked++;
-      return;
-    }
-    if (d.action === 'retry' || d.action === 'in-flight') {
-      // Never term: the broker redelivers after the delay.
-      m.nak(d.delayMs);
-      stats.naked++;
-      return;
-    }
-    const reason = d.reason ?? 'ERR_HANDLER';
-    try {
-      await writeDeadLetterJs(s, js, deadLetterSubject, m, {
-        bytes,
-        reason,
-        messageId: d.messageId,
-      });
-    } catch {
-      // Not terminated: the server redelivers and the write is tried again.
-      stats.deadLetterFailed++;
-      m.nak(nakDelay);
-      stats.naked++;
-      return;
-    }
-    stats.deadLettered++;
-    // A term reason reaches advisories from nats-server 2.10; 2.9 gets a bare +TERM.
-    if (termReason) m.term(reason);
-    else m.term();
-    stats.termed++;
-  };
-}
-
 /**
  * Feeds every message to the pipeline (backpressure through submit); resolves
  * once all are disposed. One `working()` timer per run keeps every message
  * leased from its arrival until its disposition (each gets its first
- * `working()` at most `workingMs` after arriving), running only while some are.
+ * `working()` at most `workingMs` after arriving), running only while some
+ * are. An error of the messages (consumer deleted, stream gone) rejects, as
+ * ERR_TRANSPORT, only after the running ones were disposed.
  */
 async function pump(
   s: Shared,
   messages: AsyncIterable<JsMsgLike>,
   pipeline: Consumer,
-  dispose: (d: Disposition, m: JsMsgLike, bytes: Uint8Array) => Promise<void>,
+  dispose: (d: Disposition, m: JsMsgLike, bytes: Uint8Array, redo: Redo) => Promise<void>,
   workingMs: number,
+  deadLetterSubject: string,
 ): Promise<void> {
   const leased = new Set<JsMsgLike>();
   let timer: ReturnType<typeof setInterval> | undefined;
-  let drained: (() => void) | undefined;
   const working = () => {
     for (const m of leased) {
       try {
         m.working();
       } catch {
-        // Not sent: the next tick tries again; past ack_wait the server redelivers.
+        // The connection is gone: the server redelivers after ack_wait.
       }
     }
   };
   const settle = (m: JsMsgLike) => {
     leased.delete(m);
-    if (leased.size > 0) return;
+    if (leased.size > 0 || timer === undefined) return;
     clearInterval(timer);
     timer = undefined;
-    drained?.();
   };
-  for await (const m of messages) {
-    const bytes = dataBytes(m.data);
-    leased.add(m);
-    timer ??= setInterval(working, workingMs);
-    const delivery = {
-      bytes,
-      destination: m.subject,
-      attempt: m.info.deliveryCount,
-      receivedAt: s.now(),
-    };
-    const { disposition } = await pipeline.submit(delivery).catch((e: unknown) => {
-      settle(m);
-      throw e;
-    });
-    // An ack that could not be sent: the server redelivers after ack_wait.
-    disposition
-      .then((d) => dispose(d, m, bytes))
-      .then(
-        () => settle(m),
-        () => settle(m),
-      );
+  const pending = new Set<Promise<void>>();
+  try {
+    for await (const m of messages) {
+      // A dead-letter copy read back (the stream captures it, no filter): end the run, copy nothing.
+      if (m.subject === deadLetterSubject) throw readBack(deadLetterSubject);
+      const bytes = dataBytes(m.data);
+      leased.add(m);
+      timer ??= setInterval(working, workingMs);
+      const delivery = {
+        bytes,
+        destination: m.subject,
+        attempt: m.info.deliveryCount,
+        receivedAt: s.now(),
+      };
+      const { disposition } = await pipeline.submit(delivery).catch((e: unknown) => {
+        settle(m);
+        throw e;
+      });
+      const redo = () => pipeline.process({ ...delivery, receivedAt: s.now() });
+      const q = disposition
+        .then((d) => dispose(d, m, bytes, redo))
+        // An ack that could not be sent: the server redelivers after ack_wait.
+        .catch(() => undefined)
+        .finally(() => settle(m));
+      pending.add(q);
+      void q.finally(() => pending.delete(q));
+    }
+  } catch (e) {
+    throw transportError('JetStream consume', e);
+  } finally {
+    while (pending.size > 0) await Promise.all([...pending]);
   }
-  if (leased.size > 0) await new Promise<void>((r) => (drained = r));
 }
 
 export async function jsConsume(
@@ -222,7 +208,7 @@ export async function jsConsume(
 ): Promise<ConsumeRun> {
   checkConsume(opts);
   checkHandler(handler);
-  const { ackWaitMs, maxDeliver } = await consumerLimits(consumer);
+  const { ackWaitMs, maxDeliver } = await consumerLimits(consumer, opts.deadLetterSubject);
   const wanted = opts.maxAttempts ?? s.o.retry?.maxAttempts ?? 5;
   const maxAttempts = maxDeliver === undefined ? wanted : Math.min(wanted, maxDeliver);
   const pipeline = consumerFor(s, 'consume', opts.policy, handler, { ...s.o.retry, maxAttempts });
@@ -234,23 +220,39 @@ export async function jsConsume(
     deadLetterFailed: 0,
     termed: 0,
   };
-  const dispose = jsDisposer(s, nc, js, opts.deadLetterSubject, stats);
+  let stopping = false;
+  const dispose = jsDisposer(s, nc, js, opts.deadLetterSubject, stats, maxDeliver, () => stopping);
   let messages;
   try {
-    messages = await consumer.consume(
-      opts.maxMessages === undefined ? {} : { max_messages: opts.maxMessages },
-    );
+    // A deleted consumer or stream ends the run (done rejects), never a silent stall.
+    // Messages pulled ahead wait unleased in nats.js until the pump takes them
+    // (their working() starts there): by default no more than run at once.
+    messages = await consumer.consume({
+      abort_on_missing_resource: true,
+      max_messages: opts.maxMessages ?? s.o.concurrency ?? DEFAULT_CONCURRENCY,
+    });
   } catch (e) {
     throw transportError('JetStream consume', e);
   }
-  const done = pump(s, messages, pipeline, dispose, workingMs);
+  const done = pump(s, messages, pipeline, dispose, workingMs, opts.deadLetterSubject).catch(
+    (e: unknown) => {
+      messages.stop();
+      throw e;
+    },
+  );
   done.catch(() => undefined);
   return {
     stats,
     done,
     stop: async () => {
+      stopping = true;
       messages.stop();
-      await done;
+      try {
+        await done;
+      } finally {
+        // The acks are fire-and-forget: on the server before stop() resolves.
+        await nc.flush().catch(() => undefined);
+      }
     },
   };
 }

@@ -20,8 +20,21 @@ import {
   type SealOptions,
   type SealResult,
 } from '@blindwire/core';
-import { headerBytes, messageHints, responseHints, userHints, type Hints } from './carrier.js';
-import type { Answer, NatsBindingOptions, NatsConnectionLike, PublishOptions } from './types.js';
+import {
+  expectHints,
+  headerBytes,
+  messageHints,
+  responseHints,
+  userHints,
+  type Hints,
+} from './carrier.js';
+import type {
+  Answer,
+  JetStreamPublishOptions,
+  NatsBindingOptions,
+  NatsConnectionLike,
+  PublishOptions,
+} from './types.js';
 
 /** A stand-in message id of the real one's length (32 hex digits), for sizing the headers. */
 const SIZING_ID = '0'.repeat(32);
@@ -96,20 +109,26 @@ export async function resolveTo(
   );
 }
 
-/** Seals `payload` for `subject` after the size check; `jetstream` adds `Nats-Msg-Id`. */
+/**
+ * Seals `payload` for `subject` after the size check; `jetstream` adds
+ * `Nats-Msg-Id` and the headers of `expect`, all counted.
+ */
 export async function sealFor(
   o: NatsBindingOptions,
   nc: NatsConnectionLike,
   subject: string,
   payload: Uint8Array | string,
-  p: PublishOptions,
+  p: PublishOptions | JetStreamPublishOptions,
   jetstream: boolean,
 ): Promise<Sealed> {
   if (typeof p !== 'object' || p === null)
     throw new BlindwireError(ErrorCode.InvalidArgument, '"options" expected an object with to');
   if (!o.sender)
     throw new BlindwireError(ErrorCode.InvalidArgument, '"sender" expected the binding\'s sender');
-  const extra = userHints(p.headers);
+  const extra = {
+    ...userHints(p.headers),
+    ...(jetstream ? expectHints((p as JetStreamPublishOptions).expect) : {}),
+  };
   const recipients = await resolveTo(o, p.to);
   const options: SealOptions = {
     sender: o.sender,

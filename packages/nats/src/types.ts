@@ -21,6 +21,7 @@ import type {
   SenderResolver,
   PublicIdentity,
 } from '@blindwire/core';
+import type { JetStreamExpect } from './carrier.js';
 
 /** nats.js `MsgHdrs`, as far as used. */
 export interface NatsHeadersLike {
@@ -56,6 +57,8 @@ export interface NatsConnectionLike {
     opts?: { timeout: number; headers?: NatsHeadersLike },
   ): Promise<NatsMsgLike>;
   flush(): Promise<void>;
+  /** Whether the connection is closed for good (nats.js `isClosed()`). */
+  isClosed?(): boolean;
 }
 
 /** A JetStream message (`JsMsg`). */
@@ -95,8 +98,18 @@ export interface ConsumerMessagesLike extends AsyncIterable<JsMsgLike> {
 
 /** A pull consumer (`await js.consumers.get(stream, name)`). */
 export interface JsConsumerLike {
-  consume(opts?: { max_messages?: number }): Promise<ConsumerMessagesLike>;
-  info(cached?: boolean): Promise<{ config: { ack_wait?: number; max_deliver?: number } }>;
+  consume(opts?: {
+    max_messages?: number;
+    abort_on_missing_resource?: boolean;
+  }): Promise<ConsumerMessagesLike>;
+  info(cached?: boolean): Promise<{
+    config: {
+      ack_wait?: number;
+      max_deliver?: number;
+      filter_subject?: string;
+      filter_subjects?: string[];
+    };
+  }>;
 }
 
 /** The verbs that emit events. */
@@ -232,8 +245,8 @@ export interface RespondOptions {
 }
 
 export interface JetStreamPublishOptions extends PublishOptions {
-  /** JetStream publish expectations (`lastMsgID`, `streamName`, ...), passed through. */
-  expect?: Record<string, unknown>;
+  /** JetStream publish expectations, sent as their `Nats-Expected-*` headers (counted in the size). */
+  expect?: JetStreamExpect;
 }
 
 export interface JetStreamPublishResult extends PublishResult {
@@ -250,7 +263,10 @@ export interface ConsumeOptions {
   maxAttempts?: number;
   /** How often `working()` is sent while a handler runs (default ack_wait / 3). */
   workingIntervalMs?: number;
-  /** Messages pulled ahead (nats.js `max_messages`, default its own: 100). */
+  /**
+   * Messages pulled ahead (nats.js `max_messages`; default: the binding's
+   * `concurrency`). Those waiting in nats.js are not yet kept leased.
+   */
   maxMessages?: number;
 }
 
@@ -263,7 +279,7 @@ export interface ConsumeStats {
 }
 
 export interface ConsumeRun {
-  /** Stops pulling, lets in-flight handlers finish and dispose, then resolves. */
+  /** Stops pulling, disposes of every message already pulled, flushes the acks, then resolves. */
   stop(): Promise<void>;
   /** Resolves when the run ended (stopped, or the consumer's messages closed). */
   readonly done: Promise<void>;
