@@ -188,6 +188,28 @@ describe('open pool: the sender resolver (SPEC.md §7 step 14)', () => {
 });
 
 describe('open pool: results, backends, keys', () => {
+  it("leaves the caller's memory attached: an envelope, key or context in a Node Buffer view of a larger buffer is copied, never transferred", async () => {
+    const s = await sealed('pooled');
+    // As a client hands over a message: a Buffer view into a larger (socket) buffer.
+    const socket = Buffer.alloc(s.envelope.length + 64, 7);
+    Buffer.from(s.envelope).copy(socket, 32);
+    const view = socket.subarray(32, 32 + s.envelope.length);
+    const keyBuffer = Buffer.alloc(64);
+    Buffer.from(c.bob.encryption.privateKey).copy(keyBuffer, 16);
+    const bob = {
+      ...c.bob,
+      encryption: { ...c.bob.encryption, privateKey: keyBuffer.subarray(16, 48) },
+    };
+    const r = await pool.open(view, opts({ recipient: bob }));
+    expect(text(r.payload)).toBe('pooled');
+    expect(socket.buffer.byteLength).toBeGreaterThan(0);
+    expect(view.length).toBe(s.envelope.length);
+    expect(socket[0]).toBe(7);
+    expect(keyBuffer.subarray(16, 48)).toEqual(Buffer.from(c.bob.encryption.privateKey));
+    // The same view opens again (nothing detached, nothing zeroed).
+    expect(text((await pool.open(view, opts({ recipient: bob }))).payload)).toBe('pooled');
+  });
+
   it('a response sealed from the pool result opens at the requester (the response state reached this thread)', async () => {
     const s = await sealed('ping');
     const r = await pool.open(s.envelope, opts());

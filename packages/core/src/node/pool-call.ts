@@ -77,13 +77,13 @@ export function prepareCall(
   if (!isBytes(envelope)) notBytes();
   const recipient = policy.keys.map(({ key }) => ({
     kid: key.kid,
-    publicKey: key.publicKey.slice(),
-    privateKey: key.privateKey.slice(), // moved to the worker, which zeroes it after the call
+    publicKey: copyOf(key.publicKey),
+    privateKey: copyOf(key.privateKey), // moved to the worker, which zeroes it after the call
   }));
   const wire: WireOptions = {
     recipient,
     revokedKids: policy.revokedKids.map((k) => toBase64url(k)),
-    context: policy.context.slice(),
+    context: copyOf(policy.context),
     resolveSender: policy.resolveSender !== undefined,
     clockSkew: policy.skew,
     replayLeaseMs: policy.replayLeaseMs,
@@ -96,7 +96,7 @@ export function prepareCall(
   if (policy.maxAge !== undefined) wire.maxAge = policy.maxAge;
   if (policy.replay) wire.replay = isReplayStore(policy.replay) ? 'store' : 'guard';
   // A view of a shared or larger buffer is copied: the worker gets these bytes only.
-  const bytes = envelope.slice();
+  const bytes = copyOf(envelope);
   return {
     message: { t: 'open', id, bytes, o: wire },
     transfer: [bytes.buffer, ...recipient.map((k) => k.privateKey.buffer as ArrayBuffer)],
@@ -188,4 +188,13 @@ export function errorOf(call: PoolCall, e: WireError): unknown {
   return new BlindwireError(ErrorCode.Transport, 'an open pool worker failed', {
     cause: new Error(e.message),
   });
+}
+
+/**
+ * A copy in a buffer of its own, safe to transfer. Not `x.slice()`: on a Node
+ * Buffer (a Uint8Array) that is a view, and transferring its buffer would
+ * detach the caller's memory (a client's socket buffer, Node's Buffer pool).
+ */
+function copyOf(x: Uint8Array): Uint8Array {
+  return new Uint8Array(x);
 }
