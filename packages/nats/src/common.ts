@@ -121,6 +121,7 @@ export function consumerFor(
   copy('eventsIncludeSender', o.eventsIncludeSender);
   copy('retry', retry ?? o.retry);
   copy('concurrency', o.concurrency);
+  copy('opener', o.opener);
   copy('clockSkew', o.clockSkew);
   copy('limits', o.limits);
   copy('backend', o.backend);

@@ -16,6 +16,7 @@ import type {
   RecipientKey,
   RecipientKeySource,
   ReplayStore,
+  Opener,
   RetryOptions,
   Sender,
   SenderResolver,
@@ -161,6 +162,12 @@ export interface NatsBindingOptions {
   eventsIncludeSender?: boolean;
   retry?: RetryOptions;
   concurrency?: number;
+  /**
+   * Opens deliveries in place of core's `open`: `createOpenPool()` from
+   * `@blindwire/core/node` runs them in worker threads (measured slower on 2
+   * cores; see the core README).
+   */
+  opener?: Opener;
   clockSkew?: number;
   limits?: Partial<Limits>;
   backend?: CryptoBackend;
