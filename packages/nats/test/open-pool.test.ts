@@ -53,7 +53,7 @@ describe.skipIf(nats.skip)('the opener option (worker-thread pool)', () => {
     const dead: { reason: string; id: string }[] = [];
     const dl = nc.subscribe(`${base}.dlq`, {
       callback: (_e, m) =>
-        dead.push({
+        void dead.push({
           reason: readHint(m.headers, 'bw-reason')!,
           id: readHint(m.headers, 'bw-message-id')!,
         }),
