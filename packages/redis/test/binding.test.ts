@@ -16,9 +16,9 @@ import {
 import { createRedisReplayStore } from '@blindwire/replay';
 import { probeService, rejection } from '@blindwire/testkit';
 import IoRedis6 from 'ioredis';
-import IoRedis54 from 'ioredis5-4';
-import { createClient as createClient6 } from 'redis';
-import { createClient as createClient5 } from 'redis5';
+import type IoRedis54 from 'ioredis5-4';
+import type { createClient as createClient6 } from 'redis';
+import type { createClient as createClient5 } from 'redis5';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   createRedisBinding,
