@@ -102,10 +102,11 @@ module.exports = {
     {
       name: 'nats-src-imports-only-core',
       comment:
-        '@blindwire/nats runs on core alone: replay stores and directory functions are ' +
-        'handed in by the caller (structurally typed), never imported at runtime; its tests may.',
+        '@blindwire/nats and @blindwire/redis run on core alone: replay stores and directory ' +
+        'functions are handed in by the caller (structurally typed), never imported at runtime; ' +
+        'their tests may.',
       severity: 'error',
-      from: { path: '^packages/nats/src/' },
+      from: { path: '^packages/(?:nats|redis)/src/' },
       to: { path: pkg('replay|directory') },
     },
     {

@@ -1,0 +1,29 @@
+/**
+ * What every conformance file of the Redis suite shares (SPEC.md §7b): the
+ * service and build guards, and core's `seal` / `inspect` for the harness's
+ * workload (the test kit imports no workspace package, so they are passed in).
+ */
+import { inspect, seal, type SealOptions } from '@blindwire/core';
+import { nodeBackend } from '@blindwire/core/backend/node';
+import { probeService, requireBuild, type CoreFunctions } from '@blindwire/testkit';
+import { fileURLToPath } from 'node:url';
+
+export const redis = await probeService('redis');
+const dist = (pkg: string) =>
+  fileURLToPath(new URL(`../../../${pkg}/dist/index.js`, import.meta.url));
+/** The consumer child runs on the built packages. */
+export const built = requireBuild(
+  ['core', 'redis', 'replay', 'testkit'].map(dist),
+  '@blindwire/core, redis, replay and testkit',
+);
+export const skip = redis.skip || built.skip;
+
+export function assertReady(): void {
+  redis.assertUp();
+  built.assertBuilt();
+}
+
+export const core: CoreFunctions = {
+  seal: (payload, o) => seal(payload, { ...(o as SealOptions), backend: nodeBackend }),
+  inspect: (e) => inspect(e),
+};
