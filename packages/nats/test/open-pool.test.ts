@@ -52,11 +52,12 @@ describe.skipIf(nats.skip)('the opener option (worker-thread pool)', () => {
     const got: Delivered[] = [];
     const dead: { reason: string; id: string }[] = [];
     const dl = nc.subscribe(`${base}.dlq`, {
-      callback: (_e, m) =>
+      callback: (_e, m) => {
         dead.push({
           reason: readHint(m.headers, 'bw-reason')!,
           id: readHint(m.headers, 'bw-message-id')!,
-        }),
+        });
+      },
     });
     const sub = bob.subscribe(`${base}.jobs`, (m) => void got.push(m), {
       deadLetterSubject: `${base}.dlq`,

@@ -201,6 +201,6 @@ export function errorOf(call: PoolCall, e: WireError): unknown {
  * Buffer (a Uint8Array) that is a view, and transferring its buffer would
  * detach the caller's memory (a client's socket buffer, Node's Buffer pool).
  */
-function copyOf(x: Uint8Array): Uint8Array {
+function copyOf(x: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(x);
 }
