@@ -89,7 +89,12 @@ export function prepareCall(
     replayLeaseMs: policy.replayLeaseMs,
     limits,
   };
-  if (policy.trustedSenders) wire.trustedSenders = policy.trustedSenders;
+  // Copied too: a posted view carries its whole buffer (a Buffer pool slab's other secrets).
+  if (policy.trustedSenders)
+    wire.trustedSenders = policy.trustedSenders.map(({ name, signing }) => ({
+      name,
+      signing: { kid: signing.kid, publicKey: copyOf(signing.publicKey) },
+    }));
   if (o.allowedSenders !== undefined) wire.allowedSenders = Array.from(o.allowedSenders);
   if (policy.allowedSuites) wire.allowedSuites = [...policy.allowedSuites];
   if (policy.now !== undefined) wire.now = policy.now;
@@ -125,7 +130,8 @@ export async function answer(
       // The resolver's answer checked here (§7 step 14): only a key crosses.
       const [sender, kid] = ask.args as [string, string];
       const key = await resolvedSenderKey(call.resolveSender!, sender, kid, backend);
-      return { t: 'answer', n, ok: true, value: key ? { bytes: key } : { v: undefined } };
+      // A copy: the caller's answer may be a view, and a posted view carries its whole buffer.
+      return { t: 'answer', n, ok: true, value: key ? { bytes: copyOf(key) } : { v: undefined } };
     }
     if (ask.fn === 'has') {
       const [messageId, sender] = ask.args as [string, string];

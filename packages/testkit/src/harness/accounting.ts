@@ -4,7 +4,8 @@
  * expected reason, never both, never neither; a replayed copy is counted as a
  * duplicate and never reaches the handler; a handler runs more than once only
  * for an id that was in flight in an incarnation that was SIGKILLed (its
- * handler had run there, and that incarnation never reported the commit).
+ * handler had run there once, and that incarnation never reported the
+ * commit); a dead letter is copied more than once only after a kill.
  */
 import type { LoggedEvent, RunLog } from './run-log.js';
 import type { DeadLetter } from './types.js';
@@ -82,24 +83,31 @@ function group(input: AccountingInput, problems: string[]): Map<string, PerId> {
   return byId;
 }
 
-/** Every handler call but the last must be in a killed incarnation that never reported the commit. */
+/**
+ * Every handler call but the last must be in a killed incarnation that never
+ * reported the commit, and no incarnation may call it twice (the last call
+ * included: two calls in one process are never a crash's rerun).
+ */
 function checkReruns(
   id: string,
   e: PerId,
   killed: ReadonlySet<number>,
   problems: string[],
 ): number {
-  const earlier = e.handled.slice(0, -1);
   const seen = new Set<number>();
-  for (const inc of earlier) {
-    const delivered = e.events.some((ev) => ev.incarnation === inc && ev.outcome === 'deliver');
-    if (!killed.has(inc) || seen.has(inc) || delivered)
-      problems.push(
-        `${id}: handler ran ${e.handled.length} times (incarnations ${e.handled.join(',')})`,
-      );
+  let wrong = false;
+  e.handled.forEach((inc, k) => {
+    const last = k === e.handled.length - 1;
+    const delivered = () =>
+      e.events.some((ev) => ev.incarnation === inc && ev.outcome === 'deliver');
+    if (seen.has(inc) || (!last && (!killed.has(inc) || delivered()))) wrong = true;
     seen.add(inc);
-  }
-  return earlier.length;
+  });
+  if (wrong)
+    problems.push(
+      `${id}: handler ran ${e.handled.length} times (incarnations ${e.handled.join(',')})`,
+    );
+  return e.handled.length - 1;
 }
 
 function checkCommitted(
@@ -137,6 +145,14 @@ function checkDeadLettered(
       problems.push(`${id} (${it.kind}): reason ${dl.reason}, expected ${reason}`);
     if (it.bytes && !sameBytes(dl.bytes, it.bytes))
       problems.push(`${id} (${it.kind}): dead-letter copy differs from the published envelope`);
+  }
+  // A copy beyond the first needs a kill between its write and the ack (or term) each.
+  const extra = e.deadLetters.length - 1;
+  if (extra > input.killed.size) {
+    const k = input.killed.size;
+    problems.push(
+      `${id} (${it.kind}): ${e.deadLetters.length} dead-letter copies, ${k} killed incarnation${k === 1 ? '' : 's'}`,
+    );
   }
   if (!e.events.some((ev) => ev.action === 'dead-letter' && ev.code === reason))
     problems.push(`${id} (${it.kind}): no dead-letter event with ${reason}`);

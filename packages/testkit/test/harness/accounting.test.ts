@@ -121,6 +121,23 @@ describe('account', () => {
     expect(account(input)).toMatchObject({ problems: [], counts: { extraDeadLetterCopies: 1 } });
   });
 
+  it('more copies of a dead letter than kills that could explain them', () => {
+    expect(
+      problemsOf((i) => {
+        i.killed = new Set([2]); // id 1 handled in incarnation 1, not killed: keep it out of this case
+        i.log.handled = i.log.handled.filter((h) => h.messageId !== id(1) || h.incarnation === 2);
+        i.deadLetters.push({ ...i.deadLetters[0]! }, { ...i.deadLetters[0]! });
+      }),
+    ).toEqual([`${id(3)} (tampered): 3 dead-letter copies, 1 killed incarnation`]);
+    expect(
+      problemsOf((i) => {
+        i.killed = new Set();
+        i.log.handled = i.log.handled.filter((h) => h.messageId !== id(1) || h.incarnation === 2);
+        i.deadLetters.push({ ...i.deadLetters[0]! });
+      }),
+    ).toEqual([`${id(3)} (tampered): 2 dead-letter copies, 0 killed incarnations`]);
+  });
+
   it('a handler run twice outside a killed incarnation, or after its commit was reported', () => {
     expect(problemsOf((i) => (i.killed = new Set()))).toEqual([
       `${id(1)}: handler ran 2 times (incarnations 1,2)`,
@@ -131,6 +148,13 @@ describe('account', () => {
     expect(problemsOf((i) => i.log.handled.push({ incarnation: 2, messageId: id(2) }))).toEqual([
       `${id(2)}: handler ran 2 times (incarnations 2,2)`,
     ]);
+    // Twice in one killed incarnation (the later call committed, its event lost in the kill).
+    expect(
+      problemsOf((i) => {
+        i.log.handled = i.log.handled.filter((h) => h.messageId !== id(1) || h.incarnation === 1);
+        i.log.handled.push({ incarnation: 1, messageId: id(1) });
+      }),
+    ).toEqual([`${id(1)}: handler ran 2 times (incarnations 1,1)`]);
   });
 
   it('a replay that was not counted as a duplicate, or reached a dead-lettered handler', () => {
