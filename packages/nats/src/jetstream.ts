@@ -170,14 +170,15 @@ async function pump(
       // A dead-letter copy read back (the stream captures it, no filter): end the run, copy nothing.
       if (m.subject === deadLetterSubject) throw readBack(deadLetterSubject);
       const bytes = dataBytes(m.data);
-      leased.add(m);
-      timer ??= setInterval(working, workingMs);
       const delivery = {
         bytes,
         destination: m.subject,
         attempt: m.info.deliveryCount,
         receivedAt: s.now(),
       };
+      // Leased only once the delivery exists: nothing above can leave a timer behind.
+      leased.add(m);
+      timer ??= setInterval(working, workingMs);
       const { disposition } = await pipeline.submit(delivery).catch((e: unknown) => {
         settle(m);
         throw e;
