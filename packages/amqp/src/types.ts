@@ -29,7 +29,6 @@ export interface AmqpProperties {
   headers?: Record<string, unknown> | undefined;
   persistent?: boolean | undefined;
   deliveryMode?: number | undefined;
-  [k: string]: unknown;
 }
 
 /** A delivered message (`ConsumeMessage`). */
