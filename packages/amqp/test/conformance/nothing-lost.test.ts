@@ -1,5 +1,5 @@
 /**
- * Conformance (SPEC.md §7b) on RabbitMQ, nothing lost: 10,000 messages (1%
+ * Conformance (SPEC.md §7b) on RabbitMQ, nothing lost: 20,000 messages (1%
  * tampered, some expired, some from a disallowed sender, some cross-
  * destination and cross-transport, some published through the binding, some
  * replayed after processing) on a quorum queue, consumed by a child process
@@ -24,7 +24,7 @@ import { createAmqpHarness, type AmqpHarness } from './amqp-harness.js';
 import { assertReady, core, skip } from './shared.js';
 
 // BW_CONFORMANCE_COUNT: a smaller run while developing; the suite's rule is >= 10,000.
-const COUNT = Number(process.env.BW_CONFORMANCE_COUNT ?? 10_000);
+const COUNT = Number(process.env.BW_CONFORMANCE_COUNT ?? 20_000);
 
 function workloadFor(h: AmqpHarness, spec: WorkloadSpec) {
   return generateWorkload(spec, {
@@ -48,7 +48,7 @@ describe.skipIf(skip)('RabbitMQ conformance: nothing lost', () => {
     h = undefined;
   });
 
-  it('10,000 messages on a quorum queue, two SIGKILLs: every id committed once XOR dead-lettered', async () => {
+  it('20,000 messages on a quorum queue, two SIGKILLs: every id committed once XOR dead-lettered', async () => {
     const seed = Number(process.env.BW_CONFORMANCE_SEED ?? Date.now() % 2 ** 31);
     h = await createAmqpHarness({ queueType: 'quorum', concurrency: 24 });
     const workload = await workloadFor(h, { count: COUNT, seed });
