@@ -6,7 +6,7 @@
  * `confirm` on a confirm channel they wait for the broker's ack. Also the
  * confirmed write every copy of the consumer goes through.
  */
-import { amqpDestination } from '@blindwire/core';
+import { BlindwireError, ErrorCode, amqpDestination } from '@blindwire/core';
 import { toBuffer } from './carrier.js';
 import { checkName, sendEvent, transportError, type Shared } from './common.js';
 import { sealFor } from './seal.js';
@@ -81,6 +81,11 @@ async function send(
   payload: Uint8Array | string,
   p: PublishOptions,
 ): Promise<PublishResult> {
+  if (p?.confirm === true && !isConfirmChannel(ch))
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      '"confirm" expected a confirm channel (createConfirmChannel)',
+    );
   const started = s.now();
   const { envelope, messageId, properties } = await sealFor(
     s.o,
@@ -93,10 +98,14 @@ async function send(
   let ok: boolean;
   try {
     if (p.confirm === true) {
-      if (!isConfirmChannel(ch))
-        throw transportError('confirm', new TypeError('the channel is not a confirm channel'));
       ok = true;
-      await confirmedPublish(ch, exchange, routingKey, envelope, properties);
+      await confirmedPublish(
+        ch as AmqpConfirmChannelLike,
+        exchange,
+        routingKey,
+        envelope,
+        properties,
+      );
     } else if (verb === 'publish') {
       ok = ch.publish(exchange, routingKey, toBuffer(envelope), properties);
     } else {

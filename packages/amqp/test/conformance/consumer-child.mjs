@@ -12,7 +12,7 @@
  * every unacknowledged delivery).
  *
  * BW_CHILD_FAULT=ack-on-receipt: a broken consumer for the suite's negative
- * case, acknowledging each delivery as it arrives (at-most-once).
+ * case, acknowledging each delivery when its handler starts (at-most-once).
  */
 import { readFileSync } from 'node:fs';
 import { importIdentity, importPublicIdentity } from '@blindwire/core';
@@ -37,17 +37,33 @@ const trusted = await Promise.all(
   c.trusted.map((j) => importPublicIdentity(j, { backend: nodeBackend })),
 );
 
-function ackOnReceipt(ch) {
-  const inert = new Set(['ack', 'nack']);
+const FAULT = process.env.BW_CHILD_FAULT === 'ack-on-receipt';
+const rawOf = new WeakMap(); // delivered body -> the broker's message
+const acked = new WeakSet();
+/**
+ * The fault: each delivery is acknowledged as soon as its handler starts,
+ * before the commit (at-most-once), so a kill loses what was running. Acks
+ * stay bounded by prefetch (a plain ack on arrival would drain the whole
+ * queue into the first incarnation). The binding's own later ack is then a
+ * no-op; its nack of an acknowledged delivery too.
+ */
+function ackEarly(ch) {
+  const once = (m) => {
+    if (acked.has(m)) return;
+    acked.add(m);
+    ch.ack(m);
+  };
   return new Proxy(ch, {
     get(t, k) {
-      if (inert.has(k)) return () => {};
+      if (k === 'ack') return once;
+      if (k === 'nack')
+        return (m, all, requeue) => (acked.has(m) ? undefined : t.nack(m, all, requeue));
       if (k === 'consume')
         return (q, onMessage, o) =>
           t.consume(
             q,
             (m) => {
-              if (m) t.ack(m);
+              if (m) rawOf.set(m.content, m);
               onMessage(m);
             },
             o,
@@ -57,7 +73,16 @@ function ackOnReceipt(ch) {
     },
   });
 }
-const ch = process.env.BW_CHILD_FAULT === 'ack-on-receipt' ? ackOnReceipt(real) : real;
+const ch = FAULT ? ackEarly(real) : real;
+const ackNow = FAULT
+  ? (m) => {
+      const r = rawOf.get(m.bytes);
+      if (r && !acked.has(r)) {
+        acked.add(r);
+        real.ack(r);
+      }
+    }
+  : () => {};
 
 const bw = createAmqpBinding(ch, {
   recipient: me.encryption,
@@ -82,6 +107,7 @@ const handler = async (m) => {
     throw new Error('not an opened plaintext');
   }
   log.handled(m.messageId);
+  ackNow(m);
   await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 5)));
 };
 

@@ -84,7 +84,7 @@ describe.skipIf(skip)('RabbitMQ conformance: nothing lost', () => {
     );
   }, 300_000);
 
-  it('the same run catches a consumer that acknowledges on receipt: messages in flight at a kill are lost', async () => {
+  it('the same run catches a consumer that acknowledges before the commit: messages in flight at a kill are lost', async () => {
     const seed = 77;
     h = await createAmqpHarness({ queueType: 'classic', concurrency: 24 });
     const workload = await workloadFor(h, { count: 2000, seed, rates: { replay: 0 } });
