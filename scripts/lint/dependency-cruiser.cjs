@@ -110,6 +110,15 @@ module.exports = {
       to: { path: pkg('replay|directory') },
     },
     {
+      name: 'amqp-src-imports-only-core',
+      comment:
+        '@blindwire/amqp runs on core alone: replay stores and directory functions are ' +
+        'handed in by the caller (structurally typed), never imported at runtime; its tests may.',
+      severity: 'error',
+      from: { path: '^packages/amqp/src/' },
+      to: { path: pkg('replay|directory') },
+    },
+    {
       name: 'cli-imported-by-nobody',
       comment: 'The cli is the top layer.',
       severity: 'error',
