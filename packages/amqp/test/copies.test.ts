@@ -3,8 +3,12 @@
  * both ends of the amqplib range: a retry or dead-letter copy the broker
  * cannot route (no such queue, no binding) is confirmed by RabbitMQ anyway
  * and would be dropped, so it must count as a failed write (the original is
- * not acknowledged).
+ * not acknowledged); and the retry hints (`bw-destination`, `bw-attempt`)
+ * are believed only on a copy that came back from the consumer's own delay
+ * queue, never on a message published through an exchange with forged
+ * `x-death` headers.
  */
+import { seal } from '@blindwire/core';
 import { probeService } from '@blindwire/testkit';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,5 +77,36 @@ describe.skipIf(rabbit.skip).each(CLIENTS)('copies through amqplib $version', (c
     expect(run.stats).toMatchObject({ acked: 0, retried: 0 });
     const left = await drain(admin, q.work);
     expect(left.map((m) => m.properties.messageId)).toEqual([sent.messageId]);
+  });
+
+  it('forged x-death and bw-destination on a message from an exchange: context mismatch', async () => {
+    const { q, bw } = await setup();
+    const rk = `${q.work}.rk`;
+    await admin.bindQueue(q.work, 'amq.direct', rk);
+    // An envelope sealed for another destination, replayed through amq.direct
+    // with the headers a genuine retry copy carries.
+    const other = `amq.direct/${q.work}.other`;
+    const s = await seal('P:elsewhere', {
+      sender: p.alice,
+      recipients: p.bob.encryption,
+      context: `blindwire/amqp/v1 ${other}`,
+    });
+    const calls: string[] = [];
+    const run = await bw.consume(q.work, (m) => void calls.push(m.destination), {
+      deadLetter: { queue: q.dead },
+      retryQueue: q.retry,
+    });
+    admin.publish('amq.direct', rk, Buffer.from(s.envelope), {
+      headers: {
+        'bw-destination': other,
+        'bw-attempt': 1,
+        'x-death': [{ queue: q.retry, reason: 'expired', count: 1, exchange: '' }],
+      },
+    });
+    await until(() => run.stats.deadLettered === 1, 10_000, 'a dead letter');
+    await run.stop();
+    expect(calls).toEqual([]);
+    const [dead] = await drain(admin, q.dead);
+    expect(dead!.properties.headers?.['bw-reason']).toBe('ERR_CONTEXT_MISMATCH');
   });
 });
