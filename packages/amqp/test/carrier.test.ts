@@ -167,7 +167,9 @@ describe('AMQP carrier', () => {
     expect(destinationOf(msg({ exchange: '', routingKey: 'other', headers: back }), route)).toBe(
       '/other',
     );
-    expect(destinationOf(msg({ exchange: '', routingKey: 'jobs', headers: back }))).toBe('/jobs');
+    expect(destinationOf(msg({ exchange: '', routingKey: 'jobs', headers: back }), undefined)).toBe(
+      '/jobs',
+    );
   });
 
   it('property: without x-death from the delay queue, a bw-destination header is never believed', () => {
