@@ -6,7 +6,8 @@
  * `expiration` from the envelope's times, and tiny `bw-*` headers on copies
  * the binding writes (the reason of a dead-letter copy, the attempt and the
  * original destination of a retry copy). A receiver never trusts a hint: the
- * opened envelope decides. Header names are read case-insensitively; values
+ * opened envelope decides; the retry hints are read only on a copy back from
+ * the consumer's own delay queue. Header names are read case-insensitively; values
  * may be strings, Buffers or numbers.
  */
 import { BlindwireError, CarrierHeader, ErrorCode, MediaType, mediaTypeOf } from '@blindwire/core';
@@ -156,15 +157,51 @@ function count(v: unknown): number | undefined {
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
+/** The consumed queue and its delay queue: where a genuine retry copy comes back from. */
+export interface RetryRoute {
+  queue: string;
+  retryQueue: string;
+}
+
 /**
- * The attempt of a delivery (1 for the first): the retry copy's `bw-attempt`
- * (default 1), plus the deliveries of this copy the broker made before:
- * quorum queues' `x-delivery-count` when present, else 1 when `redelivered`
- * (classic queues count no further). Capped at 1000.
+ * Whether a delivery is a retry copy back from the consumer's own delay
+ * queue (SPEC.md §11c): delivered by the default exchange with the consumed
+ * queue's name as routing key (where the delay queue's dead-letter exchange
+ * sends it), the broker's newest `x-death` entry naming the delay queue with
+ * reason `expired`. Only then are `bw-attempt` and `bw-destination` read: a
+ * message published through any other exchange may carry forged `x-death`
+ * headers (RabbitMQ keeps a publisher's), and is judged on its own fields.
  */
-export function attemptOf(m: Pick<AmqpMessageLike, 'fields' | 'properties'>): number {
+export function fromRetryQueue(
+  m: Pick<AmqpMessageLike, 'fields' | 'properties'>,
+  r: RetryRoute | undefined,
+): boolean {
+  if (r === undefined || m.fields?.exchange !== '' || m.fields.routingKey !== r.queue) return false;
+  const death = headerValue(m.properties?.headers, 'x-death');
+  if (!Array.isArray(death) || death.length === 0) return false;
+  const d = death[0] as Record<string, unknown> | null;
+  return (
+    typeof d === 'object' &&
+    d !== null &&
+    text(d.queue) === r.retryQueue &&
+    text(d.reason) === 'expired'
+  );
+}
+
+/**
+ * The attempt of a delivery (1 for the first): a retry copy's `bw-attempt`
+ * (only on a copy back from the delay queue, see `fromRetryQueue`; else 1),
+ * plus the deliveries of this copy the broker made before: quorum queues'
+ * `x-delivery-count` when present, else 1 when `redelivered` (classic queues
+ * count no further). Capped at 1000.
+ */
+export function attemptOf(
+  m: Pick<AmqpMessageLike, 'fields' | 'properties'>,
+  r?: RetryRoute,
+): number {
   const h = m.properties?.headers;
-  const base = Math.max(1, count(headerValue(h, ATTEMPT_HEADER)) ?? 1);
+  const claimed = fromRetryQueue(m, r) ? count(headerValue(h, ATTEMPT_HEADER)) : undefined;
+  const base = Math.max(1, claimed ?? 1);
   const delivered = count(headerValue(h, 'x-delivery-count')) ?? (m.fields?.redelivered ? 1 : 0);
   return Math.min(1000, base + delivered);
 }
@@ -178,24 +215,18 @@ function headerValue(h: Record<string, unknown> | undefined, name: string): unkn
 
 /**
  * The destination (`<exchange>/<routing key>`, SPEC.md §11b) a delivery was
- * sealed for: `stated` when the consumer gave one; for a retry copy coming
- * back from `retryQueue` (the broker's newest `x-death` entry names that
- * queue, reason `expired`) its `bw-destination`; otherwise the delivery's
- * own exchange and routing key.
+ * sealed for: `stated` when the consumer gave one; for a retry copy back from
+ * the delay queue (`fromRetryQueue`) its `bw-destination`; otherwise the
+ * delivery's own exchange and routing key.
  */
 export function destinationOf(
   m: Pick<AmqpMessageLike, 'fields' | 'properties'>,
-  retryQueue: string | undefined,
+  r: RetryRoute | undefined,
   stated?: string,
 ): string {
   if (stated !== undefined) return stated;
-  const h = m.properties?.headers;
-  const death = headerValue(h, 'x-death');
-  if (retryQueue !== undefined && Array.isArray(death) && death.length > 0) {
-    const d = death[0] as Record<string, unknown> | null;
-    const back = readHeader(h, DESTINATION_HEADER);
-    if (d && text(d.queue) === retryQueue && text(d.reason) === 'expired' && back !== undefined)
-      return back;
-  }
-  return `${m.fields.exchange}/${m.fields.routingKey}`;
+  const back = fromRetryQueue(m, r)
+    ? readHeader(m.properties?.headers, DESTINATION_HEADER)
+    : undefined;
+  return back ?? `${m.fields.exchange}/${m.fields.routingKey}`;
 }

@@ -142,11 +142,12 @@ interface Received {
 }
 
 /** What a delivery is to the pipeline; throws when it cannot even be read. */
-function received(m: AmqpMessageLike, o: ConsumeOptions): Received {
+function received(m: AmqpMessageLike, queue: string, o: ConsumeOptions): Received {
+  const route = { queue, retryQueue: o.retryQueue };
   return {
     bytes: bodyBytes(m.content),
-    destination: destinationOf(m, o.retryQueue, o.destination),
-    attempt: attemptOf(m),
+    destination: destinationOf(m, route, o.destination),
+    attempt: attemptOf(m, route),
   };
 }
 
@@ -194,7 +195,7 @@ export async function consume(
     const receivedAt = s.now();
     let r: Received;
     try {
-      r = received(m, o);
+      r = received(m, queue, o);
     } catch {
       return reject(m);
     }

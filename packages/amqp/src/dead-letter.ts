@@ -1,6 +1,7 @@
 /**
- * The consumer's copies (SPEC.md §7b), each written on a confirm channel and
- * confirmed by the broker before the original is acknowledged: the
+ * The consumer's copies (SPEC.md §7b), each written on a confirm channel
+ * with `mandatory` and confirmed by the broker, and routed to a queue, before
+ * the original is acknowledged: the
  * dead-letter copy (the unchanged envelope with `bw-reason`, to the
  * dead-letter exchange or queue) and the retry copy (the unchanged envelope
  * to the delay queue, `expiration` = the backoff, whose dead-letter exchange
@@ -39,7 +40,7 @@ export async function writeDeadLetter(
   };
   try {
     const props = deadLetterProperties(dl.bytes, dl.reason, dl.messageId);
-    await confirmedPublish(ch, target[0], target[1], dl.bytes, props);
+    await confirmedPublish(ch, target[0], target[1], dl.bytes, props, true);
   } catch (e) {
     sendEvent(s, 'dead-letter', where, started, { ...fields, outcome: 'failed' });
     throw transportError('publishing the dead-letter copy', e);
@@ -64,7 +65,7 @@ export async function writeRetry(
   };
   try {
     const props = retryProperties(m, next.attempt, next.delayMs, next.destination);
-    await confirmedPublish(ch, '', retryQueue, bytes, props);
+    await confirmedPublish(ch, '', retryQueue, bytes, props, true);
   } catch (e) {
     sendEvent(s, 'retry', where, started, { ...fields, outcome: 'failed' });
     throw transportError('publishing the retry copy', e);

@@ -10,10 +10,12 @@ export {
   bodyBytes,
   deadLetterProperties,
   destinationOf,
+  fromRetryQueue,
   messageProperties,
   readHeader,
   retryProperties,
   type MessagePropertyOptions,
+  type RetryRoute,
 } from './carrier.js';
 export { DEFAULT_MAX_MESSAGE_BYTES } from './common.js';
 export { retryQueueArguments } from './consume.js';

@@ -13,6 +13,7 @@ import { sealFor } from './seal.js';
 import type {
   AmqpChannelLike,
   AmqpConfirmChannelLike,
+  AmqpMessageLike,
   AmqpProperties,
   PublishOptions,
   PublishResult,
@@ -27,20 +28,83 @@ export function isConfirmChannel(ch: unknown): ch is AmqpConfirmChannelLike {
   );
 }
 
-/** Publishes on a confirm channel and resolves on the broker's ack (rejects on a nack or a throw). */
+/** A copy published with `mandatory`, awaiting its confirm; `returned` once the broker sent it back. */
+interface Outstanding {
+  exchange: string;
+  routingKey: string;
+  content: Buffer;
+  returned: boolean;
+}
+
+const outstanding = new WeakMap<object, Outstanding[]>();
+
+/**
+ * The copies awaiting a confirm on `ch`, watched through one `return`
+ * listener per channel (RabbitMQ sends `basic.return` of an unroutable
+ * mandatory message before its `basic.ack`); undefined when the channel
+ * emits no events.
+ */
+function watch(ch: AmqpConfirmChannelLike): Outstanding[] | undefined {
+  let list = outstanding.get(ch);
+  if (list !== undefined) return list;
+  if (typeof ch.on !== 'function') return undefined;
+  const l: Outstanding[] = [];
+  ch.on('return', (m: AmqpMessageLike) => {
+    const f = m?.fields as { exchange?: unknown; routingKey?: unknown } | undefined;
+    const hit = l.find(
+      (o) =>
+        !o.returned &&
+        o.exchange === f?.exchange &&
+        o.routingKey === f?.routingKey &&
+        m.content instanceof Uint8Array &&
+        o.content.equals(m.content),
+    );
+    if (hit) hit.returned = true;
+  });
+  outstanding.set(ch, l);
+  list = l;
+  return list;
+}
+
+/**
+ * Publishes on a confirm channel and resolves on the broker's ack (rejects
+ * on a nack or a throw). With `mandatory` (the consumer's copies), a message
+ * no queue received is a failure too: RabbitMQ acks an unroutable message
+ * (it drops it), so the ack alone would let the original be acknowledged
+ * with its copy gone.
+ */
 export function confirmedPublish(
   ch: AmqpConfirmChannelLike,
   exchange: string,
   routingKey: string,
   content: Uint8Array,
   properties: AmqpProperties,
+  mandatory = false,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
+    const body = toBuffer(content);
+    const list = mandatory ? watch(ch) : undefined;
+    const mine: Outstanding = { exchange, routingKey, content: body, returned: false };
+    list?.push(mine);
+    const done = (err: unknown) => {
+      if (list !== undefined) list.splice(list.indexOf(mine) >>> 0, 1);
+      if (err !== null && err !== undefined) reject(err as Error);
+      else if (mine.returned)
+        reject(
+          new Error(`unroutable: no queue received the copy sent to ${exchange}/${routingKey}`),
+        );
+      else resolve();
+    };
     try {
-      ch.publish(exchange, routingKey, toBuffer(content), properties, (err) =>
-        err === null || err === undefined ? resolve() : reject(err as Error),
+      ch.publish(
+        exchange,
+        routingKey,
+        body,
+        mandatory ? { ...properties, mandatory } : properties,
+        done,
       );
     } catch (e) {
+      if (list !== undefined) list.splice(list.indexOf(mine) >>> 0, 1);
       reject(e as Error);
     }
   });

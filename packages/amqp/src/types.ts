@@ -29,6 +29,8 @@ export interface AmqpProperties {
   headers?: Record<string, unknown> | undefined;
   persistent?: boolean | undefined;
   deliveryMode?: number | undefined;
+  /** Publish option: return the message when no queue receives it. */
+  mandatory?: boolean | undefined;
 }
 
 /** A delivered message (`ConsumeMessage`). */
@@ -70,6 +72,8 @@ export interface AmqpConfirmChannelLike extends AmqpChannelLike {
     callback?: (err: unknown, ok?: unknown) => void,
   ): boolean;
   waitForConfirms(): Promise<void>;
+  /** amqplib channels are event emitters: `return` gives back an unroutable mandatory message. */
+  on?(event: 'return', listener: (message: AmqpMessageLike) => void): unknown;
 }
 
 /** The verbs that emit events. */

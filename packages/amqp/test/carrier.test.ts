@@ -20,6 +20,7 @@ import {
 import { userHeaders } from '../src/carrier.js';
 
 const id = 'ab'.repeat(16);
+const route = { queue: 'jobs', retryQueue: 'jobs.retry' };
 const msg = (
   over: {
     headers?: Record<string, unknown>;
@@ -108,15 +109,32 @@ describe('AMQP carrier', () => {
     expect(attemptOf(msg())).toBe(1);
     expect(attemptOf(msg({ redelivered: true }))).toBe(2);
     expect(attemptOf(msg({ redelivered: true, headers: { 'x-delivery-count': 3 } }))).toBe(4);
-    expect(attemptOf(msg({ headers: { [ATTEMPT_HEADER]: 3 } }))).toBe(3);
-    expect(attemptOf(msg({ redelivered: true, headers: { [ATTEMPT_HEADER]: '3' } }))).toBe(4);
+    const death = { 'x-death': [{ queue: 'jobs.retry', reason: 'expired' }] };
+    const back = (headers: Record<string, unknown>, redelivered = false) =>
+      msg({ exchange: '', routingKey: 'jobs', redelivered, headers: { ...headers, ...death } });
+    expect(attemptOf(back({ [ATTEMPT_HEADER]: 3 }), route)).toBe(3);
+    expect(attemptOf(back({ [ATTEMPT_HEADER]: '3' }, true), route)).toBe(4);
+    // bw-attempt is believed only on a copy back from the delay queue.
+    expect(attemptOf(back({ [ATTEMPT_HEADER]: 3 }))).toBe(1);
+    expect(attemptOf(msg({ headers: { [ATTEMPT_HEADER]: 3, ...death } }), route)).toBe(1);
+    expect(attemptOf(msg({ headers: { [ATTEMPT_HEADER]: 3 } }), route)).toBe(1);
   });
 
   it('property: the attempt is an integer from 1 to 1000 whatever the headers say', () => {
     fc.assert(
       fc.property(fc.anything(), fc.anything(), fc.boolean(), (a, c, r) => {
         const n = attemptOf(
-          msg({ redelivered: r, headers: { [ATTEMPT_HEADER]: a, 'x-delivery-count': c } }),
+          msg({
+            exchange: '',
+            routingKey: 'jobs',
+            redelivered: r,
+            headers: {
+              [ATTEMPT_HEADER]: a,
+              'x-delivery-count': c,
+              'x-death': [{ queue: 'jobs.retry', reason: 'expired' }],
+            },
+          }),
+          route,
         );
         return Number.isSafeInteger(n) && n >= 1 && n <= 1000;
       }),
@@ -130,27 +148,35 @@ describe('AMQP carrier', () => {
         { queue: 'jobs.retry', reason: 'expired', exchange: '', 'routing-keys': ['jobs.retry'] },
       ],
     };
-    expect(destinationOf(msg(), 'jobs.retry')).toBe('orders/created');
-    expect(
-      destinationOf(msg({ exchange: '', routingKey: 'jobs', headers: back }), 'jobs.retry'),
-    ).toBe('orders/created');
+    expect(destinationOf(msg(), route)).toBe('orders/created');
+    expect(destinationOf(msg({ exchange: '', routingKey: 'jobs', headers: back }), route)).toBe(
+      'orders/created',
+    );
     // Not from our delay queue, or not expired there: the delivery's own fields.
     const other = { ...back, 'x-death': [{ queue: 'elsewhere', reason: 'expired' }] };
-    expect(
-      destinationOf(msg({ exchange: '', routingKey: 'jobs', headers: other }), 'jobs.retry'),
-    ).toBe('/jobs');
+    expect(destinationOf(msg({ exchange: '', routingKey: 'jobs', headers: other }), route)).toBe(
+      '/jobs',
+    );
     const rejected = { ...back, 'x-death': [{ queue: 'jobs.retry', reason: 'rejected' }] };
-    expect(
-      destinationOf(msg({ exchange: '', routingKey: 'jobs', headers: rejected }), 'jobs.retry'),
-    ).toBe('/jobs');
-    expect(destinationOf(msg({ headers: back }), 'jobs.retry', 'x/y')).toBe('x/y');
+    expect(destinationOf(msg({ exchange: '', routingKey: 'jobs', headers: rejected }), route)).toBe(
+      '/jobs',
+    );
+    expect(destinationOf(msg({ headers: back }), route, 'x/y')).toBe('x/y');
+    // Forged x-death on a message through another exchange, or to another queue: not believed.
+    expect(destinationOf(msg({ headers: back }), route)).toBe('orders/created');
+    expect(destinationOf(msg({ exchange: '', routingKey: 'other', headers: back }), route)).toBe(
+      '/other',
+    );
+    expect(destinationOf(msg({ exchange: '', routingKey: 'jobs', headers: back }), undefined)).toBe(
+      '/jobs',
+    );
   });
 
   it('property: without x-death from the delay queue, a bw-destination header is never believed', () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), fc.string(), (ex, rk, claimed) => {
         const m = msg({ exchange: ex, routingKey: rk, headers: { [DESTINATION_HEADER]: claimed } });
-        return destinationOf(m, 'q.retry') === `${ex}/${rk}`;
+        return destinationOf(m, { queue: rk, retryQueue: 'q.retry' }) === `${ex}/${rk}`;
       }),
     );
   });
@@ -178,7 +204,7 @@ describe('AMQP carrier', () => {
             headers: { ...p.headers, 'x-death': [{ queue: 'jobs.retry', reason: 'expired' }] },
           });
           return (
-            attemptOf(back) === attempt && destinationOf(back, 'jobs.retry') === 'orders/created'
+            attemptOf(back, route) === attempt && destinationOf(back, route) === 'orders/created'
           );
         },
       ),

@@ -8,8 +8,9 @@
  * the disposition becomes: ack -> XACK (after the commit); retry and
  * in-flight -> XCLAIM IDLE so that the entry is reclaimed after the delay
  * (never acked, never dead-lettered from in-flight); dead-letter -> the
- * unchanged copy XADDed to the dead-letter stream and XACK in one MULTI, or
- * left pending if that failed.
+ * unchanged copy XADDed to the dead-letter stream and XACK in one script,
+ * only while the entry is still pending (one copy when two consumers
+ * dead-letter a reclaimed entry), or left pending if that failed.
  */
 import type { Consumer, Disposition } from '@blindwire/core';
 import { BlindwireError, ErrorCode } from '@blindwire/core';
@@ -84,15 +85,18 @@ function disposer(s: Shared, t: ConsumeTarget, c: Settings, stats: ConsumeStats)
       return;
     }
     const reason = d.reason ?? 'ERR_HANDLER';
+    let written: boolean;
     try {
-      await writeDeadLetter(s, t, c.dlq, { bytes, reason, messageId: d.messageId, entryId: id });
+      const dl = { bytes, reason, messageId: d.messageId, entryId: id };
+      written = await writeDeadLetter(s, t, c.dlq, dl);
     } catch {
       // Not acked: reclaimed after the delay, and the write tried again.
       stats.deadLetterFailed++;
       await later(id, c.backoffMs);
       return;
     }
-    stats.deadLettered++;
+    if (written) stats.deadLettered++;
+    else stats.settledElsewhere++;
   };
 }
 
@@ -184,6 +188,7 @@ export function consume(
     retried: 0,
     deadLettered: 0,
     deadLetterFailed: 0,
+    settledElsewhere: 0,
     readErrors: 0,
   };
   let stop = false;

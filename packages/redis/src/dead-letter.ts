@@ -1,10 +1,11 @@
 /**
  * The dead-letter writer (SPEC.md §7b): the unchanged envelope bytes with
  * `bw-reason`, `bw-message-id` and `bw-source-id` hints, added to the
- * dead-letter stream (`<key>:dlq` by default) and the original XACKed in the
- * same MULTI, so the copy exists before, and exactly when, the original is
- * settled. A failed transaction leaves the original pending: it is
- * reclaimed and the write tried again.
+ * dead-letter stream (`<key>:dlq` by default) and the original XACKed in
+ * one script, only while the original is still pending, so the copy exists
+ * before, and exactly when, this consumer settles it: one copy even when two
+ * consumers dead-letter one reclaimed entry. A failed write leaves the
+ * original pending: it is reclaimed and the write tried again.
  */
 import { deadLetterFields } from './carrier.js';
 import { sendEvent, type Shared } from './common.js';
@@ -20,13 +21,17 @@ export interface DeadLetter {
   entryId: string;
 }
 
-/** Writes the copy and acks the original in one MULTI; throws ERR_TRANSPORT when that failed. */
+/**
+ * Writes the copy and acks the original atomically; false when the original
+ * was no longer pending (another consumer settled it: no copy written).
+ * Throws ERR_TRANSPORT when the write failed (nothing acked).
+ */
 export async function writeDeadLetter(
   s: Shared,
   t: ConsumeTarget,
   dlq: { stream: string; maxLen: MaxLen | undefined },
   dl: DeadLetter,
-): Promise<void> {
+): Promise<boolean> {
   const started = s.now();
   const fields = {
     bytes: dl.bytes.length,
@@ -34,8 +39,9 @@ export async function writeDeadLetter(
     entryId: dl.entryId,
     ...(dl.messageId === undefined ? {} : { messageId: dl.messageId }),
   };
+  let written: boolean;
   try {
-    await deadLetterAndAck(
+    written = await deadLetterAndAck(
       s.wire,
       { ...dlq, fields: deadLetterFields(dl.bytes, dl.reason, dl.messageId, dl.entryId) },
       t,
@@ -43,7 +49,11 @@ export async function writeDeadLetter(
     );
   } catch (e) {
     sendEvent(s, 'dead-letter', dlq.stream, started, { ...fields, outcome: 'failed' });
-    throw transportError('MULTI XADD dead-letter + XACK', e);
+    throw transportError('the dead-letter XADD + XACK script', e);
   }
-  sendEvent(s, 'dead-letter', dlq.stream, started, fields);
+  sendEvent(s, 'dead-letter', dlq.stream, started, {
+    ...fields,
+    ...(written ? {} : { outcome: 'settled' }),
+  });
+  return written;
 }

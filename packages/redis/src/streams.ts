@@ -3,7 +3,7 @@
  * Redis 7's RESP2 reply: XADD with MAXLEN, XREADGROUP, XAUTOCLAIM (with the
  * ids it found deleted), XPENDING's delivery counts, XACK, XCLAIM ... IDLE
  * JUSTID (to schedule a retry without counting a delivery), and the
- * dead-letter XADD with the XACK in one MULTI.
+ * dead-letter XADD with the XACK in one script, only while the entry is pending.
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import type { EntryFields } from './carrier.js';
@@ -149,12 +149,49 @@ export async function retryAfter(
   await w.call(['XCLAIM', t.stream, t.group, t.consumer, '0', id, 'IDLE', String(idle), 'JUSTID']);
 }
 
-/** The dead-letter copy and the XACK of the original in one MULTI (SPEC.md §7b: written before acked). */
+/**
+ * SPEC.md §7b, written before acked, exactly once: only while the entry is
+ * still pending in the group (XPENDING) is the copy XADDed, and then the
+ * original XACKed, in one script. A MULTI could do neither: it writes a copy
+ * for every consumer that settles a reclaimed entry, and it still runs the
+ * XACK when the XADD fails at run time (no rollback). A script stops at its
+ * first error, before the XACK. KEYS: the stream, the dead-letter stream (one
+ * hash slot on a cluster); ARGV: group, id, the count of MAXLEN arguments,
+ * those arguments, then the copy's fields. Returns 1 when written, 0 when
+ * the entry was no longer pending (another consumer settled it).
+ */
+const DEAD_LETTER_SCRIPT = `
+if #redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1) == 0 then return 0 end
+local n = tonumber(ARGV[3])
+local xadd = { 'XADD', KEYS[2] }
+for i = 4, 3 + n do xadd[#xadd + 1] = ARGV[i] end
+xadd[#xadd + 1] = '*'
+for i = 4 + n, #ARGV do xadd[#xadd + 1] = ARGV[i] end
+redis.call(unpack(xadd))
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`;
+
+/** The dead-letter copy and the XACK of the original, atomically and only once; true when written. */
 export async function deadLetterAndAck(
   w: Wire,
   dl: { stream: string; maxLen: MaxLen | undefined; fields: EntryFields },
   t: { stream: string; group: string },
   id: string,
-): Promise<void> {
-  await w.multi([xaddArgs(dl.stream, dl.maxLen, dl.fields), ['XACK', t.stream, t.group, id]]);
+): Promise<boolean> {
+  const maxLen = maxLenArgs(dl.maxLen);
+  const reply = await w.call([
+    'EVAL',
+    DEAD_LETTER_SCRIPT,
+    '2',
+    t.stream,
+    dl.stream,
+    t.group,
+    id,
+    String(maxLen.length),
+    ...maxLen,
+    ...dl.fields.map(arg),
+  ]);
+  if (reply !== 0 && reply !== 1) throw bad('dead-letter script');
+  return reply === 1;
 }

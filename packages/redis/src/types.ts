@@ -70,8 +70,11 @@ export interface RedisSendEvent {
   binding: 'redis';
   verb: 'add' | 'dead-letter' | 'reclaim';
   destination: string;
-  /** `trimmed`: a pending entry was trimmed away (MAXLEN) before it was settled. */
-  outcome: 'sent' | 'failed' | 'trimmed';
+  /**
+   * `trimmed`: a pending entry was trimmed away (MAXLEN) before it was settled;
+   * `settled`: no dead-letter copy written, another consumer had settled the entry.
+   */
+  outcome: 'sent' | 'failed' | 'trimmed' | 'settled';
   code?: string;
   messageId?: string;
   /** The stream entry id. */
@@ -169,6 +172,8 @@ export interface ConsumeStats {
   retried: number;
   deadLettered: number;
   deadLetterFailed: number;
+  /** Dead-letter dispositions of entries another consumer had settled meanwhile: no copy written. */
+  settledElsewhere: number;
   readErrors: number;
 }
 

@@ -1,8 +1,7 @@
 /**
  * One way to send raw commands through either client (SPEC.md §7b): ioredis
- * (`callBuffer`, `multi([...]).exec()`) or node-redis (`sendCommand` with
- * bulk strings mapped to Buffers, `multi().addCommand().exec()`), told apart
- * by shape. Replies come back binary-safe: every bulk string a Buffer, so an
+ * (`callBuffer`) or node-redis (`sendCommand` with bulk strings mapped to
+ * Buffers), told apart by shape. Replies come back binary-safe: every bulk string a Buffer, so an
  * envelope is never decoded as text on the way. Client errors are wrapped as
  * ERR_TRANSPORT with the cause.
  */
@@ -15,8 +14,6 @@ const RESP_BLOB_STRING = 36;
 export interface Wire {
   /** One command; its reply with bulk strings as Buffers. */
   call(args: RedisArg[]): Promise<unknown>;
-  /** Commands in one MULTI/EXEC; throws when EXEC aborted or any command failed. */
-  multi(commands: RedisArg[][]): Promise<unknown[]>;
 }
 
 /** A client error as ERR_TRANSPORT with its cause; a BlindwireError passes unchanged. */
@@ -30,32 +27,12 @@ export function wireOf(client: RedisClientLike): Wire {
   const c = (client ?? {}) as Partial<IoRedisLike & NodeRedisLike>;
   if (typeof c.callBuffer === 'function' && typeof c.multi === 'function') {
     const io = client as IoRedisLike;
-    return {
-      call: ([cmd, ...args]) => io.callBuffer(String(cmd), args),
-      async multi(commands) {
-        // ioredis names its command methods in lowercase.
-        const batch = commands.map(([cmd, ...rest]) => [String(cmd).toLowerCase(), ...rest]);
-        const replies = await io.multi(batch).exec();
-        if (replies === null) throw new Error('EXEC aborted');
-        for (const [err] of replies) if (err) throw err;
-        return replies.map(([, r]) => r);
-      },
-    };
+    return { call: ([cmd, ...args]) => io.callBuffer(String(cmd), args) };
   }
   if (typeof c.sendCommand === 'function' && typeof c.multi === 'function') {
     const nr = client as NodeRedisLike;
     const typeMapping = { [RESP_BLOB_STRING]: Buffer };
-    return {
-      call: (args) => nr.sendCommand(args, { typeMapping }),
-      async multi(commands) {
-        const m = nr.multi();
-        for (const a of commands) m.addCommand(a);
-        const replies = await m.exec();
-        if (!Array.isArray(replies)) throw new Error('EXEC aborted');
-        for (const r of replies) if (r instanceof Error) throw r;
-        return replies;
-      },
-    };
+    return { call: (args) => nr.sendCommand(args, { typeMapping }) };
   }
   throw new BlindwireError(
     ErrorCode.InvalidArgument,

@@ -2,7 +2,7 @@
  * @blindwire/redis against the real Redis 7 on 127.0.0.1:6379, through
  * ioredis 5.4.0 and 6 and node-redis 5.0.0 and 6 (SPEC.md §7b, §11b, §11c):
  * the sealed round trip, binary safety, what Redis stores (no plaintext, no
- * sender name), dead-lettering in one MULTI with the XACK, retries through
+ * sender name), dead-lettering in one script with the XACK, retries through
  * XCLAIM IDLE and XAUTOCLAIM with the delivery count, reclaim of a dead
  * consumer's entries, MAXLEN, the size check before sealing, and refusals.
  */
@@ -126,7 +126,7 @@ describe.skipIf(redis.skip).each(VARIANTS)('through $label', (variant) => {
     ]);
   });
 
-  it('dead-letters a tampered entry unchanged with its reason, acked in the same MULTI', async () => {
+  it('dead-letters a tampered entry unchanged with its reason, acked in the same script', async () => {
     const { bw, key } = bindings();
     await createGroup(key, 'g');
     const other = fresh();
