@@ -12,7 +12,7 @@
  * `ctx.fail(error)` on anything else: a failed cell fails the run.
  */
 import { performance } from 'node:perf_hooks';
-import { clearInterval, setInterval } from 'node:timers';
+import { clearInterval, setImmediate, setInterval } from 'node:timers';
 import { quantile } from './stats.mjs';
 
 const RING = 1 << 16;
@@ -50,6 +50,20 @@ export async function runCell({ row, base, ms, window, drainMs = 15_000, extra =
       w();
     }
   };
+  // The window is refilled once per event-loop turn, not per completion: what
+  // completes in one turn is published together (one socket write), as by a
+  // producer that is not paced by its own consumer. Refilling per completion
+  // made every message its own write whenever the consumer's work never waits
+  // on I/O (a memory replay store), so those rows measured the write syscall.
+  let wakeScheduled = false;
+  const wakeSoon = () => {
+    if (wakeScheduled) return;
+    wakeScheduled = true;
+    setImmediate(() => {
+      wakeScheduled = false;
+      wakeUp();
+    });
+  };
   // One watchdog per cell (no timer per message): no completion for drainMs fails the cell.
   let lastProgress = 0;
   let stalled = false;
@@ -67,7 +81,7 @@ export async function runCell({ row, base, ms, window, drainMs = 15_000, extra =
       completed++;
       lastProgress = performance.now();
       inflight--;
-      if (inflight < window) wakeUp();
+      if (inflight < window) wakeSoon();
     },
     fail(e) {
       errors.push(e?.code ? `${e.code}: ${e.message}` : String(e?.message ?? e));
