@@ -8,12 +8,11 @@ import {
   BlindwireError,
   ErrorCode,
   bindingContext,
-  fromHex,
   seal,
   sealedSize,
-  type Recipient,
   type SealOptions,
 } from '@blindwire/core';
+import { messageIdOption, resolveRecipients } from '@blindwire/core/internal';
 import { messageProperties, userHeaders } from './carrier.js';
 import type { AmqpBindingOptions, AmqpProperties, PublishOptions } from './types.js';
 
@@ -27,32 +26,6 @@ export interface Sealed {
 export function contextOf(o: AmqpBindingOptions, destination: string): string | Uint8Array {
   if (o.context) return o.context(destination);
   return bindingContext('amqp', destination, o.limits ? { limits: o.limits } : {});
-}
-
-/** The recipients of `to`: keys as given, names through `resolveRecipient` (its failure: ERR_TRANSPORT). */
-export async function resolveTo(
-  o: AmqpBindingOptions,
-  to: PublishOptions['to'],
-): Promise<Recipient[]> {
-  if (to === undefined || to === null)
-    throw new BlindwireError(ErrorCode.InvalidArgument, '"to" expected a recipient or names');
-  const list = Array.isArray(to) ? to : [to];
-  return Promise.all(
-    list.map(async (r) => {
-      if (typeof r !== 'string') return r;
-      if (!o.resolveRecipient)
-        throw new BlindwireError(
-          ErrorCode.InvalidArgument,
-          '"resolveRecipient" expected a function to resolve recipient names',
-        );
-      try {
-        return await o.resolveRecipient(r);
-      } catch (e) {
-        if (e instanceof BlindwireError) throw e;
-        throw new BlindwireError(ErrorCode.Transport, 'resolving a recipient failed', { cause: e });
-      }
-    }),
-  );
 }
 
 /** Refuses an envelope of `size` bytes over `max` (ERR_LIMIT_EXCEEDED). */
@@ -77,7 +50,7 @@ export async function sealFor(
   if (!o.sender)
     throw new BlindwireError(ErrorCode.InvalidArgument, '"sender" expected the binding\'s sender');
   const headers = userHeaders(p.headers);
-  const recipients = await resolveTo(o, p.to);
+  const recipients = await resolveRecipients(p.to, o.resolveRecipient);
   const nowMs = o.now ? o.now() : Date.now();
   const options: SealOptions = {
     sender: o.sender,
@@ -91,7 +64,7 @@ export async function sealFor(
   set('contentType', p.contentType);
   set('ttl', p.ttl ?? o.ttl);
   set('claims', p.claims);
-  set('messageId', messageIdOf(p.messageId));
+  set('messageId', messageIdOption(p.messageId));
   set('padding', o.padding);
   set('aead', o.aead);
   set('limits', o.limits);
@@ -109,14 +82,4 @@ export async function sealFor(
     ...(p.expiration === undefined ? {} : { expiration: p.expiration }),
   });
   return { envelope: r.envelope, messageId: r.messageId, properties };
-}
-
-/** A caller's message id as 16 bytes (32 lowercase hex digits accepted). */
-function messageIdOf(id: Uint8Array | string | undefined): Uint8Array | undefined {
-  if (id === undefined || id instanceof Uint8Array) return id;
-  if (typeof id === 'string' && /^[0-9a-f]{32}$/.test(id)) return fromHex(id);
-  throw new BlindwireError(
-    ErrorCode.InvalidArgument,
-    '"messageId" expected 16 bytes or 32 lowercase hex digits',
-  );
 }

@@ -9,17 +9,16 @@ import {
   BlindwireError,
   ErrorCode,
   bindingContext,
-  fromHex,
   isBlindwireError,
   seal,
   sealResponse,
   sealedResponseSize,
   sealedSize,
   type Delivered,
-  type Recipient,
   type SealOptions,
   type SealResult,
 } from '@blindwire/core';
+import { messageIdOption, resolveRecipients } from '@blindwire/core/internal';
 import {
   expectHints,
   headerBytes,
@@ -81,34 +80,6 @@ export function contextOf(o: NatsBindingOptions, subject: string): string | Uint
   return bindingContext('nats', subject, o.limits ? { limits: o.limits } : {});
 }
 
-/** The recipients of `to`: keys as given, names through `resolveRecipient` (its failure: ERR_TRANSPORT). */
-export async function resolveTo(
-  o: NatsBindingOptions,
-  to: PublishOptions['to'],
-): Promise<Recipient[]> {
-  if (to === undefined || to === null)
-    throw new BlindwireError(ErrorCode.InvalidArgument, '"to" expected a recipient or names');
-  const list = Array.isArray(to) ? to : [to];
-  // Keys only (the usual case): nothing to wait for.
-  if (!list.some((r) => typeof r === 'string')) return Array.from(list) as Recipient[];
-  return Promise.all(
-    list.map(async (r) => {
-      if (typeof r !== 'string') return r;
-      if (!o.resolveRecipient)
-        throw new BlindwireError(
-          ErrorCode.InvalidArgument,
-          '"resolveRecipient" expected a function to resolve recipient names',
-        );
-      try {
-        return await o.resolveRecipient(r);
-      } catch (e) {
-        if (e instanceof BlindwireError) throw e;
-        throw new BlindwireError(ErrorCode.Transport, 'resolving a recipient failed', { cause: e });
-      }
-    }),
-  );
-}
-
 /**
  * Seals `payload` for `subject` after the size check; `jetstream` adds
  * `Nats-Msg-Id` and the headers of `expect`, all counted.
@@ -129,7 +100,7 @@ export async function sealFor(
     ...userHints(p.headers),
     ...(jetstream ? expectHints((p as JetStreamPublishOptions).expect) : {}),
   };
-  const recipients = await resolveTo(o, p.to);
+  const recipients = await resolveRecipients(p.to, o.resolveRecipient);
   const options: SealOptions = {
     sender: o.sender,
     recipients,
@@ -142,7 +113,7 @@ export async function sealFor(
   set('contentType', p.contentType);
   set('ttl', p.ttl ?? o.ttl);
   set('claims', p.claims);
-  set('messageId', messageIdOf(p.messageId));
+  set('messageId', messageIdOption(p.messageId));
   set('padding', o.padding);
   set('aead', o.aead);
   set('limits', o.limits);
@@ -153,16 +124,6 @@ export async function sealFor(
   checkPayloadSize(size, maxPayload(nc));
   const result = await seal(payload, options);
   return { result, hints: messageHints(result.messageId, jetstream, extra), size };
-}
-
-/** A caller's message id as 16 bytes (32 lowercase hex digits accepted). */
-function messageIdOf(id: Uint8Array | string | undefined): Uint8Array | undefined {
-  if (id === undefined || id instanceof Uint8Array) return id;
-  if (typeof id === 'string' && /^[0-9a-f]{32}$/.test(id)) return fromHex(id);
-  throw new BlindwireError(
-    ErrorCode.InvalidArgument,
-    '"messageId" expected 16 bytes or 32 lowercase hex digits',
-  );
 }
 
 /** A responder's answer: payload and content type. */

@@ -5,15 +5,8 @@
  * (ERR_LIMIT_EXCEEDED), then `seal`, then one XADD (with MAXLEN when asked)
  * whose only non-hint field is the envelope.
  */
-import {
-  BlindwireError,
-  ErrorCode,
-  fromHex,
-  seal,
-  sealedSize,
-  type Recipient,
-  type SealOptions,
-} from '@blindwire/core';
+import { BlindwireError, ErrorCode, seal, sealedSize, type SealOptions } from '@blindwire/core';
+import { messageIdOption, resolveRecipients } from '@blindwire/core/internal';
 import { checkKey, entryFields, fieldsBytes } from './carrier.js';
 import { contextOf, sendEvent, type Shared } from './common.js';
 import { xadd } from './streams.js';
@@ -24,38 +17,6 @@ import { transportError } from './wire.js';
 export const DEFAULT_MAX_ENTRY_BYTES = 1024 * 1024;
 /** A stand-in message id of the real one's length, for sizing the hints. */
 const SIZING_ID = '0'.repeat(32);
-
-/** The recipients of `to`: keys as given, names through `resolveRecipient` (its failure: ERR_TRANSPORT). */
-async function resolveTo(o: RedisBindingOptions, to: AddOptions['to']): Promise<Recipient[]> {
-  if (to === undefined || to === null)
-    throw new BlindwireError(ErrorCode.InvalidArgument, '"to" expected a recipient or names');
-  const list = Array.isArray(to) ? to : [to];
-  return Promise.all(
-    list.map(async (r) => {
-      if (typeof r !== 'string') return r;
-      if (!o.resolveRecipient)
-        throw new BlindwireError(
-          ErrorCode.InvalidArgument,
-          '"resolveRecipient" expected a function to resolve recipient names',
-        );
-      try {
-        return await o.resolveRecipient(r);
-      } catch (e) {
-        if (e instanceof BlindwireError) throw e;
-        throw new BlindwireError(ErrorCode.Transport, 'resolving a recipient failed', { cause: e });
-      }
-    }),
-  );
-}
-
-function messageIdOf(id: Uint8Array | string | undefined): Uint8Array | undefined {
-  if (id === undefined || id instanceof Uint8Array) return id;
-  if (typeof id === 'string' && /^[0-9a-f]{32}$/.test(id)) return fromHex(id);
-  throw new BlindwireError(
-    ErrorCode.InvalidArgument,
-    '"messageId" expected 16 bytes or 32 lowercase hex digits',
-  );
-}
 
 /** The largest entry allowed: the binding's `maxEntryBytes`, checked. */
 export function maxEntryBytesOf(o: RedisBindingOptions): number {
@@ -73,7 +34,7 @@ async function sealOptions(s: Shared, stream: string, p: AddOptions): Promise<Se
   const o = s.o;
   const options: SealOptions = {
     sender: o.sender!,
-    recipients: await resolveTo(o, p.to),
+    recipients: await resolveRecipients(p.to, o.resolveRecipient),
     context: contextOf(o, stream),
     now: s.now(),
   };
@@ -83,7 +44,7 @@ async function sealOptions(s: Shared, stream: string, p: AddOptions): Promise<Se
   set('contentType', p.contentType);
   set('ttl', p.ttl ?? o.ttl);
   set('claims', p.claims);
-  set('messageId', messageIdOf(p.messageId));
+  set('messageId', messageIdOption(p.messageId));
   set('padding', o.padding);
   set('aead', o.aead);
   set('limits', o.limits);

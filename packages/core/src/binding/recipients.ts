@@ -1,0 +1,55 @@
+/**
+ * What every broker binding reads from a publish call the same way, before
+ * sealing (SPEC.md §4.5): its recipients (`to`: keys as given, names through
+ * the caller's `resolveRecipient`) and a caller-chosen message id (16 bytes,
+ * or 32 lowercase hex digits). Exported for the bindings through
+ * `@blindwire/core/internal`.
+ */
+import { fromHex } from '../bytes.js';
+import type { Recipient } from '../envelope/seal-options.js';
+import { BlindwireError, ErrorCode } from '../errors.js';
+
+/** Resolves a recipient name (a directory's `resolveRecipient` fits). */
+export type RecipientResolver = (name: string) => Recipient | Promise<Recipient>;
+
+/**
+ * The recipients of `to`: keys as given, names through `resolve`. No `to` or
+ * a name without a resolver is ERR_INVALID_ARGUMENT; a resolver that throws
+ * anything but a BlindwireError is ERR_TRANSPORT (its error as the cause).
+ */
+export async function resolveRecipients(
+  to: Recipient | string | readonly (Recipient | string)[] | undefined | null,
+  resolve: RecipientResolver | undefined,
+): Promise<Recipient[]> {
+  if (to === undefined || to === null)
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"to" expected a recipient or names');
+  const list = Array.isArray(to) ? (to as readonly (Recipient | string)[]) : [to as Recipient];
+  // Keys only (the usual case): nothing to wait for.
+  if (!list.some((r) => typeof r === 'string')) return Array.from(list) as Recipient[];
+  return Promise.all(
+    list.map(async (r) => {
+      if (typeof r !== 'string') return r;
+      if (!resolve)
+        throw new BlindwireError(
+          ErrorCode.InvalidArgument,
+          '"resolveRecipient" expected a function to resolve recipient names',
+        );
+      try {
+        return await resolve(r);
+      } catch (e) {
+        if (e instanceof BlindwireError) throw e;
+        throw new BlindwireError(ErrorCode.Transport, 'resolving a recipient failed', { cause: e });
+      }
+    }),
+  );
+}
+
+/** A caller's message id as 16 bytes (32 lowercase hex digits accepted), or undefined. */
+export function messageIdOption(id: Uint8Array | string | undefined): Uint8Array | undefined {
+  if (id === undefined || id instanceof Uint8Array) return id;
+  if (typeof id === 'string' && /^[0-9a-f]{32}$/.test(id)) return fromHex(id);
+  throw new BlindwireError(
+    ErrorCode.InvalidArgument,
+    '"messageId" expected 16 bytes or 32 lowercase hex digits',
+  );
+}

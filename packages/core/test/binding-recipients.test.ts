@@ -1,0 +1,48 @@
+/**
+ * The publish-side helpers every binding shares (src/binding/recipients.ts):
+ * `to` resolved to recipients, and a caller's message id read.
+ */
+import { describe, expect, it } from 'vitest';
+import { expectCode } from '@blindwire/testkit';
+import { messageIdOption, resolveRecipients } from '../src/binding/recipients.js';
+import { BlindwireError } from '../src/errors.js';
+
+const key = { kid: 'k1', publicKey: new Uint8Array(32) };
+
+describe('resolveRecipients', () => {
+  it('keeps keys as given and resolves names in order', async () => {
+    expect(await resolveRecipients(key, undefined)).toEqual([key]);
+    const other = { kid: 'k2', publicKey: new Uint8Array(32).fill(1) };
+    expect(await resolveRecipients(['bob', key], (n) => (n === 'bob' ? other : key))).toEqual([
+      other,
+      key,
+    ]);
+  });
+
+  it('no recipient, or a name without a resolver: ERR_INVALID_ARGUMENT', async () => {
+    await expectCode(resolveRecipients(undefined, undefined), 'ERR_INVALID_ARGUMENT');
+    await expectCode(resolveRecipients(null, undefined), 'ERR_INVALID_ARGUMENT');
+    await expectCode(resolveRecipients('bob', undefined), 'ERR_INVALID_ARGUMENT');
+  });
+
+  it("a resolver's own error is ERR_TRANSPORT with it as the cause; a BlindwireError passes unchanged", async () => {
+    const boom = new Error('down');
+    const e = await resolveRecipients('bob', () => Promise.reject(boom)).catch((x) => x);
+    expect(e).toBeInstanceOf(BlindwireError);
+    expect(e.code).toBe('ERR_TRANSPORT');
+    expect(e.cause).toBe(boom);
+    const own = new BlindwireError('ERR_KEY_NOT_FOUND', 'no key');
+    expect(await resolveRecipients('bob', () => Promise.reject(own)).catch((x) => x)).toBe(own);
+  });
+});
+
+describe('messageIdOption', () => {
+  it('accepts 16 bytes or 32 lowercase hex digits, refuses anything else', () => {
+    const id = new Uint8Array(16).fill(0xab);
+    expect(messageIdOption(undefined)).toBeUndefined();
+    expect(messageIdOption(id)).toBe(id);
+    expect(messageIdOption('ab'.repeat(16))).toEqual(id);
+    for (const bad of ['AB'.repeat(16), 'ab'.repeat(15), 'zz'.repeat(16), 42 as never])
+      expect(() => messageIdOption(bad)).toThrow(/"messageId" expected/);
+  });
+});
