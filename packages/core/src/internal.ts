@@ -55,4 +55,8 @@ export {
   readOptions,
 } from './envelope/common-options.js';
 export { shown, wrongAnswer } from './errors.js';
-export { messageIdOption, resolveRecipients, type RecipientResolver } from './binding/recipients.js';
+export {
+  messageIdOption,
+  resolveRecipients,
+  type RecipientResolver,
+} from './binding/recipients.js';
