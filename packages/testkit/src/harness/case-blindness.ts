@@ -86,3 +86,27 @@ export async function blindnessControl<T extends ConformanceTarget>(
   expect([...found()].sort()).toEqual(['plaintext window', 'sender name']);
   s.blindness.checkClear?.(spy.findings);
 }
+
+/** The control of the encoded search: a plaintext sent base64 or hex in a header value is found. */
+export async function blindnessEncodedControl<T extends ConformanceTarget>(
+  s: ConformanceSuite<T>,
+  t: T,
+  expect: VitestApi['expect'],
+): Promise<void> {
+  const [b64, hex] = ['P:base64-control-0123456789', 'P:hex-control-0123456789'].map((p) =>
+    new TextEncoder().encode(p),
+  ) as [Uint8Array, Uint8Array];
+  const spy = createBlindnessSpy([b64, hex], []);
+  await t.adapter.readStored();
+  const neutral = new TextEncoder().encode('neutral');
+  await s.blindness.publishInClear(t, neutral, Buffer.from(b64).toString('base64'));
+  await s.blindness.publishInClear(t, neutral, Buffer.from(hex).toString('hex'));
+  await sleep(200);
+  const found = () => new Set(spy.findings.map((f) => f.encoding));
+  for (let i = 0; i < 25 && found().size < 2; i++) {
+    for (const m of await t.adapter.readStored()) spy.scan(m);
+    if (found().size < 2) await sleep(200);
+  }
+  expect([...found()].sort()).toEqual(['base64', 'hex']);
+  expect(spy.findings.every((f) => f.what === 'plaintext window')).toBe(true);
+}

@@ -31,8 +31,14 @@ export async function oneIdAtOnce<T extends ConformanceTarget>(
         await t.adapter.publishRaw(setup.destination, e.envelope, { messageId: e.messageId });
       ids.push(e.messageId);
     }
-    // Two deliveries of each id (one per consumer, or two copies), each finally settled.
-    const done = () => ids.every((id) => eventsOf(pair, id).filter(isFinal).length >= 2);
+    // Two deliveries of each id (one per consumer, or two copies), each finally settled;
+    // with a fan-out (one copy), each consumer settled its own.
+    const done = () =>
+      ids.every((id) =>
+        setup.copies === 1
+          ? pair.every((c) => eventsOf([c], id).some(isFinal))
+          : eventsOf(pair, id).filter(isFinal).length >= 2,
+      );
     await until(done, 40_000, 'both deliveries of every id to settle');
     if (setup.pending) await settled(setup.pending, 40_000);
 

@@ -11,8 +11,9 @@
  */
 import { workloadFor } from './case-helpers.js';
 import type { ConformanceSuite, ConformanceTarget, VitestApi } from './conformance-types.js';
+import { account } from './accounting.js';
 import { createBlindnessSpy } from './blindness.js';
-import { runNothingLost, summaryLine } from './nothing-lost.js';
+import { runNothingLost, summaryLine, type NothingLostResult } from './nothing-lost.js';
 import { workloadCounts } from './workload.js';
 import { knobs } from './wait.js';
 
@@ -55,6 +56,24 @@ export async function nothingLost<T extends ConformanceTarget>(
   const least =
     s.nothingLost?.minScanned?.(count, c) ?? count + c.replayCopies + c.deadLetterCopies;
   expect(spy.scanned.messages).toBeGreaterThanOrEqual(least);
+  expect(hiddenReplayCaught(result)).toBe(true);
+}
+
+/**
+ * The accounting's own control, on this run's data: one more handler call
+ * for a replayed id, in the last incarnation, after the harness saw the id
+ * committed, is reported, though the kill allowance and the duplicate count
+ * alone would let it pass.
+ */
+function hiddenReplayCaught(r: NothingLostResult): boolean {
+  const input = r.accountingInput;
+  const seen = input.log.commitsSeen ?? [];
+  const replayed = input.items.filter((it) => it.replays > 0).length;
+  if (seen.length !== replayed || seen.length === 0) return false;
+  const id = seen[0]!.messageId;
+  const handled = [...input.log.handled, { incarnation: r.incarnations, messageId: id }];
+  const problems = account({ ...input, log: { ...input.log, handled } }).problems;
+  return problems.some((p) => p.startsWith(id) && p.includes('after the harness saw it committed'));
 }
 
 /** The lines of a faulty run's problems that are lost ids (never committed, never dead-lettered). */

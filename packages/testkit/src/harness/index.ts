@@ -32,9 +32,11 @@ export {
   type WorkloadSpec,
 } from './workload.js';
 export {
+  appendCommitSeen,
   openRunLog,
   parseRunLog,
   readRunLog,
+  type CommitSeen,
   type HandlerCall,
   type LoggedEvent,
   type RunLog,
@@ -69,7 +71,12 @@ export type {
 export { defineConformanceSuite, withTarget } from './suite.js';
 export { eventsOf, isFinal, sealFor, workloadFor } from './case-helpers.js';
 export { countingProxy, knobs, settled, sleep, until } from './wait.js';
-export { blindnessControl, blindnessOfWorkload, BLINDNESS_COUNT } from './case-blindness.js';
+export {
+  blindnessControl,
+  blindnessEncodedControl,
+  blindnessOfWorkload,
+  BLINDNESS_COUNT,
+} from './case-blindness.js';
 export { faultyConsumerCaught, nothingLost, NOTHING_LOST_COUNT } from './case-nothing-lost.js';
 export { redeliveryBeforeAck, replayAfterAck } from './case-replay.js';
 export { crossContextCopies } from './case-context.js';

@@ -7,7 +7,11 @@
  * outcome. The vitest functions are passed in so that the kit's build, which
  * plain-node children and the CLI load, never imports vitest.
  */
-import { blindnessControl, blindnessOfWorkload } from './case-blindness.js';
+import {
+  blindnessControl,
+  blindnessEncodedControl,
+  blindnessOfWorkload,
+} from './case-blindness.js';
 import { crossContextCopies } from './case-context.js';
 import { overLimitRefused } from './case-limits.js';
 import { faultyConsumerCaught, nothingLost } from './case-nothing-lost.js';
@@ -65,6 +69,10 @@ export function defineConformanceSuite<T extends ConformanceTarget>(
     it(
       'the same reads find a plaintext and a sender name sent in the clear',
       run('blindness', blindnessControl),
+    );
+    it(
+      'and find a plaintext sent base64- or hex-encoded in a header',
+      run('blindness', blindnessEncodedControl),
     );
   });
   d('nothing lost', () => {
