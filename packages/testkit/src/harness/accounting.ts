@@ -5,7 +5,10 @@
  * duplicate and never reaches the handler; a handler runs more than once only
  * for an id that was in flight in an incarnation that was SIGKILLed (its
  * handler had run there once, and that incarnation never reported the
- * commit); a dead letter is copied more than once only after a kill.
+ * commit); no handler starts for an id after the harness saw it committed
+ * (a `C` line: a replay copy, or a redelivery of a done id, reached the
+ * handler, which the kill allowance and the duplicate count could hide); a
+ * dead letter is copied more than once only after a kill.
  */
 import type { LoggedEvent, RunLog } from './run-log.js';
 import type { DeadLetter } from './types.js';
@@ -48,6 +51,10 @@ export interface Accounting {
 
 interface PerId {
   handled: number[];
+  /** The handler calls' indexes in the log's `handled`, in file order. */
+  handledAt: number[];
+  /** `handledBefore` of the harness's `C` line for the id, when it wrote one. */
+  commitSeen?: number;
   events: LoggedEvent[];
   deadLetters: DeadLetter[];
 }
@@ -63,12 +70,18 @@ function group(input: AccountingInput, problems: string[]): Map<string, PerId> {
   const byId = new Map<string, PerId>();
   for (const it of input.items) {
     if (it.messageId === undefined) problems.push(`item ${it.index}: never published`);
-    else byId.set(it.messageId, { handled: [], events: [], deadLetters: [] });
+    else byId.set(it.messageId, { handled: [], handledAt: [], events: [], deadLetters: [] });
   }
-  for (const h of input.log.handled) {
+  for (const [k, h] of input.log.handled.entries()) {
     const e = byId.get(h.messageId);
-    if (e) e.handled.push(h.incarnation);
-    else problems.push(`handler ran for unknown id ${h.messageId}`);
+    if (e) {
+      e.handled.push(h.incarnation);
+      e.handledAt.push(k);
+    } else problems.push(`handler ran for unknown id ${h.messageId}`);
+  }
+  for (const c of input.log.commitsSeen ?? []) {
+    const e = byId.get(c.messageId);
+    if (e && e.commitSeen === undefined) e.commitSeen = c.handledBefore;
   }
   for (const ev of input.log.events) {
     if (ev.messageId !== undefined) byId.get(ev.messageId)?.events.push(ev);
@@ -123,6 +136,11 @@ function checkCommitted(
     problems.push(`${id} (${it.kind}): dead-lettered, expected a commit`);
   if (committed && e.handled.length === 0)
     problems.push(`${id} (${it.kind}): committed without a handler call`);
+  const after = e.handledAt.filter((k) => k >= (e.commitSeen ?? Infinity));
+  if (after.length > 0)
+    problems.push(
+      `${id} (${it.kind}): handler ran ${after.length} time(s) after the harness saw it committed`,
+    );
   const duplicates = e.events.filter((ev) => ev.outcome === 'duplicate').length;
   if (duplicates < it.replays)
     problems.push(`${id}: ${it.replays} replayed copies, ${duplicates} counted as duplicates`);

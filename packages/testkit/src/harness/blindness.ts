@@ -3,7 +3,10 @@
  * envelopes: SPEC.md §11c, hints only in headers): every 8-byte window of
  * every plaintext goes into a compact open-addressing set of 64-bit values;
  * then each raw byte string the broker stored or delivered is scanned, one
- * lookup per offset, and so are the sender names, searched whole. A finding
+ * lookup per offset, and so are the sender names, searched whole. Runs of
+ * hex (16 characters and more) and of base64 or base64url (11 and more) are
+ * decoded at each alignment and searched the same way, so a plaintext that
+ * travels encoded (a JSON field, a header value) is found too. A finding
  * names where and at which offset, never the matching bytes.
  */
 import type { StoredMessage } from './types.js';
@@ -15,6 +18,8 @@ export interface Finding {
   part: 'body' | 'headers';
   offset: number;
   what: 'plaintext window' | 'sender name';
+  /** Set when found in a decoded run: the offset is then the run's, in the scanned bytes. */
+  encoding?: 'base64' | 'hex';
 }
 
 export interface BlindnessSpy {
@@ -84,6 +89,47 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
   return -1;
 }
 
+const HEX = new Uint8Array(256);
+const B64 = new Uint8Array(256);
+for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_')
+  B64[c.charCodeAt(0)] = 1;
+const ENCODINGS = [
+  { name: 'hex', chars: HEX, minRun: 2 * WINDOW, alignments: 2, unit: 2 },
+  { name: 'base64', chars: B64, minRun: Math.ceil((WINDOW * 4) / 3), alignments: 4, unit: 4 },
+] as const;
+
+/**
+ * Each maximal run of `chars` at least `minRun` long in `bytes`, decoded from
+ * each alignment (Node's base64 decoder takes both alphabets).
+ */
+function* decodedRuns(bytes: Uint8Array): Generator<{
+  encoding: 'hex' | 'base64';
+  start: number;
+  decoded: Uint8Array;
+}> {
+  for (const e of ENCODINGS) {
+    for (let i = 0; i < bytes.length;) {
+      if (e.chars[bytes[i]!] === 0) {
+        i++;
+        continue;
+      }
+      let end = i;
+      while (end < bytes.length && e.chars[bytes[end]!] === 1) end++;
+      if (end - i >= e.minRun) {
+        const text = Buffer.from(bytes.buffer, bytes.byteOffset + i, end - i).toString('latin1');
+        for (let a = 0; a < e.alignments; a++) {
+          const usable = text.length - a - ((text.length - a) % e.unit);
+          if (usable <= 0) continue;
+          const decoded = Buffer.from(text.slice(a, a + usable), e.name);
+          yield { encoding: e.name, start: i, decoded };
+        }
+      }
+      i = end;
+    }
+  }
+}
+
 /** A spy for these plaintexts and sender names (names shorter than 8 bytes are searched whole too). */
 export function createBlindnessSpy(
   plaintexts: Iterable<Uint8Array>,
@@ -110,6 +156,18 @@ export function createBlindnessSpy(
     for (const name of names) {
       const at = indexOf(bytes, name);
       if (at >= 0) findings.push({ where, part, offset: at, what: 'sender name' });
+    }
+    for (const run of decodedRuns(bytes)) {
+      const d = view(run.decoded);
+      const at = { where, part, offset: run.start, encoding: run.encoding };
+      for (let i = 0; i + WINDOW <= run.decoded.length; i++) {
+        if (set.has(d.getUint32(i), d.getUint32(i + 4))) {
+          findings.push({ ...at, what: 'plaintext window' });
+          break; // one finding per decoded run
+        }
+      }
+      for (const name of names)
+        if (indexOf(run.decoded, name) >= 0) findings.push({ ...at, what: 'sender name' });
     }
   };
 

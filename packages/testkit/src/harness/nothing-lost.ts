@@ -8,11 +8,11 @@
  * messages) and after (dead-letter copies, deliveries).
  */
 import { openSync, readSync, closeSync, writeFileSync } from 'node:fs';
-import { account, type Accounting } from './accounting.js';
+import { account, type Accounting, type AccountingInput } from './accounting.js';
 import type { BlindnessSpy } from './blindness.js';
 import { waitForLine } from './child.js';
 import { createRng } from './random.js';
-import { readRunLog } from './run-log.js';
+import { appendCommitSeen, readRunLog } from './run-log.js';
 import type { ChildHandle, HarnessAdapter } from './types.js';
 import type { WorkItem, Workload } from './workload.js';
 
@@ -44,6 +44,8 @@ export interface Kill {
 
 export interface NothingLostResult {
   accounting: Accounting;
+  /** What the accounting was computed from (for a control: the same data, altered). */
+  accountingInput: AccountingInput;
   kills: Kill[];
   incarnations: number;
   /** How the last incarnation ended after the run: SIGTERM honoured, or SIGKILL needed. */
@@ -146,7 +148,9 @@ async function publishReplays(o: NothingLostOptions, waiting: WorkItem[]): Promi
       later.push(it);
       continue;
     }
-    // An attacker's copy: the same bytes, no dedup hint.
+    // From here on no handler may start for it (accounting.ts); then an attacker's copy:
+    // the same bytes, no dedup hint.
+    appendCommitSeen(o.logPath, it.messageId!);
     for (let r = 0; r < it.replays; r++) await o.adapter.publishRaw(it.destination, it.bytes!);
   }
   return later;
@@ -211,15 +215,16 @@ export async function runNothingLost(o: NothingLostOptions): Promise<NothingLost
   const finalStop = await stop(s);
   const deadLetters = await o.adapter.readDeadLetters();
   if (o.spy) for (const m of await o.adapter.readStored()) o.spy.scan(m);
-  const accounting = account({
+  const accountingInput: AccountingInput = {
     items,
     log: readRunLog(o.logPath),
     deadLetters,
     committed: await committedMap(items, o.isCommitted),
     killed: s.killed,
-  });
+  };
   return {
-    accounting,
+    accounting: account(accountingInput),
+    accountingInput,
     kills: s.kills,
     incarnations: s.incarnation,
     finalStop,

@@ -8,6 +8,9 @@
  *   H <incarnation> <messageId>                            the handler ran (written before it returns,
  *                                                          so before the commit)
  *   E <incarnation> <outcome> <action> <code|-> <id|->     the consumer's event (a disposition)
+ *   C <messageId>                                          the harness saw the id committed in the
+ *                                                          replay store (written before it publishes
+ *                                                          replay copies: no handler may start after)
  *
  * Each line is one `write` to a file opened with O_APPEND: the kernel keeps
  * it when the process is SIGKILLed right after. `fsync` (option) adds
@@ -53,6 +56,13 @@ export interface HandlerCall {
   messageId: string;
 }
 
+/** A `C` line: the harness saw `messageId` committed after `handledBefore` handler lines. */
+export interface CommitSeen {
+  messageId: string;
+  /** Handler (`H`) lines before it in the log: `handled[k]` with k >= this came after. */
+  handledBefore: number;
+}
+
 export interface LoggedEvent {
   incarnation: number;
   outcome: string;
@@ -65,6 +75,8 @@ export interface RunLog {
   ready: number[];
   handled: HandlerCall[];
   events: LoggedEvent[];
+  /** The harness's `C` lines (absent when there is none). */
+  commitsSeen?: CommitSeen[];
   /** Lines that follow none of the forms (a torn last line is not counted). */
   malformed: string[];
 }
@@ -80,6 +92,8 @@ export function parseRunLog(text: string): RunLog {
     if (f[0] === 'R' && f.length === 2 && inc > 0) log.ready.push(inc);
     else if (f[0] === 'H' && f.length === 3 && inc > 0)
       log.handled.push({ incarnation: inc, messageId: f[2]! });
+    else if (f[0] === 'C' && f.length === 2 && f[1]!.length > 0)
+      (log.commitsSeen ??= []).push({ messageId: f[1]!, handledBefore: log.handled.length });
     else if (f[0] === 'E' && f.length === 6 && inc > 0)
       log.events.push({
         incarnation: inc,
@@ -91,6 +105,16 @@ export function parseRunLog(text: string): RunLog {
     else log.malformed.push(line);
   }
   return log;
+}
+
+/** Appends the harness's `C <messageId>` line (one write, O_APPEND, like the child's). */
+export function appendCommitSeen(path: string, messageId: string): void {
+  const fd = openSync(path, 'a');
+  try {
+    writeSync(fd, `C ${messageId}\n`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function readRunLog(path: string): RunLog {
