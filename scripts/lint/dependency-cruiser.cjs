@@ -135,7 +135,7 @@ module.exports = {
       from: { path: '^packages/([^/]+)/' },
       to: {
         path: '^(?:packages|@blindwire)/[^/]+/(?:src|test)/',
-        pathNot: '^packages/(?:$1/|testkit/src/index\\.ts$)',
+        pathNot: '^packages/(?:$1/|testkit/src/(?:index|kafka-broker/index)\\.ts$)',
       },
     },
     {
@@ -143,7 +143,7 @@ module.exports = {
       comment: "Scripts and vectors use a package's public entry points, not its src/ or test/.",
       severity: 'error',
       from: { path: '^(?:test-vectors|examples)/' },
-      to: { path: '^packages/[^/]+/(?:src|test)/', pathNot: '^packages/testkit/src/index\\.ts$' },
+      to: { path: '^packages/[^/]+/(?:src|test)/', pathNot: '^packages/testkit/src/(?:index|kafka-broker/index)\\.ts$' },
     },
     {
       name: 'testkit-imports-no-workspace-package',
