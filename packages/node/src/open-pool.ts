@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import {
   BlindwireError,
   ErrorCode,
+  getDefaultBackend,
   pureBackend,
   type CryptoBackend,
   type OpenOptions,
@@ -27,7 +28,12 @@ import type { FromWorker, PoolBackendName } from './pool-wire.js';
 export interface OpenPoolOptions {
   /** Worker threads (default: available cores less one, at least 1; at most 64). */
   size?: number;
-  /** The backend the workers run (default `'node'`): `pool.backend` is that backend's object. */
+  /**
+   * The backend the workers run: `pool.backend` is that backend's object.
+   * Default: the calling thread's default backend when the pool is created
+   * (`getDefaultBackend()`, as `setDefaultBackend` left it), which must then
+   * be the node or the pure backend.
+   */
   backend?: PoolBackendName;
 }
 
@@ -63,12 +69,27 @@ function workerUrl(): URL {
   return new URL(here.endsWith('.ts') ? '../dist/open-worker.js' : './open-worker.js', here);
 }
 
+/**
+ * The backend the workers run when none is named: the calling thread's
+ * default, so `setDefaultBackend` reaches them; one they cannot run (the web
+ * backend, a backend of the caller's) is refused rather than replaced.
+ */
+function defaultBackendName(): PoolBackendName {
+  const d = getDefaultBackend();
+  if (d === nodeBackend) return 'node';
+  if (d === pureBackend) return 'pure';
+  throw invalidArgument(
+    'backend',
+    '"node" or "pure" (the default backend, from setDefaultBackend, is one no worker runs)',
+  );
+}
+
 function checkPoolOptions(options: unknown): { size: number; name: PoolBackendName } {
   const o = readOptions<OpenPoolOptions>(options, ['size', 'backend'], true);
   const size = o.size ?? Math.min(MAX_SIZE, Math.max(1, availableParallelism() - 1));
   if (!Number.isSafeInteger(size) || size < 1 || size > MAX_SIZE)
     throw invalidArgument('size', `an integer from 1 to ${MAX_SIZE}`, shown(size));
-  const name = o.backend ?? 'node';
+  const name = o.backend ?? defaultBackendName();
   if (name !== 'node' && name !== 'pure')
     throw invalidArgument('backend', '"node" or "pure"', shown(name));
   return { size, name };

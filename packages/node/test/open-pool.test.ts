@@ -4,7 +4,8 @@
  * worker against the caller's store and committed or released in the
  * calling thread under the worker's token; the resolver (§7 step 14) and a
  * guard proxied, their failures giving `open`'s codes with the caller's own
- * error as the cause; the `backend` rule; the caller's key bytes untouched; a worker that stops
+ * error as the cause; the `backend` rule, and the default backend reaching
+ * the workers; the caller's key bytes untouched; a worker that stops
  * (ERR_TRANSPORT, its reservation released, the pool recovering); close.
  * Needs the built worker (`pnpm build`; test/helpers/built-worker.ts).
  */
@@ -13,11 +14,14 @@ import {
   BlindwireError,
   ErrorCode,
   createMemoryReplayStore,
+  getDefaultBackend,
   open,
   openResponse,
   pureBackend,
   seal,
   sealResponse,
+  setDefaultBackend,
+  webBackend,
   type ReplayEntry,
   type ReplayStore,
   type SenderResolver,
@@ -267,6 +271,37 @@ describe.skipIf(worker.skip)('open pool: results, backends, keys', () => {
       expect(() => createOpenPool({ size: size as number })).toThrow(/size/);
     expect(() => createOpenPool({ backend: 'web' as 'node' })).toThrow(/backend/);
     expect(() => createOpenPool([] as never)).toThrow(/options/);
+  });
+
+  it('with no backend option, the workers run the calling thread default as setDefaultBackend left it; one no worker runs is refused', async () => {
+    const before = getDefaultBackend();
+    const made: OpenPool[] = [];
+    const make = (o?: { backend: 'node' | 'pure' }) => (
+      made.push(createOpenPool({ size: 1, ...o })),
+      made.at(-1)!
+    );
+    try {
+      expect(before).toBe(nodeBackend); // Node's own default
+      const first = make();
+      expect(first.backend).toBe(nodeBackend);
+      setDefaultBackend(pureBackend);
+      const second = make();
+      expect(second.backend).toBe(pureBackend);
+      expect(first.backend).toBe(nodeBackend); // fixed when the pool was made
+      expect(text((await second.open((await sealed('d')).envelope, opts())).payload)).toBe('d');
+      for (const other of [webBackend, { ...nodeBackend, name: 'mine' }]) {
+        setDefaultBackend(other);
+        await expectCode(
+          () => createOpenPool({ size: 1 }),
+          'ERR_INVALID_ARGUMENT',
+          /"backend".*setDefaultBackend/,
+        );
+        expect(make({ backend: 'node' }).backend).toBe(nodeBackend); // named: as asked
+      }
+    } finally {
+      setDefaultBackend(before);
+      await Promise.all(made.map((p) => p.close()));
+    }
   });
 });
 
