@@ -23,7 +23,7 @@ import {
 } from '@blindwire/core';
 import { nodeBackend } from '@blindwire/core/backend/node';
 import { createOpenPool, poolWorkers, type OpenPool } from '../src/open-pool.js';
-import { worker } from './helpers/built-worker.js';
+import { WORKER_WAIT, worker } from './helpers/built-worker.js';
 import { NOW, cast, trusted, type Cast } from './helpers/fixtures.js';
 import { made, place, placements } from './helpers/wrong-shapes.js';
 
@@ -181,7 +181,7 @@ describe.skipIf(worker.skip)('createConsumer with opener: pool', () => {
     );
     // The handler holds the reservation until every other copy has its answer
     // (released earlier, a copy still in a worker would find the id done).
-    await expect.poll(() => handled.length === 1 && settled === 5, { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => handled.length === 1 && settled === 5, WORKER_WAIT).toBe(true);
     release();
     const actions = (await Promise.all(ds)).map((d) => d.action).sort();
     expect(actions).toEqual([
@@ -226,7 +226,10 @@ describe.skipIf(worker.skip)('createConsumer with opener: pool', () => {
         reason: 'ERR_TRANSPORT',
       });
       await expect
-        .poll(async () => (await k.process(delivery(s.envelope, { attempt: 2 }))).action)
+        .poll(
+          async () => (await k.process(delivery(s.envelope, { attempt: 2 }))).action,
+          WORKER_WAIT,
+        )
         .toBe('ack');
       expect(handled).toHaveLength(1);
     } finally {

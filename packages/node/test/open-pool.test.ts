@@ -29,7 +29,7 @@ import {
 import { nodeBackend } from '@blindwire/core/backend/node';
 import { expectCode } from '@blindwire/testkit';
 import { createOpenPool, poolWorkers, type OpenPool } from '../src/open-pool.js';
-import { worker } from './helpers/built-worker.js';
+import { WORKER_WAIT, worker } from './helpers/built-worker.js';
 import { NOW, cast, trusted, type Cast } from './helpers/fixtures.js';
 
 let pool: OpenPool;
@@ -327,7 +327,7 @@ describe.skipIf(worker.skip)('open pool: a worker that stops, close', () => {
         /worker stopped/,
       );
       expect(e.cause).toBeDefined();
-      await expect.poll(() => released.length).toBe(1);
+      await expect.poll(() => released.length, WORKER_WAIT).toBe(1);
       // The lease was freed and a new worker took over: the redelivery opens.
       const r = await p.open(s.envelope, opts({ replay: mem }));
       expect(text(r.payload)).toBe('pay');
@@ -347,7 +347,7 @@ describe.skipIf(worker.skip)('open pool: a worker that stops, close', () => {
     };
     const s = await sealed();
     const pending = p.open(s.envelope, slow);
-    await expect.poll(() => answer).toBeDefined();
+    await expect.poll(() => answer, WORKER_WAIT).toBeDefined();
     const closed = p.close();
     await expectCode(p.open(s.envelope, opts()), 'ERR_INVALID_ARGUMENT', /closed/);
     answer(c.alice.signing);

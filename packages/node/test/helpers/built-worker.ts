@@ -13,6 +13,13 @@ import { BUILD_HINT, requireBuild } from '@blindwire/testkit';
 const WORKER = fileURLToPath(new URL('../../dist/open-worker.js', import.meta.url));
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
+/**
+ * How long a test polls for work that crosses to a worker: a worker's start
+ * and a round trip take well under a second, but several on 2 shared cores
+ * under load can exceed expect.poll's 1 s default. A ceiling, not a timing.
+ */
+export const WORKER_WAIT = { timeout: 30_000 };
+
 const status = requireBuild(WORKER, '@blindwire/node (its open pool runs dist/open-worker.js)');
 
 /** Pass `skip` to `describe.skipIf`; call `assertBuilt` in `beforeAll`, before creating a pool. */
