@@ -3,7 +3,7 @@
  * `pnpm bench:pool`: throughput of `createConsumer(...).process` (SPEC.md
  * §7b) with a memory replay store, concurrency 16, one recipient, a handler
  * that only counts, opening in the calling thread (core `open`, the default)
- * vs through the Node open pool (`createOpenPool` from `@blindwire/core/node`)
+ * vs through the Node open pool (`createOpenPool` from `@blindwire/node`)
  * of 1 and of 2 worker threads, at 1 KiB and 64 KiB. Rounds interleave the
  * three openers (a fresh replay store per cell), the first round is warm-up;
  * medians of per-round rates. Plain JavaScript on the BUILT packages: run
@@ -19,7 +19,7 @@ import {
   publicIdentity,
   seal,
 } from '@blindwire/core';
-import { createOpenPool } from '@blindwire/core/node';
+import { createOpenPool } from '@blindwire/node';
 import { payloadOf } from './lib/bytes.mjs';
 import { describeMachine, machineLine } from './lib/machine.mjs';
 import { num, sizeLabel } from './lib/report.mjs';

@@ -8,10 +8,6 @@ export default defineConfig({
     // Public backend subpaths (package.json "exports").
     'backend/node': 'src/backend/node.ts',
     'backend/web': 'src/backend/web.ts',
-    // Node stream adapters for the streaming mode (package.json "exports" ./node).
-    node: 'src/node.ts',
-    // The open pool's worker script, beside it (src/node/open-pool.ts).
-    'node/open-worker': 'src/node/open-worker.ts',
     // Targets of the `#default-backend` subpath import (package.json "imports").
     'backend/default-node': 'src/backend/default-node.ts',
     'backend/default-web': 'src/backend/default-web.ts',

@@ -35,12 +35,11 @@ const BINDINGS = 'nats|amqp|redis|mqtt|kafka|http|mcp';
 const pkg = (name) => `^(?:packages/|@blindwire/)(?:${name})(?:/|$)`;
 
 /**
- * Core files that may use Node: the node backend, the `node` target of
- * `#default-backend`, and the `@blindwire/core/node` entry with its
- * directory (the Node stream adapters, the open pool and its worker).
+ * The only core files that may use Node: the node backend and the `node`
+ * target of `#default-backend`. Anything else that needs Node (stream
+ * adapters, worker threads) belongs in packages/node (`@blindwire/node`).
  */
-const CORE_NODE_ONLY =
-  '^packages/core/src/(?:(?:backend/node|backend/default-node|node)\\.ts$|node/)';
+const CORE_NODE_ONLY = '^packages/core/src/backend/(?:default-)?node\\.ts$';
 
 /** Core source outside its Node-only files: the graph a browser loads. */
 const CORE_PORTABLE = { path: '^packages/core/src/', pathNot: CORE_NODE_ONLY };
@@ -84,6 +83,15 @@ module.exports = {
       // its browser test bundles core itself by name, which stays
       // `@blindwire/core` on a tree that is not built yet.
       to: { path: '^(?:@blindwire/|packages/(?!core/))', pathNot: pkg('core|testkit') },
+    },
+    {
+      name: 'node-imports-only-core',
+      comment:
+        '@blindwire/node (the Node-only code kept out of core) sits on core alone: no ' +
+        'directory, replay, binding or cli; its tests may use the testkit.',
+      severity: 'error',
+      from: { path: '^packages/node/src/' },
+      to: { path: '^(?:@blindwire/|packages/)(?!(?:core|node)(?:/|$))' },
     },
     {
       name: 'replay-directory-import-only-core',

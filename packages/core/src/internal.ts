@@ -52,11 +52,20 @@ export {
   backendOf,
   checkArguments,
   isOptionsObject,
+  limitsOf,
   readOptions,
 } from './envelope/common-options.js';
-export { shown, wrongAnswer } from './errors.js';
+export { invalidArgument, openFailed, shown, wrongAnswer } from './errors.js';
 export {
   messageIdOption,
   resolveRecipients,
   type RecipientResolver,
 } from './binding/recipients.js';
+// `open` in another thread (@blindwire/node's open pool): the option checks of
+// SPEC.md §7 run where the call is made, the result rebuilt as `open` returns it.
+export { OPEN_OPTION_KEYS, checkOpenOptions } from './envelope/check-open.js';
+export { createReservation, isReplayStore } from './envelope/replay.js';
+export { openStateOf, rememberOpenState, type OpenState } from './envelope/state.js';
+export { resolvedSenderKey } from './envelope/trust-source.js';
+export { isBytes, notBytes } from './envelope/values.js';
+export { suiteFromIds } from './wire/suites.js';

@@ -164,8 +164,8 @@ export interface NatsBindingOptions {
   concurrency?: number;
   /**
    * Opens deliveries in place of core's `open`: `createOpenPool()` from
-   * `@blindwire/core/node` runs them in worker threads (measured slower on 2
-   * cores; see the core README).
+   * `@blindwire/node` runs them in worker threads (measured slower on 2
+   * cores; see its README).
    */
   opener?: Opener;
   clockSkew?: number;

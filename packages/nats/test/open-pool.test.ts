@@ -1,12 +1,12 @@
 /**
  * The `opener` option against the real nats-server: deliveries of a
- * subscription are opened by core's worker-thread pool (`createOpenPool`
- * from `@blindwire/core/node`) and dispose as with the in-thread `open`: the
+ * subscription are opened by the worker-thread pool (`createOpenPool`
+ * from `@blindwire/node`) and dispose as with the in-thread `open`: the
  * genuine ones reach the handler, a tampered copy does not and is
  * dead-lettered with ERR_OPEN_FAILED.
  */
 import { bindingContext, seal, type Delivered, type OpenOptions } from '@blindwire/core';
-import { createOpenPool } from '@blindwire/core/node';
+import { createOpenPool } from '@blindwire/node';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeService } from '@blindwire/testkit';

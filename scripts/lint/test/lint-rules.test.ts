@@ -83,8 +83,9 @@ describe('pnpm lint rules', () => {
           'warn max-lines-per-function packages/core/src/long-function.ts',
           'warn max-lines-per-function packages/core/src/very-long-function.ts',
           'error blindwire/max-lines-per-function-ceiling packages/core/src/very-long-function.ts',
-          // The Node Buffer global in core's portable code.
+          // The Node Buffer global in core's portable code, src/node/ included.
           'error no-restricted-globals packages/core/src/buffer-global.ts',
+          'error no-restricted-globals packages/core/src/node/open-pool.ts',
         ].sort(),
       );
       expect(layeringFindings(dir).sort()).toEqual(
@@ -97,7 +98,12 @@ describe('pnpm lint rules', () => {
           'error core-no-node-builtins packages/core/src/bare-buffer.ts -> buffer',
           'error core-no-node-types packages/core/src/node-types.ts -> node',
           'error core-no-node-only-files packages/core/src/pulls-node-backend.ts -> packages/core/src/backend/node.ts',
-          'error core-no-node-only-files packages/core/src/pulls-open-pool.ts -> packages/core/src/node/open-pool.ts',
+          // Only the node backend may use Node: not src/node.ts or src/node/ (packages/node's now).
+          'error core-no-node-builtins packages/core/src/node.ts -> stream',
+          'error core-no-node-builtins packages/core/src/node/open-pool.ts -> worker_threads',
+          'error core-no-node-types packages/core/src/node/open-pool.ts -> node',
+          // @blindwire/node sits on core alone.
+          'error node-imports-only-core packages/node/src/uses-replay.ts -> @blindwire/replay',
           // Core imports no other workspace package.
           'error core-imports-no-workspace-package packages/core/src/uses-directory.ts -> @blindwire/directory',
           // Directory imports neither the cli nor a binding.

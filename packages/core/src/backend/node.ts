@@ -158,9 +158,10 @@ const publicKeys: Record<Curve, KeyCache<KeyObject>> = {
 
 /**
  * Drops the KeyObjects cached for these private key arrays and zeroes the
- * cache's copies of their bytes (the Node open pool's workers call it after
- * each call, `@blindwire/core/node`). The KeyObjects' own memory is
- * OpenSSL's, freed when they are collected.
+ * cache's copies of their bytes (the workers of `@blindwire/node`'s open
+ * pool call it after each call, through this `@blindwire/core/backend/node`
+ * subpath). The KeyObjects' own memory is OpenSSL's, freed when they are
+ * collected.
  */
 export function forgetPrivateKeys(...raws: Uint8Array[]): void {
   for (const raw of raws) for (const c of Object.values(privateKeys)) c.forget(raw);

@@ -112,7 +112,7 @@ export interface ConsumeEvent {
 
 /**
  * What opens a delivery: core `open` by default; the Node open pool
- * (`createOpenPool` from `@blindwire/core/node`) runs it in worker threads.
+ * (`createOpenPool` from `@blindwire/node`) runs it in worker threads.
  * It must keep `open`'s semantics (SPEC.md §7): its checks, order and codes,
  * and with a replay store, a reservation on the caller's store.
  */
@@ -153,7 +153,7 @@ export interface ConsumerOptions {
   clockSkew?: number;
   limits?: Partial<Limits>;
   backend?: CryptoBackend;
-  /** Opens each delivery (default core `open`); e.g. an open pool of worker threads (`@blindwire/core/node`). */
+  /** Opens each delivery (default core `open`); e.g. an open pool of worker threads (`@blindwire/node`). */
   opener?: Opener;
   /** Clock in ms (default Date.now). */
   now?: () => number;

@@ -1,5 +1,5 @@
 /**
- * One call of the Node open pool, in the calling thread (SPEC.md §7): the
+ * One call of the open pool, in the calling thread (SPEC.md §7): the
  * options checked exactly as core `open` checks them, before any input and
  * in the same order, then turned into data for the worker (pool-wire.ts);
  * the worker's questions answered with the caller's own callbacks (the
@@ -8,23 +8,33 @@
  * store with the token the worker reserved under, the response state
  * (§6.1) remembered for `sealResponse`, errors with their causes.
  */
-import type { CryptoBackend } from '../backend/types.js';
-import { toBase64url } from '../bytes.js';
-import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
-import { OPEN_OPTION_KEYS, checkOpenOptions } from '../envelope/check-open.js';
-import { checkArguments, limitsOf, readOptions } from '../envelope/common-options.js';
-import type { OpenOptions, OpenResult, SenderResolver } from '../envelope/open-options.js';
 import {
-  createReservation,
-  isReplayStore,
+  BlindwireError,
+  ErrorCode,
+  toBase64url,
+  type CryptoBackend,
+  type OpenOptions,
+  type OpenResult,
   type ReplayEntry,
   type ReplayGuard,
   type ReplayStore,
-} from '../envelope/replay.js';
-import { rememberOpenState } from '../envelope/state.js';
-import { resolvedSenderKey } from '../envelope/trust-source.js';
-import { isBytes, notBytes } from '../envelope/values.js';
-import { suiteFromIds } from '../wire/suites.js';
+  type SenderResolver,
+} from '@blindwire/core';
+import {
+  OPEN_OPTION_KEYS,
+  checkArguments,
+  checkOpenOptions,
+  createReservation,
+  invalidArgument,
+  isBytes,
+  isReplayStore,
+  limitsOf,
+  notBytes,
+  readOptions,
+  rememberOpenState,
+  resolvedSenderKey,
+  suiteFromIds,
+} from '@blindwire/core/internal';
 import {
   toWireValue,
   type FromWorker,

@@ -1,6 +1,5 @@
-/// <reference types="node" />
 /**
- * A worker thread of the Node open pool (open-pool.ts): runs core `open`
+ * A worker thread of the open pool (open-pool.ts): runs core `open`
  * (SPEC.md §7, every step in order) on the options the calling thread
  * checked and cloned (pool-wire.ts), asking the calling thread for the
  * replay store or guard (§7 step 18) and the sender resolver (§7 step 14).
@@ -11,13 +10,17 @@
  * are moved to the calling thread, and the originals are zeroed.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { pureBackend } from '../backend/pure.js';
-import { forgetPrivateKeys, nodeBackend } from '../backend/node.js';
-import { BlindwireError, type ErrorCode } from '../errors.js';
-import { open } from '../envelope/open.js';
-import type { OpenOptions } from '../envelope/open-options.js';
-import type { ReplayGuard, ReplayStore } from '../envelope/replay.js';
-import { openStateOf } from '../envelope/state.js';
+import {
+  BlindwireError,
+  open,
+  pureBackend,
+  type ErrorCode,
+  type OpenOptions,
+  type ReplayGuard,
+  type ReplayStore,
+} from '@blindwire/core';
+import { forgetPrivateKeys, nodeBackend } from '@blindwire/core/backend/node';
+import { openStateOf } from '@blindwire/core/internal';
 import {
   fromWireValue,
   type AskFunction,

@@ -1,17 +1,15 @@
 /**
- * The Node open pool (src/node/open-pool.ts) against the project's envelope
- * vectors (SPEC.md §12): every message and response case, with pinned
- * senders and with a resolver, opened through a pool of each backend gives
- * what core `open` gives in the calling thread: the same payload, sender,
- * kid, message id, content type, claims and header, or the same error code
- * and message (ERR_OPEN_FAILED the fixed one, without a cause); a response
- * case re-seals byte for byte from the pool's result (the response state
- * reached the calling thread). Needs the built worker (`pnpm build`).
+ * The open pool (src/open-pool.ts) against the project's envelope vectors
+ * (SPEC.md §12): every message and response case, with pinned senders and
+ * with a resolver, opened through a pool of each backend gives what core
+ * `open` gives in the calling thread: the same payload, sender, kid, message
+ * id, content type, claims and header, or the same error code and message
+ * (ERR_OPEN_FAILED the fixed one, without a cause); a response case
+ * re-seals byte for byte from the pool's result (the response state reached
+ * the calling thread). Needs the built worker (`pnpm build`).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageCase } from '@blindwire/testkit';
-import { sealResponseWithId } from '../src/envelope/response.js';
-import { createOpenPool } from '../src/node/open-pool.js';
 import {
   OPEN_FAILED_MESSAGE,
   fromHex,
@@ -20,14 +18,12 @@ import {
   toHex,
   type OpenOptions,
   type OpenResult,
-} from '../src/index.js';
+} from '@blindwire/core';
+import { sealResponseWithId } from '@blindwire/core/internal';
+import { createOpenPool, type OpenPool } from '../src/open-pool.js';
+import type { PoolBackendName } from '../src/pool-wire.js';
+import { worker } from './helpers/built-worker.js';
 import { caseOpenOptions, messageCases, type Trust } from './helpers/vector-inputs.js';
-
-const pools = [
-  createOpenPool({ size: 1, backend: 'node' }),
-  createOpenPool({ size: 1, backend: 'pure' }),
-];
-afterAll(() => Promise.all(pools.map((p) => p.close())));
 
 type Outcome = { result: OpenResult; error?: undefined } | { result?: undefined; error: unknown };
 
@@ -64,9 +60,16 @@ async function resealed(c: MessageCase, r: OpenResult, backend: OpenOptions['bac
   return toHex(envelope);
 }
 
-describe.each(pools.map((p) => [p.backend.name, p] as const))(
+describe.skipIf(worker.skip).each(['node', 'pure'] as PoolBackendName[])(
   'open pool, %s backend',
-  (_n, pool) => {
+  (name) => {
+    let pool: OpenPool;
+    beforeAll(() => {
+      worker.assertBuilt();
+      pool = createOpenPool({ size: 1, backend: name });
+    });
+    afterAll(() => pool?.close());
+
     it('holds the vectors', () => {
       expect(messageCases.length).toBeGreaterThanOrEqual(25);
     });

@@ -1,5 +1,5 @@
 /**
- * What crosses to a worker of the Node open pool (src/node/pool-call.ts,
+ * What crosses to a worker of the open pool (src/pool-call.ts,
  * SPEC.md §7): the bytes of the call and nothing beside them. A Uint8Array
  * posted to a worker is cloned with its whole ArrayBuffer, so a trusted
  * sender's key or a resolver's answer that is a view (a Node Buffer from the
@@ -10,9 +10,9 @@
  */
 import { MessageChannel } from 'node:worker_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { publicIdentity } from '../src/identity/identity.js';
-import { nodeBackend } from '../src/backend/node.js';
-import { answer, prepareCall, type PoolCall } from '../src/node/pool-call.js';
+import { publicIdentity } from '@blindwire/core';
+import { nodeBackend } from '@blindwire/core/backend/node';
+import { answer, prepareCall, type PoolCall } from '../src/pool-call.js';
 import { NOW, cast, type Cast } from './helpers/fixtures.js';
 
 const SECRET = new Uint8Array(32).fill(0xa5);

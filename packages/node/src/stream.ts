@@ -1,10 +1,7 @@
-/// <reference types="node" />
 /**
- * `@blindwire/core/node`: Node stream adapters for the streaming mode
- * (SPEC.md §7a), and the open pool, `open` (SPEC.md §7) in worker threads
- * for `createConsumer({ opener })` (SPEC.md §7b; node/open-pool.ts). Each wraps the WHATWG pair of `sealStream` / `openStream` in
- * a `stream.Duplex` (`Duplex.fromWeb`), for `pipeline()` with files, sockets
- * and HTTP bodies. Node-only: nothing in the main entry imports this file.
+ * Node stream adapters for the streaming mode (SPEC.md §7a): each wraps the
+ * WHATWG pair of core's `sealStream` / `openStream` in a `stream.Duplex`
+ * (`Duplex.fromWeb`), for `pipeline()` with files, sockets and HTTP bodies.
  *
  *     const s = sealStreamNode({ sender, recipients });
  *     await pipeline(createReadStream(src), s.duplex, createWriteStream(dst));
@@ -19,14 +16,17 @@ import type {
   ReadableStream as NodeReadable,
   WritableStream as NodeWritable,
 } from 'node:stream/web';
-import type { OpenStreamOptions, OpenStreamResult } from './stream/open-stream-options.js';
-import { openStream } from './stream/open-stream.js';
-import type { SealStreamOptions, SealStreamResult } from './stream/seal-stream-options.js';
-import { sealStream } from './stream/seal-stream.js';
+import {
+  openStream,
+  sealStream,
+  type OpenStreamOptions,
+  type OpenStreamResult,
+  type SealStreamOptions,
+  type SealStreamResult,
+} from '@blindwire/core';
 
-export { createOpenPool, type OpenPool, type OpenPoolOptions } from './node/open-pool.js';
-
-type AdapterOptions = Pick<DuplexOptions, 'highWaterMark' | 'signal'>;
+/** Options of the Duplex itself. */
+export type AdapterOptions = Pick<DuplexOptions, 'highWaterMark' | 'signal'>;
 
 export interface NodeSealStream {
   /** Plaintext in, sealed stream out. */

@@ -1,7 +1,6 @@
-/// <reference types="node" />
 /**
- * `createOpenPool` (`@blindwire/core/node`): core `open` (SPEC.md §7) run
- * in worker threads, for `createConsumer({ opener: pool })` (SPEC.md §7b).
+ * `createOpenPool` (`@blindwire/node`): core `open` (SPEC.md §7) run in
+ * worker threads, for `createConsumer({ opener: pool })` (SPEC.md §7b).
  * Same checks, same order, same error codes and messages as `open`; the
  * caller's replay store or guard and sender resolver run in the calling
  * thread, asked over the worker's port (pool-call.ts). A worker that stops
@@ -11,20 +10,30 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { nodeBackend } from '../backend/node.js';
-import { pureBackend } from '../backend/pure.js';
-import type { CryptoBackend } from '../backend/types.js';
-import { BlindwireError, ErrorCode, invalidArgument, openFailed, shown } from '../errors.js';
-import { readOptions } from '../envelope/common-options.js';
-import type { OpenOptions, OpenResult } from '../envelope/open-options.js';
-import type { ReplayStore } from '../envelope/replay.js';
+import {
+  BlindwireError,
+  ErrorCode,
+  getDefaultBackend,
+  pureBackend,
+  type CryptoBackend,
+  type OpenOptions,
+  type OpenResult,
+  type ReplayStore,
+} from '@blindwire/core';
+import { nodeBackend } from '@blindwire/core/backend/node';
+import { invalidArgument, openFailed, readOptions, shown } from '@blindwire/core/internal';
 import { answer, errorOf, prepareCall, resultOf, type PoolCall } from './pool-call.js';
 import type { FromWorker, PoolBackendName } from './pool-wire.js';
 
 export interface OpenPoolOptions {
   /** Worker threads (default: available cores less one, at least 1; at most 64). */
   size?: number;
-  /** The backend the workers run (default `'node'`): `pool.backend` is that backend's object. */
+  /**
+   * The backend the workers run: `pool.backend` is that backend's object.
+   * Default: the calling thread's default backend when the pool is created
+   * (`getDefaultBackend()`, as `setDefaultBackend` left it), which must then
+   * be the node or the pure backend.
+   */
   backend?: PoolBackendName;
 }
 
@@ -51,12 +60,28 @@ export function poolWorkers(pool: OpenPool): Worker[] {
   return workersOf.get(pool)?.() ?? [];
 }
 
-/** The worker script: dist/node/open-worker.js beside the built entry; from core's source (its tests), the built one. */
+/**
+ * The worker script, dist/open-worker.js (tsup.config.ts), beside the built
+ * module this code is in; from the package's source (its tests), the built one.
+ */
 function workerUrl(): URL {
   const here = import.meta.url;
-  return here.endsWith('.ts')
-    ? new URL('../../dist/node/open-worker.js', here)
-    : new URL('./node/open-worker.js', here);
+  return new URL(here.endsWith('.ts') ? '../dist/open-worker.js' : './open-worker.js', here);
+}
+
+/**
+ * The backend the workers run when none is named: the calling thread's
+ * default, so `setDefaultBackend` reaches them; one they cannot run (the web
+ * backend, a backend of the caller's) is refused rather than replaced.
+ */
+function defaultBackendName(): PoolBackendName {
+  const d = getDefaultBackend();
+  if (d === nodeBackend) return 'node';
+  if (d === pureBackend) return 'pure';
+  throw invalidArgument(
+    'backend',
+    '"node" or "pure" (the default backend, from setDefaultBackend, is one no worker runs)',
+  );
 }
 
 function checkPoolOptions(options: unknown): { size: number; name: PoolBackendName } {
@@ -64,7 +89,7 @@ function checkPoolOptions(options: unknown): { size: number; name: PoolBackendNa
   const size = o.size ?? Math.min(MAX_SIZE, Math.max(1, availableParallelism() - 1));
   if (!Number.isSafeInteger(size) || size < 1 || size > MAX_SIZE)
     throw invalidArgument('size', `an integer from 1 to ${MAX_SIZE}`, shown(size));
-  const name = o.backend ?? 'node';
+  const name = o.backend ?? defaultBackendName();
   if (name !== 'node' && name !== 'pure')
     throw invalidArgument('backend', '"node" or "pure"', shown(name));
   return { size, name };

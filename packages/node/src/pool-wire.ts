@@ -1,5 +1,5 @@
 /**
- * The messages between the Node open pool (open-pool.ts, pool-call.ts) and
+ * The messages between the open pool (open-pool.ts, pool-call.ts) and
  * its workers (open-worker.ts), and how values and errors cross the port.
  * An opening is SPEC.md §7 run in the worker; the options that are functions
  * (the replay store or guard of step 18, the sender resolver of step 14) stay
@@ -11,10 +11,7 @@
  * the `ref` of its cause, and the calling thread rebuilds it, with the very
  * error its callback threw as the cause, as `open` would have.
  */
-import type { Limits } from '../limits.js';
-import type { EnvelopeInfo } from '../envelope/envelope-info.js';
-import type { ReplayEntry } from '../envelope/replay.js';
-import type { AeadName } from '../wire/suites.js';
+import type { AeadName, EnvelopeInfo, Limits, ReplayEntry } from '@blindwire/core';
 
 /** The backends a pool's workers can run. */
 export type PoolBackendName = 'node' | 'pure';
