@@ -151,7 +151,10 @@ module.exports = {
       comment: "Scripts and vectors use a package's public entry points, not its src/ or test/.",
       severity: 'error',
       from: { path: '^(?:test-vectors|examples)/' },
-      to: { path: '^packages/[^/]+/(?:src|test)/', pathNot: '^packages/testkit/src/(?:index|kafka-broker/index)\\.ts$' },
+      to: {
+        path: '^packages/[^/]+/(?:src|test)/',
+        pathNot: '^packages/testkit/src/(?:index|kafka-broker/index)\\.ts$',
+      },
     },
     {
       name: 'testkit-imports-no-workspace-package',
