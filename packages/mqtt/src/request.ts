@@ -145,7 +145,7 @@ export function createRequester(s: Shared, router: Router) {
 }
 
 /** A responder: the answer is published before the request's reservation is committed. */
-export function respond(
+export async function respond(
   s: Shared,
   router: Router,
   filter: string,

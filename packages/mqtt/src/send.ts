@@ -16,8 +16,10 @@ function tracker(client: MqttClientLike): Map<number, number> {
   if (t !== undefined) return t;
   const codes = new Map<number, number>();
   client.on('packetreceive', (p: MqttPacketLike) => {
-    if ((p?.cmd === 'puback' || p?.cmd === 'pubrec') && typeof p.messageId === 'number')
-      codes.set(p.messageId, typeof p.reasonCode === 'number' ? p.reasonCode : 0);
+    if ((p?.cmd !== 'puback' && p?.cmd !== 'pubrec') || typeof p.messageId !== 'number') return;
+    // MQTT 3.1.1 acknowledgements carry no reason code.
+    if (typeof p.reasonCode === 'number') codes.set(p.messageId, p.reasonCode);
+    else codes.delete(p.messageId);
   });
   trackers.set(client, codes);
   t = codes;
