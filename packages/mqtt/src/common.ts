@@ -79,11 +79,26 @@ export function checkPrefix(v: unknown): string {
   return v;
 }
 
-/** The server's Maximum Packet Size from the CONNACK mqtt.js keeps (mqtt.js 5.x records it), if any. */
-function recordedServerMax(client: MqttClientLike): number | undefined {
+/** The server's latest CONNACK Maximum Packet Size per client, kept by one `connect` listener each. */
+const serverMax = new WeakMap<object, { max: number | undefined }>();
+
+/**
+ * MQTT 5 §3.2.2.3.6: the server's Maximum Packet Size. mqtt.js keeps the
+ * CONNACK of the current connection (`_serverProperties`, 5.x later
+ * releases); later connections are read from the `connect` event.
+ */
+function serverMaxOf(client: MqttClientLike): { max: number | undefined } {
+  let m = serverMax.get(client);
+  if (m !== undefined) return m;
   const p = (client as { _serverProperties?: ConnackProperties })._serverProperties;
-  const max = p?.maximumPacketSize;
-  return typeof max === 'number' && max > 0 ? max : undefined;
+  const valid = (v: unknown) => (typeof v === 'number' && v > 0 ? v : undefined);
+  const entry = { max: valid(p?.maximumPacketSize) };
+  client.on('connect', (connack) => {
+    entry.max = valid(connack?.properties?.maximumPacketSize);
+  });
+  serverMax.set(client, entry);
+  m = entry;
+  return m;
 }
 
 export function shared(client: MqttClientLike, o: MqttBindingOptions): Shared {
@@ -95,12 +110,7 @@ export function shared(client: MqttClientLike, o: MqttBindingOptions): Shared {
   if (o.maxPacketBytes !== undefined) positiveInteger('maxPacketBytes', o.maxPacketBytes);
   if (o.deadLetterClient !== undefined) checkClient('deadLetterClient', o.deadLetterClient);
   checkPrefix(o.deadLetterPrefix ?? DEFAULT_DEAD_LETTER_PREFIX);
-  // MQTT 5 §3.2.2.3.6 (CONNACK Maximum Packet Size): the latest server's, read on every connection.
-  let fromConnack: number | undefined = recordedServerMax(client);
-  client.on('connect', (connack) => {
-    const max = connack?.properties?.maximumPacketSize;
-    fromConnack = typeof max === 'number' && max > 0 ? max : undefined;
-  });
+  const server = serverMaxOf(client);
   const onEvent = o.onEvent;
   return {
     o,
@@ -108,7 +118,7 @@ export function shared(client: MqttClientLike, o: MqttBindingOptions): Shared {
     replay: o.replay ?? createMemoryReplayStore(),
     now: o.now ?? Date.now,
     v5: client.options?.protocolVersion === 5,
-    maxPacketBytes: () => o.maxPacketBytes ?? fromConnack ?? MQTT_MAX_PACKET_BYTES,
+    maxPacketBytes: () => o.maxPacketBytes ?? server.max ?? MQTT_MAX_PACKET_BYTES,
     emit: (e) => {
       if (!onEvent) return;
       try {
