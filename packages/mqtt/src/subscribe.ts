@@ -20,7 +20,14 @@ import {
   filterMatchesPrefix,
   payloadBytes,
 } from './carrier.js';
-import { checkClient, checkPrefix, consumerFor, transportError, type Shared } from './common.js';
+import {
+  checkClient,
+  checkPrefix,
+  consumerFor,
+  sendEvent,
+  transportError,
+  type Shared,
+} from './common.js';
 import { writeDeadLetter } from './dead-letter.js';
 import { LeftUnacknowledged, type Route, type Router } from './router.js';
 import { qosOf } from './seal.js';
@@ -161,7 +168,7 @@ export async function subscribe(
       }
     }
   };
-  const handle = async (packet: MqttPublishPacketLike): Promise<void> => {
+  const handle = async (packet: MqttPublishPacketLike, seen: { id?: string }): Promise<void> => {
     stats.received++;
     const bytes = payloadBytes(packet.payload);
     remember?.(bytes, packet);
@@ -170,6 +177,7 @@ export async function subscribe(
       if (stopped) leave();
       const delivery = { bytes, destination: packet.topic, attempt, receivedAt: s.now() };
       const d = await pipeline.process(delivery);
+      if (d.messageId !== undefined) seen.id = d.messageId;
       if (d.action === 'dead-letter') await deadLetter(d, packet.topic, bytes);
       if (d.action === 'ack' || d.action === 'dead-letter') {
         stats.acked++;
@@ -181,10 +189,30 @@ export async function subscribe(
       if (d.action === 'retry') attempt++;
     }
   };
+  /** The settlement's event: acknowledged, or left unacknowledged (metadata only). */
+  const settledEvent = (
+    packet: MqttPublishPacketLike,
+    started: number,
+    seen: { id?: string },
+    acked: boolean,
+  ) =>
+    sendEvent(s, 'ack', packet.topic, started, {
+      outcome: acked ? 'sent' : 'failed',
+      bytes: payloadBytes(packet.payload).length,
+      ...(seen.id === undefined ? {} : { messageId: seen.id }),
+    });
   const route: Route = {
     filter: tf,
     handle(packet) {
-      const p = handle(packet);
+      const started = s.now();
+      const seen: { id?: string } = {};
+      const p = handle(packet, seen).then(
+        () => settledEvent(packet, started, seen, true),
+        (e: unknown) => {
+          settledEvent(packet, started, seen, false);
+          throw e;
+        },
+      );
       active.add(p);
       const forget = () => active.delete(p);
       p.then(forget, forget);

@@ -102,7 +102,7 @@ export interface ConnackProperties {
   maximumPacketSize?: number | undefined;
 }
 
-export type MqttVerb = 'publish' | 'subscribe' | 'dead-letter' | 'request' | 'respond';
+export type MqttVerb = 'publish' | 'subscribe' | 'dead-letter' | 'request' | 'respond' | 'ack';
 
 /** A subscription's disposition (core's `ConsumeEvent`). */
 export interface MqttConsumeEvent extends ConsumeEvent {
@@ -110,10 +110,15 @@ export interface MqttConsumeEvent extends ConsumeEvent {
   verb: 'subscribe';
 }
 
-/** A message sent (or not): publish, a dead-letter copy, a request, a response. Metadata only. */
+/**
+ * A message sent (or not): publish, a dead-letter copy, a request, a
+ * response; or `ack`: a subscription's message settled, its PUBACK (QoS 1)
+ * or PUBCOMP (QoS 2) handed to mqtt.js (`sent`), or left unacknowledged
+ * when the subscription stopped (`failed`). Metadata only.
+ */
 export interface MqttSendEvent {
   binding: 'mqtt';
-  verb: 'publish' | 'dead-letter' | 'request' | 'respond';
+  verb: 'publish' | 'dead-letter' | 'request' | 'respond' | 'ack';
   /** The topic written to. */
   destination: string;
   /** `no-subscribers`: the broker answered reason code 0x10 (MQTT 5): nobody received it. */
