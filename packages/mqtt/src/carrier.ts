@@ -44,7 +44,8 @@ export function checkTopicName(name: string, v: unknown): string {
   if (
     typeof v !== 'string' ||
     v.length === 0 ||
-    /[+#\u0000]/.test(v) ||
+    /[+#]/.test(v) ||
+    v.includes('\u0000') ||
     v.startsWith('$share/') ||
     utf8Length(v) > 65535
   )

@@ -71,7 +71,13 @@ export function checkClient(name: string, c: unknown): MqttClientLike {
 
 /** The dead-letter prefix: a non-empty string without wildcards. */
 export function checkPrefix(v: unknown): string {
-  if (typeof v !== 'string' || v.length === 0 || /[+#\u0000]/.test(v) || v.startsWith('$'))
+  if (
+    typeof v !== 'string' ||
+    v.length === 0 ||
+    /[+#]/.test(v) ||
+    v.includes('\u0000') ||
+    v.startsWith('$')
+  )
     throw new BlindwireError(
       ErrorCode.InvalidArgument,
       '"deadLetterPrefix" expected a non-empty topic prefix without +, # or a leading $',

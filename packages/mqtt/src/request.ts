@@ -45,15 +45,9 @@ function needsV5(s: Shared, verb: string): void {
     );
 }
 
-/** The requesting side of a binding: one response topic, the requests waiting on it. */
-export function createRequester(s: Shared, router: Router) {
-  const topic = checkTopicName(
-    'responseTopic',
-    s.o.responseTopic ?? `bw-reply/${hex(crypto.getRandomValues(new Uint8Array(12)))}`,
-  );
-  router.passthrough.add(topic);
-  const waiting = new Map<string, Waiting>();
-  const onMessage = (t: string, payload: Buffer, packet: MqttPublishPacketLike) => {
+/** Opens a response on `topic` for the request waiting on its correlation data; ignores the rest. */
+function responseListener(s: Shared, topic: string, waiting: Map<string, Waiting>) {
+  return (t: string, payload: Buffer, packet: MqttPublishPacketLike) => {
     if (t !== topic) return;
     const cd = packet?.properties?.correlationData;
     const w = cd instanceof Uint8Array ? waiting.get(hex(cd)) : undefined;
@@ -77,6 +71,17 @@ export function createRequester(s: Shared, router: Router) {
       w.resolve(out);
     }, w.reject);
   };
+}
+
+/** The requesting side of a binding: one response topic, the requests waiting on it. */
+export function createRequester(s: Shared, router: Router) {
+  const topic = checkTopicName(
+    'responseTopic',
+    s.o.responseTopic ?? `bw-reply/${hex(crypto.getRandomValues(new Uint8Array(12)))}`,
+  );
+  router.passthrough.add(topic);
+  const waiting = new Map<string, Waiting>();
+  const onMessage = responseListener(s, topic, waiting);
   let subscribed: Promise<void> | undefined;
   const ready = () =>
     (subscribed ??= new Promise<void>((resolve, reject) => {

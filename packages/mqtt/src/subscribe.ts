@@ -13,23 +13,11 @@
  * acknowledged without it. A subscription that stops leaves what it holds
  * unacknowledged, so that the broker sends it again to the session.
  */
-import { BlindwireError, ErrorCode, type Disposition } from '@blindwire/core';
-import {
-  DEFAULT_DEAD_LETTER_PREFIX,
-  compileTopicFilter,
-  filterMatchesPrefix,
-  payloadBytes,
-} from './carrier.js';
-import {
-  checkClient,
-  checkPrefix,
-  consumerFor,
-  sendEvent,
-  transportError,
-  type Shared,
-} from './common.js';
-import { writeDeadLetter } from './dead-letter.js';
-import { LeftUnacknowledged, type Route, type Router } from './router.js';
+import { BlindwireError, ErrorCode } from '@blindwire/core';
+import { DEFAULT_DEAD_LETTER_PREFIX, compileTopicFilter, filterMatchesPrefix } from './carrier.js';
+import { checkClient, checkPrefix, consumerFor, transportError, type Shared } from './common.js';
+import { createHolder, type Settings } from './holder.js';
+import type { Route, Router } from './router.js';
 import { qosOf } from './seal.js';
 import type {
   Handler,
@@ -37,17 +25,10 @@ import type {
   MqttPublishPacketLike,
   MqttSubscription,
   SubscribeOptions,
-  SubscribeStats,
 } from './types.js';
 
 /** What `respond` needs of a delivery: the packet it came in (response topic, correlation data). */
 export type PacketOf = (bytes: Uint8Array) => MqttPublishPacketLike | undefined;
-
-interface Settings {
-  dlClient: MqttClientLike;
-  dlPrefix: string;
-  backoffMs: number;
-}
 
 function settingsOf(s: Shared, filter: string, o: SubscribeOptions): Settings {
   const dl = o.deadLetterClient ?? s.o.deadLetterClient;
@@ -128,97 +109,8 @@ export async function subscribe(
   const c = settingsOf(s, tf.filter, o);
   const maxAttempts = o.maxAttempts ?? s.o.retry?.maxAttempts ?? 5;
   const pipeline = consumerFor(s, o.policy, handler, { ...s.o.retry, maxAttempts });
-  const stats: SubscribeStats = {
-    received: 0,
-    acked: 0,
-    deadLettered: 0,
-    retried: 0,
-    deadLetterFailed: 0,
-    leftUnacked: 0,
-  };
-  let stopped = false;
-  const wakers = new Set<() => void>();
-  const active = new Set<Promise<void>>();
-  /** Waits `ms`, or less when the subscription stops. */
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const wake = () => {
-        clearTimeout(t);
-        wakers.delete(wake);
-        resolve();
-      };
-      const t = setTimeout(wake, Math.max(0, ms));
-      wakers.add(wake);
-    });
-  const leave = (): never => {
-    stats.leftUnacked++;
-    throw new LeftUnacknowledged();
-  };
-  const deadLetter = async (d: Disposition, topic: string, bytes: Uint8Array) => {
-    const dl = { bytes, reason: d.reason ?? 'ERR_HANDLER', messageId: d.messageId };
-    for (;;) {
-      try {
-        await writeDeadLetter(s, c.dlClient, c.dlPrefix + topic, dl);
-        stats.deadLettered++;
-        return;
-      } catch {
-        stats.deadLetterFailed++;
-        await pause(c.backoffMs);
-        if (stopped) leave();
-      }
-    }
-  };
-  const handle = async (packet: MqttPublishPacketLike, seen: { id?: string }): Promise<void> => {
-    stats.received++;
-    const bytes = payloadBytes(packet.payload);
-    remember?.(bytes, packet);
-    let attempt = packet.dup === true ? 2 : 1;
-    for (;;) {
-      if (stopped) leave();
-      const delivery = { bytes, destination: packet.topic, attempt, receivedAt: s.now() };
-      const d = await pipeline.process(delivery);
-      if (d.messageId !== undefined) seen.id = d.messageId;
-      if (d.action === 'dead-letter') await deadLetter(d, packet.topic, bytes);
-      if (d.action === 'ack' || d.action === 'dead-letter') {
-        stats.acked++;
-        return;
-      }
-      // retry and in-flight: MQTT redelivers only on a new connection, so wait here.
-      stats.retried++;
-      await pause(d.delayMs ?? c.backoffMs);
-      if (d.action === 'retry') attempt++;
-    }
-  };
-  /** The settlement's event: acknowledged, or left unacknowledged (metadata only). */
-  const settledEvent = (
-    packet: MqttPublishPacketLike,
-    started: number,
-    seen: { id?: string },
-    acked: boolean,
-  ) =>
-    sendEvent(s, 'ack', packet.topic, started, {
-      outcome: acked ? 'sent' : 'failed',
-      bytes: payloadBytes(packet.payload).length,
-      ...(seen.id === undefined ? {} : { messageId: seen.id }),
-    });
-  const route: Route = {
-    filter: tf,
-    handle(packet) {
-      const started = s.now();
-      const seen: { id?: string } = {};
-      const p = handle(packet, seen).then(
-        () => settledEvent(packet, started, seen, true),
-        (e: unknown) => {
-          settledEvent(packet, started, seen, false);
-          throw e;
-        },
-      );
-      active.add(p);
-      const forget = () => active.delete(p);
-      p.then(forget, forget);
-      return p;
-    },
-  };
+  const holder = createHolder(s, c, pipeline, remember);
+  const route: Route = { filter: tf, handle: holder.handle };
   router.add(route);
   let qos: number;
   try {
@@ -231,15 +123,14 @@ export async function subscribe(
   return {
     filter,
     qos,
-    stats,
+    stats: holder.stats,
     unsubscribe() {
       done ??= (async () => {
-        stopped = true;
         router.close(route);
-        for (const wake of [...wakers]) wake();
+        holder.stop();
         let failed: unknown;
         await sendUnsubscribe(s.client, filter).catch((e: unknown) => (failed = e));
-        while (active.size > 0) await Promise.allSettled([...active]);
+        await holder.idle();
         if (failed !== undefined) throw transportError('MQTT unsubscribe', failed);
       })();
       return done;

@@ -161,7 +161,7 @@ describe('PUBLISH packet size', () => {
   it('equals the bytes mqtt-packet writes, MQTT 5 and 3.1.1', () => {
     fc.assert(
       fc.property(
-        text.filter((t) => !/[+#\u0000]/.test(t)),
+        text.filter((t) => !/[+#]/.test(t) && !t.includes('\u0000')),
         fc.constantFrom<QoS>(0, 1, 2),
         fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 16_000, max: 2_100_000 })),
         fc.option(props, { nil: undefined }),
