@@ -165,6 +165,39 @@ describe.skipIf(mosquitto.skip).each(VARIANTS)('through $label', (variant) => {
     await endSession(clientId);
   });
 
+  it('a subscription stopped while a message waits for its retry leaves it unacknowledged: the session gets it again', async () => {
+    const clientId = `bwt-${RUN}-left-${variant.protocolVersion}-${variant.label.includes('5.0.0') ? 'a' : 'b'}`;
+    const first = await setup({ retry: { maxAttempts: 5, backoffMs: 60_000 } }, clientId);
+    const attempts: number[] = [];
+    const sub = await first.bw.subscribe(first.topic, (m) => {
+      attempts.push(m.attempt);
+      throw new Error('transient');
+    });
+    const publisher = createMqttBinding(await variant.connect(), { sender: agent });
+    const sent = await publisher.publish(first.topic, 'left', { to: publicIdentity(worker) });
+    await until(() => attempts.length === 1); // now waiting 30-60 s for its retry
+    await sub.unsubscribe(); // ends the wait: no PUBACK
+    expect(sub.stats).toMatchObject({ received: 1, acked: 0, leftUnacked: 1 });
+    expect(first.events.filter((e) => e.verb === 'ack').map((e) => e.outcome)).toEqual(['failed']);
+    // UNSUBSCRIBE ended the subscription, not the message: a new connection of the session gets it.
+    await drop(first.client);
+    const deadLetterClient = await variant.connect();
+    const again = variant.open({ clientId, persistent: true });
+    const bw2 = createMqttBinding(again, {
+      recipient: worker,
+      trustedSenders: [publicIdentity(agent)],
+      deadLetterClient,
+    });
+    again.handleMessage = bw2.handleMessage;
+    const got: Delivered[] = [];
+    await bw2.subscribe(first.topic, (m) => void got.push(m));
+    await until(() => got.length === 1);
+    expect(got[0]!.messageId).toBe(sent.messageId);
+    expect(got[0]!.attempt).toBe(2);
+    await drop(again);
+    await endSession(clientId);
+  });
+
   it('dead-letters tampered and moved envelopes unchanged with their reason, then acknowledges them', async () => {
     const { bw, topic, dead } = await setup();
     const raw = await rawPublisher();
