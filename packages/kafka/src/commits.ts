@@ -1,0 +1,91 @@
+/**
+ * Offset commits of a run (SPEC.md §7b: ack only after the commit of the
+ * reservation or the acknowledged dead-letter write). A record settled at
+ * offset n marks n + 1 for its partition (the next record to read, as Kafka
+ * counts); one `commitOffsets` at a time carries the newest mark of every
+ * partition, so a commit never precedes its settlement and never goes back
+ * within a run. A failed commit keeps its marks (unless newer ones replaced
+ * them) and is tried again after a pause; `flush()` waits for the marks to
+ * be committed before the client's consumer stops.
+ */
+import { sendEvent, type Shared } from './common.js';
+import type { KafkaConsumerLike, RunStats } from './types.js';
+
+interface Mark {
+  topic: string;
+  partition: number;
+  next: bigint;
+}
+
+export interface Commits {
+  /** The record at `offset` of `topic`/`partition` is settled. */
+  mark(topic: string, partition: number, offset: string): void;
+  /** Resolves once every mark so far is committed, or after `attempts` failures in a row. */
+  flush(attempts?: number): Promise<void>;
+}
+
+const RETRY_PAUSE_MS = 250;
+
+export function createCommits(s: Shared, consumer: KafkaConsumerLike, stats: RunStats): Commits {
+  const marks = new Map<string, Mark>();
+  let running: Promise<void> | undefined;
+  let failures = 0;
+  let giveUpAfter = Infinity;
+
+  const commitOnce = async (batch: Mark[]) => {
+    const started = s.now();
+    try {
+      await consumer.commitOffsets(
+        batch.map((m) => ({ topic: m.topic, partition: m.partition, offset: String(m.next) })),
+      );
+    } catch {
+      stats.commitFailed++;
+      failures++;
+      for (const m of batch) {
+        sendEvent(s, 'commit', m.topic, started, {
+          outcome: 'failed',
+          code: 'ERR_TRANSPORT',
+          partition: m.partition,
+          offset: String(m.next),
+        });
+        const key = `${m.topic}/${m.partition}`;
+        if (!marks.has(key)) marks.set(key, m); // a newer mark wins
+      }
+      if (failures >= giveUpAfter) marks.clear();
+      else await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
+      return;
+    }
+    failures = 0;
+    stats.commits++;
+    for (const m of batch)
+      sendEvent(s, 'commit', m.topic, started, { partition: m.partition, offset: String(m.next) });
+  };
+
+  const loop = async () => {
+    while (marks.size > 0) {
+      const batch = [...marks.values()];
+      marks.clear();
+      await commitOnce(batch);
+    }
+  };
+  const kick = () => {
+    running ??= loop().finally(() => {
+      running = undefined;
+      if (marks.size > 0) kick();
+    });
+  };
+
+  return {
+    mark(topic, partition, offset) {
+      const next = BigInt(offset) + 1n;
+      const key = `${topic}/${partition}`;
+      const had = marks.get(key);
+      if (had === undefined || had.next < next) marks.set(key, { topic, partition, next });
+      kick();
+    },
+    async flush(attempts = 5) {
+      giveUpAfter = failures + attempts;
+      while (running !== undefined) await running;
+    },
+  };
+}
