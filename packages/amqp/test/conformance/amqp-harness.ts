@@ -9,7 +9,7 @@
  * `readStored` drains with the properties as the broker forwarded them.
  * `pending` counts ready and unacknowledged messages of the work and delay
  * queues (`rabbitmqctl list_queues`: AMQP's passive declare counts only
- * ready ones).
+ * ready ones). The run is a `ConformanceTarget` of the kit's suite.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -32,7 +32,9 @@ import { nodeBackend } from '@blindwire/core/backend/node';
 import { createAmqpBinding, type AmqpBinding } from '@blindwire/amqp';
 import { createRedisReplayStore } from '@blindwire/replay';
 import {
+  knobs,
   spawnNodeChild,
+  type ConformanceTarget,
   type DeadLetter,
   type HarnessAdapter,
   type StoredMessage,
@@ -45,10 +47,10 @@ import {
   type GetMessage,
 } from 'amqplib';
 import { createClient } from 'redis';
+import { startInProcessConsumer } from './in-process.js';
+import { AMQP_URL, EXCHANGE, REDIS_URL, core } from './shared.js';
 
-export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
-export const REDIS_URL = 'redis://127.0.0.1:6379';
-export const EXCHANGE = 'amq.direct';
+export { EXCHANGE };
 const CHILD = fileURLToPath(new URL('./consumer-child.mjs', import.meta.url));
 const run$ = promisify(execFile);
 
@@ -60,8 +62,7 @@ export interface AmqpHarnessOptions {
   leaseMs?: number;
 }
 
-export interface AmqpHarness {
-  adapter: HarnessAdapter;
+export interface AmqpHarness extends ConformanceTarget {
   run: string;
   conn: ChannelModel;
   ch: ConfirmChannel;
@@ -73,9 +74,6 @@ export interface AmqpHarness {
   replayPrefix: string;
   bw: AmqpBinding;
   queues: { work: string; retry: string; dead: string; spy: string };
-  childConfig: Record<string, unknown>;
-  logPath: string;
-  close(): Promise<void>;
 }
 
 /** The properties as bytes for the spy: JSON, Buffers written as their UTF-8 text. */
@@ -228,8 +226,17 @@ export async function createAmqpHarness(o: AmqpHarnessOptions = {}): Promise<Amq
     pending: () => queueDepths([work, queues.retry]),
   };
 
-  return {
+  const h: AmqpHarness = {
     adapter,
+    core,
+    recipients: consumerId!,
+    disallowedSender: disallowed!,
+    foreignContexts: {
+      nats: bindingContext('nats', work),
+      redis: bindingContext('redis', adapter.destination),
+    },
+    isCommitted: (id, name) => replay.has(id, name),
+    startConsumer: (o) => startInProcessConsumer(h, o?.work ? { work: o.work } : {}),
     run,
     conn,
     ch,
@@ -251,7 +258,8 @@ export async function createAmqpHarness(o: AmqpHarnessOptions = {}): Promise<Amq
       }
       await redis.quit();
       await conn.close().catch(() => undefined);
-      if (process.env.BW_KEEP === undefined) rmSync(dir, { recursive: true, force: true });
+      if (!knobs.keep()) rmSync(dir, { recursive: true, force: true });
     },
   };
+  return h;
 }

@@ -1,31 +1,33 @@
 /**
- * In-process consumers for the smaller RabbitMQ conformance cases (SPEC.md
- * §7b): each on a connection and confirm channel of its own, through
+ * In-process consumers of the RabbitMQ conformance suite (SPEC.md §7b):
+ * each on a connection and confirm channel of its own, through
  * @blindwire/amqp with the run's Redis replay store (or its own client on
- * the same keys), recording handler calls and consume events; and sealing
- * helpers for hand-made copies.
+ * the same keys), recording handler calls and consume events for the kit's
+ * cases; `drop` closes the connection under a running handler.
  */
-import {
-  bindingContext,
-  publicIdentity,
-  seal,
-  type Identity,
-  type ReplayStore,
-} from '@blindwire/core';
+import { publicIdentity, type Identity, type ReplayStore } from '@blindwire/core';
 import { nodeBackend } from '@blindwire/core/backend/node';
-import { createAmqpBinding, type AmqpConsumeEvent, type ConsumeRun } from '@blindwire/amqp';
+import { createAmqpBinding, type AmqpConsumeEvent } from '@blindwire/amqp';
 import { createRedisReplayStore } from '@blindwire/replay';
+import type { InProcessConsumer } from '@blindwire/testkit';
 import { connect } from 'amqplib';
 import { createClient } from 'redis';
-import { AMQP_URL, EXCHANGE, REDIS_URL, type AmqpHarness } from './amqp-harness.js';
+import { AMQP_URL, EXCHANGE, REDIS_URL } from './shared.js';
 
-export interface InProcessConsumer {
-  run: ConsumeRun;
-  calls: string[];
-  events: AmqpConsumeEvent[];
+/** What a consumer needs of the run (amqp-harness.ts `AmqpHarness` has it). */
+export interface AmqpRun {
+  adapter: { destination: string };
+  queues: { work: string; retry: string; dead: string };
+  replay: ReplayStore;
+  replayPrefix: string;
+  sender: Identity;
+  disallowed: Identity;
+  consumerId: Identity;
+}
+
+export interface AmqpConsumer extends InProcessConsumer {
   /** Drops the connection without stopping (the broker requeues what was not acknowledged). */
   drop(): Promise<void>;
-  close(): Promise<void>;
 }
 
 export interface InProcessOptions {
@@ -39,9 +41,9 @@ export interface InProcessOptions {
 }
 
 export async function startInProcessConsumer(
-  h: AmqpHarness,
+  h: AmqpRun,
   o: InProcessOptions = {},
-): Promise<InProcessConsumer> {
+): Promise<AmqpConsumer> {
   const conn = await connect(AMQP_URL);
   const ch = await conn.createConfirmChannel();
   let redis: ReturnType<typeof createClient> | undefined;
@@ -76,46 +78,20 @@ export async function startInProcessConsumer(
       retryQueue: o.retryQueue ?? h.queues.retry,
     },
   );
+  let dropped = false;
   return {
-    run,
     calls,
     events,
-    drop: () => conn.close().catch(() => undefined),
+    stats: () => ({ ...run.stats }),
+    drop: () => {
+      dropped = true;
+      return conn.close().catch(() => undefined);
+    },
     async close() {
-      await run.stop();
+      // After a drop the channel is gone: stop() still waits for the handlers, its cancel fails.
+      await (dropped ? run.stop().catch(() => undefined) : run.stop());
       await conn.close().catch(() => undefined);
       await redis?.quit();
     },
   };
-}
-
-/** Seals `payload` to the run's consumer, bound to `context` (default: the work destination's). */
-export function sealTo(
-  h: AmqpHarness,
-  payload: string,
-  o: { context?: string; sender?: Identity } = {},
-): Promise<{ envelope: Uint8Array; messageId: string }> {
-  return seal(payload, {
-    sender: o.sender ?? h.sender,
-    recipients: h.consumerId,
-    context: o.context ?? bindingContext('amqp', h.adapter.destination),
-    backend: nodeBackend,
-  });
-}
-
-export async function until(cond: () => boolean, ms = 20_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Resolves once the work and delay queues hold nothing unsettled. */
-export async function settled(h: AmqpHarness, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while ((await h.adapter.pending()) !== 0) {
-    if (Date.now() > end) throw new Error('the work queue did not drain');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

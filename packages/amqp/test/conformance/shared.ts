@@ -8,6 +8,10 @@ import { nodeBackend } from '@blindwire/core/backend/node';
 import { probeService, requireBuild, type CoreFunctions } from '@blindwire/testkit';
 import { fileURLToPath } from 'node:url';
 
+export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+export const REDIS_URL = 'redis://127.0.0.1:6379';
+export const EXCHANGE = 'amq.direct';
+
 export const rabbit = await probeService('rabbitmq');
 export const redis = await probeService('redis');
 const dist = (pkg: string) =>

@@ -1,31 +1,28 @@
 /**
- * In-process consumers for the smaller conformance cases (SPEC.md §7b): each
- * on a connection of its own, through @blindwire/nats with the run's shared
+ * In-process consumers of the NATS conformance suite (SPEC.md §7b): each on
+ * a connection of its own, through @blindwire/nats with the run's shared
  * Redis replay store (or its own client on the same keys), recording its
- * handler calls and consume events; and sealing helpers for hand-made copies.
+ * handler calls and consume events for the kit's cases.
  */
-import {
-  bindingContext,
-  publicIdentity,
-  seal,
-  type Identity,
-  type ReplayStore,
-} from '@blindwire/core';
+import { publicIdentity, type Identity, type ReplayStore } from '@blindwire/core';
 import { nodeBackend } from '@blindwire/core/backend/node';
-import { createNatsBinding, type ConsumeRun, type NatsConsumeEvent } from '@blindwire/nats';
+import { createNatsBinding, type NatsConsumeEvent } from '@blindwire/nats';
 import { createRedisReplayStore } from '@blindwire/replay';
+import type { InProcessConsumer } from '@blindwire/testkit';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createClient } from 'redis';
-import { REDIS_URL, SERVERS, type NatsHarness } from './nats-harness.js';
+import { REDIS_URL, SERVERS } from './shared.js';
 
-export interface InProcessConsumer {
-  run: ConsumeRun;
-  /** Message ids the handler was called with, in order. */
-  calls: string[];
-  /** Consume events (metadata only). */
-  events: NatsConsumeEvent[];
-  close(): Promise<void>;
+/** What a consumer needs of the run (nats-harness.ts `NatsHarness` has it). */
+export interface NatsRun {
+  adapter: { destination: string; deadLetterDestination: string };
+  streams: { work: string };
+  replay: ReplayStore;
+  replayPrefix: string;
+  sender: Identity;
+  disallowed: Identity;
+  consumerId: Identity;
 }
 
 export interface InProcessOptions {
@@ -42,7 +39,7 @@ export interface InProcessOptions {
 
 /** Starts a consumer of `h`'s work stream (or `o.stream`/`o.consumer`) in this process. */
 export async function startInProcessConsumer(
-  h: NatsHarness,
+  h: NatsRun,
   o: InProcessOptions = {},
 ): Promise<InProcessConsumer> {
   const nc = await connect({ servers: SERVERS });
@@ -54,7 +51,7 @@ export async function startInProcessConsumer(
     replay = createRedisReplayStore({ client: redis, prefix: h.replayPrefix });
   }
   const calls: string[] = [];
-  const events: InProcessConsumer['events'] = [];
+  const events: NatsConsumeEvent[] = [];
   const bw = createNatsBinding(nc, {
     recipient: h.consumerId,
     trustedSenders: [publicIdentity(h.sender), publicIdentity(h.disallowed)],
@@ -81,45 +78,13 @@ export async function startInProcessConsumer(
     },
   );
   return {
-    run,
     calls,
     events,
+    stats: () => ({ ...run.stats }),
     async close() {
       await run.stop();
       await nc.close();
       await redis?.quit();
     },
   };
-}
-
-/** Seals `payload` to the run's consumer, bound to `context` (default: the work subject's). */
-export async function sealTo(
-  h: NatsHarness,
-  payload: string,
-  o: { context?: string; sender?: Identity } = {},
-): Promise<{ envelope: Uint8Array; messageId: string }> {
-  return seal(payload, {
-    sender: o.sender ?? h.sender,
-    recipients: h.consumerId,
-    context: o.context ?? bindingContext('nats', h.adapter.destination),
-    backend: nodeBackend,
-  });
-}
-
-/** Resolves once `cond()` holds, polling every 20 ms; fails after `ms`. */
-export async function until(cond: () => boolean, ms = 20_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Resolves once the work stream holds nothing unsettled. */
-export async function settled(h: NatsHarness, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while ((await h.adapter.pending()) !== 0) {
-    if (Date.now() > end) throw new Error('the work stream did not drain');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

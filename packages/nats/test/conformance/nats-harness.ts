@@ -6,7 +6,8 @@
  * `bwc.<run>.>` and on the consumer child's own inbox prefix, so it sees what
  * was published, dead-lettered and delivered. `readStored` also reads both
  * streams raw through `$JS.API.STREAM.MSG.GET` (the stored header block and
- * body, base64 in the API's JSON).
+ * body, base64 in the API's JSON). The run is a `ConformanceTarget` of the
+ * kit's suite.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import {
+  amqpDestination,
   bindingContext,
   exportIdentity,
   exportPublicIdentity,
@@ -25,7 +27,9 @@ import { createNatsBinding, messageHints, type NatsBinding } from '@blindwire/na
 import { createRedisReplayStore } from '@blindwire/replay';
 import type { ReplayStore } from '@blindwire/core';
 import {
+  knobs,
   spawnNodeChild,
+  type ConformanceTarget,
   type DeadLetter,
   type HarnessAdapter,
   type StoredMessage,
@@ -34,9 +38,9 @@ import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jets
 import { headers as natsHeaders, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { createClient } from 'redis';
+import { startInProcessConsumer } from './in-process.js';
+import { REDIS_URL, SERVERS, core } from './shared.js';
 
-export const SERVERS = '127.0.0.1:4222';
-export const REDIS_URL = 'redis://127.0.0.1:6379';
 const CHILD = fileURLToPath(new URL('./consumer-child.mjs', import.meta.url));
 
 export interface NatsHarnessOptions {
@@ -48,8 +52,7 @@ export interface NatsHarnessOptions {
   leaseMs?: number;
 }
 
-export interface NatsHarness {
-  adapter: HarnessAdapter;
+export interface NatsHarness extends ConformanceTarget {
   run: string;
   nc: NatsConnection;
   js: JetStreamClient;
@@ -62,11 +65,8 @@ export interface NatsHarness {
   /** The binding the adapter publishes through (sender = the allowed sender). */
   bw: NatsBinding;
   streams: { work: string; dead: string };
-  childConfig: Record<string, unknown>;
-  logPath: string;
   /** Core messages the spy subscriber saw so far (drained by readStored). */
   spySeen(): number;
-  close(): Promise<void>;
 }
 
 const b64 = (s: string | undefined) =>
@@ -226,8 +226,21 @@ export async function createNatsHarness(options: NatsHarnessOptions = {}): Promi
     },
   };
 
-  return {
+  const h: NatsHarness = {
     adapter,
+    core,
+    recipients: consumerId!,
+    disallowedSender: disallowed!,
+    foreignContexts: {
+      amqp: bindingContext('amqp', amqpDestination('bwc', subject)),
+      redis: bindingContext('redis', subject),
+    },
+    isCommitted: (id, name) => replay.has(id, name),
+    startConsumer: (o) =>
+      startInProcessConsumer(h, {
+        ...(o?.work ? { work: o.work } : {}),
+        ...(o?.noProgress === true ? { workingIntervalMs: 60_000 } : {}),
+      }),
     run,
     nc,
     js,
@@ -251,7 +264,8 @@ export async function createNatsHarness(options: NatsHarnessOptions = {}): Promi
       }
       await redis.quit();
       await nc.close();
-      if (process.env.BW_KEEP === undefined) rmSync(dir, { recursive: true, force: true });
+      if (!knobs.keep()) rmSync(dir, { recursive: true, force: true });
     },
   };
+  return h;
 }

@@ -8,6 +8,9 @@ import { nodeBackend } from '@blindwire/core/backend/node';
 import { probeService, requireBuild, type CoreFunctions } from '@blindwire/testkit';
 import { fileURLToPath } from 'node:url';
 
+export const SERVERS = '127.0.0.1:4222';
+export const REDIS_URL = 'redis://127.0.0.1:6379';
+
 export const nats = await probeService('nats');
 export const redis = await probeService('redis');
 const dist = (pkg: string) =>

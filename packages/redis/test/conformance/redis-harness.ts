@@ -2,10 +2,12 @@
  * The Redis Streams adapter of the conformance harness (SPEC.md §7b, §11b,
  * §11c): per run, a stream `bwc:<run>:jobs` with consumer group `workers`,
  * its dead-letter stream `bwc:<run>:jobs:dlq`, a key prefix for the shared
- * Redis replay store, and a MONITOR connection (the spy) that sees every
- * command argument any client sends to Redis, so it reads what was added,
- * dead-lettered and delivered. `readStored` also reads both streams raw
- * (XRANGE, binary-safe).
+ * Redis replay store, and a MONITOR connection (the spy) that sees the
+ * arguments of every data-carrying command any client sends to Redis (XADD,
+ * the dead-letter script, the replay store's writes; not the reads, whose
+ * replies MONITOR never shows), so it reads what was added and
+ * dead-lettered. `readStored` also reads both streams raw (XRANGE,
+ * binary-safe). The run is a `ConformanceTarget` of the kit's suite.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import {
+  amqpDestination,
   bindingContext,
   exportIdentity,
   exportPublicIdentity,
@@ -24,12 +27,15 @@ import { nodeBackend } from '@blindwire/core/backend/node';
 import { createRedisBinding, entryFields, type RedisBinding } from '@blindwire/redis';
 import { createRedisReplayStore } from '@blindwire/replay';
 import {
+  knobs,
   spawnNodeChild,
+  type ConformanceTarget,
   type DeadLetter,
-  type HarnessAdapter,
   type StoredMessage,
 } from '@blindwire/testkit';
 import IoRedis from 'ioredis';
+import { startRedisConsumer } from './in-process.js';
+import { core } from './shared.js';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 const CHILD = fileURLToPath(new URL('./consumer-child.mjs', import.meta.url));
@@ -44,9 +50,9 @@ export interface RedisHarnessOptions {
   monitor?: boolean;
 }
 
-export interface RedisHarness {
-  adapter: HarnessAdapter;
+export interface RedisHarness extends ConformanceTarget {
   run: string;
+  redisUrl: string;
   client: IoRedis;
   sender: Identity;
   disallowed: Identity;
@@ -54,11 +60,36 @@ export interface RedisHarness {
   replay: ReplayStore;
   replayPrefix: string;
   bw: RedisBinding;
+  /** The work stream (consumed by the group `workers`). */
+  stream: string;
   keys: { work: string; dead: string };
-  childConfig: Record<string, unknown>;
-  logPath: string;
-  close(): Promise<void>;
 }
+
+/** Commands that carry no client data (reads, acks, claims): MONITOR lines the spy skips. */
+const NO_DATA = new Set(
+  [
+    'xinfo',
+    'xrange',
+    'xrevrange',
+    'xlen',
+    'xread',
+    'xreadgroup',
+    'xpending',
+    'xack',
+    'xautoclaim',
+  ].concat([
+    'xclaim',
+    'scan',
+    'del',
+    'exists',
+    'pttl',
+    'client',
+    'info',
+    'ping',
+    'hello',
+    'select',
+  ]),
+);
 
 const field = (fields: Buffer[], name: string): Buffer | undefined => {
   for (let i = 0; i + 1 < fields.length; i += 2)
@@ -97,7 +128,7 @@ export async function createRedisHarness(o: RedisHarnessOptions = {}): Promise<R
   if (o.monitor !== false) {
     monitor = await new IoRedis(REDIS_URL).monitor();
     monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args.some((a) => a.includes(run)))
+      if (!NO_DATA.has(args[0]!.toLowerCase()) && args.some((a) => a.includes(run)))
         captured.push({ where: `MONITOR ${args[0]}`, body: Buffer.from(args.join(' '), 'latin1') });
     });
   }
@@ -119,7 +150,7 @@ export async function createRedisHarness(o: RedisHarnessOptions = {}): Promise<R
   };
   writeFileSync(configPath, JSON.stringify(childConfig), { mode: 0o600 });
 
-  const adapter: HarnessAdapter = {
+  const adapter: ConformanceTarget['adapter'] = {
     binding: 'redis',
     destination: keys.work,
     otherDestination: `bwc:${run}:other`,
@@ -169,9 +200,19 @@ export async function createRedisHarness(o: RedisHarnessOptions = {}): Promise<R
     },
   };
 
-  return {
+  const h: RedisHarness = {
     adapter,
+    core,
+    recipients: consumerId,
+    disallowedSender: disallowed,
+    foreignContexts: {
+      nats: bindingContext('nats', 'bwc.jobs'),
+      amqp: bindingContext('amqp', amqpDestination('bwc', keys.work)),
+    },
+    isCommitted: (id, name) => replay.has(id, name),
+    startConsumer: (options) => startRedisConsumer(h, options),
     run,
+    redisUrl: REDIS_URL,
     client,
     sender,
     disallowed,
@@ -179,6 +220,7 @@ export async function createRedisHarness(o: RedisHarnessOptions = {}): Promise<R
     replay,
     replayPrefix,
     bw,
+    stream: keys.work,
     keys,
     childConfig: { configPath },
     logPath: join(dir, 'run.log'),
@@ -191,7 +233,8 @@ export async function createRedisHarness(o: RedisHarnessOptions = {}): Promise<R
         if (found.length > 0) await client.del(...found);
       } while (cursor !== '0');
       await client.quit();
-      if (process.env.BW_KEEP === undefined) rmSync(dir, { recursive: true, force: true });
+      if (!knobs.keep()) rmSync(dir, { recursive: true, force: true });
     },
   };
+  return h;
 }

@@ -1,7 +1,8 @@
 /**
  * The binding conformance harness (the consumer rules of SPEC.md §7b, the
  * blindness of SPEC.md §11c): adapter types, the workload, the run log, the
- * accounting, the blindness spy and the nothing-lost run with SIGKILLs.
+ * accounting, the blindness spy, the nothing-lost run with SIGKILLs, and the
+ * six cases of the conformance suite (`defineConformanceSuite`, README.md).
  */
 export type {
   ChildHandle,
@@ -54,3 +55,23 @@ export {
   type NothingLostOptions,
   type NothingLostResult,
 } from './nothing-lost.js';
+export type {
+  CaseName,
+  ConcurrencySetup,
+  ConformanceSuite,
+  ConformanceTarget,
+  ConsumeEventLike,
+  ConsumerOptions,
+  InProcessConsumer,
+  LimitsProbe,
+  VitestApi,
+} from './conformance-types.js';
+export { defineConformanceSuite, withTarget } from './suite.js';
+export { eventsOf, isFinal, sealFor, workloadFor } from './case-helpers.js';
+export { countingProxy, knobs, settled, sleep, until } from './wait.js';
+export { blindnessControl, blindnessOfWorkload, BLINDNESS_COUNT } from './case-blindness.js';
+export { faultyConsumerCaught, nothingLost, NOTHING_LOST_COUNT } from './case-nothing-lost.js';
+export { redeliveryBeforeAck, replayAfterAck } from './case-replay.js';
+export { crossContextCopies } from './case-context.js';
+export { overLimitRefused } from './case-limits.js';
+export { oneIdAtOnce } from './case-concurrency.js';
