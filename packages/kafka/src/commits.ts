@@ -5,8 +5,10 @@
  * counts); one `commitOffsets` at a time carries the newest mark of every
  * partition, so a commit never precedes its settlement and never goes back
  * within a run. A failed commit keeps its marks (unless newer ones replaced
- * them) and is tried again after a pause; `flush()` waits for the marks to
- * be committed before the client's consumer stops.
+ * them) and is tried again after a pause, up to `MAX_FAILURES` in a row
+ * (a consumer that crashed or left its group: its records are delivered
+ * again to the next owner, a duplicate for the replay store); `flush()`
+ * waits for the marks to be committed before the client's consumer stops.
  */
 import { sendEvent, type Shared } from './common.js';
 import type { KafkaConsumerLike, RunStats } from './types.js';
@@ -25,12 +27,14 @@ export interface Commits {
 }
 
 const RETRY_PAUSE_MS = 250;
+/** Failed commits in a row before the marks are given up (about 10 s of pauses, plus the client's retries). */
+export const MAX_FAILURES = 40;
 
 export function createCommits(s: Shared, consumer: KafkaConsumerLike, stats: RunStats): Commits {
   const marks = new Map<string, Mark>();
   let running: Promise<void> | undefined;
   let failures = 0;
-  let giveUpAfter = Infinity;
+  let giveUpAfter = MAX_FAILURES;
 
   const commitOnce = async (batch: Mark[]) => {
     const started = s.now();
@@ -51,8 +55,10 @@ export function createCommits(s: Shared, consumer: KafkaConsumerLike, stats: Run
         const key = `${m.topic}/${m.partition}`;
         if (!marks.has(key)) marks.set(key, m); // a newer mark wins
       }
-      if (failures >= giveUpAfter) marks.clear();
-      else await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
+      if (failures >= giveUpAfter) {
+        marks.clear();
+        failures = 0;
+      } else await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
       return;
     }
     failures = 0;
@@ -84,7 +90,7 @@ export function createCommits(s: Shared, consumer: KafkaConsumerLike, stats: Run
       kick();
     },
     async flush(attempts = 5) {
-      giveUpAfter = failures + attempts;
+      giveUpAfter = Math.min(MAX_FAILURES, failures + attempts);
       while (running !== undefined) await running;
     },
   };

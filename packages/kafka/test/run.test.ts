@@ -47,6 +47,7 @@ function scriptedConsumer(log: string[]) {
   const c = {
     heartbeats: 0,
     heartbeatError: undefined as Error | undefined,
+    commitFailures: 0,
     get config() {
       return config;
     },
@@ -54,6 +55,11 @@ function scriptedConsumer(log: string[]) {
       config = cfg;
     },
     async commitOffsets(o: { topic: string; partition: number; offset: string }[]) {
+      if (c.commitFailures > 0) {
+        c.commitFailures--;
+        log.push('commit failed');
+        throw new Error('coordinator moved');
+      }
       log.push(`commit ${o.map((x) => `${x.topic}/${x.partition}@${x.offset}`).join(',')}`);
     },
     async stop() {
@@ -300,6 +306,24 @@ describe('run', () => {
     expect(commits).toContain('a/0@2');
     expect(commits).toContain('b/3@3');
     expect(log.at(-1)).toBe('stop');
+  });
+
+  it('a failed offset commit is tried again, newest offset first; stop() gives up after a few', async () => {
+    const { bw, log, consumer, events } = setup();
+    const r = await bw.run({ eachMessage: () => undefined });
+    consumer.commitFailures = 1;
+    await consumer.deliver('a', 0, await sealFor('a', '1'));
+    await until(() => r.stats.commits === 1);
+    expect(log).toEqual(['commit failed', 'commit a/0@1']);
+    consumer.commitFailures = 100;
+    await consumer.deliver('a', 0, await sealFor('a', '2'));
+    await until(() => r.stats.commitFailed === 2);
+    await r.stop(); // one failure in a row so far: five more, then the mark is given up
+    expect(log.filter((l) => l === 'commit failed').length).toBe(1 + 6);
+    expect(log.at(-1)).toBe('stop');
+    expect(r.stats).toMatchObject({ commits: 1, commitFailed: 7 });
+    const failed = events.filter((e) => e.verb === 'commit' && e.outcome === 'failed');
+    expect(failed.map((e) => e.offset)).toEqual(['1', ...Array(6).fill('2')]);
   });
 
   it("a heartbeat error (the client's rebalance) is rethrown; the record is not committed", async () => {
