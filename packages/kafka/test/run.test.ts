@@ -30,6 +30,7 @@ import {
   type KafkaEvent,
   type KafkaOutgoingMessage,
   type KafkaProducerLike,
+  type KafkaSendEvent,
 } from '../src/index.js';
 
 let agent: Identity;
@@ -322,7 +323,9 @@ describe('run', () => {
     expect(log.filter((l) => l === 'commit failed').length).toBe(1 + 6);
     expect(log.at(-1)).toBe('stop');
     expect(r.stats).toMatchObject({ commits: 1, commitFailed: 7 });
-    const failed = events.filter((e) => e.verb === 'commit' && e.outcome === 'failed');
+    const failed = events.filter(
+      (e) => e.verb === 'commit' && e.outcome === 'failed',
+    ) as KafkaSendEvent[];
     expect(failed.map((e) => e.offset)).toEqual(['1', ...Array(6).fill('2')]);
   });
 
