@@ -27,11 +27,17 @@ const coreDefaultBackendFromSource = {
  * build of it (plain-node scripts and the CLI bundle use its dist/).
  */
 const testkitSource = fileURLToPath(new URL('./packages/testkit/src/index.ts', import.meta.url));
+const kafkaBrokerSource = fileURLToPath(
+  new URL('./packages/testkit/src/kafka-broker/index.ts', import.meta.url),
+);
 
 export default defineConfig({
   plugins: [coreDefaultBackendFromSource],
   resolve: {
-    alias: [{ find: /^@blindwire\/testkit$/, replacement: testkitSource }],
+    alias: [
+      { find: /^@blindwire\/testkit$/, replacement: testkitSource },
+      { find: /^@blindwire\/testkit\/kafka-broker$/, replacement: kafkaBrokerSource },
+    ],
   },
   test: {
     include: [

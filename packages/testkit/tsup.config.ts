@@ -5,7 +5,12 @@ import { defineConfig } from 'tsup';
 // read src/ directly: the root vitest.config.ts aliases the package to
 // src/index.ts and package.json points `types` at it.
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    // The Kafka test broker: a subpath for tests, and a CLI to run it in its own process.
+    'kafka-broker/index': 'src/kafka-broker/index.ts',
+    'kafka-broker/main': 'src/kafka-broker/main.ts',
+  },
   format: ['esm'],
   dts: false,
   sourcemap: true,
