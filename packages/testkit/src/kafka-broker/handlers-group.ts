@@ -158,6 +158,7 @@ export const describeGroups: Handler = (r, ctx) => {
     if (g === undefined)
       return void w.int16(ERR.NONE).string(id).string('Dead').string('').string('').int32(0);
     const stable = g.state === 'Stable';
+    const none = Buffer.alloc(0);
     w.int16(ERR.NONE)
       .string(id)
       .string(g.state)
@@ -168,12 +169,8 @@ export const describeGroups: Handler = (r, ctx) => {
           .string(m.id)
           .string(m.clientId)
           .string(m.clientHost)
-          .bytes(
-            stable
-              ? (m.protocols.find((p) => p.name === g.protocol)?.metadata ?? null)
-              : Buffer.alloc(0),
-          )
-          .bytes(stable ? m.assignment : Buffer.alloc(0)),
+          .bytes(stable ? (m.protocols.find((p) => p.name === g.protocol)?.metadata ?? none) : none)
+          .bytes(stable ? m.assignment : none),
       );
   });
 };
