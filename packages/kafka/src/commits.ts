@@ -9,6 +9,10 @@
  * (a consumer that crashed or left its group: its records are delivered
  * again to the next owner, a duplicate for the replay store); `flush()`
  * waits for the marks to be committed before the client's consumer stops.
+ * `markAndWait` is for a dead-lettered record: its `eachMessage` returns
+ * once the offset is committed (or the attempt failed), so that a rebalance
+ * right after it does not hand the record to a member that would write a
+ * second copy.
  */
 import { sendEvent, type Shared } from './common.js';
 import type { KafkaConsumerLike, RunStats } from './types.js';
@@ -22,6 +26,11 @@ interface Mark {
 export interface Commits {
   /** The record at `offset` of `topic`/`partition` is settled. */
   mark(topic: string, partition: number, offset: string): void;
+  /**
+   * Marks it, and resolves once a commit covering it succeeded (true) or the
+   * next attempt failed (false: the marks stay, retried in the background).
+   */
+  markAndWait(topic: string, partition: number, offset: string): Promise<boolean>;
   /** Resolves once every mark so far is committed, or after `attempts` failures in a row. */
   flush(attempts?: number): Promise<void>;
 }
@@ -35,6 +44,18 @@ export function createCommits(s: Shared, consumer: KafkaConsumerLike, stats: Run
   let running: Promise<void> | undefined;
   let failures = 0;
   let giveUpAfter = MAX_FAILURES;
+  /** Who waits for a commit: of `key` up to `next`. */
+  let waiters: { key: string; next: bigint; done: (ok: boolean) => void }[] = [];
+  const answer = (batch: Mark[] | undefined) => {
+    const keep: typeof waiters = [];
+    for (const w of waiters) {
+      const m = batch?.find((x) => `${x.topic}/${x.partition}` === w.key);
+      if (batch === undefined) w.done(false);
+      else if (m !== undefined && m.next >= w.next) w.done(true);
+      else keep.push(w);
+    }
+    waiters = keep;
+  };
 
   const commitOnce = async (batch: Mark[]) => {
     const started = s.now();
@@ -55,6 +76,7 @@ export function createCommits(s: Shared, consumer: KafkaConsumerLike, stats: Run
         const key = `${m.topic}/${m.partition}`;
         if (!marks.has(key)) marks.set(key, m); // a newer mark wins
       }
+      answer(undefined);
       if (failures >= giveUpAfter) {
         marks.clear();
         failures = 0;
@@ -63,6 +85,7 @@ export function createCommits(s: Shared, consumer: KafkaConsumerLike, stats: Run
     }
     failures = 0;
     stats.commits++;
+    answer(batch);
     for (const m of batch)
       sendEvent(s, 'commit', m.topic, started, { partition: m.partition, offset: String(m.next) });
   };
@@ -81,13 +104,22 @@ export function createCommits(s: Shared, consumer: KafkaConsumerLike, stats: Run
     });
   };
 
+  const mark = (topic: string, partition: number, offset: string) => {
+    const next = BigInt(offset) + 1n;
+    const key = `${topic}/${partition}`;
+    const had = marks.get(key);
+    if (had === undefined || had.next < next) marks.set(key, { topic, partition, next });
+    kick();
+    return { key, next };
+  };
+
   return {
-    mark(topic, partition, offset) {
-      const next = BigInt(offset) + 1n;
-      const key = `${topic}/${partition}`;
-      const had = marks.get(key);
-      if (had === undefined || had.next < next) marks.set(key, { topic, partition, next });
-      kick();
+    mark,
+    markAndWait(topic, partition, offset) {
+      return new Promise<boolean>((done) => {
+        const { key, next } = mark(topic, partition, offset);
+        waiters.push({ key, next, done });
+      });
     },
     async flush(attempts = 5) {
       giveUpAfter = Math.min(MAX_FAILURES, failures + attempts);

@@ -11,7 +11,9 @@
  *   again without spending an attempt; never dead-lettered; bounded by the
  *   reservation's lease, which is not renewed;
  * - dead-letter -> the unchanged copy to the dead-letter topic, acknowledged,
- *   then the offset is marked; a failed write is tried again after a pause.
+ *   then the offset committed before `eachMessage` returns (a rebalance
+ *   right after it must not hand the record to a member that copies it
+ *   again); a failed write is tried again after a pause.
  *
  * Marked offsets are committed (offset + 1) by `commits.ts`, so an offset is
  * committed only after the handler's success and the reservation's commit,
@@ -87,20 +89,23 @@ interface Context {
   pauseMs: number;
 }
 
+/** How a record ended: settled by an ack or a dead-letter copy, or left unsettled (false). */
+type Settled = 'ack' | 'dead-letter' | false;
+
 /** Writes the dead-letter copy until acknowledged; false when the run stopped first. */
 async function deadLetter(
   c: Context,
   p: KafkaEachMessagePayload,
   bytes: Uint8Array,
   d: Disposition,
-): Promise<boolean> {
+): Promise<Settled> {
   const source = { topic: p.topic, partition: p.partition, offset: p.message.offset };
   const dl = { bytes, reason: d.reason ?? 'ERR_HANDLER', messageId: d.messageId, source };
   for (;;) {
     try {
       await c.writeCopy(deadLetterTopicOf(c.o, p.topic), { ...dl, key: p.message.key ?? null });
       c.stats.deadLettered++;
-      return true;
+      return 'dead-letter';
     } catch {
       c.stats.deadLetterFailed++;
       if (!(await c.waits.sleep(c.pauseMs, p.heartbeat))) return false;
@@ -108,8 +113,8 @@ async function deadLetter(
   }
 }
 
-/** Takes one record to a settlement: true when its offset may be committed. */
-async function settle(c: Context, p: KafkaEachMessagePayload, bytes: Uint8Array): Promise<boolean> {
+/** Takes one record to a settlement (its offset may then be committed), or leaves it unsettled. */
+async function settle(c: Context, p: KafkaEachMessagePayload, bytes: Uint8Array): Promise<Settled> {
   let attempt = 1;
   for (;;) {
     let d: Disposition;
@@ -119,7 +124,7 @@ async function settle(c: Context, p: KafkaEachMessagePayload, bytes: Uint8Array)
       // A delivery the pipeline cannot take at all: dead-lettered, never dropped.
       d = { action: 'dead-letter', reason: ErrorCode.InvalidArgument };
     }
-    if (d.action === 'ack') return true;
+    if (d.action === 'ack') return 'ack';
     if (d.action === 'dead-letter') return deadLetter(c, p, bytes, d);
     if (d.action === 'retry') c.stats.retried++;
     else c.stats.inFlightWaits++;
@@ -162,7 +167,7 @@ export async function run(
     process: (p, bytes, attempt) =>
       pipeline.process({ bytes, destination: p.topic, attempt, receivedAt: s.now() }),
   };
-  const active = new Set<Promise<unknown>>();
+  const active = new Set<Promise<Settled>>();
   const eachMessage = async (p: KafkaEachMessagePayload): Promise<void> => {
     if (waits.stopped) return; // not settled: never committed by this run
     stats.received++;
@@ -174,10 +179,14 @@ export async function run(
     const settled = settle(c, p, bytes);
     active.add(settled);
     try {
-      if (await settled) {
+      const how = await settled;
+      if (how === false) stats.unsettled++;
+      else {
         stats.settled++;
-        commits.mark(topic, partition, offset);
-      } else stats.unsettled++;
+        // A dead-lettered record waits for its commit: a rebalance now would copy it again.
+        if (how === 'dead-letter') await commits.markAndWait(topic, partition, offset);
+        else commits.mark(topic, partition, offset);
+      }
     } catch (e) {
       stats.unsettled++;
       throw e; // the client's own heartbeat error (a rebalance): it rejoins and refetches

@@ -56,6 +56,7 @@ function scriptedConsumer(log: string[]) {
       config = cfg;
     },
     async commitOffsets(o: { topic: string; partition: number; offset: string }[]) {
+      await new Promise((r) => setTimeout(r, 1)); // a round trip
       if (c.commitFailures > 0) {
         c.commitFailures--;
         log.push('commit failed');
@@ -169,6 +170,8 @@ describe('run', () => {
     const env = await sealFor('orders', 'secret');
     env[env.length - 3]! ^= 1;
     await consumer.deliver('orders', 0, env, 'key-1');
+    // eachMessage returned only once the copy was acknowledged and the offset committed.
+    expect(log).toEqual(['sent orders.dlq', 'commit orders/0@1']);
     await r.stop();
     expect(calls).toBe(0);
     expect(log).toEqual(['sent orders.dlq', 'commit orders/0@1', 'stop']);
