@@ -4,17 +4,31 @@
  * opens them (offsets committed only once each record is settled); a
  * tampered copy lands, unchanged and with its reason, in `<topic>.dlq`.
  * Talks to `KAFKA_BROKERS` when set; otherwise starts the repository's
- * Kafka wire-protocol TEST broker in this process (tests only, in memory).
- * Prints one line per job and the dead-letter reasons.
+ * Kafka wire-protocol TEST broker (tests only, in memory; `pnpm build`
+ * first) as a child process, stopped at the end. Prints one line per job
+ * and the dead-letter reasons.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { createMemoryReplayStore, generateIdentity, publicIdentity } from '@blindwire/core';
 import { createKafkaBinding } from '@blindwire/kafka';
-import { kafkaBrokersForTests } from '@blindwire/testkit/kafka-broker';
 import { Kafka, logLevel } from 'kafkajs';
 
-const k = await kafkaBrokersForTests(); // KAFKA_BROKERS, else a test broker in process
-const kafka = new Kafka({ brokers: k.brokers, clientId: 'example', logLevel: logLevel.NOTHING });
+/** `KAFKA_BROKERS`, else the test broker of the repository's test kit, in a child process. */
+async function brokers() {
+  if (process.env.KAFKA_BROKERS) return { list: process.env.KAFKA_BROKERS.split(','), stop() {} };
+  const main = new URL('../../packages/testkit/dist/kafka-broker/main.js', import.meta.url);
+  const child = spawn(process.execPath, [fileURLToPath(main), '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = await once(child.stdout, 'data'); // KAFKA_BROKERS=127.0.0.1:PORT
+  return { list: [String(line).trim().split('=')[1]], stop: () => child.kill('SIGTERM') };
+}
+
+const k = await brokers();
+const kafka = new Kafka({ brokers: k.list, clientId: 'example', logLevel: logLevel.NOTHING });
 const topic = `example.${randomBytes(4).toString('hex')}.jobs`;
 const agent = await generateIdentity('spiffe://example.org/agent');
 const worker = await generateIdentity('spiffe://example.org/worker');
@@ -79,4 +93,4 @@ console.log(`dead-lettered: ${reasons.join(', ')}`);
 await run.stop(); // settles, commits, then stops the consumer
 await reader.stop();
 await Promise.all([producer.disconnect(), consumer.disconnect(), reader.disconnect()]);
-await k.close();
+k.stop();

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 const script = fileURLToPath(new URL('../index.mjs', import.meta.url));
 const dist = (p: string) => fileURLToPath(new URL(`../../../packages/${p}`, import.meta.url));
 const built = requireBuild(
-  ['core/dist/index.js', 'kafka/dist/index.js', 'testkit/dist/kafka-broker/index.js'].map(dist),
+  ['core/dist/index.js', 'kafka/dist/index.js', 'testkit/dist/kafka-broker/main.js'].map(dist),
   '@blindwire/core, kafka and testkit',
 );
 

@@ -1,13 +1,11 @@
 /**
- * Shared set-up of the Kafka binding's integration tests: the brokers
- * (`KAFKA_BROKERS`, else the repository's test broker in this process), both
- * ends of the KafkaJS peer range (2.0.0 and 2.2.4, through an npm alias),
- * unique topic names per run, and reading a topic raw: the test broker's
- * stored records byte for byte, or, against a real cluster, a plain consumer
- * of its own group from the first offset.
+ * Shared set-up of the Kafka binding's integration tests: both ends of the
+ * KafkaJS peer range (2.0.0 and 2.2.4, through an npm alias), unique topic
+ * names per run, and reading a topic raw: every record's key, value and
+ * headers as bytes, through a plain consumer of a group of its own from the
+ * first offset (brokers.ts says which Kafka).
  */
 import { randomBytes } from 'node:crypto';
-import type { KafkaBrokers } from '@blindwire/testkit/kafka-broker';
 import { Kafka as Kafka224, logLevel } from 'kafkajs';
 import { Kafka as Kafka200 } from 'kafkajs2-0';
 
@@ -48,21 +46,8 @@ export interface RawRecord {
   headers: { key: string; value: Uint8Array | null }[];
 }
 
-/** Every record of `topic` (one partition on the test broker; partition order otherwise). */
-export async function readTopic(
-  k: KafkaBrokers,
-  kafka: KafkaLike,
-  topic: string,
-): Promise<RawRecord[]> {
-  if (k.broker) {
-    if (!k.broker.topics().includes(topic)) return [];
-    return k.broker.readRaw(topic).records.map((r) => ({
-      offset: r.offset,
-      key: r.key,
-      value: r.value,
-      headers: r.headers.map((h) => ({ key: h.key, value: h.value })),
-    }));
-  }
+/** Every record of `topic`, in offset order (one partition). */
+export async function readTopic(kafka: KafkaLike, topic: string): Promise<RawRecord[]> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic).catch(() => []);
@@ -70,7 +55,10 @@ export async function readTopic(
   const total = ends.reduce((a, p) => a + Number(p.high) - Number(p.low), 0);
   if (total === 0) return [];
   const out: RawRecord[] = [];
-  const c = kafka.consumer({ groupId: `bwt-reader-${randomBytes(4).toString('hex')}` });
+  const c = kafka.consumer({
+    groupId: `bwt-reader-${randomBytes(4).toString('hex')}`,
+    ...GROUP_TIMINGS,
+  });
   await c.connect();
   await c.subscribe({ topics: [topic], fromBeginning: true });
   await new Promise<void>((resolve) => {
@@ -93,7 +81,7 @@ export async function readTopic(
     });
   });
   await c.disconnect();
-  return out;
+  return out.sort((a, b) => a.offset - b.offset);
 }
 
 /** The first value of header `name` of a raw record, as text. */

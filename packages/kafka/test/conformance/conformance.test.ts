@@ -4,7 +4,7 @@
  * against the test broker (or `KAFKA_BROKERS`), the adapter and runs of
  * kafka-harness.ts, the child a member of the group `workers` that resumes
  * from the committed offset after a kill, the spy a consumer of its own group
- * plus the test broker's stored records read raw.
+ * reading both topics from offset 0.
  */
 import { nodeBackend } from '@blindwire/core/backend/node';
 import { createKafkaBinding, createKafkaSerializer } from '@blindwire/kafka';

@@ -1,12 +1,13 @@
 /**
  * The Kafka adapter of the conformance harness (SPEC.md §7b, §11b, §11c):
  * per run, Kafka brokers (`KAFKA_BROKERS`, else a test broker of its own in
- * this process), a work topic `bwc.<run>.jobs` consumed by the group
- * `workers`, its dead-letter topic `bwc.<run>.jobs.dlq`, a key prefix for the
- * shared Redis replay store, and the spy: a plain KafkaJS consumer of a group
- * of its own reading both topics from offset 0 (what the broker delivers),
- * plus, on the test broker, every stored record byte for byte (`readRaw`).
- * The run is a `ConformanceTarget` of the kit's suite.
+ * a process of its own, ../brokers.ts), a work topic `bwc.<run>.jobs`
+ * consumed by the group `workers`, its dead-letter topic
+ * `bwc.<run>.jobs.dlq`, a key prefix for the shared Redis replay store, and
+ * the spy: a plain KafkaJS consumer of a group of its own reading both
+ * topics from offset 0, so it reads every record the broker stores, and
+ * delivers, as bytes (value, key, headers). The run is a
+ * `ConformanceTarget` of the kit's suite.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,9 +33,9 @@ import {
   type DeadLetter,
   type StoredMessage,
 } from '@blindwire/testkit';
-import { kafkaBrokersForTests, type KafkaBrokers } from '@blindwire/testkit/kafka-broker';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { createClient } from 'redis';
+import { startKafka, type TestKafka } from '../brokers.js';
 import { startKafkaConsumer, type KafkaRunInfo } from './in-process.js';
 import { GROUP_TIMINGS, REDIS_URL, core } from './shared.js';
 
@@ -118,7 +119,7 @@ export async function createKafkaHarness(): Promise<KafkaHarness> {
   const run = randomBytes(6).toString('hex');
   const topics = { work: `bwc.${run}.jobs`, dead: `bwc.${run}.jobs.dlq` };
   const other = `bwc.${run}.other`;
-  const k: KafkaBrokers = await kafkaBrokersForTests();
+  const k: TestKafka = await startKafka();
   const kafka = new Kafka({
     brokers: k.brokers,
     clientId: `bwc-${run}`,
@@ -143,18 +144,8 @@ export async function createKafkaHarness(): Promise<KafkaHarness> {
   const bw = createKafkaBinding({ producer }, { sender, backend: nodeBackend });
   const spy = await startSpy(kafka, run, [topics.work, topics.dead]);
 
-  /** The records of `topic`: raw from the test broker, else what the spy read (once caught up). */
+  /** The records of `topic` the spy read, once it has read up to the topic's end offset. */
   const recordsOf = async (topic: string): Promise<Record_[]> => {
-    if (k.broker) {
-      if (!k.broker.topics().includes(topic)) return [];
-      return k.broker.readRaw(topic).records.map((r) => ({
-        where: `${topic}@${r.offset}`,
-        topic,
-        key: r.key,
-        value: r.value,
-        headers: r.headers.map((h) => ({ key: h.key, value: h.value })),
-      }));
-    }
     const [p] = await admin.fetchTopicOffsets(topic);
     const end = Number(p?.high ?? 0);
     const mine = () => spy.all.filter((r) => r.topic === topic);
@@ -188,8 +179,8 @@ export async function createKafkaHarness(): Promise<KafkaHarness> {
       identity: exportIdentity(consumerId),
       trusted: [exportPublicIdentity(sender), exportPublicIdentity(disallowed)],
       allowedSenders: [sender.name],
-      // Longer than a restart takes (the session timeout), so a redelivery after a kill meets the lease.
-      leaseMs: 4000,
+      // Longer than a restart takes (the 6 s session), so a redelivery after a kill meets the lease.
+      leaseMs: 8000,
       retry: { maxAttempts: 5, backoffMs: 200, maxBackoffMs: 1000 },
     }),
     { mode: 0o600 },
@@ -219,11 +210,11 @@ export async function createKafkaHarness(): Promise<KafkaHarness> {
       spawnNodeChild(CHILD, [configPath, c.logPath, String(c.incarnation)], {
         env: typeof c.config.fault === 'string' ? { BW_CHILD_FAULT: c.config.fault } : {},
       }),
+    // The spy reads both topics from offset 0: what is stored, as the broker delivers it.
     async readStored() {
-      const forwarded = spy.drain().map(asStored);
-      if (!k.broker) return forwarded; // the spy read the topics from offset 0: what is stored
-      const stored = [...(await recordsOf(topics.work)), ...(await recordsOf(topics.dead))];
-      return [...stored.map(asStored), ...forwarded];
+      await recordsOf(topics.work);
+      await recordsOf(topics.dead);
+      return spy.drain().map(asStored);
     },
     async readDeadLetters(): Promise<DeadLetter[]> {
       return (await recordsOf(topics.dead)).map((r) => ({
@@ -265,7 +256,7 @@ export async function createKafkaHarness(): Promise<KafkaHarness> {
     logPath: join(dir, 'run.log'),
     async close() {
       await spy.consumer.disconnect();
-      if (!k.broker)
+      if (!k.testBroker)
         await admin.deleteTopics({ topics: [topics.work, topics.dead] }).catch(() => {});
       await Promise.all([admin.disconnect(), producer.disconnect()]);
       await k.close();
