@@ -130,28 +130,29 @@ export interface ByteSink {
   abort(): Promise<void>;
 }
 
-/** Writes `w` as a Node Writable, waiting for `drain` where `w` is a stream. */
+/**
+ * Writes `w` as a Node Writable. A Node stream target (process.stdout) gets
+ * each chunk with a callback, and the next chunk only once the stream has
+ * handed that one on: backpressure, and a caller that zeroes its plaintext
+ * after `finish` never zeroes bytes still queued. Other writers (tests, an
+ * embedding's sink) take chunks synchronously.
+ */
 export function writerStream(w: CliWriter, name = 'stdout'): Writable {
-  const target = w as CliWriter & Partial<Pick<NodeJS.EventEmitter, 'once' | 'removeListener'>>;
+  const stream = typeof (w as Partial<NodeJS.EventEmitter>).once === 'function';
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      let ok: unknown;
       try {
-        ok = w.write(chunk);
+        if (stream)
+          (w as NodeJS.WritableStream).write(chunk, (e?: Error | null) =>
+            callback(e ? writeFailed(name, e) : null),
+          );
+        else {
+          w.write(chunk);
+          callback();
+        }
       } catch (e) {
         callback(writeFailed(name, e));
-        return;
       }
-      if (ok !== false || typeof target.once !== 'function') return callback();
-      const done = (e?: unknown) => {
-        target.removeListener?.('drain', onDrain);
-        target.removeListener?.('error', onError);
-        callback(e === undefined ? null : writeFailed(name, e));
-      };
-      const onDrain = () => done();
-      const onError = (e: unknown) => done(e);
-      target.once('drain', onDrain);
-      target.once('error', onError);
     },
   });
 }

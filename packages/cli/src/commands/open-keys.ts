@@ -142,7 +142,8 @@ async function existingKeyStore(ctx: Context, path: string): Promise<FileKeyStor
       `"--keystore" expected an existing key store file, got ${path} (${(e as NodeJS.ErrnoException)?.code ?? 'unreadable'})`,
     );
   }
-  return openKeyStore(ctx, path);
+  // Reading only: whether it is sealed with a passphrase is key rotate's warning to give.
+  return openKeyStore(ctx, path, { warn: false });
 }
 
 interface Senders {
