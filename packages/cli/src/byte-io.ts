@@ -16,6 +16,7 @@ import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { utf8 } from '@blindwire/core/internal';
 import { absolute } from './files.js';
 import type { CliIo, CliWriter } from './io.js';
+import { holdTemporary, releaseTemporary } from './temporaries.js';
 
 /** Bytes a file read asks for at a time. */
 const READ_CHUNK = 64 * 1024;
@@ -204,10 +205,11 @@ export async function fileSink(io: CliIo, path: string, o: FileSinkOptions): Pro
   let fh: FileHandle;
   try {
     fh = await open(temp, 'wx', o.mode);
-    await fh.chmod(o.mode); // independent of the umask
   } catch (e) {
     throw invalid(`"${o.what}" expected a writable path, got ${path} (${errno(e)})`, e);
   }
+  holdTemporary(temp);
+  await fh.chmod(o.mode); // independent of the umask
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -227,11 +229,14 @@ export async function fileSink(io: CliIo, path: string, o: FileSinkOptions): Pro
         if (e instanceof BlindwireError) throw e;
         if (errno(e) === 'EEXIST') throw exists();
         throw writeFailed(path, e);
+      } finally {
+        releaseTemporary(temp);
       }
     },
     async abort() {
       await close().catch(() => undefined);
       await unlink(temp).catch(() => undefined);
+      releaseTemporary(temp);
     },
   };
 }
@@ -265,9 +270,13 @@ export async function spoolSink(): Promise<
   ByteSink & { replay(to: Writable): Promise<void>; remove(): Promise<void> }
 > {
   const dir = await mkdtemp(join(tmpdir(), 'blindwire-open-'));
+  holdTemporary(dir);
   const path = join(dir, 'plaintext');
   const fh = await open(path, 'wx', 0o600);
-  const remove = () => rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  const remove = async () => {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    releaseTemporary(dir);
+  };
   return {
     writable: handleStream(fh, 'the spool file'),
     commit: () => fh.close(),

@@ -3,13 +3,14 @@
  * stdin and stdout pipes: a 64 MiB stream round trip, armored and binary, in
  * bounded memory (peak resident set measured in the child by a preloaded
  * module, asserted only against a generous bound: no timing), exit statuses
- * from a real process, and binary refused on a real terminal (a pty from
- * script(1), where it exists).
+ * from a real process, temporaries of plaintext removed when the process is
+ * cut short (a closed pipe, SIGTERM), and binary refused on a real terminal
+ * (a pty from script(1), where it exists).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBuild } from '@blindwire/testkit';
@@ -195,6 +196,41 @@ describe.skipIf(built.skip)('seal and open as processes', () => {
     ).toBe(5);
     expect((await cli(['seal', '-i', 'planner.json'])).code).toBe(2);
   });
+
+  it('a reader that goes away (EPIPE): exit 141, and the spool of plaintext is removed', async () => {
+    await mkdir(sb.path('tmp-epipe'));
+    expect((await cli([...sealArgs, 'big.bin', '-o', 'fresh.bws'])).code).toBe(0);
+    const child = spawn(process.execPath, [bin, ...openArgs, 'fresh.bws'], {
+      cwd: sb.dir,
+      env: { ...process.env, TMPDIR: sb.path('tmp-epipe') },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(141);
+    expect(await readdir(sb.path('tmp-epipe'))).toEqual([]);
+  }, 120_000);
+
+  it('SIGTERM while a stream is being opened: the partial plaintext beside --out is removed', async () => {
+    const child = spawn(process.execPath, [bin, ...openArgs, 'fresh.bws', '-o', 'again.out'], {
+      cwd: sb.dir,
+      stdio: 'ignore',
+    });
+    const closed = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('close', (_code, signal) => resolve(signal)),
+    );
+    const partial = async () => (await readdir(sb.dir)).filter((f) => f.startsWith('.again.out.'));
+    // Wait (by polling, not by time) until the hidden neighbour exists and holds bytes.
+    for (;;) {
+      const [name] = await partial();
+      if (name && (await stat(sb.path(name)).catch(() => undefined))?.size) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGTERM');
+    expect(await closed).toBe('SIGTERM');
+    expect(await partial()).toEqual([]);
+    await expect(stat(sb.path('again.out'))).rejects.toThrow();
+  }, 120_000);
 
   const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
   it.skipIf(!hasScript)(
