@@ -4,6 +4,7 @@
  * parses is a flag that is documented.
  */
 import { parseArgs } from 'node:util';
+import type { BlindwireError } from '@blindwire/core';
 import type { CliIo } from './io.js';
 
 /** A command line that does not follow a command's usage: exit code 2. */
@@ -56,6 +57,8 @@ export interface CommandSpec {
   options: Record<string, OptionSpec>;
   examples: string[];
   run(ctx: Context): Promise<number>;
+  /** The exit status of a failed operation (exit-codes.ts); 1 when absent. */
+  exitStatus?(e: BlindwireError): number;
 }
 
 const HELP: OptionSpec = { type: 'boolean', short: 'h', description: 'Show this help.' };

@@ -1,7 +1,9 @@
 /**
  * `run(argv, io)`: finds the command, parses its arguments, runs it and maps
  * the outcome to an exit code: 0 success, 1 a failed operation (a
- * `BlindwireError`, printed as `error ERR_CODE: message`), 2 a usage error.
+ * `BlindwireError`, printed as `error ERR_CODE: message`), 2 a usage error;
+ * `seal`, `open` and `directory get` map a failed operation to 3-7 by its
+ * class (exit-codes.ts).
  * Error output never includes a `cause`: client libraries may echo
  * connection strings, and nothing here prints key material.
  */
@@ -10,13 +12,19 @@ import { isBlindwireError } from '@blindwire/core';
 import { UsageError, commandHelp, parseCommand, type CommandSpec } from './args.js';
 import { anchorCreate } from './commands/anchor.js';
 import { directoryPrune, directoryPublish, directoryResolve } from './commands/directory.js';
+import { directoryGet } from './commands/directory-get.js';
 import { identityCreate } from './commands/identity.js';
 import { inspectCommand } from './commands/inspect.js';
 import { keyRotate } from './commands/key.js';
+import { openCommand } from './commands/open.js';
 import { revoke } from './commands/revoke.js';
+import { sealCommand } from './commands/seal.js';
 import { directoryServe } from './commands/serve.js';
 import { vectorsVerify } from './commands/vectors.js';
+import { ExitCode } from './exit-codes.js';
 import { println, resolveIo, type CliIo } from './io.js';
+
+export { ExitCode } from './exit-codes.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
   anchorCreate,
@@ -24,20 +32,15 @@ export const COMMANDS: readonly CommandSpec[] = [
   keyRotate,
   directoryPublish,
   directoryResolve,
+  directoryGet,
   directoryPrune,
   directoryServe,
   revoke,
+  sealCommand,
+  openCommand,
   inspectCommand,
   vectorsVerify,
 ];
-
-export const ExitCode = {
-  Ok: 0,
-  /** The operation failed: a BlindwireError (or an unexpected error). */
-  Failed: 1,
-  /** The command line does not follow the usage. */
-  Usage: 2,
-} as const;
 
 function version(): string {
   // src/ and dist/ are both one level below package.json.
@@ -59,7 +62,9 @@ function mainHelp(): string {
     '',
     'Run "blindwire <command> --help" for the options of one command.',
     '',
-    'Exit codes: 0 success, 1 the operation failed (error ERR_CODE: message on stderr), 2 usage error.',
+    'Exit codes: 0 success, 1 the operation failed (error ERR_CODE: message on stderr), 2 usage error;',
+    'seal, open and directory get fail with 3 unreadable or tampered, 4 no usable key, 5 untrusted or not allowed,',
+    '6 expired or not yet valid, 7 a file, store or argument problem.',
     `Command groups: ${groups.join(', ')}. Version: blindwire ${version()}`,
   );
   return lines.join('\n') + '\n';
@@ -104,6 +109,7 @@ export async function run(
 ): Promise<number> {
   const io = resolveIo(ioOptions);
   const args = [...argv];
+  let spec: CommandSpec | undefined;
   try {
     if (args.length === 0 || args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
       const topic = args[0] === 'help' ? args.slice(1) : [];
@@ -127,13 +133,14 @@ export async function run(
       io.stdout.write(commandHelp(found.spec));
       return ExitCode.Ok;
     }
+    spec = found.spec;
     return await found.spec.run({ io, command: found.spec.name, ...parsed });
   } catch (e) {
-    return report(io, e);
+    return report(io, e, spec);
   }
 }
 
-function report(io: CliIo, e: unknown): number {
+function report(io: CliIo, e: unknown, spec: CommandSpec | undefined): number {
   if (e instanceof UsageError) {
     println(io.stderr, `usage error: ${e.message}`);
     println(
@@ -146,7 +153,7 @@ function report(io: CliIo, e: unknown): number {
   }
   if (isBlindwireError(e)) {
     println(io.stderr, `error ${e.code}: ${e.message}`);
-    return ExitCode.Failed;
+    return spec?.exitStatus?.(e) ?? ExitCode.Failed;
   }
   // Not ours: name and errno code only; the message of an unknown error may quote anything.
   const name = e instanceof Error ? e.name : typeof e;

@@ -4,16 +4,22 @@
  * and gets the real process streams, environment, working directory and
  * signals.
  */
-
 import { concat } from '@blindwire/core/internal';
+
 export interface CliWriter {
-  write(chunk: string): unknown;
+  /** Text from every command; bytes from `seal` and `open` (stdout only). */
+  write(chunk: string | Uint8Array): unknown;
+  /**
+   * True for a terminal: `seal` then refuses to write binary to stdout, and
+   * `seal` and `open` show a progress line on stderr for a stream.
+   */
+  readonly isTTY?: boolean;
 }
 
 export interface CliIo {
   stdout: CliWriter;
   stderr: CliWriter;
-  /** Read by `inspect -` and `directory publish -`. Default `process.stdin`. */
+  /** Read by `seal`, `open`, `inspect -` and `directory publish -`. Default `process.stdin`. */
   stdin: AsyncIterable<Uint8Array | string>;
   /** Where `--passphrase-env` and `BLINDWIRE_STORE` are looked up. Default `process.env`. */
   env: Record<string, string | undefined>;

@@ -3,7 +3,7 @@
  *
  *   file:PATH                         createFileStore (default file:./blindwire-directory.json)
  *   http(s)://HOST[/PATH]             createHttpStore, read-only (PATH defaults to the well-known one)
- *   redis(s)://[USER:PASS@]HOST:PORT[/PREFIX]
+ *   redis(s)://[USER:PASS@]HOST:PORT[/DB][?prefix=PREFIX]
  *   postgres(ql)://...[?table=T&schema=S]
  *   nats://[USER:PASS@|TOKEN@]HOST:PORT/BUCKET
  *
@@ -12,7 +12,13 @@
  * clients are optional peer dependencies, imported only when used. Store
  * specifications may carry credentials: they are never printed (`label`
  * redacts them), and `BLINDWIRE_STORE` keeps them out of argv.
+ *
+ * Every error a store method throws names the store (`<kind> store
+ * <label>`), and a name with no records at all is told apart from one whose
+ * records do not verify (`noRecords`): a mistyped path, database or prefix
+ * then reads as such, not as an identity that was never published.
  */
+import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import type { DirectoryStore } from '@blindwire/directory';
@@ -20,12 +26,21 @@ import { createFileStore } from '@blindwire/directory/file';
 import { createHttpStore, DEFAULT_BASE_PATH } from '@blindwire/directory/http';
 import { UsageError, optString, type Context } from './args.js';
 import { absolute } from './files.js';
+import { describeCause } from './causes.js';
 import { DEFAULT_STORE } from './values.js';
 
 export interface OpenStore {
+  /** The adapter; every error its methods throw names the store. */
   store: DirectoryStore;
   /** The STORE without credentials, for output. */
   label: string;
+  /** `file store file:./directory.json`: what error messages call it. */
+  description: string;
+  /**
+   * Why the store answered no record at all for `name`, naming the store and
+   * where it looked (the file does not exist; the Redis key; the table).
+   */
+  noRecords(name: string): Promise<string>;
   /** Closes the adapter and the client the CLI created for it. */
   close(): Promise<void>;
 }
@@ -35,7 +50,11 @@ const CONNECT_TIMEOUT_MS = 5000;
 /** A STORE argument, checked but not yet opened. */
 export type StoreSpec =
   | { kind: 'file'; path: string; label: string }
-  | { kind: 'http' | 'redis' | 'postgres' | 'nats'; url: URL; label: string };
+  | { kind: 'redis'; url: URL; label: string; database: number | undefined; prefix: string }
+  | { kind: 'http' | 'postgres' | 'nats'; url: URL; label: string };
+
+/** The Redis store's default key prefix (createRedisStore's). */
+export const DEFAULT_REDIS_PREFIX = 'blindwire:directory:';
 
 /**
  * `--store`, else `$BLINDWIRE_STORE`, else the default file store; a malformed
@@ -73,7 +92,7 @@ export function parseStore(ctx: Context): StoreSpec {
       return { kind: 'http', url, label };
     case 'redis:':
     case 'rediss:':
-      return { kind: 'redis', url, label };
+      return { kind: 'redis', url, label, ...redisTarget(ctx, url) };
     case 'postgres:':
     case 'postgresql:':
       return { kind: 'postgres', url, label };
@@ -95,7 +114,7 @@ export async function openStore(
     case 'http':
       return httpStore(spec.url);
     case 'redis':
-      return redisStore(spec.url);
+      return redisStore(spec);
     case 'postgres':
       return postgresStore(spec.url);
     case 'nats':
@@ -119,9 +138,40 @@ function natsBucket(url: URL): string | undefined {
 
 function badStore(ctx: Context): UsageError {
   return new UsageError(
-    '--store expected file:PATH, http(s)://..., redis://HOST:PORT[/PREFIX], postgres://... or nats://HOST:PORT/BUCKET',
+    '--store expected file:PATH, http(s)://..., redis://HOST:PORT[/DB][?prefix=PREFIX], postgres://... or nats://HOST:PORT/BUCKET',
     ctx.command,
   );
+}
+
+/**
+ * A Redis STORE's database and key prefix: the path is the database number,
+ * as in every Redis URL (`redis://host:6379/2`); the key prefix is the
+ * `prefix` query parameter, default `blindwire:directory:`. Any other path or
+ * query parameter is a usage error, never silently ignored.
+ */
+function redisTarget(ctx: Context, url: URL): { database: number | undefined; prefix: string } {
+  const path = url.pathname.replace(/^\//, '');
+  if (path !== '' && !/^\d{1,5}$/.test(path)) {
+    throw new UsageError(
+      `--store redis://...: the path is the database number (redis://HOST:PORT/0), got ${JSON.stringify(decoded(path))}; ` +
+        'give a key prefix as ?prefix=PREFIX',
+      ctx.command,
+    );
+  }
+  for (const key of url.searchParams.keys()) {
+    if (key !== 'prefix')
+      throw new UsageError(
+        `--store redis://...: unknown query parameter ${JSON.stringify(key)} (only prefix=PREFIX)`,
+        ctx.command,
+      );
+  }
+  const prefixes = url.searchParams.getAll('prefix');
+  if (prefixes.length > 1)
+    throw new UsageError('--store redis://...: prefix given more than once', ctx.command);
+  return {
+    database: path === '' ? undefined : Number(path),
+    prefix: prefixes[0] ?? DEFAULT_REDIS_PREFIX,
+  };
 }
 
 /** The URL without user name and password. */
@@ -141,16 +191,63 @@ export function redact(url: URL): string {
   return u.href;
 }
 
+/** `store` with every error of its methods naming `description`, code and cause kept. */
+function naming(store: DirectoryStore, description: string): DirectoryStore {
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      const v: unknown = Reflect.get(target, key, receiver);
+      if (typeof v !== 'function' || key === 'close') return v;
+      return async (...args: unknown[]) => {
+        try {
+          return await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } catch (e) {
+          if (!(e instanceof BlindwireError)) throw e;
+          throw new BlindwireError(e.code, `${e.message} (${description})`, { cause: e });
+        }
+      };
+    },
+  });
+}
+
+function opened(
+  store: DirectoryStore,
+  label: string,
+  where: (name: string) => Promise<string> | string,
+  close: () => Promise<void>,
+): OpenStore {
+  const description = `${store.kind} store ${label}`;
+  return {
+    store: naming(store, description),
+    label,
+    description,
+    noRecords: async (name) =>
+      `the ${description} holds no records for ${name} (${await where(name)})`,
+    close,
+  };
+}
+
 function fileStore(path: string, label: string): OpenStore {
   const store = createFileStore(path, { watch: false });
-  return { store, label, close: async () => store.close?.() };
+  const where = async () => {
+    try {
+      await stat(path);
+      return `file ${path}`;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException)?.code;
+      return code === 'ENOENT'
+        ? `the file ${path} does not exist: check --store`
+        : `the file ${path} cannot be read (${code ?? 'unreadable'})`;
+    }
+  };
+  return opened(store, label, where, async () => store.close?.());
 }
 
 function httpStore(url: URL): OpenStore {
   const base = new URL(url.href);
   if (base.pathname === '/' || base.pathname === '') base.pathname = DEFAULT_BASE_PATH;
   const store = createHttpStore(base, { timeoutMs: CONNECT_TIMEOUT_MS });
-  return { store, label: redact(base), close: async () => store.close?.() };
+  const where = () => `the server answered an empty list under ${base.pathname}`;
+  return opened(store, redact(base), where, async () => store.close?.());
 }
 
 /** Imports an optional peer dependency, with an install hint when it is missing. */
@@ -180,8 +277,13 @@ async function connecting<T>(what: string, run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (e) {
     if (e instanceof BlindwireError) throw e;
-    // The cause is kept for debuggers but never printed: client messages may echo the URL.
-    throw new BlindwireError(ErrorCode.Transport, `cannot connect to ${what}`, { cause: e });
+    // What the client says, without secrets (describeCause); the cause itself is never printed.
+    const said = describeCause(e);
+    throw new BlindwireError(
+      ErrorCode.Transport,
+      `cannot connect to ${what}${said ? `: ${said}` : ''}`,
+      { cause: e },
+    );
   }
 }
 
@@ -193,34 +295,33 @@ interface RedisClient {
   destroy?(): void;
 }
 
-async function redisStore(url: URL): Promise<OpenStore> {
+async function redisStore(spec: Extract<StoreSpec, { kind: 'redis' }>): Promise<OpenStore> {
   const { createRedisStore } = await import('@blindwire/directory/redis');
-  const prefix = url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : undefined;
-  const clientUrl = new URL(url.href);
+  const clientUrl = new URL(spec.url.href);
   clientUrl.pathname = '';
+  clientUrl.search = '';
   const createClient = (await peer('redis', 'redis', 'createClient')) as (
     o: unknown,
   ) => RedisClient;
   const client = createClient({
     url: clientUrl.href,
+    ...(spec.database === undefined ? {} : { database: spec.database }),
     socket: { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: false },
   });
   client.on('error', () => undefined); // surfaced through the failing command instead
-  const label = redact(url);
-  await connecting(`redis at ${label}`, () => client.connect()).catch((e: unknown) => {
+  await connecting(`redis at ${spec.label}`, () => client.connect()).catch((e: unknown) => {
     client.destroy?.();
     throw e;
   });
-  const store = createRedisStore(client as never, prefix === undefined ? {} : { prefix });
-  return {
-    store,
-    label,
-    async close() {
-      await store.close?.();
-      if (client.close) await client.close();
-      else await client.quit?.();
-    },
-  };
+  const store = createRedisStore(client as never, { prefix: spec.prefix });
+  const db = spec.database ?? 0;
+  const where = (name: string) =>
+    `no hash at key ${JSON.stringify(spec.prefix + name)} in database ${db}: check the database number and ?prefix=`;
+  return opened(store, spec.label, where, async () => {
+    await store.close?.();
+    if (client.close) await client.close();
+    else await client.quit?.();
+  });
 }
 
 interface PgPool {
@@ -248,14 +349,12 @@ async function postgresStore(url: URL): Promise<OpenStore> {
     ...(table === undefined ? {} : { table }),
     ...(schema === undefined ? {} : { schema }),
   });
-  return {
-    store,
-    label,
-    async close() {
-      await store.close?.();
-      await pool.end();
-    },
-  };
+  const where = () =>
+    `no row in table ${schema ? `${schema}.` : ''}${table ?? 'blindwire_directory_records'} of database ${JSON.stringify(decodeURIComponent(url.pathname.slice(1)) || '(default)')}: check the database, ?schema= and ?table=`;
+  return opened(store, label, where, async () => {
+    await store.close?.();
+    await pool.end();
+  });
 }
 
 interface NatsConnection {
@@ -281,12 +380,9 @@ async function natsStore(url: URL): Promise<OpenStore> {
     connect({ servers: url.host, timeout: CONNECT_TIMEOUT_MS, reconnect: false, ...auth }),
   );
   const store = createNatsKvStore({ nc: nc as never, bucket });
-  return {
-    store,
-    label,
-    async close() {
-      await store.close();
-      await nc.drain().catch(() => nc.close());
-    },
-  };
+  const where = () => `no key for it in bucket ${JSON.stringify(bucket)}: check the bucket name`;
+  return opened(store, label, where, async () => {
+    await store.close();
+    await nc.drain().catch(() => nc.close());
+  });
 }

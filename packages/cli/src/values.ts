@@ -12,7 +12,7 @@ export const STORE_OPTION: OptionSpec = {
   type: 'string',
   value: 'STORE',
   description:
-    'Directory store: file:PATH, http(s)://URL (read-only), redis://HOST:PORT[/PREFIX], postgres://..., nats://HOST:PORT/BUCKET. ' +
+    'Directory store: file:PATH, http(s)://URL (read-only), redis://HOST:PORT[/DB][?prefix=PREFIX], postgres://..., nats://HOST:PORT/BUCKET. ' +
     `Default $BLINDWIRE_STORE, else ${DEFAULT_STORE}.`,
 };
 export const JSON_OPTION: OptionSpec = {

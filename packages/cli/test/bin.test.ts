@@ -1,13 +1,15 @@
 /**
- * The built executable: `npx tsup`, then `node dist/bin.js --help` in a
- * child process (everything else runs in-process through `run`). Needs the
+ * The built executable: `npx tsup`, then `node <out>/bin.js --help` in a
+ * child process. It builds into packages/cli/.tmp (git-ignored, one level
+ * below package.json like dist/, which `--version` reads), never over dist/:
+ * other test files run the built dist/bin.js at the same time. Needs the
  * workspace packages it bundles or imports built (the testkit's build guard).
  */
 import { execFile } from 'node:child_process';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBuild } from '@blindwire/testkit';
 
 const exec = promisify(execFile);
@@ -23,9 +25,13 @@ const deps = requireBuild(
 
 describe.skipIf(deps.skip)('bin', () => {
   beforeAll(() => deps.assertBuilt());
-  it('builds with tsup and runs as `node dist/bin.js --help`', async () => {
-    await exec('npx', ['tsup'], { cwd: PKG, env: { ...process.env, NO_COLOR: '1' } });
-    const bin = `${PKG}dist/bin.js`;
+  afterAll(() => rm(`${PKG}.tmp`, { recursive: true, force: true }));
+  it('builds with tsup and runs as `node <out>/bin.js --help`', async () => {
+    await exec('npx', ['tsup', '--out-dir', '.tmp'], {
+      cwd: PKG,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    const bin = `${PKG}.tmp/bin.js`;
     expect((await readFile(bin, 'utf8')).startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect((await stat(bin)).mode & 0o100).toBe(0o100); // executable
     const { stdout, stderr } = await exec(process.execPath, [bin, '--help'], { cwd: PKG });

@@ -99,17 +99,32 @@ afterAll(async () => {
 
 describe.skipIf(skip('redis'))('redis://', () => {
   const prefix = `blindwire-cli-test-${tag}:`;
+  /** The number of fields of the identity's hash in `database`. */
+  async function fieldsIn(database: number): Promise<number> {
+    const { createClient } = await import('redis');
+    const c = createClient({ url: 'redis://127.0.0.1:6379', database });
+    await c.connect();
+    try {
+      return Number(await c.hLen(prefix + NAME));
+    } finally {
+      await c.close();
+    }
+  }
   afterAll(async () => {
     const { createClient } = await import('redis');
-    const c = createClient({ url: 'redis://127.0.0.1:6379' });
-    await c.connect();
-    await c.del(prefix + NAME);
-    await c.close();
+    for (const database of [0, 1]) {
+      const c = createClient({ url: 'redis://127.0.0.1:6379', database });
+      await c.connect();
+      await c.del(prefix + NAME);
+      await c.close();
+    }
   });
 
-  it('creates, resolves and rotates through a Redis store', async () => {
+  it('creates, resolves and rotates through a Redis store: the path is the database, ?prefix= the key prefix', async () => {
     services.redis.assertUp();
-    await roundTrip(sb, `redis://127.0.0.1:6379/${encodeURIComponent(prefix)}`);
+    await roundTrip(sb, `redis://127.0.0.1:6379/1?prefix=${encodeURIComponent(prefix)}`);
+    expect(await fieldsIn(1)).toBe(3); // certificate and two encryption keys, in database 1
+    expect(await fieldsIn(0)).toBe(0);
   });
 });
 

@@ -286,7 +286,7 @@ describe('operation failures exit 1', () => {
   });
 
   it('a missing optional client package would be ERR_UNSUPPORTED; an unreachable server is ERR_TRANSPORT', async () => {
-    const r = await sb.cli(['directory', 'publish', '--store', 'redis://127.0.0.1:1/x', 'y.json']);
+    const r = await sb.cli(['directory', 'publish', '--store', 'redis://127.0.0.1:1/0', 'y.json']);
     // y.json is not a record: inputs are checked before any connection is made.
     expect(r.stderr).toMatch(/^error ERR_INVALID_ARGUMENT: /);
     const { readFile, writeFile } = await import('node:fs/promises');
@@ -299,12 +299,12 @@ describe('operation failures exit 1', () => {
       'directory',
       'publish',
       '--store',
-      'redis://user:hunter2@127.0.0.1:1/x',
+      'redis://user:hunter2@127.0.0.1:1/2?prefix=x',
       'rec.txt',
     ]);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(
-      /^error ERR_TRANSPORT: cannot connect to redis at redis:\/\/\*\*\*@127\.0\.0\.1:1\/x/,
+      /^error ERR_TRANSPORT: cannot connect to redis at redis:\/\/\*\*\*@127\.0\.0\.1:1\/2\?prefix=x: .*ECONNREFUSED/,
     );
     expect(down.stderr).not.toContain('hunter2');
   });

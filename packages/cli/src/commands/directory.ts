@@ -5,14 +5,14 @@
  * pinned key, in their validity windows, not revoked; and remove the records
  * no client can still need (SPEC.md §11.6).
  */
-import { importPublicIdentity, toBase64url } from '@blindwire/core';
-import { createDirectory, pruneIdentity, type TrustPolicy } from '@blindwire/directory';
-import { UsageError, flag, optList, type CommandSpec, type Context } from '../args.js';
-import { decodeBinaryList, readInput, readJson } from '../files.js';
+import { toBase64url } from '@blindwire/core';
+import { createDirectory, pruneIdentity } from '@blindwire/directory';
+import { flag, type CommandSpec } from '../args.js';
+import { decodeBinaryList, readInput } from '../files.js';
 import { printJson, println } from '../io.js';
 import { describeRecord, publishRecord, recordLine } from '../records.js';
-import { loadPublicAnchor } from '../secrets.js';
 import { openStore, parseStore } from '../stores.js';
+import { TRUST_OPTIONS, resolving, trustPolicy } from '../trust.js';
 import {
   DEFAULT_CLOCK_SKEW,
   JSON_OPTION,
@@ -60,44 +60,6 @@ export const directoryPublish: CommandSpec = {
   },
 };
 
-async function trustPolicy(ctx: Context): Promise<TrustPolicy> {
-  const anchors = [];
-  for (const file of optList(ctx, 'anchor')) anchors.push(await loadPublicAnchor(ctx, file));
-  const pinned = [];
-  for (const file of optList(ctx, 'pin')) {
-    const p = await importPublicIdentity(await readJson(ctx.io, file, '--pin'));
-    pinned.push({ name: p.name, signing: p.signing });
-  }
-  if (anchors.length === 0 && pinned.length === 0) {
-    throw new UsageError(
-      'missing --anchor (or --pin): keys are only trusted through an anchor or a pinned identity',
-      ctx.command,
-    );
-  }
-  const skew = durationOption(ctx, 'clock-skew');
-  return { anchors, pinned, ...(skew === undefined ? {} : { clockSkew: skew }) };
-}
-
-const TRUST_OPTIONS: CommandSpec['options'] = {
-  anchor: {
-    type: 'string',
-    multiple: true,
-    value: 'FILE',
-    description: 'A public trust anchor (anchor create --public-out).',
-  },
-  pin: {
-    type: 'string',
-    multiple: true,
-    value: 'FILE',
-    description: 'A public identity whose signing key is trusted directly.',
-  },
-  'clock-skew': {
-    type: 'string',
-    value: 'S',
-    description: 'Clock tolerance, seconds. Default 60.',
-  },
-};
-
 export const directoryResolve: CommandSpec = {
   name: 'directory resolve',
   summary: "Resolve an identity's verified encryption keys, newest first.",
@@ -119,7 +81,7 @@ export const directoryResolve: CommandSpec = {
     const opened = await openStore(ctx, storeSpec);
     const directory = createDirectory({ store: opened.store, trust, now: () => now });
     try {
-      const keys = (await directory.resolve(name)).map((k) => ({
+      const keys = (await resolving(opened, name, () => directory.resolve(name))).map((k) => ({
         kid: k.kid,
         publicKey: toBase64url(k.publicKey),
         aead: k.aead,

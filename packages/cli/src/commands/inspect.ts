@@ -5,6 +5,7 @@
  */
 import { inspect } from '@blindwire/core';
 import { flag, type CommandSpec } from '../args.js';
+import { dearmor, looksArmored } from '../armor.js';
 import { decodeBinary, readInput } from '../files.js';
 import { printJson, println } from '../io.js';
 import { JSON_OPTION, isoSeconds } from '../values.js';
@@ -16,14 +17,15 @@ export const inspectCommand: CommandSpec = {
   summary: "Print an envelope's public header (no keys; nothing is decrypted or verified).",
   usage: 'FILE|- [--json]',
   description: [
-    'FILE holds the envelope as raw bytes, or as base64url or hex text; - reads stdin.',
+    'FILE holds the envelope as raw bytes, armored (blindwire seal --armor), or as base64url or hex text; - reads stdin.',
   ],
   positionals: { name: 'FILE', min: 1, max: 1 },
   options: { json: JSON_OPTION },
   examples: ['blindwire inspect message.bin', 'cat message.b64 | blindwire inspect - --json'],
   async run(ctx) {
     const file = ctx.positionals[0]!;
-    const info = inspect(decodeBinary(await readInput(ctx.io, file, 'FILE'), 'FILE'));
+    const bytes = await readInput(ctx.io, file, 'FILE');
+    const info = inspect(looksArmored(bytes) ? dearmor(bytes) : decodeBinary(bytes, 'FILE'));
     if (flag(ctx, 'json')) {
       printJson(ctx.io.stdout, info);
       return 0;

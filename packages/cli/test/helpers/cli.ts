@@ -8,8 +8,11 @@ import { run, type CliIo } from '../../src/index.js';
 
 export interface Result {
   code: number;
+  /** What was written as text. */
   stdout: string;
   stderr: string;
+  /** Every byte written to stdout, text and binary, in order. */
+  stdoutBytes: Buffer;
 }
 
 export interface RunOptions {
@@ -18,6 +21,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Receives stdout as it is written (for long-running commands). */
   onStdout?: (all: string) => void;
+  /** Which of stdout and stderr claim to be a terminal (`isTTY`). */
+  tty?: { stdout?: boolean; stderr?: boolean };
 }
 
 export interface Sandbox {
@@ -36,23 +41,30 @@ export async function sandbox(): Promise<Sandbox> {
   const cli = async (argv: string[], o: RunOptions = {}): Promise<Result> => {
     let stdout = '';
     let stderr = '';
+    const bytes: Buffer[] = [];
     const io: Partial<CliIo> = {
       cwd: dir,
       env: o.env ?? {},
       stdout: {
-        write(s: string) {
+        isTTY: o.tty?.stdout === true,
+        write(s: string | Uint8Array) {
+          bytes.push(Buffer.from(s));
+          if (typeof s !== 'string') return;
           stdout += s;
           o.onStdout?.(stdout);
         },
       },
-      stderr: { write: (s: string) => (stderr += s) },
+      stderr: {
+        isTTY: o.tty?.stderr === true,
+        write: (s: string | Uint8Array) => (stderr += String(s)),
+      },
       stdin: (async function* () {
         if (o.stdin !== undefined) yield o.stdin;
       })(),
     };
     if (o.signal) io.signal = o.signal;
     const code = await run(argv, io);
-    return { code, stdout, stderr };
+    return { code, stdout, stderr, stdoutBytes: Buffer.concat(bytes) };
   };
   const ok = async (argv: string[], o?: RunOptions) => {
     const r = await cli(argv, o);

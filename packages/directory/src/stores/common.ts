@@ -22,15 +22,66 @@ export function invalidArgument(name: string, expected: string, got?: string): B
   return new BlindwireError(ErrorCode.InvalidArgument, `"${name}" expected ${expected}${suffix}`);
 }
 
-/** Runs a client call, turning any failure into ERR_TRANSPORT `<adapter>: <what> failed`. */
+/** Runs a client call, turning any failure into ERR_TRANSPORT `<adapter>: <what> failed: <cause>`. */
 export function transportFor(adapter: string) {
   return async function transport<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (cause) {
-      throw new BlindwireError(ErrorCode.Transport, `${adapter}: ${what} failed`, { cause });
+      throw transportError(`${adapter}: ${what} failed`, cause);
     }
   };
+}
+
+/** ERR_TRANSPORT with `message`, followed by what the client's error says (describeCause). */
+export function transportError(message: string, cause: unknown): BlindwireError {
+  const said = describeCause(cause);
+  return new BlindwireError(ErrorCode.Transport, said ? `${message}: ${said}` : message, {
+    cause,
+  });
+}
+
+/** Longest piece of a client's error message that a store error repeats, characters. */
+const MAX_CAUSE_CHARS = 200;
+
+/**
+ * What a client's error says, for a store error's own message: its code (an
+ * errno such as `ECONNREFUSED`, a PostgreSQL SQLSTATE such as `3D000`, a
+ * Redis error prefix) and its message, without secrets. Server messages name
+ * objects (a database, a role, a key's type), never a password; what a client
+ * might echo of a connection string is removed: URL user information and
+ * `password=...`-style pairs become `***`. Control characters become spaces
+ * and the text is cut at MAX_CAUSE_CHARS. Empty when there is nothing to say.
+ */
+export function describeCause(cause: unknown): string {
+  let code: unknown;
+  let message: unknown;
+  try {
+    code = (cause as { code?: unknown } | null)?.code;
+    message = cause instanceof Error ? cause.message : undefined;
+  } catch {
+    return ''; // a getter that throws: nothing to say
+  }
+  const c = typeof code === 'string' && /^[A-Za-z0-9_]{1,32}$/.test(code) ? code : '';
+  const m = typeof message === 'string' ? redactSecrets(message) : '';
+  const text = c && !m.includes(c) ? `${c} ${m}`.trim() : m || c;
+  return text.length > MAX_CAUSE_CHARS ? `${text.slice(0, MAX_CAUSE_CHARS)}...` : text;
+}
+
+/** `text` with URL user information and secret-looking `name=value` pairs replaced by `***`. */
+export function redactSecrets(text: string): string {
+  return (
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+      .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1***@')
+      .replace(
+        /\b(password|passwd|pwd|pass|token|secret|apikey|api_key|auth)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,]+)/gi,
+        '$1$2***',
+      )
+      .replace(/ {2,}/g, ' ')
+      .trim()
+  );
 }
 
 export function tooManyRecords(adapter: string): BlindwireError {

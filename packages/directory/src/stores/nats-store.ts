@@ -39,6 +39,7 @@ import {
   checkPageOptions,
   invalidArgument,
   assertRecord,
+  transportError,
   transportFor,
 } from './common.js';
 
@@ -157,7 +158,7 @@ async function pumpWatch(
       }
     }
   } catch (cause) {
-    reportWatchError(new BlindwireError(ErrorCode.Transport, 'nats: watch failed', { cause }));
+    reportWatchError(transportError('nats: watch failed', cause));
   } finally {
     watchers.delete(iter);
   }

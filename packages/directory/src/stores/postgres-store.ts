@@ -57,6 +57,7 @@ import {
   assertName,
   assertId,
   assertRecord,
+  transportError,
   transportFor,
 } from './common.js';
 
@@ -355,7 +356,7 @@ async function inTransaction(
     }
   } catch (e) {
     if (e instanceof BlindwireError) throw e;
-    throw new BlindwireError(ErrorCode.Transport, 'postgres: migration failed', { cause: e });
+    throw transportError('postgres: migration failed', e);
   } finally {
     pooled?.release(broken);
   }
