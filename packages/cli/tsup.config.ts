@@ -6,6 +6,8 @@ export default defineConfig({
     bin: 'src/bin.ts',
   },
   format: ['esm'],
+  // Errors only: the chunk and map sizes scroll the demo and CI logs away.
+  silent: true,
   // Declarations for the library entry only: the bin has no API.
   dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,

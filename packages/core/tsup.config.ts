@@ -13,6 +13,8 @@ export default defineConfig({
     'backend/default-web': 'src/backend/default-web.ts',
   },
   format: ['esm'],
+  // Errors only: the chunk and map sizes scroll the demo and CI logs away.
+  silent: true,
   dts: true,
   sourcemap: true,
   clean: true,

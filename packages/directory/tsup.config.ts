@@ -13,6 +13,8 @@ export default defineConfig({
     'trust/file-rollback-store': 'src/trust/file-rollback-store.ts',
   },
   format: ['esm'],
+  // Errors only: the chunk and map sizes scroll the demo and CI logs away.
+  silent: true,
   dts: true,
   sourcemap: true,
   clean: true,

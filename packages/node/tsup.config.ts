@@ -8,6 +8,8 @@ export default defineConfig({
     'open-worker': 'src/open-worker.ts',
   },
   format: ['esm'],
+  // Errors only: the chunk and map sizes scroll the demo and CI logs away.
+  silent: true,
   dts: true,
   sourcemap: true,
   clean: true,

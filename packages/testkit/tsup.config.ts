@@ -12,6 +12,8 @@ export default defineConfig({
     'kafka-broker/main': 'src/kafka-broker/main.ts',
   },
   format: ['esm'],
+  // Errors only: the chunk and map sizes scroll the demo and CI logs away.
+  silent: true,
   dts: false,
   sourcemap: true,
   clean: true,

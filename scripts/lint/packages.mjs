@@ -1,11 +1,21 @@
 /**
- * Package checks of `pnpm lint`: publint and arethetypeswrong (`attw --pack`)
- * on every published workspace package (packages/* not marked private), run on
- * what `pnpm build` left in dist/. The packages are ESM-only, so attw runs with
- * `--profile esm-only`: it ignores the node10 and node16-from-CJS resolutions,
- * which cannot load an ESM-only package by design, and still fails on any
- * problem under node16-from-ESM and bundler resolution. Prints one line per
- * package and check, and a checker's own report when it fails.
+ * Package checks of `pnpm lint` on every published workspace package
+ * (packages/* not marked private), run on what `pnpm build` left in dist/:
+ *   - manifest: the publishing metadata of scripts/package-checklist.md
+ *     (license, LICENSE in `files`, repository with its directory, homepage,
+ *     bugs, keywords, sideEffects, ESM-only `type`, the root's `engines`);
+ *   - publint --strict;
+ *   - arethetypeswrong (`attw --pack`) with the profile of the supported
+ *     cases (README "Supported runtimes and module format"): the packages are
+ *     ESM-only for Node ^20.19 || >=22.12, where `require()` loads ES modules,
+ *     so attw runs `--profile node16` (node16/nodenext from ESM and from CJS,
+ *     and bundlers; node10 resolution, which cannot see `exports` subpaths, is
+ *     not supported) with the one rule `cjs-resolves-to-esm` ignored: attw's
+ *     bundled TypeScript predates require(esm). That case is proven instead
+ *     by scripts/test/module-format.test.ts (require and import on the
+ *     installed Node, and tsc 5.9 `module: nodenext` on a CommonJS file).
+ * Prints one line per package and check, and a checker's own report when it
+ * fails.
  *
  * Usage: node scripts/lint/packages.mjs [root] (default: the repository; the
  * lint fixture test passes a fixture root). Tooling: implements no SPEC.md
@@ -25,9 +35,39 @@ const CHECKS = [
   {
     name: 'attw',
     command: bin('attw'),
-    args: ['--pack', '.', '--profile', 'esm-only', '--format', 'table-flipped', '--no-color'],
+    args: [
+      '--pack',
+      '.',
+      '--profile',
+      'node16',
+      '--ignore-rules',
+      'cjs-resolves-to-esm',
+      '--format',
+      'table-flipped',
+      '--no-color',
+    ],
   },
 ];
+
+const REPOSITORY = 'git+https://github.com/blindwire/blindwire.git';
+const rootEngines = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).engines?.node;
+
+/** The manifest fields of scripts/package-checklist.md that `manifest` is missing or gets wrong. */
+function manifestProblems(manifest, where) {
+  const wrong = [];
+  const expect = (ok, what) => ok || wrong.push(what);
+  expect(manifest.license === 'Apache-2.0', 'license: "Apache-2.0"');
+  expect(manifest.type === 'module', 'type: "module" (ESM-only)');
+  expect(manifest.engines?.node === rootEngines, `engines.node: "${rootEngines}" (the root's)`);
+  expect(manifest.files?.includes('LICENSE'), 'files: includes "LICENSE"');
+  expect(manifest.repository?.url === REPOSITORY, `repository.url: "${REPOSITORY}"`);
+  expect(manifest.repository?.directory === where, `repository.directory: "${where}"`);
+  expect(typeof manifest.homepage === 'string', 'homepage');
+  expect(typeof manifest.bugs?.url === 'string', 'bugs.url');
+  expect(manifest.keywords?.includes('blindwire'), 'keywords: includes "blindwire"');
+  expect(manifest.sideEffects !== undefined, 'sideEffects: false or the files with effects');
+  return wrong;
+}
 
 /** packages/* with a package.json not marked private, with their manifests. */
 function publishedPackages() {
@@ -47,6 +87,10 @@ for (const { dir, manifest } of publishedPackages()) {
     failed += 1;
     continue;
   }
+  const problems = manifestProblems(manifest, where);
+  console.log(`${problems.length === 0 ? 'ok  ' : 'FAIL'} manifest ${where}`);
+  for (const problem of problems) console.log(`  expected ${problem}`);
+  failed += problems.length === 0 ? 0 : 1;
   for (const check of CHECKS) {
     const run = spawnSync(check.command, check.args, { cwd: dir, encoding: 'utf8' });
     const ok = run.status === 0;

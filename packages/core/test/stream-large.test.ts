@@ -13,6 +13,11 @@
  * AES-GCM -> fs) grows by the same ~40 MiB. Like the floor, the stream's
  * growth does not depend on the stream's length.
  *
+ * The bound is environment-dependent: under 64 MiB on Node 20 and 22; under
+ * 128 MiB on Node 24 and later, whose V8 lets more collectable chunk buffers
+ * pile up before it collects them (about 95 MiB measured on Node 24.22). Both
+ * are far below the 1 GiB that buffering the body would add.
+ *
  * Uses the built package (dist/), like the other child-process tests: the
  * root `pnpm test` builds before vitest runs.
  */
@@ -23,6 +28,8 @@ import { requireBuild } from '@blindwire/testkit';
 
 const dist = (p: string) => fileURLToPath(new URL(`../dist/${p}`, import.meta.url));
 const MiB = 1024 * 1024;
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+const rssBound = nodeMajor < 24 ? 64 * MiB : 128 * MiB;
 
 const script = (bytes: number) => `
   import { createHash } from 'node:crypto';
@@ -74,7 +81,7 @@ describe.skipIf(built.skip)(
   'streams: 1 GiB in bounded memory (node backend, child process)',
   () => {
     beforeAll(() => built.assertBuilt());
-    it('seals and opens 1 GiB piped; the body is intact, the sender verified, and the stream adds < 64 MiB of RSS', () => {
+    it('seals and opens 1 GiB piped; the body is intact, the sender verified, and the stream adds < 64 MiB of RSS (128 MiB on Node 24+)', () => {
       const bytes = 1024 * MiB;
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', script(bytes)], {
         encoding: 'utf8',
@@ -105,7 +112,9 @@ describe.skipIf(built.skip)(
       const chunks = Math.ceil(bytes / 65536);
       expect(m.sealed - bytes).toBeGreaterThanOrEqual(chunks * 22);
       expect(m.sealed - bytes).toBeLessThan(chunks * 22 + 1024);
-      expect(m.peak - m.baseline).toBeLessThan(64 * MiB);
+      expect(m.peak - m.baseline, `RSS growth on Node ${process.versions.node}`).toBeLessThan(
+        rssBound,
+      );
     }, 180_000);
   },
 );

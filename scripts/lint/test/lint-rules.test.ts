@@ -141,17 +141,26 @@ describe('pnpm lint rules', () => {
   );
 
   it(
-    'fail publint and attw on a broken package and pass a tidy one',
+    'fail the manifest, publint and attw on a broken package and pass a tidy one',
     () => {
-      // A types file that does not exist (publint), CJS types for ESM code (attw).
+      // No publishing metadata (manifest), a types file that does not exist
+      // (publint), CJS types for ESM code (attw).
       expect(packageFindings(`${fixtures}violations/`)).toEqual({
         status: 1,
-        lines: ['FAIL attw packages/broken-exports', 'FAIL publint packages/broken-exports'],
+        lines: [
+          'FAIL attw packages/broken-exports',
+          'FAIL manifest packages/broken-exports',
+          'FAIL publint packages/broken-exports',
+        ],
       });
       // The private fixture core is skipped, as packages/testkit will be.
       expect(packageFindings(`${fixtures}clean/`)).toEqual({
         status: 0,
-        lines: ['ok   attw packages/tidy', 'ok   publint packages/tidy'],
+        lines: [
+          'ok   attw packages/tidy',
+          'ok   manifest packages/tidy',
+          'ok   publint packages/tidy',
+        ],
       });
     },
     TIMEOUT,
