@@ -26,3 +26,17 @@ export function responseOf(record: HttpRecord, outer: Response): Response {
   const nullBody = [204, 205, 304].includes(status);
   return new Response(nullBody ? null : (record.body as BodyInit), { status, headers });
 }
+
+/**
+ * Whether `r` is a Fetch Response: by shape, since servers such as
+ * @hono/node-server install a Response class of their own.
+ */
+export function isResponse(r: unknown): r is Response {
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    typeof (r as Response).status === 'number' &&
+    typeof (r as Response).headers?.get === 'function' &&
+    'body' in r
+  );
+}

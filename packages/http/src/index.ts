@@ -23,3 +23,9 @@ export { PROBLEM_MEDIA_TYPE, statusOf } from './problem.js';
 export { encodeRecord, decodeRecord, type HttpRecord } from './record.js';
 export { toNodeListener, type NodeRequestLike, type NodeResponseLike } from './adapters/node.js';
 export type * from './types.js';
+export {
+  expressHandler,
+  fastifySealed,
+  honoHandler,
+  type FastifyLike,
+} from './adapters/frameworks.js';

@@ -19,6 +19,7 @@ import { declaredOver, mediaTypeOfHeader, readBounded } from './body.js';
 import { contextOf } from './context.js';
 import { compileRoutes, routeFor } from './policy.js';
 import { codeOf, problem } from './problem.js';
+import { isResponse } from './answer.js';
 import { decodeRecord, encodeRecord } from './record.js';
 import { outerResponse, recordOf } from './reply.js';
 import { handleStream } from './stream-server.js';
@@ -130,7 +131,7 @@ async function handleMessage(
   let res: Response;
   try {
     res = await o.handler(call);
-    if (!(res instanceof Response)) throw new TypeError('the handler must return a Response');
+    if (!isResponse(res)) throw new TypeError('the handler must return a Response');
   } catch {
     await opened.reservation?.release().catch(() => undefined);
     const r = problem('ERR_HANDLER');

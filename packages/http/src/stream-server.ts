@@ -11,6 +11,7 @@
 import { ErrorCode, MediaType, openStream, seal, type OpenStreamResult } from '@blindwire/core';
 import { resolveRecipients } from '@blindwire/core/internal';
 import { codeOf, problem } from './problem.js';
+import { isResponse } from './answer.js';
 import { encodeRecord } from './record.js';
 import { outerResponse, recordOf } from './reply.js';
 import type { CallScope } from './server.js';
@@ -75,7 +76,7 @@ export async function handleStream(s: CallScope): Promise<Response> {
       body: body.stream,
       verified,
     });
-    if (!(res instanceof Response)) throw new TypeError('the handler must return a Response');
+    if (!isResponse(res)) throw new TypeError('the handler must return a Response');
   } catch {
     handlerFailed = true;
   }

@@ -101,8 +101,13 @@ function bodyOf(req: NodeRequestLike): ReadableStream<Uint8Array> {
 }
 
 export async function writeResponse(response: Response, res: NodeResponseLike): Promise<void> {
-  const headers: [string, string][] = [];
-  response.headers.forEach((v, k) => headers.push([k, v]));
+  // One object, each name once: merges with headers a framework set before (Express's own).
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((v, k) => {
+    if (k !== 'set-cookie') headers[k] = v;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers['set-cookie'] = cookies;
   res.writeHead(response.status, headers);
   if (response.body) {
     const reader = response.body.getReader();
