@@ -93,11 +93,31 @@ function bodyOf(req: NodeRequestLike): ReadableStream<Uint8Array> {
         );
       }
     },
-    async cancel() {
-      await it.return?.();
-      req.destroy();
+    cancel() {
+      // The handler refused before the end (policy, a failed check): read and
+      // drop up to DRAIN_BYTES more so that the client reads the answer rather
+      // than a reset connection; past that, close the connection.
+      void drain(it, req);
     },
   });
+}
+
+/** How much of a refused body is read and dropped before the connection is closed. */
+const DRAIN_BYTES = 4 * 1024 * 1024;
+
+async function drain(it: AsyncIterator<unknown>, req: NodeRequestLike): Promise<void> {
+  let n = 0;
+  try {
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      n += (r.value as { length?: number }).length ?? 0;
+      if (n > DRAIN_BYTES) break;
+    }
+  } catch {
+    // the client went away
+  }
+  req.destroy();
 }
 
 export async function writeResponse(response: Response, res: NodeResponseLike): Promise<void> {
