@@ -13,6 +13,7 @@
  *
  *   node benchmarks/http.mjs [--quick] [--rounds 3] [--cell-ms 1500] [--concurrency 16]
  */
+/* global fetch, Response */
 import { createServer } from 'node:http';
 import { generateIdentity, publicIdentity } from '@blindwire/core';
 import { createSealedHandler, sealedFetch, toNodeListener } from '@blindwire/http';

@@ -22,9 +22,9 @@ import { resolveRecipients } from '@blindwire/core/internal';
 import { mediaTypeOfHeader, readBounded } from './body.js';
 import { contextOf } from './context.js';
 import { PROBLEM_MEDIA_TYPE, problemCode } from './problem.js';
-import { decodeRecord, encodeRecord, type HttpRecord } from './record.js';
+import { decodeRecord, encodeRecord } from './record.js';
 import { responseOf } from './answer.js';
-import { DEFAULT_MAX_MESSAGE_BYTES } from './server.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './scope.js';
 import { streamFetch } from './stream-client.js';
 import type { FetchLike, SealedFetchOptions } from './types.js';
 

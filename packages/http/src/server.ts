@@ -23,25 +23,16 @@ import { isResponse } from './answer.js';
 import { decodeRecord, encodeRecord } from './record.js';
 import { outerResponse, recordOf } from './reply.js';
 import { handleStream } from './stream-server.js';
-import type { HttpEvent, RoutePolicy, SealedCall, SealedHandlerOptions } from './types.js';
+import type { CallScope } from './scope.js';
+import type { HttpEvent, SealedCall, SealedHandlerOptions } from './types.js';
 
-export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
-export const DEFAULT_RESPONSE_TTL = 60;
+export { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_RESPONSE_TTL } from './scope.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_RESPONSE_TTL } from './scope.js';
 
 /** A sealed tool endpoint: `(Request) => Promise<Response>`, mountable on any Web-standard server. */
 export type SealedHandler = (request: Request) => Promise<Response>;
 
-/** What the message and stream paths share for one call. */
-export interface CallScope {
-  o: Required<Pick<SealedHandlerOptions, 'maxMessageBytes' | 'responseTtl' | 'sealHeaders'>> &
-    SealedHandlerOptions;
-  request: Request;
-  method: string;
-  path: string;
-  route: RoutePolicy;
-  context: string | Uint8Array;
-  emit: (e: Omit<HttpEvent, 'binding' | 'destination' | 'ms'>) => void;
-}
+export type { CallScope } from './scope.js';
 
 export function createSealedHandler(options: SealedHandlerOptions): SealedHandler {
   if (typeof options !== 'object' || options === null)

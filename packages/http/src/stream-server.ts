@@ -14,7 +14,7 @@ import { codeOf, problem } from './problem.js';
 import { isResponse } from './answer.js';
 import { encodeRecord } from './record.js';
 import { outerResponse, recordOf } from './reply.js';
-import type { CallScope } from './server.js';
+import type { CallScope } from './scope.js';
 
 export const DEFAULT_MAX_STREAM_BYTES = 1024 * 1024 * 1024;
 /** The public claim that ties a stream-mode reply to its request. */
@@ -31,21 +31,7 @@ export async function handleStream(s: CallScope): Promise<Response> {
   if (s.request.body === null) return refuse(ErrorCode.EnvelopeMalformed);
   let os: ReturnType<typeof openStream>;
   try {
-    os = openStream({
-      recipient: o.recipient,
-      ...(o.revokedKids !== undefined && { revokedKids: o.revokedKids }),
-      ...(o.resolveSender !== undefined && { resolveSender: o.resolveSender }),
-      ...(o.trustedSenders !== undefined && { trustedSenders: o.trustedSenders }),
-      ...(o.allowedSuites !== undefined && { allowedSuites: o.allowedSuites }),
-      ...(o.clockSkew !== undefined && { clockSkew: o.clockSkew }),
-      ...(s.route.maxAge !== undefined && { maxAge: s.route.maxAge }),
-      ...(o.replayLeaseMs !== undefined && { replayLeaseMs: o.replayLeaseMs }),
-      ...(o.now !== undefined && { now: o.now() }),
-      allowedSenders: s.route.allowedSenders,
-      context: s.context,
-      replay: o.replay!,
-      limits: { maxStreamBytes: o.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES },
-    });
+    os = openerFor(s);
   } catch (e) {
     return refuse(codeOf(e));
   }
@@ -60,10 +46,10 @@ export async function handleStream(s: CallScope): Promise<Response> {
     return refuse(codeOf(e));
   }
   const body = released(first, reader);
-  const verified = result.then((r) => ({
-    sender: r.sender,
-    senderKid: r.senderKid,
-    messageId: r.messageId,
+  const verified = result.then(({ sender, senderKid, messageId }) => ({
+    sender,
+    senderKid,
+    messageId,
   }));
   verified.catch(() => undefined);
   let res: Response | undefined;
@@ -197,4 +183,24 @@ function released(
     }
   };
   return { stream, drain };
+}
+
+/** The stream opener of a call: the route's senders, the context, the replay store (SPEC.md §7a.5). */
+function openerFor(s: CallScope): ReturnType<typeof openStream> {
+  const { o } = s;
+  return openStream({
+    recipient: o.recipient,
+    ...(o.revokedKids !== undefined && { revokedKids: o.revokedKids }),
+    ...(o.resolveSender !== undefined && { resolveSender: o.resolveSender }),
+    ...(o.trustedSenders !== undefined && { trustedSenders: o.trustedSenders }),
+    ...(o.allowedSuites !== undefined && { allowedSuites: o.allowedSuites }),
+    ...(o.clockSkew !== undefined && { clockSkew: o.clockSkew }),
+    ...(s.route.maxAge !== undefined && { maxAge: s.route.maxAge }),
+    ...(o.replayLeaseMs !== undefined && { replayLeaseMs: o.replayLeaseMs }),
+    ...(o.now !== undefined && { now: o.now() }),
+    allowedSenders: s.route.allowedSenders,
+    context: s.context,
+    replay: o.replay!,
+    limits: { maxStreamBytes: o.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES },
+  });
 }

@@ -1,5 +1,6 @@
 /** The options, calls and events of the HTTP binding. */
 import type {
+  ExportResponseStateOptions,
   OpenOptions,
   Padding,
   PublicIdentity,
@@ -130,7 +131,7 @@ export interface SealedFetchOptions {
    * each request's response state is exported sealed to it (SPEC.md §11a)
    * before the request is sent.
    */
-  stateKey?: Parameters<typeof import('@blindwire/core').exportResponseState>[1]['to'];
+  stateKey?: ExportResponseStateOptions['to'];
   onRequestState?: (
     state: Uint8Array,
     info: { messageId: string; method: string; path: string },

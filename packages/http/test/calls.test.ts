@@ -141,7 +141,7 @@ describe('sealed calls over node:http', () => {
     await expectCode(openResponse(someoneElse, reply), 'ERR_KEY_NOT_FOUND');
     await expectCode(
       openSealedResponse(
-        new Response(reply, { headers: { 'content-type': MediaType.Response } }),
+        new Response(reply as BodyInit, { headers: { 'content-type': MediaType.Response } }),
         someoneElse,
       ),
       'ERR_KEY_NOT_FOUND',
@@ -170,16 +170,18 @@ describe('sealed calls over node:http', () => {
     );
     const headers = { 'content-type': MediaType.Response };
     // A fresh process: only the state, the agent's key and the reply bytes.
-    const res = await openWithState(new Response(raw, { headers }), state!, {
+    const res = await openWithState(new Response(raw as BodyInit, { headers }), state!, {
       keys: c.agent.encryption,
     });
     expect(await res.json()).toEqual({ for: AGENT, path: '/tools/refund', got: 'durable' });
     await expectCode(
-      openWithState(new Response(raw, { headers }), state!, { keys: c.other.encryption }),
+      openWithState(new Response(raw as BodyInit, { headers }), state!, {
+        keys: c.other.encryption,
+      }),
       'ERR_KEY_NOT_FOUND',
     );
     // The state remembers nothing accepted after its export, but the reply opens once per copy.
-    const again = await openWithState(new Response(raw, { headers }), state!, {
+    const again = await openWithState(new Response(raw as BodyInit, { headers }), state!, {
       keys: c.agent.encryption,
     });
     expect(again.status).toBe(200);
