@@ -1,0 +1,71 @@
+/**
+ * The tool's answer as it leaves: the handler's status, body and chosen
+ * headers sealed (SPEC.md §6.4, or §4.5 in stream mode), the outer response
+ * carrying only our media type, hints (SPEC.md §11c), `Cache-Control:
+ * no-store`, `Vary: *`, no validator derived from the plaintext, and the exact
+ * Content-Length.
+ */
+import { CarrierHeader, MediaType } from '@blindwire/core';
+import { readBounded } from './body.js';
+import type { HttpRecord } from './record.js';
+
+/** Headers never copied from the handler's response to the outer one. */
+const DROPPED = new Set([
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'transfer-encoding',
+  'etag',
+  'last-modified',
+  'content-md5',
+  'digest',
+  'content-digest',
+  'repr-digest',
+  'cache-control',
+  'vary',
+  'connection',
+  'keep-alive',
+]);
+
+import { STATUS_HEADER } from './answer.js';
+
+/** Reads the handler's response into a record: status, content type, chosen headers, body. */
+export async function recordOf(
+  res: Response,
+  sealHeaders: readonly string[],
+  limit: number,
+): Promise<HttpRecord> {
+  const body = await readBounded(res.body, limit, 'the response body');
+  const headers: [string, string][] = [[STATUS_HEADER, String(res.status)]];
+  const type = res.headers.get('content-type');
+  if (type !== null) headers.push(['content-type', type]);
+  for (const n of sealHeaders) {
+    const v = res.headers.get(n);
+    if (v !== null && n !== 'content-type') headers.push([n, v]);
+  }
+  return { body, headers };
+}
+
+/** The outer response around `envelope`. Statuses without a body (204, 304...) travel as 200. */
+export function outerResponse(
+  res: Response,
+  envelope: Uint8Array,
+  mediaType: string,
+  hints: { messageId: string; requestId?: string },
+  sealHeaders: readonly string[],
+): Response {
+  const headers = new Headers();
+  res.headers.forEach((v, k) => {
+    if (!DROPPED.has(k) && !sealHeaders.includes(k)) headers.append(k, v);
+  });
+  headers.set('content-type', mediaType);
+  headers.set('content-length', String(envelope.length));
+  headers.set('cache-control', 'no-store');
+  headers.set('vary', '*');
+  headers.set(CarrierHeader.MessageId, hints.messageId);
+  if (hints.requestId !== undefined) headers.set(CarrierHeader.RequestId, hints.requestId);
+  const status = [101, 103, 204, 205, 304].includes(res.status) ? 200 : res.status;
+  return new Response(envelope as BodyInit, { status, statusText: res.statusText, headers });
+}
+
+export const RESPONSE_MEDIA_TYPE = MediaType.Response;

@@ -1,0 +1,205 @@
+/**
+ * The tool's side, Web-standard: `(Request) => Promise<Response>`. In order:
+ * the route's policy (before the body is read), the media type, the size, the
+ * open under the route's allowed senders with a replay reservation (SPEC.md
+ * §7 step 18), the handler with the plaintext and the verified agent, the
+ * sealed response (SPEC.md §6.4); the reservation is committed after a 2xx
+ * and released otherwise. Every refusal is a problem body with only its code.
+ */
+import {
+  BlindwireError,
+  ErrorCode,
+  MediaType,
+  createMemoryReplayStore,
+  open,
+  sealResponse,
+  type OpenResult,
+} from '@blindwire/core';
+import { declaredOver, mediaTypeOfHeader, readBounded } from './body.js';
+import { contextOf } from './context.js';
+import { compileRoutes, routeFor } from './policy.js';
+import { codeOf, problem } from './problem.js';
+import { isResponse } from './answer.js';
+import { decodeRecord, encodeRecord } from './record.js';
+import { outerResponse, recordOf } from './reply.js';
+import { handleStream } from './stream-server.js';
+import type { CallScope } from './scope.js';
+import type { HttpEvent, SealedCall, SealedHandlerOptions } from './types.js';
+
+export { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_RESPONSE_TTL } from './scope.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_RESPONSE_TTL } from './scope.js';
+
+/** A sealed tool endpoint: `(Request) => Promise<Response>`, mountable on any Web-standard server. */
+export type SealedHandler = (request: Request) => Promise<Response>;
+
+export type { CallScope } from './scope.js';
+
+export function createSealedHandler(options: SealedHandlerOptions): SealedHandler {
+  if (typeof options !== 'object' || options === null)
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"options" expected an options object');
+  if (typeof options.handler !== 'function')
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"handler" expected a function');
+  const routes = compileRoutes(options.routes);
+  const o = {
+    ...options,
+    replay: options.replay ?? createMemoryReplayStore({ perSender: true }),
+    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    responseTtl: options.responseTtl ?? DEFAULT_RESPONSE_TTL,
+    sealHeaders: (options.sealHeaders ?? []).map((h) => h.toLowerCase()),
+  };
+  return async (request) => {
+    const started = Date.now();
+    const url = new URL(request.url);
+    const method = request.method.toUpperCase();
+    const path = url.pathname;
+    const destination = `${method} ${path}`;
+    const emit: CallScope['emit'] = (e) => {
+      try {
+        o.onEvent?.({ binding: 'http', destination, ms: Date.now() - started, ...e });
+      } catch {
+        // a throwing listener never changes the answer
+      }
+    };
+    const refuse = (code: string, mode: HttpEvent['mode'], status?: number): Response => {
+      const r = problem(code, status);
+      emit({ outcome: 'refused', code, status: r.status, mode, bytes: 0 });
+      return r;
+    };
+    const route = routeFor(routes, method, path);
+    if (route === undefined) return refuse('ERR_NO_POLICY', 'message');
+    let context: string | Uint8Array;
+    try {
+      context = contextOf(o.context, method, path);
+    } catch (e) {
+      return refuse(codeOf(e), 'message');
+    }
+    const type = mediaTypeOfHeader(request.headers.get('content-type'));
+    const scope: CallScope = { o, request, method, path, route, context, emit };
+    if (type === MediaType.Stream) {
+      if (!o.streamHandler) return refuse(ErrorCode.Unsupported, 'stream', 415);
+      return handleStream(scope);
+    }
+    if (type !== MediaType.Envelope) return refuse(ErrorCode.Unsupported, 'message', 415);
+    if (declaredOver(request.headers.get('content-length'), o.maxMessageBytes))
+      return refuse(ErrorCode.LimitExceeded, 'message');
+    return handleMessage(scope, refuse);
+  };
+}
+
+async function handleMessage(
+  s: CallScope,
+  refuse: (code: string, mode: 'message') => Response,
+): Promise<Response> {
+  const { o } = s;
+  let opened: OpenResult;
+  let call: SealedCall;
+  try {
+    const bytes = await readBounded(s.request.body, o.maxMessageBytes, 'the request body');
+    opened = await open(bytes, {
+      recipient: o.recipient,
+      ...(o.revokedKids !== undefined && { revokedKids: o.revokedKids }),
+      ...(o.resolveSender !== undefined && { resolveSender: o.resolveSender }),
+      ...(o.trustedSenders !== undefined && { trustedSenders: o.trustedSenders }),
+      ...(o.allowedSuites !== undefined && { allowedSuites: o.allowedSuites }),
+      ...(o.clockSkew !== undefined && { clockSkew: o.clockSkew }),
+      ...(s.route.maxAge !== undefined && { maxAge: s.route.maxAge }),
+      ...(o.replayLeaseMs !== undefined && { replayLeaseMs: o.replayLeaseMs }),
+      ...(o.now !== undefined && { now: o.now() }),
+      allowedSenders: s.route.allowedSenders,
+      context: s.context,
+      replay: o.replay,
+    });
+  } catch (e) {
+    return refuse(codeOf(e), 'message');
+  }
+  try {
+    const record = decodeRecord(opened.payload);
+    call = callOf(s, opened, record.body, record.headers);
+  } catch (e) {
+    await opened.reservation?.release().catch(() => undefined);
+    return refuse(codeOf(e), 'message');
+  }
+  let res: Response;
+  try {
+    res = await o.handler(call);
+    if (!isResponse(res)) throw new TypeError('the handler must return a Response');
+  } catch {
+    await opened.reservation?.release().catch(() => undefined);
+    const r = problem('ERR_HANDLER');
+    s.emit({
+      outcome: 'handler-failed',
+      code: 'ERR_HANDLER',
+      status: 500,
+      mode: 'message',
+      bytes: 0,
+      messageId: opened.messageId,
+    });
+    return r;
+  }
+  return finish(s, opened, res);
+}
+
+/** Seals the handler's answer; commits the reservation after a 2xx, releases it otherwise. */
+async function finish(s: CallScope, opened: OpenResult, res: Response): Promise<Response> {
+  const { o } = s;
+  let out: Response;
+  try {
+    const record = await recordOf(res, o.sealHeaders, o.maxMessageBytes);
+    const sealed = await sealResponse(opened, encodeRecord(record), {
+      ttl: o.responseTtl,
+      ...(o.padding !== undefined && { padding: o.padding }),
+      ...(o.now !== undefined && { now: o.now() }),
+    });
+    out = outerResponse(res, sealed.envelope, MediaType.Response, sealed, o.sealHeaders);
+  } catch (e) {
+    await opened.reservation?.release().catch(() => undefined);
+    const code = codeOf(e);
+    s.emit({
+      outcome: 'handler-failed',
+      code,
+      status: 500,
+      mode: 'message',
+      bytes: 0,
+      messageId: opened.messageId,
+    });
+    return problem(code, 500);
+  }
+  const ok = res.status >= 200 && res.status < 300;
+  let outcome: HttpEvent['outcome'] = 'delivered';
+  try {
+    if (ok) await opened.reservation?.commit();
+    else await opened.reservation?.release();
+  } catch {
+    // The handler ran and its answer is sealed: send it. A commit that failed
+    // leaves the lease, so a replay is in flight until it ends (SPEC.md §7b).
+    outcome = 'commit-failed';
+  }
+  s.emit({
+    outcome,
+    status: out.status,
+    mode: 'message',
+    bytes: Number(out.headers.get('content-length')),
+    messageId: opened.messageId,
+  });
+  return out;
+}
+
+function callOf(
+  s: CallScope,
+  opened: OpenResult,
+  body: Uint8Array,
+  headers: [string, string][],
+): SealedCall {
+  return {
+    method: s.method,
+    path: s.path,
+    request: s.request,
+    sender: opened.sender,
+    senderKid: opened.senderKid,
+    messageId: opened.messageId,
+    headers: new Headers(headers),
+    body,
+    text: () => new TextDecoder().decode(body),
+    json: () => JSON.parse(new TextDecoder().decode(body)) as unknown,
+  };
+}

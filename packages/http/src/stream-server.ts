@@ -1,0 +1,206 @@
+/**
+ * Stream mode on the tool's side (SPEC.md §7a): the request body is opened as
+ * it arrives; the handler starts once the first chunk verified (the agent's
+ * header signature, the route's allowed senders, the context and the replay
+ * reservation checked, §7a.5 step 9) and reads the body as it verifies. The
+ * call fails, whatever the handler answered, if the stream's final check
+ * fails. Streams define no response (§7a.2), so the answer is a message
+ * sealed to the verified agent (resolved through `resolveRecipient`) and
+ * signed by the tool, its claim `bw-request` naming the stream's message id.
+ */
+import { ErrorCode, MediaType, openStream, seal, type OpenStreamResult } from '@blindwire/core';
+import { resolveRecipients } from '@blindwire/core/internal';
+import { codeOf, problem } from './problem.js';
+import { isResponse } from './answer.js';
+import { encodeRecord } from './record.js';
+import { outerResponse, recordOf } from './reply.js';
+import type { CallScope } from './scope.js';
+
+export const DEFAULT_MAX_STREAM_BYTES = 1024 * 1024 * 1024;
+/** The public claim that ties a stream-mode reply to its request. */
+export const REQUEST_CLAIM = 'bw-request';
+
+export async function handleStream(s: CallScope): Promise<Response> {
+  const { o } = s;
+  const refuse = (code: string, status?: number): Response => {
+    const r = problem(code, status);
+    s.emit({ outcome: 'refused', code, status: r.status, mode: 'stream', bytes: 0 });
+    return r;
+  };
+  if (!o.identity || !o.resolveRecipient) return refuse(ErrorCode.Unsupported, 415);
+  if (s.request.body === null) return refuse(ErrorCode.EnvelopeMalformed);
+  let os: ReturnType<typeof openStream>;
+  try {
+    os = openerFor(s);
+  } catch (e) {
+    return refuse(codeOf(e));
+  }
+  const result = os.result;
+  result.catch(() => undefined);
+  s.request.body.pipeTo(os.writable).catch(() => undefined);
+  const reader = os.readable.getReader();
+  let first: ReadableStreamReadResult<Uint8Array>;
+  try {
+    first = await reader.read();
+  } catch (e) {
+    return refuse(codeOf(e));
+  }
+  const body = released(first, reader);
+  const verified = result.then(({ sender, senderKid, messageId }) => ({
+    sender,
+    senderKid,
+    messageId,
+  }));
+  verified.catch(() => undefined);
+  let res: Response | undefined;
+  let handlerFailed = false;
+  try {
+    res = await o.streamHandler!({
+      method: s.method,
+      path: s.path,
+      request: s.request,
+      body: body.stream,
+      verified,
+    });
+    if (!isResponse(res)) throw new TypeError('the handler must return a Response');
+  } catch {
+    handlerFailed = true;
+  }
+  await body.drain();
+  let r: OpenStreamResult;
+  try {
+    r = await result;
+  } catch (e) {
+    return refuse(codeOf(e)); // the final check failed: whatever the handler answered
+  }
+  if (handlerFailed || res === undefined) {
+    await r.reservation?.release().catch(() => undefined);
+    s.emit({
+      outcome: 'handler-failed',
+      code: 'ERR_HANDLER',
+      status: 500,
+      mode: 'stream',
+      bytes: 0,
+      messageId: r.messageId,
+    });
+    return problem('ERR_HANDLER');
+  }
+  return sealStreamReply(s, r, res);
+}
+
+async function sealStreamReply(
+  s: CallScope,
+  r: OpenStreamResult,
+  res: Response,
+): Promise<Response> {
+  const { o } = s;
+  let out: Response;
+  try {
+    const record = await recordOf(res, o.sealHeaders, o.maxMessageBytes);
+    const recipients = await resolveRecipients(r.sender, o.resolveRecipient);
+    const sealed = await seal(encodeRecord(record), {
+      sender: o.identity!,
+      recipients,
+      context: s.context,
+      claims: { [REQUEST_CLAIM]: r.messageId },
+      ttl: o.responseTtl,
+      ...(o.padding !== undefined && { padding: o.padding }),
+      ...(o.now !== undefined && { now: o.now() }),
+    });
+    out = outerResponse(
+      res,
+      sealed.envelope,
+      MediaType.Envelope,
+      { messageId: sealed.messageId, requestId: r.messageId },
+      o.sealHeaders,
+    );
+  } catch (e) {
+    await r.reservation?.release().catch(() => undefined);
+    return problem(codeOf(e), 500);
+  }
+  try {
+    if (res.status >= 200 && res.status < 300) await r.reservation?.commit();
+    else await r.reservation?.release();
+  } catch {
+    s.emit({
+      outcome: 'commit-failed',
+      status: out.status,
+      mode: 'stream',
+      bytes: 0,
+      messageId: r.messageId,
+    });
+    return out;
+  }
+  s.emit({
+    outcome: 'delivered',
+    status: out.status,
+    mode: 'stream',
+    bytes: r.bodyBytes,
+    messageId: r.messageId,
+  });
+  return out;
+}
+
+/** The handler's body: the first read, then the rest; `drain` reads what the handler left. */
+function released(
+  first: ReadableStreamReadResult<Uint8Array>,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): { stream: ReadableStream<Uint8Array>; drain: () => Promise<void> } {
+  let pending: ReadableStreamReadResult<Uint8Array> | undefined = first;
+  let ended = first.done;
+  const next = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    if (pending) {
+      const p = pending;
+      pending = undefined;
+      return p;
+    }
+    const r = await reader.read();
+    if (r.done) ended = true;
+    return r;
+  };
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(c) {
+      try {
+        const r = await next();
+        if (r.done) c.close();
+        else c.enqueue(r.value);
+      } catch (e) {
+        c.error(e);
+      }
+    },
+    cancel() {
+      // The handler stopped reading: the rest is drained (and verified) below.
+    },
+  });
+  const drain = async (): Promise<void> => {
+    try {
+      while (!ended) {
+        const r = await next();
+        if (r.done) break;
+      }
+    } catch {
+      // the stream's error is reported by its result
+    }
+  };
+  return { stream, drain };
+}
+
+/** The stream opener of a call: the route's senders, the context, the replay store (SPEC.md §7a.5). */
+function openerFor(s: CallScope): ReturnType<typeof openStream> {
+  const { o } = s;
+  return openStream({
+    recipient: o.recipient,
+    ...(o.revokedKids !== undefined && { revokedKids: o.revokedKids }),
+    ...(o.resolveSender !== undefined && { resolveSender: o.resolveSender }),
+    ...(o.trustedSenders !== undefined && { trustedSenders: o.trustedSenders }),
+    ...(o.allowedSuites !== undefined && { allowedSuites: o.allowedSuites }),
+    ...(o.clockSkew !== undefined && { clockSkew: o.clockSkew }),
+    ...(s.route.maxAge !== undefined && { maxAge: s.route.maxAge }),
+    ...(o.replayLeaseMs !== undefined && { replayLeaseMs: o.replayLeaseMs }),
+    ...(o.now !== undefined && { now: o.now() }),
+    allowedSenders: s.route.allowedSenders,
+    context: s.context,
+    replay: o.replay!,
+    limits: { maxStreamBytes: o.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES },
+  });
+}
