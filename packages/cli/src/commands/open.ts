@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlindwireError, ErrorCode, DEFAULT_LIMITS, open, type OpenOptions } from '@blindwire/core';
 import { Kind, MAGIC_0, MAGIC_1, VERSION, fromUtf8 } from '@blindwire/core/internal';
-import { openStreamNode } from '@blindwire/core/node';
+import { openStreamNode } from '@blindwire/node';
 import { UsageError, flag, type CommandSpec, type Context } from '../args.js';
 import { createArmorDecoder, looksArmored } from '../armor.js';
 import {

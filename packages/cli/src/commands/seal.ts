@@ -17,7 +17,7 @@ import {
   type Identity,
   type SealOptions,
 } from '@blindwire/core';
-import { sealStreamNode } from '@blindwire/core/node';
+import { sealStreamNode } from '@blindwire/node';
 import { createDirectory, type Directory } from '@blindwire/directory';
 import {
   UsageError,
