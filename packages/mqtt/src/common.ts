@@ -109,6 +109,15 @@ function serverMaxOf(client: MqttClientLike): { max: number | undefined } {
 
 export function shared(client: MqttClientLike, o: MqttBindingOptions): Shared {
   checkClient('client', client);
+  // mqtt.js resolves a server's topic alias only for its `message` event: the
+  // packet `handleMessage` gets keeps an empty topic, which the binding could
+  // neither route nor bind (SPEC.md §11b).
+  const aliases = (client.options as { properties?: { topicAliasMaximum?: unknown } }).properties;
+  if (typeof aliases?.topicAliasMaximum === 'number' && aliases.topicAliasMaximum > 0)
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      '"client" expected no properties.topicAliasMaximum: handleMessage gets an aliased packet without its topic',
+    );
   if (typeof o !== 'object' || o === null)
     throw new BlindwireError(ErrorCode.InvalidArgument, '"options" expected an options object');
   if (o.onEvent !== undefined && typeof o.onEvent !== 'function')

@@ -34,8 +34,8 @@ export interface Router {
 
 /** The error a held message's callback gets when it is left unacknowledged. */
 export class LeftUnacknowledged extends Error {
-  constructor() {
-    super('left unacknowledged: the subscription stopped');
+  constructor(why = 'the subscription stopped') {
+    super(`left unacknowledged: ${why}`);
   }
 }
 
@@ -55,7 +55,10 @@ export function createRouter(): Router {
     },
     handleMessage(packet, callback) {
       const topic = packet?.topic;
-      if (typeof topic !== 'string' || passthrough.has(topic)) return callback();
+      // No topic (an unresolved alias): nothing to route by, so never acknowledged unread.
+      if (typeof topic !== 'string' || topic === '')
+        return callback(new LeftUnacknowledged('no topic'));
+      if (passthrough.has(topic)) return callback();
       const route = live.find((r) => r.filter.matches(topic));
       if (route === undefined) {
         if (closed.some((r) => r.filter.matches(topic))) return callback(new LeftUnacknowledged());
