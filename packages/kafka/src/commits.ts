@@ -39,23 +39,37 @@ const RETRY_PAUSE_MS = 250;
 /** Failed commits in a row before the marks are given up (about 10 s of pauses, plus the client's retries). */
 export const MAX_FAILURES = 40;
 
+interface Waiter {
+  key: string;
+  next: bigint;
+  done: (committed: boolean) => void;
+}
+
+/** Who waits for a commit of `key` up to `next`: answered by each commit attempt. */
+function createWaiters() {
+  let waiters: Waiter[] = [];
+  return {
+    add: (w: Waiter) => void waiters.push(w),
+    /** A committed batch answers those it covers; a failed attempt (undefined) answers all. */
+    answer(batch: Mark[] | undefined) {
+      const keep: Waiter[] = [];
+      for (const w of waiters) {
+        const m = batch?.find((x) => `${x.topic}/${x.partition}` === w.key);
+        if (batch === undefined) w.done(false);
+        else if (m !== undefined && m.next >= w.next) w.done(true);
+        else keep.push(w);
+      }
+      waiters = keep;
+    },
+  };
+}
+
 export function createCommits(s: Shared, consumer: KafkaConsumerLike, stats: RunStats): Commits {
   const marks = new Map<string, Mark>();
   let running: Promise<void> | undefined;
   let failures = 0;
   let giveUpAfter = MAX_FAILURES;
-  /** Who waits for a commit: of `key` up to `next`. */
-  let waiters: { key: string; next: bigint; done: (ok: boolean) => void }[] = [];
-  const answer = (batch: Mark[] | undefined) => {
-    const keep: typeof waiters = [];
-    for (const w of waiters) {
-      const m = batch?.find((x) => `${x.topic}/${x.partition}` === w.key);
-      if (batch === undefined) w.done(false);
-      else if (m !== undefined && m.next >= w.next) w.done(true);
-      else keep.push(w);
-    }
-    waiters = keep;
-  };
+  const waiters = createWaiters();
 
   const commitOnce = async (batch: Mark[]) => {
     const started = s.now();
@@ -76,7 +90,7 @@ export function createCommits(s: Shared, consumer: KafkaConsumerLike, stats: Run
         const key = `${m.topic}/${m.partition}`;
         if (!marks.has(key)) marks.set(key, m); // a newer mark wins
       }
-      answer(undefined);
+      waiters.answer(undefined);
       if (failures >= giveUpAfter) {
         marks.clear();
         failures = 0;
@@ -85,7 +99,7 @@ export function createCommits(s: Shared, consumer: KafkaConsumerLike, stats: Run
     }
     failures = 0;
     stats.commits++;
-    answer(batch);
+    waiters.answer(batch);
     for (const m of batch)
       sendEvent(s, 'commit', m.topic, started, { partition: m.partition, offset: String(m.next) });
   };
@@ -118,7 +132,7 @@ export function createCommits(s: Shared, consumer: KafkaConsumerLike, stats: Run
     markAndWait(topic, partition, offset) {
       return new Promise<boolean>((done) => {
         const { key, next } = mark(topic, partition, offset);
-        waiters.push({ key, next, done });
+        waiters.add({ key, next, done });
       });
     },
     async flush(attempts = 5) {

@@ -23,7 +23,7 @@
  * unsettled is not committed, and the group redelivers it.
  */
 import { BlindwireError, ErrorCode, type Delivered, type Disposition } from '@blindwire/core';
-import { createCommits } from './commits.js';
+import { createCommits, type Commits } from './commits.js';
 import { consumerFor, transportError, type Shared } from './common.js';
 import { checkTopicName, deadLetterTopicOf, writeDeadLetter } from './dead-letter.js';
 import { producerOf } from './send.js';
@@ -133,6 +133,45 @@ async function settle(c: Context, p: KafkaEachMessagePayload, bytes: Uint8Array)
   }
 }
 
+/**
+ * The binding's `eachMessage`: records the record's facts for the handler,
+ * settles it, then marks its offset (a dead-lettered one waits for its
+ * commit: a rebalance now would hand it to a member that copies it again).
+ */
+function eachMessageOf(
+  c: Context,
+  facts: WeakMap<Uint8Array, KafkaDelivered['kafka']>,
+  commits: Commits,
+  active: Set<Promise<Settled>>,
+) {
+  const { stats } = c;
+  return async (p: KafkaEachMessagePayload): Promise<void> => {
+    if (c.waits.stopped) return; // not settled: never committed by this run
+    stats.received++;
+    const m = p.message;
+    const bytes: Uint8Array = m.value ?? new Uint8Array(0); // a tombstone is no envelope
+    const { topic, partition } = p;
+    const { offset, key, timestamp } = m;
+    facts.set(bytes, { topic, partition, offset, key, timestamp, headers: m.headers ?? {} });
+    const settled = settle(c, p, bytes);
+    active.add(settled);
+    try {
+      const how = await settled;
+      if (how === false) stats.unsettled++;
+      else {
+        stats.settled++;
+        if (how === 'dead-letter') await commits.markAndWait(topic, partition, offset);
+        else commits.mark(topic, partition, offset);
+      }
+    } catch (e) {
+      stats.unsettled++;
+      throw e; // the client's own heartbeat error (a rebalance): it rejoins and refetches
+    } finally {
+      active.delete(settled);
+    }
+  };
+}
+
 export async function run(
   s: Shared,
   clients: KafkaClients,
@@ -168,32 +207,7 @@ export async function run(
       pipeline.process({ bytes, destination: p.topic, attempt, receivedAt: s.now() }),
   };
   const active = new Set<Promise<Settled>>();
-  const eachMessage = async (p: KafkaEachMessagePayload): Promise<void> => {
-    if (waits.stopped) return; // not settled: never committed by this run
-    stats.received++;
-    const m = p.message;
-    const bytes: Uint8Array = m.value ?? new Uint8Array(0); // a tombstone is no envelope
-    const { topic, partition } = p;
-    const { offset, key, timestamp } = m;
-    facts.set(bytes, { topic, partition, offset, key, timestamp, headers: m.headers ?? {} });
-    const settled = settle(c, p, bytes);
-    active.add(settled);
-    try {
-      const how = await settled;
-      if (how === false) stats.unsettled++;
-      else {
-        stats.settled++;
-        // A dead-lettered record waits for its commit: a rebalance now would copy it again.
-        if (how === 'dead-letter') await commits.markAndWait(topic, partition, offset);
-        else commits.mark(topic, partition, offset);
-      }
-    } catch (e) {
-      stats.unsettled++;
-      throw e; // the client's own heartbeat error (a rebalance): it rejoins and refetches
-    } finally {
-      active.delete(settled);
-    }
-  };
+  const eachMessage = eachMessageOf(c, facts, commits, active);
   const runConfig: KafkaClientRunConfig = { eachMessage };
   if (o.setAutoCommit ?? true) runConfig.autoCommit = false;
   if (pcc !== undefined) runConfig.partitionsConsumedConcurrently = pcc;
