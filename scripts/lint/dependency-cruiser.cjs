@@ -32,7 +32,7 @@
 const BINDINGS = 'nats|amqp|redis|mqtt|kafka|http|mcp';
 
 /** A resolved path or an unresolved specifier that reaches workspace package `name`. */
-const pkg = (name) => `^(?:packages/|@blindwire/)(?:${name})(?:/|$)`;
+const pkg = (name) => `^(?:(?:\\.\\./)*packages/|@blindwire/)(?:${name})(?:/|$)`;
 
 /**
  * The only core files that may use Node: the node backend and the `node`
@@ -98,7 +98,10 @@ module.exports = {
       comment: 'replay and directory sit on core alone: no bindings, no cli, not each other.',
       severity: 'error',
       from: { path: '^packages/(replay|directory)/src/' },
-      to: { path: '^(?:@blindwire/|packages/)(?!(?:core|$1)(?:/|$))', pathNot: pkg('testkit') },
+      to: {
+        path: '^(?:@blindwire/|(?:\\.\\./)*packages/)(?!(?:core|$1)(?:/|$))',
+        pathNot: pkg('testkit'),
+      },
     },
     {
       name: 'binding-no-other-binding',
