@@ -25,13 +25,14 @@ import { isBytes, notBytes } from './values.js';
 /** Opens an envelope addressed to one of `options.recipient`, verifying the sender. */
 export async function open(envelope: Uint8Array, options: OpenOptions): Promise<OpenResult> {
   // SPEC.md §7: every ERR_OPEN_FAILED that leaves is this one, built here
-  // before any check runs, so that not even its stack (the caller's frames
-  // only, never the failing check's or the scheduler's) tells which failed.
-  const failed = openFailed();
+  // and only on failure (a success pays for no stack). It is built after the
+  // await has resumed, whichever check failed and however early, so its stack
+  // holds this frame and the caller's async frames only: never the failing
+  // check's or the scheduler's, the same for every failure.
   try {
     return await openEnvelope(envelope, options);
   } catch (e) {
-    throw isBlindwireError(e, ErrorCode.OpenFailed) ? failed : e;
+    throw isBlindwireError(e, ErrorCode.OpenFailed) ? openFailed() : e;
   }
 }
 

@@ -148,12 +148,12 @@ export async function openResponse(
   options: OpenResponseOptions = {},
 ): Promise<OpenResponseResult> {
   // SPEC.md §6.3: every ERR_OPEN_FAILED that leaves is this one, built here
-  // before any check runs, so that not even its stack tells which failed.
-  const failed = openFailed();
+  // only on failure and after the await resumed, so that its stack (this
+  // frame and the caller's async frames) is the same whichever check failed.
   try {
     return await openResponseEnvelope(request, envelope, options);
   } catch (e) {
-    throw isBlindwireError(e, ErrorCode.OpenFailed) ? failed : e;
+    throw isBlindwireError(e, ErrorCode.OpenFailed) ? openFailed() : e;
   }
 }
 
