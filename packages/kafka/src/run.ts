@@ -22,9 +22,15 @@
  * partition, and never for ever. `stop()` ends the waits: a record left
  * unsettled is not committed, and the group redelivers it.
  */
-import { BlindwireError, ErrorCode, type Delivered, type Disposition } from '@blindwire/core';
+import {
+  BlindwireError,
+  ErrorCode,
+  isBlindwireError,
+  type Delivered,
+  type Disposition,
+} from '@blindwire/core';
 import { createCommits, type Commits } from './commits.js';
-import { consumerFor, transportError, type Shared } from './common.js';
+import { consumerFor, sendEvent, transportError, type Shared } from './common.js';
 import { checkTopicName, deadLetterTopicOf, writeDeadLetter } from './dead-letter.js';
 import { producerOf } from './send.js';
 import type {
@@ -103,13 +109,34 @@ async function deadLetter(
   const dl = { bytes, reason: d.reason ?? 'ERR_HANDLER', messageId: d.messageId, source };
   for (;;) {
     try {
-      await c.writeCopy(deadLetterTopicOf(c.o, p.topic), { ...dl, key: p.message.key ?? null });
+      await c.writeCopy(dlTopic(c, p, bytes.length), { ...dl, key: p.message.key ?? null });
       c.stats.deadLettered++;
       return 'dead-letter';
     } catch {
       c.stats.deadLetterFailed++;
       if (!(await c.waits.sleep(c.pauseMs, p.heartbeat))) return false;
     }
+  }
+}
+
+/**
+ * The record's dead-letter topic. A `deadLetterTopic` function that names no
+ * valid topic (or the consumed one) is reported by a failed dead-letter event
+ * with its code each time: the record is never dropped, and its partition
+ * waits visibly, not silently.
+ */
+function dlTopic(c: Context, p: KafkaEachMessagePayload, bytes: number): string {
+  try {
+    return deadLetterTopicOf(c.o, p.topic);
+  } catch (e) {
+    sendEvent(c.s, 'dead-letter', p.topic, c.s.now(), {
+      outcome: 'failed',
+      code: isBlindwireError(e) ? e.code : ErrorCode.InvalidArgument,
+      partition: p.partition,
+      offset: p.message.offset,
+      bytes,
+    });
+    throw e;
   }
 }
 

@@ -206,6 +206,27 @@ describe('run', () => {
     expect(consumer.heartbeats).toBeGreaterThanOrEqual(2);
   });
 
+  it('a deadLetterTopic function naming the consumed topic: failed events, never a drop', async () => {
+    const { bw, log, consumer, events } = setup();
+    let calls = 0;
+    // Wrong twice (the consumed topic, then no valid name), then right.
+    const names = ['orders', 'no spaces', 'orders.errors'];
+    const r = await bw.run(
+      { eachMessage: () => undefined },
+      { deadLetterTopic: () => names[Math.min(calls++, 2)]! },
+    );
+    await consumer.deliver('orders', 3, new Uint8Array([1, 2, 3]));
+    await r.stop();
+    expect(log).toEqual(['sent orders.errors', 'commit orders/3@1', 'stop']);
+    const dl = events.filter((e) => e.verb === 'dead-letter');
+    expect(dl.map((e) => [e.outcome, e.destination, 'code' in e ? e.code : undefined])).toEqual([
+      ['failed', 'orders', ErrorCode.InvalidArgument],
+      ['failed', 'orders', ErrorCode.InvalidArgument],
+      ['sent', 'orders.errors', ErrorCode.EnvelopeMalformed],
+    ]);
+    expect(r.stats).toMatchObject({ deadLetterFailed: 2, deadLettered: 1, settled: 1 });
+  });
+
   it('a throwing handler is retried in process up to maxAttempts, then dead-lettered', async () => {
     const { bw, log, producer, consumer } = setup();
     let calls = 0;
