@@ -56,6 +56,16 @@ function concurrencyRow(base, c) {
   };
 }
 
+/** Extra JetStream binding rows (memory store) with another pull-ahead: `--pull-ahead-rows`. */
+function pullAheadRow(base, n) {
+  return {
+    ...base,
+    id: `binding-ahead-${n}`,
+    label: `binding, maxMessages ${n}`,
+    start: (env, cell, ctx) => base.start({ ...env, maxMessages: n }, cell, ctx),
+  };
+}
+
 async function setUp(args, run, binding) {
   const nc = await connect({ servers: args.nats, name: `bw-bench-${run}` });
   const jsm = await jetstreamManager(nc);
@@ -206,6 +216,7 @@ async function main() {
     } else {
       const base = t === 'core' ? bindingCore : bindingJs;
       rows[t].push(...args.concurrencyRows.map((c) => concurrencyRow(base, c)));
+      if (t === 'js') rows[t].push(...args.pullAheadRows.map((n) => pullAheadRow(base, n)));
     }
   }
   for (const m of missing) log(`! not measured: ${m}`);

@@ -12,6 +12,8 @@ export const NATS_USAGE = `Usage: node benchmarks/nats.mjs [options]
                        (window 1; default 400, quick 80; 0 skips the latency pass)
   --concurrency N      deliveries processed at once, hand-wired and binding (default 16)
   --concurrency-rows a,b  extra binding rows (memory store) at these concurrencies
+  --pull-ahead-rows a,b   extra JetStream binding rows (memory store) pulling this many ahead
+                       (the consume option maxMessages; the binding's default is its concurrency)
   --nats URL           default nats://127.0.0.1:4222
   --redis URL          default redis://127.0.0.1:6379
   --help`;
@@ -65,6 +67,7 @@ export function parseNatsArgs(argv) {
     window: 64,
     concurrency: 16,
     concurrencyRows: [],
+    pullAheadRows: [],
     nats: 'nats://127.0.0.1:4222',
     redis: 'redis://127.0.0.1:6379',
     help: false,
@@ -87,6 +90,8 @@ export function parseNatsArgs(argv) {
     else if (a === '--concurrency') o.concurrency = positiveInt(a, next());
     else if (a === '--concurrency-rows')
       o.concurrencyRows = list(next()).map((v) => positiveInt(a, v));
+    else if (a === '--pull-ahead-rows')
+      o.pullAheadRows = list(next()).map((v) => positiveInt(a, v));
     else if (a === '--nats') o.nats = next();
     else if (a === '--redis') o.redis = next();
     else if (a === '--help' || a === '-h') o.help = true;

@@ -84,6 +84,7 @@ function jsRow(id, label, replayOf) {
       const consumer = await env.js.consumers.get(env.stream, cell.durable);
       const run = await jsb.consume(consumer, handler, {
         deadLetterSubject: env.deadLetterSubject,
+        ...(env.maxMessages === undefined ? {} : { maxMessages: env.maxMessages }),
       });
       const to = env.recipientPublic;
       return {
