@@ -6,7 +6,12 @@ import type { SealResult } from './seal-options.js';
 
 export interface SealResponseOptions extends CommonOptions {
   contentType?: string;
-  /** Lifetime in whole seconds, 1 to `limits.maxTtlSeconds` (default 3600, at most the limit). */
+  /**
+   * Lifetime in whole seconds, 1 to `limits.maxTtlSeconds`. Default: what is
+   * left of the request's lifetime at `now` (`request.header.expiresAt` minus
+   * the response's issued-at), at most 3600 and `limits.maxTtlSeconds`, at
+   * least 1 (SPEC.md §6.4).
+   */
   ttl?: number;
   /** The responder's clock: milliseconds since the epoch or a Date (default `Date.now()`). */
   now?: number | Date;
