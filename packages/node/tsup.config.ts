@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { CHUNK_NAMES } from '../../scripts/tsup/readable-names.js';
 
 export default defineConfig({
   entry: {
@@ -11,6 +12,10 @@ export default defineConfig({
   // Errors only: the chunk and map sizes scroll the demo and CI logs away.
   silent: true,
   dts: true,
+  // Shared chunks in dist/chunks/, the entry points alone at the top (scripts/tsup/readable-names.ts).
+  esbuildOptions(options) {
+    options.chunkNames = CHUNK_NAMES;
+  },
   sourcemap: true,
   clean: true,
   target: 'es2022',
