@@ -1,5 +1,4 @@
 import { defineConfig } from 'tsup';
-import { CHUNK_NAMES } from '../../scripts/tsup/readable-names.js';
 
 export default defineConfig({
   entry: {
@@ -11,10 +10,6 @@ export default defineConfig({
   silent: true,
   // Declarations for the library entry only: the bin has no API.
   dts: { entry: { index: 'src/index.ts' } },
-  // Shared chunks in dist/chunks/, the entry points alone at the top (scripts/tsup/readable-names.ts).
-  esbuildOptions(options) {
-    options.chunkNames = CHUNK_NAMES;
-  },
   sourcemap: true,
   clean: true,
   target: 'es2022',

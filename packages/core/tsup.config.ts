@@ -1,5 +1,5 @@
 import { defineConfig } from 'tsup';
-import { CHUNK_NAMES, declarationEntries } from '../../scripts/tsup/readable-names.js';
+import { declarationEntries } from '../../scripts/tsup/readable-names.js';
 
 export default defineConfig({
   entry: {
@@ -16,12 +16,9 @@ export default defineConfig({
   format: ['esm'],
   // Errors only: the chunk and map sizes scroll the demo and CI logs away.
   silent: true,
-  // Every source file a declaration entry: no hashed .d.ts chunks.
+  // Every source file a declaration entry: no hashed .d.ts chunks
+  // (scripts/tsup/readable-names.ts).
   dts: { entry: declarationEntries() },
-  // Shared chunks in dist/chunks/, the entry points alone at the top (scripts/tsup/readable-names.ts).
-  esbuildOptions(options) {
-    options.chunkNames = CHUNK_NAMES;
-  },
   sourcemap: true,
   clean: true,
   target: 'es2022',

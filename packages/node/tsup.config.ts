@@ -1,5 +1,4 @@
 import { defineConfig } from 'tsup';
-import { CHUNK_NAMES } from '../../scripts/tsup/readable-names.js';
 
 export default defineConfig({
   entry: {
@@ -12,10 +11,6 @@ export default defineConfig({
   // Errors only: the chunk and map sizes scroll the demo and CI logs away.
   silent: true,
   dts: true,
-  // Shared chunks in dist/chunks/, the entry points alone at the top (scripts/tsup/readable-names.ts).
-  esbuildOptions(options) {
-    options.chunkNames = CHUNK_NAMES;
-  },
   sourcemap: true,
   clean: true,
   target: 'es2022',

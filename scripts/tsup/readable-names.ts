@@ -11,12 +11,15 @@
  * editor's "go to definition" lands. The public entry points keep their names
  * (they are source files too), so package.json "exports" is unchanged.
  *
- * JavaScript: esbuild names a shared chunk `chunk-<hash>.js` whatever its
- * contents (`[name]` is always "chunk"), and splitting must stay on so that
- * the entry points share one copy of each module (one `BlindwireError`
- * class). The chunks go to `dist/chunks/`, so that the top of dist/ holds only
- * the entry points, named as in package.json; source maps lead from a chunk
- * back to the source file.
+ * JavaScript keeps esbuild's names: an entry point is named as in
+ * package.json "exports", and a chunk that several entry points share is
+ * `chunk-<hash>.js` whatever its contents (esbuild's `[name]` of a chunk is
+ * always "chunk"). Splitting stays on so the entry points share one copy of
+ * each module (one `BlindwireError` class), and the chunks stay beside the
+ * entry points: code that finds a file relative to its own module
+ * (`import.meta.url`: the CLI's ../package.json, the open pool's worker
+ * script) may end up in a chunk. Source maps lead from a chunk back to the
+ * source files.
  */
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -38,5 +41,3 @@ export function declarationEntries(srcDir = 'src'): Record<string, string> {
   return Object.fromEntries(Object.entries(entries).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** esbuild's names for shared chunks: `dist/chunks/chunk-<hash>.js`. */
-export const CHUNK_NAMES = 'chunks/[name]-[hash]';
