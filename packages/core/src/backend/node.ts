@@ -20,6 +20,8 @@
  * equation is cofactorless (it compares the encoding of R), which the
  * self-test checks too, falling back to the pure verifier otherwise.
  * Constant-time properties are those of OpenSSL.
+ *
+ * @module @blindwire/core/backend/node
  */
 import {
   type KeyObject,

@@ -10,6 +10,8 @@
  * and then overwrites the replaced file's blocks through an open descriptor,
  * but copy-on-write filesystems, SSD wear levelling and backups may keep old
  * data; JavaScript may keep copies of secrets we cannot reach.
+ *
+ * @module @blindwire/directory/keystore-file
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';

@@ -21,6 +21,8 @@
  * Changes are detected by (device, inode, size, mtime, ctime), so an in-place
  * edit that keeps all five is missed until the next change; atomic writers
  * always change the inode.
+ *
+ * @module @blindwire/directory/file
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { assertBytes } from '@blindwire/core/internal';

@@ -26,6 +26,8 @@
  *
  * Limits: `put` refuses records over 64 KiB and `list` refuses a name with
  * more than 1024 records (or a stored value over 64 KiB), with `ERR_LIMIT_EXCEEDED`.
+ *
+ * @module @blindwire/directory/nats
  */
 import { BlindwireError, ErrorCode, fromBase64url, toBase64url } from '@blindwire/core';
 import { Kvm, KvWatchInclude, type KV, type KvOptions } from '@nats-io/kv';

@@ -44,6 +44,8 @@
  *
  * Limits: `put` refuses records over 64 KiB and `list` refuses a name with
  * more than 1024 records (or a stored value over 64 KiB), with `ERR_LIMIT_EXCEEDED`.
+ *
+ * @module @blindwire/directory/postgres
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { recordId } from '../records/record-id.js';

@@ -21,6 +21,8 @@
  * 1 KiB names, 150 000 with 40-byte ones. Load reads up to 64 MiB, so that
  * a file an older version wrote without pruning still opens, and the next
  * save prunes it.
+ *
+ * @module @blindwire/directory/rollback-file
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../files/atomic-write.js';
