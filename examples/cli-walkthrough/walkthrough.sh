@@ -53,6 +53,11 @@ echo '== 7. revoke'
 blindwire revoke --name spiffe://acme.example/agents/planner --kid "$OLD_KID" --reason compromise \
   --anchor anchor.json --store file:./directory.json \
   --keystore planner-keys.json --passphrase-env PLANNER_KEYS_PASSPHRASE
+check grep -q "\"kid\": \"$OLD_KID\"" planner.json # revoke erased it from the key store only
+# The next rotation, given the anchor, also takes the erased key out of planner.json.
+blindwire key rotate --identity planner.json --keystore planner-keys.json \
+  --passphrase-env PLANNER_KEYS_PASSPHRASE --store file:./directory.json --anchor anchor-public.json
+if grep -q "\"kid\": \"$OLD_KID\"" planner.json; then echo 'check failed: erased key in planner.json' >&2; exit 1; fi
 status=0
 blindwire open refund.bw --keystore planner-keys.json --passphrase-env PLANNER_KEYS_PASSPHRASE \
   --store file:./directory.json --anchor anchor-public.json -o refund-revoked.txt || status=$?

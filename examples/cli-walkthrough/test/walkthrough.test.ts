@@ -91,7 +91,7 @@ describe.skipIf(built.skip)('examples/cli-walkthrough', () => {
     const section = readme.slice(start, readme.indexOf('\n## ', start + 5));
     const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
     const written = commands(block);
-    expect(written.filter((c) => c.startsWith('blindwire '))).toHaveLength(10);
+    expect(written.filter((c) => c.startsWith('blindwire '))).toHaveLength(11);
     const script = commands(await readFile(here('walkthrough.sh'), 'utf8')).join('\n');
     for (const c of written) {
       // The README prints the revoked open's status; the script checks it.
