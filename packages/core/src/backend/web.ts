@@ -231,6 +231,10 @@ async function aeadOpen(
   }
 }
 
+/**
+ * The web backend: WebCrypto (`globalThis.crypto.subtle`), with `@noble` where WebCrypto lacks a
+ * primitive or is slower; the default in browsers, Deno, Bun and Workers.
+ */
 export const webBackend: CryptoBackend = {
   name: 'web',
   randomBytes,

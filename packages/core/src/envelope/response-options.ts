@@ -4,6 +4,7 @@ import type { CommonOptions } from './common-options.js';
 import type { EnvelopeInfo } from './envelope-info.js';
 import type { SealResult } from './seal-options.js';
 
+/** Options of `sealResponse` (SPEC.md §6.4). */
 export interface SealResponseOptions extends CommonOptions {
   contentType?: string;
   /**
@@ -39,6 +40,7 @@ export interface SealResponseResult {
   expiresAt: number;
 }
 
+/** Options of `openResponse` (SPEC.md §6.3). */
 export interface OpenResponseOptions extends CommonOptions {
   /** The requester's clock: milliseconds since the epoch or a Date (default `Date.now()`). */
   now?: number | Date;
@@ -54,6 +56,7 @@ export const OPEN_RESPONSE_OPTION_KEYS = [
   'backend',
 ] as const satisfies readonly (keyof OpenResponseOptions)[];
 
+/** An opened response: its plaintext, its id, the responder's kid and its public header. */
 export interface OpenResponseResult {
   payload: Uint8Array;
   messageId: string;
