@@ -56,6 +56,7 @@ export type NatsKvConnection = ConstructorParameters<typeof Kvm>[0];
 /** An open KV bucket, or a connection and the name of a bucket to create (or open if it exists). */
 export type NatsKvSource = KV | { nc: NatsKvConnection; bucket: string };
 
+/** Options of `createNatsKvStore`. */
 export interface NatsKvStoreOptions {
   /** Bucket settings, used only when the store creates the bucket from `{ nc, bucket }`. */
   bucketOptions?: Partial<KvOptions>;
@@ -66,6 +67,10 @@ export interface NatsKvStoreOptions {
   onWatchError?: (error: unknown) => void;
 }
 
+/**
+ * A directory store on a NATS JetStream key-value bucket (`createNatsKvStore`), with paging and
+ * removal.
+ */
 export interface NatsKvStore extends DirectoryStore {
   listPage: NonNullable<DirectoryStore['listPage']>;
   remove(name: string, id: string): Promise<void>;
@@ -166,6 +171,10 @@ async function pumpWatch(
   }
 }
 
+/**
+ * A directory store on a NATS JetStream key-value bucket (SPEC.md §11.5), over a connection or
+ * bucket the caller created. Untrusted like every store.
+ */
 export function createNatsKvStore(
   source: NatsKvSource,
   options: NatsKvStoreOptions = {},

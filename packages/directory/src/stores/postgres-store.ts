@@ -105,6 +105,7 @@ export interface PgPool extends PgQueryable {
   readonly totalCount: number;
 }
 
+/** Options of `createPostgresStore`. */
 export interface PostgresStoreOptions {
   /** Records table, `^[a-z_][a-z0-9_]{0,62}$`. Default `blindwire_directory_records`. */
   table?: string;
@@ -112,6 +113,7 @@ export interface PostgresStoreOptions {
   schema?: string;
 }
 
+/** A directory store on PostgreSQL (`createPostgresStore`), with paging and removal. */
 export interface PostgresStore extends DirectoryStore {
   listPage: NonNullable<DirectoryStore['listPage']>;
   remove(name: string, id: string): Promise<void>;
@@ -245,6 +247,10 @@ async function listRecordPage(
   return { records, cursor: last };
 }
 
+/**
+ * A directory store on PostgreSQL (SPEC.md §11.5), through the caller's `pg` Pool or connected
+ * Client. Untrusted like every store.
+ */
 export function createPostgresStore(
   db: PgPool | PgQueryable,
   options: PostgresStoreOptions = {},
