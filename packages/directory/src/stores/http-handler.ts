@@ -23,8 +23,8 @@ import { MAX_PAGE_RECORDS, pageInIdOrder } from './common.js';
 import { sha256 } from '../crypto.js';
 
 /**
- * The path prefix under which `createDirectoryHandler` serves, and `createHttpStore` reads, a
- * directory by default.
+ * The path prefix under which `createDirectoryHandler` serves a directory by
+ * default (a client store is given its full base URL).
  */
 export const DEFAULT_BASE_PATH = '/.well-known/blindwire/directory';
 
