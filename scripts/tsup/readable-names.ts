@@ -40,4 +40,3 @@ export function declarationEntries(srcDir = 'src'): Record<string, string> {
   walk(srcDir);
   return Object.fromEntries(Object.entries(entries).sort(([a], [b]) => a.localeCompare(b)));
 }
-
