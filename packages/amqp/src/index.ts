@@ -1,6 +1,8 @@
 /**
  * @blindwire/amqp: sealed messages on RabbitMQ (AMQP 0-9-1) through the
  * caller's amqplib channel (SPEC.md §7b, §11b, §11c).
+ *
+ * @module @blindwire/amqp
  */
 export { createAmqpBinding, type AmqpBinding } from './binding.js';
 export {

@@ -98,11 +98,16 @@ export interface AmqpSendEvent {
   ms: number;
 }
 
+/** What the binding reports to `onEvent` for each send and each delivery: no payload, no secret. */
 export type AmqpEvent = AmqpConsumeEvent | AmqpSendEvent;
 
 /** A recipient: a key or identity, or a name that `resolveRecipient` turns into one. */
 export type To = Recipient | string | (Recipient | string)[];
 
+/**
+ * Options of `createAmqpBinding`: this endpoint's identity, keys and trust, and the destinations'
+ * policies.
+ */
 export interface AmqpBindingOptions {
   /** The sender of publish and sendToQueue (an `Identity` fits). */
   sender?: Sender;
@@ -138,6 +143,7 @@ export interface AmqpBindingOptions {
   aead?: AeadName;
 }
 
+/** Options of `publish` and `sendToQueue`: the recipients and the envelope's choices. */
 export interface PublishOptions {
   to: To;
   contentType?: string;
@@ -155,6 +161,7 @@ export interface PublishOptions {
   messageId?: Uint8Array | string;
 }
 
+/** A sealed publish: the channel's answer (`ok`), the message id and the envelope's size. */
 export interface PublishResult {
   /** amqplib's return value unchanged: false when the channel's buffer is full (wait for 'drain'). */
   ok: boolean;
@@ -163,6 +170,7 @@ export interface PublishResult {
   bytes: number;
 }
 
+/** Options of `consume`. */
 export interface ConsumeOptions {
   /** Where dead-letter copies go: `{ exchange, routingKey }` or `{ queue }` (the default exchange). */
   deadLetter: { exchange: string; routingKey: string } | { queue: string };
@@ -185,6 +193,7 @@ export interface ConsumeOptions {
   declare?: boolean;
 }
 
+/** Counters of a running consumer, by outcome. */
 export interface ConsumeStats {
   acked: number;
   retried: number;
@@ -195,6 +204,7 @@ export interface ConsumeStats {
   rejected: number;
 }
 
+/** A running consumer: its counters, and how to stop it. */
 export interface ConsumeRun {
   readonly consumerTag: string;
   /** Cancels the consumer, lets in-flight handlers finish and dispose, then resolves. */

@@ -7,6 +7,7 @@
  */
 import { ErrorCode, type BlindwireError } from '@blindwire/core';
 
+/** The exit statuses of `blindwire`, by meaning (the CLI README's exit codes). */
 export const ExitCode = {
   Ok: 0,
   /** The operation failed: a BlindwireError (or an unexpected error). */

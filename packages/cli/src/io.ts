@@ -6,6 +6,7 @@
  */
 import { concat } from '@blindwire/core/internal';
 
+/** An output stream of `run`: stdout or stderr. */
 export interface CliWriter {
   /** Text from every command; bytes from `seal` and `open` (stdout only). */
   write(chunk: string | Uint8Array): unknown;
@@ -16,6 +17,10 @@ export interface CliWriter {
   readonly isTTY?: boolean;
 }
 
+/**
+ * Where `run` reads and writes (stdin, stdout, stderr), and its working directory, environment and
+ * abort signal.
+ */
 export interface CliIo {
   stdout: CliWriter;
   stderr: CliWriter;

@@ -81,6 +81,7 @@ export function toHex(b: Uint8Array): string {
   return s;
 }
 
+/** Bytes from a hex string (either case); anything else is `ERR_INVALID_ARGUMENT`. */
 export function fromHex(h: string): Uint8Array {
   if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h))
     throw invalidArgument('hex', 'an even-length hex string');

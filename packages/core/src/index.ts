@@ -2,6 +2,8 @@
  * @blindwire/core: seal a payload so that only the verified recipient
  * endpoint can open it. The wire format is SPEC.md; HPKE (RFC 9180) is
  * available on its own at `@blindwire/core/hpke`.
+ *
+ * @module @blindwire/core
  */
 export { BlindwireError, ErrorCode, isBlindwireError, OPEN_FAILED_MESSAGE } from './errors.js';
 export { DEFAULT_LIMITS, MAX_LIMITS, type Limits } from './limits.js';

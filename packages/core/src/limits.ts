@@ -26,6 +26,7 @@ export interface Limits {
   maxTtlSeconds: number;
 }
 
+/** The default hard input limits of SPEC.md §8; a caller may only tighten them (`limits`). */
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxEnvelopeBytes: 16 * 1024 * 1024,
   maxHeaderBytes: 64 * 1024,

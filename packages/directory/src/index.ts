@@ -3,6 +3,8 @@
  * untrusted storage; every record is verified here, once, for all stores
  * (SPEC.md §11). This is the hand-picked public surface; verification
  * internals are behind `@blindwire/directory/internal` (unstable).
+ *
+ * @module @blindwire/directory
  */
 export {
   createDirectory,

@@ -28,7 +28,9 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from './scope.js';
 import { streamFetch } from './stream-client.js';
 import type { FetchLike, SealedFetchOptions } from './types.js';
 
+/** The largest sealed response `sealedFetch` reads, by default: 16 MiB. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+/** The lifetime of a sealed request, by default: 60 seconds. */
 export const DEFAULT_REQUEST_TTL = 60;
 
 /** Request headers never forwarded in the clear: they describe the plaintext body. */
@@ -42,6 +44,10 @@ const BODY_HEADERS = [
   'repr-digest',
 ];
 
+/**
+ * The agent side: wraps `fetch` so that each request body is sealed to the tool and bound to the
+ * method and path, and each answer is opened and verified before it is returned.
+ */
 export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): FetchLike {
   if (typeof fetch !== 'function')
     throw new BlindwireError(ErrorCode.InvalidArgument, '"fetch" expected a function');

@@ -2,6 +2,8 @@
  * @blindwire/http: sealed HTTP calls between agents and tools (SPEC.md §6,
  * §7a, §11a, §11b, §11c). The agent seals with `sealedFetch`; the tool opens
  * with a Web-standard handler mounted on node:http, Express, Fastify or Hono.
+ *
+ * @module @blindwire/http
  */
 export { httpContext, type ContextOf } from './context.js';
 export {

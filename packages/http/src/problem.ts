@@ -5,6 +5,7 @@
  */
 import { ErrorCode, isBlindwireError } from '@blindwire/core';
 
+/** The media type of a refusal body (`{ type, title, status, code }`). */
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 
 /** The code of a failure: a Blindwire code, else `ERR_HANDLER` (the handler threw). */

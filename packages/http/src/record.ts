@@ -11,11 +11,16 @@ import { decodeCbor, encodeCbor, type CborValue } from '@blindwire/core/internal
 /** Bounds of the record's decoding: header count, value size and depth. */
 const RECORD_LIMITS = { maxDepth: 4, maxItems: 256, maxStringBytes: 8192 } as const;
 
+/** The sealed part of an HTTP message: the headers that travel inside the envelope, and the body. */
 export interface HttpRecord {
   body: Uint8Array;
   headers: [string, string][];
 }
 
+/**
+ * Encodes the sealed part of an HTTP message (headers and body) as the envelope's payload;
+ * `decodeRecord` reverses it.
+ */
 export function encodeRecord(record: HttpRecord): Uint8Array {
   const map = new Map<number, CborValue>([[1, record.body]]);
   if (record.headers.length > 0)

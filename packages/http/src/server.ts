@@ -34,6 +34,11 @@ export type SealedHandler = (request: Request) => Promise<Response>;
 
 export type { CallScope } from './scope.js';
 
+/**
+ * The tool side: a Web-standard `(Request) => Promise<Response>` that opens each sealed call under
+ * its route's policy, runs `handler` with the plaintext and the verified agent, and seals the
+ * answer for that agent alone.
+ */
 export function createSealedHandler(options: SealedHandlerOptions): SealedHandler {
   if (typeof options !== 'object' || options === null)
     throw new BlindwireError(ErrorCode.InvalidArgument, '"options" expected an options object');

@@ -16,6 +16,7 @@ import { encodeRecord } from './record.js';
 import { outerResponse, recordOf } from './reply.js';
 import type { CallScope } from './scope.js';
 
+/** The largest stream-mode request the handler accepts, by default: 1 GiB. */
 export const DEFAULT_MAX_STREAM_BYTES = 1024 * 1024 * 1024;
 /** The public claim that ties a stream-mode reply to its request. */
 export const REQUEST_CLAIM = 'bw-request';

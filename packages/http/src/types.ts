@@ -61,6 +61,7 @@ export interface SealedStreamCall {
   verified: Promise<{ sender: string; senderKid: string; messageId: string }>;
 }
 
+/** What the sealed handler reports to `onEvent` for each call: no body, no secret. */
 export interface HttpEvent {
   binding: 'http';
   destination: string;
@@ -73,6 +74,10 @@ export interface HttpEvent {
   ms: number;
 }
 
+/**
+ * Options of `createSealedHandler`: the tool's keys, where agents' keys come from, the routes'
+ * policies and the handler.
+ */
 export interface SealedHandlerOptions {
   /** The tool's encryption key pair(s). */
   recipient: RecipientKey | RecipientKey[];
@@ -108,6 +113,7 @@ export interface SealedHandlerOptions {
   allowedSuites?: OpenOptions['allowedSuites'];
 }
 
+/** Options of `sealedFetch`: the agent, the tool, and what is sealed. */
 export interface SealedFetchOptions {
   /** The agent: its name and signing key (an `Identity` fits). */
   sender: Sender;

@@ -17,6 +17,10 @@ import type {
   SendResult,
 } from './types.js';
 
+/**
+ * Sealed `send` and `run({ eachMessage })` on the caller's KafkaJS producer and consumer
+ * (`createKafkaBinding`).
+ */
 export interface KafkaBinding {
   /** `producer.send` with plaintext values: each sealed for the topic; keys and headers kept. */
   send(record: SendRecord, options: SendOptions): Promise<SendResult>;

@@ -2,6 +2,8 @@
  * @blindwire/kafka: sealed record values on Kafka through the caller's
  * KafkaJS (or KafkaJS-compatible) producer and consumer, and a
  * serializer/deserializer pair (SPEC.md §7b, §11b, §11c).
+ *
+ * @module @blindwire/kafka
  */
 export { createKafkaBinding, type KafkaBinding } from './binding.js';
 export {

@@ -42,6 +42,7 @@ export interface KafkaDeserializerOptions extends OpeningOptions {
   inner?: InnerDeserializer;
 }
 
+/** Seals record values (`createKafkaSerializer`), for code that produces records itself. */
 export interface KafkaSerializer {
   /**
    * The record value: the envelope of `value` (or of what `inner` made of
@@ -63,6 +64,7 @@ export interface KafkaOpened {
   contentType?: string;
 }
 
+/** Opens record values (`createKafkaDeserializer`), for code that reads records itself. */
 export interface KafkaDeserializer {
   /** The plaintext of a record value sealed for `topic` (or `inner`'s result); throws a BlindwireError. */
   deserialize(topic: string, value: Uint8Array | null, headers?: KafkaHeaders): Promise<unknown>;
@@ -75,6 +77,7 @@ function checkObject(o: unknown): void {
     throw new BlindwireError(ErrorCode.InvalidArgument, '"options" expected an options object');
 }
 
+/** A Confluent-style serializer that seals a record value for the topic's recipients. */
 export function createKafkaSerializer(options: KafkaSerializerOptions): KafkaSerializer {
   checkObject(options);
   const inner = options.inner;
@@ -116,6 +119,7 @@ async function keysOf(o: OpeningOptions): Promise<Pick<OpenOptions, 'recipient' 
   }
 }
 
+/** A Confluent-style deserializer that opens and verifies a sealed record value. */
 export function createKafkaDeserializer(options: KafkaDeserializerOptions): KafkaDeserializer {
   checkObject(options);
   const o = options;

@@ -114,6 +114,7 @@ export interface KafkaDelivered extends Delivered {
   };
 }
 
+/** Receives each delivered message, opened and verified; settles when it is processed. */
 export type Handler = (m: KafkaDelivered) => unknown;
 
 /** A consumer's disposition (core's `ConsumeEvent`; `destination` is the topic). */
@@ -138,6 +139,7 @@ export interface KafkaSendEvent {
   ms: number;
 }
 
+/** What the binding reports to `onEvent` for each send and each delivery: no payload, no secret. */
 export type KafkaEvent = KafkaConsumeEvent | KafkaSendEvent;
 
 /** A recipient: a key or identity, or a name that `resolveRecipient` turns into one. */
@@ -193,6 +195,7 @@ export interface KafkaBindingOptions extends SealingOptions, OpeningOptions {
   eventsIncludeSender?: boolean;
 }
 
+/** A record to send: its value is sealed, its key and headers travel as given. */
 export interface SendMessage extends Omit<KafkaOutgoingMessage, 'value'> {
   /** The plaintext: sealed into the record's value. */
   value: Uint8Array | string;
@@ -209,6 +212,7 @@ export interface SendRecord {
   compression?: number;
 }
 
+/** Options of `send`: the recipients and the envelope's choices. */
 export interface SendOptions {
   to: To;
   contentType?: string;
@@ -216,6 +220,7 @@ export interface SendOptions {
   claims?: Record<string, string | number>;
 }
 
+/** A sealed send: the message ids and what the producer answered. */
 export interface SendResult {
   /** The client's answer, unchanged. */
   metadata: KafkaRecordMetadata[];
@@ -223,6 +228,7 @@ export interface SendResult {
   messages: { messageId: string; bytes: number }[];
 }
 
+/** What `run` calls: the `eachMessage` handler, and how many partitions run at once (KafkaJS's run config). */
 export interface RunConfig {
   /** Runs once per opened message; its success commits the reservation, then the offset. */
   eachMessage: Handler;
@@ -230,6 +236,7 @@ export interface RunConfig {
   partitionsConsumedConcurrently?: number;
 }
 
+/** Options of `run`. */
 export interface RunOptions {
   /** Where dead-letter copies go: a topic, or one per consumed topic (default `<topic>.dlq`). */
   deadLetterTopic?: string | ((topic: string) => string);
@@ -246,6 +253,7 @@ export interface RunOptions {
   heartbeatMs?: number;
 }
 
+/** Counters of a running consumer, by outcome. */
 export interface RunStats {
   /** Records given to the binding's `eachMessage`. */
   received: number;
@@ -263,6 +271,7 @@ export interface RunStats {
   unsettled: number;
 }
 
+/** A running consumer: its counters, and how to stop it. */
 export interface KafkaRun {
   /** Stops taking records, lets settled ones commit, then stops the client's consumer. */
   stop(): Promise<void>;

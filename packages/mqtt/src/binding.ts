@@ -25,6 +25,10 @@ import type {
   SubscribeOptions,
 } from './types.js';
 
+/**
+ * Sealed `publish`, `subscribe`, `request` and `respond` on the caller's mqtt.js client
+ * (`createMqttBinding`).
+ */
 export interface MqttBinding {
   /** Seals for `topic` and publishes; resolves on the PUBACK (QoS 1) or PUBCOMP (QoS 2). */
   publish(

@@ -140,6 +140,7 @@ export function userProperties(extra: Record<string, string> | undefined): Recor
   return out;
 }
 
+/** Options of the carrier's MQTT 5 properties (the envelope's hints in the clear, SPEC.md §11c). */
 export interface MessagePropertyOptions {
   /** The envelope's expiry in seconds, and the clock in ms: Message Expiry Interval when given. */
   expiresAt?: number;

@@ -1,6 +1,8 @@
 /**
  * @blindwire/mqtt: sealed messages on MQTT 5 and 3.1.1 through the caller's
  * mqtt.js client (SPEC.md §7b, §11b, §11c).
+ *
+ * @module @blindwire/mqtt
  */
 export { createMqttBinding, type MqttBinding } from './binding.js';
 export {

@@ -21,6 +21,7 @@ import type {
   SenderResolver,
 } from '@blindwire/core';
 
+/** An MQTT quality-of-service level. */
 export type QoS = 0 | 1 | 2;
 
 /** MQTT 5 PUBLISH properties, as mqtt.js takes and gives them (only what is used). */
@@ -51,12 +52,14 @@ export interface MqttPacketLike {
   reasonCode?: number | undefined;
 }
 
+/** The mqtt.js publish options the binding passes through. */
 export interface MqttClientPublishOptions {
   qos?: QoS;
   retain?: boolean;
   properties?: MqttPublishProperties;
 }
 
+/** The mqtt.js subscribe options the binding passes through. */
 export interface MqttClientSubscribeOptions {
   qos: QoS;
   nl?: boolean;
@@ -102,6 +105,7 @@ export interface ConnackProperties {
   maximumPacketSize?: number | undefined;
 }
 
+/** The binding's operations, as events name them. */
 export type MqttVerb = 'publish' | 'subscribe' | 'dead-letter' | 'request' | 'respond' | 'ack';
 
 /** A subscription's disposition (core's `ConsumeEvent`). */
@@ -129,11 +133,16 @@ export interface MqttSendEvent {
   ms: number;
 }
 
+/** What the binding reports to `onEvent` for each send and each delivery: no payload, no secret. */
 export type MqttEvent = MqttConsumeEvent | MqttSendEvent;
 
 /** A recipient: a key or identity, or a name that `resolveRecipient` turns into one. */
 export type To = Recipient | string | (Recipient | string)[];
 
+/**
+ * Options of `createMqttBinding`: this endpoint's identity, keys and trust, and the topics'
+ * policies.
+ */
 export interface MqttBindingOptions {
   /** The sender of publish and request (an `Identity` fits). */
   sender?: Sender;
@@ -176,6 +185,7 @@ export interface MqttBindingOptions {
   aead?: AeadName;
 }
 
+/** Options of `publish`: the recipients and the envelope's choices. */
 export interface PublishOptions {
   to: To;
   contentType?: string;
@@ -193,6 +203,7 @@ export interface PublishOptions {
   messageId?: Uint8Array | string;
 }
 
+/** A sealed publish: the message id and the envelope's size. */
 export interface PublishResult {
   messageId: string;
   /** The envelope's size. */
@@ -201,11 +212,13 @@ export interface PublishResult {
   reasonCode?: number;
 }
 
+/** Options of `request`: those of `publish`, and how long to wait for the answer. */
 export interface RequestOptions extends Omit<PublishOptions, 'retain'> {
   /** How long to wait for the response, ms (default 5000). */
   timeout?: number;
 }
 
+/** The answer to a `request`, opened and verified. */
 export interface RequestResult {
   payload: Uint8Array;
   contentType?: string;
@@ -217,6 +230,7 @@ export interface RequestResult {
   responder: string;
 }
 
+/** Options of `subscribe`. */
 export interface SubscribeOptions {
   /** Default 1. */
   qos?: QoS;
@@ -233,6 +247,7 @@ export interface SubscribeOptions {
   retainHandling?: 0 | 1 | 2;
 }
 
+/** Counters of a subscription, by outcome. */
 export interface SubscribeStats {
   received: number;
   acked: number;
@@ -245,6 +260,7 @@ export interface SubscribeStats {
   leftUnacked: number;
 }
 
+/** A sealed subscription: its counters, and how to end it. */
 export interface MqttSubscription {
   /** The filter as subscribed (a `$share/<group>/` prefix included). */
   readonly filter: string;
@@ -258,13 +274,16 @@ export interface MqttSubscription {
   unsubscribe(): Promise<void>;
 }
 
+/** Receives each delivered message, opened and verified; the PUBACK waits until it settles. */
 export type Handler = (m: Delivered) => unknown;
 
 /** A responder's answer: bytes, text, or both with a content type. */
 export type Answer = Uint8Array | string | { payload: Uint8Array | string; contentType?: string };
 
+/** Answers each request: the returned payload is sealed as the response. */
 export type RespondHandler = (m: Delivered) => Answer | Promise<Answer>;
 
+/** Options of `respond`. */
 export interface RespondOptions extends SubscribeOptions {
   /** The response's ttl in seconds (default the binding's). */
   ttl?: number;

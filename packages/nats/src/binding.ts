@@ -26,6 +26,10 @@ import type {
   SubscribeOptions,
 } from './types.js';
 
+/**
+ * Sealed JetStream `publish` and `consume` on the caller's JetStream client
+ * (`binding.jetstream(js)`).
+ */
 export interface NatsJetStreamBinding {
   publish(
     subject: string,
@@ -39,6 +43,10 @@ export interface NatsJetStreamBinding {
   ): Promise<ConsumeRun>;
 }
 
+/**
+ * Sealed `publish`, `subscribe`, `request` and `respond` on the caller's nats.js connection, and
+ * `jetstream()` for streams (`createNatsBinding`).
+ */
 export interface NatsBinding {
   publish(
     subject: string,

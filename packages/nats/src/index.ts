@@ -1,6 +1,8 @@
 /**
  * @blindwire/nats: sealed messages on NATS and JetStream through the
  * caller's nats.js v3 connection (SPEC.md §7b, §11b, §11c).
+ *
+ * @module @blindwire/nats
  */
 export { createNatsBinding, type NatsBinding, type NatsJetStreamBinding } from './binding.js';
 export {

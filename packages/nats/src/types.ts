@@ -135,11 +135,16 @@ export interface NatsSendEvent {
   ms: number;
 }
 
+/** What the binding reports to `onEvent` for each send and each delivery: no payload, no secret. */
 export type NatsEvent = NatsConsumeEvent | NatsSendEvent;
 
 /** A recipient: a key or identity, or a name that `resolveRecipient` turns into one. */
 export type To = Recipient | string | (Recipient | string)[];
 
+/**
+ * Options of `createNatsBinding`: this endpoint's identity, keys and trust, and the subjects'
+ * policies.
+ */
 export interface NatsBindingOptions {
   /** The sender of publish, request and responses' requests (an `Identity` fits). */
   sender?: Sender;
@@ -179,6 +184,7 @@ export interface NatsBindingOptions {
   aead?: AeadName;
 }
 
+/** Options of `publish`: the recipients and the envelope's choices. */
 export interface PublishOptions {
   to: To;
   contentType?: string;
@@ -194,12 +200,14 @@ export interface PublishOptions {
   messageId?: Uint8Array | string;
 }
 
+/** A sealed publish: the message id and the envelope's size. */
 export interface PublishResult {
   messageId: string;
   /** The envelope's size. */
   bytes: number;
 }
 
+/** Options of `subscribe`. */
 export interface SubscribeOptions {
   queue?: string;
   policy?: DestinationPolicy[];
@@ -207,6 +215,7 @@ export interface SubscribeOptions {
   deadLetterSubject?: string;
 }
 
+/** A sealed subscription: its counters, and how to end it. */
 export interface NatsSubscription {
   unsubscribe(): void;
   /** Drains the NATS subscription, then waits for every delivery's disposition. */
@@ -217,6 +226,7 @@ export interface NatsSubscription {
   readonly processed: Promise<void>;
 }
 
+/** Options of `request`: the recipient, the envelope's choices and the timeout. */
 export interface RequestOptions {
   to: To;
   /** ms (default 5000). */
@@ -227,6 +237,7 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+/** The answer to a `request`, opened and verified. */
 export interface RequestResult {
   payload: Uint8Array;
   contentType?: string;
@@ -239,10 +250,13 @@ export interface RequestResult {
   sender?: string;
 }
 
+/** A responder's answer: bytes or text, with an optional content type. */
 export type Answer = Uint8Array | string | { payload: Uint8Array | string; contentType?: string };
 
+/** Answers each request: the returned payload is sealed as the response. */
 export type RespondHandler = (m: Delivered) => Answer | Promise<Answer>;
 
+/** Options of `respond`. */
 export interface RespondOptions {
   queue?: string;
   policy?: DestinationPolicy[];
@@ -251,17 +265,20 @@ export interface RespondOptions {
   ttl?: number;
 }
 
+/** Options of a JetStream `publish`: those of core NATS, and the stream's expectations. */
 export interface JetStreamPublishOptions extends PublishOptions {
   /** JetStream publish expectations, sent as their `Nats-Expected-*` headers (counted in the size). */
   expect?: JetStreamExpect;
 }
 
+/** A sealed JetStream publish: the message id and the stream's acknowledgement. */
 export interface JetStreamPublishResult extends PublishResult {
   seq: number;
   stream: string;
   duplicate: boolean;
 }
 
+/** Options of a JetStream `consume`. */
 export interface ConsumeOptions {
   /** Captured by a stream: the binding writes dead-letter copies there, then terms. */
   deadLetterSubject: string;
@@ -277,6 +294,7 @@ export interface ConsumeOptions {
   maxMessages?: number;
 }
 
+/** Counters of a running consumer, by outcome. */
 export interface ConsumeStats {
   acked: number;
   naked: number;
@@ -285,6 +303,7 @@ export interface ConsumeStats {
   termed: number;
 }
 
+/** A running JetStream consumer: its counters, and how to stop it. */
 export interface ConsumeRun {
   /** Stops pulling, disposes of every message already pulled, flushes the acks, then resolves. */
   stop(): Promise<void>;

@@ -3,6 +3,8 @@
  * `@blindwire/core`: Node stream adapters for the streaming mode (SPEC.md
  * §7a, stream.ts) and the open pool, core `open` (SPEC.md §7) in worker
  * threads for `createConsumer({ opener })` (SPEC.md §7b, open-pool.ts).
+ *
+ * @module @blindwire/node
  */
 export {
   openStreamNode,

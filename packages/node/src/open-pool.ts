@@ -25,6 +25,7 @@ import { invalidArgument, openFailed, readOptions, shown } from '@blindwire/core
 import { answer, errorOf, prepareCall, resultOf, type PoolCall } from './pool-call.js';
 import type { FromWorker, PoolBackendName } from './pool-wire.js';
 
+/** Options of `createOpenPool`. */
 export interface OpenPoolOptions {
   /** Worker threads (default: available cores less one, at least 1; at most 64). */
   size?: number;
@@ -37,6 +38,10 @@ export interface OpenPoolOptions {
   backend?: PoolBackendName;
 }
 
+/**
+ * Worker threads that run core `open` (`createOpenPool`): a consumer's `opener`, so opening does
+ * not hold up the event loop.
+ */
 export interface OpenPool {
   /** `open`, run in a worker: same semantics, same errors. */
   open(envelope: Uint8Array, options: OpenOptions): Promise<OpenResult>;

@@ -28,12 +28,19 @@ import {
 /** Options of the Duplex itself. */
 export type AdapterOptions = Pick<DuplexOptions, 'highWaterMark' | 'signal'>;
 
+/**
+ * What `sealStreamNode` returns: a Node duplex of plaintext in, sealed stream out, and the result.
+ */
 export interface NodeSealStream {
   /** Plaintext in, sealed stream out. */
   duplex: Duplex;
   result: Promise<SealStreamResult>;
 }
 
+/**
+ * What `openStreamNode` returns: a Node duplex of ciphertext in, plaintext out, and the result
+ * that resolves once the whole stream verified.
+ */
 export interface NodeOpenStream {
   /** Sealed stream in, plaintext out, chunk by chunk as each authenticates. */
   duplex: Duplex;

@@ -17,6 +17,10 @@ import type {
   RedisClientLike,
 } from './types.js';
 
+/**
+ * Sealed `add` (XADD) and consumer-group `consume` on the caller's ioredis or node-redis client
+ * (`createRedisBinding`).
+ */
 export interface RedisBinding {
   /** XADD of the sealed envelope to `stream` (MAXLEN when asked). */
   add(stream: string, payload: Uint8Array | string, options: AddOptions): Promise<AddResult>;

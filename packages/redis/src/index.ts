@@ -1,6 +1,8 @@
 /**
  * @blindwire/redis: sealed entries on Redis Streams and consumer groups
  * through the caller's ioredis or node-redis client (SPEC.md §7b, §11b, §11c).
+ *
+ * @module @blindwire/redis
  */
 export { createRedisBinding, type RedisBinding } from './binding.js';
 export {

@@ -57,6 +57,7 @@ export interface ConsumeTarget {
   consumer: string;
 }
 
+/** The binding's operations, as events name them. */
 export type RedisVerb = 'add' | 'consume' | 'dead-letter' | 'reclaim';
 
 /** A consumer's disposition (core's `ConsumeEvent`), with the entry it concerned. */
@@ -83,6 +84,7 @@ export interface RedisSendEvent {
   ms: number;
 }
 
+/** What the binding reports to `onEvent` for each add and each delivery: no payload, no secret. */
 export type RedisEvent = RedisConsumeEvent | RedisSendEvent;
 
 /** A recipient: a key or identity, or a name that `resolveRecipient` turns into one. */
@@ -91,6 +93,10 @@ export type To = Recipient | string | (Recipient | string)[];
 /** `MAXLEN` of an XADD: a count (approximate `~` trimming), or `{ count, exact: true }`. */
 export type MaxLen = number | { count: number; exact?: boolean };
 
+/**
+ * Options of `createRedisBinding`: this endpoint's identity, keys and trust, and the streams'
+ * policies.
+ */
 export interface RedisBindingOptions {
   /** The sender of `add` (an `Identity` fits). */
   sender?: Sender;
@@ -128,6 +134,7 @@ export interface RedisBindingOptions {
   aead?: AeadName;
 }
 
+/** Options of `add`: the recipients, the envelope's choices and the stream's trimming. */
 export interface AddOptions {
   to: To;
   contentType?: string;
@@ -139,6 +146,7 @@ export interface AddOptions {
   messageId?: Uint8Array | string;
 }
 
+/** A sealed XADD: the entry id and the message id. */
 export interface AddResult {
   messageId: string;
   /** The stream entry id Redis assigned. */
@@ -147,6 +155,7 @@ export interface AddResult {
   bytes: number;
 }
 
+/** Options of `consume`. */
 export interface ConsumeOptions {
   /** Where dead-letter copies go (default `<stream>:dlq`; on a cluster, same hash slot). */
   deadLetterStream?: string;
@@ -165,6 +174,7 @@ export interface ConsumeOptions {
   claimIntervalMs?: number;
 }
 
+/** Counters of a running consumer, by outcome. */
 export interface ConsumeStats {
   read: number;
   reclaimed: number;
@@ -177,6 +187,7 @@ export interface ConsumeStats {
   readErrors: number;
 }
 
+/** A running consumer-group reader: its counters, and how to stop it. */
 export interface ConsumeRun {
   /** Stops reading, lets in-flight handlers finish and settle, then resolves. */
   stop(): Promise<void>;
@@ -184,4 +195,5 @@ export interface ConsumeRun {
   readonly stats: Readonly<ConsumeStats>;
 }
 
+/** Receives each delivered entry, opened and verified; the entry is acknowledged once it settles. */
 export type Handler = (m: Delivered) => unknown;

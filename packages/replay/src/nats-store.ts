@@ -61,6 +61,7 @@ export interface NatsKvLike {
   delete(key: string, opts?: { previousSeq?: number }): Promise<void>;
 }
 
+/** Options of `createNatsKvReplayStore`: the caller's key-value bucket. */
 export interface NatsKvReplayStoreOptions {
   /** An open KV bucket of its own (see the module comment for its `max_age`). */
   kv: NatsKvLike;
@@ -118,6 +119,10 @@ function isRevisionConflict(e: unknown): boolean {
   return typeof code === 'number' && WRONG_LAST_SEQUENCE.has(code);
 }
 
+/**
+ * A replay store shared by a consumer group on a NATS JetStream key-value bucket: each reservation
+ * an atomic create (SPEC.md §7 step 18).
+ */
 export function createNatsKvReplayStore(options: NatsKvReplayStoreOptions): ReplayStore {
   if (typeof options !== 'object' || options === null)
     throw invalidArgument('options', 'an object { kv }');

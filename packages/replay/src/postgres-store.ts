@@ -50,6 +50,7 @@ export interface PgPool extends PgQueryable {
   connect(): Promise<PgQueryable & { release(destroy?: boolean | Error): void }>;
 }
 
+/** Options of `createPostgresReplayStore`. */
 export interface PostgresReplayStoreOptions {
   /** A `pg.Pool` (give this or `client`). */
   pool?: PgPool;
@@ -63,6 +64,7 @@ export interface PostgresReplayStoreOptions {
   recordSkew?: number;
 }
 
+/** Options of `sweep`: how many expired rows one batch deletes, and at most how many batches. */
 export interface SweepOptions {
   /** Rows deleted per statement (1..100000, default 1000). */
   batchSize?: number;
@@ -203,6 +205,10 @@ function databaseOf(options: PostgresReplayStoreOptions): { db: PgQueryable; poo
   return { db: serialised(client) };
 }
 
+/**
+ * A replay store shared by a consumer group on PostgreSQL: each reservation one atomic statement
+ * (SPEC.md §7 step 18); `sweep` deletes expired rows.
+ */
 export function createPostgresReplayStore(
   options: PostgresReplayStoreOptions,
 ): PostgresReplayStore {

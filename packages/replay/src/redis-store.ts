@@ -82,6 +82,7 @@ export interface IoRedisReplayClient {
   eval(script: string, numkeys: number, ...args: string[]): Promise<unknown>;
 }
 
+/** Options of `createRedisReplayStore`: the caller's client and the key prefix. */
 export interface RedisReplayStoreOptions {
   /** A connected node-redis (5, 6) or ioredis (5, 6) client. */
   client: NodeRedisReplayClient | IoRedisReplayClient;
@@ -150,6 +151,10 @@ function integerReply(reply: unknown, what: string): number {
 
 const RESERVE_ANSWERS: Record<number, ReserveAnswer> = { 1: 'reserved', 2: 'in-flight', 3: 'done' };
 
+/**
+ * A replay store shared by a consumer group on Redis (node-redis or ioredis): each reservation one
+ * atomic command (SPEC.md §7 step 18).
+ */
 export function createRedisReplayStore(options: RedisReplayStoreOptions): ReplayStore {
   if (typeof options !== 'object' || options === null)
     throw invalidArgument('options', 'an object { client, prefix? }');

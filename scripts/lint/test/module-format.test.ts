@@ -1,6 +1,6 @@
 /**
- * The module format as a user meets it (README "Supported runtimes and module
- * format"): every published package is packed (`pnpm pack`, as `pnpm publish`
+ * The module format as a user meets it (docs/runtimes.md, "Supported runtimes
+ * and module format"): every published package is packed (`pnpm pack`, as `pnpm publish`
  * would), unpacked into a consumer's node_modules, and each of its `exports`
  * subpaths is loaded with `require()` from CommonJS and with `import` from an
  * ES module, on the Node that runs this test (scripts/node-versions.sh runs it

@@ -20,6 +20,8 @@
  * equation is cofactorless (it compares the encoding of R), which the
  * self-test checks too, falling back to the pure verifier otherwise.
  * Constant-time properties are those of OpenSSL.
+ *
+ * @module @blindwire/core/backend/node
  */
 import {
   type KeyObject,
@@ -94,6 +96,10 @@ function exportPublic(key: KeyObject): Uint8Array {
   return fromB64u(createPublicKey(key).export({ format: 'jwk' }).x);
 }
 
+/**
+ * What the node backend's known-answer checks found at load time: which node:crypto fast paths
+ * this runtime's OpenSSL passes, and so which ones it uses.
+ */
 export interface NodeSelfTest {
   /** Private imports through a JWK with a placeholder `x` give the right key. */
   readonly jwkPrivateImport: boolean;
@@ -286,6 +292,7 @@ function randomBytes(length: number): Uint8Array {
   return out;
 }
 
+/** The node backend: node:crypto (OpenSSL), the default on Node. */
 export const nodeBackend: CryptoBackend = {
   name: 'node',
   randomBytes,

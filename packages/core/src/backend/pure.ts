@@ -92,6 +92,7 @@ export function ed25519VerifyStrict(
   return equalBytes(rCheck.toBytes(), r);
 }
 
+/** The pure backend: `@noble` primitives in JavaScript, on every runtime. */
 export const pureBackend: CryptoBackend = {
   name: 'pure',
   randomBytes: (length) => randomBytes(length),

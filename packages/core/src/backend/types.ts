@@ -8,6 +8,7 @@
 
 export type AeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
 
+/** A raw X25519 key pair (RFC 7748), 32 bytes each. */
 export interface X25519KeyPair {
   /** 32-byte scalar as in RFC 7748. */
   privateKey: Uint8Array;
@@ -21,6 +22,10 @@ export interface Sha256Hash {
   digest(): Uint8Array;
 }
 
+/**
+ * The primitives the envelope needs (X25519, Ed25519, SHA-256, HMAC, HKDF, the AEADs, random
+ * bytes), implemented by the pure, node and web backends.
+ */
 export interface CryptoBackend {
   /** `pure`, `node` or `web`. */
   readonly name: string;

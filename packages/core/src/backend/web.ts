@@ -9,10 +9,12 @@
  *   Private keys are imported as PKCS8 (RFC 8410): a JWK private key needs the
  *   public `x`, which WebCrypto checks and which we could only compute in JS.
  * - AES-GCM: WebCrypto. ChaCha20-Poly1305: pure (WebCrypto lacks it).
- * - SHA-256/512 and HMAC: @noble below a size threshold (a WebCrypto round
+ * - SHA-256/512 and HMAC: `@noble` below a size threshold (a WebCrypto round
  *   trip costs more than hashing a short input), WebCrypto above it.
  * Imported CryptoKeys are cached per key array (key-cache.ts).
  * Without `crypto.subtle` (insecure browser contexts) everything falls back to pure.
+ *
+ * @module @blindwire/core/backend/web
  */
 import { assertBytes, fromBase64url } from '../bytes.js';
 import { AEAD_TAG_LENGTH, checkAeadArgs, checkKey32 } from './checks.js';
@@ -25,7 +27,7 @@ import type { AeadAlgorithm, CryptoBackend, X25519KeyPair } from './types.js';
 
 type Curve = 'X25519' | 'Ed25519';
 
-/** Below these input sizes @noble beats a WebCrypto round trip (measured on Node 20). */
+/** Below these input sizes `@noble` beats a WebCrypto round trip (measured on Node 20). */
 const HASH_NATIVE_MIN_BYTES = 1024;
 const HMAC_NATIVE_MIN_BYTES = 8192;
 
@@ -229,6 +231,10 @@ async function aeadOpen(
   }
 }
 
+/**
+ * The web backend: WebCrypto (`globalThis.crypto.subtle`), with `@noble` where WebCrypto lacks a
+ * primitive or is slower; the default in browsers, Deno, Bun and Workers.
+ */
 export const webBackend: CryptoBackend = {
   name: 'web',
   randomBytes,

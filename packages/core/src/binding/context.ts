@@ -18,8 +18,10 @@ import { destinationDefect } from './destinations.js';
  * published on NATS subjects, so one message crosses both).
  */
 export const BINDINGS = ['nats', 'amqp', 'redis', 'mqtt', 'kafka', 'http', 'mcp'] as const;
+/** A binding with a context of its own in SPEC.md §11b. */
 export type BindingName = (typeof BINDINGS)[number];
 
+/** Options of `bindingContext`. */
 export interface BindingContextOptions {
   /** `maxContextBytes` bounds the whole context (SPEC.md §8); other limits are ignored. */
   limits?: Partial<Limits>;

@@ -14,6 +14,10 @@
  */
 import { BlindwireError, type ErrorCode } from '../errors.js';
 
+/**
+ * What the consumer pipeline makes of a delivery (SPEC.md §7b): hand it over, drop a duplicate,
+ * redeliver later, retry, or dead-letter.
+ */
 export type Outcome = 'deliver' | 'duplicate' | 'in-flight' | 'transient' | 'permanent';
 
 /**

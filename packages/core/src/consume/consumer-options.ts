@@ -84,6 +84,10 @@ export interface RecipientKeySource {
   revokedKids?(): Promise<Iterable<string>> | Iterable<string>;
 }
 
+/**
+ * How the consumer pipeline retries a transient failure before it dead-letters the delivery
+ * (SPEC.md §7b).
+ */
 export interface RetryOptions {
   /** Deliveries before a transient failure is dead-lettered (default 5). */
   maxAttempts?: number;
@@ -122,6 +126,10 @@ export interface Opener {
   readonly backend?: CryptoBackend;
 }
 
+/**
+ * Options of `createConsumer` (SPEC.md §7b): the keys and trust of `open`, the
+ * per-destination policy, the replay store, the handler, retries and concurrency.
+ */
 export interface ConsumerOptions {
   /** This endpoint's key pair(s); or `keySource`. */
   recipient?: RecipientKey | RecipientKey[];
@@ -161,6 +169,7 @@ export interface ConsumerOptions {
   random?: () => number;
 }
 
+/** The consumer pipeline every binding calls (SPEC.md §7b), made by `createConsumer`. */
 export interface Consumer {
   /** Opens, runs the handler and classifies one delivery; resolves when it is done. */
   process(delivery: Delivery): Promise<Disposition>;

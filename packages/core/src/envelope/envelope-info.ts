@@ -9,6 +9,10 @@ import { Kind } from '../wire/kinds.js';
 import type { MessageHeader, ResponseHeader, StreamHeader } from '../wire/header.js';
 import { suiteName } from '../wire/suites.js';
 
+/**
+ * An envelope's public header, as any intermediary can read it without a key (SPEC.md §4.1, §6.2,
+ * §7a.1): what `inspect` returns and `open` reports as `header`.
+ */
 export interface EnvelopeInfo {
   version: 1;
   kind: 'message' | 'response' | 'stream';

@@ -14,6 +14,7 @@
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 import type { ReplayEntry, ReplayStore, ReserveAnswer } from './replay.js';
 
+/** Options of `createMemoryReplayStore`. */
 export interface MemoryReplayStoreOptions {
   /** At most this many entries (default 100 000). */
   maxEntries?: number;

@@ -19,6 +19,10 @@ export type SenderResolver = (
   | null
   | undefined;
 
+/**
+ * Options of `open` (SPEC.md §7): this endpoint's keys, the expected context, where trusted sender
+ * keys come from, and the policy.
+ */
 export interface OpenOptions extends CommonOptions {
   /**
    * This endpoint's key pair(s); the one whose kid is listed in the envelope is
@@ -61,6 +65,7 @@ export interface OpenOptions extends CommonOptions {
   replayLeaseMs?: number;
 }
 
+/** An opened message: its plaintext and the verified sender; `sealResponse` takes it to answer. */
 export interface OpenResult {
   payload: Uint8Array;
   /** The verified sender identity name. */

@@ -18,6 +18,10 @@
 import { toHex } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 
+/**
+ * A check-then-record replay guard (`has` / `record`): the older, simpler alternative to a
+ * `ReplayStore`.
+ */
 export interface ReplayGuard {
   /** Whether `messageId` was recorded as processed (for `sender`, if the guard keys by sender). */
   has(messageId: string, sender: string): boolean | Promise<boolean>;

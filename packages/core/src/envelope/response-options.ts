@@ -4,9 +4,15 @@ import type { CommonOptions } from './common-options.js';
 import type { EnvelopeInfo } from './envelope-info.js';
 import type { SealResult } from './seal-options.js';
 
+/** Options of `sealResponse` (SPEC.md §6.4). */
 export interface SealResponseOptions extends CommonOptions {
   contentType?: string;
-  /** Lifetime in whole seconds, 1 to `limits.maxTtlSeconds` (default 3600, at most the limit). */
+  /**
+   * Lifetime in whole seconds, 1 to `limits.maxTtlSeconds`. Default: what is
+   * left of the request's lifetime at `now` (`request.header.expiresAt` minus
+   * the response's issued-at), at most 3600 and `limits.maxTtlSeconds`, at
+   * least 1 (SPEC.md §6.4).
+   */
   ttl?: number;
   /** The responder's clock: milliseconds since the epoch or a Date (default `Date.now()`). */
   now?: number | Date;
@@ -34,6 +40,7 @@ export interface SealResponseResult {
   expiresAt: number;
 }
 
+/** Options of `openResponse` (SPEC.md §6.3). */
 export interface OpenResponseOptions extends CommonOptions {
   /** The requester's clock: milliseconds since the epoch or a Date (default `Date.now()`). */
   now?: number | Date;
@@ -49,6 +56,7 @@ export const OPEN_RESPONSE_OPTION_KEYS = [
   'backend',
 ] as const satisfies readonly (keyof OpenResponseOptions)[];
 
+/** An opened response: its plaintext, its id, the responder's kid and its public header. */
 export interface OpenResponseResult {
   payload: Uint8Array;
   messageId: string;

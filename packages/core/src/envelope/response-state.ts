@@ -37,6 +37,7 @@ import { kidBytes, nowMs } from './values.js';
 
 const INFO = utf8(STATE_INFO_LABEL);
 
+/** Options of `exportResponseState` (SPEC.md §11a). */
 export interface ExportResponseStateOptions extends CommonOptions {
   /**
    * The requester's own encryption key pair (or identity, with its private
@@ -51,6 +52,7 @@ export interface ExportResponseStateOptions extends CommonOptions {
   clockSkew?: number;
 }
 
+/** Options of `importResponseState` (SPEC.md §11a). */
 export interface ImportResponseStateOptions extends CommonOptions {
   /** The requester's encryption key pair(s); the one whose kid the state names is used. */
   keys: RecipientKey | RecipientKey[];

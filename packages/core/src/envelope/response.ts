@@ -74,6 +74,20 @@ export async function sealResponseWithId(
   return sealResponseWith(request, payload, options, [...SEAL_RESPONSE_OPTION_KEYS, 'messageId']);
 }
 
+/**
+ * SPEC.md §6.4: without a `ttl`, a response lives as long as the request it
+ * answers has left at the responder's clock (`request.header.expiresAt -
+ * issuedAt`), at most `DEFAULT_TTL_SECONDS` (one hour) and at least one
+ * second; the caller can open it only while its request state lives anyway.
+ * `ttlOf` caps the result at `limits.maxTtlSeconds`.
+ */
+function defaultResponseTtl(request: OpenResult, issuedAt: number): number {
+  const expiresAt: unknown = (request.header as Partial<OpenResult['header']> | undefined)
+    ?.expiresAt;
+  if (!Number.isSafeInteger(expiresAt)) return DEFAULT_TTL_SECONDS;
+  return Math.max(1, Math.min(DEFAULT_TTL_SECONDS, (expiresAt as number) - issuedAt));
+}
+
 type SealResponseArguments = SealResponseOptions & { messageId?: Uint8Array | undefined };
 
 async function sealResponseWith(
@@ -92,7 +106,7 @@ async function sealResponseWith(
     const body = payloadBytes(payload);
     // §6.4 step 3: issued-at = floor(now_ms / 1000), expires-at = issued-at + ttl.
     const issuedAt = Math.floor(nowMs(o.now) / 1000);
-    const ttl = ttlOf(o.ttl, DEFAULT_TTL_SECONDS, limits);
+    const ttl = ttlOf(o.ttl, defaultResponseTtl(request, issuedAt), limits);
     if (issuedAt + ttl > MAX_TIME)
       throw invalidArgument('ttl', `to end by ${MAX_TIME} (Unix seconds)`, shown(ttl));
     const padding = checkPadding(o.padding);

@@ -37,6 +37,10 @@ export interface Sender {
   signing: Pick<SigningKey, 'kid' | 'privateKey'>;
 }
 
+/**
+ * Options of `seal` (SPEC.md §4.5): sender, recipients, context and the choices visible in the
+ * header.
+ */
 export interface SealOptions extends CommonOptions {
   sender: Sender;
   recipients: Recipient | Recipient[];
@@ -73,6 +77,7 @@ export interface SealOptions extends CommonOptions {
   claims?: Record<string, string | number>;
 }
 
+/** A sealed message: its bytes, its id and its lifetime. */
 export interface SealResult {
   envelope: Uint8Array;
   /** The message id, 32 hex digits. */

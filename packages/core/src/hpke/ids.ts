@@ -40,8 +40,11 @@ export const Mode = {
   AuthPsk: 0x03,
 } as const;
 
+/** An RFC 9180 KEM identifier (§7.1): one of the values of `Kem`. */
 export type KemId = (typeof Kem)[keyof typeof Kem];
+/** An RFC 9180 KDF identifier (§7.2): one of the values of `Kdf`. */
 export type KdfId = (typeof Kdf)[keyof typeof Kdf];
+/** An RFC 9180 AEAD identifier (§7.3): one of the values of `Aead`. */
 export type AeadId = (typeof Aead)[keyof typeof Aead];
 export type ModeId = (typeof Mode)[keyof typeof Mode];
 

@@ -3,6 +3,8 @@
  * DHKEM(X25519, HKDF-SHA256), HKDF-SHA256 and AES-128-GCM, AES-256-GCM,
  * ChaCha20-Poly1305 or export-only, in the Base, PSK, Auth and AuthPSK modes
  * (RFC 9180 §5). All primitives run on a pluggable CryptoBackend.
+ *
+ * @module @blindwire/core/hpke
  */
 export { Aead, Kdf, Kem, Mode } from './ids.js';
 export type { AeadId, KdfId, KemId } from './ids.js';

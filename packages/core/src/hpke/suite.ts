@@ -36,6 +36,10 @@ function unsupportedSuite(what: string, id: unknown): never {
   );
 }
 
+/**
+ * An RFC 9180 cipher suite of the given KEM, KDF and AEAD identifiers, on the default or the given
+ * backend; unsupported identifiers are `ERR_UNSUPPORTED_SUITE`.
+ */
 export function createSuite(
   params: { kem: KemId; kdf: KdfId; aead: AeadId },
   options?: { backend?: CryptoBackend },

@@ -21,28 +21,40 @@ const HPKE_LABEL = utf8('hpke\0');
 /** DHKEM(X25519, HKDF-SHA256). */
 const KEM_X25519 = 0x0020;
 
+/** The public half of a signing key with its kid: what verifies a sender's signature. */
 export interface SigningPublicKey {
   kid: string;
   publicKey: Uint8Array;
 }
+/** An Ed25519 signing key pair with its kid. */
 export interface SigningKey extends SigningPublicKey {
   /** The 32-byte Ed25519 seed. */
   privateKey: Uint8Array;
 }
+/** The public half of an encryption key with its kid: what `seal` takes as a recipient. */
 export interface EncryptionPublicKey {
   kid: string;
   publicKey: Uint8Array;
 }
+/** An X25519 encryption key pair with its kid: what `open` takes as `recipient`. */
 export interface EncryptionKey extends EncryptionPublicKey {
   privateKey: Uint8Array;
 }
 
+/**
+ * The public part of an identity: its name and public keys, what other endpoints are given
+ * (`publicIdentity`, `importPublicIdentity`).
+ */
 export interface PublicIdentity {
   name: string;
   signing: SigningPublicKey;
   encryption: EncryptionPublicKey;
 }
 
+/**
+ * An endpoint's identity: its name, its Ed25519 signing key and its X25519 encryption key, private
+ * halves included (`generateIdentity`, `importIdentity`).
+ */
 export interface Identity {
   name: string;
   signing: SigningKey;
@@ -145,6 +157,7 @@ export interface PublicIdentityJson {
   encryption: { kid: string; x25519: string };
 }
 
+/** The public part of an identity as JSON (`importPublicIdentity` reads it back). */
 export function exportPublicIdentity(identity: Identity | PublicIdentity): PublicIdentityJson {
   return {
     v: 1,
@@ -188,6 +201,10 @@ export interface IdentityJson extends PublicIdentityJson {
   encryption: { kid: string; x25519: string; secret: string };
 }
 
+/**
+ * An identity as JSON, private keys included (`importIdentity` reads it back): store it as a
+ * secret.
+ */
 export function exportIdentity(identity: Identity): IdentityJson {
   const pub = exportPublicIdentity(identity);
   return {

@@ -16,6 +16,10 @@ export interface StreamLimits extends Limits {
 
 type StreamOnly = Pick<StreamLimits, 'maxChunkBytes' | 'maxStreamBytes'>;
 
+/**
+ * The default stream limits (SPEC.md §7a.7): the largest chunk and the largest stream a receiver
+ * accepts.
+ */
 export const DEFAULT_STREAM_LIMITS: Readonly<StreamOnly> = Object.freeze({
   maxChunkBytes: 1024 * 1024,
   maxStreamBytes: 16 * 1024 ** 3,

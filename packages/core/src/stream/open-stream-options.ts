@@ -3,6 +3,7 @@ import type { OpenOptions } from '../envelope/open-options.js';
 import type { Reservation } from '../envelope/replay.js';
 import type { StreamLimits } from './limits.js';
 
+/** Options of `openStream`: those of `open`, with stream limits (SPEC.md §7a). */
 export interface OpenStreamOptions extends Omit<OpenOptions, 'limits'> {
   /** §8 limits for the header, and `maxChunkBytes` / `maxStreamBytes` (SPEC.md §7a.7). */
   limits?: Partial<StreamLimits>;
@@ -24,6 +25,7 @@ export interface StreamInfo {
   headerBytes: number;
 }
 
+/** What `openStream`'s `result` resolves with once the whole stream verified. */
 export interface OpenStreamResult {
   /** The sender identity name, verified by the signature over the whole body. */
   sender: string;

@@ -2,6 +2,7 @@
 import type { SealOptions } from '../envelope/seal-options.js';
 import type { StreamLimits } from './limits.js';
 
+/** Options of `sealStream`: those of `seal`, with the chunk size and stream limits (SPEC.md §7a). */
 export interface SealStreamOptions extends Omit<SealOptions, 'padding' | 'limits'> {
   /** Plaintext bytes per chunk, 1024 to 1048576 (default 65536). The receiver's `maxChunkBytes` must allow it. */
   chunkSize?: number;
@@ -9,6 +10,7 @@ export interface SealStreamOptions extends Omit<SealOptions, 'padding' | 'limits
   limits?: Partial<StreamLimits>;
 }
 
+/** What `sealStream`'s `result` resolves with once the whole stream is sealed. */
 export interface SealStreamResult {
   /** The message id, 32 hex digits. */
   messageId: string;

@@ -8,6 +8,10 @@ import { BlindwireError, ErrorCode } from '../errors.js';
 import { Aead, Kdf, Kem, createSuite, type AeadId, type Suite } from '../hpke/index.js';
 import type { SuiteIds } from './header.js';
 
+/**
+ * The AEAD of an envelope suite (SPEC.md §5), by name: each suite is DHKEM(X25519, HKDF-SHA256)
+ * and HKDF-SHA256 with this AEAD.
+ */
 export type AeadName = 'AES-128-GCM' | 'AES-256-GCM' | 'ChaCha20-Poly1305';
 
 export interface EnvelopeSuite {

@@ -10,6 +10,8 @@
  * and then overwrites the replaced file's blocks through an open descriptor,
  * but copy-on-write filesystems, SSD wear levelling and backups may keep old
  * data; JavaScript may keep copies of secrets we cannot reach.
+ *
+ * @module @blindwire/directory/keystore-file
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -38,11 +40,13 @@ import {
 } from './key-store.js';
 import { readExisting, writeSecretFile } from './secret-file.js';
 
+/** Options of `createFileKeyStore`. */
 export interface FileKeyStoreOptions {
   /** Seals the private keys at rest. Without it they are stored base64url, protected by the file mode only. */
   passphrase?: string | Uint8Array;
 }
 
+/** A private key store in one 0600 JSON file (`createFileKeyStore`), with compromise tombstones. */
 export interface FileKeyStore extends PrivateKeyStore {
   /** Tombstones of keys erased for compromise, kept in the file (SPEC.md §11.4). */
   addTombstone(t: Tombstone): Promise<void>;

@@ -62,6 +62,7 @@ export async function seedKeyStore(
   return undefined;
 }
 
+/** The retention and clock with which `identityKeyErased` and `replaceIdentityKeys` judge an identity file's key. */
 export interface IdentityKeyOptions {
   /** How long a private key is kept after it expired (the rotator's `retentionSeconds`). */
   retentionSeconds: number;
@@ -97,6 +98,7 @@ export function identityKeyErased(
   return mine !== undefined && (mine.notAfter + retention < nowS || options.compromised === true);
 }
 
+/** What replaced the encryption key an identity file held. */
 export interface IdentityKeyReplacement {
   /** The kid of the key the identity holds now. */
   kid: string;

@@ -35,6 +35,10 @@ export interface Tombstone {
   until: number;
 }
 
+/**
+ * Where an identity's private encryption keys are kept between rotations: the memory and file
+ * stores, or a KMS or HSM behind the same few methods.
+ */
 export interface PrivateKeyStore {
   /** Stores `key` (a copy), replacing any key with the same `kid`. */
   put(key: StoredKey): Promise<void>;

@@ -17,6 +17,10 @@ export type MemoryKeyStore = PrivateKeyStore &
     Pick<PrivateKeyStore, 'addTombstone' | 'tombstones' | 'removeTombstone' | 'deleteWithTombstone'>
   >;
 
+/**
+ * A private key store in memory, with compromise tombstones: for tests and for keys that need not
+ * survive a restart.
+ */
 export function createMemoryKeyStore(): MemoryKeyStore {
   const keys = new Map<string, StoredKey>();
   const tombstones = new Map<string, Tombstone>();

@@ -8,6 +8,7 @@ import type { DirectoryStore } from '../stores/directory-store.js';
 import type { TrustPolicy } from '../trust/policy.js';
 import type { PrivateKeyStore, StoredKey } from './key-store.js';
 
+/** Options of `createKeyRotator` (SPEC.md §11.4). */
 export interface KeyRotatorOptions {
   identity: { name: string; signing: Pick<SigningKey, 'kid' | 'privateKey'> };
   /** Where records go: a Directory or a DirectoryStore-backed publisher. */
@@ -73,6 +74,7 @@ export interface KeyRotatorOptions {
 /** What `isRevoked` answers: not revoked (`false`/`undefined`), revoked (`true`), or revoked with its reason. */
 export type RevocationStatus = boolean | RevocationReasonName | undefined;
 
+/** What one `tick()` of a key rotator did. */
 export interface TickResult {
   /** The key this tick generated and published; the caller wipes its `privateKey` when done. */
   rotated?: StoredKey;
@@ -97,6 +99,11 @@ export interface TickResult {
   tombstoneError?: unknown;
 }
 
+/**
+ * Rotates an identity's encryption keys (SPEC.md §11.4), made by `createKeyRotator`: publishes new
+ * keys ahead of use, keeps old ones for the queue's bound, erases them after, and handles
+ * revocations.
+ */
 export interface KeyRotator {
   /**
    * Generates, stores (with its signed record) and publishes a new key now. A

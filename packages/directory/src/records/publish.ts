@@ -35,7 +35,9 @@ const AEAD_IDS: Record<AeadName, number> = {
   'AES-256-GCM': 2,
   'ChaCha20-Poly1305': 3,
 };
+/** Default lifetime of an identity certificate: one year, in seconds. */
 export const DEFAULT_CERTIFICATE_SECONDS = 365 * 86_400;
+/** Default lifetime of an encryption key record: one day, in seconds. */
 export const DEFAULT_KEY_SECONDS = 86_400;
 
 function window(o: TimeOptions | undefined, lifetime: number) {
@@ -104,6 +106,7 @@ export async function createEncryptionKeyRecord(
   );
 }
 
+/** A revocation reason by name. */
 export type RevocationReasonName = 'superseded' | 'compromise';
 
 /** A revocation of `targetKid` (a signing or encryption key of `name`) by an anchor or the identity. */

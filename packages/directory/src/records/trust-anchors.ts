@@ -37,12 +37,17 @@ export async function createTrustAnchor(
   return hidden({ name, kid: await signingKid(publicKey, options), publicKey, privateKey });
 }
 
+/** The public part of a trust anchor, for a relying party's `trust.anchors`. */
 export function trustAnchorPublic(a: TrustAnchor | TrustAnchorPublic): TrustAnchorPublic {
   const p: TrustAnchorPublic = { name: a.name, kid: a.kid, publicKey: a.publicKey };
   if (a.names !== undefined) p.names = [...a.names];
   return p;
 }
 
+/**
+ * A trust anchor as JSON (`exportTrustAnchor`, `importTrustAnchor`), with or without its private
+ * key.
+ */
 export interface TrustAnchorJson {
   v: 1;
   name: string;
@@ -71,6 +76,7 @@ export function checkAnchorNames(names: unknown, what = '"names"'): string[] | u
   return [...(names as string[])];
 }
 
+/** A trust anchor as JSON; the private key only with `withPrivateKey` (store that file offline). */
 export function exportTrustAnchor(
   a: TrustAnchor | TrustAnchorPublic,
   withPrivateKey = false,
@@ -86,6 +92,10 @@ export function exportTrustAnchor(
   return j;
 }
 
+/**
+ * A trust anchor from its JSON (`exportTrustAnchor`, `blindwire anchor create`): with its private
+ * key when the JSON holds one, else its public part.
+ */
 export async function importTrustAnchor(
   json: unknown,
   options?: BackendOption,

@@ -6,6 +6,7 @@
  */
 import type { RecordKind } from './kinds.js';
 
+/** The reasons a key is revoked (SPEC.md §11.1), with their wire values. */
 export const RevocationReason = {
   /**
    * Replaced in the normal course. An encryption key is no longer sealed to,
@@ -28,6 +29,10 @@ export const MAX_RECORD_BYTES = 4096;
 /** Largest time a record carries: unsigned 32-bit Unix seconds. */
 export const MAX_RECORD_TIME = 0xffffffff;
 
+/**
+ * A signed identity certificate (SPEC.md §11.1): an anchor (or the identity) binds a name to a
+ * signing key for a window.
+ */
 export interface IdentityCertificate {
   kind: typeof RecordKind.IdentityCertificate;
   issuerKid: string;
@@ -39,6 +44,10 @@ export interface IdentityCertificate {
   serial: number;
 }
 
+/**
+ * A signed encryption key record (SPEC.md §11.1): an identity's X25519 public key, its kid and
+ * validity window.
+ */
 export interface EncryptionKeyRecord {
   kind: typeof RecordKind.EncryptionKey;
   issuerKid: string;
@@ -51,6 +60,10 @@ export interface EncryptionKeyRecord {
   serial: number;
 }
 
+/**
+ * A signed revocation of a signing or encryption key (SPEC.md §11.1), by an anchor or by the
+ * identity.
+ */
 export interface Revocation {
   kind: typeof RecordKind.Revocation;
   issuerKid: string;
@@ -60,6 +73,7 @@ export interface Revocation {
   issuedAt: number;
 }
 
+/** The body of any directory record (SPEC.md §11.1). */
 export type RecordBody = IdentityCertificate | EncryptionKeyRecord | Revocation;
 
 /** A parsed record: its body, and what its signature covers, not yet verified. */
@@ -76,6 +90,10 @@ export interface RecordSigner {
   privateKey: Uint8Array;
 }
 
+/**
+ * An organisation's root key (`createTrustAnchor`), private key included: it certifies identities.
+ * Keep it offline.
+ */
 export interface TrustAnchor {
   name: string;
   kid: string;
@@ -90,4 +108,5 @@ export interface TrustAnchor {
    */
   names?: string[];
 }
+/** The public part of a trust anchor: what relying parties list in their trust policy. */
 export type TrustAnchorPublic = Pick<TrustAnchor, 'name' | 'kid' | 'publicKey' | 'names'>;

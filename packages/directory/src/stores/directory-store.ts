@@ -20,6 +20,10 @@ export interface RecordPage {
   cursor?: string;
 }
 
+/**
+ * Where signed records are kept (SPEC.md §11.5): untrusted storage that keeps and returns raw
+ * records by identity name; a `Directory` verifies them.
+ */
 export interface DirectoryStore {
   /** A short name for events and errors: `memory`, `file`, `http`, `redis`, `postgres`, `nats`. */
   readonly kind: string;

@@ -21,6 +21,8 @@
  * Changes are detected by (device, inode, size, mtime, ctime), so an in-place
  * edit that keeps all five is missed until the next change; atomic writers
  * always change the inode.
+ *
+ * @module @blindwire/directory/file
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { assertBytes } from '@blindwire/core/internal';
@@ -42,6 +44,7 @@ import { createWatcher, type Watcher } from './file-store-watcher.js';
 
 export { MAX_FILE_BYTES } from './file-store-document.js';
 
+/** Options of `createFileStore`. */
 export interface FileStoreOptions {
   /** Offer `watch()` (directory watch plus periodic stat). Default true. */
   watch?: boolean;
@@ -51,6 +54,10 @@ export interface FileStoreOptions {
   debounceMs?: number;
 }
 
+/**
+ * A directory store in one JSON file (`createFileStore`), with paging, removal and change
+ * watching.
+ */
 export interface FileStore extends DirectoryStore {
   readonly kind: 'file';
   readonly path: string;
@@ -116,6 +123,11 @@ function writeLocked(path: string, mutate: (records: Records) => boolean): Promi
   );
 }
 
+/**
+ * A directory store kept in the JSON file at `path` (SPEC.md §11.5), rewritten atomically under a
+ * lock shared with other processes. Untrusted like every store: a directory verifies what it
+ * returns.
+ */
 export function createFileStore(path: string, options: FileStoreOptions = {}): FileStore {
   if (typeof path !== 'string' || path.length === 0) {
     throw new BlindwireError(ErrorCode.InvalidArgument, '"path" expected a non-empty string');

@@ -13,6 +13,7 @@ import type { DirectoryStore, ListPageOptions, RecordPage } from './directory-st
 /** Largest response body the client accepts: 4 MiB. */
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
+/** Options of `createHttpStore`. */
 export interface HttpStoreOptions {
   /** The Fetch implementation. Default `globalThis.fetch`. */
   fetch?: typeof globalThis.fetch;
@@ -22,6 +23,7 @@ export interface HttpStoreOptions {
   headers?: Record<string, string>;
 }
 
+/** Counters of an HTTP store's requests, for monitoring. */
 export interface HttpStoreStats {
   /** Requests sent. */
   readonly requests: number;
@@ -31,6 +33,10 @@ export interface HttpStoreStats {
   readonly errors: number;
 }
 
+/**
+ * A read-only directory store that fetches a directory served over HTTP (`createHttpStore`), with
+ * conditional requests.
+ */
 export interface HttpStore extends DirectoryStore {
   readonly kind: 'http';
   readonly readOnly: true;

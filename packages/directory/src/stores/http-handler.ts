@@ -22,8 +22,13 @@ import type { DirectoryStore, ListPageOptions, RecordPage } from './directory-st
 import { MAX_PAGE_RECORDS, pageInIdOrder } from './common.js';
 import { sha256 } from '../crypto.js';
 
+/**
+ * The path prefix under which `createDirectoryHandler` serves a directory by
+ * default (a client store is given its full base URL).
+ */
 export const DEFAULT_BASE_PATH = '/.well-known/blindwire/directory';
 
+/** Options of `createDirectoryHandler`. */
 export interface DirectoryHandlerOptions {
   /** Path prefix of the directory. Default `/.well-known/blindwire/directory`. */
   basePath?: string;
@@ -40,6 +45,10 @@ export interface DirectoryHandlerOptions {
   cors?: '*' | string[];
 }
 
+/**
+ * A read-only HTTP handler serving a store's records, for node:http servers (`node`) and Fetch-API
+ * runtimes (`fetch`).
+ */
 export interface DirectoryHandler {
   /** For `node:http` / `node:https` servers and Express-style stacks. Never throws. */
   node(req: IncomingMessage, res: ServerResponse): void;
@@ -229,6 +238,10 @@ async function safeAnswer(
   return a;
 }
 
+/**
+ * Serves the records of `store` over HTTP (GET only, SPEC.md §11.5): mount it on node:http or any
+ * Fetch-API runtime, behind TLS.
+ */
 export function createDirectoryHandler(
   store: DirectoryStore,
   options: DirectoryHandlerOptions = {},

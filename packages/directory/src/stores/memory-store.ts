@@ -3,6 +3,7 @@ import { recordId } from '../records/record-id.js';
 import { pageInIdOrder } from './common.js';
 import type { DirectoryStore } from './directory-store.js';
 
+/** A directory store in memory (`createMemoryStore`), for one process and for tests. */
 export interface MemoryStore extends DirectoryStore {
   /** Direct access to the stored bytes, for tests that play a malicious directory. */
   readonly raw: Map<string, Map<string, Uint8Array>>;
@@ -11,6 +12,7 @@ export interface MemoryStore extends DirectoryStore {
   removeMany: NonNullable<DirectoryStore['removeMany']>;
 }
 
+/** A directory store in memory, for one process and for tests. */
 export function createMemoryStore(): MemoryStore {
   const raw = new Map<string, Map<string, Uint8Array>>();
   const listeners = new Set<(name: string) => void>();

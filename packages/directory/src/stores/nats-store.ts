@@ -26,6 +26,8 @@
  *
  * Limits: `put` refuses records over 64 KiB and `list` refuses a name with
  * more than 1024 records (or a stored value over 64 KiB), with `ERR_LIMIT_EXCEEDED`.
+ *
+ * @module @blindwire/directory/nats
  */
 import { BlindwireError, ErrorCode, fromBase64url, toBase64url } from '@blindwire/core';
 import { Kvm, KvWatchInclude, type KV, type KvOptions } from '@nats-io/kv';
@@ -54,6 +56,7 @@ export type NatsKvConnection = ConstructorParameters<typeof Kvm>[0];
 /** An open KV bucket, or a connection and the name of a bucket to create (or open if it exists). */
 export type NatsKvSource = KV | { nc: NatsKvConnection; bucket: string };
 
+/** Options of `createNatsKvStore`. */
 export interface NatsKvStoreOptions {
   /** Bucket settings, used only when the store creates the bucket from `{ nc, bucket }`. */
   bucketOptions?: Partial<KvOptions>;
@@ -64,6 +67,10 @@ export interface NatsKvStoreOptions {
   onWatchError?: (error: unknown) => void;
 }
 
+/**
+ * A directory store on a NATS JetStream key-value bucket (`createNatsKvStore`), with paging and
+ * removal.
+ */
 export interface NatsKvStore extends DirectoryStore {
   listPage: NonNullable<DirectoryStore['listPage']>;
   remove(name: string, id: string): Promise<void>;
@@ -164,6 +171,10 @@ async function pumpWatch(
   }
 }
 
+/**
+ * A directory store on a NATS JetStream key-value bucket (SPEC.md §11.5), over a connection or
+ * bucket the caller created. Untrusted like every store.
+ */
 export function createNatsKvStore(
   source: NatsKvSource,
   options: NatsKvStoreOptions = {},

@@ -44,6 +44,8 @@
  *
  * Limits: `put` refuses records over 64 KiB and `list` refuses a name with
  * more than 1024 records (or a stored value over 64 KiB), with `ERR_LIMIT_EXCEEDED`.
+ *
+ * @module @blindwire/directory/postgres
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { recordId } from '../records/record-id.js';
@@ -103,6 +105,7 @@ export interface PgPool extends PgQueryable {
   readonly totalCount: number;
 }
 
+/** Options of `createPostgresStore`. */
 export interface PostgresStoreOptions {
   /** Records table, `^[a-z_][a-z0-9_]{0,62}$`. Default `blindwire_directory_records`. */
   table?: string;
@@ -110,6 +113,7 @@ export interface PostgresStoreOptions {
   schema?: string;
 }
 
+/** A directory store on PostgreSQL (`createPostgresStore`), with paging and removal. */
 export interface PostgresStore extends DirectoryStore {
   listPage: NonNullable<DirectoryStore['listPage']>;
   remove(name: string, id: string): Promise<void>;
@@ -243,6 +247,10 @@ async function listRecordPage(
   return { records, cursor: last };
 }
 
+/**
+ * A directory store on PostgreSQL (SPEC.md §11.5), through the caller's `pg` Pool or connected
+ * Client. Untrusted like every store.
+ */
 export function createPostgresStore(
   db: PgPool | PgQueryable,
   options: PostgresStoreOptions = {},

@@ -25,6 +25,8 @@
  *
  * Limits: `put` refuses records over 64 KiB and `list` refuses a name with
  * more than 1024 records (or a stored value over 64 KiB), with `ERR_LIMIT_EXCEEDED`.
+ *
+ * @module @blindwire/directory/redis
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { recordId } from '../records/record-id.js';
@@ -62,17 +64,23 @@ export interface RedisStoreClient {
   withTypeMapping(mapping: { [BLOB_STRING]: BufferConstructor }): RedisBinaryCommands;
 }
 
+/** Options of `createRedisStore`. */
 export interface RedisStoreOptions {
   /** Prepended to each identity name to form its hash key. Default `blindwire:directory:`. */
   prefix?: string;
 }
 
+/** A directory store on Redis (`createRedisStore`), with paging and removal. */
 export interface RedisStore extends DirectoryStore {
   listPage: NonNullable<DirectoryStore['listPage']>;
   remove(name: string, id: string): Promise<void>;
   removeMany: NonNullable<DirectoryStore['removeMany']>;
 }
 
+/**
+ * A directory store on Redis (SPEC.md §11.5), one hash per identity, through the caller's
+ * connected node-redis client. Untrusted like every store.
+ */
 export function createRedisStore(
   client: RedisStoreClient,
   options: RedisStoreOptions = {},

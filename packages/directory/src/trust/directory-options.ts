@@ -18,6 +18,7 @@ import { checkClockSkew, checkTrustPolicy, type TrustPolicy } from './policy.js'
 import { checkCacheOptions, type CacheOptions } from './resolution-cache.js';
 import type { RollbackStore } from './rollback.js';
 
+/** Options of `createDirectory`: the store, the trust policy, the cache and the rollback store. */
 export interface DirectoryOptions {
   store: DirectoryStore;
   trust: TrustPolicy;

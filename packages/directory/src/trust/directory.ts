@@ -37,6 +37,10 @@ export interface ResolveOptions {
   fresh?: boolean;
 }
 
+/**
+ * A verifying view of a directory store (`createDirectory`): resolves the keys to seal to and the
+ * keys that verify senders, from records it has verified against the trust policy.
+ */
 export interface Directory {
   /** Usable encryption keys of `name`, newest first (never an unverified one). */
   resolve(name: string, options?: ResolveOptions): Promise<ResolvedKey[]>;
@@ -85,6 +89,10 @@ async function startWatch(
   }
 }
 
+/**
+ * A directory over `options.store` that verifies every record against `options.trust` before using
+ * it (SPEC.md §11.2), with a resolution cache and rollback protection.
+ */
 export function createDirectory(options: DirectoryOptions): Directory {
   const { store, trust, skew, config, now, backend, o } = checkOptions(options);
   const cache = new ResolutionCache({ store, trust, config, now, backend });

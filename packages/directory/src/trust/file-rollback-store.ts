@@ -21,6 +21,8 @@
  * 1 KiB names, 150 000 with 40-byte ones. Load reads up to 64 MiB, so that
  * a file an older version wrote without pruning still opens, and the next
  * save prunes it.
+ *
+ * @module @blindwire/directory/rollback-file
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../files/atomic-write.js';
@@ -38,11 +40,13 @@ const MAX_READ_BYTES = 4 * MAX_ROLLBACK_FILE_BYTES;
 /** A mark is kept while `now <= notAfter + MAX_SKEW`: no clock skew (SPEC.md §11.2) reaches past it. */
 const MAX_SKEW = 86_400;
 
+/** Options of `createFileRollbackStore`. */
 export interface FileRollbackStoreOptions {
   /** Clock in ms (default Date.now), for pruning expired marks. */
   now?: () => number;
 }
 
+/** Rollback marks kept in a file (`createFileRollbackStore`). */
 export interface FileRollbackStore extends RollbackStore {
   readonly path: string;
 }
@@ -64,6 +68,11 @@ function lockFailed(message: string, cause?: unknown): BlindwireError {
   );
 }
 
+/**
+ * Keeps a directory's rollback marks (SPEC.md §11.2) in the 0600 JSON file at `path`, so a
+ * restarted client still refuses records older than those it has seen: pass it as `rollbackStore`
+ * to `createDirectory`.
+ */
 export function createFileRollbackStore(
   path: string,
   options: FileRollbackStoreOptions = {},

@@ -26,6 +26,10 @@ const AEADS: Record<number, AeadName> = {
 };
 const AEAD_NAMES: readonly string[] = Object.values(AEADS);
 
+/**
+ * What a directory trusts (SPEC.md §11.2): the anchors and pinned keys, the
+ * allowed suites, the clock skew and the most records per identity.
+ */
 export interface TrustPolicy {
   /** Organisation root keys that certify identities. */
   anchors?: TrustAnchorPublic[];

@@ -28,6 +28,7 @@ import { checkNow } from './windows.js';
 /** Why a record may go (SPEC.md §11.6). */
 export type PruneReason = 'malformed' | 'other-name' | 'expired' | 'revocation-done';
 
+/** The records a prune would remove from one identity, each with its reason (SPEC.md §11.6). */
 export interface PrunePlan {
   name: string;
   /** Record ids to remove, every other kind before the revocations, each once. */
@@ -36,6 +37,7 @@ export interface PrunePlan {
   kept: number;
 }
 
+/** Options of a prune (SPEC.md §11.6): the time and how long past its not-after a record is kept. */
 export interface PruneOptions {
   /** The time, Unix seconds. */
   now: number;
@@ -171,6 +173,7 @@ async function markKept(
   });
 }
 
+/** What a prune removed (or, with `dryRun`, would remove). */
 export interface PruneResult extends PrunePlan {
   /** Whether the records were left in place (`dryRun`). */
   dryRun: boolean;

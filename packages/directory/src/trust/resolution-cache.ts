@@ -15,6 +15,7 @@ import type { TrustPolicy } from './policy.js';
 import type { VerifiedSet } from './types.js';
 import { verifyRecordSet } from './verify-set.js';
 
+/** How a directory caches what it fetched and verified (`createDirectory`'s `cache`). */
 export interface CacheOptions {
   /** How long a fetched record set is used without refetching, ms (default 60 000). */
   ttlMs?: number;
@@ -42,6 +43,7 @@ export interface CacheOptions {
   maxNegativeEntries?: number;
 }
 
+/** Counters of a directory's resolution cache, for monitoring. */
 export interface DirectoryStats {
   hits: number;
   misses: number;

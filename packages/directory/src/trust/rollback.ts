@@ -24,6 +24,7 @@ export interface RollbackMark {
   issuerKid?: string;
 }
 
+/** Keeps a directory's rollback marks across restarts (SPEC.md §11.2). */
 export interface RollbackStore {
   /** Every mark remembered; read once, before the directory's first resolve. */
   load(): Promise<Iterable<[string, RollbackMark]>>;

@@ -28,6 +28,7 @@ export interface NodeResponseLike {
   destroy(error?: Error): unknown;
 }
 
+/** Mounts a Web-standard handler on node:http: `http.createServer(toNodeListener(handler))`. */
 export function toNodeListener(
   handler: SealedHandler,
 ): (req: NodeRequestLike, res: NodeResponseLike) => void {

@@ -1,0 +1,111 @@
+/**
+ * The root README runs as written: its code example (an agent calls a tool
+ * through a proxy that cannot read, with @blindwire/http), run by Node on the
+ * built packages, and its CLI walkthrough (anchor, identities, seal, inspect,
+ * open, rotate, revoke), run by sh through the built `blindwire` binary.
+ */
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireBuild } from '@blindwire/testkit';
+import { sandbox, type Sandbox } from './helpers/cli.js';
+
+const exec = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const bin = join(ROOT, 'packages/cli/dist/bin.js');
+const built = requireBuild(
+  [bin, ...['core', 'http'].map((p) => join(ROOT, `packages/${p}/dist/index.js`))],
+  '@blindwire/cli, core and http',
+);
+
+/** The fenced blocks of `lang` in the root README's section headed `heading`. */
+function blocks(readme: string, heading: string, lang: string): string[] {
+  const start = readme.indexOf(`\n${heading}\n`);
+  expect(start).toBeGreaterThan(0);
+  const end = readme.indexOf('\n## ', start + heading.length + 2);
+  const section = readme.slice(start, end === -1 ? undefined : end);
+  return [...section.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map(
+    (m) => m[1]!,
+  );
+}
+
+/** A snippet whose `@blindwire/<pkg>` imports point at the built packages, as in an app that installed them. */
+function runnable(snippet: string): string {
+  return snippet.replace(/from '@blindwire\/([^'/]+)((?:\/[^']+)?)'/g, (_, name, sub) => {
+    const req = createRequire(join(ROOT, `packages/${name}/package.json`));
+    return `from '${pathToFileURL(req.resolve(`@blindwire/${name}${sub}`)).href}'`;
+  });
+}
+
+let readme: string;
+let sb: Sandbox;
+beforeAll(async () => {
+  readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+  sb = await sandbox();
+});
+afterAll(async () => {
+  await sb?.remove();
+});
+
+describe.skipIf(built.skip)('root README', () => {
+  it('the code example: the tool answers the verified agent, the proxy logs only ciphertext', async () => {
+    built.assertBuilt();
+    const [example, ...more] = blocks(
+      readme,
+      '## An agent calls a tool through a proxy that cannot read',
+      'js',
+    );
+    expect(more).toEqual([]);
+    expect(example).toContain("from '@blindwire/http'");
+    expect(example!.split('\n').length).toBeLessThanOrEqual(45);
+    await writeFile(sb.path('agent-tool.mjs'), runnable(example!));
+    const { stdout } = await exec(process.execPath, ['agent-tool.mjs'], { cwd: sb.dir });
+    expect(stdout).toBe(
+      "{ refunded: 'A-1042', for: 'spiffe://acme.example/agents/planner' }\nfalse\n",
+    );
+    // The lines the example prints are the ones its comments promise.
+    expect(example).toContain(
+      "// { refunded: 'A-1042', for: 'spiffe://acme.example/agents/planner' }",
+    );
+  });
+
+  it('the CLI walkthrough runs end to end through the blindwire binary', async () => {
+    built.assertBuilt();
+    const [block] = blocks(readme, '## The CLI in seven steps', 'sh');
+    for (const verb of [
+      'anchor create',
+      'identity create',
+      'seal',
+      'inspect',
+      'open',
+      'key rotate',
+      'revoke',
+    ])
+      expect(block, verb).toContain(`blindwire ${verb} `);
+    const dir = join(sb.dir, 'walkthrough');
+    await mkdir(join(dir, 'bin'), { recursive: true });
+    await writeFile(
+      join(dir, 'bin/blindwire'),
+      `#!/bin/sh\nexec "${process.execPath}" "${bin}" "$@"\n`,
+    );
+    await chmod(join(dir, 'bin/blindwire'), 0o755);
+    const { stdout, stderr } = await exec('sh', ['-ec', block!], {
+      cwd: dir,
+      env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env['PATH']}` },
+    });
+    const plain = 'refund A-1042: 129.00\n';
+    expect(await readFile(join(dir, 'refund-opened.txt'), 'utf8')).toBe(plain);
+    expect(await readFile(join(dir, 'refund-after-rotation.txt'), 'utf8')).toBe(plain);
+    expect((await readFile(join(dir, 'refund.bw'))).includes('A-1042')).toBe(false);
+    // Step 4 printed the public header; step 7's open failed with exit 4 and wrote nothing.
+    expect(stdout).toMatch(/^recipients: +[\w-]{22}$/m);
+    expect(stdout).toMatch(/erased private key [\w-]{22} from planner-keys\.json/);
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe('exit 4');
+    expect(stderr).toContain('error ERR_KEY_REVOKED: ');
+    expect(await readdir(dir)).not.toContain('refund-revoked.txt');
+  }, 120_000);
+});
