@@ -1,0 +1,173 @@
+/**
+ * The agent's side: a Transport decorator between the SDK's client and its
+ * transport. On the way out, a `tools/call` for a sealed tool has its
+ * `arguments` sealed to the tool server (SPEC.md §4.5, context §11b) and
+ * replaced by `{ "blindwire/envelope": base64 }` (§11d); method, id, tool
+ * name and `_meta` (progress token) stay readable. The call's response state
+ * is kept by JSON-RPC id (and exported sealed, §11a, when asked). On the way
+ * in, below the SDK, so before it validates `structuredContent` against the
+ * tool's output schema, the answer to that id is opened with the response
+ * key (§6.3); an answer that is not sealed, or does not open, reaches the SDK
+ * as a JSON-RPC error, never as the tool's result.
+ */
+import {
+  BlindwireError,
+  ErrorCode,
+  exportResponseState,
+  importResponseState,
+  openResponse,
+  seal,
+  type PendingRequest,
+  type RecipientKey,
+} from '@blindwire/core';
+import { resolveRecipients } from '@blindwire/core/internal';
+import {
+  fromBase64,
+  hasHeaderMark,
+  isObject,
+  sealedArguments,
+  sealedBlobOfError,
+  sealedBlobOfResult,
+} from './carrier.js';
+import { contextOf } from './context.js';
+import { codeOf } from './errors.js';
+import { decodeAnswer, encodeJson } from './payload.js';
+import { Relay } from './relay.js';
+import type { JsonRpcMessage, McpTransport, RequestId, SealedClientOptions } from './types.js';
+
+export const DEFAULT_MAX_ARGUMENT_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_CALL_TTL = 60;
+
+/** What a JSON-RPC answer becomes once opened: its `result` or its `error`. */
+export type OpenedAnswer =
+  | { result: Record<string, unknown> }
+  | { error: { code: number; message: string; data?: unknown } };
+
+/** Decorates the client's transport; connect the SDK client to what it returns. */
+export function createSealedClientTransport(
+  inner: McpTransport,
+  options: SealedClientOptions,
+): McpTransport {
+  if (!isObject(inner) || typeof inner.send !== 'function')
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"transport" expected an MCP Transport');
+  if (!isObject(options) || options.to === undefined || options.sender === undefined)
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      '"options" expected an object with sender, to and tools',
+    );
+  const list = options.tools;
+  const isSealed =
+    typeof list === 'function' ? list : (n: string) => Array.isArray(list) && list.includes(n);
+  const maxArgs = options.maxMessageBytes ?? DEFAULT_MAX_ARGUMENT_BYTES;
+  const maxResponse = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const pending = new Map<string, PendingRequest>();
+  const lists = new Set<string>();
+  const marked = new Set<string>();
+  const key = (id: RequestId) => `${typeof id}:${id}`;
+
+  const outgoing = async (m: JsonRpcMessage): Promise<JsonRpcMessage> => {
+    if (m.id !== undefined && m.method === 'tools/list') lists.add(key(m.id));
+    if (m.method !== 'tools/call' || m.id === undefined || !isObject(m.params)) return m;
+    const tool = m.params.name;
+    if (typeof tool !== 'string' || !isSealed(tool)) return m;
+    // A mark would mirror an argument into an Mcp-Param-* header, in the clear.
+    if (marked.has(tool))
+      throw new BlindwireError(
+        ErrorCode.Unsupported,
+        `tool "${tool}" is sealed but its input schema still has an x-mcp-header mark`,
+      );
+    const args = m.params.arguments ?? {};
+    if (!isObject(args))
+      throw new BlindwireError(ErrorCode.InvalidArgument, '"arguments" expected a JSON object');
+    const plain = encodeJson(args);
+    if (plain.length > maxArgs)
+      throw new BlindwireError(
+        ErrorCode.LimitExceeded,
+        `the arguments of ${plain.length} bytes exceed maxMessageBytes ${maxArgs}`,
+      );
+    const recipients = await resolveRecipients(options.to, options.resolveRecipient);
+    const sealed = await seal(plain, {
+      sender: options.sender,
+      recipients,
+      context: contextOf(options.context, 'tools/call', tool),
+      ttl: options.ttl ?? DEFAULT_CALL_TTL,
+      ...(options.padding !== undefined && { padding: options.padding }),
+      ...(options.now !== undefined && { now: options.now() }),
+    });
+    if (options.onRequestState) {
+      if (options.stateKey === undefined)
+        throw new BlindwireError(
+          ErrorCode.InvalidArgument,
+          '"stateKey" expected with onRequestState',
+        );
+      const state = await exportResponseState(sealed, { to: options.stateKey });
+      await options.onRequestState(state, { id: m.id, tool, messageId: sealed.messageId });
+    }
+    pending.set(key(m.id), sealed);
+    return { ...m, params: { ...m.params, arguments: sealedArguments(sealed.envelope) } };
+  };
+
+  const incoming = async (m: JsonRpcMessage): Promise<JsonRpcMessage> => {
+    if (m.id === undefined || m.method !== undefined) return m;
+    const k = key(m.id);
+    if (lists.delete(k) && isObject(m.result) && Array.isArray(m.result.tools))
+      for (const t of m.result.tools)
+        if (isObject(t) && typeof t.name === 'string' && isSealed(t.name)) {
+          if (hasHeaderMark(t.inputSchema)) marked.add(t.name);
+          else marked.delete(t.name);
+        }
+    const request = pending.get(k);
+    if (request === undefined) return m;
+    pending.delete(k);
+    const blob = m.error !== undefined ? sealedBlobOfError(m.error) : sealedBlobOfResult(m.result);
+    // A refusal by the server (its data: the code, unauthenticated) passes as it is.
+    if (blob === undefined && m.error !== undefined) return m;
+    try {
+      if (blob === undefined)
+        throw new BlindwireError(ErrorCode.Transport, 'the tool answered without a sealed result');
+      return { jsonrpc: '2.0', id: m.id, ...(await openAnswer(request, blob, maxResponse)) };
+    } catch (e) {
+      const code = codeOf(e);
+      return {
+        jsonrpc: '2.0',
+        id: m.id,
+        error: {
+          code: -32603,
+          message: `Blindwire: the answer could not be opened (${code})`,
+          data: { code },
+        },
+      };
+    }
+  };
+
+  const relay = new Relay(inner, incoming, outgoing);
+  return relay;
+}
+
+async function openAnswer(
+  request: PendingRequest,
+  blob: string,
+  maxResponseBytes: number,
+): Promise<OpenedAnswer> {
+  const opened = await openResponse(request, fromBase64(blob, maxResponseBytes));
+  return decodeAnswer(opened.payload);
+}
+
+/**
+ * Opens the answer to a sealed call (a JSON-RPC result or error message, or
+ * its `result` / `error` member) with a response state exported by
+ * `onRequestState`, after a restart: imported with the agent's own key(s).
+ */
+export async function openAnswerWithState(
+  answer: unknown,
+  state: Uint8Array,
+  options: { keys: RecipientKey | RecipientKey[]; maxResponseBytes?: number },
+): Promise<OpenedAnswer> {
+  const pendingRequest = await importResponseState(state, { keys: options.keys });
+  const a = isObject(answer) ? answer : {};
+  const blob = sealedBlobOfResult(a.result ?? a) ?? sealedBlobOfError(a.error ?? a);
+  if (blob === undefined)
+    throw new BlindwireError(ErrorCode.EnvelopeMalformed, 'the answer holds no sealed envelope');
+  return openAnswer(pendingRequest, blob, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+}
