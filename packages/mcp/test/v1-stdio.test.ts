@@ -20,7 +20,18 @@ import {
   type McpTransport,
   type SealedCaller,
 } from '../src/index.js';
-import { AGENT, OTHER, REFUND, TOOL, cast, confirmation, spy, utf8, type Cast, type Spy } from './helpers.js';
+import {
+  AGENT,
+  OTHER,
+  REFUND,
+  TOOL,
+  cast,
+  confirmation,
+  spy,
+  utf8,
+  type Cast,
+  type Spy,
+} from './helpers.js';
 
 /** The client end of a stdio pipe pair, framed as the SDK's stdio client frames it. */
 function pipeClient(toServer: PassThrough, fromServer: PassThrough): McpTransport {
@@ -101,7 +112,10 @@ describe('v1 SDK over stdio', () => {
   it('seals the call, the tool gets the plaintext and the verified agent, the agent the result', async () => {
     await client.listTools();
     const res = await client.callTool({ name: 'refund', arguments: REFUND });
-    expect(res.structuredContent).toEqual({ status: 'refunded', confirmation: confirmation(REFUND.order) });
+    expect(res.structuredContent).toEqual({
+      status: 'refunded',
+      confirmation: confirmation(REFUND.order),
+    });
     expect(calls.at(-1)!.args).toEqual(REFUND);
     expect(calls.at(-1)!.caller?.sender).toBe(AGENT);
 
@@ -112,9 +126,14 @@ describe('v1 SDK over stdio', () => {
     const sealedCall = clientSpy.sent.find((m) => m.includes('"tools/call"'))!;
     expect(JSON.parse(sealedCall).params.name).toBe('refund');
     expect(Object.keys(JSON.parse(sealedCall).params.arguments)).toEqual(['blindwire/envelope']);
-    for (const m of [...clientSpy.sent, ...clientSpy.received, ...serverSpy.sent, ...serverSpy.received])
+    for (const m of [
+      ...clientSpy.sent,
+      ...clientSpy.received,
+      ...serverSpy.sent,
+      ...serverSpy.received,
+    ])
       spyScan.scan({ where: 'a JSON-RPC message', body: utf8(m) });
-    spyScan.scan({ where: "the stdio pipes", body: Buffer.concat(wire) });
+    spyScan.scan({ where: 'the stdio pipes', body: Buffer.concat(wire) });
     expect(spyScan.findings).toEqual([]);
     // The spy is live.
     const control = createBlindnessSpy([utf8(REFUND.iban)], [AGENT]);

@@ -1,0 +1,224 @@
+/**
+ * The refusals of the MCP binding against a real v1 McpServer: a replayed
+ * call, a call moved to another tool, a disallowed caller, a plaintext call
+ * to a sealed tool, a tampered envelope, an answer only its caller opens, a
+ * restart that opens the answer through the exported state, and a
+ * non-Blindwire server that fails a sealed call on its schema.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BlindwireError } from '@blindwire/core';
+import { openAnswerWithState, type JsonRpcMessage } from '../src/index.js';
+import { AGENT, OTHER, REFUND, TOOL, cast, confirmation, type Cast } from './helpers.js';
+import { rig, sealer, type Sealer } from './rig.js';
+
+const refund = (
+  id: number,
+  args: unknown = { order: REFUND.order, amount: REFUND.amount },
+): JsonRpcMessage => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name: 'refund', arguments: args as Record<string, unknown> },
+});
+
+describe('sealed calls against a real McpServer', () => {
+  let c: Cast;
+  let agent: Sealer;
+  beforeAll(async () => {
+    c = await cast();
+    agent = sealer({
+      sender: c.agent,
+      to: TOOL,
+      resolveRecipient: c.resolveRecipient,
+      tools: ['refund', 'payout'],
+    });
+  });
+
+  it('a sealed call opens, runs once with the verified agent, and its answer opens', async () => {
+    const r = await rig(c);
+    const sealed = await agent.seal(refund(1));
+    const answer = await r.call(sealed);
+    expect(JSON.stringify(answer)).not.toContain(REFUND.order);
+    const opened = await agent.answer(answer);
+    expect(opened.result?.structuredContent).toEqual({
+      status: 'refunded',
+      confirmation: confirmation(REFUND.order),
+    });
+    expect(r.calls).toEqual([
+      {
+        tool: 'refund',
+        args: { order: REFUND.order, amount: REFUND.amount },
+        caller: expect.objectContaining({ sender: AGENT }),
+      },
+    ]);
+  });
+
+  it('a replay of a captured call is refused with ERR_REPLAY, the tool not called again', async () => {
+    const r = await rig(c);
+    const sealed = await agent.seal(refund(2));
+    await r.call(sealed);
+    const again = await r.call({ ...sealed, id: 3 });
+    expect(again.error).toEqual({
+      code: -32602,
+      message: expect.any(String),
+      data: { code: 'ERR_REPLAY' },
+    });
+    expect(r.calls).toHaveLength(1);
+  });
+
+  it('a tool error releases the reservation: the same call may be retried', async () => {
+    const r = await rig(c);
+    const sealed = await agent.seal(refund(4, { order: 'FAIL', amount: '1' }));
+    const first = await r.call(sealed);
+    expect((await agent.answer(first)).result?.isError).toBe(true);
+    await agent.seal(refund(4, { order: 'FAIL', amount: '1' })); // the client's state for id 4 again
+    await r.call(sealed);
+    expect(r.calls).toHaveLength(2);
+  });
+
+  it('a call replayed to another tool fails with ERR_CONTEXT_MISMATCH', async () => {
+    const r = await rig(c);
+    const sealed = await agent.seal(refund(5));
+    const moved = { ...sealed, params: { ...sealed.params, name: 'payout' } };
+    const answer = await r.call(moved);
+    expect(answer.error?.data).toEqual({ code: 'ERR_CONTEXT_MISMATCH' });
+    expect(r.calls).toHaveLength(0);
+  });
+
+  it('a caller the policy does not allow gets a clear error', async () => {
+    const r = await rig(c);
+    const intruder = sealer({
+      sender: c.other,
+      to: TOOL,
+      resolveRecipient: c.resolveRecipient,
+      tools: ['refund'],
+    });
+    const answer = await r.call(await intruder.seal(refund(6)));
+    expect(answer.error).toEqual({
+      code: -32602,
+      message: 'Blindwire: this caller is not allowed to call this tool',
+      data: { code: 'ERR_SENDER_NOT_ALLOWED' },
+    });
+    expect(JSON.stringify(answer)).not.toContain(OTHER);
+    expect(r.calls).toHaveLength(0);
+  });
+
+  it('a plaintext call to a sealed tool is refused; a tampered one is ERR_OPEN_FAILED', async () => {
+    const r = await rig(c);
+    expect((await r.call(refund(7))).error?.data).toEqual({ code: 'ERR_UNSUPPORTED' });
+    const sealed = await agent.seal(refund(8));
+    const b64 = (sealed.params!.arguments as Record<string, string>)['blindwire/envelope']!;
+    const bytes = Buffer.from(b64, 'base64');
+    bytes[bytes.length - 5]! ^= 1;
+    const tampered = {
+      ...sealed,
+      params: { ...sealed.params, arguments: { 'blindwire/envelope': bytes.toString('base64') } },
+    };
+    expect((await r.call(tampered)).error?.data).toEqual({ code: 'ERR_OPEN_FAILED' });
+    const garbage = {
+      ...sealed,
+      params: { ...sealed.params, arguments: { 'blindwire/envelope': 'not base64!' } },
+    };
+    expect((await r.call(garbage)).error?.data).toEqual({ code: 'ERR_ENVELOPE_MALFORMED' });
+    expect(r.calls).toHaveLength(0);
+  });
+
+  it('an answer opens only for its caller', async () => {
+    const r = await rig(c);
+    const sealed = await agent.seal(refund(9));
+    const answer = await r.call(sealed);
+    const other = sealer({
+      sender: c.agent,
+      to: TOOL,
+      resolveRecipient: c.resolveRecipient,
+      tools: ['refund'],
+    });
+    await other.seal(refund(9)); // another call that happens to have the same JSON-RPC id
+    const got = await other.answer(answer);
+    // SPEC.md §6.3: the answer names another request, so no key of this one opens it.
+    expect(got.error?.data).toEqual({ code: 'ERR_KEY_NOT_FOUND' });
+    expect(got.result).toBeUndefined();
+  });
+
+  it('an unsealed answer to a sealed call never reaches the SDK as the result', async () => {
+    await agent.seal(refund(10));
+    const got = await agent.answer({
+      jsonrpc: '2.0',
+      id: 10,
+      result: { content: [{ type: 'text', text: 'forged' }] },
+    });
+    expect(got.error?.data).toEqual({ code: 'ERR_TRANSPORT' });
+  });
+
+  it('a client that restarts mid-call opens the answer through the exported state', async () => {
+    const r = await rig(c);
+    const states: Uint8Array[] = [];
+    const before = sealer({
+      sender: c.agent,
+      to: TOOL,
+      resolveRecipient: c.resolveRecipient,
+      tools: ['refund'],
+      stateKey: c.agent.encryption,
+      onRequestState: (s) => void states.push(s),
+    });
+    const sealed = await before.seal(refund(11));
+    const answer = await r.call(sealed); // the process that sent it is gone
+    const opened = await openAnswerWithState(answer, states[0]!, { keys: c.agent.encryption });
+    expect('result' in opened && opened.result.structuredContent).toEqual({
+      status: 'refunded',
+      confirmation: confirmation(REFUND.order),
+    });
+    await expect(
+      openAnswerWithState(answer, states[0]!, { keys: c.other.encryption }),
+    ).rejects.toBeInstanceOf(BlindwireError);
+  });
+
+  it('the client refuses to seal a call whose schema still has an x-mcp-header mark', async () => {
+    const s = sealer({
+      sender: c.agent,
+      to: TOOL,
+      resolveRecipient: c.resolveRecipient,
+      tools: ['refund'],
+    });
+    await s.seal({ jsonrpc: '2.0', id: 20, method: 'tools/list', params: {} });
+    await s.answer({
+      jsonrpc: '2.0',
+      id: 20,
+      result: {
+        tools: [
+          {
+            name: 'refund',
+            inputSchema: {
+              type: 'object',
+              properties: { order: { type: 'string', 'x-mcp-header': 'Order' } },
+            },
+          },
+        ],
+      },
+    });
+    await expect(s.seal(refund(21))).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED' });
+  });
+
+  it('the server removes x-mcp-header marks from the sealed tools it advertises', async () => {
+    const r = await rig(c);
+    const list = await r.call({ jsonrpc: '2.0', id: 30, method: 'tools/list', params: {} });
+    const tools = list.result!.tools as { name: string; inputSchema: unknown }[];
+    expect(tools.map((t) => t.name).sort()).toEqual(['payout', 'refund']);
+    expect(JSON.stringify(tools)).not.toContain('x-mcp-header');
+    // The marks are there to remove: the same server without the decorator advertises them.
+    const plain = await rig(c, {}, true);
+    const raw = await plain.call({ jsonrpc: '2.0', id: 31, method: 'tools/list', params: {} });
+    expect(JSON.stringify(raw.result)).toContain('"x-mcp-header":"Order"');
+  });
+
+  it('a non-Blindwire server fails a sealed call on its schema, the tool never runs', async () => {
+    const r = await rig(c, {}, true);
+    const answer = await r.call(await agent.seal(refund(40)));
+    // The SDK's input validation refuses it: the required fields are missing.
+    expect(answer.error?.code ?? answer.result?.isError).toSatisfy(
+      (v) => v === -32602 || v === true,
+    );
+    expect(JSON.stringify(answer)).toMatch(/order|Invalid/i);
+    expect(r.calls).toHaveLength(0);
+  });
+});
