@@ -86,9 +86,9 @@ export function createSealedServerTransport(
   };
 
   const incoming = async (m: JsonRpcMessage): Promise<JsonRpcMessage | undefined> => {
+    if (m.id !== undefined && m.method === 'tools/list') lists.add(key(m.id));
     if (typeof m.method !== 'string' || !isObject(m.params)) return m;
     const msg = { ...m, params: stripMeta(m.params) };
-    if (msg.id !== undefined && msg.method === 'tools/list') lists.add(key(msg.id));
     if (msg.method !== 'tools/call' || msg.id === undefined || !sealed(msg.params.name)) return msg;
     const id = msg.id;
     const tool = msg.params.name as string;
