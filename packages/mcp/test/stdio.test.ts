@@ -1,6 +1,7 @@
 /**
- * The real v1 SDK (`@modelcontextprotocol/sdk`) client and McpServer over its
- * stdio transports (framing over a pair of pipes), with a spy under each
+ * The real SDKs' clients and McpServers (v1 `@modelcontextprotocol/sdk`, v2
+ * `@modelcontextprotocol/client` and `/server`) over the stdio transports'
+ * framing on a pair of pipes, with a spy under each
  * decorator recording every JSON-RPC message: the tool gets the plaintext
  * and the verified agent; no argument or result plaintext, nor the agent's
  * name, crosses; output-schema validation runs on the opened result.
@@ -11,6 +12,9 @@ import { z } from 'zod';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { Client as ClientV2 } from '@modelcontextprotocol/client';
+import { McpServer as McpServerV2 } from '@modelcontextprotocol/server';
+import { StdioServerTransport as StdioServerTransportV2 } from '@modelcontextprotocol/server/stdio';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import { createBlindnessSpy } from '@blindwire/testkit';
 import {
@@ -54,7 +58,17 @@ function pipeClient(toServer: PassThrough, fromServer: PassThrough): McpTranspor
   return t;
 }
 
-describe('v1 SDK over stdio', () => {
+const flavours = [
+  { name: 'v1', Server: McpServer, Stdio: StdioServerTransport, Client },
+  {
+    name: 'v2',
+    Server: McpServerV2 as unknown as typeof McpServer,
+    Stdio: StdioServerTransportV2 as unknown as typeof StdioServerTransport,
+    Client: ClientV2 as unknown as typeof Client,
+  },
+];
+
+describe.each(flavours)('$name SDK over stdio', ({ Server, Stdio, Client }) => {
   let c: Cast;
   let client: Client;
   let serverSpy: Spy;
@@ -68,7 +82,7 @@ describe('v1 SDK over stdio', () => {
     const fromServer = new PassThrough();
     toServer.on('data', (b: Buffer) => wire.push(b));
     fromServer.on('data', (b: Buffer) => wire.push(b));
-    const server = new McpServer({ name: 'payments', version: '1.0.0' });
+    const server = new Server({ name: 'payments', version: '1.0.0' });
     server.registerTool(
       'refund',
       {
@@ -86,7 +100,7 @@ describe('v1 SDK over stdio', () => {
       calls.push({ args, caller: sealedCaller(extra) });
       return { content: [{ type: 'text', text: `pong ${args.n}` }] };
     });
-    serverSpy = spy(new StdioServerTransport(toServer, fromServer) as unknown as McpTransport);
+    serverSpy = spy(new Stdio(toServer, fromServer) as unknown as McpTransport);
     await server.connect(
       createSealedServerTransport(serverSpy, {
         recipient: c.tool.encryption,
