@@ -126,7 +126,7 @@ function v1Flavour(
       spies.push(s);
       await server.connect(createSealedServerTransport(s, serverOptions(c)) as never);
       return listen(
-        async () => undefined,
+        () => undefined,
         (req, res) => void transport.handleRequest(req, res),
       );
     },

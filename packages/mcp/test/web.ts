@@ -3,7 +3,7 @@
  * handler (the v2 SDK's Streamable HTTP transport), streaming the response
  * body so that SSE answers flow as they are written.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 
@@ -14,7 +14,7 @@ export interface Running {
 
 export async function listen(
   handler: (req: Request, node: IncomingMessage) => Promise<Response> | void,
-  nodeHandler?: Parameters<typeof createServer>[0],
+  nodeHandler?: RequestListener,
 ): Promise<Running> {
   const server: Server = createServer(
     nodeHandler ??
@@ -32,7 +32,9 @@ export async function listen(
             ...(body !== undefined && req.method !== 'GET' && { body }),
           });
           const response = (await handler(request, req))!;
-          res.writeHead(response.status, Object.fromEntries(response.headers));
+          const out: Record<string, string> = {};
+          response.headers.forEach((v, k) => (out[k] = v));
+          res.writeHead(response.status, out);
           if (response.body === null) res.end();
           else Readable.fromWeb(response.body as never).pipe(res);
         })().catch(() => {
