@@ -133,7 +133,7 @@ try {
 // A replay: the agent's sealed call, as the proxy logged it, sent again by the proxy's operator.
 const captured = log.find((l) => l.includes('"tools/call"'));
 const call = JSON.parse(captured.slice(captured.indexOf('{')));
-const again = await fetch(url, {
+const again = await globalThis.fetch(url, {
   method: 'POST',
   headers: {
     'content-type': 'application/json',

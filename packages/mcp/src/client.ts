@@ -19,6 +19,7 @@ import {
   seal,
   type PendingRequest,
   type RecipientKey,
+  type SealResult,
 } from '@blindwire/core';
 import { resolveRecipients } from '@blindwire/core/internal';
 import {
@@ -77,33 +78,7 @@ export function createSealedClientTransport(
         ErrorCode.Unsupported,
         `tool "${tool}" is sealed but its input schema still has an x-mcp-header mark`,
       );
-    const args = m.params.arguments ?? {};
-    if (!isObject(args))
-      throw new BlindwireError(ErrorCode.InvalidArgument, '"arguments" expected a JSON object');
-    const plain = encodeJson(args);
-    if (plain.length > maxArgs)
-      throw new BlindwireError(
-        ErrorCode.LimitExceeded,
-        `the arguments of ${plain.length} bytes exceed maxMessageBytes ${maxArgs}`,
-      );
-    const recipients = await resolveRecipients(options.to, options.resolveRecipient);
-    const sealed = await seal(plain, {
-      sender: options.sender,
-      recipients,
-      context: contextOf(options.context, 'tools/call', tool),
-      ttl: options.ttl ?? DEFAULT_CALL_TTL,
-      ...(options.padding !== undefined && { padding: options.padding }),
-      ...(options.now !== undefined && { now: options.now() }),
-    });
-    if (options.onRequestState) {
-      if (options.stateKey === undefined)
-        throw new BlindwireError(
-          ErrorCode.InvalidArgument,
-          '"stateKey" expected with onRequestState',
-        );
-      const state = await exportResponseState(sealed, { to: options.stateKey });
-      await options.onRequestState(state, { id: m.id, tool, messageId: sealed.messageId });
-    }
+    const sealed = await sealCall(options, m.id, tool, m.params.arguments ?? {}, maxArgs);
     pending.set(key(m.id), sealed);
     return { ...m, params: { ...m.params, arguments: sealedArguments(sealed.envelope) } };
   };
@@ -143,6 +118,43 @@ export function createSealedClientTransport(
 
   const relay = new Relay(inner, incoming, outgoing);
   return relay;
+}
+
+/** SPEC.md §11d: seals a call's arguments as UTF-8 JSON, exporting its state when asked (§11a). */
+async function sealCall(
+  options: SealedClientOptions,
+  id: RequestId,
+  tool: string,
+  args: unknown,
+  maxArgs: number,
+): Promise<SealResult> {
+  if (!isObject(args))
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"arguments" expected a JSON object');
+  const plain = encodeJson(args);
+  if (plain.length > maxArgs)
+    throw new BlindwireError(
+      ErrorCode.LimitExceeded,
+      `the arguments of ${plain.length} bytes exceed maxMessageBytes ${maxArgs}`,
+    );
+  const recipients = await resolveRecipients(options.to, options.resolveRecipient);
+  const sealed = await seal(plain, {
+    sender: options.sender,
+    recipients,
+    context: contextOf(options.context, 'tools/call', tool),
+    ttl: options.ttl ?? DEFAULT_CALL_TTL,
+    ...(options.padding !== undefined && { padding: options.padding }),
+    ...(options.now !== undefined && { now: options.now() }),
+  });
+  if (options.onRequestState) {
+    if (options.stateKey === undefined)
+      throw new BlindwireError(
+        ErrorCode.InvalidArgument,
+        '"stateKey" expected with onRequestState',
+      );
+    const state = await exportResponseState(sealed, { to: options.stateKey });
+    await options.onRequestState(state, { id, tool, messageId: sealed.messageId });
+  }
+  return sealed;
 }
 
 async function openAnswer(

@@ -51,6 +51,17 @@ interface OpenCall {
   tool: string;
 }
 
+/** What the steps of one decorator share: the options with defaults, and the calls in flight. */
+interface Scope {
+  o: SealedServerOptions &
+    Required<Pick<SealedServerOptions, 'replay' | 'maxMessageBytes' | 'responseTtl'>>;
+  calls: Map<string, OpenCall>;
+  lists: Set<string>;
+  emit(e: Omit<McpEvent, 'binding'>): void;
+}
+
+const key = (id: RequestId) => `${typeof id}:${id}`;
+
 /** Decorates the server's transport; connect the SDK server to what it returns. */
 export function createSealedServerTransport(
   inner: McpTransport,
@@ -58,6 +69,15 @@ export function createSealedServerTransport(
 ): McpTransport {
   if (!isObject(inner) || typeof inner.send !== 'function')
     throw new BlindwireError(ErrorCode.InvalidArgument, '"transport" expected an MCP Transport');
+  const s = scopeOf(options);
+  return new Relay(
+    inner,
+    (m) => incoming(s, m, (r) => inner.send(r)),
+    (m) => outgoing(s, m),
+  );
+}
+
+function scopeOf(options: SealedServerOptions): Scope {
   if (!isObject(options) || !isObject(options.tools))
     throw new BlindwireError(ErrorCode.InvalidArgument, '"options.tools" expected an object');
   for (const [name, p] of Object.entries(options.tools))
@@ -72,138 +92,153 @@ export function createSealedServerTransport(
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     responseTtl: options.responseTtl ?? DEFAULT_RESPONSE_TTL,
   };
-  const calls = new Map<string, OpenCall>();
-  const lists = new Set<string>();
-  const key = (id: RequestId) => `${typeof id}:${id}`;
-  const sealed = (name: unknown): name is string =>
-    typeof name === 'string' && Object.hasOwn(o.tools, name);
-  const emit = (e: Omit<McpEvent, 'binding'>) => {
-    try {
-      o.onEvent?.({ binding: 'mcp', ...e });
-    } catch {
-      // a throwing listener never changes the answer
-    }
+  return {
+    o,
+    calls: new Map(),
+    lists: new Set(),
+    emit: (e) => {
+      try {
+        o.onEvent?.({ binding: 'mcp', ...e });
+      } catch {
+        // a throwing listener never changes the answer
+      }
+    },
   };
+}
 
-  const incoming = async (m: JsonRpcMessage): Promise<JsonRpcMessage | undefined> => {
-    if (m.id !== undefined && m.method === 'tools/list') lists.add(key(m.id));
-    if (typeof m.method !== 'string' || !isObject(m.params)) return m;
-    const msg = { ...m, params: stripMeta(m.params) };
-    if (msg.method !== 'tools/call' || msg.id === undefined || !sealed(msg.params.name)) return msg;
-    const id = msg.id;
-    const tool = msg.params.name as string;
-    const destination = `tools/call ${tool}`;
-    const args = msg.params.arguments;
-    const refuse = async (code: string) => {
-      emit({ destination, outcome: 'refused', code, bytes: 0 });
-      await inner.send(refusal(id, code));
-      return undefined;
-    };
-    if (!isSealedArguments(args)) return refuse(ErrorCode.Unsupported);
-    let opened: OpenResult;
-    try {
-      const envelope = fromBase64(args['blindwire/envelope'], o.maxMessageBytes);
-      const policy = o.tools[tool]!;
-      opened = await open(envelope, {
-        recipient: o.recipient,
-        ...(o.revokedKids !== undefined && { revokedKids: o.revokedKids }),
-        ...(o.resolveSender !== undefined && { resolveSender: o.resolveSender }),
-        ...(o.trustedSenders !== undefined && { trustedSenders: o.trustedSenders }),
-        ...(o.allowedSuites !== undefined && { allowedSuites: o.allowedSuites }),
-        ...(o.clockSkew !== undefined && { clockSkew: o.clockSkew }),
-        ...(policy.maxAge !== undefined && { maxAge: policy.maxAge }),
-        ...(o.replayLeaseMs !== undefined && { replayLeaseMs: o.replayLeaseMs }),
-        ...(o.now !== undefined && { now: o.now() }),
-        allowedSenders: policy.allowedSenders,
-        context: contextOf(o.context, 'tools/call', tool),
-        replay: o.replay,
-      });
-    } catch (e) {
-      return refuse(codeOf(e));
-    }
-    let plain: Record<string, unknown>;
-    try {
-      plain = decodeObject(opened.payload, 'arguments');
-    } catch (e) {
-      await opened.reservation?.release().catch(() => undefined);
-      return refuse(codeOf(e));
-    }
-    calls.set(key(id), { opened, tool });
-    emit({
-      destination,
-      outcome: 'delivered',
-      messageId: opened.messageId,
-      bytes: opened.payload.length,
-    });
-    const caller: SealedCaller = {
-      sender: opened.sender,
-      senderKid: opened.senderKid,
-      messageId: opened.messageId,
-    };
-    const meta = isObject(msg.params._meta) ? msg.params._meta : {};
-    return {
-      ...msg,
-      params: { ...msg.params, arguments: plain, _meta: { ...meta, [CALLER_META]: caller } },
-    };
+const isSealedTool = (s: Scope, name: unknown): name is string =>
+  typeof name === 'string' && Object.hasOwn(s.o.tools, name);
+
+/**
+ * SPEC.md §11d, the server's steps in order: strip our `_meta` keys; for a
+ * sealed tool's call, refuse a plaintext call, decode, open, parse, then hand
+ * the SDK the plaintext arguments and the verified caller. A refusal is sent
+ * with `reply` and the message never reaches the SDK (undefined).
+ */
+async function incoming(
+  s: Scope,
+  m: JsonRpcMessage,
+  reply: (r: JsonRpcMessage) => Promise<void>,
+): Promise<JsonRpcMessage | undefined> {
+  if (m.id !== undefined && m.method === 'tools/list') s.lists.add(key(m.id));
+  if (typeof m.method !== 'string' || !isObject(m.params)) return m;
+  const msg = { ...m, params: stripMeta(m.params) };
+  const tool = msg.params.name;
+  if (msg.method !== 'tools/call' || msg.id === undefined || !isSealedTool(s, tool)) return msg;
+  const id = msg.id;
+  const refuse = async (code: string) => {
+    s.emit({ destination: `tools/call ${tool}`, outcome: 'refused', code, bytes: 0 });
+    await reply(refusal(id, code));
+    return undefined;
   };
-
-  const outgoing = async (m: JsonRpcMessage): Promise<JsonRpcMessage> => {
-    if (m.id === undefined || m.method !== undefined) return m;
-    const k = key(m.id);
-    if (lists.delete(k) && isObject(m.result) && Array.isArray(m.result.tools))
-      return { ...m, result: { ...m.result, tools: m.result.tools.map(unmarked) } };
-    const call = calls.get(k);
-    if (call === undefined) return m;
-    calls.delete(k);
-    const { opened, tool } = call;
-    const answer = m.error !== undefined ? { error: m.error } : { result: m.result ?? {} };
-    const ok = m.error === undefined && m.result?.isError !== true;
-    let envelope: Uint8Array;
-    try {
-      ({ envelope } = await sealResponse(opened, encodeJson(answer), {
-        ttl: o.responseTtl,
-        ...(o.padding !== undefined && { padding: o.padding }),
-        ...(o.now !== undefined && { now: o.now() }),
-      }));
-    } catch (e) {
-      await opened.reservation?.release().catch(() => undefined);
-      emit({ destination: `tools/call ${tool}`, outcome: 'refused', code: codeOf(e), bytes: 0 });
-      return refusal(m.id, codeOf(e));
-    }
-    let outcome: McpEvent['outcome'] = 'answered';
-    try {
-      if (ok) await opened.reservation?.commit();
-      else await opened.reservation?.release();
-    } catch {
-      // The tool ran and its answer is sealed: send it. A failed commit leaves
-      // the lease, so a replay is in flight until it ends (SPEC.md §7b).
-      outcome = 'commit-failed';
-    }
-    emit({
-      destination: `tools/call ${tool}`,
-      outcome,
-      messageId: opened.messageId,
-      bytes: envelope.length,
-    });
-    if (m.error !== undefined)
-      return {
-        jsonrpc: '2.0',
-        id: m.id,
-        error: {
-          code: m.error.code,
-          message: 'Blindwire: sealed error',
-          data: { [RESPONSE_FIELD]: toBase64(envelope) },
-        },
-      };
-    return { jsonrpc: '2.0', id: m.id, result: sealedResult(envelope) };
+  const args = msg.params.arguments;
+  if (!isSealedArguments(args)) return refuse(ErrorCode.Unsupported);
+  let opened: OpenResult;
+  try {
+    opened = await openCall(s, tool, args['blindwire/envelope']);
+  } catch (e) {
+    return refuse(codeOf(e));
+  }
+  let plain: Record<string, unknown>;
+  try {
+    plain = decodeObject(opened.payload, 'arguments');
+  } catch (e) {
+    await opened.reservation?.release().catch(() => undefined);
+    return refuse(codeOf(e));
+  }
+  s.calls.set(key(id), { opened, tool });
+  s.emit({
+    destination: `tools/call ${tool}`,
+    outcome: 'delivered',
+    messageId: opened.messageId,
+    bytes: opened.payload.length,
+  });
+  const caller: SealedCaller = {
+    sender: opened.sender,
+    senderKid: opened.senderKid,
+    messageId: opened.messageId,
   };
+  const meta = isObject(msg.params._meta) ? msg.params._meta : {};
+  return {
+    ...msg,
+    params: { ...msg.params, arguments: plain, _meta: { ...meta, [CALLER_META]: caller } },
+  };
+}
 
-  const unmarked = (t: unknown): unknown =>
-    isObject(t) && sealed(t.name) && t.inputSchema !== undefined
-      ? { ...t, inputSchema: withoutHeaderMarks(t.inputSchema) }
-      : t;
+/** SPEC.md §7 with the tool's policy, the §11b context and a replay reservation. */
+function openCall(s: Scope, tool: string, base64: string): Promise<OpenResult> {
+  const { o } = s;
+  const policy = o.tools[tool]!;
+  return open(fromBase64(base64, o.maxMessageBytes), {
+    recipient: o.recipient,
+    ...(o.revokedKids !== undefined && { revokedKids: o.revokedKids }),
+    ...(o.resolveSender !== undefined && { resolveSender: o.resolveSender }),
+    ...(o.trustedSenders !== undefined && { trustedSenders: o.trustedSenders }),
+    ...(o.allowedSuites !== undefined && { allowedSuites: o.allowedSuites }),
+    ...(o.clockSkew !== undefined && { clockSkew: o.clockSkew }),
+    ...(policy.maxAge !== undefined && { maxAge: policy.maxAge }),
+    ...(o.replayLeaseMs !== undefined && { replayLeaseMs: o.replayLeaseMs }),
+    ...(o.now !== undefined && { now: o.now() }),
+    allowedSenders: policy.allowedSenders,
+    context: contextOf(o.context, 'tools/call', tool),
+    replay: o.replay,
+  });
+}
 
-  return new Relay(inner, incoming, outgoing);
+/**
+ * SPEC.md §11d, the answer: a `tools/list` result loses the sealed tools'
+ * `x-mcp-header` marks; the answer to an opened call is sealed whole, its
+ * reservation committed after a result without `isError`, released otherwise.
+ */
+async function outgoing(s: Scope, m: JsonRpcMessage): Promise<JsonRpcMessage> {
+  if (m.id === undefined || m.method !== undefined) return m;
+  const k = key(m.id);
+  if (s.lists.delete(k) && isObject(m.result) && Array.isArray(m.result.tools))
+    return { ...m, result: { ...m.result, tools: m.result.tools.map((t) => unmarked(s, t)) } };
+  const call = s.calls.get(k);
+  if (call === undefined) return m;
+  s.calls.delete(k);
+  const { opened, tool } = call;
+  const destination = `tools/call ${tool}`;
+  const answer = m.error !== undefined ? { error: m.error } : { result: m.result ?? {} };
+  let envelope: Uint8Array;
+  try {
+    ({ envelope } = await sealResponse(opened, encodeJson(answer), {
+      ttl: s.o.responseTtl,
+      ...(s.o.padding !== undefined && { padding: s.o.padding }),
+      ...(s.o.now !== undefined && { now: s.o.now() }),
+    }));
+  } catch (e) {
+    await opened.reservation?.release().catch(() => undefined);
+    s.emit({ destination, outcome: 'refused', code: codeOf(e), bytes: 0 });
+    return refusal(m.id, codeOf(e));
+  }
+  let outcome: McpEvent['outcome'] = 'answered';
+  try {
+    if (m.error === undefined && m.result?.isError !== true) await opened.reservation?.commit();
+    else await opened.reservation?.release();
+  } catch {
+    // The tool ran and its answer is sealed: send it. A failed commit leaves
+    // the lease, so a replay is in flight until it ends (SPEC.md §7b).
+    outcome = 'commit-failed';
+  }
+  s.emit({ destination, outcome, messageId: opened.messageId, bytes: envelope.length });
+  if (m.error === undefined) return { jsonrpc: '2.0', id: m.id, result: sealedResult(envelope) };
+  return {
+    jsonrpc: '2.0',
+    id: m.id,
+    error: {
+      code: m.error.code,
+      message: 'Blindwire: sealed error',
+      data: { [RESPONSE_FIELD]: toBase64(envelope) },
+    },
+  };
+}
+
+function unmarked(s: Scope, t: unknown): unknown {
+  return isObject(t) && isSealedTool(s, t.name) && t.inputSchema !== undefined
+    ? { ...t, inputSchema: withoutHeaderMarks(t.inputSchema) }
+    : t;
 }
 
 /**
