@@ -67,7 +67,7 @@ export function createSealedClientTransport(
   const marked = new Set<string>();
   const key = (id: RequestId) => `${typeof id}:${id}`;
 
-  const outgoing = async (m: JsonRpcMessage): Promise<JsonRpcMessage> => {
+  const outgoing = async (m: JsonRpcMessage, sendOptions?: unknown): Promise<JsonRpcMessage> => {
     if (m.id !== undefined && m.method === 'tools/list') lists.add(key(m.id));
     if (m.method !== 'tools/call' || m.id === undefined || !isObject(m.params)) return m;
     const tool = m.params.name;
@@ -77,6 +77,11 @@ export function createSealedClientTransport(
       throw new BlindwireError(
         ErrorCode.Unsupported,
         `tool "${tool}" is sealed but its input schema still has an x-mcp-header mark`,
+      );
+    if (mirrors(sendOptions))
+      throw new BlindwireError(
+        ErrorCode.Unsupported,
+        `tool "${tool}" is sealed but the SDK mirrors its arguments into Mcp-Param-* headers`,
       );
     const sealed = await sealCall(options, m.id, tool, m.params.arguments ?? {}, maxArgs);
     pending.set(key(m.id), sealed);
@@ -118,6 +123,12 @@ export function createSealedClientTransport(
 
   const relay = new Relay(inner, incoming, outgoing);
   return relay;
+}
+
+/** Whether the SDK's send options carry an `Mcp-Param-*` header (a plaintext argument). */
+function mirrors(sendOptions: unknown): boolean {
+  if (!isObject(sendOptions) || !isObject(sendOptions.headers)) return false;
+  return Object.keys(sendOptions.headers).some((h) => h.toLowerCase().startsWith('mcp-param-'));
 }
 
 /** SPEC.md §11d: seals a call's arguments as UTF-8 JSON, exporting its state when asked (§11a). */

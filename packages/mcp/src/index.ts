@@ -20,6 +20,7 @@ export {
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_RESPONSE_TTL,
 } from './server.js';
+export { createSealedMcpHandler, type McpFetch } from './handler.js';
 export {
   CALLER_META,
   ENVELOPE_FIELD,

@@ -9,7 +9,7 @@
  */
 import type { JsonRpcMessage, McpTransport } from './types.js';
 
-type Step<T> = (m: JsonRpcMessage) => Promise<T>;
+type Step<T> = (m: JsonRpcMessage, options?: unknown) => Promise<T>;
 
 export class Relay implements McpTransport {
   onclose?: (() => void) | undefined;
@@ -54,7 +54,7 @@ export class Relay implements McpTransport {
   }
 
   async send(message: JsonRpcMessage, options?: unknown): Promise<void> {
-    await this.#inner.send(await this.#out(message), options);
+    await this.#inner.send(await this.#out(message, options), options);
   }
 
   close(): Promise<void> {

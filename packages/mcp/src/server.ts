@@ -52,7 +52,7 @@ interface OpenCall {
 }
 
 /** What the steps of one decorator share: the options with defaults, and the calls in flight. */
-interface Scope {
+export interface Scope {
   o: SealedServerOptions &
     Required<Pick<SealedServerOptions, 'replay' | 'maxMessageBytes' | 'responseTtl'>>;
   calls: Map<string, OpenCall>;
@@ -77,7 +77,7 @@ export function createSealedServerTransport(
   );
 }
 
-function scopeOf(options: SealedServerOptions): Scope {
+export function scopeOf(options: SealedServerOptions): Scope {
   if (!isObject(options) || !isObject(options.tools))
     throw new BlindwireError(ErrorCode.InvalidArgument, '"options.tools" expected an object');
   for (const [name, p] of Object.entries(options.tools))
@@ -115,7 +115,7 @@ const isSealedTool = (s: Scope, name: unknown): name is string =>
  * the SDK the plaintext arguments and the verified caller. A refusal is sent
  * with `reply` and the message never reaches the SDK (undefined).
  */
-async function incoming(
+export async function incoming(
   s: Scope,
   m: JsonRpcMessage,
   reply: (r: JsonRpcMessage) => Promise<void>,
@@ -190,7 +190,7 @@ function openCall(s: Scope, tool: string, base64: string): Promise<OpenResult> {
  * `x-mcp-header` marks; the answer to an opened call is sealed whole, its
  * reservation committed after a result without `isError`, released otherwise.
  */
-async function outgoing(s: Scope, m: JsonRpcMessage): Promise<JsonRpcMessage> {
+export async function outgoing(s: Scope, m: JsonRpcMessage): Promise<JsonRpcMessage> {
   if (m.id === undefined || m.method !== undefined) return m;
   const k = key(m.id);
   if (s.lists.delete(k) && isObject(m.result) && Array.isArray(m.result.tools))

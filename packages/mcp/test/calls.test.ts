@@ -199,6 +199,22 @@ describe('sealed calls against a real McpServer', () => {
     await expect(s.seal(refund(21))).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED' });
   });
 
+  it('the client refuses to seal a call the SDK mirrors into an Mcp-Param-* header', async () => {
+    const s = sealer({
+      sender: c.agent,
+      to: TOOL,
+      resolveRecipient: c.resolveRecipient,
+      tools: ['refund'],
+    });
+    await expect(
+      s.transport.send(refund(22), { headers: { 'Mcp-Param-Order': REFUND.order } }),
+    ).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED' });
+    // Other headers do not stop it.
+    await expect(
+      s.transport.send(refund(23), { headers: { 'x-trace': '1' } }),
+    ).resolves.toBeUndefined();
+  });
+
   it('the server removes x-mcp-header marks from the sealed tools it advertises', async () => {
     const r = await rig(c);
     const list = await r.call({ jsonrpc: '2.0', id: 30, method: 'tools/list', params: {} });

@@ -27,11 +27,13 @@ import {
 import {
   McpServer as ServerV2,
   WebStandardStreamableHTTPServerTransport,
+  createMcpHandler,
 } from '@modelcontextprotocol/server';
 import { createBlindnessSpy } from '@blindwire/testkit';
 import { nginxSkip, startNginx, startTap, type Nginx, type Tap } from '@blindwire/testkit/nginx';
 import {
   createSealedClientTransport,
+  createSealedMcpHandler,
   createSealedServerTransport,
   sealedCaller,
   type McpTransport,
@@ -54,6 +56,8 @@ const skip = nginxSkip();
 
 interface Flavour {
   name: string;
+  /** Speaks the 2026-07-28 protocol: Mcp-Method and Mcp-Name headers. */
+  modern?: boolean;
   /** Starts the app: a server whose transport is decorated, answering on loopback. */
   app(c: Cast, seen: Seen[], spies: Spy[]): Promise<Running>;
   /** Connects a client through `url`, its transport decorated; returns callTool / listTools / close. */
@@ -87,13 +91,13 @@ const clientOptions = (c: Cast) => ({
 const answer = (order: string) => ({ status: 'refunded', confirmation: confirmation(order) });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function register(server: any, zod: any, seen: Seen[]): void {
+function register(server: any, zod: any, seen: Seen[], mark = true): void {
   server.registerTool(
     'refund',
     {
       description: 'Refunds an order',
       inputSchema: {
-        order: zod === z ? z.string().meta({ 'x-mcp-header': 'Order' }) : zod.string(),
+        order: zod === z && mark ? z.string().meta({ 'x-mcp-header': 'Order' }) : zod.string(),
         amount: zod.string(),
         iban: zod.string(),
       },
@@ -162,6 +166,31 @@ const v2: Flavour = {
   },
 };
 
+/** v2 on the 2026-07-28 protocol: createMcpHandler (a server per request), decorated as a handler. */
+const modernFlavour = (mark: boolean): Flavour => ({
+  name: `v2 modern (2026-07-28, createMcpHandler${mark ? ', an x-mcp-header mark' : ''})`,
+  modern: true,
+  async app(c, seen) {
+    const handler = createMcpHandler(() => {
+      const server = new ServerV2({ name: 'payments', version: '1.0.0' });
+      register(server, z, seen, mark);
+      return server;
+    });
+    const sealed = createSealedMcpHandler(handler.fetch, serverOptions(c));
+    return listen((req) => sealed(req));
+  },
+  async client(c, url, spies) {
+    const s = spy(new ClientHttpV2(url) as unknown as McpTransport);
+    spies.push(s);
+    const client = new ClientV2(
+      { name: 'planner', version: '1.0.0' },
+      { versionNegotiation: { mode: 'auto' } },
+    );
+    await client.connect(createSealedClientTransport(s, clientOptions(c)) as never);
+    return client as unknown as AnyClient;
+  },
+});
+
 const flavours: Flavour[] = [
   v1Flavour(
     'v1 latest (@modelcontextprotocol/sdk 1.x)',
@@ -180,6 +209,7 @@ const flavours: Flavour[] = [
     zv3,
   ),
   v2,
+  modernFlavour(false),
 ];
 
 describe.skipIf(skip).each(flavours)('$name over Streamable HTTP through nginx', (f) => {
@@ -239,5 +269,39 @@ describe.skipIf(skip).each(flavours)('$name over Streamable HTTP through nginx',
     expect(toApp).toContain('"name":"refund"');
     expect(toApp).toContain('"blindwire/envelope"');
     expect(toApp).not.toMatch(/mcp-param-/i);
+    if (f.modern) {
+      expect(toApp).toMatch(/mcp-method: tools\/call\r\n/i);
+      expect(toApp).toMatch(/mcp-name: refund\r\n/i);
+    }
+  });
+});
+
+describe.skipIf(skip)('v2 modern, a sealed tool whose schema keeps an x-mcp-header mark', () => {
+  it('the SDK refuses the opened call (no mirrored header), and the refusal is sealed to the caller', async () => {
+    const f = modernFlavour(true);
+    const c = await cast();
+    const seen: Seen[] = [];
+    const spies: Spy[] = [];
+    const app = await f.app(c, seen, spies);
+    const tap = await startTap(app.port);
+    const proxy = await startNginx(tap.port);
+    const client = await f.client(c, new URL(`http://127.0.0.1:${proxy.port}/mcp`), spies);
+    try {
+      await expect(client.callTool({ name: 'refund', arguments: REFUND })).rejects.toThrow(
+        /Mcp-Param-Order header is absent/,
+      );
+      expect(seen).toEqual([]);
+      const s = createBlindnessSpy([utf8(REFUND.order), utf8(REFUND.iban)], [AGENT]);
+      s.scan({ where: 'nginx access log', body: proxy.accessLog() });
+      s.scan({ where: 'forwarded to the app', body: Buffer.concat(tap.toApp) });
+      s.scan({ where: 'forwarded to the agent', body: Buffer.concat(tap.toProxy) });
+      expect(s.findings).toEqual([]);
+      expect(Buffer.concat(tap.toApp).toString('latin1')).not.toMatch(/mcp-param-/i);
+    } finally {
+      await client.close().catch(() => undefined);
+      await proxy.stop();
+      await tap.close();
+      await app.close();
+    }
   });
 });
