@@ -5,6 +5,7 @@
  * restart that opens the answer through the exported state, and a
  * non-Blindwire server that fails a sealed call on its schema.
  */
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BlindwireError } from '@blindwire/core';
 import { openAnswerWithState, type JsonRpcMessage } from '../src/index.js';
@@ -120,6 +121,33 @@ describe('sealed calls against a real McpServer', () => {
       params: { ...sealed.params, arguments: { 'blindwire/envelope': 'not base64!' } },
     };
     expect((await r.call(garbage)).error?.data).toEqual({ code: 'ERR_ENVELOPE_MALFORMED' });
+    expect(r.calls).toHaveLength(0);
+  });
+
+  it('any bit flip of a sealed call is refused with a code, the tool never called', async () => {
+    const r = await rig(c);
+    const sealed = await agent.seal(refund(12));
+    const bytes = Buffer.from(
+      (sealed.params!.arguments as Record<string, string>)['blindwire/envelope']!,
+      'base64',
+    );
+    let id = 100;
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: bytes.length * 8 - 1 }), async (bit) => {
+        const flipped = Buffer.from(bytes);
+        flipped[bit >> 3]! ^= 1 << (bit & 7);
+        const args = { 'blindwire/envelope': flipped.toString('base64') };
+        const answer = await r.call({
+          ...sealed,
+          id: id++,
+          params: { ...sealed.params, arguments: args },
+        });
+        expect(answer.result).toBeUndefined();
+        expect(answer.error?.code).toBe(-32602);
+        expect(Object.keys(answer.error?.data as object)).toEqual(['code']);
+      }),
+      { numRuns: 40 },
+    );
     expect(r.calls).toHaveLength(0);
   });
 
