@@ -69,6 +69,10 @@ export function createSealedClientTransport(
 
   const outgoing = async (m: JsonRpcMessage, sendOptions?: unknown): Promise<JsonRpcMessage> => {
     if (m.id !== undefined && m.method === 'tools/list') lists.add(key(m.id));
+    if (m.method === 'notifications/cancelled' && isObject(m.params)) {
+      const id = m.params.requestId;
+      if (typeof id === 'string' || typeof id === 'number') pending.delete(key(id));
+    }
     if (m.method !== 'tools/call' || m.id === undefined || !isObject(m.params)) return m;
     const tool = m.params.name;
     if (typeof tool !== 'string' || !isSealed(tool)) return m;

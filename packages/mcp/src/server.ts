@@ -122,6 +122,7 @@ export async function incoming(
 ): Promise<JsonRpcMessage | undefined> {
   if (m.id !== undefined && m.method === 'tools/list') s.lists.add(key(m.id));
   if (typeof m.method !== 'string' || !isObject(m.params)) return m;
+  if (m.method === 'notifications/cancelled') await cancelled(s, m.params.requestId);
   const msg = { ...m, params: stripMeta(m.params) };
   const tool = msg.params.name;
   if (msg.method !== 'tools/call' || msg.id === undefined || !isSealedTool(s, tool)) return msg;
@@ -163,6 +164,15 @@ export async function incoming(
     ...msg,
     params: { ...msg.params, arguments: plain, _meta: { ...meta, [CALLER_META]: caller } },
   };
+}
+
+/** A cancelled call gets no answer: its reservation is released, so that it may be retried. */
+async function cancelled(s: Scope, id: unknown): Promise<void> {
+  if (typeof id !== 'string' && typeof id !== 'number') return;
+  const call = s.calls.get(key(id));
+  if (call === undefined) return;
+  s.calls.delete(key(id));
+  await call.opened.reservation?.release().catch(() => undefined);
 }
 
 /** SPEC.md §7 with the tool's policy, the §11b context and a replay reservation. */

@@ -77,6 +77,61 @@ describe('sealed calls against a real McpServer', () => {
     expect(r.calls).toHaveLength(2);
   });
 
+  it('a cancelled call releases its reservation: the same envelope may be sent again', async () => {
+    const r = await rig(c, {}, false, true);
+    const sealed = await agent.seal(refund(13));
+    void r.call(sealed); // the tool holds it until released
+    await r.started;
+    await r.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 13 } });
+    r.release();
+    const again = await r.call({ ...sealed, id: 14 });
+    expect(again.result).toBeDefined();
+    expect(r.calls).toHaveLength(2);
+  });
+
+  it('limits: over-large arguments are refused before sealing, an over-large envelope unopened', async () => {
+    const small = sealer({
+      sender: c.agent,
+      to: TOOL,
+      resolveRecipient: c.resolveRecipient,
+      tools: ['refund'],
+      maxMessageBytes: 64,
+    });
+    await expect(
+      small.seal(refund(15, { order: 'x'.repeat(100), amount: '1' })),
+    ).rejects.toMatchObject({
+      code: 'ERR_LIMIT_EXCEEDED',
+    });
+    const r = await rig(c, { maxMessageBytes: 256 });
+    const answer = await r.call(
+      await agent.seal(refund(16, { order: 'x'.repeat(400), amount: '1' })),
+    );
+    expect(answer.error?.data).toEqual({ code: 'ERR_LIMIT_EXCEEDED' });
+    expect(r.calls).toHaveLength(0);
+  });
+
+  it('events carry metadata only: the destination, the outcome, the code, never the caller', async () => {
+    const events: unknown[] = [];
+    const r = await rig(c, { onEvent: (e) => events.push(e) });
+    const sealed = await agent.seal(refund(17));
+    await r.call(sealed);
+    await r.call({ ...sealed, id: 18 });
+    expect(events).toEqual([
+      expect.objectContaining({
+        binding: 'mcp',
+        destination: 'tools/call refund',
+        outcome: 'delivered',
+      }),
+      expect.objectContaining({ destination: 'tools/call refund', outcome: 'answered' }),
+      expect.objectContaining({
+        destination: 'tools/call refund',
+        outcome: 'refused',
+        code: 'ERR_REPLAY',
+      }),
+    ]);
+    expect(JSON.stringify(events)).not.toContain(AGENT);
+  });
+
   it('a call replayed to another tool fails with ERR_CONTEXT_MISMATCH', async () => {
     const r = await rig(c);
     const sealed = await agent.seal(refund(5));

@@ -22,11 +22,20 @@ import { confirmation, type Cast } from './helpers.js';
 export interface Rig {
   /** Sends a raw message to the server and resolves with its answer. */
   call(m: JsonRpcMessage): Promise<JsonRpcMessage>;
+  /** Sends a raw notification. */
+  send(m: JsonRpcMessage): Promise<void>;
+  /** With `hold`: resolves when the tool started its first call; `release` lets it finish. */
+  started: Promise<void>;
+  release(): void;
   calls: { tool: string; args: unknown; caller: SealedCaller | undefined }[];
   close(): Promise<void>;
 }
 
-export function refundTool(server: McpServer, calls: Rig['calls']): void {
+export function refundTool(
+  server: McpServer,
+  calls: Rig['calls'],
+  gate?: { started: () => void; released: Promise<void> },
+): void {
   const out = { status: z.string(), confirmation: z.string() };
   for (const name of ['refund', 'payout'])
     server.registerTool(
@@ -37,6 +46,10 @@ export function refundTool(server: McpServer, calls: Rig['calls']): void {
       },
       async (args, extra) => {
         calls.push({ tool: name, args, caller: sealedCaller(extra) });
+        if (gate && calls.length === 1) {
+          gate.started();
+          await gate.released;
+        }
         if (args.order === 'FAIL')
           return { content: [{ type: 'text', text: 'declined' }], isError: true };
         const r = { status: 'refunded', confirmation: confirmation(args.order) };
@@ -49,11 +62,16 @@ export async function rig(
   c: Cast,
   options: Partial<SealedServerOptions> = {},
   plain = false,
+  hold = false,
 ): Promise<Rig> {
+  let started!: () => void;
+  let release!: () => void;
+  const startedP = new Promise<void>((r) => (started = r));
+  const released = new Promise<void>((r) => (release = r));
   const [agentEnd, serverEnd] = InMemoryTransport.createLinkedPair();
   const server = new McpServer({ name: 'payments', version: '1.0.0' });
   const calls: Rig['calls'] = [];
-  refundTool(server, calls);
+  refundTool(server, calls, hold ? { started, released } : undefined);
   await server.connect(
     plain
       ? serverEnd
@@ -87,7 +105,14 @@ export async function rig(
     });
   await call(init);
   await agentEnd.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-  return { call, calls, close: () => server.close() };
+  return {
+    call,
+    calls,
+    send: (m) => agentEnd.send(m as never),
+    started: startedP,
+    release,
+    close: () => server.close(),
+  };
 }
 
 /** A sealed client decorator over a transport that only captures: seal, then feed answers back. */
