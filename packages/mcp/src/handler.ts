@@ -11,6 +11,7 @@
  * sealed.
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
+import { concat } from '@blindwire/core/internal';
 import { isObject } from './carrier.js';
 import { incoming, outgoing, scopeOf, type Scope } from './server.js';
 import type { JsonRpcMessage, SealedServerOptions } from './types.js';
@@ -32,6 +33,19 @@ export function createSealedMcpHandler(handler: McpFetch, options: SealedServerO
     // One scope per request: the calls in flight are this request's; the replay store is shared.
     const s: Scope = { ...base, calls: new Map(), lists: new Set() };
     const text = await readText(request, limit);
+    if (text === undefined)
+      return Response.json(
+        {
+          jsonrpc: '2.0',
+          id: null,
+          error: {
+            code: -32600,
+            message: 'Blindwire: the request is too large',
+            data: { code: ErrorCode.LimitExceeded },
+          },
+        },
+        { status: 413 },
+      );
     let message: unknown;
     try {
       message = JSON.parse(text);
@@ -61,11 +75,23 @@ function rebuilt(request: Request, body: string): Request {
   });
 }
 
-async function readText(request: Request, limit: number): Promise<string> {
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.length > limit)
-    throw new BlindwireError(ErrorCode.LimitExceeded, `the request exceeds ${limit} bytes`);
-  return new TextDecoder().decode(bytes);
+/** The body as text, read up to `limit` bytes; undefined past it (the rest is never read). */
+async function readText(request: Request, limit: number): Promise<string | undefined> {
+  if (request.body === null) return '';
+  const reader = request.body.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > limit) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    parts.push(value);
+  }
+  return new TextDecoder().decode(concat(...parts));
 }
 
 /** The SDK's answer with each JSON-RPC response to a sealed call sealed: JSON or SSE. */
