@@ -14,6 +14,8 @@ export const ENVELOPE_FIELD = 'blindwire/envelope';
 export const META_PREFIX = 'blindwire/';
 /** SPEC.md §11d: the `_meta` key under which the server gives the tool the verified caller. */
 export const CALLER_META = 'blindwire/caller';
+/** SPEC.md §11e: the `_meta` key by which the server advertises a sealed tool in `tools/list`. */
+export const SEALED_META = 'blindwire/sealed';
 /** SPEC.md §11d: the field of a JSON-RPC error's `data` holding a sealed error. */
 export const RESPONSE_FIELD = 'blindwire/response';
 /** SPEC.md §11d: the URI of the embedded resource holding a sealed result. */

@@ -29,9 +29,10 @@ import {
   sealedArguments,
   sealedBlobOfError,
   sealedBlobOfResult,
+  SEALED_META,
 } from './carrier.js';
 import { contextOf } from './context.js';
-import { codeOf } from './errors.js';
+import { codeOf, messageOf } from './errors.js';
 import { decodeAnswer, encodeJson } from './payload.js';
 import { Relay } from './relay.js';
 import type { JsonRpcMessage, McpTransport, RequestId, SealedClientOptions } from './types.js';
@@ -65,17 +66,28 @@ export function createSealedClientTransport(
   const pending = new Map<string, PendingRequest>();
   const lists = new Set<string>();
   const marked = new Set<string>();
+  const advertised = new Set<string>();
   const key = (id: RequestId) => `${typeof id}:${id}`;
 
   const outgoing = async (m: JsonRpcMessage, sendOptions?: unknown): Promise<JsonRpcMessage> => {
     if (m.id !== undefined && m.method === 'tools/list') lists.add(key(m.id));
     if (m.method === 'notifications/cancelled' && isObject(m.params)) {
       const id = m.params.requestId;
-      if (typeof id === 'string' || typeof id === 'number') pending.delete(key(id));
+      if (typeof id === 'string' || typeof id === 'number') {
+        pending.delete(key(id));
+        lists.delete(key(id));
+      }
     }
     if (m.method !== 'tools/call' || m.id === undefined || !isObject(m.params)) return m;
     const tool = m.params.name;
     if (typeof tool !== 'string' || !isSealed(tool)) return m;
+    // A server that has not advertised it would not open it (SPEC.md §11e).
+    if (!advertised.has(tool)) await discover(m.params._meta);
+    if (!advertised.has(tool))
+      throw new BlindwireError(
+        ErrorCode.Unsupported,
+        `tool "${tool}" is sealed but the server has not advertised sealed calls for it (list the tools first)`,
+      );
     // A mark would mirror an argument into an Mcp-Param-* header, in the clear.
     if (marked.has(tool))
       throw new BlindwireError(
@@ -92,21 +104,74 @@ export function createSealedClientTransport(
     return { ...m, params: { ...m.params, arguments: sealedArguments(sealed.envelope) } };
   };
 
-  const incoming = async (m: JsonRpcMessage): Promise<JsonRpcMessage> => {
+  /** What a `tools/list` answer says of the sealed tools: marked, advertised. */
+  const learn = (result: unknown): void => {
+    if (!isObject(result) || !Array.isArray(result.tools)) return;
+    for (const t of result.tools)
+      if (isObject(t) && typeof t.name === 'string' && isSealed(t.name)) {
+        if (hasHeaderMark(t.inputSchema)) marked.add(t.name);
+        else marked.delete(t.name);
+        if (isObject(t._meta) && t._meta[SEALED_META] === true) advertised.add(t.name);
+        else advertised.delete(t.name);
+      }
+  };
+
+  // The decorator's own `tools/list` requests, answered to it and never to the SDK.
+  const own = new Map<string, { resolve(m: JsonRpcMessage): void; reject(e: Error): void }>();
+  let listed = 0;
+  /**
+   * Lists the server's tools (every page, up to 64) to learn which it
+   * advertises as sealed; the call's `_meta` goes along but its progress
+   * token (protocol revisions that require a per-request envelope in `_meta`).
+   */
+  const discover = async (callMeta: unknown): Promise<void> => {
+    const meta = isObject(callMeta)
+      ? Object.fromEntries(Object.entries(callMeta).filter(([k]) => k !== 'progressToken'))
+      : undefined;
+    let cursor: string | undefined;
+    for (let page = 0; page < 64; page++) {
+      const id = `blindwire/tools-list/${++listed}`;
+      const answer = new Promise<JsonRpcMessage>((resolve, reject) =>
+        own.set(key(id), { resolve, reject }),
+      );
+      try {
+        await inner.send({
+          jsonrpc: '2.0',
+          id,
+          method: 'tools/list',
+          params: {
+            ...(cursor !== undefined && { cursor }),
+            ...(meta !== undefined && { _meta: meta }),
+          },
+        });
+      } catch (e) {
+        own.delete(key(id));
+        throw e;
+      }
+      const m = await answer;
+      learn(m.result);
+      const next = isObject(m.result) ? m.result.nextCursor : undefined;
+      if (typeof next !== 'string') return;
+      cursor = next;
+    }
+  };
+
+  const incoming = async (m: JsonRpcMessage): Promise<JsonRpcMessage | undefined> => {
     if (m.id === undefined || m.method !== undefined) return m;
     const k = key(m.id);
-    if (lists.delete(k) && isObject(m.result) && Array.isArray(m.result.tools))
-      for (const t of m.result.tools)
-        if (isObject(t) && typeof t.name === 'string' && isSealed(t.name)) {
-          if (hasHeaderMark(t.inputSchema)) marked.add(t.name);
-          else marked.delete(t.name);
-        }
+    const mine = own.get(k);
+    if (mine !== undefined) {
+      own.delete(k);
+      mine.resolve(m);
+      return undefined;
+    }
+    if (lists.delete(k)) learn(m.result);
     const request = pending.get(k);
     if (request === undefined) return m;
     pending.delete(k);
     const blob = m.error !== undefined ? sealedBlobOfError(m.error) : sealedBlobOfResult(m.result);
-    // A refusal by the server (its data: the code, unauthenticated) passes as it is.
-    if (blob === undefined && m.error !== undefined) return m;
+    // A refusal by the server is unauthenticated: only its code passes, under a fixed message.
+    if (blob === undefined && m.error !== undefined) return refused(m.id, m.error);
     try {
       if (blob === undefined)
         throw new BlindwireError(ErrorCode.Transport, 'the tool answered without a sealed result');
@@ -125,8 +190,33 @@ export function createSealedClientTransport(
     }
   };
 
-  const relay = new Relay(inner, incoming, outgoing);
-  return relay;
+  const closed = async () => {
+    pending.clear();
+    lists.clear();
+    for (const w of own.values())
+      w.reject(new BlindwireError(ErrorCode.Transport, 'the transport closed'));
+    own.clear();
+  };
+  return new Relay(inner, incoming, outgoing, closed);
+}
+
+/**
+ * An unsealed error answering a sealed call, as the SDK gets it: its JSON-RPC
+ * code, a fixed message for its Blindwire code, `data: { code }`; any other
+ * text a path could have written is dropped.
+ */
+function refused(id: RequestId, error: JsonRpcMessage['error'] & object): JsonRpcMessage {
+  const c = isObject(error.data) ? error.data.code : undefined;
+  const code = typeof c === 'string' && /^ERR_[A-Z_]{1,64}$/.test(c) ? c : undefined;
+  return {
+    jsonrpc: '2.0',
+    id,
+    error: {
+      code: Number.isInteger(error.code) ? error.code : -32603,
+      message: code !== undefined ? messageOf(code) : 'Blindwire: the tool server refused the call',
+      ...(code !== undefined && { data: { code } }),
+    },
+  };
 }
 
 /** Whether the SDK's send options carry an `Mcp-Param-*` header (a plaintext argument). */

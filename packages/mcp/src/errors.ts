@@ -6,6 +6,8 @@
 import { ErrorCode, isBlindwireError } from '@blindwire/core';
 
 export const INVALID_PARAMS = -32602;
+/** JSON-RPC invalid request: a batch, or a request whose id is already in flight. */
+export const INVALID_REQUEST = -32600;
 
 const MESSAGES: Record<string, string> = {
   [ErrorCode.SenderNotAllowed]: 'Blindwire: this caller is not allowed to call this tool',
@@ -22,6 +24,11 @@ export function codeOf(e: unknown): string {
   return isBlindwireError(e) ? e.code : ErrorCode.OpenFailed;
 }
 
+/** The fixed message of a refusal with this code. */
+export function messageOf(code: string): string {
+  return MESSAGES[code] ?? 'Blindwire: the sealed call could not be opened';
+}
+
 /** A refusal of the call `id`: `-32602`, a fixed message, `data: { code }`. */
 export function refusal(
   id: string | number,
@@ -36,7 +43,7 @@ export function refusal(
     id,
     error: {
       code: INVALID_PARAMS,
-      message: MESSAGES[code] ?? 'Blindwire: the sealed call could not be opened',
+      message: messageOf(code),
       data: { code },
     },
   };

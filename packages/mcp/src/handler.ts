@@ -13,7 +13,8 @@
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { concat } from '@blindwire/core/internal';
 import { isObject } from './carrier.js';
-import { incoming, outgoing, scopeOf, type Scope } from './server.js';
+import { INVALID_REQUEST } from './errors.js';
+import { incoming, outgoing, rewrites, scopeOf, type Scope } from './server.js';
 import type { JsonRpcMessage, SealedServerOptions } from './types.js';
 
 /** A Web-standard MCP handler; `parsedBody` is how the SDK takes a body read before it. */
@@ -30,38 +31,43 @@ export function createSealedMcpHandler(handler: McpFetch, options: SealedServerO
   const limit = Math.ceil((base.o.maxMessageBytes * 4) / 3) + 64 * 1024;
   return async (request, requestOptions) => {
     if (request.method.toUpperCase() !== 'POST') return handler(request, requestOptions);
-    // One scope per request: the calls in flight are this request's; the replay store is shared.
-    const s: Scope = { ...base, calls: new Map(), lists: new Set() };
-    const text = await readText(request, limit);
-    if (text === undefined)
-      return Response.json(
-        {
-          jsonrpc: '2.0',
-          id: null,
-          error: {
-            code: -32600,
-            message: 'Blindwire: the request is too large',
-            data: { code: ErrorCode.LimitExceeded },
-          },
-        },
-        { status: 413 },
-      );
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      return handler(rebuilt(request, text), requestOptions);
+    // One scope per request: the requests in flight are this request's; the replay store is shared.
+    const s: Scope = { ...base, inFlight: new Map() };
+    const { parsedBody, ...rest } = requestOptions ?? {};
+    let message: unknown = parsedBody;
+    let text: string | undefined;
+    if (message === undefined) {
+      text = await readText(request, limit);
+      if (text === undefined)
+        return invalid(413, 'Blindwire: the request is too large', ErrorCode.LimitExceeded);
+      try {
+        message = JSON.parse(text);
+      } catch {
+        // Not JSON: the SDK answers its parse error; nothing was opened.
+        return handler(rebuilt(request, text), rest);
+      }
     }
-    if (!isObject(message)) return handler(rebuilt(request, text), requestOptions);
+    // Batches (removed from MCP in 2025-06-18) would carry calls past the steps.
+    if (Array.isArray(message))
+      return invalid(400, 'Blindwire: JSON-RPC batches are not accepted', ErrorCode.Unsupported);
+    if (!isObject(message)) return handler(rebuilt(request, text ?? JSON.stringify(message)), rest);
     let refusal: JsonRpcMessage | undefined;
     const opened = await incoming(s, message as JsonRpcMessage, async (r) => {
       refusal = r;
     });
     if (opened === undefined) return Response.json(refusal, { status: 200 });
     const body = JSON.stringify(opened);
-    const res = await handler(rebuilt(request, body), { ...requestOptions, parsedBody: opened });
+    const res = await handler(rebuilt(request, body), { ...rest, parsedBody: opened });
     return sealedResponse(s, res);
   };
+}
+
+/** A refusal before any step: `-32600` with the code only. */
+function invalid(status: number, message: string, code: string): Response {
+  return Response.json(
+    { jsonrpc: '2.0', id: null, error: { code: INVALID_REQUEST, message, data: { code } } },
+    { status },
+  );
 }
 
 function rebuilt(request: Request, body: string): Request {
@@ -96,7 +102,7 @@ async function readText(request: Request, limit: number): Promise<string | undef
 
 /** The SDK's answer with each JSON-RPC response to a sealed call sealed: JSON or SSE. */
 async function sealedResponse(s: Scope, res: Response): Promise<Response> {
-  if (s.calls.size === 0 && s.lists.size === 0) return res;
+  if (!rewrites(s)) return res;
   const type = (res.headers.get('content-type') ?? '').split(';', 1)[0]!.trim().toLowerCase();
   const headers = new Headers(res.headers);
   headers.delete('content-length');

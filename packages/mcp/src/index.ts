@@ -27,8 +27,9 @@ export {
   META_PREFIX,
   RESPONSE_FIELD,
   RESPONSE_URI,
+  SEALED_META,
   hasHeaderMark,
   withoutHeaderMarks,
 } from './carrier.js';
-export { INVALID_PARAMS } from './errors.js';
+export { INVALID_PARAMS, INVALID_REQUEST } from './errors.js';
 export type * from './types.js';

@@ -24,10 +24,14 @@ export class Relay implements McpTransport {
     inner: McpTransport,
     incoming: Step<JsonRpcMessage | undefined>,
     outgoing: Step<JsonRpcMessage>,
+    onClosed?: () => Promise<void>,
   ) {
     this.#inner = inner;
     this.#out = outgoing;
-    inner.onclose = () => this.onclose?.();
+    inner.onclose = () => {
+      if (onClosed) this.#queue = this.#queue.then(onClosed).catch(() => undefined);
+      this.onclose?.();
+    };
     inner.onerror = (e) => this.onerror?.(e);
     inner.onmessage = (message: JsonRpcMessage, extra?: unknown) => {
       this.#queue = this.#queue.then(async () => {

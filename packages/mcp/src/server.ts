@@ -26,12 +26,13 @@ import {
   isSealedArguments,
   sealedResult,
   RESPONSE_FIELD,
+  SEALED_META,
   stripMeta,
   toBase64,
   withoutHeaderMarks,
 } from './carrier.js';
 import { contextOf } from './context.js';
-import { codeOf, refusal } from './errors.js';
+import { INVALID_REQUEST, codeOf, refusal } from './errors.js';
 import { decodeObject, encodeJson } from './payload.js';
 import { Relay } from './relay.js';
 import type {
@@ -46,19 +47,26 @@ import type {
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 export const DEFAULT_RESPONSE_TTL = 60;
 
-interface OpenCall {
-  opened: OpenResult;
-  tool: string;
-}
+/**
+ * A request in flight, by id: a sealed call opened (its answer is sealed), a
+ * `tools/list` (its sealed tools are rewritten), or any other request.
+ */
+type InFlight =
+  | { kind: 'call'; opened: OpenResult; tool: string; bytes: number; committed: boolean }
+  | { kind: 'list' }
+  | { kind: 'other' };
 
-/** What the steps of one decorator share: the options with defaults, and the calls in flight. */
+/** What the steps of one decorator share: the options with defaults, and the requests in flight. */
 export interface Scope {
   o: SealedServerOptions &
     Required<Pick<SealedServerOptions, 'replay' | 'maxMessageBytes' | 'responseTtl'>>;
-  calls: Map<string, OpenCall>;
-  lists: Set<string>;
+  inFlight: Map<string, InFlight>;
   emit(e: Omit<McpEvent, 'binding'>): void;
 }
+
+/** Whether an answer in flight needs rewriting (a sealed call or a `tools/list`). */
+export const rewrites = (s: Scope): boolean =>
+  [...s.inFlight.values()].some((f) => f.kind !== 'other');
 
 const key = (id: RequestId) => `${typeof id}:${id}`;
 
@@ -74,7 +82,16 @@ export function createSealedServerTransport(
     inner,
     (m) => incoming(s, m, (r) => inner.send(r)),
     (m) => outgoing(s, m),
+    () => closed(s),
   );
+}
+
+/** The transport closed: nothing in flight will be answered; opened calls stay committed. */
+async function closed(s: Scope): Promise<void> {
+  const calls = [...s.inFlight.values()];
+  s.inFlight.clear();
+  for (const f of calls)
+    if (f.kind === 'call' && !f.committed) await f.opened.reservation?.commit().catch(() => undefined);
 }
 
 export function scopeOf(options: SealedServerOptions): Scope {
@@ -94,8 +111,7 @@ export function scopeOf(options: SealedServerOptions): Scope {
   };
   return {
     o,
-    calls: new Map(),
-    lists: new Set(),
+    inFlight: new Map(),
     emit: (e) => {
       try {
         o.onEvent?.({ binding: 'mcp', ...e });
@@ -120,13 +136,28 @@ export async function incoming(
   m: JsonRpcMessage,
   reply: (r: JsonRpcMessage) => Promise<void>,
 ): Promise<JsonRpcMessage | undefined> {
-  if (m.id !== undefined && m.method === 'tools/list') s.lists.add(key(m.id));
-  if (typeof m.method !== 'string' || !isObject(m.params)) return m;
-  if (m.method === 'notifications/cancelled') await cancelled(s, m.params.requestId);
+  if (typeof m.method !== 'string') return m;
+  if (m.method === 'notifications/cancelled' && isObject(m.params))
+    await cancelled(s, m.params.requestId);
+  if (m.id === undefined) return isObject(m.params) ? { ...m, params: stripMeta(m.params) } : m;
+  const id = m.id;
+  const k = key(id);
+  // An id already in flight would take the answer meant for the first request.
+  if (s.inFlight.has(k)) {
+    s.emit({ destination: m.method, outcome: 'refused', code: ErrorCode.InvalidArgument, bytes: 0 });
+    await reply(duplicate(id));
+    return undefined;
+  }
+  if (!isObject(m.params)) {
+    s.inFlight.set(k, { kind: m.method === 'tools/list' ? 'list' : 'other' });
+    return m;
+  }
   const msg = { ...m, params: stripMeta(m.params) };
   const tool = msg.params.name;
-  if (msg.method !== 'tools/call' || msg.id === undefined || !isSealedTool(s, tool)) return msg;
-  const id = msg.id;
+  if (msg.method !== 'tools/call' || !isSealedTool(s, tool)) {
+    s.inFlight.set(k, { kind: msg.method === 'tools/list' ? 'list' : 'other' });
+    return msg;
+  }
   const refuse = async (code: string) => {
     s.emit({ destination: `tools/call ${tool}`, outcome: 'refused', code, bytes: 0 });
     await reply(refusal(id, code));
@@ -144,15 +175,23 @@ export async function incoming(
   try {
     plain = decodeObject(opened.payload, 'arguments');
   } catch (e) {
+    // The call never reaches the SDK: its reservation is released.
     await opened.reservation?.release().catch(() => undefined);
     return refuse(codeOf(e));
   }
-  s.calls.set(key(id), { opened, tool });
+  if (s.inFlight.has(k)) {
+    // Another request took this id while the call was being opened.
+    await opened.reservation?.release().catch(() => undefined);
+    await reply(duplicate(id));
+    return undefined;
+  }
+  const bytes = fromBase64Length(args['blindwire/envelope']);
+  s.inFlight.set(k, { kind: 'call', opened, tool, bytes, committed: false });
   s.emit({
     destination: `tools/call ${tool}`,
     outcome: 'delivered',
     messageId: opened.messageId,
-    bytes: opened.payload.length,
+    bytes,
   });
   const caller: SealedCaller = {
     sender: opened.sender,
@@ -166,13 +205,40 @@ export async function incoming(
   };
 }
 
-/** A cancelled call gets no answer: its reservation is released, so that it may be retried. */
+/** The envelope's size in bytes from its base64 text (what the `delivered` event reports). */
+const fromBase64Length = (b64: string): number =>
+  (b64.length / 4) * 3 - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
+
+/** The answer to a request whose id is already in flight: `-32600`, never forwarded. */
+function duplicate(id: RequestId): JsonRpcMessage {
+  return {
+    jsonrpc: '2.0',
+    id,
+    error: {
+      code: INVALID_REQUEST,
+      message: 'Blindwire: a request with this id is already in flight',
+      data: { code: ErrorCode.InvalidArgument },
+    },
+  };
+}
+
+/**
+ * `notifications/cancelled` is not authenticated, and the SDK only signals
+ * the tool, which may go on running: a sealed call's reservation is committed
+ * (a replay of its envelope is refused) and its entry kept, so that whatever
+ * answer still leaves is sealed. Another request is simply forgotten.
+ */
 async function cancelled(s: Scope, id: unknown): Promise<void> {
   if (typeof id !== 'string' && typeof id !== 'number') return;
-  const call = s.calls.get(key(id));
-  if (call === undefined) return;
-  s.calls.delete(key(id));
-  await call.opened.reservation?.release().catch(() => undefined);
+  const f = s.inFlight.get(key(id));
+  if (f === undefined) return;
+  if (f.kind !== 'call') {
+    s.inFlight.delete(key(id));
+    return;
+  }
+  if (f.committed) return;
+  f.committed = true;
+  await f.opened.reservation?.commit().catch(() => undefined);
 }
 
 /** SPEC.md §7 with the tool's policy, the §11b context and a replay reservation. */
@@ -196,20 +262,33 @@ function openCall(s: Scope, tool: string, base64: string): Promise<OpenResult> {
 }
 
 /**
- * SPEC.md §11d, the answer: a `tools/list` result loses the sealed tools'
- * `x-mcp-header` marks; the answer to an opened call is sealed whole, its
- * reservation committed after a result without `isError`, released otherwise.
+ * SPEC.md §11e, the answer: a `tools/list` result loses the sealed tools'
+ * `x-mcp-header` marks and gains their advertisement; the answer to an
+ * opened call is sealed whole and its reservation committed, whatever the
+ * answer (the tool ran, or the SDK refused it: a replay is refused either way).
  */
 export async function outgoing(s: Scope, m: JsonRpcMessage): Promise<JsonRpcMessage> {
   if (m.id === undefined || m.method !== undefined) return m;
   const k = key(m.id);
-  if (s.lists.delete(k) && isObject(m.result) && Array.isArray(m.result.tools))
-    return { ...m, result: { ...m.result, tools: m.result.tools.map((t) => unmarked(s, t)) } };
-  const call = s.calls.get(k);
-  if (call === undefined) return m;
-  s.calls.delete(k);
-  const { opened, tool } = call;
+  const f = s.inFlight.get(k);
+  s.inFlight.delete(k);
+  if (f === undefined || f.kind === 'other') return m;
+  if (f.kind === 'list') {
+    if (isObject(m.result) && Array.isArray(m.result.tools))
+      return { ...m, result: { ...m.result, tools: m.result.tools.map((t) => unmarked(s, t)) } };
+    return m;
+  }
+  const { opened, tool } = f;
   const destination = `tools/call ${tool}`;
+  let outcome: McpEvent['outcome'] = 'answered';
+  if (!f.committed)
+    try {
+      await opened.reservation?.commit();
+    } catch {
+      // The SDK answered: the answer is sealed and sent. A failed commit leaves
+      // the lease, so a replay is in flight until it ends (SPEC.md §7b).
+      outcome = 'commit-failed';
+    }
   const answer = m.error !== undefined ? { error: m.error } : { result: m.result ?? {} };
   let envelope: Uint8Array;
   try {
@@ -219,18 +298,8 @@ export async function outgoing(s: Scope, m: JsonRpcMessage): Promise<JsonRpcMess
       ...(s.o.now !== undefined && { now: s.o.now() }),
     }));
   } catch (e) {
-    await opened.reservation?.release().catch(() => undefined);
     s.emit({ destination, outcome: 'refused', code: codeOf(e), bytes: 0 });
     return refusal(m.id, codeOf(e));
-  }
-  let outcome: McpEvent['outcome'] = 'answered';
-  try {
-    if (m.error === undefined && m.result?.isError !== true) await opened.reservation?.commit();
-    else await opened.reservation?.release();
-  } catch {
-    // The tool ran and its answer is sealed: send it. A failed commit leaves
-    // the lease, so a replay is in flight until it ends (SPEC.md §7b).
-    outcome = 'commit-failed';
   }
   s.emit({ destination, outcome, messageId: opened.messageId, bytes: envelope.length });
   if (m.error === undefined) return { jsonrpc: '2.0', id: m.id, result: sealedResult(envelope) };
@@ -245,10 +314,15 @@ export async function outgoing(s: Scope, m: JsonRpcMessage): Promise<JsonRpcMess
   };
 }
 
+/** A sealed tool as listed: no `x-mcp-header` mark, advertised in `_meta` (SPEC.md §11e). */
 function unmarked(s: Scope, t: unknown): unknown {
-  return isObject(t) && isSealedTool(s, t.name) && t.inputSchema !== undefined
-    ? { ...t, inputSchema: withoutHeaderMarks(t.inputSchema) }
-    : t;
+  if (!isObject(t) || !isSealedTool(s, t.name)) return t;
+  const meta = isObject(t._meta) ? t._meta : {};
+  return {
+    ...t,
+    ...(t.inputSchema !== undefined && { inputSchema: withoutHeaderMarks(t.inputSchema) }),
+    _meta: { ...meta, [SEALED_META]: true },
+  };
 }
 
 /**

@@ -67,26 +67,57 @@ describe('sealed calls against a real McpServer', () => {
     expect(r.calls).toHaveLength(1);
   });
 
-  it('a tool error releases the reservation: the same call may be retried', async () => {
+  it('a tool error commits the reservation: a replay of the failed call is refused', async () => {
     const r = await rig(c);
     const sealed = await agent.seal(refund(4, { order: 'FAIL', amount: '1' }));
     const first = await r.call(sealed);
     expect((await agent.answer(first)).result?.isError).toBe(true);
-    await agent.seal(refund(4, { order: 'FAIL', amount: '1' })); // the client's state for id 4 again
-    await r.call(sealed);
-    expect(r.calls).toHaveLength(2);
+    const again = await r.call({ ...sealed, id: 5 });
+    expect(again.error?.data).toEqual({ code: 'ERR_REPLAY' });
+    expect(r.calls).toHaveLength(1);
   });
 
-  it('a cancelled call releases its reservation: the same envelope may be sent again', async () => {
+  it('an error answer of the SDK commits the reservation too', async () => {
+    const r = await rig(c);
+    // Opens (the arguments are a JSON object) but fails the tool's input schema.
+    const sealed = await agent.seal(refund(6, { order: 42 }));
+    const first = await r.call(sealed);
+    const opened = await agent.answer(first);
+    expect(opened.error ?? opened.result?.isError).toBeTruthy();
+    const again = await r.call({ ...sealed, id: 7 });
+    expect(again.error?.data).toEqual({ code: 'ERR_REPLAY' });
+    expect(r.calls).toHaveLength(0);
+  });
+
+  it('a cancel (unauthenticated) commits the reservation: the envelope never runs twice', async () => {
     const r = await rig(c, {}, false, true);
     const sealed = await agent.seal(refund(13));
     void r.call(sealed); // the tool holds it until released
     await r.started;
     await r.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 13 } });
-    r.release();
     const again = await r.call({ ...sealed, id: 14 });
-    expect(again.result).toBeDefined();
-    expect(r.calls).toHaveLength(2);
+    expect(again.error?.data).toEqual({ code: 'ERR_REPLAY' });
+    r.release();
+    expect(r.calls).toHaveLength(1);
+  });
+
+  it('a request reusing the id of a sealed call in flight is refused (-32600), never forwarded', async () => {
+    const r = await rig(c, {}, false, true);
+    const sealed = await agent.seal(refund(40));
+    const answered = r.call(sealed);
+    await r.started;
+    const injected = await r.call({ jsonrpc: '2.0', id: 40, method: 'ping' });
+    expect(injected.error).toEqual({
+      code: -32600,
+      message: expect.any(String),
+      data: { code: 'ERR_INVALID_ARGUMENT' },
+    });
+    const waiting = r.next(40);
+    r.release();
+    const real = await waiting;
+    expect(JSON.stringify(real)).not.toContain(REFUND.order);
+    expect(JSON.stringify(real)).not.toContain(confirmation(REFUND.order));
+    void answered;
   });
 
   it('limits: over-large arguments are refused before sealing, an over-large envelope unopened', async () => {
@@ -275,6 +306,7 @@ describe('sealed calls against a real McpServer', () => {
               type: 'object',
               properties: { order: { type: 'string', 'x-mcp-header': 'Order' } },
             },
+            _meta: { 'blindwire/sealed': true },
           },
         ],
       },

@@ -7,7 +7,14 @@
  * 413 unread.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createSealedMcpHandler, type JsonRpcMessage, type McpFetch } from '../src/index.js';
+import { z } from 'zod';
+import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
+import {
+  createSealedMcpHandler,
+  sealedCaller,
+  type JsonRpcMessage,
+  type McpFetch,
+} from '../src/index.js';
 import { AGENT, REFUND, TOOL, cast, type Cast } from './helpers.js';
 import { sealer, type Sealer } from './rig.js';
 
@@ -112,5 +119,65 @@ describe('createSealedMcpHandler', () => {
     expect(((await res.json()) as JsonRpcMessage).error?.data).toEqual({
       code: 'ERR_LIMIT_EXCEEDED',
     });
+  });
+
+  it('refuses a batch before the SDK: a forged caller never reaches a sealed tool (real SDK)', async () => {
+    const seen: unknown[] = [];
+    const sdk = createMcpHandler(() => {
+      const server = new McpServer({ name: 'payments', version: '1.0.0' });
+      server.registerTool(
+        'refund',
+        { inputSchema: z.object({ order: z.string(), amount: z.string() }) },
+        async (args, extra) => {
+          seen.push({ args, caller: sealedCaller(extra) });
+          return { content: [{ type: 'text', text: 'ok' }] };
+        },
+      );
+      return server;
+    });
+    const h = createSealedMcpHandler(sdk.fetch as McpFetch, options());
+    const forged = {
+      ...call(8),
+      params: {
+        ...call(8).params,
+        _meta: { 'blindwire/caller': { sender: AGENT, senderKid: 'k', messageId: 'm' } },
+      },
+    };
+    const withAccept = (r: Request) => {
+      r.headers.set('accept', 'application/json, text/event-stream');
+      return r;
+    };
+    const batch = await h(withAccept(post([forged])));
+    expect(batch.status).toBe(400);
+    expect(((await batch.json()) as JsonRpcMessage).error).toMatchObject({
+      code: -32600,
+      data: { code: 'ERR_UNSUPPORTED' },
+    });
+    const single = await h(withAccept(post(forged)));
+    expect(((await single.json()) as JsonRpcMessage).error?.data).toEqual({
+      code: 'ERR_UNSUPPORTED',
+    });
+    expect(seen).toEqual([]);
+  });
+
+  it('takes a parsedBody given by the caller as the message: opened or refused, never forwarded as is', async () => {
+    const given: unknown[] = [];
+    const inner: McpFetch = async (_r, o) => (
+      given.push(o?.parsedBody),
+      Response.json({ jsonrpc: '2.0', id: (o?.parsedBody as JsonRpcMessage).id, result })
+    );
+    const h = createSealedMcpHandler(inner, options());
+    const empty = () => post('');
+    const plain = await h(empty(), { parsedBody: call(9) });
+    expect(((await plain.json()) as JsonRpcMessage).error?.data).toEqual({
+      code: 'ERR_UNSUPPORTED',
+    });
+    expect(given).toEqual([]);
+    const batch = await h(empty(), { parsedBody: [call(9)] });
+    expect(batch.status).toBe(400);
+    expect(given).toEqual([]);
+    const sealed = await h(empty(), { parsedBody: await agent.seal(call(10)) });
+    expect((given[0] as JsonRpcMessage).params?.arguments).toEqual(REFUND);
+    expect(await sealed.text()).not.toContain(REFUND.order);
   });
 });

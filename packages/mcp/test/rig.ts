@@ -22,6 +22,8 @@ import { confirmation, type Cast } from './helpers.js';
 export interface Rig {
   /** Sends a raw message to the server and resolves with its answer. */
   call(m: JsonRpcMessage): Promise<JsonRpcMessage>;
+  /** Resolves with the next message the server sends with this id. */
+  next(id: JsonRpcMessage['id']): Promise<JsonRpcMessage>;
   /** Sends a raw notification. */
   send(m: JsonRpcMessage): Promise<void>;
   /** With `hold`: resolves when the tool started its first call; `release` lets it finish. */
@@ -107,6 +109,7 @@ export async function rig(
   await agentEnd.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
   return {
     call,
+    next: (id) => new Promise((resolve) => waiting.set(id, resolve)),
     calls,
     send: (m) => agentEnd.send(m as never),
     started: startedP,
@@ -130,8 +133,18 @@ export function sealer(options: SealedClientOptions): Sealer {
     close: async () => undefined,
     send: async (m: JsonRpcMessage) => {
       captured = m;
+      // The decorator lists the tools before its first sealed call: each sealed tool advertised.
+      if (m.method === 'tools/list' && String(m.id).startsWith('blindwire/'))
+        queueMicrotask(() =>
+          inner.onmessage?.({
+            jsonrpc: '2.0',
+            id: m.id,
+            result: { tools: names.map((name) => ({ name, inputSchema: { type: 'object' }, _meta: { 'blindwire/sealed': true } })) },
+          }),
+        );
     },
   };
+  const names = typeof options.tools === 'function' ? [] : [...options.tools];
   const t = createSealedClientTransport(inner, options);
   return {
     transport: t,
