@@ -1,5 +1,5 @@
 /**
- * An agent calls a payments tool over MCP Streamable HTTP (SPEC.md §11d)
+ * An agent calls a payments tool over MCP Streamable HTTP (SPEC.md §11e)
  * through a proxy that logs every request and response body in full, as a
  * gateway or an observability sidecar would. The tool's McpServer and the
  * agent's Client are the real v1 SDK; each transport is decorated by

@@ -1,5 +1,5 @@
 /**
- * The MCP carrier (SPEC.md §11d), pure and synchronous: where a sealed call
+ * The MCP carrier (SPEC.md §11e), pure and synchronous: where a sealed call
  * and its sealed answer sit inside JSON-RPC messages, in band. The request's
  * envelope is the one field of `arguments`; the answer's is an embedded
  * resource blob in the result's `content`, or `data` of a JSON-RPC error.
@@ -8,17 +8,17 @@
  */
 import { BlindwireError, ErrorCode, MediaType, fromBase64url, toBase64url } from '@blindwire/core';
 
-/** SPEC.md §11d: the one field of a sealed call's `arguments`. */
+/** SPEC.md §11e: the one field of a sealed call's `arguments`. */
 export const ENVELOPE_FIELD = 'blindwire/envelope';
-/** SPEC.md §11d: the `_meta` namespace; incoming keys with it are stripped. */
+/** SPEC.md §11e: the `_meta` namespace; incoming keys with it are stripped. */
 export const META_PREFIX = 'blindwire/';
-/** SPEC.md §11d: the `_meta` key under which the server gives the tool the verified caller. */
+/** SPEC.md §11e: the `_meta` key under which the server gives the tool the verified caller. */
 export const CALLER_META = 'blindwire/caller';
 /** SPEC.md §11e: the `_meta` key by which the server advertises a sealed tool in `tools/list`. */
 export const SEALED_META = 'blindwire/sealed';
-/** SPEC.md §11d: the field of a JSON-RPC error's `data` holding a sealed error. */
+/** SPEC.md §11e: the field of a JSON-RPC error's `data` holding a sealed error. */
 export const RESPONSE_FIELD = 'blindwire/response';
-/** SPEC.md §11d: the URI of the embedded resource holding a sealed result. */
+/** SPEC.md §11e: the URI of the embedded resource holding a sealed result. */
 export const RESPONSE_URI = 'blindwire:response';
 /** The JSON Schema keyword that mirrors an argument into an `Mcp-Param-*` header. */
 export const HEADER_MARK = 'x-mcp-header';

@@ -2,7 +2,7 @@
  * The agent's side: a Transport decorator between the SDK's client and its
  * transport. On the way out, a `tools/call` for a sealed tool has its
  * `arguments` sealed to the tool server (SPEC.md §4.5, context §11b) and
- * replaced by `{ "blindwire/envelope": base64 }` (§11d); method, id, tool
+ * replaced by `{ "blindwire/envelope": base64 }` (§11e); method, id, tool
  * name and `_meta` (progress token) stay readable. The call's response state
  * is kept by JSON-RPC id (and exported sealed, §11a, when asked). On the way
  * in, below the SDK, so before it validates `structuredContent` against the
@@ -225,7 +225,7 @@ function mirrors(sendOptions: unknown): boolean {
   return Object.keys(sendOptions.headers).some((h) => h.toLowerCase().startsWith('mcp-param-'));
 }
 
-/** SPEC.md §11d: seals a call's arguments as UTF-8 JSON, exporting its state when asked (§11a). */
+/** SPEC.md §11e: seals a call's arguments as UTF-8 JSON, exporting its state when asked (§11a). */
 async function sealCall(
   options: SealedClientOptions,
   id: RequestId,

@@ -1,5 +1,5 @@
 /**
- * Refusals as JSON-RPC errors (SPEC.md §11d): `-32602` (invalid params) with
+ * Refusals as JSON-RPC errors (SPEC.md §11e): `-32602` (invalid params) with
  * a fixed message per code and `data: { code }`, never the arguments, the
  * sender or an inner message.
  */

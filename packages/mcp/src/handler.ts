@@ -3,7 +3,7 @@
  * => Promise<Response>`, such as the `fetch` of the v2 SDK's
  * `createMcpHandler` (the 2026-07-28 stateless protocol), which builds its
  * own transport per request so that no Transport can be decorated. The same
- * steps as the transport decorator (SPEC.md §11d), on the HTTP body: the
+ * steps as the transport decorator (SPEC.md §11e), on the HTTP body: the
  * request's JSON-RPC message is opened before the SDK parses it (given to it
  * as `parsedBody`), and the answer to a sealed call, in a JSON body or an SSE
  * event, is sealed before it leaves. Routing headers (`Mcp-Method`,

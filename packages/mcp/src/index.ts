@@ -1,5 +1,5 @@
 /**
- * @blindwire/mcp: sealed MCP tool calls (SPEC.md §6, §11a, §11b, §11d).
+ * @blindwire/mcp: sealed MCP tool calls (SPEC.md §6, §11a, §11b, §11e).
  * Transport decorators for the MCP TypeScript SDK v1 and v2: the agent's
  * client seals `tools/call` arguments and opens the answer; the tool server
  * opens the call before the SDK validates it, gives the tool the verified

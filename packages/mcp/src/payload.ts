@@ -1,5 +1,5 @@
 /**
- * The plaintexts of the MCP binding (SPEC.md §11d): a call's `arguments`
+ * The plaintexts of the MCP binding (SPEC.md §11e): a call's `arguments`
  * object, and an answer `{"result": ...}` or `{"error": ...}`, each as UTF-8
  * JSON. A sender (authenticated) that wrote something else is
  * ERR_ENVELOPE_MALFORMED.

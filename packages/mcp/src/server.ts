@@ -7,7 +7,7 @@
  * its `arguments` replaced by the plaintext and the verified caller put in
  * `_meta["blindwire/caller"]`; a call that does not open is answered here
  * with `-32602` and never reaches the SDK. On the way out, the whole answer
- * to such a call is sealed with its response key (SPEC.md §6.4, §11d), the
+ * to such a call is sealed with its response key (SPEC.md §6.4, §11e), the
  * reservation committed after a result without `isError` and released
  * otherwise; `tools/list` loses its `x-mcp-header` marks for sealed tools.
  */
@@ -126,7 +126,7 @@ const isSealedTool = (s: Scope, name: unknown): name is string =>
   typeof name === 'string' && Object.hasOwn(s.o.tools, name);
 
 /**
- * SPEC.md §11d, the server's steps in order: strip our `_meta` keys; for a
+ * SPEC.md §11e, the server's steps in order: strip our `_meta` keys; for a
  * sealed tool's call, refuse a plaintext call, decode, open, parse, then hand
  * the SDK the plaintext arguments and the verified caller. A refusal is sent
  * with `reply` and the message never reaches the SDK (undefined).

@@ -48,7 +48,7 @@ export interface McpTransport {
   readonly hasPerRequestStream?: boolean;
 }
 
-/** The verified caller the server decorator puts in the call's `_meta` (SPEC.md §11d). */
+/** The verified caller the server decorator puts in the call's `_meta` (SPEC.md §11e). */
 export interface SealedCaller {
   /** The verified agent identity. */
   sender: string;

@@ -1,5 +1,5 @@
 /**
- * The pure carrier of SPEC.md §11d: base64 round trips and strictness, the
+ * The pure carrier of SPEC.md §11e: base64 round trips and strictness, the
  * sealed forms found only where they are exact, our `_meta` namespace
  * stripped, and `x-mcp-header` marks found and removed at any depth.
  */
