@@ -91,7 +91,8 @@ async function closed(s: Scope): Promise<void> {
   const calls = [...s.inFlight.values()];
   s.inFlight.clear();
   for (const f of calls)
-    if (f.kind === 'call' && !f.committed) await f.opened.reservation?.commit().catch(() => undefined);
+    if (f.kind === 'call' && !f.committed)
+      await f.opened.reservation?.commit().catch(() => undefined);
 }
 
 export function scopeOf(options: SealedServerOptions): Scope {
@@ -144,7 +145,12 @@ export async function incoming(
   const k = key(id);
   // An id already in flight would take the answer meant for the first request.
   if (s.inFlight.has(k)) {
-    s.emit({ destination: m.method, outcome: 'refused', code: ErrorCode.InvalidArgument, bytes: 0 });
+    s.emit({
+      destination: m.method,
+      outcome: 'refused',
+      code: ErrorCode.InvalidArgument,
+      bytes: 0,
+    });
     await reply(duplicate(id));
     return undefined;
   }

@@ -381,7 +381,12 @@ describe('sealed calls against a real McpServer', () => {
   });
 
   it('an unsealed error to a sealed call reaches the SDK with its code only, under a fixed message', async () => {
-    const s = sealer({ sender: c.agent, to: TOOL, resolveRecipient: c.resolveRecipient, tools: ['refund'] });
+    const s = sealer({
+      sender: c.agent,
+      to: TOOL,
+      resolveRecipient: c.resolveRecipient,
+      tools: ['refund'],
+    });
     await s.seal(refund(50));
     const got = await s.answer({
       jsonrpc: '2.0',

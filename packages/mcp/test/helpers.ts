@@ -69,7 +69,12 @@ export function spy(inner: McpTransport): Spy {
     get sessionId() {
       return inner.sessionId;
     },
+    // What the SDKs read or call on their transport passes through, as through the decorators.
+    get hasPerRequestStream() {
+      return inner.hasPerRequestStream;
+    },
     setProtocolVersion: (v: string) => inner.setProtocolVersion?.(v),
+    setSupportedProtocolVersions: (v: string[]) => inner.setSupportedProtocolVersions?.(v),
   };
   inner.onmessage = (m: unknown, extra?: unknown) => {
     s.received.push(JSON.stringify(m));

@@ -29,6 +29,12 @@ import {
   WebStandardStreamableHTTPServerTransport,
   createMcpHandler,
 } from '@modelcontextprotocol/server';
+import { Client as Client20, StreamableHTTPClientTransport as ClientHttp20 } from 'mcp-client-2-0';
+import {
+  McpServer as Server20,
+  WebStandardStreamableHTTPServerTransport as ServerHttp20,
+  createMcpHandler as createMcpHandler20,
+} from 'mcp-server-2-0';
 import { createBlindnessSpy } from '@blindwire/testkit';
 import { nginxSkip, startNginx, startTap, type Nginx, type Tap } from '@blindwire/testkit/nginx';
 import {
@@ -144,8 +150,40 @@ function v1Flavour(
   };
 }
 
-const v2: Flavour = {
-  name: 'v2 (@modelcontextprotocol/client and /server 2.x)',
+/** The v2 packages at one version: the latest 2.x, or 2.0.0 (the peer range's lowest). */
+interface V2 {
+  label: string;
+  S: typeof ServerV2;
+  T: typeof WebStandardStreamableHTTPServerTransport;
+  C: typeof ClientV2;
+  CT: typeof ClientHttpV2;
+  handler: typeof createMcpHandler;
+}
+const latest: V2 = {
+  label: '2.x',
+  S: ServerV2,
+  T: WebStandardStreamableHTTPServerTransport,
+  C: ClientV2,
+  CT: ClientHttpV2,
+  handler: createMcpHandler,
+};
+const lowest: V2 = {
+  label: '2.0.0',
+  S: Server20 as unknown as typeof ServerV2,
+  T: ServerHttp20 as unknown as typeof WebStandardStreamableHTTPServerTransport,
+  C: Client20 as unknown as typeof ClientV2,
+  CT: ClientHttp20 as unknown as typeof ClientHttpV2,
+  handler: createMcpHandler20 as unknown as typeof createMcpHandler,
+};
+
+const v2Flavour = ({
+  label,
+  S: ServerV2,
+  T: WebStandardStreamableHTTPServerTransport,
+  C: ClientV2,
+  CT: ClientHttpV2,
+}: V2): Flavour => ({
+  name: `v2 (@modelcontextprotocol/client and /server ${label})`,
   async app(c, seen, spies) {
     const server = new ServerV2({ name: 'payments', version: '1.0.0' });
     register(server, z, seen);
@@ -164,11 +202,14 @@ const v2: Flavour = {
     await client.connect(createSealedClientTransport(s, clientOptions(c)) as never);
     return client as unknown as AnyClient;
   },
-};
+});
 
 /** v2 on the 2026-07-28 protocol: createMcpHandler (a server per request), decorated as a handler. */
-const modernFlavour = (mark: boolean): Flavour => ({
-  name: `v2 modern (2026-07-28, createMcpHandler${mark ? ', an x-mcp-header mark' : ''})`,
+const modernFlavour = (
+  mark: boolean,
+  { label, S: ServerV2, C: ClientV2, CT: ClientHttpV2, handler: createMcpHandler }: V2 = latest,
+): Flavour => ({
+  name: `v2 ${label} modern (2026-07-28, createMcpHandler${mark ? ', an x-mcp-header mark' : ''})`,
   modern: true,
   async app(c, seen) {
     const handler = createMcpHandler(() => {
@@ -208,8 +249,10 @@ const flavours: Flavour[] = [
     ClientHttpLow as unknown as typeof ClientHttpV1,
     zv3,
   ),
-  v2,
+  v2Flavour(latest),
+  v2Flavour(lowest),
   modernFlavour(false),
+  modernFlavour(false, lowest),
 ];
 
 describe.skipIf(skip).each(flavours)('$name over Streamable HTTP through nginx', (f) => {

@@ -139,7 +139,13 @@ export function sealer(options: SealedClientOptions): Sealer {
           inner.onmessage?.({
             jsonrpc: '2.0',
             id: m.id,
-            result: { tools: names.map((name) => ({ name, inputSchema: { type: 'object' }, _meta: { 'blindwire/sealed': true } })) },
+            result: {
+              tools: names.map((name) => ({
+                name,
+                inputSchema: { type: 'object' },
+                _meta: { 'blindwire/sealed': true },
+              })),
+            },
           }),
         );
     },
