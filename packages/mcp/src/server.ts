@@ -18,6 +18,7 @@ import {
   open,
   sealResponse,
   type OpenResult,
+  type ReplayStore,
 } from '@blindwire/core';
 import {
   CALLER_META,
@@ -95,6 +96,15 @@ async function closed(s: Scope): Promise<void> {
       await f.opened.reservation?.commit().catch(() => undefined);
 }
 
+/**
+ * The default replay store: one memory store for the process, shared by every
+ * decorator, so that decorators made per request (stateless Streamable HTTP)
+ * still refuse a replay. Replicas need a shared store passed as `replay`.
+ */
+let defaultReplay: ReplayStore | undefined;
+const processReplay = (): ReplayStore =>
+  (defaultReplay ??= createMemoryReplayStore({ perSender: true }));
+
 export function scopeOf(options: SealedServerOptions): Scope {
   if (!isObject(options) || !isObject(options.tools))
     throw new BlindwireError(ErrorCode.InvalidArgument, '"options.tools" expected an object');
@@ -106,7 +116,7 @@ export function scopeOf(options: SealedServerOptions): Scope {
       );
   const o = {
     ...options,
-    replay: options.replay ?? createMemoryReplayStore({ perSender: true }),
+    replay: options.replay ?? processReplay(),
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     responseTtl: options.responseTtl ?? DEFAULT_RESPONSE_TTL,
   };

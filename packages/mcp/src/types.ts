@@ -83,7 +83,7 @@ export interface SealedServerOptions {
   /** Where agents' signing keys come from (a directory's `resolveSigningKey`). */
   resolveSender?: SenderResolver;
   trustedSenders?: Pick<PublicIdentity, 'name' | 'signing'>[];
-  /** Replay reservations (default: one memory store per decorator). */
+  /** Replay reservations (default: one memory store for the process, shared by every decorator). */
   replay?: ReplayStore;
   replayLeaseMs?: number;
   context?: McpContextOf;

@@ -72,6 +72,16 @@ describe('sealed calls against a real McpServer', () => {
     expect(r.calls).toHaveLength(1);
   });
 
+  it('decorators made per request share the default replay store: a replay to another is refused', async () => {
+    const first = await rig(c);
+    const second = await rig(c);
+    const sealed = await agent.seal(refund(60));
+    await first.call(sealed);
+    const again = await second.call({ ...sealed, id: 61 });
+    expect(again.error?.data).toEqual({ code: 'ERR_REPLAY' });
+    expect(second.calls).toHaveLength(0);
+  });
+
   it('a tool error commits the reservation: a replay of the failed call is refused', async () => {
     const r = await rig(c);
     const sealed = await agent.seal(refund(4, { order: 'FAIL', amount: '1' }));
