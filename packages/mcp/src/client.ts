@@ -65,9 +65,7 @@ export function createSealedClientTransport(
   const maxResponse = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const pending = new Map<string, PendingRequest>();
   const lists = new Set<string>();
-  const marked = new Set<string>();
-  const advertised = new Set<string>();
-  const key = (id: RequestId) => `${typeof id}:${id}`;
+  const tools = new Catalog(inner, isSealed);
 
   const outgoing = async (m: JsonRpcMessage, sendOptions?: unknown): Promise<JsonRpcMessage> => {
     if (m.id !== undefined && m.method === 'tools/list') lists.add(key(m.id));
@@ -81,91 +79,17 @@ export function createSealedClientTransport(
     if (m.method !== 'tools/call' || m.id === undefined || !isObject(m.params)) return m;
     const tool = m.params.name;
     if (typeof tool !== 'string' || !isSealed(tool)) return m;
-    // A server that has not advertised it would not open it (SPEC.md §11e).
-    if (!advertised.has(tool)) await discover(m.params._meta);
-    if (!advertised.has(tool))
-      throw new BlindwireError(
-        ErrorCode.Unsupported,
-        `tool "${tool}" is sealed but the server has not advertised sealed calls for it (list the tools first)`,
-      );
-    // A mark would mirror an argument into an Mcp-Param-* header, in the clear.
-    if (marked.has(tool))
-      throw new BlindwireError(
-        ErrorCode.Unsupported,
-        `tool "${tool}" is sealed but its input schema still has an x-mcp-header mark`,
-      );
-    if (mirrors(sendOptions))
-      throw new BlindwireError(
-        ErrorCode.Unsupported,
-        `tool "${tool}" is sealed but the SDK mirrors its arguments into Mcp-Param-* headers`,
-      );
+    await mustSeal(tools, tool, m.params._meta, sendOptions);
     const sealed = await sealCall(options, m.id, tool, m.params.arguments ?? {}, maxArgs);
     pending.set(key(m.id), sealed);
     return { ...m, params: { ...m.params, arguments: sealedArguments(sealed.envelope) } };
   };
 
-  /** What a `tools/list` answer says of the sealed tools: marked, advertised. */
-  const learn = (result: unknown): void => {
-    if (!isObject(result) || !Array.isArray(result.tools)) return;
-    for (const t of result.tools)
-      if (isObject(t) && typeof t.name === 'string' && isSealed(t.name)) {
-        if (hasHeaderMark(t.inputSchema)) marked.add(t.name);
-        else marked.delete(t.name);
-        if (isObject(t._meta) && t._meta[SEALED_META] === true) advertised.add(t.name);
-        else advertised.delete(t.name);
-      }
-  };
-
-  // The decorator's own `tools/list` requests, answered to it and never to the SDK.
-  const own = new Map<string, { resolve(m: JsonRpcMessage): void; reject(e: Error): void }>();
-  let listed = 0;
-  /**
-   * Lists the server's tools (every page, up to 64) to learn which it
-   * advertises as sealed; the call's `_meta` goes along but its progress
-   * token (protocol revisions that require a per-request envelope in `_meta`).
-   */
-  const discover = async (callMeta: unknown): Promise<void> => {
-    const meta = isObject(callMeta)
-      ? Object.fromEntries(Object.entries(callMeta).filter(([k]) => k !== 'progressToken'))
-      : undefined;
-    let cursor: string | undefined;
-    for (let page = 0; page < 64; page++) {
-      const id = `blindwire/tools-list/${++listed}`;
-      const answer = new Promise<JsonRpcMessage>((resolve, reject) =>
-        own.set(key(id), { resolve, reject }),
-      );
-      try {
-        await inner.send({
-          jsonrpc: '2.0',
-          id,
-          method: 'tools/list',
-          params: {
-            ...(cursor !== undefined && { cursor }),
-            ...(meta !== undefined && { _meta: meta }),
-          },
-        });
-      } catch (e) {
-        own.delete(key(id));
-        throw e;
-      }
-      const m = await answer;
-      learn(m.result);
-      const next = isObject(m.result) ? m.result.nextCursor : undefined;
-      if (typeof next !== 'string') return;
-      cursor = next;
-    }
-  };
-
   const incoming = async (m: JsonRpcMessage): Promise<JsonRpcMessage | undefined> => {
     if (m.id === undefined || m.method !== undefined) return m;
     const k = key(m.id);
-    const mine = own.get(k);
-    if (mine !== undefined) {
-      own.delete(k);
-      mine.resolve(m);
-      return undefined;
-    }
-    if (lists.delete(k)) learn(m.result);
+    if (tools.answered(k, m)) return undefined;
+    if (lists.delete(k)) tools.learn(m.result);
     const request = pending.get(k);
     if (request === undefined) return m;
     pending.delete(k);
@@ -193,9 +117,7 @@ export function createSealedClientTransport(
   const closed = async () => {
     pending.clear();
     lists.clear();
-    for (const w of own.values())
-      w.reject(new BlindwireError(ErrorCode.Transport, 'the transport closed'));
-    own.clear();
+    tools.closed();
   };
   return new Relay(inner, incoming, outgoing, closed);
 }
@@ -217,6 +139,117 @@ function refused(id: RequestId, error: JsonRpcMessage['error'] & object): JsonRp
       ...(code !== undefined && { data: { code } }),
     },
   };
+}
+
+const key = (id: RequestId) => `${typeof id}:${id}`;
+
+/**
+ * What the client knows of the server's sealed tools, from `tools/list`
+ * answers (the SDK's and its own): which are advertised as sealed (SPEC.md
+ * §11e) and which still have an `x-mcp-header` mark.
+ */
+class Catalog {
+  readonly marked = new Set<string>();
+  readonly advertised = new Set<string>();
+  // The decorator's own `tools/list` requests, answered to it and never to the SDK.
+  readonly #own = new Map<string, { resolve(m: JsonRpcMessage): void; reject(e: Error): void }>();
+  #listed = 0;
+
+  constructor(
+    private readonly inner: McpTransport,
+    private readonly isSealed: (name: string) => boolean,
+  ) {}
+
+  /** What a `tools/list` result says of the sealed tools: marked, advertised. */
+  learn(result: unknown): void {
+    if (!isObject(result) || !Array.isArray(result.tools)) return;
+    for (const t of result.tools)
+      if (isObject(t) && typeof t.name === 'string' && this.isSealed(t.name)) {
+        if (hasHeaderMark(t.inputSchema)) this.marked.add(t.name);
+        else this.marked.delete(t.name);
+        if (isObject(t._meta) && t._meta[SEALED_META] === true) this.advertised.add(t.name);
+        else this.advertised.delete(t.name);
+      }
+  }
+
+  /** Takes the answer to one of its own requests (true); anything else is not its own. */
+  answered(k: string, m: JsonRpcMessage): boolean {
+    const mine = this.#own.get(k);
+    if (mine === undefined) return false;
+    this.#own.delete(k);
+    mine.resolve(m);
+    return true;
+  }
+
+  closed(): void {
+    for (const w of this.#own.values())
+      w.reject(new BlindwireError(ErrorCode.Transport, 'the transport closed'));
+    this.#own.clear();
+  }
+
+  /**
+   * Lists the server's tools (every page, up to 64) to learn which it
+   * advertises as sealed; the call's `_meta` goes along but its progress
+   * token (protocol revisions that require a per-request envelope in `_meta`).
+   */
+  async discover(callMeta: unknown): Promise<void> {
+    const meta = isObject(callMeta)
+      ? Object.fromEntries(Object.entries(callMeta).filter(([k]) => k !== 'progressToken'))
+      : undefined;
+    let cursor: string | undefined;
+    for (let page = 0; page < 64; page++) {
+      const id = `blindwire/tools-list/${++this.#listed}`;
+      const answer = new Promise<JsonRpcMessage>((resolve, reject) =>
+        this.#own.set(key(id), { resolve, reject }),
+      );
+      try {
+        await this.inner.send({
+          jsonrpc: '2.0',
+          id,
+          method: 'tools/list',
+          params: {
+            ...(cursor !== undefined && { cursor }),
+            ...(meta !== undefined && { _meta: meta }),
+          },
+        });
+      } catch (e) {
+        this.#own.delete(key(id));
+        throw e;
+      }
+      const m = await answer;
+      this.learn(m.result);
+      const next = isObject(m.result) ? m.result.nextCursor : undefined;
+      if (typeof next !== 'string') return;
+      cursor = next;
+    }
+  }
+}
+
+/** Throws unless a call of `tool` may be sealed: advertised, unmarked, not mirrored (SPEC.md §11e). */
+async function mustSeal(
+  tools: Catalog,
+  tool: string,
+  callMeta: unknown,
+  sendOptions: unknown,
+): Promise<void> {
+  // A server that has not advertised it would not open it (SPEC.md §11e).
+  if (!tools.advertised.has(tool)) await tools.discover(callMeta);
+  if (!tools.advertised.has(tool))
+    throw new BlindwireError(
+      ErrorCode.Unsupported,
+      `tool "${tool}" is sealed but the server has not advertised sealed calls for it (list the tools first)`,
+    );
+  // A mark would mirror an argument into an Mcp-Param-* header, in the clear.
+  if (tools.marked.has(tool))
+    throw new BlindwireError(
+      ErrorCode.Unsupported,
+      `tool "${tool}" is sealed but its input schema still has an x-mcp-header mark`,
+    );
+  if (mirrors(sendOptions))
+    throw new BlindwireError(
+      ErrorCode.Unsupported,
+      `tool "${tool}" is sealed but the SDK mirrors its arguments into Mcp-Param-* headers`,
+    );
 }
 
 /** Whether the SDK's send options carry an `Mcp-Param-*` header (a plaintext argument). */

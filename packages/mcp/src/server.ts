@@ -7,9 +7,10 @@
  * its `arguments` replaced by the plaintext and the verified caller put in
  * `_meta["blindwire/caller"]`; a call that does not open is answered here
  * with `-32602` and never reaches the SDK. On the way out, the whole answer
- * to such a call is sealed with its response key (SPEC.md §6.4, §11e), the
- * reservation committed after a result without `isError` and released
- * otherwise; `tools/list` loses its `x-mcp-header` marks for sealed tools.
+ * to such a call is sealed with its response key (SPEC.md §6.4, §11e) and
+ * the reservation committed, whatever the answer (and on a cancel); a
+ * request whose id is already in flight is refused; `tools/list` advertises
+ * the sealed tools and loses their `x-mcp-header` marks.
  */
 import {
   BlindwireError,
