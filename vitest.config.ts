@@ -27,6 +27,7 @@ const coreDefaultBackendFromSource = {
  * build of it (plain-node scripts and the CLI bundle use its dist/).
  */
 const testkitSource = fileURLToPath(new URL('./packages/testkit/src/index.ts', import.meta.url));
+const nginxSource = fileURLToPath(new URL('./packages/testkit/src/nginx.ts', import.meta.url));
 const kafkaBrokerSource = fileURLToPath(
   new URL('./packages/testkit/src/kafka-broker/index.ts', import.meta.url),
 );
@@ -37,6 +38,7 @@ export default defineConfig({
     alias: [
       { find: /^@blindwire\/testkit$/, replacement: testkitSource },
       { find: /^@blindwire\/testkit\/kafka-broker$/, replacement: kafkaBrokerSource },
+      { find: /^@blindwire\/testkit\/nginx$/, replacement: nginxSource },
     ],
   },
   test: {

@@ -10,6 +10,8 @@ export default defineConfig({
     // The Kafka test broker: a subpath for tests, and a CLI to run it in its own process.
     'kafka-broker/index': 'src/kafka-broker/index.ts',
     'kafka-broker/main': 'src/kafka-broker/main.ts',
+    // The Debian nginx logging proxy of the HTTP and MCP blindness tests.
+    nginx: 'src/nginx.ts',
   },
   format: ['esm'],
   // Errors only: the chunk and map sizes scroll the demo and CI logs away.

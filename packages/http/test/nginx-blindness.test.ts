@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBlindnessSpy } from '@blindwire/testkit';
 import { createSealedHandler, sealedFetch, type SealedCall } from '../src/index.js';
 import { AGENT, TOOL, cast, listen, utf8, type Cast, type Running } from './helpers.js';
-import { nginxSkip, startNginx, startTap, type Nginx, type Tap } from './nginx.js';
+import { nginxSkip, startNginx, startTap, type Nginx, type Tap } from '@blindwire/testkit/nginx';
 
 const skip = nginxSkip();
 
