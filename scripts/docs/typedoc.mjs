@@ -89,6 +89,10 @@ export async function run({ check: checkOnly = false, outDir = out } = {}) {
     entryPointStrategy: 'resolve',
     tsconfig,
     name: 'Blindwire',
+    // Source links without asking git: a clone without an "origin" remote (CI,
+    // a tarball) would otherwise warn, and warnings fail the check.
+    disableGit: true,
+    sourceLinkTemplate: 'https://github.com/blindwire/blindwire/blob/main/{path}#L{line}',
     // The API alone: the READMEs link to files beside them, which TypeDoc would not copy.
     readme: 'none',
     out: outDir,
