@@ -22,6 +22,7 @@ import { codeOf, problem } from './problem.js';
 import { isResponse } from './answer.js';
 import { decodeRecord, encodeRecord } from './record.js';
 import { outerResponse, recordOf } from './reply.js';
+import { settle } from './settle.js';
 import { handleStream } from './stream-server.js';
 import type { CallScope } from './scope.js';
 import type { HttpEvent, SealedCall, SealedHandlerOptions } from './types.js';
@@ -164,18 +165,11 @@ async function finish(s: CallScope, opened: OpenResult, res: Response): Promise<
     });
     return problem(code, 500);
   }
-  const ok = res.status >= 200 && res.status < 300;
-  let outcome: HttpEvent['outcome'] = 'delivered';
-  try {
-    if (ok) await opened.reservation?.commit();
-    else await opened.reservation?.release();
-  } catch {
-    // The handler ran and its answer is sealed: send it. A commit that failed
-    // leaves the lease, so a replay is in flight until it ends (SPEC.md §7b).
-    outcome = 'commit-failed';
-  }
+  const failed = await settle(opened.reservation, res.status >= 200 && res.status < 300);
+  const outcome: HttpEvent['outcome'] = failed === undefined ? 'delivered' : 'commit-failed';
   s.emit({
     outcome,
+    ...(failed !== undefined && { code: failed }),
     status: out.status,
     mode: 'message',
     bytes: Number(out.headers.get('content-length')),

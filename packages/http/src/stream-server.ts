@@ -13,6 +13,7 @@ import { resolveRecipients } from '@blindwire/core/internal';
 import { codeOf, problem } from './problem.js';
 import { isResponse } from './answer.js';
 import { encodeRecord } from './record.js';
+import { settle } from './settle.js';
 import { outerResponse, recordOf } from './reply.js';
 import type { CallScope } from './scope.js';
 
@@ -118,12 +119,11 @@ async function sealStreamReply(
     await r.reservation?.release().catch(() => undefined);
     return problem(codeOf(e), 500);
   }
-  try {
-    if (res.status >= 200 && res.status < 300) await r.reservation?.commit();
-    else await r.reservation?.release();
-  } catch {
+  const failed = await settle(r.reservation, res.status >= 200 && res.status < 300);
+  if (failed !== undefined) {
     s.emit({
       outcome: 'commit-failed',
+      code: failed,
       status: out.status,
       mode: 'stream',
       bytes: 0,
