@@ -4,10 +4,7 @@
  * public ones; our carrier headers dropped.
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
-import type { HttpRecord } from './record.js';
-
-/** The pseudo-header that carries the handler's status inside the seal. */
-export const STATUS_HEADER = ':status';
+import { STATUS_FIELD, type HttpRecord } from './record.js';
 
 /** The plaintext response: the sealed status and headers over the outer public ones. */
 export function responseOf(record: HttpRecord, outer: Response): Response {
@@ -18,7 +15,7 @@ export function responseOf(record: HttpRecord, outer: Response): Response {
   });
   let status = outer.status;
   for (const [k, v] of record.headers) {
-    if (k === STATUS_HEADER) status = Number(v);
+    if (k === STATUS_FIELD) status = Number(v);
     else headers.set(k, v);
   }
   if (!Number.isInteger(status) || status < 200 || status > 599)

@@ -142,7 +142,7 @@ export async function openSealedResponse(
     'the response',
   );
   const opened = await openResponse(pending, bytes);
-  return responseOf(decodeRecord(opened.payload), res);
+  return responseOf(decodeRecord(opened.payload, 'response'), res);
 }
 
 /**

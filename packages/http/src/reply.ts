@@ -7,7 +7,7 @@
  */
 import { CarrierHeader, MediaType } from '@blindwire/core';
 import { readBounded } from './body.js';
-import type { HttpRecord } from './record.js';
+import { STATUS_FIELD, type HttpRecord } from './record.js';
 
 /** Headers never copied from the handler's response to the outer one. */
 const DROPPED = new Set([
@@ -27,8 +27,6 @@ const DROPPED = new Set([
   'keep-alive',
 ]);
 
-import { STATUS_HEADER } from './answer.js';
-
 /** Reads the handler's response into a record: status, content type, chosen headers, body. */
 export async function recordOf(
   res: Response,
@@ -36,7 +34,7 @@ export async function recordOf(
   limit: number,
 ): Promise<HttpRecord> {
   const body = await readBounded(res.body, limit, 'the response body');
-  const headers: [string, string][] = [[STATUS_HEADER, String(res.status)]];
+  const headers: [string, string][] = [[STATUS_FIELD, String(res.status)]];
   const type = res.headers.get('content-type');
   if (type !== null) headers.push(['content-type', type]);
   for (const n of sealHeaders) {

@@ -114,7 +114,7 @@ async function handleMessage(
     return refuse(codeOf(e), 'message');
   }
   try {
-    const record = decodeRecord(opened.payload);
+    const record = decodeRecord(opened.payload, 'request');
     call = callOf(s, opened, record.body, record.headers);
   } catch (e) {
     await opened.reservation?.release().catch(() => undefined);

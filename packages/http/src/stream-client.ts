@@ -95,5 +95,5 @@ export async function streamFetch(
   });
   if (opened.header.claims?.[REQUEST_CLAIM] !== sent.messageId)
     throw new BlindwireError(ErrorCode.ContextMismatch, 'the reply answers another request');
-  return responseOf(decodeRecord(opened.payload), res);
+  return responseOf(decodeRecord(opened.payload, 'response'), res);
 }

@@ -122,7 +122,7 @@ describe('HTTP binding properties', () => {
   it('decodeRecord(encodeRecord(r)) = r', () => {
     fc.assert(
       fc.property(body, headers, (b, h) => {
-        expect(decodeRecord(encodeRecord({ body: b, headers: h }))).toEqual({
+        expect(decodeRecord(encodeRecord({ body: b, headers: h }), 'request')).toEqual({
           body: b,
           headers: h,
         });
