@@ -1,5 +1,5 @@
 /**
- * The plaintext of a sealed HTTP body in message mode: one deterministic CBOR
+ * The plaintext of a sealed HTTP body in message mode (SPEC.md §11d.1): one deterministic CBOR
  * map (SPEC.md §3.1) `{ 1 => bstr body, ? 2 => [* [tstr name, tstr value]] }`.
  * Key 2 holds the sealed headers (the body's own `content-type` and any the
  * caller chose to seal), names lowercase. Streams (SPEC.md §7a) carry the raw
