@@ -9,6 +9,7 @@
  * tool gets the plaintext and the verified agent. Then the proxy plays the
  * attacker: it replays the captured request, and sends it to another route.
  */
+/* global fetch, Response -- Node 20 has them */
 import { createServer } from 'node:http';
 import { generateIdentity } from '@blindwire/core';
 import {

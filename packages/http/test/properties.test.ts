@@ -276,7 +276,6 @@ describe('over node:http', () => {
 describe('stream mode properties', () => {
   let streamHandler: SealedHandler;
   let released: Uint8Array[];
-  let handled: number;
 
   beforeAll(() => {
     streamHandler = createSealedHandler({
@@ -287,7 +286,6 @@ describe('stream mode properties', () => {
       resolveRecipient: c.resolveRecipient,
       handler: () => new Response('message mode'),
       streamHandler: async (call) => {
-        handled++;
         try {
           for await (const chunk of call.body as unknown as AsyncIterable<Uint8Array>)
             released.push(chunk.slice());
@@ -340,7 +338,6 @@ describe('stream mode properties', () => {
     await fc.assert(
       fc.asyncProperty(streamBody, chunkSize, async (b, size) => {
         released = [];
-        handled = 0;
         const { url, init, bytes } = await sealedStream(b, size);
         expect(new Headers(init.headers).get('content-type')).toBe(MediaType.Stream);
         const res = await streamHandler(
@@ -362,7 +359,6 @@ describe('stream mode properties', () => {
         fc.integer({ min: 0, max: 7 }),
         async (b, size, at, bit) => {
           released = [];
-          handled = 0;
           const { url, init, bytes } = await sealedStream(b, size);
           bytes[at % bytes.length]! ^= 1 << bit;
           const res = await streamHandler(
