@@ -22,7 +22,7 @@ import { resolveRecipients } from '@blindwire/core/internal';
 import { mediaTypeOfHeader, readBounded } from './body.js';
 import { contextOf } from './context.js';
 import { PROBLEM_MEDIA_TYPE, problemCode } from './problem.js';
-import { decodeRecord, encodeRecord } from './record.js';
+import { decodeRecord, encodeRecord, sealableNames } from './record.js';
 import { responseOf } from './answer.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './scope.js';
 import { streamFetch } from './stream-client.js';
@@ -52,7 +52,7 @@ export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): Fetc
     );
   const o = {
     ...options,
-    sealHeaders: (options.sealHeaders ?? []).map((h) => h.toLowerCase()),
+    sealHeaders: sealableNames(options.sealHeaders, 'sealHeaders'),
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
   };

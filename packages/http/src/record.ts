@@ -76,3 +76,35 @@ function malformed(cause?: unknown): BlindwireError {
     cause === undefined ? undefined : { cause },
   );
 }
+
+/**
+ * Fields the transport itself needs, never sealed (SPEC.md §11d.1): the
+ * connection's own, the framing of the outer body, and `:status`.
+ */
+const UNSEALABLE = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+]);
+
+/** The `sealHeaders` option: lowercase tokens the transport does not need. */
+export function sealableNames(names: unknown, what: string): string[] {
+  if (names === undefined) return [];
+  if (!Array.isArray(names))
+    throw new BlindwireError(ErrorCode.InvalidArgument, `"${what}" expected an array of names`);
+  return names.map((n: unknown, i) => {
+    const name = typeof n === 'string' ? n.toLowerCase() : '';
+    if (!NAME.test(name) || UNSEALABLE.has(name))
+      throw new BlindwireError(
+        ErrorCode.InvalidArgument,
+        `"${what}[${i}]" expected a header name the transport does not need, got ${JSON.stringify(n)}`,
+      );
+    return name;
+  });
+}

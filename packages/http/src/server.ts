@@ -20,7 +20,7 @@ import { contextOf } from './context.js';
 import { compileRoutes, routeFor } from './policy.js';
 import { codeOf, problem } from './problem.js';
 import { isResponse } from './answer.js';
-import { decodeRecord, encodeRecord } from './record.js';
+import { decodeRecord, encodeRecord, sealableNames } from './record.js';
 import { outerResponse, recordOf } from './reply.js';
 import { settle } from './settle.js';
 import { handleStream } from './stream-server.js';
@@ -46,7 +46,7 @@ export function createSealedHandler(options: SealedHandlerOptions): SealedHandle
     replay: options.replay ?? createMemoryReplayStore({ perSender: true }),
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     responseTtl: options.responseTtl ?? DEFAULT_RESPONSE_TTL,
-    sealHeaders: (options.sealHeaders ?? []).map((h) => h.toLowerCase()),
+    sealHeaders: sealableNames(options.sealHeaders, 'sealHeaders'),
   };
   return async (request) => {
     const started = Date.now();

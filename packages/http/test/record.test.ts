@@ -8,7 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { open, sealResponse, type OpenResult } from '@blindwire/core';
 import { encodeCbor } from '@blindwire/core/internal';
 import { expectCode } from '@blindwire/testkit';
-import { decodeRecord, encodeRecord, sealedFetch, type FetchLike } from '../src/index.js';
+import {
+  createSealedHandler,
+  decodeRecord,
+  encodeRecord,
+  sealedFetch,
+  type FetchLike,
+} from '../src/index.js';
 import { TOOL, cast } from './helpers.js';
 
 const rec = (headers: [string, string][]) => encodeRecord({ body: new Uint8Array([1]), headers });
@@ -94,5 +100,32 @@ describe('an answer whose sealed fields HTTP cannot carry', () => {
         'ERR_ENVELOPE_MALFORMED',
       );
     }
+  });
+});
+
+describe('sealHeaders', () => {
+  it.each(['host', 'Connection', 'transfer-encoding', 'content-length', 'x a', ':status', ''])(
+    'refuses %j on both ends: the transport needs it, or it is no field name',
+    async (name) => {
+      const c = await cast();
+      expect(() =>
+        sealedFetch(fetch, { sender: c.agent, to: TOOL, sealHeaders: [name] }),
+      ).toThrowError(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+      expect(() =>
+        createSealedHandler({
+          recipient: c.tool.encryption,
+          routes: [{ path: '/**', allowedSenders: ['*'] }],
+          handler: () => new Response(),
+          sealHeaders: [name],
+        }),
+      ).toThrowError(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    },
+  );
+
+  it('takes names in any case, lowercased', async () => {
+    const c = await cast();
+    expect(() =>
+      sealedFetch(fetch, { sender: c.agent, to: TOOL, sealHeaders: ['X-Idempotency-Key'] }),
+    ).not.toThrow();
   });
 });
