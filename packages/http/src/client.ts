@@ -22,7 +22,7 @@ import { resolveRecipients } from '@blindwire/core/internal';
 import { mediaTypeOfHeader, readBounded } from './body.js';
 import { contextOf } from './context.js';
 import { PROBLEM_MEDIA_TYPE, problemCode } from './problem.js';
-import { decodeRecord, encodeRecord, sealableNames } from './record.js';
+import { decodeRecord, encodeRecord, fieldsOf, sealableNames } from './record.js';
 import { responseOf } from './answer.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './scope.js';
 import { streamFetch } from './stream-client.js';
@@ -71,13 +71,7 @@ export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): Fetc
     const body = await readBounded(request.body, o.maxResponseBytes, 'the request body');
     if (body.length > o.maxMessageBytes)
       return streamFetch(fetch, request, { o, url, method, path, context, recipients, body });
-    const headers: [string, string][] = [];
-    const type = request.headers.get('content-type');
-    if (type !== null && body.length > 0) headers.push(['content-type', type]);
-    for (const n of o.sealHeaders) {
-      const v = request.headers.get(n);
-      if (v !== null && n !== 'content-type') headers.push([n, v]);
-    }
+    const headers = fieldsOf(request.headers, o.sealHeaders, body.length > 0);
     const sealed = await seal(encodeRecord({ body, headers }), {
       sender: o.sender,
       recipients,

@@ -77,6 +77,23 @@ function malformed(cause?: unknown): BlindwireError {
   );
 }
 
+/** The fields that describe a body, sealed with it whenever present (SPEC.md §11d.2, §11d.3). */
+export const BODY_FIELDS = ['content-type', 'content-encoding'] as const;
+
+/** The fields of `h` sealed with a body: its own, then the chosen ones. */
+export function fieldsOf(h: Headers, chosen: readonly string[], body: boolean): [string, string][] {
+  const out: [string, string][] = [];
+  for (const n of body ? BODY_FIELDS : []) {
+    const v = h.get(n);
+    if (v !== null) out.push([n, v]);
+  }
+  for (const n of chosen) {
+    const v = h.get(n);
+    if (v !== null && !(BODY_FIELDS as readonly string[]).includes(n)) out.push([n, v]);
+  }
+  return out;
+}
+
 /**
  * Fields the transport itself needs, never sealed (SPEC.md §11d.1): the
  * connection's own, the framing of the outer body, and `:status`.

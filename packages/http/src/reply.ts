@@ -7,7 +7,7 @@
  */
 import { CarrierHeader, MediaType } from '@blindwire/core';
 import { readBounded } from './body.js';
-import { STATUS_FIELD, type HttpRecord } from './record.js';
+import { STATUS_FIELD, fieldsOf, type HttpRecord } from './record.js';
 
 /** Headers never copied from the handler's response to the outer one. */
 const DROPPED = new Set([
@@ -34,13 +34,10 @@ export async function recordOf(
   limit: number,
 ): Promise<HttpRecord> {
   const body = await readBounded(res.body, limit, 'the response body');
-  const headers: [string, string][] = [[STATUS_FIELD, String(res.status)]];
-  const type = res.headers.get('content-type');
-  if (type !== null) headers.push(['content-type', type]);
-  for (const n of sealHeaders) {
-    const v = res.headers.get(n);
-    if (v !== null && n !== 'content-type') headers.push([n, v]);
-  }
+  const headers: [string, string][] = [
+    [STATUS_FIELD, String(res.status)],
+    ...fieldsOf(res.headers, sealHeaders, true),
+  ];
   return { body, headers };
 }
 

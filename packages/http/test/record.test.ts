@@ -129,3 +129,45 @@ describe('sealHeaders', () => {
     ).not.toThrow();
   });
 });
+
+describe('the fields that describe a body', () => {
+  it('content-type and content-encoding are sealed both ways, never sent in the clear', async () => {
+    const c = await cast();
+    const seenFields: [string, string][] = [];
+    const outer: Headers[] = [];
+    const handler = createSealedHandler({
+      recipient: c.tool.encryption,
+      resolveSender: c.resolveSigningKey,
+      routes: [{ path: '/**', allowedSenders: ['**'] }],
+      handler: (call) => {
+        call.headers.forEach((v, n) => seenFields.push([n, v]));
+        return new Response(new Uint8Array([0x1f, 0x8b]), {
+          headers: { 'content-type': 'text/plain', 'content-encoding': 'gzip' },
+        });
+      },
+    });
+    const f: FetchLike = async (input, init) => {
+      outer.push(new Headers(init!.headers));
+      const res = await handler(new Request(input, init));
+      outer.push(res.headers);
+      return res;
+    };
+    const res = await sealedFetch(f, {
+      sender: c.agent,
+      to: TOOL,
+      resolveRecipient: c.resolveRecipient,
+    })('http://tool.example/tools/upload', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'br' },
+      body: new Uint8Array([1, 2, 3]),
+    });
+    expect(seenFields.sort()).toEqual([
+      ['content-encoding', 'br'],
+      ['content-type', 'application/json'],
+    ]);
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    expect(res.headers.get('content-type')).toBe('text/plain');
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(new Uint8Array([0x1f, 0x8b]));
+    for (const h of outer) expect(h.get('content-encoding')).toBeNull();
+  });
+});
