@@ -19,7 +19,7 @@ import {
   type RecipientKey,
 } from '@blindwire/core';
 import { resolveRecipients } from '@blindwire/core/internal';
-import { mediaTypeOfHeader, readBounded } from './body.js';
+import { mediaTypeOfHeader, readBounded, readPrefix } from './body.js';
 import { contextOf } from './context.js';
 import { PROBLEM_MEDIA_TYPE, problemCode } from './problem.js';
 import { decodeRecord, encodeRecord, fieldsOf, sealableNames } from './record.js';
@@ -68,9 +68,18 @@ export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): Fetc
     const context = contextOf(o.context, method, path);
     const recipients = await resolveRecipients(o.to, o.resolveRecipient);
     if (isStream) return streamFetch(fetch, request, { o, url, method, path, context, recipients });
-    const body = await readBounded(request.body, o.maxResponseBytes, 'the request body');
-    if (body.length > o.maxMessageBytes)
-      return streamFetch(fetch, request, { o, url, method, path, context, recipients, body });
+    // A body above the message limit streams, whatever its size: it is never held whole.
+    const { bytes: body, rest } = await readPrefix(request.body, o.maxMessageBytes);
+    if (rest !== undefined)
+      return streamFetch(fetch, request, {
+        o,
+        url,
+        method,
+        path,
+        context,
+        recipients,
+        source: rest,
+      });
     const headers = fieldsOf(request.headers, o.sealHeaders, body.length > 0);
     const sealed = await seal(encodeRecord({ body, headers }), {
       sender: o.sender,

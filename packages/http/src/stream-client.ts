@@ -27,8 +27,8 @@ interface StreamCall {
   path: string;
   context: string | Uint8Array;
   recipients: Recipient[];
-  /** A body already read (over the message limit), else the request's stream. */
-  body?: Uint8Array;
+  /** The body (a message-mode body over the message limit), else the request's own stream. */
+  source?: ReadableStream<Uint8Array>;
 }
 
 export async function streamFetch(
@@ -51,10 +51,7 @@ export async function streamFetch(
     ...(o.now !== undefined && { now: o.now() }),
   });
   s.result.catch(() => undefined);
-  const source: ReadableStream<Uint8Array> =
-    c.body !== undefined
-      ? new Blob([c.body as BlobPart]).stream()
-      : (request.body ?? new Blob([]).stream());
+  const source: ReadableStream<Uint8Array> = c.source ?? request.body ?? new Blob([]).stream();
   const body = source.pipeThrough(s);
   const headers = new Headers();
   request.headers.forEach((v, k) => {
