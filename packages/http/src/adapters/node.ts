@@ -60,7 +60,8 @@ export async function serveNode(
   // An unread rest that the bounded drop may not reach the end of: not reusable.
   const close = unread && !declaredWithin(req.headers['content-length'], DRAIN_BYTES);
   await writeResponse(response, res, close ? { connection: 'close' } : undefined);
-  if (unread && (await body.drained) === 'cut') req.destroy();
+  // Not awaited: a client that stalls its upload holds no caller of serveNode.
+  void body.drained?.then((r) => r === 'cut' && req.destroy());
 }
 
 function toRequest(req: NodeRequestLike, body: BodyState): Request {
