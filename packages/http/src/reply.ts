@@ -41,7 +41,11 @@ export async function recordOf(
   return { body, headers };
 }
 
-/** The outer response around `envelope`. Statuses without a body (204, 304...) travel as 200. */
+/**
+ * The outer response around `envelope`: always 200 with no reason phrase,
+ * whatever the handler answered (its status is sealed as `:status`, SPEC.md
+ * §11d.3), so that a proxy cannot read the outcome of a call from it.
+ */
 export function outerResponse(
   res: Response,
   envelope: Uint8Array,
@@ -59,8 +63,7 @@ export function outerResponse(
   headers.set('vary', '*');
   headers.set(CarrierHeader.MessageId, hints.messageId);
   if (hints.requestId !== undefined) headers.set(CarrierHeader.RequestId, hints.requestId);
-  const status = [101, 103, 204, 205, 304].includes(res.status) ? 200 : res.status;
-  return new Response(envelope as BodyInit, { status, statusText: res.statusText, headers });
+  return new Response(envelope as BodyInit, { status: 200, headers });
 }
 
 export const RESPONSE_MEDIA_TYPE = MediaType.Response;

@@ -3,8 +3,9 @@
  * the route's policy (before the body is read), the media type, the size, the
  * open under the route's allowed senders with a replay reservation (SPEC.md
  * §7 step 18), the handler with the plaintext and the verified agent, the
- * sealed response (SPEC.md §6.4); the reservation is committed after a 2xx
- * and released otherwise. Every refusal is a problem body with only its code.
+ * sealed response (SPEC.md §6.4); the reservation is committed after any
+ * answer of the handler and released only when the handler threw or its
+ * answer could not be sealed. Every refusal is a problem body with only its code.
  */
 import {
   BlindwireError,
@@ -140,7 +141,7 @@ async function handleMessage(
   return finish(s, opened, res);
 }
 
-/** Seals the handler's answer; commits the reservation after a 2xx, releases it otherwise. */
+/** Seals the handler's answer and commits the reservation; releases it if the answer cannot be sealed. */
 async function finish(s: CallScope, opened: OpenResult, res: Response): Promise<Response> {
   const { o } = s;
   let out: Response;
@@ -165,7 +166,7 @@ async function finish(s: CallScope, opened: OpenResult, res: Response): Promise<
     });
     return problem(code, 500);
   }
-  const failed = await settle(opened.reservation, res.status >= 200 && res.status < 300);
+  const failed = await settle(opened.reservation);
   const outcome: HttpEvent['outcome'] = failed === undefined ? 'delivered' : 'commit-failed';
   s.emit({
     outcome,

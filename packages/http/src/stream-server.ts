@@ -119,7 +119,7 @@ async function sealStreamReply(
     await r.reservation?.release().catch(() => undefined);
     return problem(codeOf(e), 500);
   }
-  const failed = await settle(r.reservation, res.status >= 200 && res.status < 300);
+  const failed = await settle(r.reservation);
   if (failed !== undefined) {
     s.emit({
       outcome: 'commit-failed',
