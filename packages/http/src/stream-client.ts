@@ -20,6 +20,13 @@ import { decodeRecord } from './record.js';
 import { REQUEST_CLAIM } from './stream-server.js';
 import type { FetchLike, SealedFetchOptions } from './types.js';
 
+/**
+ * A stream's lifetime in seconds unless `ttl` is given: the server's replay
+ * lease (default 5 minutes) must outlive the stream, which is cut when it
+ * ends (SPEC.md §11d.4).
+ */
+export const DEFAULT_STREAM_TTL = 240;
+
 interface StreamCall {
   o: SealedFetchOptions & { maxResponseBytes: number; sealHeaders: string[] };
   url: URL;
@@ -46,7 +53,7 @@ export async function streamFetch(
     sender: o.sender,
     recipients: c.recipients,
     context: c.context,
-    ttl: o.ttl ?? 3600,
+    ttl: o.ttl ?? DEFAULT_STREAM_TTL,
     ...(o.chunkSize !== undefined && { chunkSize: o.chunkSize }),
     ...(o.now !== undefined && { now: o.now() }),
   });

@@ -7,8 +7,20 @@
  * fails. Streams define no response (§7a.2), so the answer is a message
  * sealed to the verified agent (resolved through `resolveRecipient`) and
  * signed by the tool, its claim `bw-request` naming the stream's message id.
+ *
+ * The reservation is a lease (`replayLeaseMs`): a stream still arriving when
+ * it ends is cut and refused with ERR_EXPIRED (SPEC.md §11d.4), so that a
+ * proxy holding the upload open cannot have a copy and the original both run.
  */
-import { ErrorCode, MediaType, openStream, seal, type OpenStreamResult } from '@blindwire/core';
+import {
+  BlindwireError,
+  DEFAULT_REPLAY_LEASE_MS,
+  ErrorCode,
+  MediaType,
+  openStream,
+  seal,
+  type OpenStreamResult,
+} from '@blindwire/core';
 import { resolveRecipients } from '@blindwire/core/internal';
 import { codeOf, problem } from './problem.js';
 import { isResponse } from './answer.js';
@@ -38,7 +50,37 @@ export async function handleStream(s: CallScope): Promise<Response> {
   }
   const result = os.result;
   result.catch(() => undefined);
-  s.request.body.pipeTo(os.writable).catch(() => undefined);
+  // The lease starts no later than the store's: taken before record 0 is read.
+  const clock = (): number => o.now?.() ?? Date.now();
+  const leaseEnds = clock() + (o.replayLeaseMs ?? DEFAULT_REPLAY_LEASE_MS);
+  const expired = (): boolean => clock() >= leaseEnds;
+  const outlived = (): BlindwireError =>
+    new BlindwireError(ErrorCode.Expired, 'the stream outlived its replay lease');
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(outlived()), Math.max(0, leaseEnds - clock()));
+  (timer as { unref?: () => void }).unref?.();
+  s.request.body.pipeTo(os.writable, { signal: abort.signal }).catch(() => undefined);
+  const cut = (): void => {
+    if (!expired()) return;
+    const e = outlived();
+    abort.abort(e);
+    throw e;
+  };
+  try {
+    return await streamCall(s, os, result, cut, refuse);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function streamCall(
+  s: CallScope,
+  os: ReturnType<typeof openStream>,
+  result: Promise<OpenStreamResult>,
+  cut: () => void,
+  refuse: (code: string, status?: number) => Response,
+): Promise<Response> {
+  const { o } = s;
   const reader = os.readable.getReader();
   let first: ReadableStreamReadResult<Uint8Array>;
   try {
@@ -46,12 +88,11 @@ export async function handleStream(s: CallScope): Promise<Response> {
   } catch (e) {
     return refuse(codeOf(e));
   }
-  const body = released(first, reader);
-  const verified = result.then(({ sender, senderKid, messageId }) => ({
-    sender,
-    senderKid,
-    messageId,
-  }));
+  const body = released(first, reader, cut);
+  const verified = result.then(({ sender, senderKid, messageId }) => {
+    cut();
+    return { sender, senderKid, messageId };
+  });
   verified.catch(() => undefined);
   let res: Response | undefined;
   let handlerFailed = false;
@@ -73,6 +114,11 @@ export async function handleStream(s: CallScope): Promise<Response> {
     r = await result;
   } catch (e) {
     return refuse(codeOf(e)); // the final check failed: whatever the handler answered
+  }
+  try {
+    cut(); // the lease ended before the stream did: a copy may hold the reservation now
+  } catch (e) {
+    return refuse(codeOf(e));
   }
   if (handlerFailed || res === undefined) {
     await r.reservation?.release().catch(() => undefined);
@@ -145,6 +191,7 @@ async function sealStreamReply(
 function released(
   first: ReadableStreamReadResult<Uint8Array>,
   reader: ReadableStreamDefaultReader<Uint8Array>,
+  check: () => void,
 ): { stream: ReadableStream<Uint8Array>; drain: () => Promise<void> } {
   let pending: ReadableStreamReadResult<Uint8Array> | undefined = first;
   let ended = first.done;
@@ -156,6 +203,7 @@ function released(
     }
     const r = await reader.read();
     if (r.done) ended = true;
+    check();
     return r;
   };
   const stream = new ReadableStream<Uint8Array>({

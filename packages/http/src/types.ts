@@ -117,7 +117,7 @@ export interface SealedFetchOptions {
   /** Request headers sealed with the body (lowercase names); `content-type` always is. */
   sealHeaders?: string[];
   context?: ContextOf;
-  /** Lifetime of a request in seconds (default 60). */
+  /** Lifetime of a request in seconds (default 60; a stream 240). */
   ttl?: number;
   padding?: Padding;
   /** Bodies above this many bytes, or given as a stream, go in stream mode (default 1 MiB). */
