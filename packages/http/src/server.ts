@@ -1,8 +1,8 @@
 /**
  * The tool's side, Web-standard: `(Request) => Promise<Response>`. In order:
  * the route's policy (before the body is read), the media type, the size, the
- * open under the route's allowed senders with a replay reservation (SPEC.md
- * §7 step 18), the handler with the plaintext and the verified agent, the
+ * open with the context and a replay reservation (SPEC.md §7 step 18), then
+ * the route's allowed senders, the handler with the plaintext and the verified agent, the
  * sealed response (SPEC.md §6.4); the reservation is committed after any
  * answer of the handler and released only when the handler threw or its
  * answer could not be sealed. Every refusal is a problem body with only its code.
@@ -18,7 +18,7 @@ import {
 } from '@blindwire/core';
 import { declaredOver, mediaTypeOfHeader, readBounded } from './body.js';
 import { contextOf } from './context.js';
-import { compileRoutes, routeFor } from './policy.js';
+import { compileRoutes, routeFor, senderAllowed } from './policy.js';
 import { codeOf, problem } from './problem.js';
 import { isResponse } from './answer.js';
 import { decodeRecord, encodeRecord, sealableNames } from './record.js';
@@ -107,12 +107,16 @@ async function handleMessage(
       ...(s.route.maxAge !== undefined && { maxAge: s.route.maxAge }),
       ...(o.replayLeaseMs !== undefined && { replayLeaseMs: o.replayLeaseMs }),
       ...(o.now !== undefined && { now: o.now() }),
-      allowedSenders: s.route.allowedSenders,
       context: s.context,
       replay: o.replay,
     });
   } catch (e) {
     return refuse(codeOf(e), 'message');
+  }
+  // The route's senders after the context (SPEC.md §11d.2 step 5), the reservation released.
+  if (!senderAllowed(s.route, opened.sender)) {
+    await opened.reservation?.release().catch(() => undefined);
+    return refuse(ErrorCode.SenderNotAllowed, 'message');
   }
   try {
     const record = decodeRecord(opened.payload, 'request');

@@ -20,12 +20,14 @@ import {
   openStream,
   seal,
   type OpenStreamResult,
+  type SenderResolver,
 } from '@blindwire/core';
 import { resolveRecipients } from '@blindwire/core/internal';
 import { codeOf, problem } from './problem.js';
 import { isResponse } from './answer.js';
 import { encodeRecord } from './record.js';
 import { settle } from './settle.js';
+import { senderAllowed } from './policy.js';
 import { outerResponse, recordOf } from './reply.js';
 import type { CallScope } from './scope.js';
 
@@ -43,8 +45,9 @@ export async function handleStream(s: CallScope): Promise<Response> {
   if (!o.identity || !o.resolveRecipient) return refuse(ErrorCode.Unsupported, 415);
   if (s.request.body === null) return refuse(ErrorCode.EnvelopeMalformed);
   let os: ReturnType<typeof openStream>;
+  const named: { sender?: string } = {};
   try {
-    os = openerFor(s);
+    os = openerFor(s, named);
   } catch (e) {
     return refuse(codeOf(e));
   }
@@ -67,7 +70,7 @@ export async function handleStream(s: CallScope): Promise<Response> {
     throw e;
   };
   try {
-    return await streamCall(s, os, result, cut, refuse);
+    return await streamCall(s, os, result, cut, refuse, named);
   } finally {
     clearTimeout(timer);
   }
@@ -79,6 +82,7 @@ async function streamCall(
   result: Promise<OpenStreamResult>,
   cut: () => void,
   refuse: (code: string, status?: number) => Response,
+  named: { sender?: string },
 ): Promise<Response> {
   const { o } = s;
   const reader = os.readable.getReader();
@@ -87,6 +91,15 @@ async function streamCall(
     first = await reader.read();
   } catch (e) {
     return refuse(codeOf(e));
+  }
+  // Record 0 verified (signature, context, reservation): the sender whose key
+  // was resolved is the stream's. The route's senders are checked now, after
+  // the context, like a message's (SPEC.md §11d.4).
+  if (named.sender === undefined || !senderAllowed(s.route, named.sender)) {
+    await reader.cancel().catch(() => undefined);
+    const r = await result.catch(() => undefined);
+    await r?.reservation?.release().catch(() => undefined);
+    return refuse(ErrorCode.SenderNotAllowed);
   }
   const body = released(first, reader, cut);
   const verified = result.then(({ sender, senderKid, messageId }) => {
@@ -234,19 +247,27 @@ function released(
 }
 
 /** The stream opener of a call: the route's senders, the context, the replay store (SPEC.md §7a.5). */
-function openerFor(s: CallScope): ReturnType<typeof openStream> {
+function openerFor(s: CallScope, named: { sender?: string }): ReturnType<typeof openStream> {
   const { o } = s;
+  // Pinned senders first, then the resolver (SPEC.md §7 step 14), through one
+  // resolver that notes the name it was asked for: core admits record 0 only
+  // under the key it returned, so once record 0 verified that name is the sender.
+  const trusted = o.trustedSenders ?? [];
+  const resolveSender: SenderResolver = (name, kid) => {
+    named.sender = name;
+    const pinned = trusted.find((t) => t.name === name && t.signing.kid === kid);
+    if (pinned !== undefined) return pinned.signing.publicKey;
+    return o.resolveSender?.(name, kid) ?? null;
+  };
   return openStream({
     recipient: o.recipient,
     ...(o.revokedKids !== undefined && { revokedKids: o.revokedKids }),
-    ...(o.resolveSender !== undefined && { resolveSender: o.resolveSender }),
-    ...(o.trustedSenders !== undefined && { trustedSenders: o.trustedSenders }),
+    resolveSender,
     ...(o.allowedSuites !== undefined && { allowedSuites: o.allowedSuites }),
     ...(o.clockSkew !== undefined && { clockSkew: o.clockSkew }),
     ...(s.route.maxAge !== undefined && { maxAge: s.route.maxAge }),
     ...(o.replayLeaseMs !== undefined && { replayLeaseMs: o.replayLeaseMs }),
     ...(o.now !== undefined && { now: o.now() }),
-    allowedSenders: s.route.allowedSenders,
     context: s.context,
     replay: o.replay!,
     limits: { maxStreamBytes: o.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES },
