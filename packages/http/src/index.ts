@@ -29,3 +29,4 @@ export {
   honoHandler,
   type FastifyLike,
 } from './adapters/frameworks.js';
+export type { SealedResponse } from './answer.js';
