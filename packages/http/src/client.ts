@@ -15,6 +15,7 @@ import {
   importResponseState,
   openResponse,
   seal,
+  sealedSize,
   type PendingRequest,
   type RecipientKey,
 } from '@blindwire/core';
@@ -81,14 +82,28 @@ export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): Fetc
         source: rest,
       });
     const headers = fieldsOf(request.headers, o.sealHeaders, body.length > 0);
-    const sealed = await seal(encodeRecord({ body, headers }), {
+    const record = encodeRecord({ body, headers });
+    const sealOptions = {
       sender: o.sender,
       recipients,
       context,
       ttl: o.ttl ?? DEFAULT_REQUEST_TTL,
       ...(o.padding !== undefined && { padding: o.padding }),
       ...(o.now !== undefined && { now: o.now() }),
-    });
+    };
+    // The server applies the limit to the envelope (SPEC.md §11d.2 step 4):
+    // a body whose envelope would exceed it streams, however small the body.
+    if (sealedSize(record, sealOptions) > o.maxMessageBytes)
+      return streamFetch(fetch, request, {
+        o,
+        url,
+        method,
+        path,
+        context,
+        recipients,
+        source: new Blob([body as BlobPart]).stream(),
+      });
+    const sealed = await seal(record, sealOptions);
     if (o.onRequestState) {
       if (o.stateKey === undefined)
         throw new BlindwireError(

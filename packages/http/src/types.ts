@@ -120,7 +120,7 @@ export interface SealedFetchOptions {
   /** Lifetime of a request in seconds (default 60; a stream 240). */
   ttl?: number;
   padding?: Padding;
-  /** Bodies above this many bytes, or given as a stream, go in stream mode (default 1 MiB). */
+  /** Bodies whose envelope would exceed this many bytes, or given as a stream, go in stream mode (default 1 MiB). */
   maxMessageBytes?: number;
   /** Largest sealed response read (default 16 MiB). */
   maxResponseBytes?: number;
