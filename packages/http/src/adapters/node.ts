@@ -4,6 +4,8 @@
  * handler opens it before any body parser; the response is written with its
  * exact Content-Length. Typed structurally: no import of node:http.
  */
+import { ErrorCode } from '@blindwire/core';
+import { problem } from '../problem.js';
 import type { SealedHandler } from '../server.js';
 
 /** The parts of an `IncomingMessage` used. */
@@ -55,13 +57,30 @@ export async function serveNode(
   res: NodeResponseLike,
 ): Promise<void> {
   const body = new BodyState(req);
-  const response = await handler(toRequest(req, body));
+  const request = toRequest(req, body);
+  const response = canonicalTarget(req.url ?? '/', request.url)
+    ? await handler(request)
+    : problem(ErrorCode.ContextMismatch);
   const unread = body.abandon();
   // An unread rest that the bounded drop may not reach the end of: not reusable.
   const close = unread && !declaredWithin(req.headers['content-length'], DRAIN_BYTES);
   await writeResponse(response, res, close ? { connection: 'close' } : undefined);
   // Not awaited: a client that stalls its upload holds no caller of serveNode.
   void body.drained?.then((r) => r === 'cut' && req.destroy());
+}
+
+/**
+ * Whether the raw target's path is already the one the WHATWG URL parser
+ * gives (SPEC.md §11b): no dot segment (plain or percent-encoded), no `\`,
+ * nothing the parser would encode. Another form would bind, and match routes
+ * on, a path other than the one the target names (SPEC.md §11d.2 step 2).
+ */
+export function canonicalTarget(target: string, parsed: string): boolean {
+  let path = target;
+  const absolute = /^https?:\/\/[^/?#]*/i.exec(path);
+  if (absolute) path = path.slice(absolute[0].length) || '/';
+  path = path.split(/[?#]/, 1)[0]!;
+  return path === new URL(parsed).pathname;
 }
 
 function toRequest(req: NodeRequestLike, body: BodyState): Request {
