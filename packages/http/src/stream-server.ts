@@ -45,7 +45,7 @@ export async function handleStream(s: CallScope): Promise<Response> {
   if (!o.identity || !o.resolveRecipient) return refuse(ErrorCode.Unsupported, 415);
   if (s.request.body === null) return refuse(ErrorCode.EnvelopeMalformed);
   let os: ReturnType<typeof openStream>;
-  const named: { sender?: string } = {};
+  const named: { sender?: string; kid?: string } = {};
   try {
     os = openerFor(s, named);
   } catch (e) {
@@ -82,7 +82,7 @@ async function streamCall(
   result: Promise<OpenStreamResult>,
   cut: () => void,
   refuse: (code: string, status?: number) => Response,
-  named: { sender?: string },
+  named: { sender?: string; kid?: string },
 ): Promise<Response> {
   const { o } = s;
   const reader = os.readable.getReader();
@@ -102,11 +102,39 @@ async function streamCall(
     return refuse(ErrorCode.SenderNotAllowed);
   }
   const body = released(first, reader, cut);
-  const verified = result.then(({ sender, senderKid, messageId }) => {
+  const settled = result.then(({ sender, senderKid, messageId }) => {
     cut();
     return { sender, senderKid, messageId };
   });
-  verified.catch(() => undefined);
+  settled.catch(() => undefined);
+  // `verified` settles once the whole body verified, so only after the body
+  // was read: awaited before the handler started reading it (or cancelled
+  // it), it could never settle, and rejects at once instead.
+  const early = (): boolean => !body.stream.locked && !body.touched();
+  const verified = {
+    then(ok, fail) {
+      if (!early()) return settled.then(ok, fail);
+      return Promise.reject(
+        new BlindwireError(
+          ErrorCode.InvalidArgument,
+          'call.verified settles once the whole body verified: read call.body first',
+        ),
+      ).then(ok, fail);
+    },
+    catch(fail) {
+      return this.then(undefined, fail);
+    },
+    finally(f) {
+      return this.then(
+        (v) => Promise.resolve(f?.()).then(() => v),
+        (e: unknown) =>
+          Promise.resolve(f?.()).then(() => {
+            throw e;
+          }),
+      );
+    },
+    [Symbol.toStringTag]: 'Promise',
+  } as Promise<{ sender: string; senderKid: string; messageId: string }>;
   let res: Response | undefined;
   let handlerFailed = false;
   try {
@@ -114,6 +142,8 @@ async function streamCall(
       method: s.method,
       path: s.path,
       request: s.request,
+      sender: named.sender,
+      senderKid: named.kid!,
       body: body.stream,
       verified,
     });
@@ -205,7 +235,12 @@ function released(
   first: ReadableStreamReadResult<Uint8Array>,
   reader: ReadableStreamDefaultReader<Uint8Array>,
   check: () => void,
-): { stream: ReadableStream<Uint8Array>; drain: () => Promise<void> } {
+): {
+  stream: ReadableStream<Uint8Array>;
+  drain: () => Promise<void>;
+  touched: () => boolean;
+} {
+  let touched = false;
   let pending: ReadableStreamReadResult<Uint8Array> | undefined = first;
   let ended = first.done;
   const next = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
@@ -219,20 +254,26 @@ function released(
     check();
     return r;
   };
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(c) {
-      try {
-        const r = await next();
-        if (r.done) c.close();
-        else c.enqueue(r.value);
-      } catch (e) {
-        c.error(e);
-      }
+  // highWaterMark 0: pull runs only when the handler reads, so it tells that it did.
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(c) {
+        touched = true;
+        try {
+          const r = await next();
+          if (r.done) c.close();
+          else c.enqueue(r.value);
+        } catch (e) {
+          c.error(e);
+        }
+      },
+      cancel() {
+        touched = true;
+        void drain(); // the handler stopped reading: the rest is drained (and verified) now
+      },
     },
-    cancel() {
-      // The handler stopped reading: the rest is drained (and verified) below.
-    },
-  });
+    { highWaterMark: 0 },
+  );
   const drain = async (): Promise<void> => {
     try {
       while (!ended) {
@@ -243,11 +284,14 @@ function released(
       // the stream's error is reported by its result
     }
   };
-  return { stream, drain };
+  return { stream, drain, touched: () => touched };
 }
 
 /** The stream opener of a call: the route's senders, the context, the replay store (SPEC.md §7a.5). */
-function openerFor(s: CallScope, named: { sender?: string }): ReturnType<typeof openStream> {
+function openerFor(
+  s: CallScope,
+  named: { sender?: string; kid?: string },
+): ReturnType<typeof openStream> {
   const { o } = s;
   // Pinned senders first, then the resolver (SPEC.md §7 step 14), through one
   // resolver that notes the name it was asked for: core admits record 0 only
@@ -255,6 +299,7 @@ function openerFor(s: CallScope, named: { sender?: string }): ReturnType<typeof 
   const trusted = o.trustedSenders ?? [];
   const resolveSender: SenderResolver = (name, kid) => {
     named.sender = name;
+    named.kid = kid;
     const pinned = trusted.find((t) => t.name === name && t.signing.kid === kid);
     if (pinned !== undefined) return pinned.signing.publicKey;
     return o.resolveSender?.(name, kid) ?? null;

@@ -52,12 +52,24 @@ export interface SealedStreamCall {
   path: string;
   request: Request;
   /**
+   * The agent that signed the stream's header, verified before the first
+   * byte (record 0) and checked against the route: known at once. Do not act
+   * on the body before `verified` resolves all the same.
+   */
+  sender: string;
+  senderKid: string;
+  /**
    * The body, released as each chunk authenticates (the route's allowed
    * senders were checked before the first byte). It errors when the stream
    * fails; do not act on it before `verified` resolves (SPEC.md §7a).
    */
   body: ReadableStream<Uint8Array>;
-  /** Resolves with the sender once the whole stream verified; rejects otherwise. */
+  /**
+   * Resolves with the sender once the whole stream verified, so only after
+   * the body was read (or cancelled); rejects otherwise. Awaited before the
+   * body is being read it rejects at once with ERR_INVALID_ARGUMENT (it could
+   * never settle). `Promise.all([read(body), verified])` is fine.
+   */
   verified: Promise<{ sender: string; senderKid: string; messageId: string }>;
 }
 
