@@ -58,6 +58,13 @@ export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): Fetc
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
   };
   return async (input, init) => {
+    // The envelope travels as the request body, which GET and HEAD cannot carry (SPEC.md §11d.2).
+    const asked = String(init?.method ?? (input instanceof Request ? input.method : 'GET'));
+    if (/^(GET|HEAD)$/i.test(asked))
+      throw new BlindwireError(
+        ErrorCode.InvalidArgument,
+        `"method" expected one that carries a body (the envelope), not ${asked.toUpperCase()}: use POST`,
+      );
     const isStream = init?.body instanceof ReadableStream;
     const request = new Request(
       input,
