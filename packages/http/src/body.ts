@@ -72,3 +72,14 @@ export function mediaTypeOfHeader(value: string | null): string {
 export function declaredOver(value: string | null, limit: number): boolean {
   return value !== null && /^\d+$/.test(value) && Number(value) > limit;
 }
+
+/** Request headers never forwarded in the clear: they describe the plaintext body (SPEC.md §11d.2). */
+export const BODY_HEADERS: readonly string[] = [
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'content-md5',
+  'digest',
+  'content-digest',
+  'repr-digest',
+];

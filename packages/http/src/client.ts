@@ -20,7 +20,7 @@ import {
   type RecipientKey,
 } from '@blindwire/core';
 import { resolveRecipients } from '@blindwire/core/internal';
-import { mediaTypeOfHeader, readBounded, readPrefix } from './body.js';
+import { BODY_HEADERS, mediaTypeOfHeader, readBounded, readPrefix } from './body.js';
 import { contextOf } from './context.js';
 import { PROBLEM_MEDIA_TYPE, problemCode } from './problem.js';
 import { decodeRecord, encodeRecord, fieldsOf, sealableNames } from './record.js';
@@ -31,17 +31,6 @@ import type { FetchLike, SealedFetchOptions } from './types.js';
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_REQUEST_TTL = 60;
-
-/** Request headers never forwarded in the clear: they describe the plaintext body. */
-const BODY_HEADERS = [
-  'content-type',
-  'content-length',
-  'content-encoding',
-  'content-md5',
-  'digest',
-  'content-digest',
-  'repr-digest',
-];
 
 export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): FetchLike {
   if (typeof fetch !== 'function')
@@ -65,6 +54,7 @@ export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): Fetc
         ErrorCode.InvalidArgument,
         `"method" expected one that carries a body (the envelope), not ${asked.toUpperCase()}: use POST`,
       );
+    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
     const isStream = init?.body instanceof ReadableStream;
     const request = new Request(
       input,
@@ -75,7 +65,8 @@ export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): Fetc
     const path = url.pathname;
     const context = contextOf(o.context, method, path);
     const recipients = await resolveRecipients(o.to, o.resolveRecipient);
-    if (isStream) return streamFetch(fetch, request, { o, url, method, path, context, recipients });
+    if (isStream)
+      return streamFetch(fetch, request, { o, url, method, path, context, recipients, signal });
     // A body above the message limit streams, whatever its size: it is never held whole.
     const { bytes: body, rest } = await readPrefix(request.body, o.maxMessageBytes);
     if (rest !== undefined)
@@ -87,6 +78,7 @@ export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): Fetc
         context,
         recipients,
         source: rest,
+        signal,
       });
     const headers = fieldsOf(request.headers, o.sealHeaders, body.length > 0);
     const record = encodeRecord({ body, headers });
@@ -109,6 +101,7 @@ export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): Fetc
         context,
         recipients,
         source: new Blob([body as BlobPart]).stream(),
+        signal,
       });
     const sealed = await seal(record, sealOptions);
     if (o.onRequestState) {
@@ -128,7 +121,7 @@ export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): Fetc
       method,
       headers: outer,
       body: sealed.envelope as BodyInit,
-      ...(init?.signal ? { signal: init.signal } : {}),
+      ...(signal ? { signal } : {}),
       redirect: 'manual',
     });
     return openSealedResponse(res, sealed, { maxResponseBytes: o.maxResponseBytes });

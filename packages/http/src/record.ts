@@ -88,8 +88,13 @@ export function fieldsOf(h: Headers, chosen: readonly string[], body: boolean): 
     if (v !== null) out.push([n, v]);
   }
   for (const n of chosen) {
-    const v = h.get(n);
-    if (v !== null && !(BODY_FIELDS as readonly string[]).includes(n)) out.push([n, v]);
+    if ((BODY_FIELDS as readonly string[]).includes(n)) continue;
+    // Set-Cookie values may hold ", " (dates): each is its own field, never joined.
+    if (n === 'set-cookie') for (const v of h.getSetCookie()) out.push([n, v]);
+    else {
+      const v = h.get(n);
+      if (v !== null) out.push([n, v]);
+    }
   }
   return out;
 }

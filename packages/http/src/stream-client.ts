@@ -13,7 +13,7 @@ import {
   sealStream,
   type Recipient,
 } from '@blindwire/core';
-import { mediaTypeOfHeader, readBounded } from './body.js';
+import { BODY_HEADERS, mediaTypeOfHeader, readBounded } from './body.js';
 import { PROBLEM_MEDIA_TYPE, problemCode } from './problem.js';
 import { responseOf } from './answer.js';
 import { decodeRecord } from './record.js';
@@ -36,6 +36,8 @@ interface StreamCall {
   recipients: Recipient[];
   /** The body (a message-mode body over the message limit), else the request's own stream. */
   source?: ReadableStream<Uint8Array>;
+  /** The caller's abort signal, from `init` or its Request. */
+  signal?: AbortSignal | undefined;
 }
 
 export async function streamFetch(
@@ -62,7 +64,8 @@ export async function streamFetch(
   const body = source.pipeThrough(s);
   const headers = new Headers();
   request.headers.forEach((v, k) => {
-    if (!k.startsWith('content-') && !c.o.sealHeaders.includes(k)) headers.append(k, v);
+    if (!k.startsWith('content-') && !BODY_HEADERS.includes(k) && !c.o.sealHeaders.includes(k))
+      headers.append(k, v);
   });
   headers.set('content-type', MediaType.Stream);
   headers.set('accept', `${MediaType.Envelope}, ${PROBLEM_MEDIA_TYPE}`);
@@ -72,13 +75,18 @@ export async function streamFetch(
     body,
     duplex: 'half',
     redirect: 'manual',
+    ...(c.signal ? { signal: c.signal } : {}),
   } as RequestInit);
   const sent = await s.result;
   const type = mediaTypeOfHeader(res.headers.get('content-type'));
   if (type !== MediaType.Envelope) {
     const code =
       type === PROBLEM_MEDIA_TYPE
-        ? problemCode(new TextDecoder().decode(await readBounded(res.body, 4096, 'a problem')))
+        ? problemCode(
+            new TextDecoder().decode(
+              await readBounded(res.body, 4096, 'a problem').catch(() => new Uint8Array()),
+            ),
+          )
         : undefined;
     throw new BlindwireError(
       ErrorCode.Transport,

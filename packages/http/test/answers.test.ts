@@ -82,7 +82,7 @@ describe('an answer of any status commits the reservation', () => {
   );
 });
 
-describe('only sealed fields reach the agent as the tool\'s', () => {
+describe("only sealed fields reach the agent as the tool's", () => {
   it('headers a proxy adds to the answer are kept apart as unsealed', async () => {
     const c = await cast();
     const handler = createSealedHandler({

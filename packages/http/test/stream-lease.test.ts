@@ -80,7 +80,11 @@ describe('stream mode and the replay lease', () => {
     await started;
     vi.setSystemTime(Date.now() + 61_000);
     const copy = await handler(
-      new Request(cap!.url, { method: 'POST', headers: cap!.headers, body: cap!.bytes as BodyInit }),
+      new Request(cap!.url, {
+        method: 'POST',
+        headers: cap!.headers,
+        body: cap!.bytes as BodyInit,
+      }),
     );
     expect(copy.headers.get('content-type')).toBe(MediaType.Envelope);
     resume();
@@ -106,9 +110,7 @@ describe('stream mode and the replay lease', () => {
         resolveSender: c.resolveSigningKey,
         maxMessageBytes: 16,
       },
-    )('http://t/tools/upload', { method: 'POST', body: new Uint8Array(64) }).catch(
-      () => undefined,
-    );
+    )('http://t/tools/upload', { method: 'POST', body: new Uint8Array(64) }).catch(() => undefined);
     expect(header).toBeDefined();
     // Opened with a clock 301 s ahead, the stream has expired.
     const handler = createSealedHandler({
