@@ -129,12 +129,13 @@ async function handleMessage(
   try {
     res = await o.handler(call);
     if (!isResponse(res)) throw new TypeError('the handler must return a Response');
-  } catch {
+  } catch (error) {
     await opened.reservation?.release().catch(() => undefined);
     const r = problem('ERR_HANDLER');
     s.emit({
       outcome: 'handler-failed',
       code: 'ERR_HANDLER',
+      error,
       status: 500,
       mode: 'message',
       bytes: 0,

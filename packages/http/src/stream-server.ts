@@ -137,6 +137,7 @@ async function streamCall(
   } as Promise<{ sender: string; senderKid: string; messageId: string }>;
   let res: Response | undefined;
   let handlerFailed = false;
+  let handlerError: unknown;
   try {
     res = await o.streamHandler!({
       method: s.method,
@@ -148,8 +149,9 @@ async function streamCall(
       verified,
     });
     if (!isResponse(res)) throw new TypeError('the handler must return a Response');
-  } catch {
+  } catch (e) {
     handlerFailed = true;
+    handlerError = e;
   }
   await body.drain();
   let r: OpenStreamResult;
@@ -168,6 +170,7 @@ async function streamCall(
     s.emit({
       outcome: 'handler-failed',
       code: 'ERR_HANDLER',
+      error: handlerError,
       status: 500,
       mode: 'stream',
       bytes: 0,

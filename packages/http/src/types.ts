@@ -78,6 +78,13 @@ export interface HttpEvent {
   destination: string;
   outcome: 'delivered' | 'refused' | 'handler-failed' | 'commit-failed';
   code?: string;
+  /**
+   * `handler-failed` only: what the handler threw (or the TypeError of an
+   * answer that is not a Response). Local to the tool, never sent; it holds
+   * whatever the handler put in it, so log it with the care the handler's
+   * data needs.
+   */
+  error?: unknown;
   status: number;
   messageId?: string;
   mode: 'message' | 'stream';

@@ -124,3 +124,32 @@ describe('hygiene', () => {
     expect(got!.aborted).toBe(true);
   });
 });
+
+describe('handler failures', () => {
+  it('the event of a failed handler carries its error locally; the problem only the code', async () => {
+    const c = await cast();
+    const events: { outcome: string; error?: unknown }[] = [];
+    const handler = createSealedHandler({
+      recipient: c.tool.encryption,
+      resolveSender: c.resolveSigningKey,
+      routes: [{ path: '/tools/*', allowedSenders: [AGENT] }],
+      onEvent: (e) => events.push(e),
+      handler: () => {
+        throw new Error('ledger locked');
+      },
+    });
+    let text = '';
+    await sealedFetch(
+      async (u, init) => {
+        const r = await handler(new Request(u, init));
+        text = await r.clone().text();
+        return r;
+      },
+      { sender: c.agent, to: TOOL, resolveRecipient: c.resolveRecipient },
+    )('http://t/tools/x', { method: 'POST', body: 'x' }).catch(() => undefined);
+    expect(text).not.toContain('ledger');
+    expect(JSON.parse(text)).toMatchObject({ code: 'ERR_HANDLER' });
+    const failed = events.find((e) => e.outcome === 'handler-failed');
+    expect((failed?.error as Error | undefined)?.message).toBe('ledger locked');
+  });
+});
