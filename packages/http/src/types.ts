@@ -33,7 +33,10 @@ export interface SealedCall {
   method: string;
   /** The path bound in the context (no query). */
   path: string;
-  /** The outer request: its URL (query included) and public headers. */
+  /**
+   * The outer request: its URL (query included) and public headers,
+   * unauthenticated (any proxy may change them).
+   */
   request: Request;
   /** The verified agent identity and its signing kid. */
   sender: string;
@@ -50,6 +53,7 @@ export interface SealedCall {
 export interface SealedStreamCall {
   method: string;
   path: string;
+  /** The outer request, unauthenticated: as in `SealedCall`. */
   request: Request;
   /**
    * The agent that signed the stream's header, verified before the first
