@@ -109,7 +109,9 @@ describe("only sealed fields reach the agent as the tool's", () => {
       to: TOOL,
       resolveRecipient: c.resolveRecipient,
     })('http://t/tools/x', { method: 'POST', body: '{}' });
-    expect([...res.headers.keys()].sort()).toEqual(['content-type']);
+    const names: string[] = [];
+    res.headers.forEach((_v, k) => names.push(k));
+    expect(names).toEqual(['content-type']);
     expect(await res.json()).toEqual({ ok: true });
     const unsealed = (res as Response & { unsealedHeaders: Headers }).unsealedHeaders;
     expect(unsealed.get('x-tool-verdict')).toBe('approved');
