@@ -47,13 +47,7 @@ export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): Fetc
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
   };
   return async (input, init) => {
-    // The envelope travels as the request body, which GET and HEAD cannot carry (SPEC.md §11d.2).
-    const asked = String(init?.method ?? (input instanceof Request ? input.method : 'GET'));
-    if (/^(GET|HEAD)$/i.test(asked))
-      throw new BlindwireError(
-        ErrorCode.InvalidArgument,
-        `"method" expected one that carries a body (the envelope), not ${asked.toUpperCase()}: use POST`,
-      );
+    refuseBodiless(input, init);
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
     const isStream = init?.body instanceof ReadableStream;
     const request = new Request(
@@ -104,15 +98,7 @@ export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): Fetc
         signal,
       });
     const sealed = await seal(record, sealOptions);
-    if (o.onRequestState) {
-      if (o.stateKey === undefined)
-        throw new BlindwireError(
-          ErrorCode.InvalidArgument,
-          '"stateKey" expected with onRequestState',
-        );
-      const state = await exportResponseState(sealed, { to: o.stateKey });
-      await o.onRequestState(state, { messageId: sealed.messageId, method, path });
-    }
+    await exportState(o, sealed, method, path);
     const outer = publicHeaders(request.headers, o.sealHeaders);
     outer.set('content-type', MediaType.Envelope);
     outer.set('accept', `${MediaType.Response}, ${PROBLEM_MEDIA_TYPE}`);
@@ -126,6 +112,30 @@ export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): Fetc
     });
     return openSealedResponse(res, sealed, { maxResponseBytes: o.maxResponseBytes });
   };
+}
+
+/** With `onRequestState`: the request's response state, exported before it is sent (SPEC.md §11a). */
+async function exportState(
+  o: SealedFetchOptions,
+  sealed: PendingRequest,
+  method: string,
+  path: string,
+): Promise<void> {
+  if (!o.onRequestState) return;
+  if (o.stateKey === undefined)
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"stateKey" expected with onRequestState');
+  const state = await exportResponseState(sealed, { to: o.stateKey });
+  await o.onRequestState(state, { messageId: sealed.messageId, method, path });
+}
+
+/** The envelope travels as the request body, which GET and HEAD cannot carry (SPEC.md §11d.2). */
+function refuseBodiless(input: Request | string | URL, init: RequestInit | undefined): void {
+  const asked = String(init?.method ?? (input instanceof Request ? input.method : 'GET'));
+  if (/^(GET|HEAD)$/i.test(asked))
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `"method" expected one that carries a body (the envelope), not ${asked.toUpperCase()}: use POST`,
+    );
 }
 
 /** The same as a middleware: `(next) => fetch`. */

@@ -107,34 +107,7 @@ async function streamCall(
     return { sender, senderKid, messageId };
   });
   settled.catch(() => undefined);
-  // `verified` settles once the whole body verified, so only after the body
-  // was read: awaited before the handler started reading it (or cancelled
-  // it), it could never settle, and rejects at once instead.
-  const early = (): boolean => !body.stream.locked && !body.touched();
-  const verified = {
-    then(ok, fail) {
-      if (!early()) return settled.then(ok, fail);
-      return Promise.reject(
-        new BlindwireError(
-          ErrorCode.InvalidArgument,
-          'call.verified settles once the whole body verified: read call.body first',
-        ),
-      ).then(ok, fail);
-    },
-    catch(fail) {
-      return this.then(undefined, fail);
-    },
-    finally(f) {
-      return this.then(
-        (v) => Promise.resolve(f?.()).then(() => v),
-        (e: unknown) =>
-          Promise.resolve(f?.()).then(() => {
-            throw e;
-          }),
-      );
-    },
-    [Symbol.toStringTag]: 'Promise',
-  } as Promise<{ sender: string; senderKid: string; messageId: string }>;
+  const verified = verifiedOnceRead(settled, () => !body.stream.locked && !body.touched());
   let res: Response | undefined;
   let handlerFailed = false;
   let handlerError: unknown;
@@ -179,6 +152,41 @@ async function streamCall(
     return problem('ERR_HANDLER');
   }
   return sealStreamReply(s, r, res);
+}
+
+type Verified = { sender: string; senderKid: string; messageId: string };
+
+/**
+ * `verified` settles once the whole body verified, so only after the body
+ * was read: awaited before the handler started reading it (or cancelled it),
+ * it could never settle, and rejects at once instead.
+ */
+function verifiedOnceRead(settled: Promise<Verified>, early: () => boolean): Promise<Verified> {
+  const verified = {
+    then(ok, fail) {
+      if (!early()) return settled.then(ok, fail);
+      return Promise.reject(
+        new BlindwireError(
+          ErrorCode.InvalidArgument,
+          'call.verified settles once the whole body verified: read call.body first',
+        ),
+      ).then(ok, fail);
+    },
+    catch(fail) {
+      return this.then(undefined, fail);
+    },
+    finally(f) {
+      return this.then(
+        (v) => Promise.resolve(f?.()).then(() => v),
+        (e: unknown) =>
+          Promise.resolve(f?.()).then(() => {
+            throw e;
+          }),
+      );
+    },
+    [Symbol.toStringTag]: 'Promise',
+  } as Promise<Verified>;
+  return verified;
 }
 
 async function sealStreamReply(

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { MediaType, generateIdentity, publicIdentity, type Identity } from '@blindwire/core';
 import { createSealedHandler, sealedFetch, type SealedHandler } from '../src/index.js';
-import { AGENT, TOOL, cast, type Cast } from './helpers.js';
+import { TOOL, cast, type Cast } from './helpers.js';
 
 const ADMIN = 'spiffe://acme.example/agents/admin';
 let c: Cast;
