@@ -1,30 +1,37 @@
 /**
- * The plaintext response an agent gets: the sealed status and headers (the
- * body's content type and those the tool chose to seal) over the outer,
- * public ones; our carrier headers dropped.
+ * The plaintext response an agent gets: the sealed status, the sealed
+ * headers (the body's content type and those the tool chose to seal) and the
+ * sealed body, nothing else. The outer headers, which any proxy may have
+ * added or changed, are kept apart as `unsealedHeaders` (SPEC.md §11d.3).
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
-import type { HttpRecord } from './record.js';
+import { STATUS_FIELD, type HttpRecord } from './record.js';
 
-/** The pseudo-header that carries the handler's status inside the seal. */
-export const STATUS_HEADER = ':status';
+/** The tool's answer, opened: only what was sealed, and the outer headers apart. */
+export type SealedResponse = Response & {
+  /** The outer response's headers, unauthenticated: never the tool's word. */
+  readonly unsealedHeaders: Headers;
+};
 
-/** The plaintext response: the sealed status and headers over the outer public ones. */
-export function responseOf(record: HttpRecord, outer: Response): Response {
+/** The plaintext response: the sealed `:status` (required), the sealed fields and body. */
+export function responseOf(record: HttpRecord, outer: Response): SealedResponse {
   const headers = new Headers();
-  outer.headers.forEach((v, k) => {
-    if (k !== 'content-type' && k !== 'content-length' && !k.startsWith('bw-'))
-      headers.append(k, v);
-  });
-  let status = outer.status;
+  let status: number | undefined;
   for (const [k, v] of record.headers) {
-    if (k === STATUS_HEADER) status = Number(v);
-    else headers.set(k, v);
+    if (k === STATUS_FIELD) status = Number(v);
+    else headers.append(k, v);
   }
-  if (!Number.isInteger(status) || status < 200 || status > 599)
-    throw new BlindwireError(ErrorCode.EnvelopeMalformed, 'the sealed status is not 200-599');
+  if (status === undefined || !Number.isInteger(status) || status < 200 || status > 599)
+    throw new BlindwireError(
+      ErrorCode.EnvelopeMalformed,
+      'the sealed reply has no :status from 200 to 599',
+    );
+  const unsealed = new Headers();
+  outer.headers.forEach((v, k) => unsealed.append(k, v));
   const nullBody = [204, 205, 304].includes(status);
-  return new Response(nullBody ? null : (record.body as BodyInit), { status, headers });
+  const res = new Response(nullBody ? null : (record.body as BodyInit), { status, headers });
+  Object.defineProperty(res, 'unsealedHeaders', { value: unsealed, enumerable: false });
+  return res as SealedResponse;
 }
 
 /**

@@ -15,14 +15,15 @@ import {
   importResponseState,
   openResponse,
   seal,
+  sealedSize,
   type PendingRequest,
   type RecipientKey,
 } from '@blindwire/core';
 import { resolveRecipients } from '@blindwire/core/internal';
-import { mediaTypeOfHeader, readBounded } from './body.js';
+import { BODY_HEADERS, mediaTypeOfHeader, readBounded, readPrefix } from './body.js';
 import { contextOf } from './context.js';
 import { PROBLEM_MEDIA_TYPE, problemCode } from './problem.js';
-import { decodeRecord, encodeRecord } from './record.js';
+import { decodeRecord, encodeRecord, fieldsOf, sealableNames } from './record.js';
 import { responseOf } from './answer.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './scope.js';
 import { streamFetch } from './stream-client.js';
@@ -32,17 +33,6 @@ import type { FetchLike, SealedFetchOptions } from './types.js';
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 /** The lifetime of a sealed request, by default: 60 seconds. */
 export const DEFAULT_REQUEST_TTL = 60;
-
-/** Request headers never forwarded in the clear: they describe the plaintext body. */
-const BODY_HEADERS = [
-  'content-type',
-  'content-length',
-  'content-encoding',
-  'content-md5',
-  'digest',
-  'content-digest',
-  'repr-digest',
-];
 
 /**
  * The agent side: wraps `fetch` so that each request body is sealed to the tool and bound to the
@@ -58,11 +48,13 @@ export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): Fetc
     );
   const o = {
     ...options,
-    sealHeaders: (options.sealHeaders ?? []).map((h) => h.toLowerCase()),
+    sealHeaders: sealableNames(options.sealHeaders, 'sealHeaders'),
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
   };
   return async (input, init) => {
+    refuseBodiless(input, init);
+    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
     const isStream = init?.body instanceof ReadableStream;
     const request = new Request(
       input,
@@ -73,34 +65,46 @@ export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): Fetc
     const path = url.pathname;
     const context = contextOf(o.context, method, path);
     const recipients = await resolveRecipients(o.to, o.resolveRecipient);
-    if (isStream) return streamFetch(fetch, request, { o, url, method, path, context, recipients });
-    const body = await readBounded(request.body, o.maxResponseBytes, 'the request body');
-    if (body.length > o.maxMessageBytes)
-      return streamFetch(fetch, request, { o, url, method, path, context, recipients, body });
-    const headers: [string, string][] = [];
-    const type = request.headers.get('content-type');
-    if (type !== null && body.length > 0) headers.push(['content-type', type]);
-    for (const n of o.sealHeaders) {
-      const v = request.headers.get(n);
-      if (v !== null && n !== 'content-type') headers.push([n, v]);
-    }
-    const sealed = await seal(encodeRecord({ body, headers }), {
+    if (isStream)
+      return streamFetch(fetch, request, { o, url, method, path, context, recipients, signal });
+    // A body above the message limit streams, whatever its size: it is never held whole.
+    const { bytes: body, rest } = await readPrefix(request.body, o.maxMessageBytes);
+    if (rest !== undefined)
+      return streamFetch(fetch, request, {
+        o,
+        url,
+        method,
+        path,
+        context,
+        recipients,
+        source: rest,
+        signal,
+      });
+    const headers = fieldsOf(request.headers, o.sealHeaders, body.length > 0);
+    const record = encodeRecord({ body, headers });
+    const sealOptions = {
       sender: o.sender,
       recipients,
       context,
       ttl: o.ttl ?? DEFAULT_REQUEST_TTL,
       ...(o.padding !== undefined && { padding: o.padding }),
       ...(o.now !== undefined && { now: o.now() }),
-    });
-    if (o.onRequestState) {
-      if (o.stateKey === undefined)
-        throw new BlindwireError(
-          ErrorCode.InvalidArgument,
-          '"stateKey" expected with onRequestState',
-        );
-      const state = await exportResponseState(sealed, { to: o.stateKey });
-      await o.onRequestState(state, { messageId: sealed.messageId, method, path });
-    }
+    };
+    // The server applies the limit to the envelope (SPEC.md §11d.2 step 4):
+    // a body whose envelope would exceed it streams, however small the body.
+    if (sealedSize(record, sealOptions) > o.maxMessageBytes)
+      return streamFetch(fetch, request, {
+        o,
+        url,
+        method,
+        path,
+        context,
+        recipients,
+        source: new Blob([body as BlobPart]).stream(),
+        signal,
+      });
+    const sealed = await seal(record, sealOptions);
+    await exportState(o, sealed, method, path);
     const outer = publicHeaders(request.headers, o.sealHeaders);
     outer.set('content-type', MediaType.Envelope);
     outer.set('accept', `${MediaType.Response}, ${PROBLEM_MEDIA_TYPE}`);
@@ -109,11 +113,35 @@ export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): Fetc
       method,
       headers: outer,
       body: sealed.envelope as BodyInit,
-      ...(init?.signal ? { signal: init.signal } : {}),
+      ...(signal ? { signal } : {}),
       redirect: 'manual',
     });
     return openSealedResponse(res, sealed, { maxResponseBytes: o.maxResponseBytes });
   };
+}
+
+/** With `onRequestState`: the request's response state, exported before it is sent (SPEC.md §11a). */
+async function exportState(
+  o: SealedFetchOptions,
+  sealed: PendingRequest,
+  method: string,
+  path: string,
+): Promise<void> {
+  if (!o.onRequestState) return;
+  if (o.stateKey === undefined)
+    throw new BlindwireError(ErrorCode.InvalidArgument, '"stateKey" expected with onRequestState');
+  const state = await exportResponseState(sealed, { to: o.stateKey });
+  await o.onRequestState(state, { messageId: sealed.messageId, method, path });
+}
+
+/** The envelope travels as the request body, which GET and HEAD cannot carry (SPEC.md §11d.2). */
+function refuseBodiless(input: Request | string | URL, init: RequestInit | undefined): void {
+  const asked = String(init?.method ?? (input instanceof Request ? input.method : 'GET'));
+  if (/^(GET|HEAD)$/i.test(asked))
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `"method" expected one that carries a body (the envelope), not ${asked.toUpperCase()}: use POST`,
+    );
 }
 
 /** The same as a middleware: `(next) => fetch`. */
@@ -148,7 +176,7 @@ export async function openSealedResponse(
     'the response',
   );
   const opened = await openResponse(pending, bytes);
-  return responseOf(decodeRecord(opened.payload), res);
+  return responseOf(decodeRecord(opened.payload, 'response'), res);
 }
 
 /**

@@ -31,3 +31,4 @@ export {
   honoHandler,
   type FastifyLike,
 } from './adapters/frameworks.js';
+export type { SealedResponse } from './answer.js';

@@ -7,6 +7,18 @@ import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { compileNamePattern } from '@blindwire/core/internal';
 import type { RoutePolicy } from './types.js';
 
+const allowing = new WeakMap<RoutePolicy, (name: string) => boolean>();
+
+/**
+ * Whether the route's `allowedSenders` admit the verified `sender`. The
+ * binding checks it after the open, which checked the context: a copy sent to
+ * another route is ERR_CONTEXT_MISMATCH whoever sealed it, so a proxy cannot
+ * sort captured envelopes by what their senders may call (SPEC.md §11d.2).
+ */
+export function senderAllowed(route: RoutePolicy, sender: string): boolean {
+  return allowing.get(route)?.(sender) === true;
+}
+
 export interface CompiledRoute {
   route: RoutePolicy;
   matches(method: string, path: string): boolean;
@@ -26,7 +38,10 @@ export function compileRoutes(routes: RoutePolicy[]): CompiledRoute[] {
         ErrorCode.InvalidArgument,
         `"routes[${i}].allowedSenders" expected a non-empty array of patterns`,
       );
-    for (const p of route.allowedSenders) compileNamePattern(p, `routes[${i}].allowedSenders`);
+    const senders = route.allowedSenders.map((p) =>
+      compileNamePattern(p, `routes[${i}].allowedSenders`),
+    );
+    allowing.set(route, (name) => senders.some((m) => m(name)));
     const method = (route.method ?? '*').toUpperCase();
     const path = compileNamePattern(route.path, `routes[${i}].path`);
     return {

@@ -58,8 +58,9 @@ export function problem(code: string, statusOverride?: number): Response {
 export function problemCode(text: string): string | undefined {
   try {
     const p = JSON.parse(text) as unknown;
-    if (typeof p === 'object' && p !== null && typeof (p as { code?: unknown }).code === 'string')
-      return (p as { code: string }).code.slice(0, 64);
+    const code = typeof p === 'object' && p !== null ? (p as { code?: unknown }).code : undefined;
+    // Only what a code looks like: a forged one never carries text into a message or a log.
+    if (typeof code === 'string' && /^ERR_[A-Z_]{1,60}$/.test(code)) return code;
   } catch {
     return undefined;
   }

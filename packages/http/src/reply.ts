@@ -7,7 +7,7 @@
  */
 import { CarrierHeader, MediaType } from '@blindwire/core';
 import { readBounded } from './body.js';
-import type { HttpRecord } from './record.js';
+import { STATUS_FIELD, fieldsOf, type HttpRecord } from './record.js';
 
 /** Headers never copied from the handler's response to the outer one. */
 const DROPPED = new Set([
@@ -27,8 +27,6 @@ const DROPPED = new Set([
   'keep-alive',
 ]);
 
-import { STATUS_HEADER } from './answer.js';
-
 /** Reads the handler's response into a record: status, content type, chosen headers, body. */
 export async function recordOf(
   res: Response,
@@ -36,17 +34,18 @@ export async function recordOf(
   limit: number,
 ): Promise<HttpRecord> {
   const body = await readBounded(res.body, limit, 'the response body');
-  const headers: [string, string][] = [[STATUS_HEADER, String(res.status)]];
-  const type = res.headers.get('content-type');
-  if (type !== null) headers.push(['content-type', type]);
-  for (const n of sealHeaders) {
-    const v = res.headers.get(n);
-    if (v !== null && n !== 'content-type') headers.push([n, v]);
-  }
+  const headers: [string, string][] = [
+    [STATUS_FIELD, String(res.status)],
+    ...fieldsOf(res.headers, sealHeaders, true),
+  ];
   return { body, headers };
 }
 
-/** The outer response around `envelope`. Statuses without a body (204, 304...) travel as 200. */
+/**
+ * The outer response around `envelope`: always 200 with no reason phrase,
+ * whatever the handler answered (its status is sealed as `:status`, SPEC.md
+ * §11d.3), so that a proxy cannot read the outcome of a call from it.
+ */
 export function outerResponse(
   res: Response,
   envelope: Uint8Array,
@@ -64,8 +63,7 @@ export function outerResponse(
   headers.set('vary', '*');
   headers.set(CarrierHeader.MessageId, hints.messageId);
   if (hints.requestId !== undefined) headers.set(CarrierHeader.RequestId, hints.requestId);
-  const status = [101, 103, 204, 205, 304].includes(res.status) ? 200 : res.status;
-  return new Response(envelope as BodyInit, { status, statusText: res.statusText, headers });
+  return new Response(envelope as BodyInit, { status: 200, headers });
 }
 
 export const RESPONSE_MEDIA_TYPE = MediaType.Response;

@@ -1,10 +1,11 @@
 /**
  * The tool's side, Web-standard: `(Request) => Promise<Response>`. In order:
  * the route's policy (before the body is read), the media type, the size, the
- * open under the route's allowed senders with a replay reservation (SPEC.md
- * §7 step 18), the handler with the plaintext and the verified agent, the
- * sealed response (SPEC.md §6.4); the reservation is committed after a 2xx
- * and released otherwise. Every refusal is a problem body with only its code.
+ * open with the context and a replay reservation (SPEC.md §7 step 18), then
+ * the route's allowed senders, the handler with the plaintext and the verified agent, the
+ * sealed response (SPEC.md §6.4); the reservation is committed after any
+ * answer of the handler and released only when the handler threw or its
+ * answer could not be sealed. Every refusal is a problem body with only its code.
  */
 import {
   BlindwireError,
@@ -17,11 +18,12 @@ import {
 } from '@blindwire/core';
 import { declaredOver, mediaTypeOfHeader, readBounded } from './body.js';
 import { contextOf } from './context.js';
-import { compileRoutes, routeFor } from './policy.js';
+import { compileRoutes, routeFor, senderAllowed } from './policy.js';
 import { codeOf, problem } from './problem.js';
 import { isResponse } from './answer.js';
-import { decodeRecord, encodeRecord } from './record.js';
+import { decodeRecord, encodeRecord, sealableNames } from './record.js';
 import { outerResponse, recordOf } from './reply.js';
+import { settle } from './settle.js';
 import { handleStream } from './stream-server.js';
 import type { CallScope } from './scope.js';
 import type { HttpEvent, SealedCall, SealedHandlerOptions } from './types.js';
@@ -50,7 +52,7 @@ export function createSealedHandler(options: SealedHandlerOptions): SealedHandle
     replay: options.replay ?? createMemoryReplayStore({ perSender: true }),
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     responseTtl: options.responseTtl ?? DEFAULT_RESPONSE_TTL,
-    sealHeaders: (options.sealHeaders ?? []).map((h) => h.toLowerCase()),
+    sealHeaders: sealableNames(options.sealHeaders, 'sealHeaders'),
   };
   return async (request) => {
     const started = Date.now();
@@ -110,15 +112,19 @@ async function handleMessage(
       ...(s.route.maxAge !== undefined && { maxAge: s.route.maxAge }),
       ...(o.replayLeaseMs !== undefined && { replayLeaseMs: o.replayLeaseMs }),
       ...(o.now !== undefined && { now: o.now() }),
-      allowedSenders: s.route.allowedSenders,
       context: s.context,
       replay: o.replay,
     });
   } catch (e) {
     return refuse(codeOf(e), 'message');
   }
+  // The route's senders after the context (SPEC.md §11d.2 step 5), the reservation released.
+  if (!senderAllowed(s.route, opened.sender)) {
+    await opened.reservation?.release().catch(() => undefined);
+    return refuse(ErrorCode.SenderNotAllowed, 'message');
+  }
   try {
-    const record = decodeRecord(opened.payload);
+    const record = decodeRecord(opened.payload, 'request');
     call = callOf(s, opened, record.body, record.headers);
   } catch (e) {
     await opened.reservation?.release().catch(() => undefined);
@@ -128,12 +134,13 @@ async function handleMessage(
   try {
     res = await o.handler(call);
     if (!isResponse(res)) throw new TypeError('the handler must return a Response');
-  } catch {
+  } catch (error) {
     await opened.reservation?.release().catch(() => undefined);
     const r = problem('ERR_HANDLER');
     s.emit({
       outcome: 'handler-failed',
       code: 'ERR_HANDLER',
+      error,
       status: 500,
       mode: 'message',
       bytes: 0,
@@ -144,7 +151,7 @@ async function handleMessage(
   return finish(s, opened, res);
 }
 
-/** Seals the handler's answer; commits the reservation after a 2xx, releases it otherwise. */
+/** Seals the handler's answer and commits the reservation; releases it if the answer cannot be sealed. */
 async function finish(s: CallScope, opened: OpenResult, res: Response): Promise<Response> {
   const { o } = s;
   let out: Response;
@@ -169,18 +176,11 @@ async function finish(s: CallScope, opened: OpenResult, res: Response): Promise<
     });
     return problem(code, 500);
   }
-  const ok = res.status >= 200 && res.status < 300;
-  let outcome: HttpEvent['outcome'] = 'delivered';
-  try {
-    if (ok) await opened.reservation?.commit();
-    else await opened.reservation?.release();
-  } catch {
-    // The handler ran and its answer is sealed: send it. A commit that failed
-    // leaves the lease, so a replay is in flight until it ends (SPEC.md §7b).
-    outcome = 'commit-failed';
-  }
+  const failed = await settle(opened.reservation);
+  const outcome: HttpEvent['outcome'] = failed === undefined ? 'delivered' : 'commit-failed';
   s.emit({
     outcome,
+    ...(failed !== undefined && { code: failed }),
     status: out.status,
     mode: 'message',
     bytes: Number(out.headers.get('content-length')),

@@ -13,12 +13,19 @@ import {
   sealStream,
   type Recipient,
 } from '@blindwire/core';
-import { mediaTypeOfHeader, readBounded } from './body.js';
+import { BODY_HEADERS, mediaTypeOfHeader, readBounded } from './body.js';
 import { PROBLEM_MEDIA_TYPE, problemCode } from './problem.js';
 import { responseOf } from './answer.js';
 import { decodeRecord } from './record.js';
 import { REQUEST_CLAIM } from './stream-server.js';
 import type { FetchLike, SealedFetchOptions } from './types.js';
+
+/**
+ * A stream's lifetime in seconds unless `ttl` is given: the server's replay
+ * lease (default 5 minutes) must outlive the stream, which is cut when it
+ * ends (SPEC.md §11d.4).
+ */
+export const DEFAULT_STREAM_TTL = 240;
 
 interface StreamCall {
   o: SealedFetchOptions & { maxResponseBytes: number; sealHeaders: string[] };
@@ -27,8 +34,10 @@ interface StreamCall {
   path: string;
   context: string | Uint8Array;
   recipients: Recipient[];
-  /** A body already read (over the message limit), else the request's stream. */
-  body?: Uint8Array;
+  /** The body (a message-mode body over the message limit), else the request's own stream. */
+  source?: ReadableStream<Uint8Array>;
+  /** The caller's abort signal, from `init` or its Request. */
+  signal?: AbortSignal | undefined;
 }
 
 export async function streamFetch(
@@ -46,19 +55,17 @@ export async function streamFetch(
     sender: o.sender,
     recipients: c.recipients,
     context: c.context,
-    ttl: o.ttl ?? 3600,
+    ttl: o.ttl ?? DEFAULT_STREAM_TTL,
     ...(o.chunkSize !== undefined && { chunkSize: o.chunkSize }),
     ...(o.now !== undefined && { now: o.now() }),
   });
   s.result.catch(() => undefined);
-  const source: ReadableStream<Uint8Array> =
-    c.body !== undefined
-      ? new Blob([c.body as BlobPart]).stream()
-      : (request.body ?? new Blob([]).stream());
+  const source: ReadableStream<Uint8Array> = c.source ?? request.body ?? new Blob([]).stream();
   const body = source.pipeThrough(s);
   const headers = new Headers();
   request.headers.forEach((v, k) => {
-    if (!k.startsWith('content-') && !c.o.sealHeaders.includes(k)) headers.append(k, v);
+    if (!k.startsWith('content-') && !BODY_HEADERS.includes(k) && !c.o.sealHeaders.includes(k))
+      headers.append(k, v);
   });
   headers.set('content-type', MediaType.Stream);
   headers.set('accept', `${MediaType.Envelope}, ${PROBLEM_MEDIA_TYPE}`);
@@ -68,13 +75,18 @@ export async function streamFetch(
     body,
     duplex: 'half',
     redirect: 'manual',
+    ...(c.signal ? { signal: c.signal } : {}),
   } as RequestInit);
   const sent = await s.result;
   const type = mediaTypeOfHeader(res.headers.get('content-type'));
   if (type !== MediaType.Envelope) {
     const code =
       type === PROBLEM_MEDIA_TYPE
-        ? problemCode(new TextDecoder().decode(await readBounded(res.body, 4096, 'a problem')))
+        ? problemCode(
+            new TextDecoder().decode(
+              await readBounded(res.body, 4096, 'a problem').catch(() => new Uint8Array()),
+            ),
+          )
         : undefined;
     throw new BlindwireError(
       ErrorCode.Transport,
@@ -95,5 +107,5 @@ export async function streamFetch(
   });
   if (opened.header.claims?.[REQUEST_CLAIM] !== sent.messageId)
     throw new BlindwireError(ErrorCode.ContextMismatch, 'the reply answers another request');
-  return responseOf(decodeRecord(opened.payload), res);
+  return responseOf(decodeRecord(opened.payload, 'response'), res);
 }

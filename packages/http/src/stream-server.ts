@@ -7,12 +7,27 @@
  * fails. Streams define no response (§7a.2), so the answer is a message
  * sealed to the verified agent (resolved through `resolveRecipient`) and
  * signed by the tool, its claim `bw-request` naming the stream's message id.
+ *
+ * The reservation is a lease (`replayLeaseMs`): a stream still arriving when
+ * it ends is cut and refused with ERR_EXPIRED (SPEC.md §11d.4), so that a
+ * proxy holding the upload open cannot have a copy and the original both run.
  */
-import { ErrorCode, MediaType, openStream, seal, type OpenStreamResult } from '@blindwire/core';
+import {
+  BlindwireError,
+  DEFAULT_REPLAY_LEASE_MS,
+  ErrorCode,
+  MediaType,
+  openStream,
+  seal,
+  type OpenStreamResult,
+  type SenderResolver,
+} from '@blindwire/core';
 import { resolveRecipients } from '@blindwire/core/internal';
 import { codeOf, problem } from './problem.js';
 import { isResponse } from './answer.js';
 import { encodeRecord } from './record.js';
+import { settle } from './settle.js';
+import { senderAllowed } from './policy.js';
 import { outerResponse, recordOf } from './reply.js';
 import type { CallScope } from './scope.js';
 
@@ -31,14 +46,46 @@ export async function handleStream(s: CallScope): Promise<Response> {
   if (!o.identity || !o.resolveRecipient) return refuse(ErrorCode.Unsupported, 415);
   if (s.request.body === null) return refuse(ErrorCode.EnvelopeMalformed);
   let os: ReturnType<typeof openStream>;
+  const named: { sender?: string; kid?: string } = {};
   try {
-    os = openerFor(s);
+    os = openerFor(s, named);
   } catch (e) {
     return refuse(codeOf(e));
   }
   const result = os.result;
   result.catch(() => undefined);
-  s.request.body.pipeTo(os.writable).catch(() => undefined);
+  // The lease starts no later than the store's: taken before record 0 is read.
+  const clock = (): number => o.now?.() ?? Date.now();
+  const leaseEnds = clock() + (o.replayLeaseMs ?? DEFAULT_REPLAY_LEASE_MS);
+  const expired = (): boolean => clock() >= leaseEnds;
+  const outlived = (): BlindwireError =>
+    new BlindwireError(ErrorCode.Expired, 'the stream outlived its replay lease');
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(outlived()), Math.max(0, leaseEnds - clock()));
+  (timer as { unref?: () => void }).unref?.();
+  s.request.body.pipeTo(os.writable, { signal: abort.signal }).catch(() => undefined);
+  const cut = (): void => {
+    if (!expired()) return;
+    const e = outlived();
+    abort.abort(e);
+    throw e;
+  };
+  try {
+    return await streamCall(s, os, result, cut, refuse, named);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function streamCall(
+  s: CallScope,
+  os: ReturnType<typeof openStream>,
+  result: Promise<OpenStreamResult>,
+  cut: () => void,
+  refuse: (code: string, status?: number) => Response,
+  named: { sender?: string; kid?: string },
+): Promise<Response> {
+  const { o } = s;
   const reader = os.readable.getReader();
   let first: ReadableStreamReadResult<Uint8Array>;
   try {
@@ -46,26 +93,39 @@ export async function handleStream(s: CallScope): Promise<Response> {
   } catch (e) {
     return refuse(codeOf(e));
   }
-  const body = released(first, reader);
-  const verified = result.then(({ sender, senderKid, messageId }) => ({
-    sender,
-    senderKid,
-    messageId,
-  }));
-  verified.catch(() => undefined);
+  // Record 0 verified (signature, context, reservation): the sender whose key
+  // was resolved is the stream's. The route's senders are checked now, after
+  // the context, like a message's (SPEC.md §11d.4).
+  if (named.sender === undefined || !senderAllowed(s.route, named.sender)) {
+    await reader.cancel().catch(() => undefined);
+    const r = await result.catch(() => undefined);
+    await r?.reservation?.release().catch(() => undefined);
+    return refuse(ErrorCode.SenderNotAllowed);
+  }
+  const body = released(first, reader, cut);
+  const settled = result.then(({ sender, senderKid, messageId }) => {
+    cut();
+    return { sender, senderKid, messageId };
+  });
+  settled.catch(() => undefined);
+  const verified = verifiedOnceRead(settled, () => !body.stream.locked && !body.touched());
   let res: Response | undefined;
   let handlerFailed = false;
+  let handlerError: unknown;
   try {
     res = await o.streamHandler!({
       method: s.method,
       path: s.path,
       request: s.request,
+      sender: named.sender,
+      senderKid: named.kid!,
       body: body.stream,
       verified,
     });
     if (!isResponse(res)) throw new TypeError('the handler must return a Response');
-  } catch {
+  } catch (e) {
     handlerFailed = true;
+    handlerError = e;
   }
   await body.drain();
   let r: OpenStreamResult;
@@ -74,11 +134,17 @@ export async function handleStream(s: CallScope): Promise<Response> {
   } catch (e) {
     return refuse(codeOf(e)); // the final check failed: whatever the handler answered
   }
+  try {
+    cut(); // the lease ended before the stream did: a copy may hold the reservation now
+  } catch (e) {
+    return refuse(codeOf(e));
+  }
   if (handlerFailed || res === undefined) {
     await r.reservation?.release().catch(() => undefined);
     s.emit({
       outcome: 'handler-failed',
       code: 'ERR_HANDLER',
+      error: handlerError,
       status: 500,
       mode: 'stream',
       bytes: 0,
@@ -87,6 +153,41 @@ export async function handleStream(s: CallScope): Promise<Response> {
     return problem('ERR_HANDLER');
   }
   return sealStreamReply(s, r, res);
+}
+
+type Verified = { sender: string; senderKid: string; messageId: string };
+
+/**
+ * `verified` settles once the whole body verified, so only after the body
+ * was read: awaited before the handler started reading it (or cancelled it),
+ * it could never settle, and rejects at once instead.
+ */
+function verifiedOnceRead(settled: Promise<Verified>, early: () => boolean): Promise<Verified> {
+  const verified = {
+    then(ok, fail) {
+      if (!early()) return settled.then(ok, fail);
+      return Promise.reject(
+        new BlindwireError(
+          ErrorCode.InvalidArgument,
+          'call.verified settles once the whole body verified: read call.body first',
+        ),
+      ).then(ok, fail);
+    },
+    catch(fail) {
+      return this.then(undefined, fail);
+    },
+    finally(f) {
+      return this.then(
+        (v) => Promise.resolve(f?.()).then(() => v),
+        (e: unknown) =>
+          Promise.resolve(f?.()).then(() => {
+            throw e;
+          }),
+      );
+    },
+    [Symbol.toStringTag]: 'Promise',
+  } as Promise<Verified>;
+  return verified;
 }
 
 async function sealStreamReply(
@@ -119,12 +220,11 @@ async function sealStreamReply(
     await r.reservation?.release().catch(() => undefined);
     return problem(codeOf(e), 500);
   }
-  try {
-    if (res.status >= 200 && res.status < 300) await r.reservation?.commit();
-    else await r.reservation?.release();
-  } catch {
+  const failed = await settle(r.reservation);
+  if (failed !== undefined) {
     s.emit({
       outcome: 'commit-failed',
+      code: failed,
       status: out.status,
       mode: 'stream',
       bytes: 0,
@@ -146,7 +246,13 @@ async function sealStreamReply(
 function released(
   first: ReadableStreamReadResult<Uint8Array>,
   reader: ReadableStreamDefaultReader<Uint8Array>,
-): { stream: ReadableStream<Uint8Array>; drain: () => Promise<void> } {
+  check: () => void,
+): {
+  stream: ReadableStream<Uint8Array>;
+  drain: () => Promise<void>;
+  touched: () => boolean;
+} {
+  let touched = false;
   let pending: ReadableStreamReadResult<Uint8Array> | undefined = first;
   let ended = first.done;
   const next = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
@@ -157,22 +263,29 @@ function released(
     }
     const r = await reader.read();
     if (r.done) ended = true;
+    check();
     return r;
   };
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(c) {
-      try {
-        const r = await next();
-        if (r.done) c.close();
-        else c.enqueue(r.value);
-      } catch (e) {
-        c.error(e);
-      }
+  // highWaterMark 0: pull runs only when the handler reads, so it tells that it did.
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(c) {
+        touched = true;
+        try {
+          const r = await next();
+          if (r.done) c.close();
+          else c.enqueue(r.value);
+        } catch (e) {
+          c.error(e);
+        }
+      },
+      cancel() {
+        touched = true;
+        void drain(); // the handler stopped reading: the rest is drained (and verified) now
+      },
     },
-    cancel() {
-      // The handler stopped reading: the rest is drained (and verified) below.
-    },
-  });
+    { highWaterMark: 0 },
+  );
   const drain = async (): Promise<void> => {
     try {
       while (!ended) {
@@ -183,23 +296,35 @@ function released(
       // the stream's error is reported by its result
     }
   };
-  return { stream, drain };
+  return { stream, drain, touched: () => touched };
 }
 
 /** The stream opener of a call: the route's senders, the context, the replay store (SPEC.md §7a.5). */
-function openerFor(s: CallScope): ReturnType<typeof openStream> {
+function openerFor(
+  s: CallScope,
+  named: { sender?: string; kid?: string },
+): ReturnType<typeof openStream> {
   const { o } = s;
+  // Pinned senders first, then the resolver (SPEC.md §7 step 14), through one
+  // resolver that notes the name it was asked for: core admits record 0 only
+  // under the key it returned, so once record 0 verified that name is the sender.
+  const trusted = o.trustedSenders ?? [];
+  const resolveSender: SenderResolver = (name, kid) => {
+    named.sender = name;
+    named.kid = kid;
+    const pinned = trusted.find((t) => t.name === name && t.signing.kid === kid);
+    if (pinned !== undefined) return pinned.signing.publicKey;
+    return o.resolveSender?.(name, kid) ?? null;
+  };
   return openStream({
     recipient: o.recipient,
     ...(o.revokedKids !== undefined && { revokedKids: o.revokedKids }),
-    ...(o.resolveSender !== undefined && { resolveSender: o.resolveSender }),
-    ...(o.trustedSenders !== undefined && { trustedSenders: o.trustedSenders }),
+    resolveSender,
     ...(o.allowedSuites !== undefined && { allowedSuites: o.allowedSuites }),
     ...(o.clockSkew !== undefined && { clockSkew: o.clockSkew }),
     ...(s.route.maxAge !== undefined && { maxAge: s.route.maxAge }),
     ...(o.replayLeaseMs !== undefined && { replayLeaseMs: o.replayLeaseMs }),
     ...(o.now !== undefined && { now: o.now() }),
-    allowedSenders: s.route.allowedSenders,
     context: s.context,
     replay: o.replay!,
     limits: { maxStreamBytes: o.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES },

@@ -33,7 +33,10 @@ export interface SealedCall {
   method: string;
   /** The path bound in the context (no query). */
   path: string;
-  /** The outer request: its URL (query included) and public headers. */
+  /**
+   * The outer request: its URL (query included) and public headers,
+   * unauthenticated (any proxy may change them).
+   */
   request: Request;
   /** The verified agent identity and its signing kid. */
   sender: string;
@@ -50,14 +53,27 @@ export interface SealedCall {
 export interface SealedStreamCall {
   method: string;
   path: string;
+  /** The outer request, unauthenticated: as in `SealedCall`. */
   request: Request;
+  /**
+   * The agent that signed the stream's header, verified before the first
+   * byte (record 0) and checked against the route: known at once. Do not act
+   * on the body before `verified` resolves all the same.
+   */
+  sender: string;
+  senderKid: string;
   /**
    * The body, released as each chunk authenticates (the route's allowed
    * senders were checked before the first byte). It errors when the stream
    * fails; do not act on it before `verified` resolves (SPEC.md §7a).
    */
   body: ReadableStream<Uint8Array>;
-  /** Resolves with the sender once the whole stream verified; rejects otherwise. */
+  /**
+   * Resolves with the sender once the whole stream verified, so only after
+   * the body was read (or cancelled); rejects otherwise. Awaited before the
+   * body is being read it rejects at once with ERR_INVALID_ARGUMENT (it could
+   * never settle). `Promise.all([read(body), verified])` is fine.
+   */
   verified: Promise<{ sender: string; senderKid: string; messageId: string }>;
 }
 
@@ -67,6 +83,13 @@ export interface HttpEvent {
   destination: string;
   outcome: 'delivered' | 'refused' | 'handler-failed' | 'commit-failed';
   code?: string;
+  /**
+   * `handler-failed` only: what the handler threw (or the TypeError of an
+   * answer that is not a Response). Local to the tool, never sent; it holds
+   * whatever the handler put in it, so log it with the care the handler's
+   * data needs.
+   */
+  error?: unknown;
   status: number;
   messageId?: string;
   mode: 'message' | 'stream';
@@ -123,10 +146,10 @@ export interface SealedFetchOptions {
   /** Request headers sealed with the body (lowercase names); `content-type` always is. */
   sealHeaders?: string[];
   context?: ContextOf;
-  /** Lifetime of a request in seconds (default 60). */
+  /** Lifetime of a request in seconds (default 60; a stream 240). */
   ttl?: number;
   padding?: Padding;
-  /** Bodies above this many bytes, or given as a stream, go in stream mode (default 1 MiB). */
+  /** Bodies whose envelope would exceed this many bytes, or given as a stream, go in stream mode (default 1 MiB). */
   maxMessageBytes?: number;
   /** Largest sealed response read (default 16 MiB). */
   maxResponseBytes?: number;

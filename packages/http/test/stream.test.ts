@@ -68,6 +68,14 @@ describe('stream mode', () => {
     expect(verifiedSenders).toContain(AGENT);
   });
 
+  it('a body above the message limit streams even when it is larger than the reply limit', async () => {
+    const res = await sealedFetch(fetch, { ...options(), maxResponseBytes: 4096 })(
+      `${app.url}/tools/upload`,
+      { method: 'POST', body },
+    );
+    expect(await res.json()).toEqual({ bytes: body.length, sum, sender: AGENT });
+  });
+
   it('a stream tampered in flight fails the call with a problem, not the handler answer', async () => {
     const tamper: FetchLike = (input, init) => {
       let seen = 0;

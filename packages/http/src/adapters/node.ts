@@ -4,6 +4,8 @@
  * handler opens it before any body parser; the response is written with its
  * exact Content-Length. Typed structurally: no import of node:http.
  */
+import { ErrorCode } from '@blindwire/core';
+import { problem } from '../problem.js';
 import type { SealedHandler } from '../server.js';
 
 /** The parts of an `IncomingMessage` used. */
@@ -42,17 +44,47 @@ export function toNodeListener(
   };
 }
 
-/** Runs `handler` on a node request and writes its answer; resolves when the answer is written. */
+/**
+ * Runs `handler` on a node request and writes its answer; resolves when the
+ * answer is written. A request body the handler left unread (a refusal
+ * before or in the middle of it) is read and dropped up to DRAIN_BYTES so
+ * that the client reads the answer rather than a reset; the answer says
+ * `Connection: close`, and past that bound the connection is closed once the
+ * answer is written.
+ */
 export async function serveNode(
   handler: SealedHandler,
   req: NodeRequestLike,
   res: NodeResponseLike,
 ): Promise<void> {
-  const response = await handler(toRequest(req));
-  await writeResponse(response, res);
+  const body = new BodyState(req);
+  const request = toRequest(req, body);
+  const response = canonicalTarget(req.url ?? '/', request.url)
+    ? await handler(request)
+    : problem(ErrorCode.ContextMismatch);
+  const unread = body.abandon();
+  // An unread rest that the bounded drop may not reach the end of: not reusable.
+  const close = unread && !declaredWithin(req.headers['content-length'], DRAIN_BYTES);
+  await writeResponse(response, res, close ? { connection: 'close' } : undefined);
+  // Not awaited: a client that stalls its upload holds no caller of serveNode.
+  void body.drained?.then((r) => r === 'cut' && req.destroy());
 }
 
-export function toRequest(req: NodeRequestLike): Request {
+/**
+ * Whether the raw target's path is already the one the WHATWG URL parser
+ * gives (SPEC.md §11b): no dot segment (plain or percent-encoded), no `\`,
+ * nothing the parser would encode. Another form would bind, and match routes
+ * on, a path other than the one the target names (SPEC.md §11d.2 step 2).
+ */
+export function canonicalTarget(target: string, parsed: string): boolean {
+  let path = target;
+  const absolute = /^https?:\/\/[^/?#]*/i.exec(path);
+  if (absolute) path = path.slice(absolute[0].length) || '/';
+  path = path.split(/[?#]/, 1)[0]!;
+  return path === new URL(parsed).pathname;
+}
+
+function toRequest(req: NodeRequestLike, body: BodyState): Request {
   const method = (req.method ?? 'GET').toUpperCase();
   const target = req.url ?? '/';
   const host =
@@ -73,57 +105,80 @@ export function toRequest(req: NodeRequestLike): Request {
   const hasBody = method !== 'GET' && method !== 'HEAD';
   const init: RequestInit & { duplex?: 'half' } = { method, headers };
   if (hasBody) {
-    init.body = bodyOf(req);
+    init.body = body.stream();
     init.duplex = 'half';
-  }
+  } else body.ended = true;
   return new Request(url, init);
 }
 
-function bodyOf(req: NodeRequestLike): ReadableStream<Uint8Array> {
-  const it = req[Symbol.asyncIterator]();
-  return new ReadableStream<Uint8Array>({
-    async pull(c) {
-      const r = await it.next();
-      if (r.done) c.close();
-      else {
-        const v = r.value;
-        c.enqueue(
-          v instanceof Uint8Array
-            ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength)
-            : new TextEncoder().encode(String(v)),
-        );
-      }
-    },
-    cancel() {
-      // The handler refused before the end (policy, a failed check): read and
-      // drop up to DRAIN_BYTES more so that the client reads the answer rather
-      // than a reset connection; past that, close the connection.
-      void drain(it, req);
-    },
-  });
-}
-
 /** How much of a refused body is read and dropped before the connection is closed. */
-const DRAIN_BYTES = 4 * 1024 * 1024;
+const DRAIN_BYTES = 64 * 1024;
 
-async function drain(it: AsyncIterator<unknown>, req: NodeRequestLike): Promise<void> {
-  let n = 0;
-  try {
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      n += (r.value as { length?: number }).length ?? 0;
-      if (n > DRAIN_BYTES) break;
-    }
-  } catch {
-    // the client went away
-  }
-  req.destroy();
+function declaredWithin(value: string | string[] | undefined, limit: number): boolean {
+  return typeof value === 'string' && /^\d+$/.test(value) && Number(value) <= limit;
 }
 
-export async function writeResponse(response: Response, res: NodeResponseLike): Promise<void> {
+/** The request body as a Web stream, and whether the handler read it to its end. */
+class BodyState {
+  ended = false;
+  /** Set once the rest is being dropped: 'done' at the body's end, 'cut' past DRAIN_BYTES. */
+  drained: Promise<'done' | 'cut'> | undefined;
+  private readonly it: AsyncIterator<unknown>;
+
+  constructor(private readonly req: NodeRequestLike) {
+    this.it = req[Symbol.asyncIterator]();
+  }
+
+  stream(): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>({
+      pull: async (c) => {
+        const r = await this.it.next();
+        if (r.done) {
+          this.ended = true;
+          c.close();
+        } else {
+          const v = r.value;
+          c.enqueue(
+            v instanceof Uint8Array
+              ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength)
+              : new TextEncoder().encode(String(v)),
+          );
+        }
+      },
+      // The handler refused in the middle of the body: drop the rest, bounded.
+      cancel: () => void this.abandon(),
+    });
+  }
+
+  /** Starts dropping what the handler left unread; whether any was. */
+  abandon(): boolean {
+    if (this.ended) return false;
+    this.drained ??= this.drain();
+    return true;
+  }
+
+  private async drain(): Promise<'done' | 'cut'> {
+    let n = 0;
+    try {
+      for (;;) {
+        const r = await this.it.next();
+        if (r.done) return 'done';
+        n += (r.value as { length?: number }).length ?? 0;
+        if (n > DRAIN_BYTES) return 'cut';
+      }
+    } catch {
+      return 'cut'; // the client went away
+    }
+  }
+}
+
+export async function writeResponse(
+  response: Response,
+  res: NodeResponseLike,
+  extra?: Record<string, string>,
+): Promise<void> {
   // One object, each name once: merges with headers a framework set before (Express's own).
-  const headers: Record<string, string | string[]> = {};
+  const headers: Record<string, string | string[]> = { ...extra };
   response.headers.forEach((v, k) => {
     if (k !== 'set-cookie') headers[k] = v;
   });
