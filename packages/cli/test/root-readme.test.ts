@@ -2,10 +2,13 @@
  * The root README runs as written: its code example (an agent calls a tool
  * through a proxy that cannot read, with @blindwire/http), run by Node on the
  * built packages, and its CLI walkthrough (anchor, identities, seal, inspect,
- * open, rotate, revoke), run by sh through the built `blindwire` binary.
+ * open, rotate, revoke), pasted into sh inside the clone as a user would, the
+ * block itself running the built `blindwire` through pnpm exec.
  */
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { delimiter } from 'node:path';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -41,14 +44,24 @@ function runnable(snippet: string): string {
   });
 }
 
+/** PATH without any directory that holds a `blindwire` command, as on a fresh machine. */
+function withoutBlindwire(path: string): string {
+  return path
+    .split(delimiter)
+    .filter((d) => d !== '' && !existsSync(join(d, 'blindwire')))
+    .join(delimiter);
+}
+
 let readme: string;
 let sb: Sandbox;
+const cleanup: string[] = [];
 beforeAll(async () => {
   readme = await readFile(join(ROOT, 'README.md'), 'utf8');
   sb = await sandbox();
 });
 afterAll(async () => {
   await sb?.remove();
+  for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
 });
 
 describe.skipIf(built.skip)('root README', () => {
@@ -86,17 +99,20 @@ describe.skipIf(built.skip)('root README', () => {
       'revoke',
     ])
       expect(block, verb).toContain(`blindwire ${verb} `);
-    const dir = join(sb.dir, 'walkthrough');
-    await mkdir(join(dir, 'bin'), { recursive: true });
-    await writeFile(
-      join(dir, 'bin/blindwire'),
-      `#!/bin/sh\nexec "${process.execPath}" "${bin}" "$@"\n`,
-    );
-    await chmod(join(dir, 'bin/blindwire'), 0o755);
+    // As a user runs it: pasted into a shell inside the clone, no `blindwire` on
+    // PATH (the block defines it with pnpm exec) and its files under a fresh
+    // directory it makes below `.tmp/`.
+    await mkdir(join(ROOT, '.tmp'), { recursive: true });
+    const cwd = await mkdtemp(join(ROOT, '.tmp', 'readme-walkthrough-'));
+    cleanup.push(cwd);
     const { stdout, stderr } = await exec('sh', ['-ec', block!], {
-      cwd: dir,
-      env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env['PATH']}` },
+      cwd,
+      env: { ...process.env, PATH: withoutBlindwire(process.env['PATH'] ?? '') },
     });
+    const made = await readdir(join(cwd, '.tmp'));
+    expect(made).toHaveLength(1);
+    expect(made[0]).toMatch(/^walkthrough\./);
+    const dir = join(cwd, '.tmp', made[0]!);
     const plain = 'refund A-1042: 129.00\n';
     expect(await readFile(join(dir, 'refund-opened.txt'), 'utf8')).toBe(plain);
     expect(await readFile(join(dir, 'refund-after-rotation.txt'), 'utf8')).toBe(plain);
@@ -107,5 +123,5 @@ describe.skipIf(built.skip)('root README', () => {
     expect(stdout.trimEnd().split('\n').at(-1)).toBe('exit 4');
     expect(stderr).toContain('error ERR_KEY_REVOKED: ');
     expect(await readdir(dir)).not.toContain('refund-revoked.txt');
-  }, 120_000);
+  }, 240_000);
 });
