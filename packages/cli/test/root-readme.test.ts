@@ -1,21 +1,19 @@
 /**
  * The root README runs as written: its code example (an agent calls a tool
- * through a proxy that cannot read, with @blindwire/http), run by Node on the
- * built packages, and its CLI walkthrough (anchor, identities, seal, inspect,
- * open, rotate, revoke), pasted into sh inside the clone as a user would, the
- * block itself running the built `blindwire` through pnpm exec.
+ * through a proxy that cannot read, with @blindwire/http), saved in the clone
+ * and run by Node with its imports untouched, and its CLI walkthrough (anchor,
+ * identities, seal, inspect, open, rotate, revoke), pasted into sh inside the
+ * clone as a user would, the block itself running the built `blindwire`
+ * through pnpm exec.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { delimiter } from 'node:path';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBuild } from '@blindwire/testkit';
-import { sandbox, type Sandbox } from './helpers/cli.js';
 
 const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -36,14 +34,6 @@ function blocks(readme: string, heading: string, lang: string): string[] {
   );
 }
 
-/** A snippet whose `@blindwire/<pkg>` imports point at the built packages, as in an app that installed them. */
-function runnable(snippet: string): string {
-  return snippet.replace(/from '@blindwire\/([^'/]+)((?:\/[^']+)?)'/g, (_, name, sub) => {
-    const req = createRequire(join(ROOT, `packages/${name}/package.json`));
-    return `from '${pathToFileURL(req.resolve(`@blindwire/${name}${sub}`)).href}'`;
-  });
-}
-
 /** PATH without any directory that holds a `blindwire` command, as on a fresh machine. */
 function withoutBlindwire(path: string): string {
   return path
@@ -53,14 +43,11 @@ function withoutBlindwire(path: string): string {
 }
 
 let readme: string;
-let sb: Sandbox;
 const cleanup: string[] = [];
 beforeAll(async () => {
   readme = await readFile(join(ROOT, 'README.md'), 'utf8');
-  sb = await sandbox();
 });
 afterAll(async () => {
-  await sb?.remove();
   for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
 });
 
@@ -74,9 +61,16 @@ describe.skipIf(built.skip)('root README', () => {
     );
     expect(more).toEqual([]);
     expect(example).toContain("from '@blindwire/http'");
+    expect(readme).toContain('save it as `example.mjs` at the root of the clone');
     expect(example!.split('\n').length).toBeLessThanOrEqual(45);
-    await writeFile(sb.path('agent-tool.mjs'), runnable(example!));
-    const { stdout } = await exec(process.execPath, ['agent-tool.mjs'], { cwd: sb.dir });
+    // As the README says: saved as example.mjs in the clone (here in a fresh
+    // directory below .tmp/, which resolves the same root node_modules) and run
+    // by node as written, its imports untouched.
+    await mkdir(join(ROOT, '.tmp'), { recursive: true });
+    const cwd = await mkdtemp(join(ROOT, '.tmp', 'readme-example-'));
+    cleanup.push(cwd);
+    await writeFile(join(cwd, 'example.mjs'), example!);
+    const { stdout } = await exec(process.execPath, ['example.mjs'], { cwd });
     expect(stdout).toBe(
       "{ refunded: 'A-1042', for: 'spiffe://acme.example/agents/planner' }\nfalse\n",
     );
