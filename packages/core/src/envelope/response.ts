@@ -78,8 +78,11 @@ export async function sealResponseWithId(
  * SPEC.md §6.4: without a `ttl`, a response lives as long as the request it
  * answers has left at the responder's clock (`request.header.expiresAt -
  * issuedAt`), at most `DEFAULT_TTL_SECONDS` (one hour) and at least one
- * second; the caller can open it only while its request state lives anyway.
- * `ttlOf` caps the result at `limits.maxTtlSeconds`.
+ * second: a response that outlives its request serves no requester, which gave
+ * up waiting with it (`openResponse` checks only the response's own times, so
+ * this default is what bounds a late answer). The expiry is read from the
+ * caller's `request.header`; when it is not a safe integer the default falls
+ * back to `DEFAULT_TTL_SECONDS`. `ttlOf` caps the result at `limits.maxTtlSeconds`.
  */
 function defaultResponseTtl(request: OpenResult, issuedAt: number): number {
   const expiresAt: unknown = (request.header as Partial<OpenResult['header']> | undefined)
