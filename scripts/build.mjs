@@ -7,7 +7,8 @@
  * the hash of its inputs matches the stamp of its last successful build in
  * .tmp/build-stamps/. The inputs: every file under src/, its package.json,
  * tsup.config.ts and tsconfig*.json, the root package.json, tsconfig.base.json
- * and pnpm-lock.yaml (the tool versions), and the input hashes of the
+ * and pnpm-lock.yaml (the tool versions), every file under scripts/tsup/ (the
+ * shared tsup configuration), and the input hashes of the
  * workspace packages it depends on (dev and peer included: their types and
  * bundled code go into its build). The builder's own output is shown only
  * when a build fails.
@@ -82,7 +83,11 @@ function inputHash(name) {
   const own = readdirSync(dir).filter((f) =>
     /^(package\.json|tsup\.config\.ts|tsconfig.*\.json)$/.test(f),
   );
-  const shared = ['package.json', 'tsconfig.base.json', 'pnpm-lock.yaml'].map((f) => join(repo, f));
+  const shared = [
+    ...['package.json', 'tsconfig.base.json', 'pnpm-lock.yaml'].map((f) => join(repo, f)),
+    // The tsup configuration every package's tsup.config.ts imports.
+    ...filesUnder(join(repo, 'scripts', 'tsup')),
+  ];
   for (const file of [
     ...shared,
     ...own.map((f) => join(dir, f)),

@@ -3,10 +3,12 @@
 # each: anchor, identities, seal, inspect, open, rotate, revoke. Runs in the
 # current directory, which it fills with key files: run it in an empty one.
 #
-#   sh walkthrough.sh                          # `blindwire` on PATH
+#   sh walkthrough.sh                                  # `blindwire` on PATH
 #   BLINDWIRE="pnpm exec blindwire" sh walkthrough.sh
+#   BLINDWIRE="node '/path/to/clone/packages/cli/dist/bin.js'" sh walkthrough.sh
+# BLINDWIRE is a shell command line, evaluated: quote a path with spaces in it.
 set -eu
-blindwire() { ${BLINDWIRE:-command blindwire} "$@"; }
+blindwire() { eval "${BLINDWIRE:-command blindwire}" '"$@"'; }
 check() { if "$@"; then :; else echo "check failed: $*" >&2; exit 1; fi; }
 kid_of() { blindwire inspect "$1" --json | node -pe 'JSON.parse(fs.readFileSync(0)).recipients[0].kid'; }
 

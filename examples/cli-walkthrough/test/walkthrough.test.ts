@@ -5,7 +5,7 @@
  * walkthrough, so the two do not drift apart.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,13 +84,41 @@ describe.skipIf(built.skip)('examples/cli-walkthrough', () => {
     }
   }, 60_000);
 
+  it("its README's block runs as written, twice, from a clone whose path has a space", async () => {
+    const md = await readFile(here('README.md'), 'utf8');
+    const block = /```sh\n([\s\S]*?)```/.exec(md)![1]!;
+    const lines = block.split('\n');
+    // The build is `pnpm build`'s (the suite runs on built packages): the rest runs as written.
+    expect(lines[0]).toBe('pnpm build');
+    const run = lines.slice(1).join('\n');
+    const d = await mkdtemp(join(tmpdir(), 'blindwire-walkthrough-'));
+    try {
+      const clone = join(d, 'my clone');
+      await symlink(ROOT, clone);
+      await mkdir(join(d, 'tmp'));
+      for (const round of [1, 2]) {
+        const { stdout } = await exec('sh', ['-ec', run], {
+          cwd: clone,
+          env: { ...process.env, PWD: clone, TMPDIR: join(d, 'tmp') },
+        });
+        expect(stdout, `round ${round}`).toMatch(/\nwalkthrough ok\n$/);
+      }
+      // Each run filled a fresh directory of its own, none in the clone.
+      expect(await readdir(join(d, 'tmp'))).toHaveLength(2);
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  }, 240_000);
+
   it('holds every command of the root README walkthrough', async () => {
     const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
     const start = readme.indexOf('\n## The CLI in seven steps\n');
     expect(start).toBeGreaterThan(0);
     const section = readme.slice(start, readme.indexOf('\n## ', start + 5));
     const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
-    const written = commands(block);
+    // From step 1: the lines before it set up the reader's shell (a fresh
+    // directory, `blindwire` through pnpm exec), which BLINDWIRE does here.
+    const written = commands(block.slice(block.indexOf('# 1. ')));
     expect(written.filter((c) => c.startsWith('blindwire '))).toHaveLength(11);
     const script = commands(await readFile(here('walkthrough.sh'), 'utf8')).join('\n');
     for (const c of written) {

@@ -1,6 +1,6 @@
 /**
  * docs/cli-to-code.md runs as written: on files the CLI wrote (the root
- * README's walkthrough up to its rotation), seal-refund.mjs seals to the
+ * README's walkthrough block, steps 1-6, up to its rotation), seal-refund.mjs seals to the
  * planner's new key, open-refunds.mjs opens what was sealed before and after
  * the rotation with the identity file and the key store's list(), and, after
  * a revocation for compromise, prints the outcome the guide shows.
@@ -24,7 +24,8 @@ const built = requireBuild(
 );
 const requireFromCli = createRequire(join(ROOT, 'packages/cli/package.json'));
 const PLANNER = 'spiffe://acme.example/agents/planner';
-const PASSPHRASE = { PLANNER_KEYS_PASSPHRASE: 'cli to code' };
+/** The passphrase of the planner's key store, as the README's walkthrough sets it. */
+const PASSPHRASE = { PLANNER_KEYS_PASSPHRASE: '' };
 const S = ['--store', 'file:./directory.json'];
 const A = ['--anchor', 'anchor-public.json'];
 
@@ -52,51 +53,21 @@ describe.skipIf(built.skip)('docs/cli-to-code.md', () => {
     built.assertBuilt();
     guide = await readFile(join(ROOT, 'docs/cli-to-code.md'), 'utf8');
     sb = await sandbox();
-    // The root README's walkthrough, steps 1-6, with the same files.
-    await sb.ok([
-      'anchor',
-      'create',
-      'acme.example root',
-      '--out',
-      'anchor.json',
-      '--public-out',
-      'anchor-public.json',
-    ]);
-    for (const [name, file] of [
-      [PLANNER, 'planner.json'],
-      ['spiffe://acme.example/tools/payments', 'payments.json'],
-    ] as const)
-      await sb.ok(['identity', 'create', name, '--anchor', 'anchor.json', '--out', file, ...S]);
-    await writeFile(sb.path('refund.txt'), 'refund A-1042: 129.00\n');
-    await sb.ok([
-      'seal',
-      'refund.txt',
-      '-r',
-      PLANNER,
-      '--identity',
-      'payments.json',
-      ...S,
-      ...A,
-      '-o',
-      'refund.bw',
-    ]);
-    await sb.ok(
-      [
-        'key',
-        'rotate',
-        '--identity',
-        'planner.json',
-        '--keystore',
-        'planner-keys.json',
-        '--passphrase-env',
-        'PLANNER_KEYS_PASSPHRASE',
-        ...S,
-        '--force',
-        '--propagation-delay',
-        '0',
-      ],
-      { env: PASSPHRASE },
-    );
+    // The root README's walkthrough, steps 1-6 as written there (the guide
+    // starts from them), run by sh with `blindwire` the built binary.
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const walkthrough = blocks(
+      readme.slice(readme.indexOf('\n## The CLI in seven steps\n')),
+      'sh',
+    )[0]!;
+    const steps = walkthrough.slice(walkthrough.indexOf('# 1. '), walkthrough.indexOf('# 7. '));
+    expect(steps).toContain('blindwire key rotate ');
+    const passphrase = /^export PLANNER_KEYS_PASSPHRASE='([^']+)'$/m.exec(steps)?.[1];
+    expect(passphrase).toBeDefined();
+    PASSPHRASE.PLANNER_KEYS_PASSPHRASE = passphrase!;
+    await exec('sh', ['-ec', `blindwire() { "${process.execPath}" "${bin}" "$@"; }\n${steps}`], {
+      cwd: sb.dir,
+    });
     const [sealJs, openJs] = blocks(guide, 'js');
     await writeFile(sb.path('seal-refund.mjs'), runnable(sealJs!));
     await writeFile(sb.path('open-refunds.mjs'), runnable(openJs!));
@@ -159,8 +130,12 @@ describe.skipIf(built.skip)('docs/cli-to-code.md', () => {
       ],
       { env: PASSPHRASE },
     );
-    // Until the next rotation given the anchor, planner.json still holds the revoked key.
+    // Until the next rotation given the anchor, planner.json still holds the
+    // revoked key: the guide's snippet leaves tombstoned kids out, so refund.bw
+    // fails already.
     expect(await readFile(sb.path('planner.json'), 'utf8')).toContain(old);
+    const [shown] = blocks(guide, 'text');
+    expect((await node('open-refunds.mjs', 'refund.bw', 'refund-code.bw')).stdout).toBe(shown);
     await sb.ok(
       [
         'key',
@@ -178,7 +153,6 @@ describe.skipIf(built.skip)('docs/cli-to-code.md', () => {
     );
     expect(await readFile(sb.path('planner.json'), 'utf8')).not.toContain(old);
     const { stdout } = await node('open-refunds.mjs', 'refund.bw', 'refund-code.bw');
-    const [shown] = blocks(guide, 'text');
     expect(stdout).toBe(shown);
   });
 });

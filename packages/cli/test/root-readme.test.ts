@@ -1,18 +1,19 @@
 /**
  * The root README runs as written: its code example (an agent calls a tool
- * through a proxy that cannot read, with @blindwire/http), run by Node on the
- * built packages, and its CLI walkthrough (anchor, identities, seal, inspect,
- * open, rotate, revoke), run by sh through the built `blindwire` binary.
+ * through a proxy that cannot read, with @blindwire/http), saved in the clone
+ * and run by Node with its imports untouched, and its CLI walkthrough (anchor,
+ * identities, seal, inspect, open, rotate, revoke), pasted into sh inside the
+ * clone as a user would, the block itself running the built `blindwire`
+ * through pnpm exec.
  */
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBuild } from '@blindwire/testkit';
-import { sandbox, type Sandbox } from './helpers/cli.js';
 
 const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -33,22 +34,21 @@ function blocks(readme: string, heading: string, lang: string): string[] {
   );
 }
 
-/** A snippet whose `@blindwire/<pkg>` imports point at the built packages, as in an app that installed them. */
-function runnable(snippet: string): string {
-  return snippet.replace(/from '@blindwire\/([^'/]+)((?:\/[^']+)?)'/g, (_, name, sub) => {
-    const req = createRequire(join(ROOT, `packages/${name}/package.json`));
-    return `from '${pathToFileURL(req.resolve(`@blindwire/${name}${sub}`)).href}'`;
-  });
+/** PATH without any directory that holds a `blindwire` command, as on a fresh machine. */
+function withoutBlindwire(path: string): string {
+  return path
+    .split(delimiter)
+    .filter((d) => d !== '' && !existsSync(join(d, 'blindwire')))
+    .join(delimiter);
 }
 
 let readme: string;
-let sb: Sandbox;
+const cleanup: string[] = [];
 beforeAll(async () => {
   readme = await readFile(join(ROOT, 'README.md'), 'utf8');
-  sb = await sandbox();
 });
 afterAll(async () => {
-  await sb?.remove();
+  for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
 });
 
 describe.skipIf(built.skip)('root README', () => {
@@ -61,9 +61,16 @@ describe.skipIf(built.skip)('root README', () => {
     );
     expect(more).toEqual([]);
     expect(example).toContain("from '@blindwire/http'");
+    expect(readme).toContain('save it as `example.mjs` at the root of the clone');
     expect(example!.split('\n').length).toBeLessThanOrEqual(45);
-    await writeFile(sb.path('agent-tool.mjs'), runnable(example!));
-    const { stdout } = await exec(process.execPath, ['agent-tool.mjs'], { cwd: sb.dir });
+    // As the README says: saved as example.mjs in the clone (here in a fresh
+    // directory below .tmp/, which resolves the same root node_modules) and run
+    // by node as written, its imports untouched.
+    await mkdir(join(ROOT, '.tmp'), { recursive: true });
+    const cwd = await mkdtemp(join(ROOT, '.tmp', 'readme-example-'));
+    cleanup.push(cwd);
+    await writeFile(join(cwd, 'example.mjs'), example!);
+    const { stdout } = await exec(process.execPath, ['example.mjs'], { cwd });
     expect(stdout).toBe(
       "{ refunded: 'A-1042', for: 'spiffe://acme.example/agents/planner' }\nfalse\n",
     );
@@ -86,17 +93,20 @@ describe.skipIf(built.skip)('root README', () => {
       'revoke',
     ])
       expect(block, verb).toContain(`blindwire ${verb} `);
-    const dir = join(sb.dir, 'walkthrough');
-    await mkdir(join(dir, 'bin'), { recursive: true });
-    await writeFile(
-      join(dir, 'bin/blindwire'),
-      `#!/bin/sh\nexec "${process.execPath}" "${bin}" "$@"\n`,
-    );
-    await chmod(join(dir, 'bin/blindwire'), 0o755);
+    // As a user runs it: pasted into a shell inside the clone, no `blindwire` on
+    // PATH (the block defines it with pnpm exec) and its files under a fresh
+    // directory it makes below `.tmp/`.
+    await mkdir(join(ROOT, '.tmp'), { recursive: true });
+    const cwd = await mkdtemp(join(ROOT, '.tmp', 'readme-walkthrough-'));
+    cleanup.push(cwd);
     const { stdout, stderr } = await exec('sh', ['-ec', block!], {
-      cwd: dir,
-      env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env['PATH']}` },
+      cwd,
+      env: { ...process.env, PATH: withoutBlindwire(process.env['PATH'] ?? '') },
     });
+    const made = await readdir(join(cwd, '.tmp'));
+    expect(made).toHaveLength(1);
+    expect(made[0]).toMatch(/^walkthrough\./);
+    const dir = join(cwd, '.tmp', made[0]!);
     const plain = 'refund A-1042: 129.00\n';
     expect(await readFile(join(dir, 'refund-opened.txt'), 'utf8')).toBe(plain);
     expect(await readFile(join(dir, 'refund-after-rotation.txt'), 'utf8')).toBe(plain);
@@ -107,5 +117,5 @@ describe.skipIf(built.skip)('root README', () => {
     expect(stdout.trimEnd().split('\n').at(-1)).toBe('exit 4');
     expect(stderr).toContain('error ERR_KEY_REVOKED: ');
     expect(await readdir(dir)).not.toContain('refund-revoked.txt');
-  }, 120_000);
+  }, 240_000);
 });

@@ -49,6 +49,15 @@ describe('sealResponse default lifetime (SPEC.md §6.4)', () => {
     expect(answer.header.expiresAt).toBe(NOW_S + 600);
   });
 
+  it("follows the request's expiry as opened, not the caller's copy of its header", async () => {
+    const { request, opened } = await exchange(600);
+    for (const forged of [NOW_S + 7 * 24 * 3600, undefined]) {
+      (opened.header as { expiresAt?: number }).expiresAt = forged;
+      const reply = await sealResponse(opened, 'a', { now: NOW, backend });
+      expect(reply.expiresAt).toBe(request.expiresAt);
+    }
+  });
+
   it('is capped at 3600 seconds for a long-lived request', async () => {
     const { opened } = await exchange(7 * 24 * 3600);
     const reply = await sealResponse(opened, 'a', { now: NOW, backend });

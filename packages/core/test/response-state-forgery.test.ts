@@ -92,6 +92,7 @@ describe('an exported response state is authenticated by its owner (SPEC.md §11
         requestId: fromHex(h.messageId),
         responder: fromBase64url(h.recipients[0]!.kid),
         responseSecret: rs,
+        expiresAt: h.expiresAt,
         responseIds: new Set(),
       });
       const reply = await sealResponse(fake, '{"refund":"approved"}', { now: LATER, backend });

@@ -183,6 +183,7 @@ export function resultOf(call: PoolCall, w: WireResult): OpenResult {
     requestId: w.state.requestId,
     responder: w.state.responder,
     responseSecret: w.state.responseSecret,
+    expiresAt: w.header.expiresAt,
     responseIds: new Set(),
   });
   return r;

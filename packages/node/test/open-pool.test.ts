@@ -226,7 +226,10 @@ describe.skipIf(worker.skip)('open pool: results, backends, keys', () => {
   it('a response sealed from the pool result opens at the requester (the response state reached this thread)', async () => {
     const s = await sealed('ping');
     const r = await pool.open(s.envelope, opts());
+    // Its default lifetime follows the request's expiry as opened, whatever the caller's header says.
+    (r.header as { expiresAt?: number }).expiresAt = undefined;
     const reply = await sealResponse(r, 'pong', { now: NOW, backend });
+    expect(reply.expiresAt).toBe(Math.min(s.expiresAt, reply.issuedAt + 3600));
     expect(text((await openResponse(s, reply.envelope, { now: NOW, backend })).payload)).toBe(
       'pong',
     );

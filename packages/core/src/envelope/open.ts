@@ -92,6 +92,7 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
       requestId: header.messageId.slice(),
       responder: entry.kid.slice(),
       responseSecret,
+      expiresAt: header.expiresAt,
       responseIds: new Set(),
     });
     const start = inner.body.byteOffset - plaintext.byteOffset;

@@ -76,16 +76,15 @@ export async function sealResponseWithId(
 
 /**
  * SPEC.md §6.4: without a `ttl`, a response lives as long as the request it
- * answers has left at the responder's clock (`request.header.expiresAt -
- * issuedAt`), at most `DEFAULT_TTL_SECONDS` (one hour) and at least one
- * second; the caller can open it only while its request state lives anyway.
- * `ttlOf` caps the result at `limits.maxTtlSeconds`.
+ * answers has left at the responder's clock (`expiresAt - issuedAt`, the
+ * request's expiry as `open` read it, kept in the open state), at most
+ * `DEFAULT_TTL_SECONDS` (one hour) and at least one second: a response that
+ * outlives its request serves no requester, which gave up waiting with it
+ * (`openResponse` checks only the response's own times, so this default is what
+ * bounds a late answer). `ttlOf` caps the result at `limits.maxTtlSeconds`.
  */
-function defaultResponseTtl(request: OpenResult, issuedAt: number): number {
-  const expiresAt: unknown = (request.header as Partial<OpenResult['header']> | undefined)
-    ?.expiresAt;
-  if (!Number.isSafeInteger(expiresAt)) return DEFAULT_TTL_SECONDS;
-  return Math.max(1, Math.min(DEFAULT_TTL_SECONDS, (expiresAt as number) - issuedAt));
+function defaultResponseTtl(requestExpiresAt: number, issuedAt: number): number {
+  return Math.max(1, Math.min(DEFAULT_TTL_SECONDS, requestExpiresAt - issuedAt));
 }
 
 type SealResponseArguments = SealResponseOptions & { messageId?: Uint8Array | undefined };
@@ -106,7 +105,7 @@ async function sealResponseWith(
     const body = payloadBytes(payload);
     // §6.4 step 3: issued-at = floor(now_ms / 1000), expires-at = issued-at + ttl.
     const issuedAt = Math.floor(nowMs(o.now) / 1000);
-    const ttl = ttlOf(o.ttl, defaultResponseTtl(request, issuedAt), limits);
+    const ttl = ttlOf(o.ttl, defaultResponseTtl(state.expiresAt, issuedAt), limits);
     if (issuedAt + ttl > MAX_TIME)
       throw invalidArgument('ttl', `to end by ${MAX_TIME} (Unix seconds)`, shown(ttl));
     const padding = checkPadding(o.padding);

@@ -26,6 +26,8 @@ export interface OpenState {
   /** The kid under which this endpoint opened the request. */
   responder: Uint8Array;
   responseSecret: Uint8Array;
+  /** The request's expires-at as opened, Unix seconds: bounds a response's default lifetime (SPEC.md §6.4). */
+  expiresAt: number;
   /** Response ids used so far: one id never seals two responses (SPEC.md §6.1). */
   responseIds: Set<string>;
 }
