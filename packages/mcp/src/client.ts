@@ -37,8 +37,11 @@ import { decodeAnswer, encodeJson } from './payload.js';
 import { Relay } from './relay.js';
 import type { JsonRpcMessage, McpTransport, RequestId, SealedClientOptions } from './types.js';
 
+/** The largest arguments the client seals by default, in JSON bytes: 1 MiB. */
 export const DEFAULT_MAX_ARGUMENT_BYTES = 1024 * 1024;
+/** The largest sealed result the client opens by default, in envelope bytes: 16 MiB. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+/** The lifetime of a sealed call by default, in seconds. */
 export const DEFAULT_CALL_TTL = 60;
 
 /** What a JSON-RPC answer becomes once opened: its `result` or its `error`. */

@@ -5,6 +5,7 @@
  */
 import { ErrorCode, isBlindwireError } from '@blindwire/core';
 
+/** The JSON-RPC error code of a sealed call that did not open ("Invalid params"). */
 export const INVALID_PARAMS = -32602;
 /** JSON-RPC invalid request: a batch, or a request whose id is already in flight. */
 export const INVALID_REQUEST = -32600;

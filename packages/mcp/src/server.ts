@@ -46,7 +46,9 @@ import type {
   SealedServerOptions,
 } from './types.js';
 
+/** The largest sealed arguments a server accepts by default, in envelope bytes: 1 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+/** The lifetime of a sealed result by default, in seconds. */
 export const DEFAULT_RESPONSE_TTL = 60;
 
 /**

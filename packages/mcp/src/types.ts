@@ -64,6 +64,7 @@ export interface ToolPolicy {
   maxAge?: number;
 }
 
+/** What the decorators report of each sealed call: metadata only, never arguments, results or the caller. */
 export interface McpEvent {
   binding: 'mcp';
   /** `tools/call <tool name>`. */
@@ -74,6 +75,7 @@ export interface McpEvent {
   bytes: number;
 }
 
+/** Options of the tool server's decorators (`createSealedServerTransport`, `createSealedMcpHandler`). */
 export interface SealedServerOptions {
   /** The tool server's encryption key pair(s). */
   recipient: RecipientKey | RecipientKey[];
@@ -98,6 +100,7 @@ export interface SealedServerOptions {
   allowedSuites?: OpenOptions['allowedSuites'];
 }
 
+/** Options of the agent's decorator (`createSealedClientTransport`). */
 export interface SealedClientOptions {
   /** The agent: its name and signing key (an `Identity` fits). */
   sender: Sender;
