@@ -15,7 +15,7 @@
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import * as core from '@blindwire/core';
-import { noCryptoBackend as backend } from '../impls/no-crypto-backend.mjs';
+import { noCryptoBackend, noCryptoSyncBackend } from '../impls/no-crypto-backend.mjs';
 import { median } from './stats.mjs';
 
 const { sizes, rounds, batch } = JSON.parse(process.argv[2]);
@@ -27,14 +27,19 @@ new PerformanceObserver((list) => (gcs += list.getEntries().length)).observe({
 });
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
-const sender = await core.generateIdentity('spiffe://bench.example/sender', { backend });
-const recipient = await core.generateIdentity('spiffe://bench.example/recipient', { backend });
-const recipients = core.publicIdentity(recipient);
-const trustedSenders = [core.publicIdentity(sender)];
-const ops = {
-  seal: async (p) => (await core.seal(p, { sender, recipients, backend })).envelope,
-  open: async (e) => (await core.open(e, { recipient, trustedSenders, backend })).payload,
-};
+/** The path each backend takes: `sync` with a synchronous twin (node), `async` without (pure, web). */
+const BACKENDS = { sync: noCryptoSyncBackend, async: noCryptoBackend };
+
+async function opsFor(backend) {
+  const sender = await core.generateIdentity('spiffe://bench.example/sender', { backend });
+  const recipient = await core.generateIdentity('spiffe://bench.example/recipient', { backend });
+  const recipients = core.publicIdentity(recipient);
+  const trustedSenders = [core.publicIdentity(sender)];
+  return {
+    seal: async (p) => (await core.seal(p, { sender, recipients, backend })).envelope,
+    open: async (e) => (await core.open(e, { recipient, trustedSenders, backend })).payload,
+  };
+}
 
 async function cpuPerOp(fn, input, n) {
   const c0 = process.cpuUsage();
@@ -63,27 +68,31 @@ async function allocPerOp(fn, input, n) {
 }
 
 const out = [];
-for (const size of sizes) {
-  const payload = new Uint8Array(size).fill(0x61);
-  const envelope = await ops.seal(payload);
-  const input = { seal: payload, open: envelope };
-  for (const op of ['seal', 'open']) {
-    const fn = ops[op];
-    await cpuPerOp(fn, input[op], 2000); // warm-up
-    const n = Math.max(200, Math.round(200_000 / Math.max(size, 1024)));
-    const cpu = [];
-    for (let r = 0; r < rounds; r++) cpu.push(await cpuPerOp(fn, input[op], n));
-    const alloc = await allocPerOp(fn, input[op], batch);
-    out.push({
-      size,
-      op,
-      cpuUs: median(cpu),
-      cpuUsMin: Math.min(...cpu),
-      cpuUsMax: Math.max(...cpu),
-      heapBytes: alloc.heap,
-      bufferBytes: alloc.buffers,
-      allocSamples: alloc.samples,
-    });
+for (const [path, backend] of Object.entries(BACKENDS)) {
+  const ops = await opsFor(backend);
+  for (const size of sizes) {
+    const payload = new Uint8Array(size).fill(0x61);
+    const envelope = await ops.seal(payload);
+    const input = { seal: payload, open: envelope };
+    for (const op of ['seal', 'open']) {
+      const fn = ops[op];
+      await cpuPerOp(fn, input[op], 2000); // warm-up
+      const n = Math.max(200, Math.round(200_000 / Math.max(size, 1024)));
+      const cpu = [];
+      for (let r = 0; r < rounds; r++) cpu.push(await cpuPerOp(fn, input[op], n));
+      const alloc = await allocPerOp(fn, input[op], batch);
+      out.push({
+        path,
+        size,
+        op,
+        cpuUs: median(cpu),
+        cpuUsMin: Math.min(...cpu),
+        cpuUsMax: Math.max(...cpu),
+        heapBytes: alloc.heap,
+        bufferBytes: alloc.buffers,
+        allocSamples: alloc.samples,
+      });
+    }
   }
 }
 process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -27,15 +27,16 @@ export function overheadTable(rows) {
   const lines = [
     `\nLibrary overhead: Blindwire seal/open through a backend that does no cryptography`,
     `(benchmarks/impls/no-crypto-backend.mjs), CPU µs per call (median of rounds, min-max) and bytes`,
-    `allocated per call (V8 heap + ArrayBuffer backing stores, batches without GC, median).`,
+    `allocated per call (V8 heap + ArrayBuffer backing stores, batches without GC, median). Path "sync":`,
+    `with a synchronous twin, as the node backend runs; "async": without, as the pure and web backends run.`,
     `Targets at 256 B: ≤ ${OVERHEAD_TARGETS.cpuUs} µs CPU, ≤ ${kib(OVERHEAD_TARGETS.allocBytes)} allocated.\n`,
-    '| Size | Op | CPU µs/op | min-max | heap/op | buffers/op | total/op |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+    '| Path | Size | Op | CPU µs/op | min-max | heap/op | buffers/op | total/op |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
     const total = r.heapBytes === null ? null : r.heapBytes + r.bufferBytes;
     lines.push(
-      `| ${sizeLabel(r.size)} | ${r.op} | ${num(r.cpuUs)} | ${num(r.cpuUsMin)}-${num(r.cpuUsMax)} | ` +
+      `| ${r.path} | ${sizeLabel(r.size)} | ${r.op} | ${num(r.cpuUs)} | ${num(r.cpuUsMin)}-${num(r.cpuUsMax)} | ` +
         `${kib(r.heapBytes)} | ${kib(r.bufferBytes)} | ${kib(total)} |`,
     );
   }

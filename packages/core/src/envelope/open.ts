@@ -7,13 +7,25 @@
  */
 import { concat, toHex, utf8, wipe } from '../bytes.js';
 import { ErrorCode, isBlindwireError, openFailed } from '../errors.js';
+import { syncPrimitivesOf, type SyncPrimitives } from '../backend/sync.js';
 import type { CryptoBackend } from '../backend/types.js';
 import { parseFrame, type Frame } from '../wire/frame.js';
 import { decodeMessageHeader, type MessageHeader } from '../wire/header.js';
 import { decodeInner } from '../wire/inner.js';
-import { ZERO_NONCE, deriveMessageKeys, signatureInput } from '../wire/keys.js';
+import {
+  LABEL,
+  ZERO_NONCE,
+  deriveMessageKeys,
+  signatureInput,
+  signatureTranscript,
+} from '../wire/keys.js';
 import { Kind } from '../wire/kinds.js';
 import { recipientSecrets } from '../wire/recipient.js';
+import {
+  messageKeysSync,
+  recipientSecretsSync,
+  type ExportedSecrets,
+} from '../wire/sync-secrets.js';
 import { OPEN_OPTION_KEYS, checkOpenOptions } from './check-open.js';
 import { backendOf, checkArguments, limitsOf, readOptions } from './common-options.js';
 import { headerInfo } from './envelope-info.js';
@@ -52,8 +64,15 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
   const admitted = admitHeader(header, policy);
   const { suite, entry } = admitted;
 
-  // §7 steps 9-12: decapsulate, key schedule, commitment, decrypt.
-  const { plaintext, aad, contextKey, responseSecret } = await decrypt(b, admitted, header, frame);
+  // §7 steps 9-12: decapsulate, key schedule, commitment, decrypt; without a
+  // promise per step on a backend with a synchronous twin (backend/sync.ts).
+  const sync = admitted.entry.wrapped === undefined ? syncPrimitivesOf(b) : undefined;
+  // Every ERR_OPEN_FAILED comes after an await here, as on the async path, so
+  // that `open` builds it with the same stack whichever step failed.
+  if (sync) await Promise.resolve();
+  const { plaintext, aad, contextKey, responseSecret } = sync
+    ? decryptSync(sync, admitted, header, frame)
+    : await decrypt(b, admitted, header, frame);
   try {
     // §7 step 13: the inner record.
     const inner = decodeInner(plaintext, true, limits);
@@ -63,12 +82,25 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
     const { senderKid, reservation } = await admitSender(b, policy, {
       sender,
       senderKid: inner.senderKid!,
-      verify: async (pk) =>
-        b.ed25519Verify(
-          pk,
-          await signatureInput(b, aad, utf8(sender), inner.senderKid!, inner.body),
-          inner.signature!,
-        ),
+      verify: sync
+        ? async (pk) =>
+            sync.ed25519Verify(
+              pk,
+              signatureTranscript(
+                LABEL.signature,
+                sync.sha256([aad]),
+                utf8(sender),
+                inner.senderKid!,
+                sync.sha256([inner.body]),
+              ),
+              inner.signature!,
+            )
+        : async (pk) =>
+            b.ed25519Verify(
+              pk,
+              await signatureInput(b, aad, utf8(sender), inner.senderKid!, inner.body),
+              inner.signature!,
+            ),
       contextKey,
       headerCheck: header.contextCheck,
       messageId,
@@ -114,6 +146,52 @@ interface Decrypted {
   aad: Uint8Array;
   contextKey: Uint8Array;
   responseSecret: Uint8Array;
+}
+
+/**
+ * `decrypt` for an entry without a wrapped secret on a synchronous twin: the
+ * same steps, decisions and wipes. Every failure is ERR_OPEN_FAILED.
+ */
+function decryptSync(
+  s: SyncPrimitives,
+  { suite, entry, key }: Admission,
+  header: MessageHeader,
+  frame: Frame,
+): Decrypted {
+  let secrets: ExportedSecrets;
+  try {
+    secrets = recipientSecretsSync(s, suite.ids.aead, entry.enc, key);
+  } catch {
+    throw openFailed();
+  }
+  const { messageSecret, responseSecret } = secrets;
+  let mk: { commitment: Uint8Array; contentKey: Uint8Array };
+  try {
+    mk = messageKeysSync(s, messageSecret, suite.keyLength);
+  } catch (e) {
+    wipe(responseSecret, messageSecret);
+    throw e;
+  }
+  try {
+    checkCommitment(mk.commitment, header.commitment);
+  } catch (e) {
+    wipe(responseSecret, messageSecret, mk.contentKey);
+    throw e;
+  }
+  // §7 step 12: the AAD is the header exactly as transmitted.
+  const aad = concat(frame.prefix, frame.header);
+  let plaintext: Uint8Array | undefined;
+  try {
+    plaintext = s.aeadOpen(suite.algorithm, mk.contentKey, ZERO_NONCE, frame.ciphertext, aad);
+  } finally {
+    mk.contentKey.fill(0);
+  }
+  if (plaintext === undefined) {
+    wipe(responseSecret, messageSecret);
+    throw openFailed();
+  }
+  // The message secret is the key of the context check (keys.ts `deriveMessageKeys`).
+  return { plaintext, aad, contextKey: messageSecret, responseSecret };
 }
 
 /**

@@ -1,0 +1,54 @@
+/**
+ * An optional synchronous twin of a backend, for the library's own use: a
+ * backend whose primitives are synchronous underneath (node:crypto) registers
+ * one, and `seal`/`open` then run their common case without a promise per
+ * primitive (the public API stays async). Never part of the public API; a
+ * backend without a twin (pure, web, any caller's backend, any wrapper of a
+ * registered backend) takes the async path, which gives the same bytes and
+ * the same decisions.
+ */
+import type { AeadAlgorithm, X25519KeyPair } from './types.js';
+
+export interface SyncPrimitives {
+  randomBytes(length: number): Uint8Array;
+  /** SHA-256 of the concatenation of `parts`. */
+  sha256(parts: readonly Uint8Array[]): Uint8Array;
+  /** HMAC-SHA256 under `key` of the concatenation of `parts` (the key must not be empty). */
+  hmacSha256(key: Uint8Array, parts: readonly Uint8Array[]): Uint8Array;
+  x25519GenerateKeyPair(): X25519KeyPair;
+  /** As `CryptoBackend.x25519`: may throw or return all zeros for low-order inputs. */
+  x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array;
+  /** As `CryptoBackend.ed25519Verify`: the same strict rules. */
+  ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  /** As `CryptoBackend.aeadSealParts`. */
+  aeadSealParts(
+    alg: AeadAlgorithm,
+    key: Uint8Array,
+    nonce: Uint8Array,
+    parts: readonly Uint8Array[],
+    aad: Uint8Array,
+    out: Uint8Array,
+    offset: number,
+  ): void;
+  /** As `CryptoBackend.aeadOpen`. */
+  aeadOpen(
+    alg: AeadAlgorithm,
+    key: Uint8Array,
+    nonce: Uint8Array,
+    ciphertext: Uint8Array,
+    aad: Uint8Array,
+  ): Uint8Array | undefined;
+}
+
+const twins = new WeakMap<object, SyncPrimitives>();
+
+/** Registers `sync` as the synchronous twin of `backend` (the very object, not a copy). */
+export function setSyncPrimitives(backend: object, sync: SyncPrimitives): void {
+  twins.set(backend, sync);
+}
+
+/** The synchronous twin of `backend`, if it has one. */
+export function syncPrimitivesOf(backend: object): SyncPrimitives | undefined {
+  return twins.get(backend);
+}

@@ -1,0 +1,184 @@
+/**
+ * The key schedule of a one-recipient message on a backend's synchronous
+ * twin (backend/sync.ts): the same bytes as sender.ts / recipient.ts over
+ * the generic HPKE code and keys.ts, without a promise per primitive or an
+ * HPKE context object. HPKE here is mode_base, DHKEM(X25519, HKDF-SHA256),
+ * HKDF-SHA256, used for Export only (SPEC.md §4.3); every labeled input is
+ * hashed from its pieces, never assembled.
+ */
+import type { SyncPrimitives } from '../backend/sync.js';
+import { concat, i2osp, utf8, wipe } from '../bytes.js';
+import { BlindwireError, ErrorCode } from '../errors.js';
+import { Kdf, Kem, Mode } from '../hpke/ids.js';
+import { NH, labelPrefix } from '../hpke/kdf.js';
+import { KEM_FAILED_MESSAGE } from '../hpke/kem-x25519.js';
+import { COMMITMENT_LENGTH, CONTEXT_CHECK_LENGTH } from './header.js';
+import { LABEL, SECRET_LENGTH } from './keys.js';
+
+const KEM_SUITE_ID = concat(utf8('KEM'), i2osp(Kem.DhkemX25519HkdfSha256, 2)); // RFC 9180 §4.1
+const EAE_PRK = labelPrefix(KEM_SUITE_ID, 'eae_prk');
+const SHARED_SECRET = labelPrefix(KEM_SUITE_ID, 'shared_secret');
+/** RFC 5869 §2.2: an absent salt is Nh zeros (as hpke/kdf.ts passes it). */
+const ZERO_SALT = new Uint8Array(NH);
+/** I2OSP(32, 2): the L of every 32-byte LabeledExpand (RFC 9180 §4). */
+const L32 = i2osp(NH, 2);
+/** The HKDF-Expand block counter of T(1) (RFC 5869 §2.3). */
+const ONE = Uint8Array.of(1);
+const EMPTY = new Uint8Array(0);
+
+/** The label prefixes and key_schedule_context of one HPKE suite (one per AEAD id). */
+interface SuiteSchedule {
+  secret: Uint8Array;
+  exp: Uint8Array;
+  sec: Uint8Array;
+  /** RFC 9180 §5.1 key_schedule_context for mode_base, info LABEL.hpkeInfo: public. */
+  keyScheduleContext: Uint8Array;
+}
+
+const schedules = new Map<number, SuiteSchedule>();
+
+function scheduleOf(s: SyncPrimitives, aeadId: number): SuiteSchedule {
+  const known = schedules.get(aeadId);
+  if (known) return known;
+  // RFC 9180 §5.1: suite_id = "HPKE" || I2OSP(kem_id, 2) || I2OSP(kdf_id, 2) || I2OSP(aead_id, 2)
+  const suiteId = concat(
+    utf8('HPKE'),
+    i2osp(Kem.DhkemX25519HkdfSha256, 2),
+    i2osp(Kdf.HkdfSha256, 2),
+    i2osp(aeadId, 2),
+  );
+  // RFC 9180 §5.1: psk_id_hash and info_hash; psk_id is empty in mode_base.
+  const pskIdHash = s.hmacSha256(ZERO_SALT, [labelPrefix(suiteId, 'psk_id_hash'), EMPTY]);
+  const infoHash = s.hmacSha256(ZERO_SALT, [labelPrefix(suiteId, 'info_hash'), LABEL.hpkeInfo]);
+  const schedule: SuiteSchedule = {
+    secret: labelPrefix(suiteId, 'secret'),
+    exp: labelPrefix(suiteId, 'exp'),
+    sec: labelPrefix(suiteId, 'sec'),
+    keyScheduleContext: concat(Uint8Array.of(Mode.Base), pskIdHash, infoHash),
+  };
+  schedules.set(aeadId, schedule);
+  return schedule;
+}
+
+function kemFailed(): BlindwireError {
+  return new BlindwireError(ErrorCode.Hpke, KEM_FAILED_MESSAGE);
+}
+
+/** DH with the checks of RFC 9180 §7.1.4 (as kem-x25519.ts): a throw or all zeros fails. */
+function dh(s: SyncPrimitives, privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  let out: Uint8Array;
+  try {
+    out = s.x25519(privateKey, publicKey);
+  } catch {
+    throw kemFailed();
+  }
+  if (!(out instanceof Uint8Array) || out.length !== NH) throw kemFailed();
+  let acc = 0;
+  for (let i = 0; i < out.length; i++) acc |= out[i]!;
+  if (acc === 0) throw kemFailed();
+  return out;
+}
+
+export interface ExportedSecrets {
+  messageSecret: Uint8Array;
+  responseSecret: Uint8Array;
+}
+
+/**
+ * From the DH value: RFC 9180 §4.1 ExtractAndExpand, §5.1 KeySchedule up to
+ * exporter_secret, §5.3 Export of the message and response secrets (SPEC.md
+ * §4.3). Wipes `dhValue` and every intermediate secret.
+ */
+function exportSecrets(
+  s: SyncPrimitives,
+  aeadId: number,
+  dhValue: Uint8Array,
+  enc: Uint8Array,
+  recipientPublicKey: Uint8Array,
+): ExportedSecrets {
+  const k = scheduleOf(s, aeadId);
+  let eaePrk: Uint8Array | undefined;
+  let shared: Uint8Array | undefined;
+  let secret: Uint8Array | undefined;
+  let exporter: Uint8Array | undefined;
+  let messageSecret: Uint8Array | undefined;
+  try {
+    eaePrk = s.hmacSha256(ZERO_SALT, [EAE_PRK, dhValue]); // §4.1 LabeledExtract("", "eae_prk", dh)
+    // §4.1 LabeledExpand(eae_prk, "shared_secret", enc || pkRm, Nsecret)
+    shared = s.hmacSha256(eaePrk, [L32, SHARED_SECRET, enc, recipientPublicKey, ONE]);
+    secret = s.hmacSha256(shared, [k.secret, EMPTY]); // §5.1 LabeledExtract(shared_secret, "secret", psk)
+    exporter = s.hmacSha256(secret, [L32, k.exp, k.keyScheduleContext, ONE]); // §5.1 "exp"
+    // §5.3 Export: LabeledExpand(exporter_secret, "sec", exporter_context, 32)
+    messageSecret = s.hmacSha256(exporter, [L32, k.sec, LABEL.exportMessageSecret, ONE]);
+    const responseSecret = s.hmacSha256(exporter, [L32, k.sec, LABEL.exportResponseSecret, ONE]);
+    const out = { messageSecret, responseSecret };
+    messageSecret = undefined;
+    return out;
+  } finally {
+    wipe(dhValue, eaePrk, shared, secret, exporter, messageSecret);
+  }
+}
+
+/** SPEC.md §4.3, sender side, one recipient: enc and the two exported secrets. */
+export function senderSecretsSync(
+  s: SyncPrimitives,
+  aeadId: number,
+  recipientPublicKey: Uint8Array,
+): ExportedSecrets & { enc: Uint8Array } {
+  const ephemeral = s.x25519GenerateKeyPair(); // RFC 9180 §4.1 Encap: GenerateKeyPair()
+  let dhValue: Uint8Array;
+  try {
+    dhValue = dh(s, ephemeral.privateKey, recipientPublicKey);
+  } finally {
+    wipe(ephemeral.privateKey);
+  }
+  const enc = ephemeral.publicKey; // RFC 9180 §7.1.1: SerializePublicKey is the identity
+  return { enc, ...exportSecrets(s, aeadId, dhValue, enc, recipientPublicKey) };
+}
+
+/**
+ * SPEC.md §4.3, recipient side, an entry without a wrapped secret: RFC 9180
+ * §4.1 Decap and the same exports. Throws (the caller reports ERR_OPEN_FAILED).
+ */
+export function recipientSecretsSync(
+  s: SyncPrimitives,
+  aeadId: number,
+  enc: Uint8Array,
+  recipient: { privateKey: Uint8Array; publicKey: Uint8Array },
+): ExportedSecrets {
+  const dhValue = dh(s, recipient.privateKey, enc);
+  return exportSecrets(s, aeadId, dhValue, enc, recipient.publicKey);
+}
+
+/** HKDF-Expand for L ≤ 32 (keys.ts `expand32`), `info` given in pieces. */
+function expand32(
+  s: SyncPrimitives,
+  prk: Uint8Array,
+  info: readonly Uint8Array[],
+  length: number,
+): Uint8Array {
+  const t = s.hmacSha256(prk, [...info, ONE]);
+  if (length === SECRET_LENGTH) return t;
+  const out = t.slice(0, length);
+  t.fill(0);
+  return out;
+}
+
+/** SPEC.md §4.3: the commitment and the content key (keys.ts `deriveMessageKeys`). */
+export function messageKeysSync(
+  s: SyncPrimitives,
+  messageSecret: Uint8Array,
+  keyLength: number,
+): { commitment: Uint8Array; contentKey: Uint8Array } {
+  const commitment = expand32(s, messageSecret, [LABEL.commitment], COMMITMENT_LENGTH);
+  return { commitment, contentKey: expand32(s, messageSecret, [LABEL.contentKey], keyLength) };
+}
+
+/** SPEC.md §4.3: the context check value (keys.ts `contextCheck`). */
+export function contextCheckSync(
+  s: SyncPrimitives,
+  contextKey: Uint8Array,
+  context: Uint8Array,
+): Uint8Array {
+  return expand32(s, contextKey, [LABEL.contextCheck, context], CONTEXT_CHECK_LENGTH);
+}
