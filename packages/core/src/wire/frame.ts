@@ -6,7 +6,7 @@
  */
 import { BlindwireError, ErrorCode } from '../errors.js';
 import type { Limits } from '../limits.js';
-import { encodeHead, readHead } from './cbor.js';
+import { headLength, putHead, readHead } from './cbor.js';
 import {
   MAGIC_0,
   MAGIC_1,
@@ -87,19 +87,11 @@ export function allocateFrame(
   header: Uint8Array,
   ciphertextLength: number,
 ): { out: Uint8Array; offset: number } {
-  const hh = encodeHead(2, header.length);
-  const ch = encodeHead(2, ciphertextLength);
-  const out = new Uint8Array(
-    PREFIX_LENGTH + hh.length + header.length + ch.length + ciphertextLength,
-  );
+  const out = new Uint8Array(frameLength(header, ciphertextLength));
   out.set(prefixFor(kind), 0);
-  let off = PREFIX_LENGTH;
-  out.set(hh, off);
-  off += hh.length;
+  let off = putHead(out, PREFIX_LENGTH, 2, header.length);
   out.set(header, off);
-  off += header.length;
-  out.set(ch, off);
-  off += ch.length;
+  off = putHead(out, off + header.length, 2, ciphertextLength);
   return { out, offset: off };
 }
 
@@ -107,9 +99,9 @@ export function allocateFrame(
 export function frameLength(header: Uint8Array, ciphertextLength: number): number {
   return (
     PREFIX_LENGTH +
-    encodeHead(2, header.length).length +
+    headLength(header.length) +
     header.length +
-    encodeHead(2, ciphertextLength).length +
+    headLength(ciphertextLength) +
     ciphertextLength
   );
 }
