@@ -72,9 +72,10 @@ export const noCryptoBackend = {
 export const noCryptoSyncBackend = { ...noCryptoBackend, name: 'no-crypto-sync' };
 setSyncPrimitives(noCryptoSyncBackend, {
   randomBytes,
+  allocate: (n) => new Uint8Array(n),
   sha256: () => filled(32, 3),
   hmacSha256: () => filled(32, 7),
-  x25519GenerateKeyPair: keyPair,
+  x25519Ephemeral: () => ({ publicKey: filled(32, 11), shared: filled(32, 13) }),
   x25519: () => filled(32, 13),
   ed25519Sign: () => new Uint8Array(64),
   ed25519Verify: () => true,

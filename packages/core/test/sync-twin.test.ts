@@ -56,7 +56,16 @@ function twinned(sync: Partial<SyncPrimitives> = {}) {
       return nodeBackend.hmacSha256(k, d);
     },
   };
-  setSyncPrimitives(backend, { ...node, x25519GenerateKeyPair: next, ...sync });
+  setSyncPrimitives(backend, {
+    ...node,
+    x25519Ephemeral: (pk) => {
+      const k = next();
+      const shared = node.x25519(k.privateKey, pk);
+      k.privateKey.fill(0);
+      return { publicKey: k.publicKey, shared };
+    },
+    ...sync,
+  });
   return { backend, counts };
 }
 
@@ -162,6 +171,11 @@ function spyingTwin(extra: Partial<SyncPrimitives> = {}) {
     x25519: (sk, pk) => {
       const out = node.x25519(sk, pk);
       outputs.push(out);
+      return out;
+    },
+    x25519Ephemeral: (pk) => {
+      const out = node.x25519Ephemeral(pk);
+      outputs.push(out.shared);
       return out;
     },
     ...extra,

@@ -30,6 +30,7 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
+  hash,
   randomFillSync,
   sign,
   verify,
@@ -292,6 +293,24 @@ function x25519GenerateKeyPair() {
   return { privateKey, publicKey: exportPublic(privateKeyObject('X25519', privateKey)) };
 }
 
+/** backend/sync.ts `x25519Ephemeral`: the key object is built, used and dropped here. */
+function x25519Ephemeral(publicKey: Uint8Array): { publicKey: Uint8Array; shared: Uint8Array } {
+  checkKey32(publicKey, 'publicKey');
+  const raw = randomBytes(32);
+  try {
+    const key = getPlatform().jwkPrivateImport
+      ? importPrivateJwk('X25519', raw)
+      : importPrivatePkcs8('X25519', raw);
+    const enc = exportPublic(key);
+    const shared = plain(
+      diffieHellman({ privateKey: key, publicKey: publicKeyObject('X25519', publicKey) }),
+    );
+    return { publicKey: enc, shared };
+  } finally {
+    raw.fill(0);
+  }
+}
+
 // OpenSSL refuses an all-zero result (low-order public key): this throws.
 function x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   checkKey32(privateKey, 'privateKey');
@@ -376,7 +395,10 @@ export const nodeBackend: CryptoBackend = {
  */
 setSyncPrimitives(nodeBackend, {
   randomBytes,
+  // Not pooled (a view of its own ArrayBuffer), so `plain` never copies it.
+  allocate: (length) => plain(Buffer.allocUnsafeSlow(length)),
   sha256: (parts) => {
+    if (parts.length === 1) return plain(hash('sha256', parts[0]!, 'buffer'));
     const h = createHash('sha256');
     for (const p of parts) h.update(p);
     return plain(h.digest());
@@ -386,7 +408,7 @@ setSyncPrimitives(nodeBackend, {
     for (const p of parts) h.update(p);
     return plain(h.digest());
   },
-  x25519GenerateKeyPair,
+  x25519Ephemeral,
   x25519,
   ed25519Sign,
   ed25519Verify,

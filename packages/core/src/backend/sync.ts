@@ -7,15 +7,25 @@
  * registered backend) takes the async path, which gives the same bytes and
  * the same decisions.
  */
-import type { AeadAlgorithm, X25519KeyPair } from './types.js';
+import type { AeadAlgorithm } from './types.js';
 
 export interface SyncPrimitives {
   randomBytes(length: number): Uint8Array;
+  /**
+   * An array of `length` bytes whose contents are unspecified (not zeroed):
+   * for outputs whose every byte the caller writes before anyone sees them.
+   */
+  allocate(length: number): Uint8Array;
   /** SHA-256 of the concatenation of `parts`. */
   sha256(parts: readonly Uint8Array[]): Uint8Array;
   /** HMAC-SHA256 under `key` of the concatenation of `parts` (the key must not be empty). */
   hmacSha256(key: Uint8Array, parts: readonly Uint8Array[]): Uint8Array;
-  x25519GenerateKeyPair(): X25519KeyPair;
+  /**
+   * A fresh X25519 key pair used once (an HPKE ephemeral key): its public key
+   * and X25519(its private key, `publicKey`). The private key never leaves
+   * and is not cached. The DH output is as `x25519`'s.
+   */
+  x25519Ephemeral(publicKey: Uint8Array): { publicKey: Uint8Array; shared: Uint8Array };
   /** As `CryptoBackend.x25519`: may throw or return all zeros for low-order inputs. */
   x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
   ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array;

@@ -129,10 +129,12 @@ function sealOneSync(
       padding,
     );
     checkSealSize(header, inner.length, limits);
+    // Every byte of the frame is written (the AEAD fills ciphertext and tag).
     const { out: envelope, offset } = allocateFrame(
       Kind.Message,
       header,
       inner.length + AEAD_TAG_LENGTH,
+      s.allocate,
     );
     s.aeadSealParts(c.suite.algorithm, contentKey, ZERO_NONCE, inner.parts, aad, envelope, offset);
     const result: SealResult = {

@@ -81,13 +81,16 @@ export function parseFrame(
 /**
  * The frame of `kind` around `header`, with room for a ciphertext of
  * `ciphertextLength` bytes at `offset` (written there by the caller).
+ * `allocate` may return unzeroed memory: every byte before `offset` is
+ * written here, and the caller writes every byte from it.
  */
 export function allocateFrame(
   kind: Kind | StateKind,
   header: Uint8Array,
   ciphertextLength: number,
+  allocate: (length: number) => Uint8Array = (n) => new Uint8Array(n),
 ): { out: Uint8Array; offset: number } {
-  const out = new Uint8Array(frameLength(header, ciphertextLength));
+  const out = allocate(frameLength(header, ciphertextLength));
   out.set(prefixFor(kind), 0);
   let off = putHead(out, PREFIX_LENGTH, 2, header.length);
   out.set(header, off);

@@ -64,7 +64,16 @@ function kemFailed(): BlindwireError {
   return new BlindwireError(ErrorCode.Hpke, KEM_FAILED_MESSAGE);
 }
 
-/** DH with the checks of RFC 9180 §7.1.4 (as kem-x25519.ts): a throw or all zeros fails. */
+/** The checks of RFC 9180 §7.1.4 on a DH output (as kem-x25519.ts): all zeros fails. */
+function checkedDh(out: Uint8Array): Uint8Array {
+  if (!(out instanceof Uint8Array) || out.length !== NH) throw kemFailed();
+  let acc = 0;
+  for (let i = 0; i < out.length; i++) acc |= out[i]!;
+  if (acc === 0) throw kemFailed();
+  return out;
+}
+
+/** DH with the checks of RFC 9180 §7.1.4: a throw or all zeros fails. */
 function dh(s: SyncPrimitives, privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   let out: Uint8Array;
   try {
@@ -72,11 +81,7 @@ function dh(s: SyncPrimitives, privateKey: Uint8Array, publicKey: Uint8Array): U
   } catch {
     throw kemFailed();
   }
-  if (!(out instanceof Uint8Array) || out.length !== NH) throw kemFailed();
-  let acc = 0;
-  for (let i = 0; i < out.length; i++) acc |= out[i]!;
-  if (acc === 0) throw kemFailed();
-  return out;
+  return checkedDh(out);
 }
 
 export interface ExportedSecrets {
@@ -125,13 +130,14 @@ export function senderSecretsSync(
   aeadId: number,
   recipientPublicKey: Uint8Array,
 ): ExportedSecrets & { enc: Uint8Array } {
-  const ephemeral = s.x25519GenerateKeyPair(); // RFC 9180 §4.1 Encap: GenerateKeyPair()
-  let dhValue: Uint8Array;
+  // RFC 9180 §4.1 Encap: skE, pkE = GenerateKeyPair(); dh = DH(skE, pkR)
+  let ephemeral: { publicKey: Uint8Array; shared: Uint8Array };
   try {
-    dhValue = dh(s, ephemeral.privateKey, recipientPublicKey);
-  } finally {
-    wipe(ephemeral.privateKey);
+    ephemeral = s.x25519Ephemeral(recipientPublicKey);
+  } catch {
+    throw kemFailed();
   }
+  const dhValue = checkedDh(ephemeral.shared);
   const enc = ephemeral.publicKey; // RFC 9180 §7.1.1: SerializePublicKey is the identity
   return { enc, ...exportSecrets(s, aeadId, dhValue, enc, recipientPublicKey) };
 }
