@@ -22,6 +22,7 @@ import {
 import { Kind } from '../wire/kinds.js';
 import { recipientSecrets } from '../wire/recipient.js';
 import {
+  contextCheckSync,
   messageKeysSync,
   recipientSecretsSync,
   type ExportedSecrets,
@@ -102,6 +103,7 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
               inner.signature!,
             ),
       contextKey,
+      ...(sync ? { contextCheckNow: (k, ctx) => contextCheckSync(sync, k, ctx) } : {}),
       headerCheck: header.contextCheck,
       messageId,
       times: header,
