@@ -28,17 +28,22 @@ const EMPTY = new Uint8Array(0);
 
 /** The label prefixes and key_schedule_context of one HPKE suite (one per AEAD id). */
 interface SuiteSchedule {
-  secret: Uint8Array;
-  exp: Uint8Array;
-  sec: Uint8Array;
   /** RFC 9180 §5.1 key_schedule_context for mode_base, info LABEL.hpkeInfo: public. */
   keyScheduleContext: Uint8Array;
+  /** The labeled inputs of the fixed-input steps, in pieces (RFC 9180 §4). */
+  secretInput: readonly Uint8Array[];
+  expInput: readonly Uint8Array[];
+  messageSecretInput: readonly Uint8Array[];
+  responseSecretInput: readonly Uint8Array[];
 }
 
-const schedules = new Map<number, SuiteSchedule>();
+/** Per twin (each computes its own hashes) and AEAD id. */
+const schedules = new WeakMap<SyncPrimitives, Map<number, SuiteSchedule>>();
 
 function scheduleOf(s: SyncPrimitives, aeadId: number): SuiteSchedule {
-  const known = schedules.get(aeadId);
+  let mine = schedules.get(s);
+  if (!mine) schedules.set(s, (mine = new Map()));
+  const known = mine.get(aeadId);
   if (known) return known;
   // RFC 9180 §5.1: suite_id = "HPKE" || I2OSP(kem_id, 2) || I2OSP(kdf_id, 2) || I2OSP(aead_id, 2)
   const suiteId = concat(
@@ -50,13 +55,19 @@ function scheduleOf(s: SyncPrimitives, aeadId: number): SuiteSchedule {
   // RFC 9180 §5.1: psk_id_hash and info_hash; psk_id is empty in mode_base.
   const pskIdHash = s.hmacSha256(ZERO_SALT, [labelPrefix(suiteId, 'psk_id_hash'), EMPTY]);
   const infoHash = s.hmacSha256(ZERO_SALT, [labelPrefix(suiteId, 'info_hash'), LABEL.hpkeInfo]);
+  const keyScheduleContext = concat(Uint8Array.of(Mode.Base), pskIdHash, infoHash);
+  const sec = labelPrefix(suiteId, 'sec');
   const schedule: SuiteSchedule = {
-    secret: labelPrefix(suiteId, 'secret'),
-    exp: labelPrefix(suiteId, 'exp'),
-    sec: labelPrefix(suiteId, 'sec'),
-    keyScheduleContext: concat(Uint8Array.of(Mode.Base), pskIdHash, infoHash),
+    keyScheduleContext,
+    // §5.1 LabeledExtract(shared_secret, "secret", psk): psk is empty in mode_base
+    secretInput: [labelPrefix(suiteId, 'secret')],
+    // §5.1 LabeledExpand(secret, "exp", key_schedule_context, Nh)
+    expInput: [L32, labelPrefix(suiteId, 'exp'), keyScheduleContext, ONE],
+    // §5.3 Export: LabeledExpand(exporter_secret, "sec", exporter_context, 32)
+    messageSecretInput: [L32, sec, LABEL.exportMessageSecret, ONE],
+    responseSecretInput: [L32, sec, LABEL.exportResponseSecret, ONE],
   };
-  schedules.set(aeadId, schedule);
+  mine.set(aeadId, schedule);
   return schedule;
 }
 
@@ -111,11 +122,10 @@ function exportSecrets(
     eaePrk = s.hmacSha256(ZERO_SALT, [EAE_PRK, dhValue]); // §4.1 LabeledExtract("", "eae_prk", dh)
     // §4.1 LabeledExpand(eae_prk, "shared_secret", enc || pkRm, Nsecret)
     shared = s.hmacSha256(eaePrk, [L32, SHARED_SECRET, enc, recipientPublicKey, ONE]);
-    secret = s.hmacSha256(shared, [k.secret, EMPTY]); // §5.1 LabeledExtract(shared_secret, "secret", psk)
-    exporter = s.hmacSha256(secret, [L32, k.exp, k.keyScheduleContext, ONE]); // §5.1 "exp"
-    // §5.3 Export: LabeledExpand(exporter_secret, "sec", exporter_context, 32)
-    messageSecret = s.hmacSha256(exporter, [L32, k.sec, LABEL.exportMessageSecret, ONE]);
-    const responseSecret = s.hmacSha256(exporter, [L32, k.sec, LABEL.exportResponseSecret, ONE]);
+    secret = s.hmacSha256(shared, k.secretInput); // §5.1 "secret"
+    exporter = s.hmacSha256(secret, k.expInput); // §5.1 "exp"
+    messageSecret = s.hmacSha256(exporter, k.messageSecretInput); // §5.3
+    const responseSecret = s.hmacSha256(exporter, k.responseSecretInput); // §5.3
     const out = { messageSecret, responseSecret };
     messageSecret = undefined;
     return out;
@@ -156,14 +166,18 @@ export function recipientSecretsSync(
   return exportSecrets(s, aeadId, dhValue, enc, recipient.publicKey);
 }
 
-/** HKDF-Expand for L ≤ 32 (keys.ts `expand32`), `info` given in pieces. */
+/** The HKDF-Expand inputs (info || 0x01) of the commitment and the content key (SPEC.md §4.3). */
+const COMMITMENT_INFO = [LABEL.commitment, ONE];
+const CONTENT_KEY_INFO = [LABEL.contentKey, ONE];
+
+/** HKDF-Expand for L ≤ 32 (keys.ts `expand32`): `input` is info || 0x01, in pieces. */
 function expand32(
   s: SyncPrimitives,
   prk: Uint8Array,
   info: readonly Uint8Array[],
   length: number,
 ): Uint8Array {
-  const t = s.hmacSha256(prk, [...info, ONE]);
+  const t = s.hmacSha256(prk, info);
   if (length === SECRET_LENGTH) return t;
   const out = t.slice(0, length);
   t.fill(0);
@@ -176,8 +190,8 @@ export function messageKeysSync(
   messageSecret: Uint8Array,
   keyLength: number,
 ): { commitment: Uint8Array; contentKey: Uint8Array } {
-  const commitment = expand32(s, messageSecret, [LABEL.commitment], COMMITMENT_LENGTH);
-  return { commitment, contentKey: expand32(s, messageSecret, [LABEL.contentKey], keyLength) };
+  const commitment = expand32(s, messageSecret, COMMITMENT_INFO, COMMITMENT_LENGTH);
+  return { commitment, contentKey: expand32(s, messageSecret, CONTENT_KEY_INFO, keyLength) };
 }
 
 /** SPEC.md §4.3: the context check value (keys.ts `contextCheck`). */
@@ -186,5 +200,5 @@ export function contextCheckSync(
   contextKey: Uint8Array,
   context: Uint8Array,
 ): Uint8Array {
-  return expand32(s, contextKey, [LABEL.contextCheck, context], CONTEXT_CHECK_LENGTH);
+  return expand32(s, contextKey, [LABEL.contextCheck, context, ONE], CONTEXT_CHECK_LENGTH);
 }
