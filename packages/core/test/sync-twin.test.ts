@@ -14,6 +14,7 @@ import type { CryptoBackend, X25519KeyPair } from '../src/backend/types.js';
 import { open } from '../src/envelope/open.js';
 import { seal } from '../src/envelope/seal.js';
 import type { SealOptions } from '../src/envelope/seal-options.js';
+import type { AeadName } from '../src/wire/suites.js';
 import { publicIdentity } from '../src/identity/identity.js';
 import { parseFrame } from '../src/wire/frame.js';
 import { decodeMessageHeader } from '../src/wire/header.js';
@@ -88,7 +89,7 @@ const input = fc.record({
     ),
     { nil: undefined },
   ),
-  aead: fc.option(fc.constantFrom('AES-128-GCM', 'AES-256-GCM', 'ChaCha20-Poly1305') as never, {
+  aead: fc.option(fc.constantFrom<AeadName>('AES-128-GCM', 'AES-256-GCM', 'ChaCha20-Poly1305'), {
     nil: undefined,
   }),
   claims: fc.option(fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.integer()), {
