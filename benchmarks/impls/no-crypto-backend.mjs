@@ -14,6 +14,8 @@
  * refuses an all-zero shared secret) and public keys are fixed non-zero values.
  */
 import { setSyncPrimitives } from '@blindwire/core/internal';
+// Loading the node backend installs the synchronous path of seal and open.
+import '@blindwire/core/backend/node';
 
 const filled = (n, v) => new Uint8Array(n).fill(v);
 const TAG = 16;

@@ -41,6 +41,7 @@ import { strictPreconditions } from './ed25519-strict.js';
 import { KeyCache } from './key-cache.js';
 import { ed25519VerifyStrict } from './pure.js';
 import { SELF_TEST } from './self-test.js';
+import { installSyncPath } from '../envelope/sync-path.js';
 import { setSyncPrimitives } from './sync.js';
 import type { AeadAlgorithm, CryptoBackend } from './types.js';
 
@@ -415,3 +416,4 @@ setSyncPrimitives(nodeBackend, {
   aeadSealParts: sealParts,
   aeadOpen: open,
 });
+installSyncPath();

@@ -7,7 +7,7 @@
  */
 import { concat, toHex, utf8, wipe } from '../bytes.js';
 import { ErrorCode, isBlindwireError, openFailed } from '../errors.js';
-import { syncPrimitivesOf, type SyncPrimitives } from '../backend/sync.js';
+import { syncPrimitivesOf } from '../backend/sync.js';
 import type { CryptoBackend } from '../backend/types.js';
 import { parseFrame, type Frame } from '../wire/frame.js';
 import { decodeMessageHeader, type MessageHeader } from '../wire/header.js';
@@ -21,18 +21,13 @@ import {
 } from '../wire/keys.js';
 import { Kind } from '../wire/kinds.js';
 import { recipientSecrets } from '../wire/recipient.js';
-import {
-  contextCheckSync,
-  messageKeysSync,
-  recipientSecretsSync,
-  type ExportedSecrets,
-} from '../wire/sync-secrets.js';
 import { OPEN_OPTION_KEYS, checkOpenOptions } from './check-open.js';
 import { backendOf, checkArguments, limitsOf, readOptions } from './common-options.js';
 import { headerInfo } from './envelope-info.js';
 import type { OpenOptions, OpenResult } from './open-options.js';
 import { admitHeader, admitSender, checkCommitment, type Admission } from './opening-rules.js';
 import { rememberOpenState } from './state.js';
+import { syncPath, type Decrypted } from './sync-registry.js';
 import { isBytes, notBytes } from './values.js';
 
 /** Opens an envelope addressed to one of `options.recipient`, verifying the sender. */
@@ -67,12 +62,14 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
 
   // §7 steps 9-12: decapsulate, key schedule, commitment, decrypt; without a
   // promise per step on a backend with a synchronous twin (backend/sync.ts).
-  const sync = admitted.entry.wrapped === undefined ? syncPrimitivesOf(b) : undefined;
+  const twin = admitted.entry.wrapped === undefined ? syncPrimitivesOf(b) : undefined;
+  const path = twin && syncPath();
+  const sync = path ? twin : undefined;
   // Every ERR_OPEN_FAILED comes after an await here, as on the async path, so
   // that `open` builds it with the same stack whichever step failed.
   if (sync) await Promise.resolve();
   const { plaintext, aad, contextKey, responseSecret } = sync
-    ? decryptSync(sync, admitted, header, frame)
+    ? path!.decrypt(sync, admitted, header, frame)
     : await decrypt(b, admitted, header, frame);
   try {
     // §7 step 13: the inner record.
@@ -103,7 +100,7 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
               inner.signature!,
             ),
       contextKey,
-      ...(sync ? { contextCheckNow: (k, ctx) => contextCheckSync(sync, k, ctx) } : {}),
+      ...(sync ? { contextCheckNow: (k, ctx) => path!.contextCheck(sync, k, ctx) } : {}),
       headerCheck: header.contextCheck,
       messageId,
       times: header,
@@ -139,61 +136,6 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
   } finally {
     contextKey.fill(0);
   }
-}
-
-/** The decrypted inner record, with the secrets `open` still needs; the caller wipes them. */
-interface Decrypted {
-  plaintext: Uint8Array;
-  /** prefix || header bytes, exactly as transmitted. */
-  aad: Uint8Array;
-  contextKey: Uint8Array;
-  responseSecret: Uint8Array;
-}
-
-/**
- * `decrypt` for an entry without a wrapped secret on a synchronous twin: the
- * same steps, decisions and wipes. Every failure is ERR_OPEN_FAILED.
- */
-function decryptSync(
-  s: SyncPrimitives,
-  { suite, entry, key }: Admission,
-  header: MessageHeader,
-  frame: Frame,
-): Decrypted {
-  let secrets: ExportedSecrets;
-  try {
-    secrets = recipientSecretsSync(s, suite.ids.aead, entry.enc, key);
-  } catch {
-    throw openFailed();
-  }
-  const { messageSecret, responseSecret } = secrets;
-  let mk: { commitment: Uint8Array; contentKey: Uint8Array };
-  try {
-    mk = messageKeysSync(s, messageSecret, suite.keyLength);
-  } catch (e) {
-    wipe(responseSecret, messageSecret);
-    throw e;
-  }
-  try {
-    checkCommitment(mk.commitment, header.commitment);
-  } catch (e) {
-    wipe(responseSecret, messageSecret, mk.contentKey);
-    throw e;
-  }
-  // §7 step 12: the AAD is the header exactly as transmitted.
-  const aad = concat(frame.prefix, frame.header);
-  let plaintext: Uint8Array | undefined;
-  try {
-    plaintext = s.aeadOpen(suite.algorithm, mk.contentKey, ZERO_NONCE, frame.ciphertext, aad);
-  } finally {
-    mk.contentKey.fill(0);
-  }
-  if (plaintext === undefined) {
-    wipe(responseSecret, messageSecret);
-    throw openFailed();
-  }
-  // The message secret is the key of the context check (keys.ts `deriveMessageKeys`).
-  return { plaintext, aad, contextKey: messageSecret, responseSecret };
 }
 
 /**

@@ -3,24 +3,21 @@
  * sender's identity (SPEC.md §4, the steps of §4.5 in order).
  */
 import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
-import { syncPrimitivesOf, type SyncPrimitives } from '../backend/sync.js';
+import { syncPrimitivesOf } from '../backend/sync.js';
 import type { CryptoBackend } from '../backend/types.js';
 import { concat, toHex, wipe } from '../bytes.js';
 import { encodeMessageHeader, type RecipientEntry } from '../wire/header.js';
 import { allocateFrame } from '../wire/frame.js';
 import { innerParts, type Padding } from '../wire/inner.js';
 import {
-  LABEL,
   ZERO_NONCE,
   contextCheck,
   deriveMessageKeys,
   signatureInput,
-  signatureTranscript,
   type MessageKeys,
 } from '../wire/keys.js';
 import { Kind, prefixFor } from '../wire/kinds.js';
 import { senderSecrets, type SenderSecrets } from '../wire/sender.js';
-import { contextCheckSync, messageKeysSync, senderSecretsSync } from '../wire/sync-secrets.js';
 import {
   SEAL_OPTION_KEYS,
   checkPadding,
@@ -31,6 +28,7 @@ import { backendOf, checkArguments, limitsOf, readOptions } from './common-optio
 import type { SealOptions, SealResult } from './seal-options.js';
 import { checkSealSize, messageSizing, precheckSealSize } from './seal-size.js';
 import { rememberSealState } from './state.js';
+import { syncPath } from './sync-registry.js';
 import { payloadBytes } from './values.js';
 import type { Limits } from '../limits.js';
 
@@ -74,89 +72,13 @@ export async function seal(
     limits,
   );
   // A backend with a synchronous twin seals one recipient without a promise per step.
-  const sync = c.recipients.length === 1 ? syncPrimitivesOf(b) : undefined;
-  if (sync) return sealOneSync(sync, c, body, padding, limits, headerWith);
+  const twin = c.recipients.length === 1 ? syncPrimitivesOf(b) : undefined;
+  const path = twin && syncPath();
+  if (path) return path.sealOne(twin, c, body, padding, limits, headerWith);
   // SPEC.md §4.3: one HPKE context per recipient; the message secret comes from
   // the exporter (one recipient) or is random and sealed to each (several).
   const secrets = await senderSecrets(b, c.suite, c.recipients, true);
   return sealWithSecrets(b, c, body, padding, limits, secrets, headerWith);
-}
-
-/**
- * SPEC.md §4.5 steps 2-6 for one recipient on a synchronous twin
- * (backend/sync.ts): the bytes of `senderSecrets` + `sealWithSecrets`, and
- * the same wipes: every exit wipes what was derived; a failure also wipes the
- * response secret, which only a successful seal hands on.
- */
-function sealOneSync(
-  s: SyncPrimitives,
-  c: CheckedSeal,
-  body: Uint8Array,
-  padding: Padding | undefined,
-  limits: Limits,
-  headerWith: (entries: RecipientEntry[], check: Uint8Array, commitment: Uint8Array) => Uint8Array,
-): SealResult {
-  const recipient = c.recipients[0]!;
-  // SPEC.md §4.3: the message and response secrets from the recipient's HPKE exporter.
-  const { enc, messageSecret, responseSecret } = senderSecretsSync(
-    s,
-    c.suite.ids.aead,
-    recipient.publicKey,
-  );
-  let sealed = false;
-  let contentKey: Uint8Array | undefined;
-  try {
-    const keys = messageKeysSync(s, messageSecret, c.suite.keyLength);
-    contentKey = keys.contentKey;
-    const entry: RecipientEntry = { kid: recipient.kid, enc };
-    const header = headerWith(
-      [entry],
-      contextCheckSync(s, messageSecret, c.context),
-      keys.commitment,
-    );
-    const aad = concat(prefixFor(Kind.Message), header);
-    // SPEC.md §4.4: sign the exact header (which binds the context), the sender and the body.
-    const tbs = signatureTranscript(
-      LABEL.signature,
-      s.sha256([aad]),
-      c.sender.name,
-      c.sender.kid,
-      s.sha256([body]),
-    );
-    const signature = s.ed25519Sign(c.sender.privateKey, tbs);
-    const inner = innerParts(
-      { sender: c.sender.text, senderKid: c.sender.kid, signature, body },
-      padding,
-    );
-    checkSealSize(header, inner.length, limits);
-    // Every byte of the frame is written (the AEAD fills ciphertext and tag).
-    const { out: envelope, offset } = allocateFrame(
-      Kind.Message,
-      header,
-      inner.length + AEAD_TAG_LENGTH,
-      s.allocate,
-    );
-    s.aeadSealParts(c.suite.algorithm, contentKey, ZERO_NONCE, inner.parts, aad, envelope, offset);
-    const result: SealResult = {
-      envelope,
-      messageId: toHex(c.messageId),
-      issuedAt: c.issuedAt,
-      expiresAt: c.expiresAt,
-    };
-    rememberSealState(result, {
-      suite: c.suite,
-      messageId: c.messageId,
-      issuedAt: c.issuedAt,
-      expiresAt: c.expiresAt,
-      responders: new Map([[toHex(recipient.kid), responseSecret]]),
-      acceptedResponses: new Set(),
-    });
-    sealed = true;
-    return result;
-  } finally {
-    wipe(messageSecret, contentKey);
-    if (!sealed) wipe(responseSecret);
-  }
 }
 
 /**
