@@ -43,7 +43,7 @@ function isKidOf(publicKey: Uint8Array, kid: string, b: CryptoBackend): boolean 
   if (key !== undefined && equalBytes(key, publicKey)) return true;
   if (signingKidNow(publicKey, b) !== kid) return false;
   if (known.size >= KNOWN_KIDS) known.delete(known.keys().next().value!);
-  known.set(kid, publicKey.slice());
+  known.set(kid, new Uint8Array(publicKey)); // a copy: a Buffer's slice() is a view of the caller's memory
   return true;
 }
 
