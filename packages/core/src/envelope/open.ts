@@ -27,7 +27,7 @@ import { headerInfo } from './envelope-info.js';
 import type { OpenOptions, OpenResult } from './open-options.js';
 import { admitHeader, admitSender, checkCommitment, type Admission } from './opening-rules.js';
 import { rememberOpenState } from './state.js';
-import { syncPath, type Decrypted } from './sync-registry.js';
+import { syncPath, syncSchedules, type Decrypted } from './sync-registry.js';
 import { isBytes, notBytes } from './values.js';
 
 /** Opens an envelope addressed to one of `options.recipient`, verifying the sender. */
@@ -62,7 +62,10 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
 
   // §7 steps 9-12: decapsulate, key schedule, commitment, decrypt; without a
   // promise per step on a backend with a synchronous twin (backend/sync.ts).
-  const twin = admitted.entry.wrapped === undefined ? syncPrimitivesOf(b) : undefined;
+  const twin =
+    admitted.entry.wrapped === undefined && syncSchedules(header.suite)
+      ? syncPrimitivesOf(b)
+      : undefined;
   const path = twin && syncPath();
   const sync = path ? twin : undefined;
   // Every ERR_OPEN_FAILED comes after an await here, as on the async path, so

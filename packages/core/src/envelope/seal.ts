@@ -28,7 +28,7 @@ import { backendOf, checkArguments, limitsOf, readOptions } from './common-optio
 import type { SealOptions, SealResult } from './seal-options.js';
 import { checkSealSize, messageSizing, precheckSealSize } from './seal-size.js';
 import { rememberSealState } from './state.js';
-import { syncPath } from './sync-registry.js';
+import { syncPath, syncSchedules } from './sync-registry.js';
 import { payloadBytes } from './values.js';
 import type { Limits } from '../limits.js';
 
@@ -72,7 +72,8 @@ export async function seal(
     limits,
   );
   // A backend with a synchronous twin seals one recipient without a promise per step.
-  const twin = c.recipients.length === 1 ? syncPrimitivesOf(b) : undefined;
+  const twin =
+    c.recipients.length === 1 && syncSchedules(c.suite.ids) ? syncPrimitivesOf(b) : undefined;
   const path = twin && syncPath();
   if (path) return path.sealOne(twin, c, body, padding, limits, headerWith);
   // SPEC.md §4.3: one HPKE context per recipient; the message secret comes from

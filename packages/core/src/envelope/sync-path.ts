@@ -47,7 +47,7 @@ export function sealOneSync(
   // SPEC.md §4.3: the message and response secrets from the recipient's HPKE exporter.
   const { enc, messageSecret, responseSecret } = senderSecretsSync(
     s,
-    c.suite.ids.aead,
+    c.suite.ids,
     recipient.publicKey,
   );
   let sealed = false;
@@ -118,7 +118,7 @@ export function decryptSync(
 ): Decrypted {
   let secrets: ExportedSecrets;
   try {
-    secrets = recipientSecretsSync(s, suite.ids.aead, entry.enc, key);
+    secrets = recipientSecretsSync(s, header.suite, entry.enc, key);
   } catch {
     throw openFailed();
   }

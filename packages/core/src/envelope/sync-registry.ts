@@ -5,9 +5,10 @@
  * neither the path nor its key schedule.
  */
 import type { SyncPrimitives } from '../backend/sync.js';
+import { Kdf, Kem } from '../hpke/ids.js';
 import type { Limits } from '../limits.js';
 import type { Frame } from '../wire/frame.js';
-import type { MessageHeader, RecipientEntry } from '../wire/header.js';
+import type { MessageHeader, RecipientEntry, SuiteIds } from '../wire/header.js';
 import type { Padding } from '../wire/inner.js';
 import type { CheckedSeal } from './check-seal.js';
 import type { Admission } from './opening-rules.js';
@@ -49,4 +50,13 @@ export function installSyncPath(path: SyncPath): void {
 /** The synchronous path, if a backend that has one was loaded. */
 export function syncPath(): SyncPath | undefined {
   return installed;
+}
+
+/**
+ * Whether a suite's key schedule is the one the synchronous path implements:
+ * DHKEM(X25519, HKDF-SHA256) with HKDF-SHA256 (SPEC.md §5), any AEAD. Every
+ * other KEM or KDF takes the async path, on seal and on open.
+ */
+export function syncSchedules(ids: SuiteIds): boolean {
+  return ids.kem === Kem.DhkemX25519HkdfSha256 && ids.kdf === Kdf.HkdfSha256;
 }

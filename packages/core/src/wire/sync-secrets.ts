@@ -12,7 +12,7 @@ import { BlindwireError, ErrorCode } from '../errors.js';
 import { Kdf, Kem, Mode } from '../hpke/ids.js';
 import { NH, labelPrefix } from '../hpke/kdf.js';
 import { KEM_FAILED_MESSAGE } from '../hpke/kem-x25519.js';
-import { COMMITMENT_LENGTH, CONTEXT_CHECK_LENGTH } from './header.js';
+import { COMMITMENT_LENGTH, CONTEXT_CHECK_LENGTH, type SuiteIds } from './header.js';
 import { LABEL, SECRET_LENGTH } from './keys.js';
 
 const KEM_SUITE_ID = concat(utf8('KEM'), i2osp(Kem.DhkemX25519HkdfSha256, 2)); // RFC 9180 §4.1
@@ -26,7 +26,7 @@ const L32 = i2osp(NH, 2);
 const ONE = Uint8Array.of(1);
 const EMPTY = new Uint8Array(0);
 
-/** The label prefixes and key_schedule_context of one HPKE suite (one per AEAD id). */
+/** The label prefixes and key_schedule_context of one HPKE suite. */
 interface SuiteSchedule {
   /** RFC 9180 §5.1 key_schedule_context for mode_base, info LABEL.hpkeInfo: public. */
   keyScheduleContext: Uint8Array;
@@ -37,21 +37,25 @@ interface SuiteSchedule {
   responseSecretInput: readonly Uint8Array[];
 }
 
-/** Per twin (each computes its own hashes) and AEAD id. */
+/** Per twin (each computes its own hashes) and full suite (kem, kdf, aead ids). */
 const schedules = new WeakMap<SyncPrimitives, Map<number, SuiteSchedule>>();
 
-function scheduleOf(s: SyncPrimitives, aeadId: number): SuiteSchedule {
+/**
+ * The schedule of `ids`, which must be DHKEM(X25519, HKDF-SHA256) and
+ * HKDF-SHA256 (the only KEM and KDF this file implements; seal and open take
+ * this path for no other suite): anything else throws ERR_HPKE.
+ */
+function scheduleOf(s: SyncPrimitives, ids: SuiteIds): SuiteSchedule {
+  if (ids.kem !== Kem.DhkemX25519HkdfSha256 || ids.kdf !== Kdf.HkdfSha256) {
+    throw new BlindwireError(ErrorCode.Hpke, 'the synchronous key schedule is X25519 only');
+  }
   let mine = schedules.get(s);
   if (!mine) schedules.set(s, (mine = new Map()));
-  const known = mine.get(aeadId);
+  const suiteKey = ids.kem * 2 ** 32 + ids.kdf * 2 ** 16 + ids.aead; // three 16-bit ids
+  const known = mine.get(suiteKey);
   if (known) return known;
   // RFC 9180 §5.1: suite_id = "HPKE" || I2OSP(kem_id, 2) || I2OSP(kdf_id, 2) || I2OSP(aead_id, 2)
-  const suiteId = concat(
-    utf8('HPKE'),
-    i2osp(Kem.DhkemX25519HkdfSha256, 2),
-    i2osp(Kdf.HkdfSha256, 2),
-    i2osp(aeadId, 2),
-  );
+  const suiteId = concat(utf8('HPKE'), i2osp(ids.kem, 2), i2osp(ids.kdf, 2), i2osp(ids.aead, 2));
   // RFC 9180 §5.1: psk_id_hash and info_hash; psk_id is empty in mode_base.
   const pskIdHash = s.hmacSha256(ZERO_SALT, [labelPrefix(suiteId, 'psk_id_hash'), EMPTY]);
   const infoHash = s.hmacSha256(ZERO_SALT, [labelPrefix(suiteId, 'info_hash'), LABEL.hpkeInfo]);
@@ -67,7 +71,7 @@ function scheduleOf(s: SyncPrimitives, aeadId: number): SuiteSchedule {
     messageSecretInput: [L32, sec, LABEL.exportMessageSecret, ONE],
     responseSecretInput: [L32, sec, LABEL.exportResponseSecret, ONE],
   };
-  mine.set(aeadId, schedule);
+  mine.set(suiteKey, schedule);
   return schedule;
 }
 
@@ -107,12 +111,11 @@ export interface ExportedSecrets {
  */
 function exportSecrets(
   s: SyncPrimitives,
-  aeadId: number,
+  k: SuiteSchedule,
   dhValue: Uint8Array,
   enc: Uint8Array,
   recipientPublicKey: Uint8Array,
 ): ExportedSecrets {
-  const k = scheduleOf(s, aeadId);
   let eaePrk: Uint8Array | undefined;
   let shared: Uint8Array | undefined;
   let secret: Uint8Array | undefined;
@@ -137,9 +140,10 @@ function exportSecrets(
 /** SPEC.md §4.3, sender side, one recipient: enc and the two exported secrets. */
 export function senderSecretsSync(
   s: SyncPrimitives,
-  aeadId: number,
+  ids: SuiteIds,
   recipientPublicKey: Uint8Array,
 ): ExportedSecrets & { enc: Uint8Array } {
+  const k = scheduleOf(s, ids); // before any key is made: X25519 and HKDF-SHA256 only
   // RFC 9180 §4.1 Encap: skE, pkE = GenerateKeyPair(); dh = DH(skE, pkR)
   let ephemeral: { publicKey: Uint8Array; shared: Uint8Array };
   try {
@@ -149,7 +153,7 @@ export function senderSecretsSync(
   }
   const dhValue = checkedDh(ephemeral.shared);
   const enc = ephemeral.publicKey; // RFC 9180 §7.1.1: SerializePublicKey is the identity
-  return { enc, ...exportSecrets(s, aeadId, dhValue, enc, recipientPublicKey) };
+  return { enc, ...exportSecrets(s, k, dhValue, enc, recipientPublicKey) };
 }
 
 /**
@@ -158,12 +162,13 @@ export function senderSecretsSync(
  */
 export function recipientSecretsSync(
   s: SyncPrimitives,
-  aeadId: number,
+  ids: SuiteIds,
   enc: Uint8Array,
   recipient: { privateKey: Uint8Array; publicKey: Uint8Array },
 ): ExportedSecrets {
+  const k = scheduleOf(s, ids); // before any DH: X25519 and HKDF-SHA256 only
   const dhValue = dh(s, recipient.privateKey, enc);
-  return exportSecrets(s, aeadId, dhValue, enc, recipient.publicKey);
+  return exportSecrets(s, k, dhValue, enc, recipient.publicKey);
 }
 
 /** The HKDF-Expand inputs (info || 0x01) of the commitment and the content key (SPEC.md §4.3). */
