@@ -59,6 +59,9 @@ function twinned(sync: Partial<SyncPrimitives> = {}) {
   };
   setSyncPrimitives(backend, {
     ...node,
+    // Not zeroed, and not zero either: a byte the sync path forgets to write
+    // differs from the async path's (node's allocate is usually zero).
+    allocate: (length) => new Uint8Array(length).fill(0xa5),
     x25519Ephemeral: (pk) => {
       const k = next();
       const shared = node.x25519(k.privateKey, pk);
