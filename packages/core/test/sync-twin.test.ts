@@ -108,6 +108,22 @@ describe('the synchronous twin', () => {
     expect(syncPrimitivesOf({ ...nodeBackend })).toBeUndefined();
   });
 
+  it('a backend that has a twin keeps it: a second registration is refused', () => {
+    const other = { ...node, hmacSha256: () => new Uint8Array(32) };
+    let code: string | undefined;
+    try {
+      setSyncPrimitives(nodeBackend, other);
+    } catch (e) {
+      code = (e as { code?: string }).code;
+    }
+    expect(code).toBe('ERR_INVALID_ARGUMENT');
+    expect(syncPrimitivesOf(nodeBackend)).toBe(node);
+    const fresh = {};
+    setSyncPrimitives(fresh, node);
+    expect(() => setSyncPrimitives(fresh, other)).toThrow(/already has/);
+    expect(syncPrimitivesOf(fresh)).toBe(node);
+  });
+
   it('seal: the bytes of the async path, for any options; each path opens the other', async () => {
     await fc.assert(
       fc.asyncProperty(input, async (i) => {

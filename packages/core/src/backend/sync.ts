@@ -7,6 +7,7 @@
  * registered backend) takes the async path, which gives the same bytes and
  * the same decisions.
  */
+import { invalidArgument } from '../errors.js';
 import type { AeadAlgorithm } from './types.js';
 
 export interface SyncPrimitives {
@@ -53,8 +54,20 @@ export interface SyncPrimitives {
 
 const twins = new WeakMap<object, SyncPrimitives>();
 
-/** Registers `sync` as the synchronous twin of `backend` (the very object, not a copy). */
+/**
+ * Registers `sync` as the synchronous twin of `backend` (the very object, not
+ * a copy), once: a backend that already has a twin keeps it, and a second
+ * registration throws ERR_INVALID_ARGUMENT (no module can replace the node
+ * backend's twin).
+ */
 export function setSyncPrimitives(backend: object, sync: SyncPrimitives): void {
+  if (twins.has(backend)) {
+    throw invalidArgument(
+      'backend',
+      'a backend without a synchronous twin',
+      'one that already has one',
+    );
+  }
   twins.set(backend, sync);
 }
 
