@@ -393,6 +393,9 @@ export const nodeBackend: CryptoBackend = {
 /**
  * The same primitives without a promise each (backend/sync.ts): `seal` and
  * `open` use them for their common case when the backend is this very object.
+ * A top-level side effect under the package's `"sideEffects": false`: a
+ * bundler may drop a bare import of this module whose bindings are unused,
+ * and with it only this faster path (README, Backends).
  */
 setSyncPrimitives(nodeBackend, {
   randomBytes,
