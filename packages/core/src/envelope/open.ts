@@ -122,9 +122,10 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
     if (reservation) result.reservation = reservation; // §7 step 18: the caller's to commit
     rememberOpenState(result, {
       suite,
-      // Copies: the envelope buffer is the caller's and may be reused.
-      requestId: header.messageId.slice(),
-      responder: entry.kid.slice(),
+      // Copies (not slice(), a view when the envelope is a Buffer): the
+      // envelope buffer is the caller's and may be reused.
+      requestId: new Uint8Array(header.messageId),
+      responder: new Uint8Array(entry.kid),
       responseSecret,
       responseIds: new Set(),
     });
