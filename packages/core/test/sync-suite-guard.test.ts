@@ -8,6 +8,9 @@
  * stays untouched.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type * as CheckRecipients from '../src/envelope/check-recipients.js';
+import type * as Header from '../src/wire/header.js';
+import type * as Suites from '../src/wire/suites.js';
 import { nodeBackend } from '../src/backend/node.js';
 import { setSyncPrimitives, syncPrimitivesOf, type SyncPrimitives } from '../src/backend/sync.js';
 import type { CryptoBackend } from '../src/backend/types.js';
@@ -25,7 +28,7 @@ const SHAKE256 = 0x0011;
 const stub = vi.hoisted(() => ({ ids: undefined as { kem: number; kdf: number } | undefined }));
 
 vi.mock('../src/envelope/check-recipients.js', async (importOriginal) => {
-  const m = await importOriginal<typeof import('../src/envelope/check-recipients.js')>();
+  const m = await importOriginal<typeof CheckRecipients>();
   return {
     ...m,
     chooseSuite: (...a: Parameters<typeof m.chooseSuite>) => {
@@ -36,7 +39,7 @@ vi.mock('../src/envelope/check-recipients.js', async (importOriginal) => {
 });
 
 vi.mock('../src/wire/header.js', async (importOriginal) => {
-  const m = await importOriginal<typeof import('../src/wire/header.js')>();
+  const m = await importOriginal<typeof Header>();
   return {
     ...m,
     decodeMessageHeader: (...a: Parameters<typeof m.decodeMessageHeader>) => {
@@ -47,7 +50,7 @@ vi.mock('../src/wire/header.js', async (importOriginal) => {
 });
 
 vi.mock('../src/wire/suites.js', async (importOriginal) => {
-  const m = await importOriginal<typeof import('../src/wire/suites.js')>();
+  const m = await importOriginal<typeof Suites>();
   return {
     ...m,
     suiteFromIds: (

@@ -44,6 +44,17 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
   }
 }
 
+/**
+ * The backend's synchronous twin when this entry may take the synchronous
+ * path: no wrapped secret, and the header's suite is DHKEM(X25519,
+ * HKDF-SHA256) with HKDF-SHA256 (the only schedule that path implements).
+ */
+function syncTwinFor(b: CryptoBackend, a: Admission, header: MessageHeader) {
+  return a.entry.wrapped === undefined && syncSchedules(header.suite)
+    ? syncPrimitivesOf(b)
+    : undefined;
+}
+
 async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise<OpenResult> {
   // Every option, each read once, before the input.
   const { b, limits, policy } = checkArguments(() => {
@@ -62,10 +73,7 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
 
   // §7 steps 9-12: decapsulate, key schedule, commitment, decrypt; without a
   // promise per step on a backend with a synchronous twin (backend/sync.ts).
-  const twin =
-    admitted.entry.wrapped === undefined && syncSchedules(header.suite)
-      ? syncPrimitivesOf(b)
-      : undefined;
+  const twin = syncTwinFor(b, admitted, header);
   const path = twin && syncPath();
   const sync = path ? twin : undefined;
   // Every ERR_OPEN_FAILED comes after an await here, as on the async path, so
