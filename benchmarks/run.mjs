@@ -125,6 +125,7 @@ async function main() {
 
   const machine = describeMachine();
   const versions = packageVersions();
+  console.log(`Node ${process.version} (${process.platform} ${process.arch})`);
   console.log(`Machine: ${machineLine(machine)}`);
   console.log(
     `Versions: ${Object.entries(versions)
@@ -173,6 +174,19 @@ async function main() {
   );
   console.log(cpuTable(rows));
 
+  let overhead = null;
+  if (args.overhead) {
+    const { measureOverhead, overheadTable } = await import('./lib/overhead.mjs');
+    try {
+      overhead = measureOverhead({ rounds: args.quick ? 3 : 9 });
+      console.log(overheadTable(overhead));
+    } catch (e) {
+      overhead = { error: e.message };
+      console.log(`\nLibrary overhead: FAILED: ${e.message}`);
+      process.exitCode = 1;
+    }
+  }
+
   let bundle = null;
   if (args.bundle) {
     try {
@@ -216,6 +230,7 @@ async function main() {
     implementations: entries.map(({ id, label, signed, notes }) => ({ id, label, signed, notes })),
     missing,
     failed,
+    overhead,
     bundle,
     streams,
     results: rows,

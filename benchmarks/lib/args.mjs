@@ -8,6 +8,7 @@ export const USAGE = `Usage: node benchmarks/run.mjs [options]
   --rounds N           rounds (default 7, quick 3)
   --cell-ms N          time per cell per round in ms (default: fitted to ~2 min, 50..200)
   --no-bundle          skip the browser bundle measurement
+  --no-overhead        skip the library-overhead measurement (no-crypto backend)
   --no-streams         skip the streaming measurement (1 GiB, or --stream-size)
   --stream-size N      bytes streamed (suffixes k, m, g; default 1g; quick 64m)
   --list               print the implementation ids and exit
@@ -33,6 +34,7 @@ export function parseArgs(argv) {
     cellMs: null,
     bundle: true,
     streams: true,
+    overhead: true,
     streamBytes: null,
     list: false,
     help: false,
@@ -55,6 +57,7 @@ export function parseArgs(argv) {
     else if (a === '--cell-ms') o.cellMs = positiveInt(a, next());
     else if (a === '--no-bundle') o.bundle = false;
     else if (a === '--no-streams') o.streams = false;
+    else if (a === '--no-overhead') o.overhead = false;
     else if (a === '--stream-size') o.streamBytes = parseStreamSize(next());
     else if (a === '--list') o.list = true;
     else if (a === '--help' || a === '-h') o.help = true;

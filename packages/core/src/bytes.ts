@@ -24,6 +24,18 @@ function hasLoneSurrogate(s: string): boolean {
 
 /** UTF-8 of a well-formed string; a string with a lone surrogate is ERR_INVALID_ARGUMENT. */
 export function utf8(s: string): Uint8Array {
+  // Short ASCII (names, kids, labels, content types): a loop is cheaper than a
+  // call into the encoder, and ASCII is well formed.
+  if (s.length <= 128) {
+    const out = new Uint8Array(s.length);
+    let i = 0;
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) break;
+      out[i] = c;
+    }
+    if (i === s.length) return out;
+  }
   if (hasLoneSurrogate(s)) {
     throw new BlindwireError(
       ErrorCode.InvalidArgument,

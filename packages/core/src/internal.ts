@@ -2,6 +2,7 @@
  * Unstable helpers for sibling packages (directory, bindings, CLI, test
  * vectors). Not part of the public API: may change in any release.
  */
+export { setSyncPrimitives, type SyncPrimitives } from './backend/sync.js';
 export { concat, equalBytes, utf8, fromUtf8, assertBytes, wipe, i2osp } from './bytes.js';
 export { encodeCborReference } from './wire/cbor-reference.js';
 export {

@@ -20,3 +20,28 @@ describe('KeyCache.forget', () => {
     cache.forget(raw); // nothing left: a no-op
   });
 });
+
+describe('KeyCache copies', () => {
+  it('a Buffer refilled after set misses the cache (the copy is not a view)', () => {
+    const cache = new KeyCache<string>();
+    const raw = Buffer.alloc(32, 7);
+    cache.set(raw, 'key of 7s');
+    expect(cache.get(raw)).toBe('key of 7s');
+    raw.fill(9);
+    expect(cache.get(raw)).toBeUndefined();
+  });
+
+  it('a Buffer refilled after getOrImport misses the cache', async () => {
+    const cache = new KeyCache<string>();
+    const raw = Buffer.alloc(32, 7);
+    const imported: number[] = [];
+    const importer = async (bytes: Uint8Array) => {
+      imported.push(bytes[0]!);
+      return `key of ${bytes[0]}`;
+    };
+    expect(await cache.getOrImport(raw, importer)).toBe('key of 7');
+    raw.fill(9);
+    expect(await cache.getOrImport(raw, importer)).toBe('key of 9');
+    expect(imported).toEqual([7, 9]);
+  });
+});

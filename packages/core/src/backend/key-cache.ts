@@ -8,7 +8,8 @@
  * array gets a fresh import, never a stale key. Entries live as long as the
  * caller's array object (WeakMap); like the imported key object itself, the
  * copy stays in memory until then. A subarray view is a different object and
- * simply misses the cache.
+ * simply misses the cache. The copy is `new Uint8Array(raw)`, never
+ * `raw.slice()`: a Buffer's slice() is a view of the caller's memory.
  */
 import { equalBytes } from '../bytes.js';
 
@@ -39,7 +40,7 @@ export class KeyCache<K> {
    * meanwhile, and binding its new contents to the old key would serve a
    * stale key later.
    */
-  set(raw: Uint8Array, key: K, bytes: Uint8Array = raw.slice()): K {
+  set(raw: Uint8Array, key: K, bytes: Uint8Array = new Uint8Array(raw)): K {
     this.#entries.set(raw, { bytes, key });
     return key;
   }
@@ -57,7 +58,7 @@ export class KeyCache<K> {
   async getOrImport(raw: Uint8Array, importer: (bytes: Uint8Array) => Promise<K>): Promise<K> {
     const hit = this.get(raw);
     if (hit !== undefined) return hit;
-    const bytes = raw.slice();
+    const bytes = new Uint8Array(raw);
     return this.set(raw, await importer(bytes), bytes);
   }
 }

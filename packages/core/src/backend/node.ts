@@ -32,6 +32,7 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
+  hash,
   randomFillSync,
   sign,
   verify,
@@ -42,6 +43,8 @@ import { strictPreconditions } from './ed25519-strict.js';
 import { KeyCache } from './key-cache.js';
 import { ed25519VerifyStrict } from './pure.js';
 import { SELF_TEST } from './self-test.js';
+import { installSyncPath } from '../envelope/sync-path.js';
+import { setSyncPrimitives } from './sync.js';
 import type { AeadAlgorithm, CryptoBackend } from './types.js';
 
 type Curve = 'X25519' | 'Ed25519';
@@ -292,6 +295,71 @@ function randomBytes(length: number): Uint8Array {
   return out;
 }
 
+function x25519GenerateKeyPair() {
+  const privateKey = randomBytes(32);
+  return { privateKey, publicKey: exportPublic(privateKeyObject('X25519', privateKey)) };
+}
+
+/** backend/sync.ts `x25519Ephemeral`: the key object is built, used and dropped here. */
+function x25519Ephemeral(publicKey: Uint8Array): { publicKey: Uint8Array; shared: Uint8Array } {
+  checkKey32(publicKey, 'publicKey');
+  const raw = randomBytes(32);
+  try {
+    const key = getPlatform().jwkPrivateImport
+      ? importPrivateJwk('X25519', raw)
+      : importPrivatePkcs8('X25519', raw);
+    const enc = exportPublic(key);
+    const shared = plain(
+      diffieHellman({ privateKey: key, publicKey: publicKeyObject('X25519', publicKey) }),
+    );
+    return { publicKey: enc, shared };
+  } finally {
+    raw.fill(0);
+  }
+}
+
+// OpenSSL refuses an all-zero result (low-order public key): this throws.
+function x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  checkKey32(privateKey, 'privateKey');
+  checkKey32(publicKey, 'publicKey');
+  return plain(
+    diffieHellman({
+      privateKey: privateKeyObject('X25519', privateKey),
+      publicKey: publicKeyObject('X25519', publicKey),
+    }),
+  );
+}
+
+function ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
+  checkKey32(seed, 'seed');
+  assertBytes(message, 'message');
+  return plain(sign(null, message, privateKeyObject('Ed25519', seed)));
+}
+
+function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (!strictPreconditions(publicKey, signature)) return false;
+  if (!getPlatform().cofactorlessVerify) return ed25519VerifyStrict(publicKey, message, signature);
+  try {
+    return verify(null, message, publicKeyObject('Ed25519', publicKey), signature); // RFC 8032 §5.1.7
+  } catch {
+    return false;
+  }
+}
+
+function sealParts(
+  alg: AeadAlgorithm,
+  key: Uint8Array,
+  nonce: Uint8Array,
+  parts: readonly Uint8Array[],
+  aad: Uint8Array,
+  out: Uint8Array,
+  offset: number,
+): void {
+  checkAeadArgs(alg, key, nonce, aad);
+  const length = checkSealParts(parts, out, offset);
+  sealInto(alg, key, nonce, parts, length, aad, out, offset);
+}
+
 /** The node backend: node:crypto (OpenSSL), the default on Node. */
 export const nodeBackend: CryptoBackend = {
   name: 'node',
@@ -308,51 +376,54 @@ export const nodeBackend: CryptoBackend = {
   // deadlock when the GC collects its KeyGenJob meanwhile (the job's destructor
   // waits on the key's mutex, which ExportJWK holds while it allocates). Random
   // bytes imported as a JWK cost the same (~58 us) and never meet a KeyGenJob.
-  x25519GenerateKeyPair: async () => {
-    const privateKey = randomBytes(32);
-    return { privateKey, publicKey: exportPublic(privateKeyObject('X25519', privateKey)) };
-  },
+  x25519GenerateKeyPair: async () => x25519GenerateKeyPair(),
   x25519PublicKey: async (privateKey) => {
     checkKey32(privateKey, 'privateKey');
     return exportPublic(privateKeyObject('X25519', privateKey));
   },
-  // OpenSSL refuses an all-zero result (low-order public key): this throws.
-  x25519: async (privateKey, publicKey) => {
-    checkKey32(privateKey, 'privateKey');
-    checkKey32(publicKey, 'publicKey');
-    return plain(
-      diffieHellman({
-        privateKey: privateKeyObject('X25519', privateKey),
-        publicKey: publicKeyObject('X25519', publicKey),
-      }),
-    );
-  },
+  x25519: async (privateKey, publicKey) => x25519(privateKey, publicKey),
 
   ed25519PublicKey: async (seed) => {
     checkKey32(seed, 'seed');
     return exportPublic(privateKeyObject('Ed25519', seed));
   },
-  ed25519Sign: async (seed, message) => {
-    checkKey32(seed, 'seed');
-    assertBytes(message, 'message');
-    return plain(sign(null, message, privateKeyObject('Ed25519', seed)));
-  },
-  ed25519Verify: async (publicKey, message, signature) => {
-    if (!strictPreconditions(publicKey, signature)) return false;
-    if (!getPlatform().cofactorlessVerify)
-      return ed25519VerifyStrict(publicKey, message, signature);
-    try {
-      return verify(null, message, publicKeyObject('Ed25519', publicKey), signature); // RFC 8032 §5.1.7
-    } catch {
-      return false;
-    }
-  },
+  ed25519Sign: async (seed, message) => ed25519Sign(seed, message),
+  ed25519Verify: async (publicKey, message, signature) =>
+    ed25519Verify(publicKey, message, signature),
 
   aeadSeal: async (alg, key, nonce, plaintext, aad) => seal(alg, key, nonce, plaintext, aad),
-  aeadSealParts: async (alg, key, nonce, parts, aad, out, offset) => {
-    checkAeadArgs(alg, key, nonce, aad);
-    const length = checkSealParts(parts, out, offset);
-    sealInto(alg, key, nonce, parts, length, aad, out, offset);
-  },
+  aeadSealParts: async (alg, key, nonce, parts, aad, out, offset) =>
+    sealParts(alg, key, nonce, parts, aad, out, offset),
   aeadOpen: async (alg, key, nonce, ciphertext, aad) => open(alg, key, nonce, ciphertext, aad),
 };
+
+/**
+ * The same primitives without a promise each (backend/sync.ts): `seal` and
+ * `open` use them for their common case when the backend is this very object.
+ * A top-level side effect under the package's `"sideEffects": false`: a
+ * bundler may drop a bare import of this module whose bindings are unused,
+ * and with it only this faster path (README, Backends).
+ */
+setSyncPrimitives(nodeBackend, {
+  randomBytes,
+  // Not pooled (a view of its own ArrayBuffer), so `plain` never copies it.
+  allocate: (length) => plain(Buffer.allocUnsafeSlow(length)),
+  sha256: (parts) => {
+    if (parts.length === 1) return plain(hash('sha256', parts[0]!, 'buffer'));
+    const h = createHash('sha256');
+    for (const p of parts) h.update(p);
+    return plain(h.digest());
+  },
+  hmacSha256: (key, parts) => {
+    const h = createHmac('sha256', key);
+    for (const p of parts) h.update(p);
+    return plain(h.digest());
+  },
+  x25519Ephemeral,
+  x25519,
+  ed25519Sign,
+  ed25519Verify,
+  aeadSealParts: sealParts,
+  aeadOpen: open,
+});
+installSyncPath();

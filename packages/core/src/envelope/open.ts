@@ -7,11 +7,18 @@
  */
 import { concat, toHex, utf8, wipe } from '../bytes.js';
 import { ErrorCode, isBlindwireError, openFailed } from '../errors.js';
+import { syncPrimitivesOf } from '../backend/sync.js';
 import type { CryptoBackend } from '../backend/types.js';
 import { parseFrame, type Frame } from '../wire/frame.js';
 import { decodeMessageHeader, type MessageHeader } from '../wire/header.js';
 import { decodeInner } from '../wire/inner.js';
-import { ZERO_NONCE, deriveMessageKeys, signatureInput } from '../wire/keys.js';
+import {
+  LABEL,
+  ZERO_NONCE,
+  deriveMessageKeys,
+  signatureInput,
+  signatureTranscript,
+} from '../wire/keys.js';
 import { Kind } from '../wire/kinds.js';
 import { recipientSecrets } from '../wire/recipient.js';
 import { OPEN_OPTION_KEYS, checkOpenOptions } from './check-open.js';
@@ -20,6 +27,7 @@ import { headerInfo } from './envelope-info.js';
 import type { OpenOptions, OpenResult } from './open-options.js';
 import { admitHeader, admitSender, checkCommitment, type Admission } from './opening-rules.js';
 import { rememberOpenState } from './state.js';
+import { syncPath, syncSchedules, type Decrypted } from './sync-registry.js';
 import { isBytes, notBytes } from './values.js';
 
 /** Opens an envelope addressed to one of `options.recipient`, verifying the sender. */
@@ -34,6 +42,17 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
   } catch (e) {
     throw isBlindwireError(e, ErrorCode.OpenFailed) ? openFailed() : e;
   }
+}
+
+/**
+ * The backend's synchronous twin when this entry may take the synchronous
+ * path: no wrapped secret, and the header's suite is DHKEM(X25519,
+ * HKDF-SHA256) with HKDF-SHA256 (the only schedule that path implements).
+ */
+function syncTwinFor(b: CryptoBackend, a: Admission, header: MessageHeader) {
+  return a.entry.wrapped === undefined && syncSchedules(header.suite)
+    ? syncPrimitivesOf(b)
+    : undefined;
 }
 
 async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise<OpenResult> {
@@ -52,8 +71,17 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
   const admitted = admitHeader(header, policy);
   const { suite, entry } = admitted;
 
-  // §7 steps 9-12: decapsulate, key schedule, commitment, decrypt.
-  const { plaintext, aad, contextKey, responseSecret } = await decrypt(b, admitted, header, frame);
+  // §7 steps 9-12: decapsulate, key schedule, commitment, decrypt; without a
+  // promise per step on a backend with a synchronous twin (backend/sync.ts).
+  const twin = syncTwinFor(b, admitted, header);
+  const path = twin && syncPath();
+  const sync = path ? twin : undefined;
+  // Every ERR_OPEN_FAILED comes after an await here, as on the async path, so
+  // that `open` builds it with the same stack whichever step failed.
+  if (sync) await Promise.resolve();
+  const { plaintext, aad, contextKey, responseSecret } = sync
+    ? path!.decrypt(sync, admitted, header, frame)
+    : await decrypt(b, admitted, header, frame);
   try {
     // §7 step 13: the inner record.
     const inner = decodeInner(plaintext, true, limits);
@@ -63,13 +91,27 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
     const { senderKid, reservation } = await admitSender(b, policy, {
       sender,
       senderKid: inner.senderKid!,
-      verify: async (pk) =>
-        b.ed25519Verify(
-          pk,
-          await signatureInput(b, aad, utf8(sender), inner.senderKid!, inner.body),
-          inner.signature!,
-        ),
+      verify: sync
+        ? async (pk) =>
+            sync.ed25519Verify(
+              pk,
+              signatureTranscript(
+                LABEL.signature,
+                sync.sha256([aad]),
+                utf8(sender),
+                inner.senderKid!,
+                sync.sha256([inner.body]),
+              ),
+              inner.signature!,
+            )
+        : async (pk) =>
+            b.ed25519Verify(
+              pk,
+              await signatureInput(b, aad, utf8(sender), inner.senderKid!, inner.body),
+              inner.signature!,
+            ),
       contextKey,
+      ...(sync ? { contextCheckNow: (k, ctx) => path!.contextCheck(sync, k, ctx) } : {}),
       headerCheck: header.contextCheck,
       messageId,
       times: header,
@@ -88,9 +130,10 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
     if (reservation) result.reservation = reservation; // §7 step 18: the caller's to commit
     rememberOpenState(result, {
       suite,
-      // Copies: the envelope buffer is the caller's and may be reused.
-      requestId: header.messageId.slice(),
-      responder: entry.kid.slice(),
+      // Copies (not slice(), a view when the envelope is a Buffer): the
+      // envelope buffer is the caller's and may be reused.
+      requestId: new Uint8Array(header.messageId),
+      responder: new Uint8Array(entry.kid),
       responseSecret,
       expiresAt: header.expiresAt,
       responseIds: new Set(),
@@ -106,15 +149,6 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
   } finally {
     contextKey.fill(0);
   }
-}
-
-/** The decrypted inner record, with the secrets `open` still needs; the caller wipes them. */
-interface Decrypted {
-  plaintext: Uint8Array;
-  /** prefix || header bytes, exactly as transmitted. */
-  aad: Uint8Array;
-  contextKey: Uint8Array;
-  responseSecret: Uint8Array;
 }
 
 /**

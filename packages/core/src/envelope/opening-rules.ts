@@ -110,6 +110,12 @@ export interface SenderClaim {
   verify(publicKey: Uint8Array): Promise<boolean>;
   /** The key of the context check (a copy of the message secret); the caller wipes it. */
   contextKey: Uint8Array;
+  /**
+   * Optional: computes the context check value (SPEC.md §4.3) under
+   * `contextKey` without the backend's promise (a synchronous twin); the
+   * same bytes as `contextCheck`.
+   */
+  contextCheckNow?: (contextKey: Uint8Array, context: Uint8Array) => Uint8Array;
   /** The header's context check value. */
   headerCheck: Uint8Array;
   /** The message id, 32 hex digits, as the replay guard sees it. */
@@ -151,7 +157,9 @@ export async function admitSender(
     throw new BlindwireError(ErrorCode.SenderNotAllowed, 'the sender is not allowed by policy');
   }
   // §7 step 17: the context the sender bound is ours.
-  const check = await contextCheck(b, claim.contextKey, policy.context);
+  const check = claim.contextCheckNow
+    ? claim.contextCheckNow(claim.contextKey, policy.context)
+    : await contextCheck(b, claim.contextKey, policy.context);
   if (!equalBytes(check, claim.headerCheck)) {
     throw new BlindwireError(
       ErrorCode.ContextMismatch,

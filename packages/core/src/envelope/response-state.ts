@@ -170,10 +170,12 @@ export async function importResponseState(
     };
     rememberSealState(handle, {
       suite,
-      messageId: h.requestId.slice(),
+      messageId: new Uint8Array(h.requestId), // a copy: the state bytes are the caller's
       issuedAt: h.issuedAt,
       expiresAt: h.expiresAt,
-      responders: new Map(body.responders.map((r) => [toHex(r.kid), r.responseSecret.slice()])),
+      responders: new Map(
+        body.responders.map((r) => [toHex(r.kid), new Uint8Array(r.responseSecret)]),
+      ),
       acceptedResponses: new Set(
         body.accepted.map((a) => `${toHex(a.kid)}/${toHex(a.responseId)}`),
       ),

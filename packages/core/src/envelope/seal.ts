@@ -3,6 +3,7 @@
  * sender's identity (SPEC.md §4, the steps of §4.5 in order).
  */
 import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
+import { syncPrimitivesOf } from '../backend/sync.js';
 import type { CryptoBackend } from '../backend/types.js';
 import { concat, toHex, wipe } from '../bytes.js';
 import { encodeMessageHeader, type RecipientEntry } from '../wire/header.js';
@@ -27,6 +28,7 @@ import { backendOf, checkArguments, limitsOf, readOptions } from './common-optio
 import type { SealOptions, SealResult } from './seal-options.js';
 import { checkSealSize, messageSizing, precheckSealSize } from './seal-size.js';
 import { rememberSealState } from './state.js';
+import { syncPath, syncSchedules } from './sync-registry.js';
 import { payloadBytes } from './values.js';
 import type { Limits } from '../limits.js';
 
@@ -69,6 +71,11 @@ export async function seal(
     () => messageSizing(c, body.length, padding),
     limits,
   );
+  // A backend with a synchronous twin seals one recipient without a promise per step.
+  const twin =
+    c.recipients.length === 1 && syncSchedules(c.suite.ids) ? syncPrimitivesOf(b) : undefined;
+  const path = twin && syncPath();
+  if (path) return path.sealOne(twin, c, body, padding, limits, headerWith);
   // SPEC.md §4.3: one HPKE context per recipient; the message secret comes from
   // the exporter (one recipient) or is random and sealed to each (several).
   const secrets = await senderSecrets(b, c.suite, c.recipients, true);

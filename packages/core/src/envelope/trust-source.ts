@@ -6,7 +6,7 @@
  * envelope names.
  */
 import type { CryptoBackend } from '../backend/types.js';
-import { toBase64url } from '../bytes.js';
+import { equalBytes, toBase64url } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument, shown, wrongAnswer } from '../errors.js';
 import { KID_LENGTH, signingKidInput } from '../identity/identity.js';
 import { assertIdentityName } from '../identity/name.js';
@@ -25,6 +25,26 @@ function signingKidNow(publicKey: Uint8Array, b: CryptoBackend): string {
   const h = createSha256(b);
   h.update(signingKidInput(publicKey));
   return toBase64url(h.digest().subarray(0, KID_LENGTH));
+}
+
+/**
+ * Kids already recomputed, per backend: each kid with a copy of the (public)
+ * key it was recomputed from. Pinned senders are checked on every `open`; a
+ * key seen before under the same kid is not hashed again.
+ */
+const knownKids = new WeakMap<CryptoBackend, Map<string, Uint8Array>>();
+const KNOWN_KIDS = 1024;
+
+/** Whether `kid` is the signing kid of `publicKey` (SPEC.md §5.2). */
+function isKidOf(publicKey: Uint8Array, kid: string, b: CryptoBackend): boolean {
+  let known = knownKids.get(b);
+  if (!known) knownKids.set(b, (known = new Map()));
+  const key = known.get(kid);
+  if (key !== undefined && equalBytes(key, publicKey)) return true;
+  if (signingKidNow(publicKey, b) !== kid) return false;
+  if (known.size >= KNOWN_KIDS) known.delete(known.keys().next().value!);
+  known.set(kid, new Uint8Array(publicKey)); // a copy: a Buffer's slice() is a view of the caller's memory
+  return true;
 }
 
 /**
@@ -52,7 +72,7 @@ export function checkTrustedSenders(
     const { kid, publicKey } = signing as { kid: unknown; publicKey: unknown };
     if (!isBytes(publicKey) || publicKey.length !== 32)
       throw invalidArgument(`${what}.signing.publicKey`, '32 bytes', shown(publicKey));
-    if (typeof kid !== 'string' || signingKidNow(publicKey, b) !== kid) {
+    if (typeof kid !== 'string' || !isKidOf(publicKey, kid, b)) {
       throw invalidArgument(
         `${what}.signing.kid`,
         `the kid of its public key (${JSON.stringify(name)})`,
@@ -98,7 +118,7 @@ export async function resolvedSenderKey(
   }
   const key = pk as Uint8Array;
   if (key.length !== 32) throw wrongAnswer(who, key, RESOLVER_ANSWER);
-  if (signingKidNow(key, b) !== kid) {
+  if (!isKidOf(key, kid, b)) {
     throw new BlindwireError(
       ErrorCode.KeyUntrusted,
       'the key the sender resolver returned is not the key of the sender kid',

@@ -10,7 +10,7 @@
  * - nesting depth, items per container and string length bounded;
  * - no trailing bytes.
  */
-import { concat, utf8 } from '../bytes.js';
+import { utf8 } from '../bytes.js';
 import { BlindwireError, ErrorCode } from '../errors.js';
 
 export type CborValue = number | string | Uint8Array | CborValue[] | CborMap;
@@ -24,27 +24,67 @@ export interface CborLimits {
   maxStringBytes: number;
 }
 
-/** Appends the deterministic encoding (SPEC.md §3.1) of `v` to `parts`. */
-function write(v: CborValue, parts: Uint8Array[]): void {
-  if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v)) throw new RangeError('CBOR: only safe integers');
-    parts.push(v >= 0 ? encodeHead(0, v) : encodeHead(1, -1 - v));
-  } else if (typeof v === 'string') {
-    const b = utf8(v); // refuses a lone surrogate
-    parts.push(encodeHead(3, b.length), b);
-  } else if (v instanceof Uint8Array) {
-    parts.push(encodeHead(2, v.length), v);
-  } else if (Array.isArray(v)) {
-    parts.push(encodeHead(4, v.length));
-    for (const x of v) write(x, parts);
-  } else if (v instanceof Map) {
-    parts.push(encodeHead(5, v.size));
-    for (const [k, x] of v) {
-      write(k, parts);
-      write(x, parts);
+/**
+ * The deterministic writer: a first pass sizes the encoding (and encodes each
+ * text string once, in order), a second writes it into one array. No head or
+ * item gets an array of its own.
+ */
+class Writer {
+  /** The UTF-8 of every text string, in the order both passes meet them. */
+  readonly texts: Uint8Array[] = [];
+  out = new Uint8Array(0);
+  off = 0;
+  text = 0;
+
+  size(v: CborValue): number {
+    if (typeof v === 'number') {
+      if (!Number.isSafeInteger(v)) throw new RangeError('CBOR: only safe integers');
+      return headLength(v >= 0 ? v : -1 - v);
     }
-  } else {
+    if (typeof v === 'string') {
+      const b = utf8(v); // refuses a lone surrogate
+      this.texts.push(b);
+      return headLength(b.length) + b.length;
+    }
+    if (v instanceof Uint8Array) return headLength(v.length) + v.length;
+    if (Array.isArray(v)) {
+      let n = headLength(v.length);
+      for (const x of v) n += this.size(x);
+      return n;
+    }
+    if (v instanceof Map) {
+      let n = headLength(v.size);
+      for (const [k, x] of v) n += this.size(k) + this.size(x);
+      return n;
+    }
     throw new TypeError('CBOR: unsupported value');
+  }
+
+  write(v: CborValue): void {
+    if (typeof v === 'number') {
+      this.off =
+        v >= 0 ? putHead(this.out, this.off, 0, v) : putHead(this.out, this.off, 1, -1 - v);
+    } else if (typeof v === 'string') {
+      this.bytes(3, this.texts[this.text++]!);
+    } else if (v instanceof Uint8Array) {
+      this.bytes(2, v);
+    } else if (Array.isArray(v)) {
+      this.off = putHead(this.out, this.off, 4, v.length);
+      for (const x of v) this.write(x);
+    } else {
+      const m = v as CborMap;
+      this.off = putHead(this.out, this.off, 5, m.size);
+      for (const [k, x] of m) {
+        this.write(k);
+        this.write(x);
+      }
+    }
+  }
+
+  private bytes(major: number, b: Uint8Array): void {
+    this.off = putHead(this.out, this.off, major, b.length);
+    this.out.set(b, this.off);
+    this.off += b.length;
   }
 }
 
@@ -54,9 +94,10 @@ function write(v: CborValue, parts: Uint8Array[]): void {
  * (cbor-encoder.ts), which the directory's records also use.
  */
 export function encodeCbor(value: CborValue): Uint8Array {
-  const parts: Uint8Array[] = [];
-  write(value, parts);
-  return concat(...parts);
+  const w = new Writer();
+  w.out = new Uint8Array(w.size(value));
+  w.write(value);
+  return w.out;
 }
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -190,25 +231,54 @@ export function decodeCborPrefix(bytes: Uint8Array, limits: CborLimits): [CborVa
   return [v, p.off];
 }
 
+/** The length of a head whose argument is `arg` (RFC 8949 §3: shortest form). */
+export function headLength(arg: number): number {
+  return arg < 24 ? 1 : arg < 0x100 ? 2 : arg < 0x10000 ? 3 : arg < 0x100000000 ? 5 : 9;
+}
+
+/** Writes a CBOR head (major type + argument) in shortest form at `off`; returns the offset after it. */
+export function putHead(out: Uint8Array, off: number, major: number, arg: number): number {
+  const m = major << 5;
+  if (arg < 24) {
+    out[off] = m | arg;
+    return off + 1;
+  }
+  if (arg < 0x100) {
+    out[off] = m | 24;
+    out[off + 1] = arg;
+    return off + 2;
+  }
+  if (arg < 0x10000) {
+    out[off] = m | 25;
+    out[off + 1] = arg >> 8;
+    out[off + 2] = arg & 0xff;
+    return off + 3;
+  }
+  let lo = arg;
+  let n = 4;
+  if (arg < 0x100000000) {
+    out[off] = m | 26;
+  } else {
+    out[off] = m | 27;
+    const hi = Math.floor(arg / 0x100000000);
+    lo = arg - hi * 0x100000000;
+    out[off + 1] = hi >>> 24;
+    out[off + 2] = (hi >>> 16) & 0xff;
+    out[off + 3] = (hi >>> 8) & 0xff;
+    out[off + 4] = hi & 0xff;
+    n = 8;
+  }
+  const at = off + 1 + n - 4;
+  out[at] = lo >>> 24;
+  out[at + 1] = (lo >>> 16) & 0xff;
+  out[at + 2] = (lo >>> 8) & 0xff;
+  out[at + 3] = lo & 0xff;
+  return off + 1 + n;
+}
+
 /** Encodes a CBOR head (major type + argument) in shortest form. */
 export function encodeHead(major: number, arg: number): Uint8Array {
-  const m = major << 5;
-  if (arg < 24) return Uint8Array.of(m | arg);
-  if (arg < 0x100) return Uint8Array.of(m | 24, arg);
-  if (arg < 0x10000) return Uint8Array.of(m | 25, arg >> 8, arg & 0xff);
-  if (arg < 0x100000000) {
-    return Uint8Array.of(m | 26, arg >>> 24, (arg >>> 16) & 0xff, (arg >>> 8) & 0xff, arg & 0xff);
-  }
-  const hi = Math.floor(arg / 0x100000000);
-  return Uint8Array.of(
-    m | 27,
-    hi >>> 24,
-    (hi >>> 16) & 0xff,
-    (hi >>> 8) & 0xff,
-    hi & 0xff,
-    arg >>> 24,
-    (arg >>> 16) & 0xff,
-    (arg >>> 8) & 0xff,
-    arg & 0xff,
-  );
+  const out = new Uint8Array(headLength(arg));
+  putHead(out, 0, major, arg);
+  return out;
 }

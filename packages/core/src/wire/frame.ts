@@ -6,7 +6,7 @@
  */
 import { BlindwireError, ErrorCode } from '../errors.js';
 import type { Limits } from '../limits.js';
-import { encodeHead, readHead } from './cbor.js';
+import { headLength, putHead, readHead } from './cbor.js';
 import {
   MAGIC_0,
   MAGIC_1,
@@ -81,25 +81,20 @@ export function parseFrame(
 /**
  * The frame of `kind` around `header`, with room for a ciphertext of
  * `ciphertextLength` bytes at `offset` (written there by the caller).
+ * `allocate` may return unzeroed memory: every byte before `offset` is
+ * written here, and the caller writes every byte from it.
  */
 export function allocateFrame(
   kind: Kind | StateKind,
   header: Uint8Array,
   ciphertextLength: number,
+  allocate: (length: number) => Uint8Array = (n) => new Uint8Array(n),
 ): { out: Uint8Array; offset: number } {
-  const hh = encodeHead(2, header.length);
-  const ch = encodeHead(2, ciphertextLength);
-  const out = new Uint8Array(
-    PREFIX_LENGTH + hh.length + header.length + ch.length + ciphertextLength,
-  );
+  const out = allocate(frameLength(header, ciphertextLength));
   out.set(prefixFor(kind), 0);
-  let off = PREFIX_LENGTH;
-  out.set(hh, off);
-  off += hh.length;
+  let off = putHead(out, PREFIX_LENGTH, 2, header.length);
   out.set(header, off);
-  off += header.length;
-  out.set(ch, off);
-  off += ch.length;
+  off = putHead(out, off + header.length, 2, ciphertextLength);
   return { out, offset: off };
 }
 
@@ -107,9 +102,9 @@ export function allocateFrame(
 export function frameLength(header: Uint8Array, ciphertextLength: number): number {
   return (
     PREFIX_LENGTH +
-    encodeHead(2, header.length).length +
+    headLength(header.length) +
     header.length +
-    encodeHead(2, ciphertextLength).length +
+    headLength(ciphertextLength) +
     ciphertextLength
   );
 }

@@ -112,13 +112,20 @@ export function signatureTranscript(
   if (sender.length > 0xffff || senderKid.length > 0xff) {
     throw new BlindwireError(ErrorCode.InvalidArgument, 'sender or kid too long');
   }
-  return concat(
-    label,
-    headerHash,
-    Uint8Array.of(sender.length >> 8, sender.length & 0xff),
-    sender,
-    Uint8Array.of(senderKid.length),
-    senderKid,
-    bodyHash,
+  const out = new Uint8Array(
+    label.length + headerHash.length + 2 + sender.length + 1 + senderKid.length + bodyHash.length,
   );
+  out.set(label, 0);
+  let o = label.length;
+  out.set(headerHash, o);
+  o += headerHash.length;
+  out[o++] = sender.length >> 8;
+  out[o++] = sender.length & 0xff;
+  out.set(sender, o);
+  o += sender.length;
+  out[o++] = senderKid.length;
+  out.set(senderKid, o);
+  o += senderKid.length;
+  out.set(bodyHash, o);
+  return out;
 }
