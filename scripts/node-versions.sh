@@ -9,7 +9,7 @@
 # The packages are built once, here, with the installed Node (their output
 # does not depend on the Node that runs it); suites read dist/ or src/.
 #
-# Usage: scripts/node-versions.sh [MAJOR ...]   (default: $NODE_VERSIONS or "22 24 26")
+# Usage: scripts/node-versions.sh [--vectors-only] [MAJOR ...]   (default: $NODE_VERSIONS or "22 24 26")
 # Prints one timing line per major and a summary; exits non-zero when any
 # major fails. Tooling: implements no SPEC.md section.
 set -uo pipefail
@@ -17,10 +17,22 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 log() { printf '[node-versions] %s\n' "$*"; }
 
+# --vectors-only: the official and envelope vector tests, the module-format
+# test and the vector checks, not the whole suites (a quicker pass for the
+# majors that CI does not run in full).
+mode=full
+if [ "${1:-}" = "--vectors-only" ]; then mode=vectors; shift; fi
 majors=("$@")
 [ ${#majors[@]} -eq 0 ] && read -r -a majors <<<"${NODE_VERSIONS:-22 24 26}"
 cache=${NODE_CACHE:-$HOME/.cache/blindwire-node}
 suites=(packages/core/test packages/directory/test packages/cli/test scripts/lint/test/module-format.test.ts)
+if [ "$mode" = vectors ]; then
+  suites=(packages/core/test/rfc9180.test.ts packages/core/test/primitives-wycheproof.test.ts
+    packages/core/test/ed25519-cctv.test.ts packages/core/test/envelope-vectors.test.ts
+    packages/core/test/response-vectors.test.ts packages/core/test/response-state-vectors.test.ts
+    packages/core/test/stream-vectors.test.ts scripts/lint/test/module-format.test.ts)
+  for f in packages/core/test/xwing-*.test.ts; do [ -f "$f" ] && suites+=("$f"); done
+fi
 
 # Binaries are linux-x64 only: elsewhere, say so and run nothing.
 if [ "$(uname -s)-$(uname -m)" != Linux-x86_64 ]; then
