@@ -11,21 +11,21 @@ import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 import { hideKeyPair } from '../identity/redact.js';
 import { aeadParams, type AeadParams } from './aead.js';
 import { RecipientContextImpl, SenderContextImpl } from './context.js';
-import { type AeadId, formatId, Kdf, type KdfId, Kem, type KemId } from './ids.js';
+import { type AeadId, formatId, Kdf, type KdfId, type KemId } from './ids.js';
 import {
   keySchedule,
   keyScheduleLabels,
   type KeyMaterial,
   type KeyScheduleLabels,
 } from './key-schedule.js';
-import { decap, deriveKeyPair, encap, generateKeyPair } from './kem-x25519.js';
+import { kemOps, type KemOps } from './kem.js';
 import {
   assertIkm,
   parseRecipientOptions,
   parseSenderOptions,
   type ParsedCommon,
 } from './options.js';
-import type { KeyPair, RecipientOptions, SenderOptions, Suite } from './types.js';
+import type { RecipientOptions, SenderOptions, Suite } from './types.js';
 
 const HPKE = utf8('HPKE');
 
@@ -42,7 +42,7 @@ export function createSuite(
 ): Suite {
   if (typeof params !== 'object' || params === null) throw invalidArgument('params', 'an object');
   const { kem, kdf } = params;
-  if (kem !== Kem.DhkemX25519HkdfSha256) unsupportedSuite('KEM', kem);
+  const kemImpl = kemOps(kem) ?? unsupportedSuite('KEM', kem);
   if (kdf !== Kdf.HkdfSha256) unsupportedSuite('KDF', kdf);
   const aead = aeadParams(params.aead) ?? unsupportedSuite('AEAD', params.aead);
   // RFC 9180 §5.1: suite_id = concat("HPKE", I2OSP(kem_id, 2), I2OSP(kdf_id, 2), I2OSP(aead_id, 2))
@@ -51,7 +51,7 @@ export function createSuite(
   const fixedBackend = options?.backend;
   const backendNow = (): CryptoBackend => fixedBackend ?? getDefaultBackend();
 
-  const keys: SuiteKeys = { labels, aead };
+  const keys: SuiteKeys = { labels, aead, kem: kemImpl };
   const setupSender = (o: SenderOptions) => setupSenderWith(backendNow(), keys, o);
   const setupRecipient = (o: RecipientOptions) => setupRecipientWith(backendNow(), keys, o);
 
@@ -60,10 +60,10 @@ export function createSuite(
     kdf,
     aead: aead.id,
     suiteId: suiteId.slice(),
-    generateKeyPair: async () => hideKeyPair(await generateKeyPair(backendNow())),
-    // RFC 9180 §7.1.3
+    generateKeyPair: async () => hideKeyPair(await kemImpl.generateKeyPair(backendNow())),
+    // RFC 9180 §7.1.3; draft-ietf-hpke-pq-04 §3 for X-Wing
     deriveKeyPair: async (ikm) =>
-      hideKeyPair(await deriveKeyPair(backendNow(), assertIkm(ikm, 'ikm'))),
+      hideKeyPair(await kemImpl.deriveKeyPair(backendNow(), assertIkm(ikm, 'ikm'))),
     setupSender,
     setupRecipient,
     // RFC 9180 §6.1 Seal<MODE>
@@ -106,16 +106,17 @@ export function createSuite(
   return Object.freeze(suite);
 }
 
-/** What the set-up functions need of a suite: its labels and its AEAD. */
+/** What the set-up functions need of a suite: its labels, its AEAD and its KEM. */
 interface SuiteKeys {
   labels: KeyScheduleLabels;
   aead: AeadParams;
+  kem: KemOps;
 }
 
 /** RFC 9180 §5.1 KeySchedule on a KEM shared secret, which is wiped whatever happens. */
 async function scheduleKeys(
   backend: CryptoBackend,
-  { labels, aead }: SuiteKeys,
+  { labels, aead }: Omit<SuiteKeys, 'kem'>,
   p: ParsedCommon,
   sharedSecret: Uint8Array,
 ): Promise<KeyMaterial> {
@@ -129,31 +130,11 @@ async function scheduleKeys(
 /** RFC 9180 §5.1.1-§5.1.4 SetupBaseS / SetupPSKS / SetupAuthS / SetupAuthPSKS. */
 async function setupSenderWith(
   backend: CryptoBackend,
-  { labels, aead }: SuiteKeys,
+  { labels, aead, kem }: SuiteKeys,
   o: SenderOptions,
 ): Promise<{ enc: Uint8Array; context: SenderContextImpl }> {
-  const p = parseSenderOptions(o);
-  let ephemeral: KeyPair;
-  let ownEphemeral = true;
-  if (p.ephemeralKeyPair !== undefined) {
-    // Injected for known-answer tests: copy the public half, never wipe the caller's key.
-    ephemeral = {
-      privateKey: p.ephemeralKeyPair.privateKey,
-      publicKey: p.ephemeralKeyPair.publicKey.slice(),
-    };
-    ownEphemeral = false;
-  } else if (p.ikmE !== undefined) {
-    ephemeral = await deriveKeyPair(backend, p.ikmE); // RFC 9180 §7.1.3
-  } else {
-    ephemeral = await generateKeyPair(backend); // RFC 9180 §4.1 Encap: GenerateKeyPair()
-  }
-  let kemOutput: { sharedSecret: Uint8Array; enc: Uint8Array };
-  try {
-    kemOutput = await encap(backend, p.recipientPublicKey, ephemeral, p.senderKey); // RFC 9180 §4.1
-  } finally {
-    if (ownEphemeral) wipe(ephemeral.privateKey);
-  }
-  const { sharedSecret, enc } = kemOutput;
+  const p = parseSenderOptions(o, kem.params);
+  const { sharedSecret, enc } = await kem.encap(backend, p); // RFC 9180 §4.1
   const keys = await scheduleKeys(backend, { labels, aead }, p, sharedSecret);
   return { enc, context: new SenderContextImpl(backend, aead, p.mode, keys, labels.sec) };
 }
@@ -161,11 +142,11 @@ async function setupSenderWith(
 /** RFC 9180 §5.1.1-§5.1.4 SetupBaseR / SetupPSKR / SetupAuthR / SetupAuthPSKR. */
 async function setupRecipientWith(
   backend: CryptoBackend,
-  { labels, aead }: SuiteKeys,
+  { labels, aead, kem }: SuiteKeys,
   o: RecipientOptions,
 ): Promise<RecipientContextImpl> {
-  const p = parseRecipientOptions(o);
-  const sharedSecret = await decap(backend, p.enc, p.recipientKey, p.senderPublicKey); // RFC 9180 §4.1
+  const p = parseRecipientOptions(o, kem.params);
+  const sharedSecret = await kem.decap(backend, p.enc, p.recipientKey, p.senderPublicKey); // RFC 9180 §4.1
   const keys = await scheduleKeys(backend, { labels, aead }, p, sharedSecret);
   return new RecipientContextImpl(backend, aead, p.mode, keys, labels.sec);
 }
