@@ -106,9 +106,7 @@ describe.each(backends)('HPKE X-Wing vectors on the $name backend', (backend) =>
       }
       for (const x of v.exports) {
         expect(await sender.export(hex(x.exporter_context), x.L)).toEqual(hex(x.exported_value));
-        expect(await receiver.export(hex(x.exporter_context), x.L)).toEqual(
-          hex(x.exported_value),
-        );
+        expect(await receiver.export(hex(x.exporter_context), x.L)).toEqual(hex(x.exported_value));
       }
       sender.dispose();
       receiver.dispose();

@@ -51,7 +51,11 @@ function optionalBytes(value: unknown, name: string, length?: number): Uint8Arra
 }
 
 /** A raw key pair of the KEM (X25519: 32-byte halves; X-Wing: 32-byte seed, 1216-byte public key). */
-export function assertKeyPair(value: unknown, name: string, kem: KemParams = X25519_PARAMS): KeyPair {
+export function assertKeyPair(
+  value: unknown,
+  name: string,
+  kem: KemParams = X25519_PARAMS,
+): KeyPair {
   assertObject(value, name);
   assertBytes(value.privateKey, `${name}.privateKey`, kem.nsk);
   assertBytes(value.publicKey, `${name}.publicKey`, kem.npk);
