@@ -11,7 +11,7 @@ import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { MAX_TIME, MESSAGE_ID_LENGTH, encodeResponseHeader } from '../wire/header.js';
 import { innerLength, paddedLength } from '../wire/inner.js';
-import { suiteByName } from '../wire/suites.js';
+import { kemOfPublicKey, suiteByName, type KemName } from '../wire/suites.js';
 import { checkClaims } from './check-seal.js';
 import { limitsOf } from './common-options.js';
 import type { OpenResult } from './open-options.js';
@@ -21,8 +21,21 @@ import { checkSealSize, envelopeLength, messageSizing, type SizedSeal } from './
 import { openStateOf } from './state.js';
 import { checkContentType, kidBytes, nowMs, payloadBytes } from './values.js';
 
-/** A recipient as far as the size goes: its kid (a key, or an identity's encryption key). */
-export type SizedRecipient = { kid: string } | { encryption: { kid: string } };
+/**
+ * A recipient as far as the size goes: its kid (a key, or an identity's
+ * encryption key), and its public key when the KEM is X-Wing (the length of
+ * `enc` depends on the KEM; without a public key, X25519 is assumed).
+ */
+export type SizedRecipient =
+  { kid: string; publicKey?: Uint8Array } | { encryption: { kid: string; publicKey?: Uint8Array } };
+
+/** The KEM the recipients' public keys imply (SPEC.md §5.4); X25519 when none is given. */
+function kemOfSized(recipients: SizedRecipient | readonly SizedRecipient[]): KemName {
+  const first = (Array.isArray(recipients) ? recipients[0] : recipients) as unknown;
+  if (typeof first !== 'object' || first === null) return 'X25519';
+  const k = ('encryption' in first ? first.encryption : first) as { publicKey?: unknown };
+  return k?.publicKey instanceof Uint8Array ? (kemOfPublicKey(k.publicKey) ?? 'X25519') : 'X25519';
+}
 
 /**
  * The options of `seal` that fix the length; keys are not needed. A
@@ -107,7 +120,7 @@ function bodyLengthOf(payload: string | Uint8Array | number): number {
 
 /** What fixes a message's length, checked as `seal` checks it (SPEC.md §4.5 step 1). */
 function sizedSeal(o: SealedSizeOptions, limits: Limits): SizedSeal {
-  const suite = suiteByName(o.aead);
+  const suite = suiteByName(o.aead, kemOfSized(o.recipients));
   const sender = o.sender;
   if (!sender || typeof sender.name !== 'string' || sender.name.length === 0)
     throw invalidArgument('sender.name', 'a non-empty identity name');
