@@ -7,12 +7,14 @@
  * applies to hybrid keys as to classical ones.
  */
 import { generateEncryptionKey, inspect, open, seal, type Identity } from '@blindwire/core';
-import { outcomeOf } from '@blindwire/testkit';
+import { createClock, outcomeOf } from '@blindwire/testkit';
 import { describe, expect, it } from 'vitest';
 import {
   MAX_RECORD_BYTES,
   createDirectory,
   createEncryptionKeyRecord,
+  createKeyRotator,
+  createMemoryKeyStore,
   createMemoryStore,
   createRevocation,
   type TrustPolicy,
@@ -173,5 +175,46 @@ describe('choosing keys', () => {
     expect(await outcomeOf(dir.resolveRecipient(w.tool.name, { requirePostQuantum: true }))).toBe(
       'ERR_UNSUPPORTED_SUITE',
     );
+  });
+});
+
+describe('rotation keeps the KEM', () => {
+  it('an X-Wing rotator publishes X-Wing keys, which senders then prefer', async () => {
+    const w = await makeWorld();
+    const store = createMemoryStore();
+    const [toolCert] = await w.recordsOf(w.tool);
+    await store.put(w.tool.name, toolCert!);
+    const clock = createClock(T0);
+    const dir = createDirectory({ store, trust: w.policy, now: clock.now });
+    const keyStore = createMemoryKeyStore();
+    const rotator = createKeyRotator({
+      identity: w.tool,
+      publish: (r) => dir.publish(r),
+      keyStore,
+      kem: 'X-Wing',
+      lifetimeSeconds: 3600,
+      propagationDelaySeconds: 120,
+      rotateBeforeSeconds: 900,
+      retentionSeconds: 7200,
+      now: clock.now,
+    });
+    const first = (await rotator.tick()).rotated!;
+    clock.advance((3600 - 900) * 1000);
+    const second = (await rotator.tick()).rotated!;
+    expect(second.kid).not.toBe(first.kid);
+    for (const k of [first, second]) expect(k.publicKey).toHaveLength(1216);
+    clock.advance(121_000);
+    dir.invalidate();
+    const key = await dir.resolveRecipient(w.tool.name, { requirePostQuantum: true });
+    expect(key.kid).toBe(second.kid);
+    expect(() =>
+      createKeyRotator({
+        identity: w.tool,
+        publish: async () => {},
+        keyStore,
+        kem: 'ML-KEM' as 'X-Wing',
+        retentionSeconds: 7200,
+      }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
   });
 });
