@@ -54,7 +54,9 @@ type Prepared = KEMPrepared;
 
 /** A decapsulation key expanded from its seed (draft-connolly-cfrg-xwing-kem-10 §5.2). */
 interface Expanded {
-  prepared: Prepared;
+  pkM: Uint8Array;
+  /** pk_M prepared for ML-KEM (the matrix expanded), made on first decapsulation. */
+  prepared?: Prepared;
   skM: Uint8Array;
   skX: Uint8Array;
   pkX: Uint8Array;
@@ -105,7 +107,7 @@ async function expand(b: CryptoBackend, seed: Uint8Array): Promise<Expanded> {
     const { publicKey: pkM, secretKey: skM } = ml_kem768.keygen(expanded.subarray(0, 64));
     const skX = expanded.slice(64, 96);
     const pkX = await x25519(b, skX, X25519_BASE);
-    return { prepared: ml_kem768.prepare(pkM), skM, skX, pkX };
+    return { pkM, skM, skX, pkX };
   } finally {
     wipe(expanded);
   }
@@ -116,7 +118,7 @@ async function expandedKey(b: CryptoBackend, seed: Uint8Array): Promise<Expanded
 }
 
 function publicKeyOf(e: Expanded): Uint8Array {
-  return concat(e.prepared.publicKey, e.pkX);
+  return concat(e.pkM, e.pkX);
 }
 
 /** GenerateKeyPairDerand(seed): the seed is the private key (draft-connolly-cfrg-xwing-kem-10 §5.2). */
@@ -208,6 +210,7 @@ export async function decap(
   const ssX = await x25519(b, e.skX, ctX);
   let ssM: Uint8Array;
   try {
+    e.prepared ??= ml_kem768.prepare(e.pkM);
     ssM = e.prepared.decapsulate(ctM, e.skM);
   } catch {
     wipe(ssX);
@@ -229,6 +232,5 @@ export async function decapUncached(
     return combine(ssM, ssX, enc.subarray(NCT_M), e.pkX);
   } finally {
     wipe(e.skM, e.skX);
-    e.prepared.clean();
   }
 }
