@@ -4,7 +4,7 @@
  * a case change one thing. `recipientView` is the recipient's side of
  * SPEC.md §7 steps 9-12, for the intermediate values recorded in the files.
  */
-import { DEFAULT_LIMITS, fromBase64url, inspect, pureBackend } from '@blindwire/core';
+import { DEFAULT_LIMITS, fromBase64url, pureBackend } from '@blindwire/core';
 import {
   Kind,
   LABEL,

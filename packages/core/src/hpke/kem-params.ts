@@ -41,6 +41,14 @@ export const XWING_PARAMS: KemParams = Object.freeze({
   encapRandomness: 64, // EncapsulateDerand's eseed
 });
 
+/**
+ * The length of `enc` in a header under a KEM id (SPEC.md §4.1): X-Wing's
+ * Nenc, else 32, also for ids not implemented (inspect reads them).
+ */
+export function encLengthOf(kem: number): number {
+  return kem === Kem.XWing ? XWING_PARAMS.nenc : X25519_PARAMS.nenc;
+}
+
 /** The parameters of a KEM id, or undefined when it is not implemented. */
 export function kemParams(id: unknown): KemParams | undefined {
   if (id === Kem.DhkemX25519HkdfSha256) return X25519_PARAMS;

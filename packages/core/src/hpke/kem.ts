@@ -11,6 +11,7 @@ import * as x25519 from './kem-x25519.js';
 import { kemParams, type KemParams } from './kem-params.js';
 import type { ParsedSender } from './options.js';
 import type { KeyPair } from './types.js';
+import type * as XWing from './kem-xwing.js';
 
 export interface KemOps {
   readonly params: KemParams;
@@ -55,7 +56,7 @@ const X25519_OPS: KemOps = {
   decap: (b, enc, recipient, senderPublicKey) => x25519.decap(b, enc, recipient, senderPublicKey),
 };
 
-let xwingModule: Promise<typeof import('./kem-xwing.js')> | undefined;
+let xwingModule: Promise<typeof XWing> | undefined;
 const xwing = () => (xwingModule ??= import('./kem-xwing.js'));
 
 const XWING_OPS: KemOps = {

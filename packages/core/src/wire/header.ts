@@ -6,7 +6,7 @@
 import { BlindwireError, ErrorCode } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { decodeCbor, encodeCbor, type CborLimits, type CborMap, type CborValue } from './cbor.js';
-import { encLengthOf } from './suites.js';
+import { encLengthOf } from '../hpke/kem-params.js';
 
 /** Header map keys (SPEC.md §4.1). */
 export const HeaderKey = {

@@ -63,10 +63,7 @@ export function kemOfPublicKey(publicKey: Uint8Array): KemName | undefined {
   return undefined;
 }
 
-/** The length of `enc` under a KEM id: X-Wing's Nenc, else 32 (also for ids not implemented). */
-export function encLengthOf(kem: number): number {
-  return kem === Kem.XWing ? KEMS['X-Wing'].encLength : KEMS.X25519.encLength;
-}
+export { encLengthOf } from '../hpke/kem-params.js';
 
 export function suiteByName(name: AeadName | undefined, kem: KemName = 'X25519'): EnvelopeSuite {
   const aead = name ?? DEFAULT_AEAD;
