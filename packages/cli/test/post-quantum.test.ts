@@ -137,5 +137,26 @@ describe('a hybrid identity through the CLI', () => {
     ]);
     expect(resolved.keys.map((k) => k.kem)).toEqual(['X-Wing', 'X-Wing']);
     expect(resolved.keys[0]!.kid).toBe(r.rotated.kid);
+    // Sealed to the new key; opened with the key store that holds it.
+    await sb.ok([...seal('-r', HYBRID), '--now', String(now + 60), '-o', 'rotated.bw'], {
+      stdin: 'after rotation',
+    });
+    const info = await sb.json<{ recipients: { kid: string }[] }>(['inspect', 'rotated.bw']);
+    expect(info.recipients).toEqual([{ kid: r.rotated.kid }]);
+    const opened = await sb.ok(
+      [
+        'open',
+        'rotated.bw',
+        '--keystore',
+        'vault-keys.json',
+        '--passphrase-env',
+        'LEDGER_KEYS_PASSPHRASE',
+        ...trust,
+        '--now',
+        String(now + 60),
+      ],
+      { env: PASSPHRASE_ENV },
+    );
+    expect(opened.stdoutBytes.toString()).toBe('after rotation');
   });
 });
