@@ -165,3 +165,43 @@ describe.each(backends)('X-Wing negative cases on the $name backend', (backend) 
     );
   });
 });
+
+describe('the per-key cache of expanded X-Wing keys', () => {
+  it('erases a cached key whose private-key array was wiped, and never serves it', async () => {
+    const { KeyCache } = await import('../src/backend/key-cache.js');
+    const evicted: Uint8Array[] = [];
+    const cache = new KeyCache<Uint8Array>((k) => {
+      evicted.push(k);
+      k.fill(0);
+    });
+    const raw = new Uint8Array(32).fill(1);
+    const secret = new Uint8Array(8).fill(9);
+    cache.set(raw, secret);
+    expect(cache.get(raw)).toBe(secret);
+    raw.fill(0); // the caller wipes its key
+    expect(cache.get(raw)).toBeUndefined();
+    expect(evicted).toEqual([new Uint8Array(8)]);
+    const other = new Uint8Array(32).fill(2);
+    cache.set(other, new Uint8Array(4).fill(5));
+    cache.forget(other);
+    expect(evicted).toHaveLength(2);
+  });
+
+  it('a wiped and refilled seed array decapsulates with the new seed, not the cached one', async () => {
+    const [backend] = backends;
+    const suite = createSuite(
+      { kem: Kem.XWing, kdf: Kdf.HkdfSha256, aead: Aead.ChaCha20Poly1305 },
+      { backend },
+    );
+    const a = await suite.generateKeyPair();
+    const b = await suite.generateKeyPair();
+    const { enc, context } = await suite.setupSender({ recipientPublicKey: b.publicKey });
+    const ct = await context.seal(new Uint8Array([1]));
+    const key = { privateKey: a.privateKey.slice(), publicKey: a.publicKey };
+    await expect(suite.setupRecipient({ enc, recipientKey: key })).resolves.toBeDefined(); // cached for a
+    key.privateKey.set(b.privateKey); // refilled with b's seed
+    key.publicKey = b.publicKey;
+    const ctx = await suite.setupRecipient({ enc, recipientKey: key });
+    expect(await ctx.open(ct)).toEqual(new Uint8Array([1]));
+  });
+});

@@ -62,7 +62,11 @@ interface Expanded {
   pkX: Uint8Array;
 }
 
-const expandedKeys = new KeyCache<Expanded>();
+/** Expanded keys by private-key array; a key whose array is wiped or refilled is erased on next use. */
+const expandedKeys = new KeyCache<Expanded>((e) => {
+  wipe(e.skM, e.skX);
+  e.prepared?.clean();
+});
 const preparedPublicKeys = new KeyCache<Prepared>();
 
 /**
