@@ -16,6 +16,8 @@ export const Kem = {
 export const Kdf = {
   /** 0x0001 HKDF-SHA256 */
   HkdfSha256: 0x0001,
+  /** 0x0011 SHAKE256, a single-stage KDF (draft-ietf-hpke-hpke); with X-Wing only here */
+  Shake256: 0x0011,
 } as const;
 
 /** AEAD ids (RFC 9180 §7.3, Table 5). */

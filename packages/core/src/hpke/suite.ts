@@ -11,7 +11,8 @@ import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 import { hideKeyPair } from '../identity/redact.js';
 import { aeadParams, type AeadParams } from './aead.js';
 import { RecipientContextImpl, SenderContextImpl } from './context.js';
-import { type AeadId, formatId, Kdf, type KdfId, type KemId } from './ids.js';
+import { type AeadId, formatId, Kdf, type KdfId, Kem, type KemId } from './ids.js';
+import { oneStageSchedule } from './key-schedule-one-stage.js';
 import {
   keySchedule,
   keyScheduleLabels,
@@ -43,7 +44,9 @@ export function createSuite(
   if (typeof params !== 'object' || params === null) throw invalidArgument('params', 'an object');
   const { kem, kdf } = params;
   const kemImpl = kemOps(kem) ?? unsupportedSuite('KEM', kem);
-  if (kdf !== Kdf.HkdfSha256) unsupportedSuite('KDF', kdf);
+  // SHAKE256 (one-stage schedule) is implemented with X-Wing only, as draft-ietf-hpke-pq-04 tests it.
+  if (kdf !== Kdf.HkdfSha256 && !(kdf === Kdf.Shake256 && kem === Kem.XWing))
+    unsupportedSuite('KDF', kdf);
   const aead = aeadParams(params.aead) ?? unsupportedSuite('AEAD', params.aead);
   // RFC 9180 §5.1: suite_id = concat("HPKE", I2OSP(kem_id, 2), I2OSP(kdf_id, 2), I2OSP(aead_id, 2))
   const suiteId = concat(HPKE, i2osp(kem, 2), i2osp(kdf, 2), i2osp(aead.id, 2));
@@ -51,7 +54,12 @@ export function createSuite(
   const fixedBackend = options?.backend;
   const backendNow = (): CryptoBackend => fixedBackend ?? getDefaultBackend();
 
-  const keys: SuiteKeys = { labels, aead, kem: kemImpl };
+  const keys: SuiteKeys = {
+    labels,
+    aead,
+    kem: kemImpl,
+    ...(kdf === Kdf.Shake256 ? { oneStageSuiteId: suiteId.slice() } : {}),
+  };
   const setupSender = (o: SenderOptions) => setupSenderWith(backendNow(), keys, o);
   const setupRecipient = (o: RecipientOptions) => setupRecipientWith(backendNow(), keys, o);
 
@@ -111,16 +119,21 @@ interface SuiteKeys {
   labels: KeyScheduleLabels;
   aead: AeadParams;
   kem: KemOps;
+  /** Set for a single-stage KDF (SHAKE256): the suite_id of its LabeledDerive. */
+  oneStageSuiteId?: Uint8Array;
 }
 
 /** RFC 9180 §5.1 KeySchedule on a KEM shared secret, which is wiped whatever happens. */
 async function scheduleKeys(
   backend: CryptoBackend,
-  { labels, aead }: Omit<SuiteKeys, 'kem'>,
+  { labels, aead, oneStageSuiteId }: Omit<SuiteKeys, 'kem'>,
   p: ParsedCommon,
   sharedSecret: Uint8Array,
 ): Promise<KeyMaterial> {
   try {
+    if (oneStageSuiteId) {
+      return oneStageSchedule(oneStageSuiteId, aead, p.mode, sharedSecret, p.info, p.psk, p.pskId);
+    }
     return await keySchedule(backend, labels, aead, p.mode, sharedSecret, p.info, p.psk, p.pskId);
   } finally {
     wipe(sharedSecret);
@@ -130,23 +143,25 @@ async function scheduleKeys(
 /** RFC 9180 §5.1.1-§5.1.4 SetupBaseS / SetupPSKS / SetupAuthS / SetupAuthPSKS. */
 async function setupSenderWith(
   backend: CryptoBackend,
-  { labels, aead, kem }: SuiteKeys,
+  keys0: SuiteKeys,
   o: SenderOptions,
 ): Promise<{ enc: Uint8Array; context: SenderContextImpl }> {
+  const { labels, aead, kem } = keys0;
   const p = parseSenderOptions(o, kem.params);
   const { sharedSecret, enc } = await kem.encap(backend, p); // RFC 9180 §4.1
-  const keys = await scheduleKeys(backend, { labels, aead }, p, sharedSecret);
+  const keys = await scheduleKeys(backend, keys0, p, sharedSecret);
   return { enc, context: new SenderContextImpl(backend, aead, p.mode, keys, labels.sec) };
 }
 
 /** RFC 9180 §5.1.1-§5.1.4 SetupBaseR / SetupPSKR / SetupAuthR / SetupAuthPSKR. */
 async function setupRecipientWith(
   backend: CryptoBackend,
-  { labels, aead, kem }: SuiteKeys,
+  keys0: SuiteKeys,
   o: RecipientOptions,
 ): Promise<RecipientContextImpl> {
+  const { labels, aead, kem } = keys0;
   const p = parseRecipientOptions(o, kem.params);
   const sharedSecret = await kem.decap(backend, p.enc, p.recipientKey, p.senderPublicKey); // RFC 9180 §4.1
-  const keys = await scheduleKeys(backend, { labels, aead }, p, sharedSecret);
+  const keys = await scheduleKeys(backend, keys0, p, sharedSecret);
   return new RecipientContextImpl(backend, aead, p.mode, keys, labels.sec);
 }
