@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { inspect } from '../src/envelope/inspect.js';
 import { open } from '../src/envelope/open.js';
 import { openResponse, sealResponse } from '../src/envelope/response.js';
+import { exportResponseState } from '../src/envelope/response-state.js';
 import { seal } from '../src/envelope/seal.js';
 import { sealedSize } from '../src/envelope/sealed-size.js';
 import {
@@ -86,6 +87,10 @@ describe.each(backends.map((b) => [b.name, b] as const))(
       expect(inspect(response.envelope).suite.name).toBe('X-Wing/AES-256-GCM');
       const answer = await openResponse(sealed, response.envelope, { now: NOW, backend });
       expect(text(answer.payload)).toBe('done');
+      // Exporting the request's state needs HPKE Auth mode, which X-Wing lacks (SPEC.md §11a.1).
+      expect(
+        await errorCode(() => exportResponseState(sealed, { to: alice, now: NOW, backend })),
+      ).toBe('ERR_UNSUPPORTED_SUITE');
     });
 
     it.each(AEAD_NAMES)(
