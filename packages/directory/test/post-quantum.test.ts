@@ -126,10 +126,10 @@ describe('choosing keys', () => {
 
     const b = await setup({ requirePostQuantum: true });
     expect(await outcomeOf(b.dir.resolveRecipient(b.w.agent.name))).toBe('ERR_UNSUPPORTED_SUITE');
-    // The caller may lift it for one envelope.
-    expect((await b.dir.resolveRecipient(b.w.agent.name, { requirePostQuantum: false })).kem).toBe(
-      'X25519',
-    );
+    // The policy is a floor: the call cannot lift it.
+    expect(
+      await outcomeOf(b.dir.resolveRecipient(b.w.agent.name, { requirePostQuantum: false })),
+    ).toBe('ERR_UNSUPPORTED_SUITE');
 
     const c = await setup({ requirePostQuantum: ['tool:payments'] });
     expect(
@@ -138,6 +138,36 @@ describe('choosing keys', () => {
     expect((await c.dir.resolveRecipient(c.w.agent.name, { context: 'tool:search' })).kem).toBe(
       'X25519',
     );
+    expect((await c.dir.resolveRecipient(c.w.agent.name, { context: null })).kem).toBe('X25519');
+    expect(
+      await outcomeOf(
+        c.dir.resolveRecipient(c.w.agent.name, {
+          context: 'tool:payments',
+          requirePostQuantum: false,
+        }),
+      ),
+    ).toBe('ERR_UNSUPPORTED_SUITE');
+  });
+
+  it('a policy naming contexts needs the context: keys chosen without one are refused, not X25519', async () => {
+    const { w, dir } = await setup({ requirePostQuantum: ['tool:payments'] });
+    // The tool has both keys: without the context, the directory cannot know
+    // whether the envelope needs X-Wing, and the caller could seal X25519 keys
+    // under 'tool:payments'.
+    for (const o of [undefined, {}, { fresh: true }, { requirePostQuantum: false }])
+      expect(await outcomeOf(dir.resolveRecipients([w.tool.name, w.agent.name], o))).toBe(
+        'ERR_INVALID_ARGUMENT',
+      );
+    expect(await outcomeOf(dir.resolveRecipient(w.agent.name))).toBe('ERR_INVALID_ARGUMENT');
+    const keys = await dir.resolveRecipients([w.tool.name], { context: 'tool:payments' });
+    expect(keys[0]!.kem).toBe('X-Wing');
+    const s = await seal('hi', {
+      sender: w.agent,
+      recipients: keys,
+      context: 'tool:payments',
+      now: T0,
+    });
+    expect(inspect(s.envelope).suite.kemName).toBe('X-Wing');
   });
 
   it('a malformed requirePostQuantum is refused', async () => {

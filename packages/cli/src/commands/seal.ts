@@ -252,8 +252,9 @@ async function resolveRecipients(ctx: Context, o: SealCommandOptions): Promise<R
     directory = createDirectory({ store: opened.store, trust, now: () => o.now });
     // One envelope has one KEM (SPEC.md §5.4): the directory picks the strongest all accept.
     const d = directory;
+    // The context the envelope binds, null for none: a policy naming contexts needs it.
     const options = {
-      ...(o.sealing.context === undefined ? {} : { context: String(o.sealing.context) }),
+      context: o.sealing.context === undefined ? null : String(o.sealing.context),
       ...(o.sealing.requirePostQuantum ? { requirePostQuantum: true } : {}),
     };
     const resolved = await resolving(opened, o.names.join(', '), () =>

@@ -6,31 +6,43 @@
  */
 import { BlindwireError, ErrorCode, type KemName } from '@blindwire/core';
 import { show } from '../checks.js';
-import { postQuantumRequired, type TrustPolicy } from './policy.js';
+import { checkRequirePostQuantum, postQuantumRequired, type TrustPolicy } from './policy.js';
 import type { ResolvedKey } from './types.js';
 
-/** Whether X-Wing is required: the caller's flag when given, else the policy for the context. */
+/**
+ * Whether X-Wing is required (SPEC.md §5.4, §11.3). The policy is a floor: the
+ * call may add the requirement (`requirePostQuantum: true`) but never lift it.
+ * A policy naming contexts needs to know the context the envelope will bind:
+ * `context` (a string), or `null` for an envelope without one; omitting it is
+ * ERR_INVALID_ARGUMENT, since keys chosen for no context could then be sealed
+ * under a context that requires X-Wing.
+ */
 export function checkRecipientOptions(
   o: { context?: unknown; requirePostQuantum?: unknown } | undefined,
   policy: TrustPolicy,
 ): boolean {
-  if (o === undefined) return postQuantumRequired(policy, undefined);
-  if (typeof o !== 'object' || o === null)
+  if (o !== undefined && (typeof o !== 'object' || o === null))
     throw new BlindwireError(ErrorCode.InvalidArgument, '"options" expected an object');
-  if (o.context !== undefined && typeof o.context !== 'string')
+  const context = o?.context;
+  if (context !== undefined && context !== null && typeof context !== 'string')
     throw new BlindwireError(
       ErrorCode.InvalidArgument,
-      `"options.context" expected a string, got ${show(o.context)}`,
+      `"options.context" expected a string or null, got ${show(context)}`,
     );
-  if (o.requirePostQuantum !== undefined && typeof o.requirePostQuantum !== 'boolean')
+  const call = o?.requirePostQuantum;
+  if (call !== undefined && typeof call !== 'boolean')
     throw new BlindwireError(
       ErrorCode.InvalidArgument,
-      `"options.requirePostQuantum" expected a boolean, got ${show(o.requirePostQuantum)}`,
+      `"options.requirePostQuantum" expected a boolean, got ${show(call)}`,
     );
-  return (
-    (o.requirePostQuantum as boolean | undefined) ??
-    postQuantumRequired(policy, o.context as string | undefined)
-  );
+  if (call === true) return true;
+  const v = checkRequirePostQuantum(policy.requirePostQuantum);
+  if (Array.isArray(v) && context === undefined)
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      '"options.context" is required: the policy requires X-Wing for some contexts; pass the context the envelope will bind, or null for none',
+    );
+  return postQuantumRequired(policy, context ?? undefined);
 }
 
 const newest = (keys: readonly ResolvedKey[], kem: KemName) => keys.find((k) => k.kem === kem);

@@ -40,9 +40,16 @@ export interface ResolveOptions {
 
 /** How recipients are chosen for one envelope (SPEC.md §11.3, §5.4). */
 export interface RecipientOptions extends ResolveOptions {
-  /** The bound context the envelope will carry: the policy's `requirePostQuantum` may name it. */
-  context?: string;
-  /** Require X-Wing keys for this envelope, whatever the policy says (default: the policy's). */
+  /**
+   * The bound context the envelope will carry, `null` for none: the policy's
+   * `requirePostQuantum` may name it. Required (ERR_INVALID_ARGUMENT when
+   * omitted) when that policy lists contexts; seal with this same context.
+   */
+  context?: string | null;
+  /**
+   * Require X-Wing keys for this envelope. It adds to the policy and never
+   * lifts it: `false` is the same as leaving it out.
+   */
   requirePostQuantum?: boolean;
 }
 
