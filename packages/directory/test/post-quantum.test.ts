@@ -248,3 +248,67 @@ describe('rotation keeps the KEM', () => {
     ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
   });
 });
+
+describe('rollback marks per KEM (SPEC.md §11.2)', () => {
+  /** A directory over a store whose content the test swaps between two. */
+  async function swapping(xwingSerial: number, classicalSerial: number) {
+    const w = await makeWorld();
+    const full = createMemoryStore();
+    const partial = createMemoryStore();
+    for (const id of [w.tool, w.agent])
+      for (const r of await w.recordsOf(id, { serial: classicalSerial })) {
+        await full.put(id.name, r);
+        await partial.put(id.name, r);
+      }
+    const h = await hybridRecord(w, w.tool, xwingSerial);
+    await full.put(w.tool.name, h.record);
+    let current = full;
+    const store = new Proxy(full, {
+      get: (_t, p) => {
+        const v = (current as unknown as Record<PropertyKey, unknown>)[p];
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(current) : v;
+      },
+    });
+    const dir = createDirectory({ store, trust: w.policy, now: () => T0 });
+    return {
+      w,
+      dir,
+      h,
+      full,
+      partial,
+      use: (s: 'full' | 'partial') => (current = s === 'full' ? full : partial),
+    };
+  }
+
+  it('a store that withholds the X-Wing record (older serial than the X25519 one) is ERR_KEY_ROLLBACK, not X25519', async () => {
+    const { w, dir, use } = await swapping(2, 5);
+    expect((await dir.resolveRecipient(w.tool.name)).kem).toBe('X-Wing');
+    use('partial');
+    expect(await outcomeOf(dir.resolveRecipient(w.tool.name, { fresh: true }))).toBe(
+      'ERR_KEY_ROLLBACK',
+    );
+    expect(await outcomeOf(dir.resolve(w.tool.name, { fresh: true }))).toBe('ERR_KEY_ROLLBACK');
+    use('full');
+    expect((await dir.resolveRecipient(w.tool.name, { fresh: true })).kem).toBe('X-Wing');
+  });
+
+  it('the X25519 mark is not raised by an X-Wing serial, and a revoked X-Wing key may go', async () => {
+    const { w, dir, h, use, partial } = await swapping(9, 5);
+    expect((await dir.resolveRecipient(w.tool.name)).kem).toBe('X-Wing');
+    // Only the X-Wing record is higher: the X25519 keys (serial 5) still resolve.
+    expect((await dir.resolve(w.tool.name)).map((k) => k.kem).sort()).toEqual(['X-Wing', 'X25519']);
+    use('partial');
+    expect(await outcomeOf(dir.resolve(w.tool.name, { fresh: true }))).toBe('ERR_KEY_ROLLBACK');
+    // The identity revokes its X-Wing key: the set without it is accepted.
+    await partial.put(w.tool.name, h.record);
+    await partial.put(
+      w.tool.name,
+      await createRevocation(
+        w.tool.signing,
+        { name: w.tool.name, kid: h.key.kid, reason: 'superseded' },
+        { now: T0 },
+      ),
+    );
+    expect((await dir.resolveRecipient(w.tool.name, { fresh: true })).kem).toBe('X25519');
+  });
+});
