@@ -117,8 +117,22 @@ async function expand(b: CryptoBackend, seed: Uint8Array): Promise<Expanded> {
   }
 }
 
+/** Expansions in progress by private-key array: concurrent first uses share one. */
+const expanding = new WeakMap<Uint8Array, Promise<Expanded>>();
+
 async function expandedKey(b: CryptoBackend, seed: Uint8Array): Promise<Expanded> {
-  return expandedKeys.getOrImport(seed, (copy) => expand(b, copy));
+  const hit = expandedKeys.get(seed);
+  if (hit !== undefined) return hit;
+  // Without this, two first uses would both expand and the second would
+  // replace the first in the cache, leaving its expanded secret unwiped.
+  let p = expanding.get(seed);
+  if (p === undefined) {
+    p = expandedKeys
+      .getOrImport(seed, (copy) => expand(b, copy))
+      .finally(() => expanding.delete(seed));
+    expanding.set(seed, p);
+  }
+  return p;
 }
 
 function publicKeyOf(e: Expanded): Uint8Array {
@@ -133,11 +147,29 @@ export async function keyPairFromSeed(b: CryptoBackend, seed: Uint8Array): Promi
   return { privateKey, publicKey: publicKeyOf(e) };
 }
 
+/**
+ * The public key of the seed `privateKey`, the caller's own array: the
+ * expanded key is cached against that array (as a first decapsulation would),
+ * so no copy of it is left behind. A caller that then finds the key does not
+ * match calls `forgetSeed`.
+ */
+export async function publicKeyFromSeed(
+  b: CryptoBackend,
+  privateKey: Uint8Array,
+): Promise<Uint8Array> {
+  return publicKeyOf(await expandedKey(b, privateKey));
+}
+
+/** Drops and erases the expanded key cached for `privateKey`. */
+export function forgetSeed(privateKey: Uint8Array): void {
+  expandedKeys.forget(privateKey);
+}
+
 /** GenerateKeyPair(): a random 32-byte seed. */
-export function generateKeyPair(b: CryptoBackend): Promise<KeyPair> {
+export async function generateKeyPair(b: CryptoBackend): Promise<KeyPair> {
   const seed = b.randomBytes(XWING_NSK);
   try {
-    return keyPairFromSeed(b, seed);
+    return await keyPairFromSeed(b, seed);
   } finally {
     wipe(seed);
   }
@@ -211,16 +243,27 @@ export async function decap(
   }
   const ctM = enc.subarray(0, NCT_M);
   const ctX = enc.subarray(NCT_M);
-  const ssX = await x25519(b, e.skX, ctX);
+  // ML-KEM first, synchronously, and X25519 on a copy of sk_X: the cache may
+  // erase `e` (its array refilled) while this call awaits.
   let ssM: Uint8Array;
   try {
     e.prepared ??= ml_kem768.prepare(e.pkM);
     ssM = e.prepared.decapsulate(ctM, e.skM);
   } catch {
-    wipe(ssX);
     throw kemFailed();
   }
-  return combine(ssM, ssX, ctX, e.pkX);
+  const skX = e.skX.slice();
+  const pkX = e.pkX;
+  let ssX: Uint8Array;
+  try {
+    ssX = await x25519(b, skX, ctX);
+  } catch (err) {
+    wipe(ssM);
+    throw err;
+  } finally {
+    wipe(skX);
+  }
+  return combine(ssM, ssX, ctX, pkX);
 }
 
 /** Decapsulation without the per-key cache, for measuring what the cache saves. */

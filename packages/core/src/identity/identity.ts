@@ -7,7 +7,7 @@
  * and serialises as its public half (redact.ts).
  */
 import type { CryptoBackend } from '../backend/types.js';
-import { assertBytes, concat, fromBase64url, toBase64url, utf8 } from '../bytes.js';
+import { assertBytes, concat, fromBase64url, toBase64url, utf8, wipe } from '../bytes.js';
 import { backendOf, checkArguments, readOptions } from '../envelope/common-options.js';
 import { KEM_NAMES, KEMS, kemOfPublicKey, type KemName } from '../wire/suites.js';
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
@@ -145,10 +145,9 @@ function kemOption(options: KeyGenerationOptions | undefined): KemName {
   return kem;
 }
 
-/** The X-Wing key pair of a 32-byte seed (loaded on first use: classical code never loads ML-KEM). */
-async function xwingKeyPair(b: CryptoBackend, seed?: Uint8Array) {
-  const xwing = await import('../hpke/kem-xwing.js');
-  return seed === undefined ? xwing.generateKeyPair(b) : xwing.keyPairFromSeed(b, seed);
+/** A fresh X-Wing key pair (loaded on first use: classical code never loads ML-KEM). */
+async function xwingKeyPair(b: CryptoBackend) {
+  return (await import('../hpke/kem-xwing.js')).generateKeyPair(b);
 }
 
 /** A fresh encryption key: X25519, or X-Wing with `{ kem: 'X-Wing' }` (a 32-byte seed as private key). */
@@ -268,15 +267,22 @@ export async function importIdentity(json: unknown, options?: BackendOption): Pr
   const secret = fromBase64url(String(j.encryption.secret), 'encryption.secret');
   assertBytes(seed, 'signing.seed', 32);
   assertBytes(secret, 'encryption.secret', 32);
-  const xwing = pub.encryption.publicKey.length === KEMS['X-Wing'].publicKeyLength;
+  // An X-Wing seed is expanded once, cached against `secret` itself (the
+  // identity's key from here on), and erased if the keys do not match.
+  const xwing =
+    pub.encryption.publicKey.length === KEMS['X-Wing'].publicKeyLength
+      ? await import('../hpke/kem-xwing.js')
+      : undefined;
   const [sp, ep] = await Promise.all([
     b.ed25519PublicKey(seed),
-    xwing ? xwingKeyPair(b, secret).then((k) => k.publicKey) : b.x25519PublicKey(secret),
+    xwing ? xwing.publicKeyFromSeed(b, secret) : b.x25519PublicKey(secret),
   ]);
   if (
     toBase64url(sp) !== toBase64url(pub.signing.publicKey) ||
     toBase64url(ep) !== toBase64url(pub.encryption.publicKey)
   ) {
+    xwing?.forgetSeed(secret);
+    wipe(seed, secret);
     throw invalidArgument('identity', 'private keys that match the public keys');
   }
   return identity(
