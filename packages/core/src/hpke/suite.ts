@@ -12,7 +12,6 @@ import { hideKeyPair } from '../identity/redact.js';
 import { aeadParams, type AeadParams } from './aead.js';
 import { RecipientContextImpl, SenderContextImpl } from './context.js';
 import { type AeadId, formatId, Kdf, type KdfId, Kem, type KemId } from './ids.js';
-import { oneStageSchedule } from './key-schedule-one-stage.js';
 import {
   keySchedule,
   keyScheduleLabels,
@@ -132,6 +131,8 @@ async function scheduleKeys(
 ): Promise<KeyMaterial> {
   try {
     if (oneStageSuiteId) {
+      // Loaded on demand, as the X-Wing KEM is: classical code never loads SHA-3.
+      const { oneStageSchedule } = await import('./key-schedule-one-stage.js');
       return oneStageSchedule(oneStageSuiteId, aead, p.mode, sharedSecret, p.info, p.psk, p.pskId);
     }
     return await keySchedule(backend, labels, aead, p.mode, sharedSecret, p.info, p.psk, p.pskId);
