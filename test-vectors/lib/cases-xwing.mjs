@@ -1,14 +1,16 @@
 /**
- * Cases 201-209: the X-Wing suites (SPEC.md §5.4): one and three X-Wing
+ * Cases 201-210: the X-Wing suites (SPEC.md §5.4): one and three X-Wing
  * recipients that open, each half of an X-Wing `enc` altered (the same
  * ERR_OPEN_FAILED), and the wire rule that an envelope has one KEM: under an
  * X-Wing suite every `enc` is 1120 bytes, so an entry with a 32-byte (X25519)
  * `enc` is malformed, and so is a 1120-byte `enc` under the X25519 suite.
+ * Case 210: the kid an entry names is that of the recipient's X25519 key
+ * while the suite is X-Wing (§7 steps 8-9): the key is found, then fails.
  * The shape of a case is described in cases-valid.mjs.
  */
 import { craft, flipBit, headerPairs, rawMap } from './craft.mjs';
 import { deterministicBackend, fail, ok, sealHonest } from './fixtures.mjs';
-import { DEFAULT_LIMITS } from '@blindwire/core';
+import { DEFAULT_LIMITS, fromBase64url } from '@blindwire/core';
 import { Kind, decodeMessageHeader, parseFrame } from '@blindwire/core/internal';
 
 /** The three-recipient X-Wing envelope of cases 203-205 (one DRBG label, so identical bytes). */
@@ -103,4 +105,28 @@ export const XWING_CASES = [
     (c) => ({ kem: 'X-Wing', recipients: [c.bobXWing] }),
     (pairs) => pairs.map(([k, v]) => (k === 1 ? [k, [0x20, v[1], v[2]]] : [k, v])),
   ),
+  {
+    id: 210,
+    name: 'xwing-entry-names-x25519-key',
+    description:
+      "An authenticated X-Wing envelope for bob whose only entry names the kid of bob's X25519 key (which he holds) instead of his X-Wing key's. Step 8 finds that key; step 9 runs the header's KEM, X-Wing, with an X25519 private key, which fails: ERR_OPEN_FAILED, as any step 9 failure. (An honest header never does this: a kid commits to its key's KEM, §5.2.)",
+    spec: '§5.4, §7 steps 8-9, §5.2',
+    build: async ({ c, b, messageId }) => ({
+      envelope: await craft(b, c, {
+        messageId,
+        kem: 'X-Wing',
+        recipients: [c.bobXWing],
+        rewriteHeader: (h) =>
+          rawMap(
+            headerPairs(h).map(([k, v]) =>
+              k === 2
+                ? [k, v.map((e) => [fromBase64url(c.bob.encryption.kid), ...e.slice(1)])]
+                : [k, v],
+            ),
+          ),
+      }),
+      open: { recipient: [c.bob.encryption] },
+      expect: fail('ERR_OPEN_FAILED'),
+    }),
+  },
 ];
