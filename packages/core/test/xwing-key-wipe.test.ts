@@ -5,12 +5,13 @@
  * expanded key behind, and concurrent first decapsulations share one
  * expansion. ML-KEM key expansion is counted through a wrapped `keygen`.
  */
+import type * as MlKem from '@noble/post-quantum/ml-kem.js';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectCode } from '@blindwire/testkit';
 
 const counts = vi.hoisted(() => ({ keygen: 0 }));
 vi.mock('@noble/post-quantum/ml-kem.js', async (importOriginal) => {
-  const m = await importOriginal<typeof import('@noble/post-quantum/ml-kem.js')>();
+  const m = await importOriginal<typeof MlKem>();
   const keygen = m.ml_kem768.keygen;
   return {
     ...m,
