@@ -51,6 +51,7 @@ import { STREAM_HEADER_CASES } from './lib/cases-stream-header.mjs';
 import { STREAM_INVALID_CASES } from './lib/cases-stream-invalid.mjs';
 import { STREAM_RULE_CASES } from './lib/cases-stream-rules.mjs';
 import { STREAM_VALID_CASES } from './lib/cases-stream-valid.mjs';
+import { XWING_CASES } from './lib/cases-xwing.mjs';
 import { recipientView } from './lib/craft.mjs';
 import {
   CONTEXT,
@@ -75,6 +76,7 @@ const CASES = [
   ...PATTERN_CASES,
   ...RESPONSE_VALID_CASES,
   ...RESPONSE_INVALID_CASES,
+  ...XWING_CASES,
 ];
 const CASES_DIR = fileURLToPath(new URL('./cases/', import.meta.url));
 

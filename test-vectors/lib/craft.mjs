@@ -4,7 +4,7 @@
  * a case change one thing. `recipientView` is the recipient's side of
  * SPEC.md §7 steps 9-12, for the intermediate values recorded in the files.
  */
-import { DEFAULT_LIMITS, fromBase64url, inspect, pureBackend } from '@blindwire/core';
+import { DEFAULT_LIMITS, fromBase64url, pureBackend } from '@blindwire/core';
 import {
   Kind,
   LABEL,
@@ -24,6 +24,7 @@ import {
   readHead,
   signatureInput,
   suiteByName,
+  suiteFromIds,
   utf8,
   writeFrame,
 } from '@blindwire/core/internal';
@@ -103,12 +104,13 @@ export function withByte(bytes, index, value) {
  * bytes as given); the options say what the attacker changes:
  * recipients, sender, senderKid, signer (whose key signs), signature (pasted
  * in), sign ((tbs) -> signature, in place of Ed25519 signing), body,
+ * kem ('X25519' default, or 'X-Wing': the recipients' keys must be of it),
  * secretFor (per-recipient message secret; the commitment and content key
  * come from recipient 0's), rewriteHeader, inner ((record) -> the whole AEAD
  * plaintext, in place of encodeInner).
  */
 export async function craft(b, c, o) {
-  const suite = suiteByName(o.aead ?? 'AES-256-GCM');
+  const suite = suiteByName(o.aead ?? 'AES-256-GCM', o.kem ?? 'X25519');
   const hpke = hpkeSuite(suite, b);
   const recipients = o.recipients ?? [c.bob.encryption];
   const body = o.body ?? PAYLOAD;
@@ -159,7 +161,7 @@ export async function recipientView(envelope, keys) {
   const b = pureBackend;
   const frame = parseFrame(envelope, Kind.Message, DEFAULT_LIMITS);
   const h = decodeMessageHeader(frame.header, DEFAULT_LIMITS);
-  const suite = suiteByName(inspect(envelope).suite.name);
+  const suite = suiteFromIds(h.suite, undefined);
   let key;
   let entry;
   for (const k of keys) {

@@ -5,7 +5,14 @@
  * entropy source.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { encryptionKid, pureBackend, seal, signingKid, toHex } from '@blindwire/core';
+import {
+  encryptionKid,
+  generateEncryptionKey,
+  pureBackend,
+  seal,
+  signingKid,
+  toHex,
+} from '@blindwire/core';
 import { concat, utf8 } from '@blindwire/core/internal';
 
 /** Domain separation for every value the generator derives. */
@@ -74,6 +81,14 @@ export async function encryptionKeyFrom(label) {
   return { kid: await encryptionKid(publicKey, { backend: pureBackend }), publicKey, privateKey };
 }
 
+/** X-Wing private key (a seed, SPEC.md §5.4) = SHA-256(DOMAIN || "key\0" || label || "\0xwing"). */
+export async function xwingKeyFrom(label) {
+  const seed = derive(`key\0${label}\0xwing`);
+  const backend = { ...pureBackend, randomBytes: () => seed.slice() };
+  const k = await generateEncryptionKey({ backend, kem: 'X-Wing' });
+  return { kid: k.kid, publicKey: k.publicKey, privateKey: k.privateKey };
+}
+
 /** Ed25519 seed = SHA-256(DOMAIN || "key\0" || label || "\0ed25519"). */
 async function identityFrom(name, label) {
   const privateKey = derive(`key\0${label}\0ed25519`);
@@ -98,6 +113,10 @@ export async function makeCast() {
     // a sender whose name is exactly maxStringBytes (1024 bytes, SPEC.md §8)
     frank: await identityFrom(`spiffe://acme.example/${'f'.repeat(1002)}`, 'frank'),
     bobPrevious: await encryptionKeyFrom('bob-previous'), // bob's previous encryption key
+    // X-Wing (post-quantum hybrid, SPEC.md §5.4) keys of bob, carol and dave
+    bobXWing: await xwingKeyFrom('bob'),
+    carolXWing: await xwingKeyFrom('carol'),
+    daveXWing: await xwingKeyFrom('dave'),
   };
 }
 

@@ -101,7 +101,8 @@ export type {
   RetryOptions,
 } from './consume/consumer-options.js';
 export type { Padding } from './wire/inner.js';
-export type { AeadName } from './wire/suites.js';
+export type { AeadName, KemName } from './wire/suites.js';
+export { kemOfPublicKey } from './wire/suites.js';
 export {
   generateIdentity,
   generateSigningKey,
@@ -121,5 +122,6 @@ export {
   type SigningPublicKey,
   type EncryptionKey,
   type EncryptionPublicKey,
+  type KeyGenerationOptions,
 } from './identity/identity.js';
 export { toBase64url, fromBase64url, toHex, fromHex } from './bytes.js';

@@ -7,7 +7,10 @@
 export interface Limits {
   /** Whole envelope, bytes. Default 16 MiB (larger payloads use the streaming mode). */
   maxEnvelopeBytes: number;
-  /** Protected header, bytes. Default 64 KiB. */
+  /**
+   * Protected header, bytes. Default 64 KiB: room for 54 X-Wing recipients;
+   * up to 1024 of them need it raised (ceiling 2 MiB, SPEC.md §8).
+   */
   maxHeaderBytes: number;
   /** Recipient entries. Default 64. */
   maxRecipients: number;
@@ -41,7 +44,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
 /** Absolute ceilings: a caller cannot raise a limit past these. */
 export const MAX_LIMITS: Readonly<Limits> = Object.freeze({
   maxEnvelopeBytes: 256 * 1024 * 1024,
-  maxHeaderBytes: 1024 * 1024,
+  maxHeaderBytes: 2 * 1024 * 1024,
   maxRecipients: 1024,
   maxHeaderFields: 256,
   maxCborDepth: 16,

@@ -167,6 +167,31 @@ describe('sealedSize (SPEC.md §3, §4.1, §4.2)', () => {
   });
 });
 
+describe('sealedSize with X-Wing recipients (SPEC.md §5.4)', () => {
+  it('reads the KEM of every recipient: its kem, else its public key; a kid alone is X25519', async () => {
+    const keys = await Promise.all(
+      [0, 1].map(() => generateEncryptionKey({ kem: 'X-Wing', backend })),
+    );
+    const sender = { name: c.alice.name, signing: { kid: c.alice.signing.kid } };
+    const o = { sender: c.alice, now: NOW, backend };
+    const real = (await seal('hi', { ...o, recipients: keys })).envelope.length;
+    const sized = (recipients: unknown) =>
+      sealedSize('hi', { sender, now: NOW, recipients } as Parameters<typeof sealedSize>[1]);
+    expect(sized(keys.map((k) => ({ kid: k.kid, publicKey: k.publicKey })))).toBe(real);
+    // As a directory's ResolvedKey gives it: kid and kem.
+    expect(sized(keys.map((k) => ({ kid: k.kid, kem: 'X-Wing' })))).toBe(real);
+    expect(sized(keys.map((k) => ({ encryption: { kid: k.kid, kem: 'X-Wing' } })))).toBe(real);
+    // The first recipient's key alone used to decide: a second one's is read too.
+    await expectCode(
+      () => sized([{ kid: keys[0]!.kid }, { kid: keys[1]!.kid, kem: 'X-Wing' }]),
+      'ERR_UNSUPPORTED_SUITE',
+    );
+    await expectCode(() => sized([{ kid: keys[0]!.kid, kem: 'Kyber' }]), 'ERR_INVALID_ARGUMENT');
+    // A kid alone stands for X25519: at least 1,088 bytes fewer per recipient (enc of 32, not 1,120).
+    expect(sized(keys.map((k) => ({ kid: k.kid })))).toBeLessThanOrEqual(real - 2 * (1120 - 32));
+  });
+});
+
 describe('sealedResponseSize (SPEC.md §6.2, §6.4)', () => {
   it('equals the length of the response sealResponse makes, for random inputs', async () => {
     const request = await seal('q', {

@@ -13,6 +13,7 @@ export {
   type DirectoryStats,
   type CacheOptions,
   type ResolveOptions,
+  type RecipientOptions,
 } from './trust/directory.js';
 export type { TrustPolicy } from './trust/policy.js';
 export type { ResolvedKey } from './trust/types.js';

@@ -85,6 +85,7 @@ export const directoryResolve: CommandSpec = {
         kid: k.kid,
         publicKey: toBase64url(k.publicKey),
         aead: k.aead,
+        kem: k.kem,
         notBefore: k.notBefore,
         notAfter: k.notAfter,
         serial: k.serial,
@@ -97,11 +98,13 @@ export const directoryResolve: CommandSpec = {
         ctx.io.stdout,
         `${name}: ${keys.length} usable encryption key${keys.length === 1 ? '' : 's'}`,
       );
-      keys.forEach((k, i) => {
-        const mark = i === 0 ? '  (newest: senders seal to this one)' : '';
+      // Senders seal to the newest X-Wing key when there is one, else the newest (SPEC.md §11.3).
+      const chosen = keys.find((k) => k.kem === 'X-Wing') ?? keys[0];
+      keys.forEach((k) => {
+        const mark = k === chosen ? '  (senders seal to this one)' : '';
         println(
           ctx.io.stdout,
-          `  ${k.kid}  ${k.aead}  ${isoSeconds(k.notBefore)} .. ${isoSeconds(k.notAfter)}${mark}`,
+          `  ${k.kid}  ${k.aead}  ${k.kem.padEnd(6)}  ${isoSeconds(k.notBefore)} .. ${isoSeconds(k.notAfter)}${mark}`,
         );
       });
       return 0;

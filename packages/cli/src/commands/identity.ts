@@ -1,6 +1,7 @@
 /**
  * `blindwire identity create`: a new identity (a URI name, an Ed25519 signing
- * key and a first X25519 encryption key, SPEC.md §10), certified by a trust
+ * key and a first encryption key, X25519 or with --pq the post-quantum hybrid
+ * X-Wing, SPEC.md §10, §5.4), certified by a trust
  * anchor. The identity file is written (mode 0600) before anything is
  * published, so no key is ever published whose private half was not saved.
  */
@@ -29,11 +30,13 @@ export const identityCreate: CommandSpec = {
   name: 'identity create',
   summary: 'Create an identity, certify it with a trust anchor and publish it.',
   usage:
-    'NAME --anchor FILE --out FILE [--store STORE] [--key-lifetime S] [--cert-lifetime S] [--now TIME] [--force]',
+    'NAME --anchor FILE --out FILE [--pq] [--store STORE] [--key-lifetime S] [--cert-lifetime S] [--now TIME] [--force]',
   description: [
     'NAME is a URI, for example spiffe://acme.example/agents/planner. The anchor certifies the new signing key; ' +
       'the certificate and a first encryption-key record are published to the store. The identity file, private keys included, ' +
       'is written with mode 0600. The public identity is printed as JSON.',
+    'With --pq the encryption key is X-Wing (ML-KEM-768 + X25519, a post-quantum hybrid): senders seal to it with the ' +
+      'X-Wing suite, and key rotate keeps it. Without, it is X25519.',
   ],
   positionals: { name: 'NAME', min: 1, max: 1 },
   options: {
@@ -47,6 +50,11 @@ export const identityCreate: CommandSpec = {
       short: 'o',
       value: 'FILE',
       description: 'Where to write the identity with its private keys (mode 0600). Required.',
+    },
+    pq: {
+      type: 'boolean',
+      description:
+        'Make the encryption key X-Wing (post-quantum hybrid, ML-KEM-768 + X25519) instead of X25519.',
     },
     store: STORE_OPTION,
     'key-lifetime': {
@@ -64,6 +72,7 @@ export const identityCreate: CommandSpec = {
   },
   examples: [
     'blindwire identity create spiffe://acme.example/agents/planner --anchor anchor.json --out planner.json --store file:./directory.json',
+    'blindwire identity create spiffe://acme.example/tools/payments --pq --anchor anchor.json --out payments.json --store file:./directory.json',
   ],
   async run(ctx) {
     const name = ctx.positionals[0]!;
@@ -87,7 +96,7 @@ export const identityCreate: CommandSpec = {
     let identity;
     try {
       opened = await openStore(ctx, storeSpec);
-      identity = await generateIdentity(name);
+      identity = await generateIdentity(name, { kem: flag(ctx, 'pq') ? 'X-Wing' : 'X25519' });
       const certificate = await certifyIdentity(anchor, identity, {
         now,
         notAfter: nowS + certLifetime,
@@ -114,7 +123,7 @@ export const identityCreate: CommandSpec = {
       println(
         ctx.io.stderr,
         `published certificate (signing kid ${identity.signing.kid}, until ${isoSeconds(nowS + certLifetime)}) and ` +
-          `encryption key ${identity.encryption.kid} (until ${isoSeconds(nowS + keyLifetime)}) to ${opened.label}`,
+          `${identity.encryption.publicKey.length === 32 ? 'X25519' : 'X-Wing'} encryption key ${identity.encryption.kid} (until ${isoSeconds(nowS + keyLifetime)}) to ${opened.label}`,
       );
       printJson(ctx.io.stdout, exportPublicIdentity(identity));
       return 0;

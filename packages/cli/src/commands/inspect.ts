@@ -36,6 +36,12 @@ export const inspectCommand: CommandSpec = {
       'suite',
       `${info.suite.name} (kem ${hex4(info.suite.kem)}, kdf ${hex4(info.suite.kdf)}, aead ${hex4(info.suite.aead)})`,
     );
+    out(
+      'kem',
+      info.suite.kemName === 'X-Wing'
+        ? 'X-Wing (post-quantum hybrid: ML-KEM-768 + X25519)'
+        : info.suite.kemName,
+    );
     out('message id', info.messageId);
     if (info.requestId !== undefined) out('request id', info.requestId);
     if (info.responder !== undefined) out('responder', info.responder);

@@ -26,6 +26,7 @@ import {
   BlindwireError,
   ErrorCode,
   exportIdentity,
+  kemOfPublicKey,
   toBase64url,
   type Identity,
 } from '@blindwire/core';
@@ -194,6 +195,7 @@ async function rotationStep(
   const seeded = compromised ? undefined : await seedKeyStore(keyStore, identity, store);
   const rotator = createKeyRotator({
     identity,
+    kem: kemOfPublicKey(identity.encryption.publicKey) ?? 'X25519', // rotation keeps the KEM
     isRevoked: (kid) => self.revocationOf(identity.name, kid),
     publish: async (r) => void (await publishRecord(store, r)),
     keyStore,

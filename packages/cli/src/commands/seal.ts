@@ -78,6 +78,11 @@ const SEAL_OPTIONS: CommandSpec['options'] = {
   },
   store: STORE_OPTION,
   ...TRUST_OPTIONS,
+  'require-pq': {
+    type: 'boolean',
+    description:
+      'Refuse to seal unless every recipient has a post-quantum hybrid (X-Wing) key; the policy of the context otherwise.',
+  },
   context: {
     type: 'string',
     value: 'TEXT',
@@ -119,10 +124,11 @@ export const sealCommand: CommandSpec = {
     'Seal a file or stdin for recipients: only they can open it, and they verify the sender.',
   usage:
     '[FILE|-] (--recipient NAME | --recipient-file FILE)... --identity FILE [--store STORE] [--anchor FILE]... [--pin FILE]... ' +
-    '[--context TEXT] [--content-type TYPE] [--ttl S] [--armor] [--stream] [--out FILE] [--force] [--clock-skew S] [--now TIME]',
+    '[--require-pq] [--context TEXT] [--content-type TYPE] [--ttl S] [--armor] [--stream] [--out FILE] [--force] [--clock-skew S] [--now TIME]',
   description: [
     'Reads FILE (default - : stdin) and writes the sealed message to stdout or --out. Recipient names are resolved ' +
-      'through --store and trusted only when certified by an --anchor (or a --pin): the newest usable key of each is used. ' +
+      'through --store and trusted only when certified by an --anchor (or a --pin): the newest usable key of each, of the ' +
+      'strongest suite they all accept (X-Wing when every recipient publishes one, else X25519; --require-pq refuses X25519). ' +
       'A --recipient-file key is used as it is. The sender signs with the --identity file.',
     `An input of up to ${STREAM_THRESHOLD} bytes becomes one message; a larger one a stream, sealed in bounded memory ` +
       '(open tells them apart). Binary output is refused on a terminal: use --armor, --out or a redirection.',
@@ -169,7 +175,10 @@ interface SealCommandOptions {
   out: string | undefined;
   now: number;
   skew: number | undefined;
-  sealing: Pick<SealOptions, 'context' | 'contentType' | 'ttl' | 'clockSkew'>;
+  sealing: Pick<
+    SealOptions,
+    'context' | 'contentType' | 'ttl' | 'clockSkew' | 'requirePostQuantum'
+  >;
 }
 
 /** Every option, checked before any file is read (usage errors first). */
@@ -216,6 +225,7 @@ function parseSealOptions(ctx: Context): SealCommandOptions {
       ...(contentType === undefined ? {} : { contentType }),
       ...(ttl === undefined ? {} : { ttl }),
       ...(skew === undefined ? {} : { clockSkew: skew }),
+      ...(flag(ctx, 'require-pq') ? { requirePostQuantum: true } : {}),
     },
   };
 }
@@ -240,11 +250,17 @@ async function resolveRecipients(ctx: Context, o: SealCommandOptions): Promise<R
   try {
     opened = await openStore(ctx, o.storeSpec);
     directory = createDirectory({ store: opened.store, trust, now: () => o.now });
-    for (const name of o.names) {
-      const d = directory;
-      const k = await resolving(opened, name, () => d.resolveRecipient(name));
-      keys.set(k.kid, k);
-    }
+    // One envelope has one KEM (SPEC.md §5.4): the directory picks the strongest all accept.
+    const d = directory;
+    // The context the envelope binds, null for none: a policy naming contexts needs it.
+    const options = {
+      context: o.sealing.context === undefined ? null : String(o.sealing.context),
+      ...(o.sealing.requirePostQuantum ? { requirePostQuantum: true } : {}),
+    };
+    const resolved = await resolving(opened, o.names.join(', '), () =>
+      d.resolveRecipients(o.names, options),
+    );
+    for (const k of resolved) keys.set(k.kid, k);
     return [...keys.values()];
   } finally {
     await directory?.close();

@@ -21,6 +21,17 @@ interface Entry<K> {
 export class KeyCache<K> {
   readonly #entries = new WeakMap<Uint8Array, Entry<K>>();
 
+  /**
+   * `onEvict` gets an entry's key when it is dropped because its array
+   * changed or was forgotten (to erase a key holding secrets, such as an
+   * expanded X-Wing key). Entries collected with their array are not seen.
+   */
+  readonly #onEvict: ((key: K) => void) | undefined;
+
+  constructor(onEvict?: (key: K) => void) {
+    this.#onEvict = onEvict;
+  }
+
   /** The cached key for `raw`, or undefined when absent or `raw` has changed since. */
   get(raw: Uint8Array): K | undefined {
     const entry = this.#entries.get(raw);
@@ -28,6 +39,7 @@ export class KeyCache<K> {
     if (!equalBytes(entry.bytes, raw)) {
       entry.bytes.fill(0); // the copy of bytes the caller has since replaced
       this.#entries.delete(raw);
+      this.#onEvict?.(entry.key);
       return undefined;
     }
     return entry.key;
@@ -47,8 +59,11 @@ export class KeyCache<K> {
 
   /** Drops the entry of `raw`, zeroing the cache's copy of its bytes. */
   forget(raw: Uint8Array): void {
-    this.#entries.get(raw)?.bytes.fill(0);
+    const entry = this.#entries.get(raw);
+    if (entry === undefined) return;
+    entry.bytes.fill(0);
     this.#entries.delete(raw);
+    this.#onEvict?.(entry.key);
   }
 
   /**

@@ -8,7 +8,7 @@ import type { CryptoBackend } from '../backend/types.js';
 import type { Limits } from '../limits.js';
 import { invalidArgument, shown } from '../errors.js';
 import type { EncryptionKey } from '../identity/identity.js';
-import { AEAD_NAMES, type AeadName } from '../wire/suites.js';
+import { AEAD_NAMES, kemOfPublicKey, type AeadName } from '../wire/suites.js';
 import { isAeadName } from './check-recipients.js';
 import type { OpenOptions, SenderResolver } from './open-options.js';
 import { compileSenderPatterns } from './patterns.js';
@@ -163,8 +163,12 @@ export function checkRecipientKeys(r: unknown): RecipientKeyPair[] {
     const { kid, publicKey, privateKey } = k as Record<string, unknown>;
     if (!isBytes(privateKey) || privateKey.length !== 32)
       throw invalidArgument(`recipient[${i}].privateKey`, '32 bytes', shown(privateKey, true));
-    if (!isBytes(publicKey) || publicKey.length !== 32)
-      throw invalidArgument(`recipient[${i}].publicKey`, '32 bytes', shown(publicKey));
+    if (!isBytes(publicKey) || kemOfPublicKey(publicKey) === undefined)
+      throw invalidArgument(
+        `recipient[${i}].publicKey`,
+        '32 bytes (X25519) or 1216 bytes (X-Wing)',
+        shown(publicKey),
+      );
     const kidB = kidBytes(kid, `recipient[${i}].kid`);
     return { kid: kidB, key: { kid: kid as string, publicKey, privateKey } };
   });

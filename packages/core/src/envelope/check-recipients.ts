@@ -6,7 +6,14 @@
  * the AEAD of the seal, which every recipient that names one must accept.
  */
 import { BlindwireError, ErrorCode, invalidArgument, shown } from '../errors.js';
-import { AEAD_NAMES, suiteByName, type AeadName, type EnvelopeSuite } from '../wire/suites.js';
+import {
+  AEAD_NAMES,
+  kemOfPublicKey,
+  suiteByName,
+  type AeadName,
+  type EnvelopeSuite,
+  type KemName,
+} from '../wire/suites.js';
 import type { SealRecipient } from '../wire/sender.js';
 import { isBytes, kidBytes } from './values.js';
 
@@ -17,6 +24,8 @@ export interface CheckedRecipient extends SealRecipient {
   notAfter?: number;
   /** The AEAD the recipient's key record names (SPEC.md §11.1 field 4), when known. */
   aead?: string;
+  /** The KEM of the key, by its length (SPEC.md §5). */
+  kem: KemName;
 }
 
 /** Whether `x` names one of the envelope AEADs of SPEC.md §5. */
@@ -48,9 +57,14 @@ function checkRecipient(x: unknown, name: string): CheckedRecipient {
     throw invalidArgument(`${name}.encryption`, 'an encryption public key', shown(k));
   const { kid: kidText, publicKey, notBefore, notAfter, aead } = k as Record<string, unknown>;
   const kid = kidBytes(kidText, `${name}.kid`);
-  if (!isBytes(publicKey) || publicKey.length !== 32)
-    throw invalidArgument(`${name}.publicKey`, '32 bytes', shown(publicKey));
-  const out: CheckedRecipient = { kid, kidText: kidText as string, publicKey };
+  const kem = isBytes(publicKey) ? kemOfPublicKey(publicKey) : undefined;
+  if (!isBytes(publicKey) || kem === undefined)
+    throw invalidArgument(
+      `${name}.publicKey`,
+      '32 bytes (X25519) or 1216 bytes (X-Wing)',
+      shown(publicKey),
+    );
+  const out: CheckedRecipient = { kid, kidText: kidText as string, publicKey, kem };
   for (const [f, v] of [
     ['notBefore', notBefore],
     ['notAfter', notAfter],
@@ -74,7 +88,12 @@ function checkRecipient(x: unknown, name: string): CheckedRecipient {
  * name (the default when none does), and recipients naming different ones
  * are ERR_UNSUPPORTED_SUITE. An unknown name is ERR_UNSUPPORTED_SUITE.
  */
-export function chooseSuite(aead: unknown, recipients: readonly CheckedRecipient[]): EnvelopeSuite {
+export function chooseSuite(
+  aead: unknown,
+  recipients: readonly CheckedRecipient[],
+  requirePostQuantum = false,
+): EnvelopeSuite {
+  const kem = chooseKem(recipients, requirePostQuantum);
   if (aead !== undefined && typeof aead !== 'string')
     throw invalidArgument('aead', `one of ${AEAD_NAMES.join(', ')}`, shown(aead));
   if (aead !== undefined && !isAeadName(aead)) {
@@ -104,5 +123,29 @@ export function chooseSuite(aead: unknown, recipients: readonly CheckedRecipient
       );
     }
   }
-  return suiteByName(chosen);
+  return suiteByName(chosen, kem);
+}
+
+/**
+ * SPEC.md §5.4: one envelope has one KEM, so every recipient key must be of
+ * it; with `requirePostQuantum`, it must be X-Wing. Anything else is
+ * ERR_UNSUPPORTED_SUITE.
+ */
+function chooseKem(recipients: readonly CheckedRecipient[], requirePostQuantum: boolean): KemName {
+  const first = recipients[0]!;
+  for (const r of recipients) {
+    if (r.kem !== first.kem) {
+      throw new BlindwireError(
+        ErrorCode.UnsupportedSuite,
+        `recipient key ${r.kidText} is ${r.kem} but ${first.kidText} is ${first.kem}: an envelope has one KEM (seal with every recipient's X-Wing key, or seal to them separately)`,
+      );
+    }
+  }
+  if (requirePostQuantum && first.kem !== 'X-Wing') {
+    throw new BlindwireError(
+      ErrorCode.UnsupportedSuite,
+      `"requirePostQuantum": recipient key ${first.kidText} is ${first.kem}, not X-Wing`,
+    );
+  }
+  return first.kem;
 }

@@ -38,6 +38,7 @@ export const SEAL_OPTION_KEYS = [
   'messageId',
   'padding',
   'aead',
+  'requirePostQuantum',
   'claims',
   'limits',
   'backend',
@@ -84,7 +85,10 @@ export function checkSealOptions(
   checkContentType(options.contentType, limits);
   const claims = checkClaims(options.claims, limits);
   const recipients = checkRecipients(options.recipients, limits.maxRecipients);
-  const suite = chooseSuite(options.aead, recipients);
+  const rpq = options.requirePostQuantum;
+  if (rpq !== undefined && typeof rpq !== 'boolean')
+    throw invalidArgument('requirePostQuantum', 'a boolean', shown(rpq));
+  const suite = chooseSuite(options.aead, recipients, rpq === true);
   const { issuedAt, expiresAt, messageId } = checkTimesAndId(options, limits, b);
   checkRecipientWindows(recipients, issuedAt, skewOf(options.clockSkew));
   return {

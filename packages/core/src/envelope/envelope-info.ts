@@ -7,7 +7,7 @@ import { toBase64url, toHex } from '../bytes.js';
 import type { Frame } from '../wire/frame.js';
 import { Kind } from '../wire/kinds.js';
 import type { MessageHeader, ResponseHeader, StreamHeader } from '../wire/header.js';
-import { suiteName } from '../wire/suites.js';
+import { suiteKemName, suiteName } from '../wire/suites.js';
 
 /**
  * An envelope's public header, as any intermediary can read it without a key (SPEC.md §4.1, §6.2,
@@ -16,7 +16,8 @@ import { suiteName } from '../wire/suites.js';
 export interface EnvelopeInfo {
   version: 1;
   kind: 'message' | 'response' | 'stream';
-  suite: { kem: number; kdf: number; aead: number; name: string };
+  /** `kemName`: X25519, X-Wing (post-quantum hybrid) or unknown. */
+  suite: { kem: number; kdf: number; aead: number; name: string; kemName: string };
   /** Recipient key ids (base64url); empty for a response. */
   recipients: { kid: string }[];
   messageId: string;
@@ -45,7 +46,7 @@ export type CommonInfo = Pick<
 /** The common fields of `h`. */
 export function commonInfo(h: AnyHeader): CommonInfo {
   return {
-    suite: { ...h.suite, name: suiteName(h.suite) },
+    suite: { ...h.suite, name: suiteName(h.suite), kemName: suiteKemName(h.suite) },
     recipients: 'recipients' in h ? h.recipients.map((r) => ({ kid: toBase64url(r.kid) })) : [],
     messageId: toHex(h.messageId),
     issuedAt: h.issuedAt,

@@ -89,6 +89,13 @@ export async function exportResponseState(
       `more than ${MAX_ACCEPTED_RESPONSES} accepted responses`,
     );
   }
+  if (state.suite.kem !== 'X25519') {
+    // SPEC.md §11a.1: Auth mode, which X-Wing does not define (§5.4).
+    throw new BlindwireError(
+      ErrorCode.UnsupportedSuite,
+      'the response state of an X-Wing request cannot be exported (HPKE Auth mode is not defined for X-Wing)',
+    );
+  }
   // SPEC.md §11a.2 steps 2-5: HPKE Auth mode, the requester's key pair as
   // sender and recipient; the header, the sealed body.
   const { enc, context } = await hpkeSuite(state.suite, b).setupSender({

@@ -73,6 +73,12 @@ export interface SealOptions extends CommonOptions {
    * AES-256-GCM). Every recipient that names an AEAD must name this one.
    */
   aead?: AeadName;
+  /**
+   * Refuse to seal unless the envelope's KEM is the post-quantum hybrid
+   * X-Wing, i.e. every recipient key is an X-Wing key (SPEC.md §5.4);
+   * otherwise ERR_UNSUPPORTED_SUITE. Default false.
+   */
+  requirePostQuantum?: boolean;
   /** Public claims, visible to intermediaries and signed (opt-in; SPEC.md §4.1). */
   claims?: Record<string, string | number>;
 }

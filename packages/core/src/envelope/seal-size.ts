@@ -7,6 +7,7 @@
  * upper bound already shows the message fits; and again to the real header.
  * `sealedSize` (sealed-size.ts) reports the same exact length.
  */
+import { encLengthOf } from '../wire/suites.js';
 import { AEAD_TAG_LENGTH } from '../backend/checks.js';
 import { BlindwireError, ErrorCode } from '../errors.js';
 import type { Limits } from '../limits.js';
@@ -14,7 +15,6 @@ import { frameLength } from '../wire/frame.js';
 import {
   COMMITMENT_LENGTH,
   CONTEXT_CHECK_LENGTH,
-  ENC_LENGTH,
   MESSAGE_ID_LENGTH,
   encodeMessageHeader,
   type ClaimValue,
@@ -116,7 +116,7 @@ export function messageSizing(
     suite: c.suite.ids,
     recipients: c.recipients.map((r) => ({
       kid: r.kid,
-      enc: new Uint8Array(ENC_LENGTH),
+      enc: new Uint8Array(encLengthOf(c.suite.ids.kem)),
       ...(multi ? { wrapped: new Uint8Array(WRAPPED_SECRET_LENGTH) } : {}),
     })),
     messageId: new Uint8Array(MESSAGE_ID_LENGTH),

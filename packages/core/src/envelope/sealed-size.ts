@@ -11,7 +11,7 @@ import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { MAX_TIME, MESSAGE_ID_LENGTH, encodeResponseHeader } from '../wire/header.js';
 import { innerLength, paddedLength } from '../wire/inner.js';
-import { suiteByName } from '../wire/suites.js';
+import { KEM_NAMES, kemOfPublicKey, suiteByName, type KemName } from '../wire/suites.js';
 import { checkClaims } from './check-seal.js';
 import { limitsOf } from './common-options.js';
 import type { OpenResult } from './open-options.js';
@@ -21,8 +21,46 @@ import { checkSealSize, envelopeLength, messageSizing, type SizedSeal } from './
 import { openStateOf } from './state.js';
 import { checkContentType, kidBytes, nowMs, payloadBytes } from './values.js';
 
-/** A recipient as far as the size goes: its kid (a key, or an identity's encryption key). */
-export type SizedRecipient = { kid: string } | { encryption: { kid: string } };
+/**
+ * A recipient as far as the size goes: its kid (a key, or an identity's
+ * encryption key), and its KEM, as `kem` or implied by its public key (the
+ * length of `enc` depends on the KEM, SPEC.md §5.4). A kid alone, with
+ * neither, stands for an X25519 key. A directory's `ResolvedKey` carries both.
+ */
+export type SizedRecipient = SizedKey | { encryption: SizedKey };
+type SizedKey = { kid: string; kem?: KemName; publicKey?: Uint8Array };
+
+/**
+ * The KEM of the recipients (SPEC.md §5.4), read from every one: its `kem`,
+ * else its public key's length, else X25519. Recipients of two KEMs are
+ * ERR_UNSUPPORTED_SUITE, as in `seal` (an envelope has one KEM).
+ */
+function kemOfSized(recipients: SizedRecipient | readonly SizedRecipient[]): KemName {
+  const list = (Array.isArray(recipients) ? recipients : [recipients]) as unknown[];
+  let kem: KemName | undefined;
+  for (const r of list) {
+    if (typeof r !== 'object' || r === null) continue; // sizedRecipients says what is wrong
+    const k = ('encryption' in r ? (r as { encryption: unknown }).encryption : r) as {
+      kem?: unknown;
+      publicKey?: unknown;
+    } | null;
+    let own: KemName = 'X25519';
+    if (k?.kem !== undefined) {
+      if (!KEM_NAMES.includes(k.kem as KemName))
+        throw invalidArgument('recipients[].kem', KEM_NAMES.map((n) => `"${n}"`).join(' or '));
+      own = k.kem as KemName;
+    } else if (k?.publicKey instanceof Uint8Array) {
+      own = kemOfPublicKey(k.publicKey) ?? 'X25519';
+    }
+    if (kem !== undefined && kem !== own)
+      throw new BlindwireError(
+        ErrorCode.UnsupportedSuite,
+        `recipients of ${kem} and ${own}: an envelope has one KEM (SPEC.md §5.4)`,
+      );
+    kem = own;
+  }
+  return kem ?? 'X25519';
+}
 
 /**
  * The options of `seal` that fix the length; keys are not needed. A
@@ -107,7 +145,7 @@ function bodyLengthOf(payload: string | Uint8Array | number): number {
 
 /** What fixes a message's length, checked as `seal` checks it (SPEC.md §4.5 step 1). */
 function sizedSeal(o: SealedSizeOptions, limits: Limits): SizedSeal {
-  const suite = suiteByName(o.aead);
+  const suite = suiteByName(o.aead, kemOfSized(o.recipients));
   const sender = o.sender;
   if (!sender || typeof sender.name !== 'string' || sender.name.length === 0)
     throw invalidArgument('sender.name', 'a non-empty identity name');

@@ -118,6 +118,8 @@ abstract class ContextBase {
       // RFC 9180 §5.3: L ≤ 255 * Nh
       throw invalidArgument('length', `an integer from 0 to ${MAX_EXPAND_LENGTH}`, String(length));
     }
+    // The one-stage schedule's own exporter (draft-ietf-hpke-hpke: LabeledDerive).
+    if (this.#keys.export) return this.#keys.export(exporterContext, length);
     // RFC 9180 §5.3: LabeledExpand(exporter_secret, "sec", exporter_context, L)
     return labeledExpand(
       this.#backend,

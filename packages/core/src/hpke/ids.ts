@@ -4,16 +4,20 @@
  * implements. Values are on the wire (suite_id, envelope header): never renumber.
  */
 
-/** KEM ids (RFC 9180 §7.1, Table 2). */
+/** KEM ids (RFC 9180 §7.1, Table 2; X-Wing from draft-ietf-hpke-pq-04 §3). */
 export const Kem = {
   /** 0x0020 DHKEM(X25519, HKDF-SHA256) */
   DhkemX25519HkdfSha256: 0x0020,
+  /** 0x647A X-Wing, ML-KEM-768 + X25519 (draft-ietf-hpke-pq-04 §3, draft-connolly-cfrg-xwing-kem-10) */
+  XWing: 0x647a,
 } as const;
 
 /** KDF ids (RFC 9180 §7.2, Table 3). */
 export const Kdf = {
   /** 0x0001 HKDF-SHA256 */
   HkdfSha256: 0x0001,
+  /** 0x0011 SHAKE256, a single-stage KDF (draft-ietf-hpke-hpke); with X-Wing only here */
+  Shake256: 0x0011,
 } as const;
 
 /** AEAD ids (RFC 9180 §7.3, Table 5). */

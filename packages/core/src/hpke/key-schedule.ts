@@ -33,6 +33,8 @@ export interface KeyMaterial {
   aeadKeys(): Promise<{ key: Uint8Array; baseNonce: Uint8Array }>;
   /** Wipes every secret held, derived or not. */
   wipe(): void;
+  /** Context.Export when it is not RFC 9180's LabeledExpand (the one-stage schedule). */
+  export?(exporterContext: Uint8Array, length: number): Promise<Uint8Array>;
 }
 
 /** Every value KeySchedule computes, for known-answer tests. */

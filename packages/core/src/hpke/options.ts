@@ -8,13 +8,13 @@ import { assertBytes } from '../bytes.js';
 import { invalidArgument } from '../errors.js';
 import { Mode } from './ids.js';
 import { verifyPskInputs } from './key-schedule.js';
-import { NENC, NPK, NSK } from './kem-x25519.js';
+import { X25519_PARAMS, type KemParams } from './kem-params.js';
 import type { KeyPair, RecipientOptions, SenderOptions } from './types.js';
 
 /** The PSK MUST have at least 32 bytes of entropy (RFC 9180 §5.1.2, §9.5). */
 export const MIN_PSK_LENGTH = 32;
 /** DeriveKeyPair's ikm SHOULD carry Nsk bytes of entropy (RFC 9180 §7.1.3); shorter input cannot. */
-export const MIN_IKM_LENGTH = NSK;
+export const MIN_IKM_LENGTH = X25519_PARAMS.nsk;
 
 const EMPTY = new Uint8Array(0);
 
@@ -50,11 +50,15 @@ function optionalBytes(value: unknown, name: string, length?: number): Uint8Arra
   return value;
 }
 
-/** A raw X25519 key pair with 32-byte halves. */
-export function assertKeyPair(value: unknown, name: string): KeyPair {
+/** A raw key pair of the KEM (X25519: 32-byte halves; X-Wing: 32-byte seed, 1216-byte public key). */
+export function assertKeyPair(
+  value: unknown,
+  name: string,
+  kem: KemParams = X25519_PARAMS,
+): KeyPair {
   assertObject(value, name);
-  assertBytes(value.privateKey, `${name}.privateKey`, NSK);
-  assertBytes(value.publicKey, `${name}.publicKey`, NPK);
+  assertBytes(value.privateKey, `${name}.privateKey`, kem.nsk);
+  assertBytes(value.publicKey, `${name}.publicKey`, kem.npk);
   return { privateKey: value.privateKey, publicKey: value.publicKey };
 }
 
@@ -86,17 +90,40 @@ function parseCommon(options: Record<string, unknown>, authenticated: boolean): 
   return { mode, info, psk: psk ?? EMPTY, pskId: pskId ?? EMPTY };
 }
 
-export function parseSenderOptions(options: SenderOptions): ParsedSender {
+/** Base mode only for a KEM that defines no other (X-Wing): each mode-selecting option is refused. */
+function assertBaseOnly(options: Record<string, unknown>, kem: KemParams, names: string[]): void {
+  if (kem.allModes) return;
+  for (const name of names) {
+    if (options[name] !== undefined) {
+      throw invalidArgument(name, `to be omitted: ${kem.name} defines Base mode only`);
+    }
+  }
+}
+
+export function parseSenderOptions(
+  options: SenderOptions,
+  kem: KemParams = X25519_PARAMS,
+): ParsedSender {
   assertObject(options, 'options');
+  const o = options as unknown as Record<string, unknown>;
+  assertBaseOnly(o, kem, ['senderKey', 'psk', 'pskId', 'ephemeralKeyPair']);
   const recipientPublicKey = options.recipientPublicKey;
-  assertBytes(recipientPublicKey, 'recipientPublicKey', NPK);
+  assertBytes(recipientPublicKey, 'recipientPublicKey', kem.npk);
   const senderKey =
-    options.senderKey === undefined ? undefined : assertKeyPair(options.senderKey, 'senderKey');
+    options.senderKey === undefined
+      ? undefined
+      : assertKeyPair(options.senderKey, 'senderKey', kem);
   const ephemeralKeyPair =
     options.ephemeralKeyPair === undefined
       ? undefined
-      : assertKeyPair(options.ephemeralKeyPair, 'ephemeralKeyPair');
-  const ikmE = options.ikmE === undefined ? undefined : assertIkm(options.ikmE, 'ikmE');
+      : assertKeyPair(options.ephemeralKeyPair, 'ephemeralKeyPair', kem);
+  let ikmE: Uint8Array | undefined;
+  if (options.ikmE !== undefined && kem.encapRandomness !== undefined) {
+    assertBytes(options.ikmE, 'ikmE', kem.encapRandomness); // the KEM's encapsulation randomness
+    ikmE = options.ikmE;
+  } else if (options.ikmE !== undefined) {
+    ikmE = assertIkm(options.ikmE, 'ikmE');
+  }
   if (ephemeralKeyPair !== undefined && ikmE !== undefined) {
     throw invalidArgument('ikmE', 'to be omitted when "ephemeralKeyPair" is given');
   }
@@ -107,12 +134,20 @@ export function parseSenderOptions(options: SenderOptions): ParsedSender {
   return { ...common, recipientPublicKey, senderKey, ephemeralKeyPair, ikmE };
 }
 
-export function parseRecipientOptions(options: RecipientOptions): ParsedRecipient {
+export function parseRecipientOptions(
+  options: RecipientOptions,
+  kem: KemParams = X25519_PARAMS,
+): ParsedRecipient {
   assertObject(options, 'options');
+  assertBaseOnly(options as unknown as Record<string, unknown>, kem, [
+    'senderPublicKey',
+    'psk',
+    'pskId',
+  ]);
   const enc = options.enc;
-  assertBytes(enc, 'enc', NENC); // RFC 9180 §7.1.1 DeserializePublicKey: Nenc bytes
-  const recipientKey = assertKeyPair(options.recipientKey, 'recipientKey');
-  const senderPublicKey = optionalBytes(options.senderPublicKey, 'senderPublicKey', NPK);
+  assertBytes(enc, 'enc', kem.nenc); // RFC 9180 §7.1.1 DeserializePublicKey: Nenc bytes
+  const recipientKey = assertKeyPair(options.recipientKey, 'recipientKey', kem);
+  const senderPublicKey = optionalBytes(options.senderPublicKey, 'senderPublicKey', kem.npk);
   const common = parseCommon(
     options as unknown as Record<string, unknown>,
     senderPublicKey !== undefined,

@@ -18,14 +18,14 @@ import {
   type KeyMaterial,
   type KeyScheduleLabels,
 } from './key-schedule.js';
-import { decap, deriveKeyPair, encap, generateKeyPair } from './kem-x25519.js';
+import { kemOps, type KemOps } from './kem.js';
 import {
   assertIkm,
   parseRecipientOptions,
   parseSenderOptions,
   type ParsedCommon,
 } from './options.js';
-import type { KeyPair, RecipientOptions, SenderOptions, Suite } from './types.js';
+import type { RecipientOptions, SenderOptions, Suite } from './types.js';
 
 const HPKE = utf8('HPKE');
 
@@ -46,8 +46,10 @@ export function createSuite(
 ): Suite {
   if (typeof params !== 'object' || params === null) throw invalidArgument('params', 'an object');
   const { kem, kdf } = params;
-  if (kem !== Kem.DhkemX25519HkdfSha256) unsupportedSuite('KEM', kem);
-  if (kdf !== Kdf.HkdfSha256) unsupportedSuite('KDF', kdf);
+  const kemImpl = kemOps(kem) ?? unsupportedSuite('KEM', kem);
+  // SHAKE256 (one-stage schedule) is implemented with X-Wing only, as draft-ietf-hpke-pq-04 tests it.
+  if (kdf !== Kdf.HkdfSha256 && !(kdf === Kdf.Shake256 && kem === Kem.XWing))
+    unsupportedSuite('KDF', kdf);
   const aead = aeadParams(params.aead) ?? unsupportedSuite('AEAD', params.aead);
   // RFC 9180 §5.1: suite_id = concat("HPKE", I2OSP(kem_id, 2), I2OSP(kdf_id, 2), I2OSP(aead_id, 2))
   const suiteId = concat(HPKE, i2osp(kem, 2), i2osp(kdf, 2), i2osp(aead.id, 2));
@@ -55,7 +57,12 @@ export function createSuite(
   const fixedBackend = options?.backend;
   const backendNow = (): CryptoBackend => fixedBackend ?? getDefaultBackend();
 
-  const keys: SuiteKeys = { labels, aead };
+  const keys: SuiteKeys = {
+    labels,
+    aead,
+    kem: kemImpl,
+    ...(kdf === Kdf.Shake256 ? { oneStageSuiteId: suiteId.slice() } : {}),
+  };
   const setupSender = (o: SenderOptions) => setupSenderWith(backendNow(), keys, o);
   const setupRecipient = (o: RecipientOptions) => setupRecipientWith(backendNow(), keys, o);
 
@@ -64,10 +71,10 @@ export function createSuite(
     kdf,
     aead: aead.id,
     suiteId: suiteId.slice(),
-    generateKeyPair: async () => hideKeyPair(await generateKeyPair(backendNow())),
-    // RFC 9180 §7.1.3
+    generateKeyPair: async () => hideKeyPair(await kemImpl.generateKeyPair(backendNow())),
+    // RFC 9180 §7.1.3; draft-ietf-hpke-pq-04 §3 for X-Wing
     deriveKeyPair: async (ikm) =>
-      hideKeyPair(await deriveKeyPair(backendNow(), assertIkm(ikm, 'ikm'))),
+      hideKeyPair(await kemImpl.deriveKeyPair(backendNow(), assertIkm(ikm, 'ikm'))),
     setupSender,
     setupRecipient,
     // RFC 9180 §6.1 Seal<MODE>
@@ -110,20 +117,28 @@ export function createSuite(
   return Object.freeze(suite);
 }
 
-/** What the set-up functions need of a suite: its labels and its AEAD. */
+/** What the set-up functions need of a suite: its labels, its AEAD and its KEM. */
 interface SuiteKeys {
   labels: KeyScheduleLabels;
   aead: AeadParams;
+  kem: KemOps;
+  /** Set for a single-stage KDF (SHAKE256): the suite_id of its LabeledDerive. */
+  oneStageSuiteId?: Uint8Array;
 }
 
 /** RFC 9180 §5.1 KeySchedule on a KEM shared secret, which is wiped whatever happens. */
 async function scheduleKeys(
   backend: CryptoBackend,
-  { labels, aead }: SuiteKeys,
+  { labels, aead, oneStageSuiteId }: Omit<SuiteKeys, 'kem'>,
   p: ParsedCommon,
   sharedSecret: Uint8Array,
 ): Promise<KeyMaterial> {
   try {
+    if (oneStageSuiteId) {
+      // Loaded on demand, as the X-Wing KEM is: classical code never loads SHA-3.
+      const { oneStageSchedule } = await import('./key-schedule-one-stage.js');
+      return oneStageSchedule(oneStageSuiteId, aead, p.mode, sharedSecret, p.info, p.psk, p.pskId);
+    }
     return await keySchedule(backend, labels, aead, p.mode, sharedSecret, p.info, p.psk, p.pskId);
   } finally {
     wipe(sharedSecret);
@@ -133,43 +148,25 @@ async function scheduleKeys(
 /** RFC 9180 §5.1.1-§5.1.4 SetupBaseS / SetupPSKS / SetupAuthS / SetupAuthPSKS. */
 async function setupSenderWith(
   backend: CryptoBackend,
-  { labels, aead }: SuiteKeys,
+  keys0: SuiteKeys,
   o: SenderOptions,
 ): Promise<{ enc: Uint8Array; context: SenderContextImpl }> {
-  const p = parseSenderOptions(o);
-  let ephemeral: KeyPair;
-  let ownEphemeral = true;
-  if (p.ephemeralKeyPair !== undefined) {
-    // Injected for known-answer tests: copy the public half, never wipe the caller's key.
-    ephemeral = {
-      privateKey: p.ephemeralKeyPair.privateKey,
-      publicKey: p.ephemeralKeyPair.publicKey.slice(),
-    };
-    ownEphemeral = false;
-  } else if (p.ikmE !== undefined) {
-    ephemeral = await deriveKeyPair(backend, p.ikmE); // RFC 9180 §7.1.3
-  } else {
-    ephemeral = await generateKeyPair(backend); // RFC 9180 §4.1 Encap: GenerateKeyPair()
-  }
-  let kemOutput: { sharedSecret: Uint8Array; enc: Uint8Array };
-  try {
-    kemOutput = await encap(backend, p.recipientPublicKey, ephemeral, p.senderKey); // RFC 9180 §4.1
-  } finally {
-    if (ownEphemeral) wipe(ephemeral.privateKey);
-  }
-  const { sharedSecret, enc } = kemOutput;
-  const keys = await scheduleKeys(backend, { labels, aead }, p, sharedSecret);
+  const { labels, aead, kem } = keys0;
+  const p = parseSenderOptions(o, kem.params);
+  const { sharedSecret, enc } = await kem.encap(backend, p); // RFC 9180 §4.1
+  const keys = await scheduleKeys(backend, keys0, p, sharedSecret);
   return { enc, context: new SenderContextImpl(backend, aead, p.mode, keys, labels.sec) };
 }
 
 /** RFC 9180 §5.1.1-§5.1.4 SetupBaseR / SetupPSKR / SetupAuthR / SetupAuthPSKR. */
 async function setupRecipientWith(
   backend: CryptoBackend,
-  { labels, aead }: SuiteKeys,
+  keys0: SuiteKeys,
   o: RecipientOptions,
 ): Promise<RecipientContextImpl> {
-  const p = parseRecipientOptions(o);
-  const sharedSecret = await decap(backend, p.enc, p.recipientKey, p.senderPublicKey); // RFC 9180 §4.1
-  const keys = await scheduleKeys(backend, { labels, aead }, p, sharedSecret);
+  const { labels, aead, kem } = keys0;
+  const p = parseRecipientOptions(o, kem.params);
+  const sharedSecret = await kem.decap(backend, p.enc, p.recipientKey, p.senderPublicKey); // RFC 9180 §4.1
+  const keys = await scheduleKeys(backend, keys0, p, sharedSecret);
   return new RecipientContextImpl(backend, aead, p.mode, keys, labels.sec);
 }

@@ -5,7 +5,11 @@
  */
 import type { AeadId, KdfId, KemId } from './ids.js';
 
-/** A raw X25519 key pair: 32-byte private scalar and 32-byte public u-coordinate. */
+/**
+ * A raw key pair. X25519: 32-byte private scalar and 32-byte public
+ * u-coordinate. X-Wing: the 32-byte seed (never the expanded key) and the
+ * 1216-byte public key pk_M || pk_X.
+ */
 export interface KeyPair {
   privateKey: Uint8Array;
   publicKey: Uint8Array;
@@ -16,7 +20,7 @@ export interface KeyPair {
  * select PSK, senderKey selects Auth, both select AuthPSK.
  */
 export interface SenderOptions {
-  /** pkR, 32 bytes. */
+  /** pkR: Npk bytes (32 for X25519, 1216 for X-Wing). */
   recipientPublicKey: Uint8Array;
   /** Application info bound into the key schedule; default empty. */
   info?: Uint8Array;
@@ -28,13 +32,16 @@ export interface SenderOptions {
   senderKey?: KeyPair;
   /** Injected ephemeral key pair, for known-answer tests only. */
   ephemeralKeyPair?: KeyPair;
-  /** Derive the ephemeral key pair with DeriveKeyPair(ikmE), for known-answer tests only. */
+  /**
+   * For known-answer tests only. X25519: derive the ephemeral key pair with
+   * DeriveKeyPair(ikmE). X-Wing: the 64-byte encapsulation randomness (eseed).
+   */
   ikmE?: Uint8Array;
 }
 
 /** Recipient setup (RFC 9180 §5.1); the mode is inferred as for the sender. */
 export interface RecipientOptions {
-  /** The encapsulated key from the sender, 32 bytes. */
+  /** The encapsulated key from the sender: Nenc bytes (32 for X25519, 1120 for X-Wing). */
   enc: Uint8Array;
   /** The recipient's key pair; publicKey is used as pkRm in the KEM context. */
   recipientKey: KeyPair;

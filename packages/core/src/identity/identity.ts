@@ -1,13 +1,15 @@
 /**
  * Identities (SPEC.md §10): a name (a URI; SPIFFE IDs are the model), an
- * Ed25519 signing key and an X25519 HPKE encryption key, each with a
+ * Ed25519 signing key and an HPKE encryption key (X25519, or the post-quantum
+ * hybrid X-Wing, SPEC.md §5.4), each with a
  * deterministic key id (a thumbprint of the key fields). The public half is
  * plain data and serialises to JSON; an object holding a private key prints
  * and serialises as its public half (redact.ts).
  */
 import type { CryptoBackend } from '../backend/types.js';
-import { assertBytes, concat, fromBase64url, toBase64url, utf8 } from '../bytes.js';
+import { assertBytes, concat, fromBase64url, toBase64url, utf8, wipe } from '../bytes.js';
 import { backendOf, checkArguments, readOptions } from '../envelope/common-options.js';
+import { KEM_NAMES, KEMS, kemOfPublicKey, type KemName } from '../wire/suites.js';
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 import { assertIdentityName } from './name.js';
 import { hidePrivateKey } from './redact.js';
@@ -18,8 +20,10 @@ export const KID_LENGTH = 16;
 const KID_LABEL = utf8('blindwire/v1 kid\0');
 const ED25519_LABEL = utf8('ed25519\0');
 const HPKE_LABEL = utf8('hpke\0');
-/** DHKEM(X25519, HKDF-SHA256). */
-const KEM_X25519 = 0x0020;
+/** DHKEM(X25519, HKDF-SHA256) and X-Wing, the KEM ids of SPEC.md §5. */
+const KEM_IDS: Record<KemName, number> = { X25519: 0x0020, 'X-Wing': 0x647a };
+/** The field of the identity document (§10.1) holding the encryption public key. */
+const KEM_FIELDS: Record<KemName, 'x25519' | 'xwing'> = { X25519: 'x25519', 'X-Wing': 'xwing' };
 
 /** The public half of a signing key with its kid: what verifies a sender's signature. */
 export interface SigningPublicKey {
@@ -65,6 +69,25 @@ export interface BackendOption {
   backend?: CryptoBackend;
 }
 
+/** The options of the key and identity generators. */
+export interface KeyGenerationOptions extends BackendOption {
+  /** The encryption key's KEM (default X25519); X-Wing is the post-quantum hybrid (SPEC.md §5.4). */
+  kem?: KemName;
+}
+
+/** The KEM of an encryption public key: X25519 (32 bytes) or X-Wing (1216 bytes). */
+function kemOf(publicKey: unknown, name: string): KemName {
+  assertBytes(publicKey, name);
+  const kem = kemOfPublicKey(publicKey);
+  if (kem === undefined)
+    throw invalidArgument(
+      name,
+      '32 bytes (X25519) or 1216 bytes (X-Wing)',
+      String(publicKey.length),
+    );
+  return kem;
+}
+
 /** The backend of `options`, checked as every verb checks its options. */
 function backendIn(options: BackendOption | undefined): CryptoBackend {
   return checkArguments(() => backendOf(readOptions<BackendOption>(options, ['backend'], true)));
@@ -82,14 +105,14 @@ export async function signingKid(publicKey: Uint8Array, options?: BackendOption)
   return toBase64url(h.subarray(0, KID_LENGTH));
 }
 
-/** SPEC.md §5.2: kid of an X25519 HPKE encryption key. */
+/** SPEC.md §5.2: kid of an HPKE encryption key (X25519 or X-Wing, by its length). */
 export async function encryptionKid(
   publicKey: Uint8Array,
   options?: BackendOption,
 ): Promise<string> {
-  assertBytes(publicKey, 'publicKey', 32);
+  const kem = KEM_IDS[kemOf(publicKey, 'publicKey')];
   const h = await backendIn(options).sha256(
-    concat(KID_LABEL, HPKE_LABEL, Uint8Array.of(KEM_X25519 >> 8, KEM_X25519 & 0xff), publicKey),
+    concat(KID_LABEL, HPKE_LABEL, Uint8Array.of(kem >> 8, kem & 0xff), publicKey),
   );
   return toBase64url(h.subarray(0, KID_LENGTH));
 }
@@ -106,7 +129,7 @@ function signingKey(kid: string, publicKey: Uint8Array, privateKey: Uint8Array):
 function encryptionKey(kid: string, publicKey: Uint8Array, privateKey: Uint8Array): EncryptionKey {
   return hidePrivateKey({ kid, publicKey, privateKey }, 'EncryptionKey', (k) => ({
     kid: k.kid,
-    x25519: toBase64url(k.publicKey),
+    [KEM_FIELDS[kemOf(k.publicKey, 'publicKey')]]: toBase64url(k.publicKey),
   }));
 }
 
@@ -123,19 +146,50 @@ export async function generateSigningKey(options?: BackendOption): Promise<Signi
   return signingKey(await signingKid(publicKey, options), publicKey, privateKey);
 }
 
-/** A fresh X25519 encryption key. */
-export async function generateEncryptionKey(options?: BackendOption): Promise<EncryptionKey> {
-  const b = backendIn(options);
-  const kp = await b.x25519GenerateKeyPair();
-  return encryptionKey(await encryptionKid(kp.publicKey, options), kp.publicKey, kp.privateKey);
+/** The KEM option: X25519 (default) or X-Wing. */
+function kemOption(options: KeyGenerationOptions | undefined): KemName {
+  const { kem } = checkArguments(() =>
+    readOptions<KeyGenerationOptions>(options, ['backend', 'kem'], true),
+  );
+  if (kem === undefined) return 'X25519';
+  if (!(KEM_NAMES as unknown[]).includes(kem))
+    throw invalidArgument('kem', `one of ${KEM_NAMES.join(', ')}`, String(kem));
+  return kem;
 }
 
-/** `generateIdentity('spiffe://acme.example/agents/planner')`: a signing key and an encryption key. */
-export async function generateIdentity(name: string, options?: BackendOption): Promise<Identity> {
+/** A fresh X-Wing key pair (loaded on first use: classical code never loads ML-KEM). */
+async function xwingKeyPair(b: CryptoBackend) {
+  return (await import('../hpke/kem-xwing.js')).generateKeyPair(b);
+}
+
+/** A fresh encryption key: X25519, or X-Wing with `{ kem: 'X-Wing' }` (a 32-byte seed as private key). */
+export async function generateEncryptionKey(
+  options?: KeyGenerationOptions,
+): Promise<EncryptionKey> {
+  const kem = kemOption(options);
+  const b = backendIn({ backend: options?.backend });
+  const kp = kem === 'X-Wing' ? await xwingKeyPair(b) : await b.x25519GenerateKeyPair();
+  return encryptionKey(
+    await encryptionKid(kp.publicKey, { backend: b }),
+    kp.publicKey,
+    kp.privateKey,
+  );
+}
+
+/**
+ * `generateIdentity('spiffe://acme.example/agents/planner')`: a signing key and
+ * an encryption key (X25519, or X-Wing with `{ kem: 'X-Wing' }`).
+ */
+export async function generateIdentity(
+  name: string,
+  options?: KeyGenerationOptions,
+): Promise<Identity> {
   assertIdentityName(name);
+  const kem = kemOption(options);
+  const backend = { backend: options?.backend };
   const [signing, encryption] = await Promise.all([
-    generateSigningKey(options),
-    generateEncryptionKey(options),
+    generateSigningKey(backend),
+    generateEncryptionKey({ ...backend, kem }),
   ]);
   return identity(name, signing, encryption);
 }
@@ -149,12 +203,12 @@ export function publicIdentity(identity: Identity | PublicIdentity): PublicIdent
   };
 }
 
-/** JSON form of a public identity (SPEC.md §10.1). */
+/** JSON form of a public identity (SPEC.md §10.1): `x25519` or, for an X-Wing key, `xwing`. */
 export interface PublicIdentityJson {
   v: 1;
   name: string;
   signing: { kid: string; ed25519: string };
-  encryption: { kid: string; x25519: string };
+  encryption: { kid: string; x25519?: string; xwing?: string };
 }
 
 /** The public part of an identity as JSON (`importPublicIdentity` reads it back). */
@@ -165,7 +219,9 @@ export function exportPublicIdentity(identity: Identity | PublicIdentity): Publi
     signing: { kid: identity.signing.kid, ed25519: toBase64url(identity.signing.publicKey) },
     encryption: {
       kid: identity.encryption.kid,
-      x25519: toBase64url(identity.encryption.publicKey),
+      [KEM_FIELDS[kemOf(identity.encryption.publicKey, 'encryption.publicKey')]]: toBase64url(
+        identity.encryption.publicKey,
+      ),
     },
   };
 }
@@ -181,9 +237,13 @@ export async function importPublicIdentity(
   }
   assertIdentityName(j.name);
   const sp = fromBase64url(String(j.signing.ed25519), 'signing.ed25519');
-  const ep = fromBase64url(String(j.encryption.x25519), 'encryption.x25519');
+  const kem: KemName = j.encryption.xwing !== undefined ? 'X-Wing' : 'X25519';
+  const field = KEM_FIELDS[kem];
+  if (kem === 'X-Wing' && j.encryption.x25519 !== undefined)
+    throw invalidArgument('identity', 'one encryption key: "x25519" or "xwing"');
+  const ep = fromBase64url(String(j.encryption[field]), `encryption.${field}`);
   assertBytes(sp, 'signing.ed25519', 32);
-  assertBytes(ep, 'encryption.x25519', 32);
+  assertBytes(ep, `encryption.${field}`, KEMS[kem].publicKeyLength);
   const [skid, ekid] = await Promise.all([signingKid(sp, options), encryptionKid(ep, options)]);
   if (skid !== j.signing.kid || ekid !== j.encryption.kid) {
     throw new BlindwireError(ErrorCode.KeyUntrusted, 'identity kid does not match its key');
@@ -198,7 +258,8 @@ export async function importPublicIdentity(
 /** JSON form of a full identity, private keys included: store it like a password. */
 export interface IdentityJson extends PublicIdentityJson {
   signing: { kid: string; ed25519: string; seed: string };
-  encryption: { kid: string; x25519: string; secret: string };
+  /** `secret` is the X25519 private key, or the X-Wing 32-byte seed. */
+  encryption: { kid: string; x25519?: string; xwing?: string; secret: string };
 }
 
 /**
@@ -223,11 +284,22 @@ export async function importIdentity(json: unknown, options?: BackendOption): Pr
   const secret = fromBase64url(String(j.encryption.secret), 'encryption.secret');
   assertBytes(seed, 'signing.seed', 32);
   assertBytes(secret, 'encryption.secret', 32);
-  const [sp, ep] = await Promise.all([b.ed25519PublicKey(seed), b.x25519PublicKey(secret)]);
+  // An X-Wing seed is expanded once, cached against `secret` itself (the
+  // identity's key from here on), and erased if the keys do not match.
+  const xwing =
+    pub.encryption.publicKey.length === KEMS['X-Wing'].publicKeyLength
+      ? await import('../hpke/kem-xwing.js')
+      : undefined;
+  const [sp, ep] = await Promise.all([
+    b.ed25519PublicKey(seed),
+    xwing ? xwing.publicKeyFromSeed(b, secret) : b.x25519PublicKey(secret),
+  ]);
   if (
     toBase64url(sp) !== toBase64url(pub.signing.publicKey) ||
     toBase64url(ep) !== toBase64url(pub.encryption.publicKey)
   ) {
+    xwing?.forgetSeed(secret);
+    wipe(seed, secret);
     throw invalidArgument('identity', 'private keys that match the public keys');
   }
   return identity(

@@ -13,7 +13,7 @@ export interface OpenStreamOptions extends Omit<OpenOptions, 'limits'> {
 export interface StreamInfo {
   version: 1;
   kind: 'stream';
-  suite: { kem: number; kdf: number; aead: number; name: string };
+  suite: { kem: number; kdf: number; aead: number; name: string; kemName: string };
   /** Recipient key ids (base64url). */
   recipients: { kid: string }[];
   messageId: string;

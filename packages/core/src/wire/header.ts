@@ -6,6 +6,7 @@
 import { BlindwireError, ErrorCode } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { decodeCbor, encodeCbor, type CborLimits, type CborMap, type CborValue } from './cbor.js';
+import { encLengthOf } from '../hpke/kem-params.js';
 
 /** Header map keys (SPEC.md §4.1). */
 export const HeaderKey = {
@@ -257,7 +258,7 @@ function messageFields(m: CborMap, limits: Limits): MessageHeader {
       );
     }
     const kid = bytesField(e[0], 'kid', 1, MAX_KID_LENGTH);
-    const enc = bytesField(e[1], 'enc', ENC_LENGTH);
+    const enc = bytesField(e[1], 'enc', encLengthOf(suite.kem)); // SPEC.md §4.1: Nenc of the suite's KEM
     if (!multi) return { kid, enc };
     return { kid, enc, wrapped: bytesField(e[2], 'wrapped key', 1, 256) };
   });

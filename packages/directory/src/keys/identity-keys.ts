@@ -9,6 +9,7 @@ import {
   BlindwireError,
   ErrorCode,
   generateEncryptionKey,
+  kemOfPublicKey,
   type CryptoBackend,
   type EncryptionKey,
   type Identity,
@@ -128,7 +129,10 @@ export async function replaceIdentityKeys(
     .sort((x, y) => y.notBefore - x.notBefore);
   const placeholder = options.sealed || others[0] === undefined;
   const next: EncryptionKey = placeholder
-    ? await generateEncryptionKey(options.backend ? { backend: options.backend } : undefined)
+    ? await generateEncryptionKey({
+        ...(options.backend ? { backend: options.backend } : {}),
+        kem: kemOfPublicKey(identity.encryption.publicKey) ?? 'X25519', // keeps the KEM
+      })
     : { kid: others[0]!.kid, publicKey: others[0]!.publicKey, privateKey: others[0]!.privateKey };
   try {
     await options.save({ ...identity, encryption: next });

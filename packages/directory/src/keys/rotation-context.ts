@@ -43,6 +43,12 @@ export interface RotationContext {
 
 /** Checks the options (ERR_INVALID_ARGUMENT naming the bad one) and sets up the state. */
 export function createRotationContext(options: KeyRotatorOptions): RotationContext {
+  if (options.kem !== undefined && options.kem !== 'X25519' && options.kem !== 'X-Wing') {
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      `"kem" expected "X25519" or "X-Wing", got ${show(options.kem)}`,
+    );
+  }
   const lifetime = wholeSeconds(options.lifetimeSeconds, DEFAULT_KEY_SECONDS, 'lifetimeSeconds');
   const delay = wholeSeconds(options.propagationDelaySeconds, 300, 'propagationDelaySeconds');
   const before = wholeSeconds(

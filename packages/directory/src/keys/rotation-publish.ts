@@ -25,7 +25,8 @@ export async function publishNew(
   step: StepToken,
 ): Promise<StoredKey> {
   const { options } = ctx;
-  const key = await generateEncryptionKey({ backend: ctx.backend });
+  // Every key of this rotator has its KEM (X25519 or X-Wing, SPEC.md §11.4).
+  const key = await generateEncryptionKey({ backend: ctx.backend, kem: options.kem ?? 'X25519' });
   try {
     ctx.serialFloor = Math.max(ctx.serialFloor + 1, Math.floor(t), maxSerial + 1);
     const notAfter = notBefore + ctx.lifetime;

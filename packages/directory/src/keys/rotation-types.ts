@@ -2,7 +2,7 @@
  * The key rotator's public types (SPEC.md §11.4): its options, what a tick
  * reports, and the rotator itself (rotator.ts).
  */
-import type { AeadName, CryptoBackend, EncryptionKey, SigningKey } from '@blindwire/core';
+import type { AeadName, CryptoBackend, EncryptionKey, KemName, SigningKey } from '@blindwire/core';
 import type { RevocationReasonName } from '../records/publish.js';
 import type { DirectoryStore } from '../stores/directory-store.js';
 import type { TrustPolicy } from '../trust/policy.js';
@@ -38,6 +38,12 @@ export interface KeyRotatorOptions {
    */
   clockSkewSeconds?: number;
   aead?: AeadName;
+  /**
+   * The KEM of the keys it makes: X25519 (default) or the post-quantum hybrid
+   * X-Wing. Rotation keeps it (SPEC.md §11.4); an identity that publishes both
+   * runs one rotator per KEM, each with its own key store.
+   */
+  kem?: KemName;
   /** Clock in ms (default Date.now). */
   now?: () => number;
   backend?: CryptoBackend;

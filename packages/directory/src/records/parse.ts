@@ -28,6 +28,10 @@ import {
   type RecordBody,
 } from './types.js';
 
+/** X-Wing's KEM id and public key length (SPEC.md §5.4). */
+const KEM_XWING = 0x647a;
+const XWING_PUBLIC_KEY_BYTES = 1216;
+
 const PARSE_LIMITS = { maxDepth: 3, maxItems: 16, maxStringBytes: 1024 };
 
 function malformed(what: string): BlindwireError {
@@ -84,7 +88,8 @@ function parseBody(kind: number, m: CborMap): RecordBody {
         kind,
         issuerKid: kid(m.get(1), 'issuer kid'),
         name: str(m.get(2), 'name'),
-        publicKey: bytes(m.get(3), 'public key', 32),
+        // SPEC.md §11.1: 1216 bytes for an X-Wing key (kem 0x647a), else 32.
+        publicKey: bytes(m.get(3), 'public key', s[0] === KEM_XWING ? XWING_PUBLIC_KEY_BYTES : 32),
         suite: {
           kem: uint(s[0], 'kem', 0xffff),
           kdf: uint(s[1], 'kdf', 0xffff),

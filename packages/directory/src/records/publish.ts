@@ -98,7 +98,7 @@ export async function createEncryptionKeyRecord(
       name: identity.name,
       publicKey: key.publicKey,
       kid: key.kid,
-      suite: { kem: 0x20, kdf: 1, aead },
+      suite: { kem: key.publicKey.length === 1216 ? 0x647a : 0x20, kdf: 1, aead }, // SPEC.md §5.4
       ...w,
     },
     { kid: identity.signing.kid, privateKey: identity.signing.privateKey },

@@ -90,8 +90,10 @@ function copyTrust(trust: object): TrustPolicy {
     'allowedSuites',
     'clockSkew',
     'maxRecords',
+    'requirePostQuantum',
     'suites',
   ]) as Record<string, unknown>;
+  if (Array.isArray(t.requirePostQuantum)) t.requirePostQuantum = [...t.requirePostQuantum];
   if (t.anchors !== undefined)
     t.anchors = entries(t.anchors, (a) => fields(a, ['name', 'kid', 'publicKey', 'names']));
   if (t.pinned !== undefined) {

@@ -18,6 +18,7 @@ import { createDurableMarks } from './durable-marks.js';
 import { revocationsAt, signingKeyStatus, usableEncryptionKeys } from './in-force.js';
 import { ResolutionCache, lookupable, type DirectoryStats } from './resolution-cache.js';
 import { createRollbackState } from './rollback.js';
+import { chooseRecipientKeys, checkRecipientOptions } from './choose-kem.js';
 import type { ResolvedKey } from './types.js';
 
 export type { CacheOptions, DirectoryStats } from './resolution-cache.js';
@@ -37,6 +38,21 @@ export interface ResolveOptions {
   fresh?: boolean;
 }
 
+/** How recipients are chosen for one envelope (SPEC.md §11.3, §5.4). */
+export interface RecipientOptions extends ResolveOptions {
+  /**
+   * The bound context the envelope will carry, `null` for none: the policy's
+   * `requirePostQuantum` may name it. Required (ERR_INVALID_ARGUMENT when
+   * omitted) when that policy lists contexts; seal with this same context.
+   */
+  context?: string | null;
+  /**
+   * Require X-Wing keys for this envelope. It adds to the policy and never
+   * lifts it: `false` is the same as leaving it out.
+   */
+  requirePostQuantum?: boolean;
+}
+
 /**
  * A verifying view of a directory store (`createDirectory`): resolves the keys to seal to and the
  * keys that verify senders, from records it has verified against the trust policy.
@@ -44,8 +60,20 @@ export interface ResolveOptions {
 export interface Directory {
   /** Usable encryption keys of `name`, newest first (never an unverified one). */
   resolve(name: string, options?: ResolveOptions): Promise<ResolvedKey[]>;
-  /** The newest usable encryption key of `name`: pass it to `seal` as a recipient. */
-  resolveRecipient(name: string, options?: ResolveOptions): Promise<ResolvedKey>;
+  /**
+   * The key to seal to for `name`: its newest usable X-Wing key when it has
+   * one, else its newest usable X25519 key (the strongest suite it accepts,
+   * SPEC.md §11.3). With X-Wing required (the option, or the policy for the
+   * context), a name without a usable X-Wing key is ERR_UNSUPPORTED_SUITE.
+   */
+  resolveRecipient(name: string, options?: RecipientOptions): Promise<ResolvedKey>;
+  /**
+   * One key per name for one envelope, all of one KEM (an envelope has one,
+   * SPEC.md §5.4): the newest X-Wing keys when every name has one, else the
+   * newest X25519 keys. With X-Wing required, a name without a usable X-Wing
+   * key is ERR_UNSUPPORTED_SUITE; names with no common KEM are too.
+   */
+  resolveRecipients(names: readonly string[], options?: RecipientOptions): Promise<ResolvedKey[]>;
   /** The trusted signing key of `name` for `kid`, or undefined: pass it to `open` as `resolveSender`. */
   resolveSigningKey(name: string, kid: string): Promise<SigningPublicKey | undefined>;
   /**
@@ -127,7 +155,13 @@ export function createDirectory(options: DirectoryOptions): Directory {
       return keys;
     },
     async resolveRecipient(name, o) {
-      return (await this.resolve(name, o))[0]!;
+      return (await this.resolveRecipients([name], o))[0]!;
+    },
+    async resolveRecipients(names, o) {
+      const required = checkRecipientOptions(o, trust);
+      const fresh = o?.fresh === undefined ? undefined : { fresh: o.fresh };
+      const all = await Promise.all(names.map((n) => this.resolve(n, fresh)));
+      return chooseRecipientKeys(names, all, required);
     },
     async resolveSigningKey(name, kid) {
       checkKid(kid);

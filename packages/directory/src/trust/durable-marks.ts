@@ -7,7 +7,13 @@
  */
 import { BlindwireError, ErrorCode } from '@blindwire/core';
 import { wrongAnswer } from '@blindwire/core/internal';
-import { isRollbackMark, type RollbackState, type RollbackStore } from './rollback.js';
+import {
+  KEMS,
+  isRollbackMark,
+  markKey,
+  type RollbackState,
+  type RollbackStore,
+} from './rollback.js';
 
 export interface DurableMarks {
   /** Reads the persisted marks once; a failure fails this resolve and is retried by the next. */
@@ -72,20 +78,24 @@ export function createDurableMarks(store: RollbackStore, rollback: RollbackState
      * that need it.
      */
     async makeDurable(name) {
-      const needed = rollback.highWater.get(name)?.serial ?? -1;
-      while (needed > (durable.get(name) ?? -1)) {
-        let pending = saving.get(name);
-        if (!pending) {
-          const m = { ...rollback.highWater.get(name)! };
-          // Called on a later turn, so `saving` holds it even if save throws at once.
-          pending = Promise.resolve()
-            .then(() => store.save(name, m))
-            .then(() => confirm(name, m.serial))
-            .finally(() => saving.delete(name));
-          saving.set(name, pending);
-        }
-        await pending;
-      }
+      // One mark per (name, KEM), SPEC.md §11.2: each is saved under its key.
+      await Promise.all(KEMS.map((kem) => makeKeyDurable(markKey(name, kem))));
     },
   };
+  async function makeKeyDurable(name: string): Promise<void> {
+    const needed = rollback.highWater.get(name)?.serial ?? -1;
+    while (needed > (durable.get(name) ?? -1)) {
+      let pending = saving.get(name);
+      if (!pending) {
+        const m = { ...rollback.highWater.get(name)! };
+        // Called on a later turn, so `saving` holds it even if save throws at once.
+        pending = Promise.resolve()
+          .then(() => store.save(name, m))
+          .then(() => confirm(name, m.serial))
+          .finally(() => saving.delete(name));
+        saving.set(name, pending);
+      }
+      await pending;
+    }
+  }
 }

@@ -8,6 +8,7 @@ import { BlindwireError, ErrorCode, type ErrorCode as Code } from '@blindwire/co
 import { RevocationReason, type Revocation } from '../records/types.js';
 import {
   acceptedAead,
+  suiteKem,
   checkClockSkew,
   checkAllowedSuites,
   refuseRenamedSuites,
@@ -111,6 +112,7 @@ export function usableEncryptionKeys(
       kid: r.kid,
       publicKey: r.publicKey,
       aead: aead!,
+      kem: suiteKem(r.suite)!,
       notBefore: r.notBefore,
       notAfter: r.notAfter,
       serial: r.serial,

@@ -9,6 +9,7 @@ import {
   ErrorCode,
   signingKid,
   type AeadName,
+  type KemName,
   type CryptoBackend,
   type ErrorCode as Code,
   type SigningPublicKey,
@@ -18,7 +19,8 @@ import { checkAnchorNames } from '../records/trust-anchors.js';
 import type { TrustAnchorPublic } from '../records/types.js';
 import { namesCover } from './name-constraints.js';
 
-/** DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 and the envelope's AEADs. */
+/** The envelope KEMs by id (SPEC.md §5), HKDF-SHA256 and the envelope's AEADs. */
+const KEMS: Record<number, KemName> = { 0x20: 'X25519', 0x647a: 'X-Wing' };
 const AEADS: Record<number, AeadName> = {
   1: 'AES-128-GCM',
   2: 'AES-256-GCM',
@@ -41,6 +43,31 @@ export interface TrustPolicy {
   clockSkew?: number;
   /** Records per identity before the set is refused, a positive integer (default 256). */
   maxRecords?: number;
+  /**
+   * Require the post-quantum hybrid KEM (X-Wing, SPEC.md §5.4) when resolving
+   * recipients: `true` for every context, or the bound contexts (exact
+   * strings) that need it. A recipient without a usable X-Wing key is then
+   * ERR_UNSUPPORTED_SUITE. Default false.
+   */
+  requirePostQuantum?: boolean | string[];
+}
+
+/** `requirePostQuantum`: a boolean or an array of context strings. */
+export function checkRequirePostQuantum(v: unknown): boolean | string[] {
+  if (v === undefined) return false;
+  if (typeof v === 'boolean') return v;
+  if (Array.isArray(v) && Array.from(v as unknown[]).every((c) => typeof c === 'string'))
+    return [...(v as string[])];
+  throw err(
+    ErrorCode.InvalidArgument,
+    `"trust.requirePostQuantum" expected a boolean or an array of contexts, got ${show(v)}`,
+  );
+}
+
+/** Whether the policy requires X-Wing for `context` (SPEC.md §11.3). */
+export function postQuantumRequired(policy: TrustPolicy, context: string | undefined): boolean {
+  const v = checkRequirePostQuantum(policy.requirePostQuantum);
+  return v === true || (Array.isArray(v) && context !== undefined && v.includes(context));
 }
 
 const err = (code: Code, message: string) => new BlindwireError(code, message);
@@ -122,6 +149,7 @@ export function checkTrustPolicy(policy: TrustPolicy): void {
   checkClockSkew(policy.clockSkew);
   checkMaxRecords(policy.maxRecords);
   checkAllowedSuites(policy.allowedSuites);
+  checkRequirePostQuantum(policy.requirePostQuantum);
   for (const a of policy.anchors ?? []) checkAnchorNames(a.names, `"anchors[${a.name}].names"`);
 }
 
@@ -165,16 +193,22 @@ export function anchorsFor(policy: TrustPolicy, name: string): Map<string, Trust
   );
 }
 
+/** The KEM of an encryption key's suite: X25519 or X-Wing (SPEC.md §5); undefined for others. */
+export function suiteKem(suite: { kem: number }): KemName | undefined {
+  return KEMS[suite.kem];
+}
+
 /**
  * The AEAD of an encryption key's suite when the policy accepts it
- * (SPEC.md §11.2 step 7): DHKEM(X25519, HKDF-SHA256), HKDF-SHA256 and an
- * envelope AEAD in the allow-list `suites` (all when undefined); else undefined.
+ * (SPEC.md §11.2 step 7): DHKEM(X25519, HKDF-SHA256) or X-Wing, HKDF-SHA256
+ * and an envelope AEAD in the allow-list `suites` (all when undefined); else
+ * undefined.
  */
 export function acceptedAead(
   suite: { kem: number; kdf: number; aead: number },
   suites: readonly AeadName[] | undefined,
 ): AeadName | undefined {
-  const aead = suite.kem === 0x20 && suite.kdf === 1 ? AEADS[suite.aead] : undefined;
+  const aead = KEMS[suite.kem] && suite.kdf === 1 ? AEADS[suite.aead] : undefined;
   return aead && (!suites || suites.includes(aead)) ? aead : undefined;
 }
 

@@ -4,7 +4,7 @@
  * encryption-key records and revocations, and why the rest failed; and the
  * resolved keys a sender may seal to.
  */
-import type { AeadName, ErrorCode as Code } from '@blindwire/core';
+import type { AeadName, ErrorCode as Code, KemName } from '@blindwire/core';
 import type { EncryptionKeyRecord, Revocation } from '../records/types.js';
 import { RevocationReason } from '../records/types.js';
 
@@ -33,6 +33,8 @@ export interface ResolvedKey {
   kid: string;
   publicKey: Uint8Array;
   aead: AeadName;
+  /** The key's KEM: X25519, or the post-quantum hybrid X-Wing (SPEC.md §5.4). */
+  kem: KemName;
   notBefore: number;
   notAfter: number;
   serial: number;

@@ -78,7 +78,8 @@ function parseInputs(c: Json, stream: boolean): void {
     const key = object(k, path);
     onlyKeys(key, path, ['kid', 'publicKey', 'privateKey']);
     base64url(key, 'kid', path);
-    hex(key, 'publicKey', path, 32);
+    // X25519 (32 bytes) or X-Wing (1216 bytes, SPEC.md §5.4); the private key is 32 bytes in both.
+    if (hex(key, 'publicKey', path).length !== 2 * 1216) hex(key, 'publicKey', path, 32);
     hex(key, 'privateKey', path, 32);
   });
   array(c, 'trustedSenders').forEach((d, i) => object(d, `trustedSenders.${i}`));
