@@ -52,7 +52,13 @@ export interface SyncPrimitives {
   ): Uint8Array | undefined;
 }
 
-const twins = new WeakMap<object, SyncPrimitives>();
+// Made on first use, not at load: backend/node.ts registers its twin while its
+// module loads, which in a bundled build (dist chunks) can run before this
+// module's own body did, through an import cycle of shared chunks.
+let twins: WeakMap<object, SyncPrimitives> | undefined;
+function registry(): WeakMap<object, SyncPrimitives> {
+  return (twins ??= new WeakMap());
+}
 
 /**
  * Registers `sync` as the synchronous twin of `backend` (the very object, not
@@ -61,17 +67,17 @@ const twins = new WeakMap<object, SyncPrimitives>();
  * backend's twin).
  */
 export function setSyncPrimitives(backend: object, sync: SyncPrimitives): void {
-  if (twins.has(backend)) {
+  if (registry().has(backend)) {
     throw invalidArgument(
       'backend',
       'a backend without a synchronous twin',
       'one that already has one',
     );
   }
-  twins.set(backend, sync);
+  registry().set(backend, sync);
 }
 
 /** The synchronous twin of `backend`, if it has one. */
 export function syncPrimitivesOf(backend: object): SyncPrimitives | undefined {
-  return twins.get(backend);
+  return registry().get(backend);
 }

@@ -172,8 +172,11 @@ export function recipientSecretsSync(
 }
 
 /** The HKDF-Expand inputs (info || 0x01) of the commitment and the content key (SPEC.md §4.3). */
-const COMMITMENT_INFO = [LABEL.commitment, ONE];
-const CONTENT_KEY_INFO = [LABEL.contentKey, ONE];
+// Built on first use, not at load: this module is reached from the backend's
+// loading (backend/node.ts installs the sync path), possibly before keys.ts
+// finished evaluating when a caller's import order makes a cycle.
+let commitmentInfo: readonly Uint8Array[] | undefined;
+let contentKeyInfo: readonly Uint8Array[] | undefined;
 
 /** HKDF-Expand for L ≤ 32 (keys.ts `expand32`): `input` is info || 0x01, in pieces. */
 function expand32(
@@ -195,8 +198,10 @@ export function messageKeysSync(
   messageSecret: Uint8Array,
   keyLength: number,
 ): { commitment: Uint8Array; contentKey: Uint8Array } {
-  const commitment = expand32(s, messageSecret, COMMITMENT_INFO, COMMITMENT_LENGTH);
-  return { commitment, contentKey: expand32(s, messageSecret, CONTENT_KEY_INFO, keyLength) };
+  commitmentInfo ??= [LABEL.commitment, ONE];
+  contentKeyInfo ??= [LABEL.contentKey, ONE];
+  const commitment = expand32(s, messageSecret, commitmentInfo, COMMITMENT_LENGTH);
+  return { commitment, contentKey: expand32(s, messageSecret, contentKeyInfo, keyLength) };
 }
 
 /** SPEC.md §4.3: the context check value (keys.ts `contextCheck`). */
