@@ -4,13 +4,47 @@
  * that records every JSON-RPC message each way, and the payments tool's
  * plaintexts.
  */
+import {
+  BlindwireError,
+  ErrorCode,
+  generateIdentity,
+  publicIdentity,
+  type Identity,
+} from '@blindwire/core';
 import type { McpTransport } from '../src/index.js';
-import { AGENT, OTHER, TOOL, agentToolCast, type AgentToolCast } from '@blindwire/testkit';
 
-export type Cast = AgentToolCast;
-export { AGENT, OTHER, TOOL };
-/** Fresh identities for the agent, the intruder and the tool. */
-export const cast = agentToolCast;
+export interface Cast {
+  agent: Identity;
+  other: Identity;
+  tool: Identity;
+  resolveRecipient(name: string): ReturnType<typeof publicIdentity>;
+  resolveSigningKey(name: string, kid: string): Uint8Array | null;
+}
+
+export const AGENT = 'spiffe://acme.example/agents/planner';
+export const OTHER = 'spiffe://acme.example/agents/intruder';
+export const TOOL = 'spiffe://acme.example/tools/payments';
+
+export async function cast(): Promise<Cast> {
+  const agent = await generateIdentity(AGENT);
+  const other = await generateIdentity(OTHER);
+  const tool = await generateIdentity(TOOL);
+  const all = [agent, other, tool];
+  return {
+    agent,
+    other,
+    tool,
+    resolveRecipient: (name) => {
+      const id = all.find((i) => i.name === name);
+      if (!id) throw new BlindwireError(ErrorCode.KeyNotFound, 'unknown identity');
+      return publicIdentity(id);
+    },
+    resolveSigningKey: (name, kid) => {
+      const id = all.find((i) => i.name === name && i.signing.kid === kid);
+      return id ? id.signing.publicKey : null;
+    },
+  };
+}
 
 /** The refund the agent asks for, and what the tool answers: neither may leave in the clear. */
 export const REFUND = { order: 'A-1042-SECRET', amount: '1234.56', iban: 'DE89370400440532013000' };

@@ -69,7 +69,6 @@ export {
   type Subject,
 } from './errors.js';
 export { createClock, type Clock } from './clock.js';
-export { AGENT, OTHER, TOOL, agentToolCast, type AgentToolCast } from './agent-tool-cast.js';
 export { isCI } from './env.js';
 export {
   SERVICES,
