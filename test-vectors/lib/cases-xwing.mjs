@@ -23,7 +23,7 @@ const suiteCase = (id, aead, name) => ({
   id,
   name,
   description: `One X-Wing recipient, suite X-Wing / HKDF-SHA256 / ${aead} (kem 0x647a): enc is the 1120-byte X-Wing ciphertext.`,
-  spec: '§5.4, §4.1, §4.3, §7 step 9',
+  spec: '§7 step 9, §5.4, §4.1, §4.3',
   build: async ({ c, b, messageId }) => ({
     envelope: await sealHonest(c, b, messageId, { aead, recipients: c.bobXWing }),
     open: { recipient: [c.bobXWing] },
@@ -35,7 +35,7 @@ const recipientCase = (id, who) => ({
   id,
   name: `xwing-three-recipients-${who}`,
   description: `Three X-Wing recipients (bob, carol, dave), each entry with a 1120-byte enc and a wrapped message secret; opened by ${who}. Cases 203-205 share the envelope.`,
-  spec: '§5.4, §7 step 9, §4.1, §4.3',
+  spec: '§7 step 9, §5.4, §4.1, §4.3',
   messageIdLabel: 'xwing-three-recipients',
   build: async ({ c, messageId }) => ({
     envelope: await threeXWing(c, messageId),
@@ -49,7 +49,7 @@ const alteredEnc = (id, name, half, offset) => ({
   id,
   name,
   description: `One X-Wing recipient; one bit of the ${half} half of enc flipped (enc byte ${offset}). ML-KEM rejects implicitly, so decapsulation gives an unrelated secret either way: ERR_OPEN_FAILED, whichever half.`,
-  spec: '§5.4, §7 step 9',
+  spec: '§7 step 9, §5.4',
   build: async ({ c, b, messageId }) => {
     const envelope = await sealHonest(c, b, messageId, { recipients: c.bobXWing });
     const frame = parseFrame(envelope, Kind.Message, DEFAULT_LIMITS);
@@ -68,7 +68,7 @@ const rewritten = (id, name, description, o, edit) => ({
   id,
   name,
   description,
-  spec: '§4.1, §5.4, §7 step 5',
+  spec: '§7 step 5, §4.1, §5.4',
   build: async ({ c, b, messageId }) => ({
     envelope: await craft(b, c, {
       messageId,
@@ -110,7 +110,7 @@ export const XWING_CASES = [
     name: 'xwing-entry-names-x25519-key',
     description:
       "An authenticated X-Wing envelope for bob whose only entry names the kid of bob's X25519 key (which he holds) instead of his X-Wing key's. Step 8 finds that key; step 9 runs the header's KEM, X-Wing, with an X25519 private key, which fails: ERR_OPEN_FAILED, as any step 9 failure. (An honest header never does this: a kid commits to its key's KEM, §5.2.)",
-    spec: '§5.4, §7 steps 8-9, §5.2',
+    spec: '§7 steps 8-9, §5.4, §5.2',
     build: async ({ c, b, messageId }) => ({
       envelope: await craft(b, c, {
         messageId,
