@@ -5,7 +5,8 @@
  * subscriber of the test's own (online from the set-up on: MQTT keeps nothing
  * for a topic nobody reads), a key prefix for the shared Redis replay store,
  * and a spy subscribed to `bwc/<run>/#` and the dead-letter topic at QoS 1
- * that sees every message the broker forwards, payload and properties.
+ * that sees every message the broker forwards, payload and properties: a
+ * process of its own (spy-child.mjs), read up to a mark on each call.
  *
  * The child holds 16 persistent sessions that share one subscription of the
  * work topic, created here before anything is published: Mosquitto queues at
@@ -14,7 +15,15 @@
  * messages before the child first connects. MQTT has no count of unsettled
  * messages: `pending()` counts them from both ends (settlements.ts).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +49,7 @@ import { createRedisReplayStore } from '@blindwire/replay';
 import {
   knobs,
   spawnNodeChild,
+  waitForLine,
   type CaseName,
   type ConformanceTarget,
   type DeadLetter,
@@ -54,6 +64,7 @@ import { core } from './shared.js';
 export const MQTT_URL = 'mqtt://127.0.0.1:1883';
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 const CHILD = fileURLToPath(new URL('./consumer-child.mjs', import.meta.url));
+const SPY = fileURLToPath(new URL('./spy-child.mjs', import.meta.url));
 /** The child's sessions: 10,000 messages and the replays over 16 stay under 1,000 each. */
 const SESSIONS = 16;
 /** The kinds whose run consumes through the child. */
@@ -86,6 +97,86 @@ function propertyText(p: MqttPublishProperties | undefined): string {
   }
   return lines.join('\n');
 }
+
+interface Spy {
+  /**
+   * What the spy saw since the last call: first a mark published after
+   * everything before it and awaited in the spy's file, so that the spy has
+   * caught up with what the broker forwarded before the call.
+   */
+  read(publisher: mqtt.MqttClient, markTopic: string): Promise<StoredMessage[]>;
+  stop(): Promise<void>;
+}
+
+/** Starts spy-child.mjs on `filters`, appending to `out`; resolves once it is subscribed. */
+async function startSpy(out: string, filters: string[]): Promise<Spy> {
+  writeFileSync(out, '');
+  const child = spawnNodeChild(SPY, [out, ...filters], { env: { BWC_MQTT_URL: MQTT_URL } });
+  await waitForLine(`${out}.ready`, 'ready', { timeoutMs: 30_000, child });
+  let offset = 0;
+  let partial = '';
+  let marks = 0;
+  const readNew = (): string[] => {
+    const fd = openSync(out, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const buf = Buffer.alloc(size - offset);
+      readSync(fd, buf, 0, buf.length, offset);
+      offset = size;
+      const lines = (partial + buf.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      return lines;
+    } finally {
+      closeSync(fd);
+    }
+  };
+  return {
+    async read(publisher, markTopic) {
+      const mark = `spy-mark ${++marks}`;
+      await publisher.publishAsync(markTopic, Buffer.from(mark), { qos: 1 });
+      const got: StoredMessage[] = [];
+      const t1 = Date.now();
+      for (let seen = false; !seen;) {
+        if (Date.now() - t1 > 60_000) throw new Error('the MQTT spy did not catch up in 60 s');
+        await sleep(20);
+        for (const line of readNew()) {
+          const m = JSON.parse(line) as SpyLine;
+          const body = Buffer.from(m.body, 'base64');
+          if (m.topic === markTopic) {
+            seen ||= body.toString() === mark;
+            continue;
+          }
+          const props = Object.fromEntries(
+            Object.entries(m.properties).map(([k, v]) => [
+              k,
+              typeof v === 'object' && v !== null && 'b64' in v
+                ? Buffer.from(String(v.b64), 'base64')
+                : v,
+            ]),
+          ) as MqttPublishProperties;
+          got.push({
+            where: `spy ${m.topic}`,
+            body,
+            headers: Buffer.from(propertyText(props), 'latin1'),
+          });
+        }
+      }
+      return got;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await child.exited;
+    },
+  };
+}
+
+interface SpyLine {
+  topic: string;
+  body: string;
+  properties: Record<string, unknown>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Creates `SESSIONS` offline persistent sessions sharing one subscription of `filter`. */
 async function createSessions(ids: string[], filter: string): Promise<void> {
@@ -127,15 +218,12 @@ export async function createMqttHarness(kind: CaseName): Promise<MqttHarness> {
   const replay = createRedisReplayStore({ client: redis, prefix: replayPrefix });
 
   // The spy and the dead-letter reader, online before anything is published.
-  let captured: StoredMessage[] = [];
+  const spy = await startSpy(join(dir, 'spy.jsonl'), [`bwc/${run}/#`, `${deadTopic}/#`, deadTopic]);
   const dead: DeadLetter[] = [];
-  const spy = await mqtt.connectAsync(MQTT_URL, { protocolVersion: 5 });
-  spy.on('message', (t, payload, packet) => {
-    const headers = Buffer.from(propertyText(packet.properties as MqttPublishProperties), 'latin1');
-    captured.push({ where: `spy ${t}`, body: payload, headers });
+  const deadReader = await mqtt.connectAsync(MQTT_URL, {
+    protocolVersion: 5,
+    properties: { receiveMaximum: 65535 },
   });
-  await spy.subscribeAsync([`bwc/${run}/#`, `${deadTopic}/#`, deadTopic], { qos: 1 });
-  const deadReader = await mqtt.connectAsync(MQTT_URL, { protocolVersion: 5 });
   deadReader.on('message', (_t, payload, packet) => {
     const p = packet.properties as MqttPublishProperties | undefined;
     dead.push({
@@ -192,11 +280,7 @@ export async function createMqttHarness(kind: CaseName): Promise<MqttHarness> {
       spawnNodeChild(CHILD, [configPath, c.logPath, String(c.incarnation)], {
         env: typeof c.config.fault === 'string' ? { BW_CHILD_FAULT: c.config.fault } : {},
       }),
-    async readStored() {
-      const now = captured;
-      captured = [];
-      return now;
-    },
+    readStored: () => spy.read(publisher, `bwc/${run}/spy-mark`),
     readDeadLetters: async () => [...dead],
     pending: async () => settlements.pending(),
   };
@@ -231,7 +315,8 @@ export async function createMqttHarness(kind: CaseName): Promise<MqttHarness> {
     logPath,
     async close() {
       await endSessions(kind === 'redelivery' ? [...sessions, redeliverId] : sessions);
-      await Promise.all([spy, deadReader, publisher].map((c) => c.endAsync()));
+      await spy.stop();
+      await Promise.all([deadReader, publisher].map((c) => c.endAsync()));
       for await (const keys of redis.scanIterator({ MATCH: `${replayPrefix}*`, COUNT: 1000 })) {
         const batch = ([] as string[]).concat(keys);
         if (batch.length > 0) await redis.unlink(batch);
