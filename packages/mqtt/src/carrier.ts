@@ -94,7 +94,14 @@ export function compileTopicFilter(subscribed: string, where = 'filter'): TopicF
     filter = subscribed.slice(slash + 1);
   }
   const want = checkFilterLevels(filter, where);
-  const matches = (topic: string): boolean => {
+  return { subscribed, filter, matches: matcherOf(filter, want) };
+}
+
+/** The matcher of a checked filter: `#` and filters without a wildcard need no split per topic. */
+function matcherOf(filter: string, want: readonly string[]): (topic: string) => boolean {
+  if (filter === '#') return (topic) => typeof topic === 'string' && !topic.startsWith('$');
+  if (!want.includes('+') && !want.includes('#')) return (topic) => topic === filter;
+  return (topic) => {
     if (typeof topic !== 'string') return false;
     const got = topic.split('/');
     if (topic.startsWith('$') && (want[0] === '+' || want[0] === '#')) return false;
@@ -106,7 +113,6 @@ export function compileTopicFilter(subscribed: string, where = 'filter'): TopicF
     }
     return got.length === want.length;
   };
-  return { subscribed, filter, matches };
 }
 
 /** Whether `filter` (shared prefix stripped) can match a topic that starts with `prefix`. */

@@ -43,6 +43,8 @@ export interface Shared {
   v5: boolean;
   /** The largest PUBLISH packet now: the option, the server's CONNACK, or MQTT's. */
   maxPacketBytes(): number;
+  /** The bound context of `topic` (`contextOf`), the canonical one kept for the latest topic. */
+  context(topic: string): string | Uint8Array;
 }
 
 function positiveInteger(name: string, v: unknown): void {
@@ -127,7 +129,17 @@ export function shared(client: MqttClientLike, o: MqttBindingOptions): Shared {
   checkPrefix(o.deadLetterPrefix ?? DEFAULT_DEAD_LETTER_PREFIX);
   const server = serverMaxOf(client);
   const onEvent = o.onEvent;
+  // One entry: a publisher or subscription mostly sees one topic over and over.
+  let last: { topic: string; limits: unknown; context: string | Uint8Array } | undefined;
   return {
+    context(topic) {
+      if (o.context) return o.context(topic); // the caller's function: called every time
+      if (last !== undefined && last.topic === topic && last.limits === o.limits)
+        return last.context;
+      const context = contextOf(o, topic);
+      last = { topic, limits: o.limits, context };
+      return context;
+    },
     o,
     client,
     replay: o.replay ?? createMemoryReplayStore(),
@@ -191,13 +203,14 @@ export function consumerFor(
   const o = s.o;
   const co: ConsumerOptions = {
     policy: mqttPolicy(policy ?? o.policy ?? [{ match: '#' }]),
-    context: (topic) => contextOf(o, topic),
+    context: (topic) => s.context(topic),
     replay: s.replay,
     handler,
     now: s.now,
     retry,
-    onEvent: (e) => s.emit({ ...e, binding: 'mqtt', verb: 'subscribe' }),
   };
+  // No listener, no consume events to build.
+  if (o.onEvent) co.onEvent = (e) => s.emit({ ...e, binding: 'mqtt', verb: 'subscribe' });
   const copy = <K extends keyof ConsumerOptions>(k: K, v: ConsumerOptions[K] | undefined) => {
     if (v !== undefined) co[k] = v;
   };

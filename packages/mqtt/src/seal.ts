@@ -16,7 +16,7 @@ import {
   type Delivered,
   type SealOptions,
 } from '@blindwire/core';
-import { messageIdOption, resolveRecipients } from '@blindwire/core/internal';
+import { limitsOf, messageIdOption, resolveRecipients } from '@blindwire/core/internal';
 import {
   messageProperties,
   publishPacketBytes,
@@ -24,7 +24,7 @@ import {
   userProperties,
   type MessagePropertyOptions,
 } from './carrier.js';
-import { contextOf, type Shared } from './common.js';
+import type { Shared } from './common.js';
 import type { Answer, MqttPublishProperties, PublishOptions, QoS } from './types.js';
 
 /** A stand-in message id of the real one's length (32 hex digits), for sizing the properties. */
@@ -78,7 +78,7 @@ export async function sealFor(
   const options: SealOptions = {
     sender: o.sender,
     recipients,
-    context: contextOf(o, topic),
+    context: s.context(topic),
     now: nowMs,
   };
   const set = <K extends keyof SealOptions>(k: K, v: SealOptions[K] | undefined) => {
@@ -103,12 +103,18 @@ export async function sealFor(
   };
   // Before any crypto: the exact packet against the server's limit (expiry's value has a fixed size).
   const sizing = hints(SIZING_ID, 0, SIZING_CORRELATION);
-  checkPacketSize(
-    publishPacketBytes(topic, sealedSize(payload, options), qos, sizing),
-    s.maxPacketBytes(),
-  );
+  const max = s.maxPacketBytes();
+  // `seal` makes no envelope over maxEnvelopeBytes (SPEC.md §8; it refuses one
+  // before any key is made), so when a packet holding the largest envelope fits,
+  // every packet does, and the exact size decides nothing: it is computed only
+  // when it could be over.
+  const largest = limitsOf(options).maxEnvelopeBytes;
+  if (publishPacketBytes(topic, largest, qos, sizing) > max)
+    checkPacketSize(publishPacketBytes(topic, sealedSize(payload, options), qos, sizing), max);
   const result = await seal(payload, options);
-  const correlation = Buffer.from(result.messageId, 'hex');
+  // Correlation data is a request's only (its message id, SPEC.md §11c).
+  const correlation =
+    responseTopic === undefined ? undefined : Buffer.from(result.messageId, 'hex');
   return {
     envelope: result.envelope,
     messageId: result.messageId,
