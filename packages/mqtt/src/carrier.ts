@@ -21,7 +21,21 @@ export const MQTT_MAX_PACKET_BYTES = 268_435_460;
 export const NO_MATCHING_SUBSCRIBERS = 0x10;
 
 const encoder = new TextEncoder();
-const utf8Length = (s: string) => encoder.encode(s).length;
+
+/** UTF-8 bytes of `s` as TextEncoder writes it (a lone surrogate as U+FFFD), counted without encoding. */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a pair: 2 units, 4 bytes
+      i++;
+    } else n += 2; // 3 bytes, U+FFFD included
+  }
+  return n;
+}
 
 function bad(what: string): BlindwireError {
   return new BlindwireError(ErrorCode.InvalidArgument, what);
