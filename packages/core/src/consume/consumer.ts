@@ -218,11 +218,14 @@ function openOptions(
   keys?: Pick<OpenOptions, 'recipient' | 'revokedKids'>,
 ): OpenOptions {
   const ctx = d.context ?? fixed.context;
+  // The per-delivery values first, then the spreads (neither holds a context or
+  // a clock): a literal that starts with a spread and then adds properties made
+  // this one object per delivery cost microseconds to build and to read in V8.
   return {
-    ...fixed.options,
-    ...keys,
     context: typeof ctx === 'function' ? ctx(d.destination) : ctx,
     now: nowMs,
+    ...fixed.options,
+    ...keys,
   } as OpenOptions;
 }
 
