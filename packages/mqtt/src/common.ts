@@ -193,6 +193,9 @@ export function mqttPolicy(policy: DestinationPolicy[]): DestinationPolicy[] {
   });
 }
 
+/** What a consume event gains to become the binding's. */
+const mqttSubscribeEvent = { binding: 'mqtt', verb: 'subscribe' } as const;
+
 /** A core consumer for one subscription (every option checked now). */
 export function consumerFor(
   s: Shared,
@@ -210,7 +213,8 @@ export function consumerFor(
     retry,
   };
   // No listener, no consume events to build.
-  if (o.onEvent) co.onEvent = (e) => s.emit({ ...e, binding: 'mqtt', verb: 'subscribe' });
+  // Core makes a fresh event per call, so it becomes the binding's event in place.
+  if (o.onEvent) co.onEvent = (e) => s.emit(Object.assign(e, mqttSubscribeEvent));
   const copy = <K extends keyof ConsumerOptions>(k: K, v: ConsumerOptions[K] | undefined) => {
     if (v !== undefined) co[k] = v;
   };
