@@ -39,6 +39,8 @@ export interface Shared {
   replay: ReplayStore;
   now: () => number;
   emit: (e: MqttEvent) => void;
+  /** An `onEvent` was given at creation: the listener `emit` calls, read once, as every option. */
+  listening: boolean;
   /** MQTT 5 (protocolVersion 5) or 3.1.1 / 3.1. */
   v5: boolean;
   /** The largest PUBLISH packet now: the option, the server's CONNACK, or MQTT's. */
@@ -146,6 +148,7 @@ export function shared(client: MqttClientLike, o: MqttBindingOptions): Shared {
     now: o.now ?? Date.now,
     v5: client.options?.protocolVersion === 5,
     maxPacketBytes: () => o.maxPacketBytes ?? server.max ?? MQTT_MAX_PACKET_BYTES,
+    listening: onEvent !== undefined,
     emit: (e) => {
       if (!onEvent) return;
       try {
@@ -212,9 +215,9 @@ export function consumerFor(
     now: s.now,
     retry,
   };
-  // No listener, no consume events to build.
-  // Core makes a fresh event per call, so it becomes the binding's event in place.
-  if (o.onEvent) co.onEvent = (e) => s.emit(Object.assign(e, mqttSubscribeEvent));
+  // No listener (the one `emit` calls, captured at creation), no consume events to
+  // build. Core makes a fresh event per call, so it becomes the binding's event in place.
+  if (s.listening) co.onEvent = (e) => s.emit(Object.assign(e, mqttSubscribeEvent));
   const copy = <K extends keyof ConsumerOptions>(k: K, v: ConsumerOptions[K] | undefined) => {
     if (v !== undefined) co[k] = v;
   };

@@ -131,6 +131,31 @@ describe.skipIf(mosquitto.skip).each(VARIANTS)('through $label', (variant) => {
     await spy.end();
   });
 
+  it('reports to the onEvent given at creation, for subscriptions made after the options object changed', async () => {
+    const events: MqttEvent[] = [];
+    const topic = fresh();
+    const client = await variant.connect();
+    const options: MqttBindingOptions = {
+      sender: agent,
+      recipient: worker,
+      trustedSenders: [publicIdentity(agent)],
+      deadLetterClient: await variant.connect(),
+      onEvent: (e) => events.push(e),
+    };
+    const bw = createMqttBinding(client, options);
+    client.handleMessage = bw.handleMessage;
+    delete options.onEvent; // every option is read at creation: this changes nothing
+    const got: Delivered[] = [];
+    const sub = await bw.subscribe(topic, (m) => void got.push(m));
+    await bw.publish(topic, 'x', { to: publicIdentity(worker) });
+    await until(() => got.length === 1 && events.some((e) => e.verb === 'subscribe'));
+    await sub.unsubscribe();
+    expect(events.filter((e) => e.verb === 'subscribe')).toMatchObject([
+      { binding: 'mqtt', destination: topic, action: 'ack' },
+    ]);
+    expect(events.some((e) => e.verb === 'publish')).toBe(true);
+  });
+
   it('holds the PUBACK until the handler returns: a session dropped mid-handler gets the message again', async () => {
     const clientId = `bwt-${RUN}-hold-${variant.protocolVersion}-${variant.label.includes('5.0.0') ? 'a' : 'b'}`;
     const first = await setup({}, clientId);
