@@ -15,6 +15,8 @@ import type {
 import { createScheduler } from '../src/consume/scheduler.js';
 import { createMemoryReplayStore } from '../src/envelope/memory-replay-store.js';
 import type { ReplayStore } from '../src/envelope/replay.js';
+import { open } from '../src/envelope/open.js';
+import type { OpenOptions } from '../src/envelope/open-options.js';
 import { seal } from '../src/envelope/seal.js';
 import { NOW, cast, fastestBackend, trusted, type Cast } from './helpers/fixtures.js';
 
@@ -345,6 +347,45 @@ describe('createConsumer: policies and options', () => {
     });
     fail = false;
     expect((await k.process(delivery(s.envelope, { attempt: 2 }))).action).toBe('ack');
+  });
+
+  it("open gets per delivery the fixed options, the key source's keys, the destination's context and the clock", async () => {
+    const seen: OpenOptions[] = [];
+    const opener = { open: (b: Uint8Array, o: OpenOptions) => (seen.push(o), open(b, o)) };
+    const replay = createMemoryReplayStore({ now: () => NOW });
+    const { k } = consumer({ opener, replay, replayLeaseMs: 5_000, clockSkew: 30 });
+    const s = await envelope('x', 'orders/created');
+    expect((await k.process(delivery(s.envelope))).action).toBe('ack');
+    expect(seen[0]).toEqual({
+      context: ctx('orders/created'),
+      now: NOW,
+      replay,
+      recipient: c.bob,
+      trustedSenders: trusted(c.alice, c.mallory),
+      replayLeaseMs: 5_000,
+      clockSkew: 30,
+      backend,
+      allowedSenders: [c.alice.name],
+    });
+    const keyed = consumer({
+      opener,
+      recipient: undefined,
+      revokedKids: undefined,
+      keySource: {
+        recipientKeys: () => [c.bob.encryption],
+        revokedKids: () => [c.mallory.encryption.kid],
+      },
+    }).k;
+    const other = await envelope('y', 'orders/paid');
+    expect(
+      (await keyed.process(delivery(other.envelope, { destination: 'orders/paid' }))).action,
+    ).toBe('ack');
+    expect(seen[1]).toMatchObject({
+      context: ctx('orders/paid'),
+      now: NOW,
+      recipient: [c.bob.encryption],
+      revokedKids: [c.mallory.encryption.kid],
+    });
   });
 
   it('a malformed delivery is refused (the binding is wrong), never silently dropped', async () => {

@@ -39,10 +39,14 @@ export interface Shared {
   replay: ReplayStore;
   now: () => number;
   emit: (e: MqttEvent) => void;
+  /** An `onEvent` was given at creation: the listener `emit` calls, read once, as every option. */
+  listening: boolean;
   /** MQTT 5 (protocolVersion 5) or 3.1.1 / 3.1. */
   v5: boolean;
   /** The largest PUBLISH packet now: the option, the server's CONNACK, or MQTT's. */
   maxPacketBytes(): number;
+  /** The bound context of `topic` (`contextOf`), the canonical one kept for the latest topic. */
+  context(topic: string): string | Uint8Array;
 }
 
 function positiveInteger(name: string, v: unknown): void {
@@ -127,13 +131,24 @@ export function shared(client: MqttClientLike, o: MqttBindingOptions): Shared {
   checkPrefix(o.deadLetterPrefix ?? DEFAULT_DEAD_LETTER_PREFIX);
   const server = serverMaxOf(client);
   const onEvent = o.onEvent;
+  // One entry: a publisher or subscription mostly sees one topic over and over.
+  let last: { topic: string; limits: unknown; context: string | Uint8Array } | undefined;
   return {
+    context(topic) {
+      if (o.context) return o.context(topic); // the caller's function: called every time
+      if (last !== undefined && last.topic === topic && last.limits === o.limits)
+        return last.context;
+      const context = contextOf(o, topic);
+      last = { topic, limits: o.limits, context };
+      return context;
+    },
     o,
     client,
     replay: o.replay ?? createMemoryReplayStore(),
     now: o.now ?? Date.now,
     v5: client.options?.protocolVersion === 5,
     maxPacketBytes: () => o.maxPacketBytes ?? server.max ?? MQTT_MAX_PACKET_BYTES,
+    listening: onEvent !== undefined,
     emit: (e) => {
       if (!onEvent) return;
       try {
@@ -181,6 +196,9 @@ export function mqttPolicy(policy: DestinationPolicy[]): DestinationPolicy[] {
   });
 }
 
+/** What a consume event gains to become the binding's. */
+const mqttSubscribeEvent = { binding: 'mqtt', verb: 'subscribe' } as const;
+
 /** A core consumer for one subscription (every option checked now). */
 export function consumerFor(
   s: Shared,
@@ -191,13 +209,15 @@ export function consumerFor(
   const o = s.o;
   const co: ConsumerOptions = {
     policy: mqttPolicy(policy ?? o.policy ?? [{ match: '#' }]),
-    context: (topic) => contextOf(o, topic),
+    context: (topic) => s.context(topic),
     replay: s.replay,
     handler,
     now: s.now,
     retry,
-    onEvent: (e) => s.emit({ ...e, binding: 'mqtt', verb: 'subscribe' }),
   };
+  // No listener (the one `emit` calls, captured at creation), no consume events to
+  // build. Core makes a fresh event per call, so it becomes the binding's event in place.
+  if (s.listening) co.onEvent = (e) => s.emit(Object.assign(e, mqttSubscribeEvent));
   const copy = <K extends keyof ConsumerOptions>(k: K, v: ConsumerOptions[K] | undefined) => {
     if (v !== undefined) co[k] = v;
   };

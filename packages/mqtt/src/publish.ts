@@ -37,7 +37,7 @@ export async function publish(
     throw transportError('MQTT publish', e);
   }
   const outcome = reasonCode === NO_MATCHING_SUBSCRIBERS ? 'no-subscribers' : 'sent';
-  sendEvent(s, 'publish', topic, started, { ...fields, outcome });
+  sendEvent(s, 'publish', topic, started, { outcome, ...fields });
   return reasonCode === undefined
     ? { messageId, bytes: envelope.length }
     : { messageId, bytes: envelope.length, reasonCode };

@@ -14,9 +14,15 @@ import {
   sealedSize,
   seal,
   type Delivered,
+  type Limits,
   type SealOptions,
 } from '@blindwire/core';
-import { messageIdOption, resolveRecipients } from '@blindwire/core/internal';
+import {
+  limitsOf,
+  messageIdOption,
+  resolveRecipients,
+  surelyWithinLimits,
+} from '@blindwire/core/internal';
 import {
   messageProperties,
   publishPacketBytes,
@@ -24,7 +30,7 @@ import {
   userProperties,
   type MessagePropertyOptions,
 } from './carrier.js';
-import { contextOf, type Shared } from './common.js';
+import type { Shared } from './common.js';
 import type { Answer, MqttPublishProperties, PublishOptions, QoS } from './types.js';
 
 /** A stand-in message id of the real one's length (32 hex digits), for sizing the properties. */
@@ -39,6 +45,47 @@ export interface Sealed {
   properties: MqttPublishProperties | undefined;
   /** The seal result, for opening a response (request only). */
   result: Awaited<ReturnType<typeof seal>>;
+}
+
+/**
+ * True when the envelope of `payload` surely fits `limits` (core's cheap upper
+ * bound, 3 UTF-8 bytes per UTF-16 unit of a string); false when not known,
+ * including any option of the wrong shape (`sealedSize` then says what is wrong).
+ */
+function surelyFits(payload: unknown, options: SealOptions, limits: Limits): boolean {
+  try {
+    const bodyLength =
+      typeof payload === 'string'
+        ? 3 * payload.length
+        : payload instanceof Uint8Array
+          ? payload.length
+          : NaN;
+    const { sender, recipients, contentType } = options as {
+      sender: { name?: unknown };
+      recipients: unknown;
+      contentType?: unknown;
+    };
+    if (
+      !Number.isFinite(bodyLength) ||
+      typeof sender.name !== 'string' ||
+      !Array.isArray(recipients) ||
+      (contentType !== undefined && typeof contentType !== 'string')
+    )
+      return false;
+    return surelyWithinLimits(
+      {
+        bodyLength,
+        senderName: sender.name,
+        contentType,
+        padding: options.padding,
+        recipientCount: recipients.length,
+        hasClaims: options.claims !== undefined,
+      },
+      limits,
+    );
+  } catch {
+    return false; // e.g. a padding `sealedSize` refuses
+  }
 }
 
 /** Refuses a packet of `size` bytes over the server's limit (ERR_LIMIT_EXCEEDED). */
@@ -78,7 +125,7 @@ export async function sealFor(
   const options: SealOptions = {
     sender: o.sender,
     recipients,
-    context: contextOf(o, topic),
+    context: s.context(topic),
     now: nowMs,
   };
   const set = <K extends keyof SealOptions>(k: K, v: SealOptions[K] | undefined) => {
@@ -103,12 +150,21 @@ export async function sealFor(
   };
   // Before any crypto: the exact packet against the server's limit (expiry's value has a fixed size).
   const sizing = hints(SIZING_ID, 0, SIZING_CORRELATION);
-  checkPacketSize(
-    publishPacketBytes(topic, sealedSize(payload, options), qos, sizing),
-    s.maxPacketBytes(),
-  );
+  const max = s.maxPacketBytes();
+  // `seal` makes no envelope over maxEnvelopeBytes (SPEC.md §8), so when a
+  // packet holding the largest envelope fits, every packet does, and the exact
+  // size is needed only for maxEnvelopeBytes itself: `sealedSize` refuses an
+  // envelope over it before any backend call, with the checks in the order
+  // they had; it is skipped only when a cheap upper bound shows the envelope
+  // fits, where nothing can be refused for its size.
+  const limits = limitsOf(options);
+  if (publishPacketBytes(topic, limits.maxEnvelopeBytes, qos, sizing) > max)
+    checkPacketSize(publishPacketBytes(topic, sealedSize(payload, options), qos, sizing), max);
+  else if (!surelyFits(payload, options, limits)) sealedSize(payload, options);
   const result = await seal(payload, options);
-  const correlation = Buffer.from(result.messageId, 'hex');
+  // Correlation data is a request's only (its message id, SPEC.md §11c).
+  const correlation =
+    responseTopic === undefined ? undefined : Buffer.from(result.messageId, 'hex');
   return {
     envelope: result.envelope,
     messageId: result.messageId,

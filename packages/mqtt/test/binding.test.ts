@@ -131,6 +131,31 @@ describe.skipIf(mosquitto.skip).each(VARIANTS)('through $label', (variant) => {
     await spy.end();
   });
 
+  it('reports to the onEvent given at creation, for subscriptions made after the options object changed', async () => {
+    const events: MqttEvent[] = [];
+    const topic = fresh();
+    const client = await variant.connect();
+    const options: MqttBindingOptions = {
+      sender: agent,
+      recipient: worker,
+      trustedSenders: [publicIdentity(agent)],
+      deadLetterClient: await variant.connect(),
+      onEvent: (e) => events.push(e),
+    };
+    const bw = createMqttBinding(client, options);
+    client.handleMessage = bw.handleMessage;
+    delete options.onEvent; // every option is read at creation: this changes nothing
+    const got: Delivered[] = [];
+    const sub = await bw.subscribe(topic, (m) => void got.push(m));
+    await bw.publish(topic, 'x', { to: publicIdentity(worker) });
+    await until(() => got.length === 1 && events.some((e) => e.verb === 'subscribe'));
+    await sub.unsubscribe();
+    expect(events.filter((e) => e.verb === 'subscribe')).toMatchObject([
+      { binding: 'mqtt', destination: topic, action: 'ack' },
+    ]);
+    expect(events.some((e) => e.verb === 'publish')).toBe(true);
+  });
+
   it('holds the PUBACK until the handler returns: a session dropped mid-handler gets the message again', async () => {
     const clientId = `bwt-${RUN}-hold-${variant.protocolVersion}-${variant.label.includes('5.0.0') ? 'a' : 'b'}`;
     const first = await setup({}, clientId);
@@ -369,19 +394,25 @@ describe.skipIf(mosquitto.skip).each(VARIANTS)('through $label', (variant) => {
     await spy.end();
   });
 
-  it('refuses a packet over the limit before sealing (ERR_LIMIT_EXCEEDED), exactly at the limit', async () => {
-    let crypto = 0;
-    const counting = new Proxy(nodeBackend, {
+  /** The node backend, every call counted (`calls.n`). */
+  const countingBackend = () => {
+    const calls = { n: 0 };
+    const backend = new Proxy(nodeBackend, {
       get(t, k, r) {
         const v = Reflect.get(t, k, r) as unknown;
         return typeof v === 'function'
           ? (...a: unknown[]) => {
-              crypto++;
+              calls.n++;
               return (v as (...x: unknown[]) => unknown).apply(t, a);
             }
           : v;
       },
     });
+    return { backend, calls };
+  };
+
+  it('refuses a packet over the limit before sealing (ERR_LIMIT_EXCEEDED), exactly at the limit', async () => {
+    const { backend: counting, calls } = countingBackend();
     const { bw: probe, topic } = await setup({ padding: 'none' });
     const spy = await reader([topic]);
     await probe.publish(topic, new Uint8Array(1000), { to: publicIdentity(worker) });
@@ -391,14 +422,62 @@ describe.skipIf(mosquitto.skip).each(VARIANTS)('through $label', (variant) => {
     const limit = publishPacketBytes(topic, spy.got[0]!.payload.length, 1, v5 ? props : undefined);
     const { bw } = await setup({ padding: 'none', maxPacketBytes: limit, backend: counting });
     await bw.publish(topic, new Uint8Array(1000), { to: publicIdentity(worker) });
-    const before = crypto;
+    const before = calls.n;
     const e = await rejection(
       bw.publish(topic, new Uint8Array(1001), { to: publicIdentity(worker) }),
     );
     expect(e.code).toBe(ErrorCode.LimitExceeded);
-    expect(crypto).toBe(before); // refused before any cryptography
+    expect(calls.n).toBe(before); // refused before any cryptography
     await sleep(50);
     expect(spy.got.length).toBe(2);
+    await spy.end();
+  });
+
+  it('refuses an envelope over maxEnvelopeBytes before any backend call, whether or not the packet limit could be reached', async () => {
+    const { bw: probe, topic } = await setup({ padding: 'none' });
+    const spy = await reader([topic]);
+    await probe.publish(topic, new Uint8Array(1000), { to: publicIdentity(worker) });
+    await until(() => spy.got.length === 1);
+    // The envelope of a 1000-byte payload is maxEnvelopeBytes; the packet holding it is `packet`.
+    const envelope = spy.got[0]!.payload.length;
+    const props = spy.got[0]!.packet.properties;
+    const packet = publishPacketBytes(topic, envelope, 1, v5 ? props : undefined);
+    const limits = { maxEnvelopeBytes: envelope };
+    // The server's limit (far over any packet of such an envelope), the packet of the
+    // largest envelope exactly, and one byte less (the exact packet size is computed).
+    let sent = 1;
+    for (const maxPacketBytes of [undefined, packet, packet - 1]) {
+      const { backend, calls } = countingBackend();
+      const { bw } = await setup({
+        padding: 'none',
+        limits,
+        backend,
+        ...(maxPacketBytes === undefined ? {} : { maxPacketBytes }),
+      });
+      if (maxPacketBytes === packet - 1) {
+        // The packet of the largest envelope is over: the exact size decides.
+        const over = await rejection(
+          bw.publish(topic, new Uint8Array(1000), { to: publicIdentity(worker) }),
+        );
+        expect(over.code).toBe(ErrorCode.LimitExceeded);
+        expect(over.message).toContain('maximum packet size');
+        await bw.publish(topic, new Uint8Array(999), { to: publicIdentity(worker) });
+      } else await bw.publish(topic, new Uint8Array(1000), { to: publicIdentity(worker) });
+      await bw.publish(topic, 'small', { to: publicIdentity(worker) });
+      sent += 2;
+      const before = calls.n;
+      const e = await rejection(
+        bw.publish(topic, new Uint8Array(1001), { to: publicIdentity(worker) }),
+      );
+      expect(e.code).toBe(ErrorCode.LimitExceeded);
+      expect(e.message).toContain('maxEnvelopeBytes');
+      expect(calls.n).toBe(before); // no backend call, not even for the message id
+      await until(() => spy.got.length === sent);
+    }
+    await sleep(50);
+    expect(spy.got.length).toBe(sent);
+    expect(spy.got.map((g) => g.payload.length).filter((n) => n === envelope).length).toBe(3);
+    expect(spy.got.some((g) => g.payload.length > envelope)).toBe(false);
     await spy.end();
   });
 

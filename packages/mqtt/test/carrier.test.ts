@@ -145,7 +145,15 @@ describe('hint properties (MQTT 5)', () => {
 });
 
 describe('PUBLISH packet size', () => {
-  const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 });
+  // UTF-16 code units, lone surrogates often (a high one at the end too): mqtt-packet
+  // writes each as U+FFFD (3 bytes), as TextEncoder does; well-formed text as well.
+  const codeUnit = fc
+    .oneof(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0xd800, max: 0xdfff }))
+    .map((c) => String.fromCharCode(c));
+  const text = fc.oneof(
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }),
+    fc.string({ unit: codeUnit, minLength: 1, maxLength: 40 }),
+  );
   const props: fc.Arbitrary<MqttPublishProperties> = fc.record(
     {
       payloadFormatIndicator: fc.boolean(),
@@ -181,7 +189,26 @@ describe('PUBLISH packet size', () => {
           expect(publishPacketBytes(topic, size, qos, properties)).toBe(written);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 300 },
     );
+  });
+  it('counts a lone surrogate as U+FFFD (3 bytes), as mqtt-packet writes it', () => {
+    for (const t of ['\ud800', 'a\udc00', 'x/\ud83d', '\udfff\ud800', '\ud83d\ude00']) {
+      const properties = { contentType: t, userProperties: { [t]: t } };
+      const packet = {
+        cmd: 'publish' as const,
+        topic: t,
+        payload: Buffer.alloc(3),
+        qos: 0 as const,
+      };
+      expect(publishPacketBytes(t, 3, 0, properties)).toBe(
+        generate({ ...packet, dup: false, retain: false, properties }, { protocolVersion: 5 })
+          .length,
+      );
+      expect(publishPacketBytes(t, 3, 0, undefined)).toBe(
+        generate({ ...packet, dup: false, retain: false }, { protocolVersion: 4 }).length,
+      );
+    }
+    expect(publishPacketBytes('\ud800', 0, 0, undefined)).toBe(2 + 2 + 3);
   });
 });

@@ -78,9 +78,11 @@ export function precheckSealSize(
 /**
  * A cheap upper bound on the header and envelope sizes. Generous on every
  * field (a kid of 64 bytes, 3 UTF-8 bytes per UTF-16 unit, 9-byte CBOR
- * heads); with claims it gives up and the exact sizing runs.
+ * heads); with claims it gives up and the exact sizing runs. False means
+ * "not known", never "over": a binding that skips `sealedSize` when this is
+ * true keeps every ERR_LIMIT_EXCEEDED before any backend call (SPEC.md §8).
  */
-function surelyWithinLimits(input: SealSizeInput, limits: Limits): boolean {
+export function surelyWithinLimits(input: SealSizeInput, limits: Limits): boolean {
   if (input.hasClaims) return false;
   const contentType = input.contentType === undefined ? 0 : 3 * input.contentType.length + 10;
   const header = 160 + input.recipientCount * 160 + contentType;
