@@ -32,11 +32,12 @@ import { recipientSecrets } from '../wire/recipient.js';
 import { alreadyFailed, type ChannelSink, type Push } from './channel.js';
 import { FrameReader, type FrameHandler } from './frame-reader.js';
 import {
+  NONCE_LENGTH,
   SIGNATURE_LENGTH,
-  chunkNonce,
   createSha256,
   decodeMeta,
   deriveStreamKeys,
+  putChunkNonce,
   streamHeaderSignatureInput,
   streamSignatureInput,
 } from '../wire/stream-keys.js';
@@ -65,6 +66,8 @@ export class StreamOpener implements ChannelSink<OpenStreamResult>, FrameHandler
   private headerHash: Uint8Array = new Uint8Array(0);
   private readonly hash: Sha256Hash;
   private index = 0;
+  /** The chunk nonce, rewritten for each chunk (SPEC.md §7a.3). */
+  private readonly nonce = new Uint8Array(NONCE_LENGTH);
   private sender = '';
   private senderKid: Uint8Array = new Uint8Array(0);
   private senderKey: Uint8Array = new Uint8Array(0);
@@ -192,7 +195,7 @@ export class StreamOpener implements ChannelSink<OpenStreamResult>, FrameHandler
     const pt = await this.p.b.aeadOpen(
       this.suite.algorithm,
       this.key,
-      chunkNonce(this.index, final),
+      putChunkNonce(this.nonce, this.index, final),
       ct,
       this.headerHash,
     );
