@@ -9,6 +9,7 @@ import { BlindwireError, ErrorCode, invalidArgument, shown } from '../errors.js'
 import { isBytes } from '../envelope/values.js';
 import { concat, toHex, wipe } from '../bytes.js';
 import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
+import { syncPrimitivesOf, type SyncPrimitives } from '../backend/sync.js';
 import { encodeStreamHeader } from '../wire/header.js';
 import { PREFIX_LENGTH } from '../wire/kinds.js';
 import { contextCheck } from '../wire/keys.js';
@@ -55,11 +56,18 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
   private index = 0;
   /** The chunk nonce, rewritten for each chunk (SPEC.md §7a.3). */
   private readonly nonce = new Uint8Array(NONCE_LENGTH);
+  /**
+   * The backend's synchronous twin (backend/sync.ts), if it has one: chunks
+   * are then sealed without a promise each, into records allocated unzeroed.
+   * Same bytes as the async primitives.
+   */
+  private readonly sync: SyncPrimitives | undefined;
   private bodyBytes = 0;
   private streamBytes = 0;
 
   constructor(private readonly p: SealParams) {
     this.hash = createSha256(p.b);
+    this.sync = syncPrimitivesOf(p.b);
     this.pending = new Uint8Array(p.chunkSize);
     this.fill = this.bodyFrom = p.meta.length; // the meta record is set by start()
   }
@@ -190,17 +198,12 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
   private async sealRecord(parts: readonly Uint8Array[], final: boolean): Promise<Uint8Array> {
     let length = AEAD_TAG_LENGTH;
     for (const part of parts) length += part.length;
-    const { out, offset } = allocateRecord(final, length);
-    await aeadSealInto(
-      this.p.b,
-      this.p.checked.suite.algorithm,
-      this.key,
-      putChunkNonce(this.nonce, this.index, final),
-      parts,
-      this.headerHash,
-      out,
-      offset,
-    );
+    const { out, offset } = allocateRecord(final, length, this.sync?.allocate);
+    const alg = this.p.checked.suite.algorithm;
+    const nonce = putChunkNonce(this.nonce, this.index, final);
+    if (this.sync)
+      this.sync.aeadSealParts(alg, this.key, nonce, parts, this.headerHash, out, offset);
+    else await aeadSealInto(this.p.b, alg, this.key, nonce, parts, this.headerHash, out, offset);
     return out;
   }
 

@@ -28,12 +28,15 @@ export function encodeStreamStart(header: Uint8Array): Uint8Array {
  * A chunk record of `ciphertextLength` bytes with its flag and head written,
  * and the offset at which the caller writes the ciphertext: the record goes
  * out as one buffer, sealed in place, with no copy and no separate head.
+ * `allocate` may return unzeroed memory: every byte before `offset` is
+ * written here, and the caller writes every byte from it.
  */
 export function allocateRecord(
   final: boolean,
   ciphertextLength: number,
+  allocate: (length: number) => Uint8Array = (n) => new Uint8Array(n),
 ): { out: Uint8Array; offset: number } {
-  const out = new Uint8Array(1 + headLength(ciphertextLength) + ciphertextLength);
+  const out = allocate(1 + headLength(ciphertextLength) + ciphertextLength);
   out[0] = final ? ChunkFlag.Final : ChunkFlag.More;
   return { out, offset: putHead(out, 1, 2, ciphertextLength) };
 }
