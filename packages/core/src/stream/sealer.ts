@@ -151,7 +151,7 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
   /** SPEC.md §7a.4: the rest of the body, then the signature, in the final chunk. */
   async close(): Promise<SealStreamResult> {
     const { b } = this.p;
-    const { sender, suite, messageId, issuedAt, expiresAt } = this.p.checked;
+    const { sender, messageId, issuedAt, expiresAt } = this.p.checked;
     if (this.fill === this.p.chunkSize) {
       // Only when the meta record alone fills chunk 0: a full chunk is never the final one.
       await this.sealChunk(this.pending, this.bodyFrom);
