@@ -19,6 +19,7 @@ import type { CryptoBackend, Sha256Hash } from '../backend/types.js';
 import { alreadyFailed, type ChannelSink, type Push } from './channel.js';
 import {
   NONCE_LENGTH,
+  SIGNATURE_LENGTH,
   createSha256,
   putChunkNonce,
   deriveStreamKeys,
@@ -162,6 +163,13 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
     this.bodyBytes += tail.length;
     const tbs = streamSignatureInput(this.headerHash, sender.name, sender.kid, this.hash.digest());
     const signature = await b.ed25519Sign(sender.privateKey, tbs);
+    if (!isBytes(signature) || signature.length !== SIGNATURE_LENGTH) {
+      // SPEC.md §7a.4: the final chunk ends with exactly 64 signature bytes.
+      throw new BlindwireError(
+        ErrorCode.InvalidArgument,
+        'the backend returned a malformed signature',
+      );
+    }
     const record = await this.sealRecord([this.pending.subarray(0, this.fill), signature], true);
     this.dispose();
     await this.emit(record, false);
