@@ -8,18 +8,32 @@
  *
  *   node benchmarks/impls/blindwire-stream.mjs                 # 1 GiB, node backend, 64 KiB chunks
  *   node benchmarks/impls/blindwire-stream.mjs --size 256m --backend pure --chunk 1m
+ *   node benchmarks/impls/blindwire-stream.mjs --fresh-input   # a new buffer per write/read
  *
  * Rows: seal (generated body -> sealStream -> discarded), open (sealed file,
- * read with fs in 1 MiB pieces -> openStream -> discarded), piped (generated -> sealStream -> openStream ->
- * discarded, one thread doing both), and the node:crypto floor (/dev/zero ->
- * SHA-256 -> AES-256-GCM -> /dev/null, no framing, no Blindwire) for the RSS
- * any Node process needs to push that many bytes through node:crypto. The
- * body is generated lazily in 64 KiB writes; nothing holds it whole. MB/s is
- * body bytes (10^6) per second of wall time; "RSS before" is the child's
- * resident set with its modules loaded and keys made; "peak" is sampled every
- * 5 ms and checked against the kernel's VmHWM for the process (not getrusage's
- * maxRSS, which Linux carries over from the parent across fork and exec).
- * Also exported as `measureStreams()`.
+ * read in 1 MiB pieces -> openStream -> discarded), piped (generated ->
+ * sealStream -> openStream -> discarded, one thread doing both), and the
+ * node:crypto floor: the same generated body through a TransformStream doing
+ * SHA-256 and AES-256-GCM (no framing, no Blindwire) into the same drain, for
+ * the RSS any Node process needs to push those bytes through node:crypto with
+ * web streams. The body is generated lazily in 64 KiB writes; nothing holds
+ * it whole.
+ *
+ * The input is one reused buffer (the 64 KiB pattern; the file read into one
+ * 1 MiB buffer, each read after the previous write resolved), as a caller may
+ * do once a write resolved: so the harness allocates nothing per write, and
+ * the growth is the SDK's and V8's. With --fresh-input every write is a new
+ * 64 KiB copy and the file is read with fs.createReadStream (a new 1 MiB
+ * buffer per read): V8 frees dead ArrayBuffers at a scavenge, and the
+ * scavenges of these loops come from external-memory pressure, so every
+ * allocated byte, the harness's too, raises the peak.
+ *
+ * MB/s is body bytes (10^6) per second of wall time; "RSS before" is the
+ * child's resident set with its modules loaded and keys made; "peak" is the
+ * kernel's VmHWM for the process (not getrusage's maxRSS, which Linux carries
+ * over from the parent across fork and exec), with a 5 ms sampler as a second
+ * source (timers rarely fire: a pipeline of in-memory streams runs in
+ * microtasks). Also exported as `measureStreams()`.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,8 +46,9 @@ const MiB = 1024 * 1024;
 
 /** The child's program: one measurement, printed as one JSON line. */
 const CHILD = String.raw`
-const [mode, bytes, backendName, chunkSize, file, core, keys] = JSON.parse(process.argv[1]);
+const [mode, bytes, backendName, chunkSize, file, core, keys, fresh] = JSON.parse(process.argv[1]);
 const { createReadStream, createWriteStream, readFileSync } = await import('node:fs');
+const { open: openFile } = await import('node:fs/promises');
 const { Readable } = await import('node:stream');
 const { pipeline } = await import('node:stream/promises');
 const { createCipheriv, createHash } = await import('node:crypto');
@@ -50,22 +65,39 @@ const body = () => {
       if (left === 0) return c.close();
       const n = Math.min(left, WRITE);
       left -= n;
-      c.enqueue(pattern.slice(0, n));
+      c.enqueue(fresh ? pattern.slice(0, n) : pattern.subarray(0, n));
     },
   }, { highWaterMark: 0 });
 };
 const drain = async (r) => { let n = 0; for await (const c of r) n += c.length; return n; };
-let run;
-if (mode === 'floor') {
-  run = async () => {
+// The sealed file in 1 MiB pieces: one reused buffer, each read after the caller's write resolved.
+async function* pieces() {
+  if (fresh) return yield* createReadStream(file, { highWaterMark: READ });
+  const fh = await openFile(file);
+  const buf = new Uint8Array(READ);
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, READ, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+// The floor: no framing, no Blindwire; 'floor' in a process in the state of
+// the Blindwire rows (modules loaded, keys made), 'bare' in a plain one.
+const floor = async () => {
     const h = createHash('sha256');
-    let n = 0;
-    const tap = new (await import('node:stream')).Transform({ transform(c, _e, cb) { h.update(c); n += c.length; cb(null, c); } });
-    await pipeline(createReadStream('/dev/zero', { end: bytes - 1, highWaterMark: READ }), tap,
-      createCipheriv('aes-256-gcm', Buffer.alloc(32, 1), Buffer.alloc(12)), createWriteStream('/dev/null'));
-    return n;
-  };
-} else {
+    const cipher = createCipheriv('aes-256-gcm', Buffer.alloc(32, 1), Buffer.alloc(12));
+    const crypt = new TransformStream({
+      transform(x, ctl) { h.update(x); ctl.enqueue(cipher.update(x)); },
+      flush(ctl) { ctl.enqueue(cipher.final()); h.digest(); },
+    });
+    return drain(body().pipeThrough(crypt));
+};
+let run = floor;
+if (mode !== 'bare') {
   const c = await import(core + 'index.js');
   const backend = backendName === 'node' ? (await import(core + 'backend/node.js')).nodeBackend
     : backendName === 'web' ? (await import(core + 'backend/web.js')).webBackend : c.pureBackend;
@@ -89,13 +121,14 @@ if (mode === 'floor') {
       const o = open();
       const reading = drain(o.readable);
       const w = o.writable.getWriter();
-      for await (const piece of createReadStream(file, { highWaterMark: READ })) await w.write(piece);
+      for await (const piece of pieces()) await w.write(piece);
       await w.close();
       const n = await reading;
       await o.result;
       return n;
     },
     piped: async () => { const o = open(); const n = await drain(body().pipeThrough(seal()).pipeThrough(o)); await o.result; return n; },
+    floor,
   }[mode];
 }
 const rssBefore = process.memoryUsage().rss;
@@ -142,6 +175,7 @@ export async function measureStreams({
   bytes = 1024 * MiB,
   backend = 'node',
   chunkSize = 65536,
+  freshInput = false,
   log = () => {},
 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'blindwire-bench-stream-'));
@@ -151,14 +185,14 @@ export async function measureStreams({
     log(`preparing a sealed ${bytes / MiB} MiB stream for the open row`);
     const { sealedBytes, keys } = await child(['prepare', bytes, backend, chunkSize, file, core]);
     const rows = [];
-    for (const mode of ['seal', 'open', 'piped', 'floor']) {
+    for (const mode of ['seal', 'open', 'piped', 'floor', 'bare']) {
       log(`measuring ${mode}`);
-      const m = await child([mode, bytes, backend, chunkSize, file, core, keys]);
+      const m = await child([mode, bytes, backend, chunkSize, file, core, keys, freshInput]);
       rows.push({
         mode,
-        backend: mode === 'floor' ? 'node:crypto' : backend,
+        backend: mode === 'floor' || mode === 'bare' ? 'node:crypto' : backend,
         bytes,
-        chunkSize: mode === 'floor' ? null : chunkSize,
+        chunkSize: mode === 'floor' || mode === 'bare' ? null : chunkSize,
         mbPerSec: bytes / 1e6 / m.seconds,
         mbPerCpuSec: bytes / 1e6 / m.cpuSeconds,
         rssBeforeMiB: m.rssBefore / MiB,
@@ -179,16 +213,20 @@ function parseSize(s) {
 }
 
 async function main() {
-  const o = { bytes: 1024 * MiB, backend: 'node', chunkSize: 65536 };
+  const o = { bytes: 1024 * MiB, backend: 'node', chunkSize: 65536, freshInput: false };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--fresh-input') {
+      o.freshInput = true;
+      continue;
+    }
     const v = argv[++i];
     if (argv[i - 1] === '--size') o.bytes = parseSize(v);
     else if (argv[i - 1] === '--backend') o.backend = v;
     else if (argv[i - 1] === '--chunk') o.chunkSize = parseSize(v);
     else
       throw new Error(
-        `usage: blindwire-stream.mjs [--size 1g] [--backend node|pure|web] [--chunk 64k]`,
+        `usage: blindwire-stream.mjs [--size 1g] [--backend node|pure|web] [--chunk 64k] [--fresh-input]`,
       );
   }
   const rows = await measureStreams({ ...o, log: (s) => process.stderr.write(`${s}\n`) });
@@ -198,7 +236,7 @@ async function main() {
 /** The markdown table of measureStreams() rows. */
 export function streamTable(rows, o) {
   const out = [
-    `\nStreams: ${o.bytes / MiB} MiB, ${o.backend} backend, ${o.chunkSize / 1024} KiB chunks\n`,
+    `\nStreams: ${o.bytes / MiB} MiB, ${o.backend} backend, ${o.chunkSize / 1024} KiB chunks, ${o.freshInput ? 'a fresh buffer per write/read' : 'input from one reused buffer'}\n`,
     '| Row    | Backend     | MB/s (wall) | MB/s (CPU) | RSS before | Peak RSS | Peak - before |',
     '| ------ | ----------- | ----------: | ---------: | ---------: | -------: | ------------: |',
   ];
@@ -212,7 +250,9 @@ export function streamTable(rows, o) {
     );
   }
   out.push(
-    '\npiped = seal and open in one thread (their costs add). CPU MB/s counts all threads (GC helpers).',
+    '\npiped = seal and open in one thread (their costs add). floor = the body through node:crypto SHA-256 + AES-256-GCM,\n' +
+      'no framing, in a process with the modules loaded and keys made (as the rows above); bare = the same in a plain Node process.\n' +
+      'CPU MB/s counts all threads (GC helpers).',
   );
   return out.join('\n');
 }

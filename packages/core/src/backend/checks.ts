@@ -4,7 +4,7 @@
  * by the suite, never by attacker-controlled data).
  */
 import { assertBytes, concat } from '../bytes.js';
-import { invalidArgument } from '../errors.js';
+import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
 import type { AeadAlgorithm, CryptoBackend } from './types.js';
 
 /** Nk per AEAD (RFC 9180 §7.3). */
@@ -69,7 +69,9 @@ export function checkSealParts(
 /**
  * AEAD-seals the concatenation of `parts` into `out` at `offset`, through the
  * backend's `aeadSealParts` when it has one, otherwise by concatenating,
- * sealing and copying (the concatenated plaintext is wiped).
+ * sealing and copying (the concatenated plaintext is wiped). A ciphertext
+ * that is not the parts' length plus the tag throws ERR_INVALID_ARGUMENT:
+ * nothing is copied into `out`.
  */
 export async function aeadSealInto(
   b: CryptoBackend,
@@ -82,9 +84,15 @@ export async function aeadSealInto(
   offset: number,
 ): Promise<void> {
   if (b.aeadSealParts) return b.aeadSealParts(alg, key, nonce, parts, aad, out, offset);
-  checkSealParts(parts, out, offset);
+  const n = checkSealParts(parts, out, offset);
   const pt = parts.length === 1 ? parts[0]! : concat(...parts);
   const ct = await b.aeadSeal(alg, key, nonce, pt, aad);
   if (pt !== parts[0]) pt.fill(0);
+  if (!(ct instanceof Uint8Array) || ct.length !== n + AEAD_TAG_LENGTH) {
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      'the backend returned a malformed ciphertext',
+    );
+  }
   out.set(ct, offset);
 }

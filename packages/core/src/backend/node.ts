@@ -38,6 +38,7 @@ import {
   verify,
 } from 'node:crypto';
 import { assertBytes } from '../bytes.js';
+import { BlindwireError, ErrorCode } from '../errors.js';
 import { AEAD_TAG_LENGTH, checkAeadArgs, checkKey32, checkSealParts } from './checks.js';
 import { strictPreconditions } from './ed25519-strict.js';
 import { KeyCache } from './key-cache.js';
@@ -203,7 +204,11 @@ function createSealCipher(alg: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array
     : createCipheriv(alg, key, nonce, { authTagLength: AEAD_TAG_LENGTH });
 }
 
-/** Encrypts `parts` in order into `out` from `offset`, then appends the tag. */
+/**
+ * Encrypts `parts` in order into `out` from `offset`, then appends the tag;
+ * throws ERR_INVALID_ARGUMENT before the tag if the cipher did not give
+ * exactly `length` bytes (`out` may be unzeroed, see SyncPrimitives.allocate).
+ */
 function sealInto(
   alg: AeadAlgorithm,
   key: Uint8Array,
@@ -225,6 +230,13 @@ function sealInto(
     }
   }
   const tail = cipher.final();
+  if (o + tail.length !== offset + length) {
+    // `out` may be unzeroed: a shortfall would put stale heap bytes on the wire.
+    throw new BlindwireError(
+      ErrorCode.InvalidArgument,
+      'the AEAD returned a ciphertext of the wrong length',
+    );
+  }
   out.set(tail, o);
   o += tail.length;
   out.set(cipher.getAuthTag(), o);

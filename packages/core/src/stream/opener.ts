@@ -28,15 +28,17 @@ import { decodeStreamHeader, type StreamHeader } from '../wire/header.js';
 import { PREFIX_LENGTH } from '../wire/kinds.js';
 import type { EnvelopeSuite } from '../wire/suites.js';
 import type { CryptoBackend, Sha256Hash } from '../backend/types.js';
+import { syncPrimitivesOf, type SyncPrimitives } from '../backend/sync.js';
 import { recipientSecrets } from '../wire/recipient.js';
 import { alreadyFailed, type ChannelSink, type Push } from './channel.js';
 import { FrameReader, type FrameHandler } from './frame-reader.js';
 import {
+  NONCE_LENGTH,
   SIGNATURE_LENGTH,
-  chunkNonce,
   createSha256,
   decodeMeta,
   deriveStreamKeys,
+  putChunkNonce,
   streamHeaderSignatureInput,
   streamSignatureInput,
 } from '../wire/stream-keys.js';
@@ -65,6 +67,10 @@ export class StreamOpener implements ChannelSink<OpenStreamResult>, FrameHandler
   private headerHash: Uint8Array = new Uint8Array(0);
   private readonly hash: Sha256Hash;
   private index = 0;
+  /** The chunk nonce, rewritten for each chunk (SPEC.md §7a.3). */
+  private readonly nonce = new Uint8Array(NONCE_LENGTH);
+  /** The backend's synchronous twin (backend/sync.ts), if any: a chunk opens without a promise. */
+  private readonly sync: SyncPrimitives | undefined;
   private sender = '';
   private senderKid: Uint8Array = new Uint8Array(0);
   private senderKey: Uint8Array = new Uint8Array(0);
@@ -76,6 +82,7 @@ export class StreamOpener implements ChannelSink<OpenStreamResult>, FrameHandler
 
   constructor(private readonly p: OpenParams) {
     this.hash = createSha256(p.b);
+    this.sync = syncPrimitivesOf(p.b);
     this.frames = new FrameReader(p.limits.maxHeaderBytes, this);
   }
 
@@ -189,13 +196,11 @@ export class StreamOpener implements ChannelSink<OpenStreamResult>, FrameHandler
 
   /** SPEC.md §7a.5 steps 8-10: one chunk; its plaintext goes out only once it verified. */
   async onRecord(ct: Uint8Array, final: boolean): Promise<void> {
-    const pt = await this.p.b.aeadOpen(
-      this.suite.algorithm,
-      this.key,
-      chunkNonce(this.index, final),
-      ct,
-      this.headerHash,
-    );
+    const alg = this.suite.algorithm;
+    const nonce = putChunkNonce(this.nonce, this.index, final);
+    const pt = this.sync
+      ? this.sync.aeadOpen(alg, this.key, nonce, ct, this.headerHash)
+      : await this.p.b.aeadOpen(alg, this.key, nonce, ct, this.headerHash);
     if (pt === undefined) throw openFailed();
     try {
       const end = final ? pt.length - SIGNATURE_LENGTH : pt.length;

@@ -1,11 +1,15 @@
 /**
  * The sealer of a stream (SPEC.md §7a.2-§7a.4): the key schedule and header,
  * then re-chunking of writes of any size into full chunks, each hashed and
- * sealed as it fills, and the signed final chunk on close.
+ * sealed as it fills, and the signed final chunk on close. Each chunk record
+ * is one buffer, sealed in place after its flag and head: the only per-chunk
+ * allocation of its own, and the caller's to keep.
  */
 import { BlindwireError, ErrorCode, invalidArgument, shown } from '../errors.js';
 import { isBytes } from '../envelope/values.js';
 import { concat, toHex, wipe } from '../bytes.js';
+import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
+import { syncPrimitivesOf, type SyncPrimitives } from '../backend/sync.js';
 import { encodeStreamHeader } from '../wire/header.js';
 import { PREFIX_LENGTH } from '../wire/kinds.js';
 import { contextCheck } from '../wire/keys.js';
@@ -14,16 +18,17 @@ import type { CheckedSeal } from '../envelope/check-seal.js';
 import type { CryptoBackend, Sha256Hash } from '../backend/types.js';
 import { alreadyFailed, type ChannelSink, type Push } from './channel.js';
 import {
+  NONCE_LENGTH,
   SIGNATURE_LENGTH,
-  chunkNonce,
   createSha256,
+  putChunkNonce,
   deriveStreamKeys,
   encodeMeta,
   streamHeaderSignatureInput,
   streamSignatureInput,
 } from '../wire/stream-keys.js';
 import type { StreamLimits } from './limits.js';
-import { encodeRecord, encodeStreamStart, recordHead } from '../wire/stream-records.js';
+import { allocateRecord, encodeStreamStart } from '../wire/stream-records.js';
 import type { SealStreamResult } from './seal-stream-options.js';
 
 export interface SealParams {
@@ -50,11 +55,20 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
   /** Where the body starts in `pending` (after the meta record in chunk 0). */
   private bodyFrom: number;
   private index = 0;
+  /** The chunk nonce, rewritten for each chunk (SPEC.md §7a.3). */
+  private readonly nonce = new Uint8Array(NONCE_LENGTH);
+  /**
+   * The backend's synchronous twin (backend/sync.ts), if it has one: chunks
+   * are then sealed without a promise each, into records allocated unzeroed.
+   * Same bytes as the async primitives.
+   */
+  private readonly sync: SyncPrimitives | undefined;
   private bodyBytes = 0;
   private streamBytes = 0;
 
   constructor(private readonly p: SealParams) {
     this.hash = createSha256(p.b);
+    this.sync = syncPrimitivesOf(p.b);
     this.pending = new Uint8Array(p.chunkSize);
     this.fill = this.bodyFrom = p.meta.length; // the meta record is set by start()
   }
@@ -138,7 +152,7 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
   /** SPEC.md §7a.4: the rest of the body, then the signature, in the final chunk. */
   async close(): Promise<SealStreamResult> {
     const { b } = this.p;
-    const { sender, suite, messageId, issuedAt, expiresAt } = this.p.checked;
+    const { sender, messageId, issuedAt, expiresAt } = this.p.checked;
     if (this.fill === this.p.chunkSize) {
       // Only when the meta record alone fills chunk 0: a full chunk is never the final one.
       await this.sealChunk(this.pending, this.bodyFrom);
@@ -149,19 +163,16 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
     this.bodyBytes += tail.length;
     const tbs = streamSignatureInput(this.headerHash, sender.name, sender.kid, this.hash.digest());
     const signature = await b.ed25519Sign(sender.privateKey, tbs);
-    const pt = new Uint8Array(this.fill + SIGNATURE_LENGTH);
-    pt.set(this.pending.subarray(0, this.fill));
-    pt.set(signature, this.fill);
-    const ct = await b.aeadSeal(
-      suite.algorithm,
-      this.key,
-      chunkNonce(this.index, true),
-      pt,
-      this.headerHash,
-    );
-    wipe(pt);
+    if (!isBytes(signature) || signature.length !== SIGNATURE_LENGTH) {
+      // SPEC.md §7a.4: the final chunk ends with exactly 64 signature bytes.
+      throw new BlindwireError(
+        ErrorCode.InvalidArgument,
+        'the backend returned a malformed signature',
+      );
+    }
+    const record = await this.sealRecord([this.pending.subarray(0, this.fill), signature], true);
     this.dispose();
-    await this.emit(encodeRecord(true, ct), false);
+    await this.emit(record, false);
     return {
       messageId: toHex(messageId),
       issuedAt,
@@ -181,17 +192,27 @@ export class StreamSealer implements ChannelSink<SealStreamResult> {
   private async sealChunk(pt: Uint8Array, bodyFrom: number): Promise<void> {
     this.hash.update(bodyFrom === 0 ? pt : pt.subarray(bodyFrom));
     this.bodyBytes += pt.length - bodyFrom;
-    const ct = await this.p.b.aeadSeal(
-      this.p.checked.suite.algorithm,
-      this.key,
-      chunkNonce(this.index, false),
-      pt,
-      this.headerHash,
-    );
+    const record = await this.sealRecord([pt], false);
     this.index++;
-    // Flag and head, then the ciphertext as the backend returned it: no copy.
-    await this.emit(recordHead(false, ct.length), false);
-    await this.emit(ct, true);
+    await this.emit(record, true);
+  }
+
+  /**
+   * SPEC.md §7a.3: the record of chunk `index`: flag, byte-string head, and
+   * the AEAD of the concatenated `parts` written in place after them. The
+   * record is a fresh buffer (it goes to the reader, who may keep it); the
+   * plaintext is never assembled.
+   */
+  private async sealRecord(parts: readonly Uint8Array[], final: boolean): Promise<Uint8Array> {
+    let length = AEAD_TAG_LENGTH;
+    for (const part of parts) length += part.length;
+    const { out, offset } = allocateRecord(final, length, this.sync?.allocate);
+    const alg = this.p.checked.suite.algorithm;
+    const nonce = putChunkNonce(this.nonce, this.index, final);
+    if (this.sync)
+      this.sync.aeadSealParts(alg, this.key, nonce, parts, this.headerHash, out, offset);
+    else await aeadSealInto(this.p.b, alg, this.key, nonce, parts, this.headerHash, out, offset);
+    return out;
   }
 
   /** SPEC.md §7a.7: `maxStreamBytes` holds on the sealing side too. */

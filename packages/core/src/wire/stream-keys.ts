@@ -50,9 +50,16 @@ export async function deriveStreamKeys(
 
 /** SPEC.md §7a.3: the 11-byte big-endian chunk index, then the final flag. */
 export function chunkNonce(index: number, final: boolean): Uint8Array {
-  const n = new Uint8Array(NONCE_LENGTH);
+  return putChunkNonce(new Uint8Array(NONCE_LENGTH), index, final);
+}
+
+/**
+ * `chunkNonce` written over `n` (every byte of it), so that a stream reuses
+ * one nonce buffer for all its chunks; returns `n`.
+ */
+export function putChunkNonce(n: Uint8Array, index: number, final: boolean): Uint8Array {
   let v = index;
-  for (let i = 10; v > 0; i--) {
+  for (let i = 10; i >= 0; i--) {
     n[i] = v % 256;
     v = Math.floor(v / 256);
   }

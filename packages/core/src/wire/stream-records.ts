@@ -3,7 +3,7 @@
  * string) and the chunk records that follow it. Reading them as they arrive
  * is stream/frame-reader.ts.
  */
-import { encodeHead } from './cbor.js';
+import { encodeHead, headLength, putHead } from './cbor.js';
 import { PREFIX_LENGTH, prefixFor, Kind } from './kinds.js';
 
 /** The flag byte before each chunk record; also the nonce's last byte. */
@@ -24,21 +24,19 @@ export function encodeStreamStart(header: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The flag and the byte-string head of a chunk record of `length` ciphertext bytes. */
-export function recordHead(final: boolean, length: number): Uint8Array {
-  const head = encodeHead(2, length);
-  const out = new Uint8Array(1 + head.length);
+/**
+ * A chunk record of `ciphertextLength` bytes with its flag and head written,
+ * and the offset at which the caller writes the ciphertext: the record goes
+ * out as one buffer, sealed in place, with no copy and no separate head.
+ * `allocate` may return unzeroed memory: every byte before `offset` is
+ * written here, and the caller writes every byte from it.
+ */
+export function allocateRecord(
+  final: boolean,
+  ciphertextLength: number,
+  allocate: (length: number) => Uint8Array = (n) => new Uint8Array(n),
+): { out: Uint8Array; offset: number } {
+  const out = allocate(1 + headLength(ciphertextLength) + ciphertextLength);
   out[0] = final ? ChunkFlag.Final : ChunkFlag.More;
-  out.set(head, 1);
-  return out;
-}
-
-/** One chunk record: the flag, then the ciphertext as a CBOR byte string. */
-export function encodeRecord(final: boolean, ciphertext: Uint8Array): Uint8Array {
-  const head = encodeHead(2, ciphertext.length);
-  const out = new Uint8Array(1 + head.length + ciphertext.length);
-  out[0] = final ? ChunkFlag.Final : ChunkFlag.More;
-  out.set(head, 1);
-  out.set(ciphertext, 1 + head.length);
-  return out;
+  return { out, offset: putHead(out, 1, 2, ciphertextLength) };
 }
