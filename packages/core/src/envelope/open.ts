@@ -10,7 +10,8 @@ import { ErrorCode, isBlindwireError, openFailed } from '../errors.js';
 import { syncPrimitivesOf } from '../backend/sync.js';
 import type { CryptoBackend } from '../backend/types.js';
 import { parseFrame, type Frame } from '../wire/frame.js';
-import { decodeMessageHeader, type MessageHeader } from '../wire/header.js';
+import type { MessageHeader } from '../wire/header.js';
+import { decodeMessageHeaderFast } from '../wire/header-fast.js';
 import { decodeInner } from '../wire/inner.js';
 import {
   LABEL,
@@ -66,7 +67,7 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
 
   // §7 steps 1-5: framing and header.
   const frame = parseFrame(isBytes(envelope) ? envelope : notBytes(), Kind.Message, limits);
-  const header = decodeMessageHeader(frame.header, limits);
+  const header = decodeMessageHeaderFast(frame.header, limits);
   // §7 steps 6-8: suite, times, which of our keys.
   const admitted = admitHeader(header, policy);
   const { suite, entry } = admitted;
