@@ -93,7 +93,7 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
       sender,
       senderKid: inner.senderKid!,
       verify: sync
-        ? async (pk) =>
+        ? (pk) =>
             sync.ed25519Verify(
               pk,
               signatureTranscript(
@@ -125,7 +125,7 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
       sender,
       senderKid,
       messageId,
-      header: headerInfo(header, frame),
+      header: headerInfo(header, frame, messageId),
     };
     if (header.contentType !== undefined) result.contentType = header.contentType;
     if (reservation) result.reservation = reservation; // §7 step 18: the caller's to commit
