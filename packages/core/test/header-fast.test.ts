@@ -181,6 +181,45 @@ describe('fixed-layout message header (SPEC.md §4.1, §3.1)', () => {
     );
   });
 
+  it('hands any integer that is not a safe non-negative integer to the generic writer', () => {
+    const base: MessageHeader = {
+      suite: { kem: 0x20, kdf: 1, aead: 1 },
+      recipients: [{ kid: new Uint8Array(8).fill(1), enc: new Uint8Array(32).fill(2) }],
+      messageId: new Uint8Array(16),
+      issuedAt: 1_700_000_000,
+      expiresAt: 1_700_000_300,
+      contextCheck: new Uint8Array(16),
+      commitment: new Uint8Array(32),
+    };
+    const variants: ((v: number) => MessageHeader)[] = [
+      (v) => ({ ...base, issuedAt: v }),
+      (v) => ({ ...base, expiresAt: v }),
+      (v) => ({ ...base, suite: { ...base.suite, kem: v } }),
+      (v) => ({ ...base, suite: { ...base.suite, kdf: v } }),
+      (v) => ({ ...base, suite: { ...base.suite, aead: v } }),
+    ];
+    const values = [-1, -24, -25, -0x10000, 1.5, -0.5, NaN, Infinity, -Infinity, 2 ** 53, -0];
+    for (const at of variants) {
+      for (const v of values) {
+        const h = at(v);
+        const generic = outcome(() => encodeMessageHeader(h));
+        const fast = outcome(() => encodePrefixedHeader(Kind.Message, h).subarray(PREFIX_LENGTH));
+        expect(fast).toEqual(generic);
+      }
+      // The largest integer the fixed layout writes itself.
+      const top = at(2 ** 53 - 1);
+      expect(encodePrefixedHeader(Kind.Message, top).subarray(PREFIX_LENGTH)).toEqual(
+        encodeMessageHeader(top),
+      );
+    }
+    // -1 is the CBOR negative integer 0x20 (the generic writer's), never 0xff (a break).
+    const neg = encodePrefixedHeader(Kind.Message, { ...base, issuedAt: -1 });
+    expect(neg[neg.indexOf(0x04, PREFIX_LENGTH + 40) + 1]).toBe(0x20);
+    expect(() => encodePrefixedHeader(Kind.Message, { ...base, issuedAt: 1.5 })).toThrow(
+      /only safe integers/,
+    );
+  });
+
   it('reads the common layout in place, as the strict decoder does', () => {
     fc.assert(
       fc.property(header, (h) => {

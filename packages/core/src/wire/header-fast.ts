@@ -27,6 +27,9 @@ import { MAGIC_0, MAGIC_1, PREFIX_LENGTH, VERSION, type Kind } from './kinds.js'
 /** The length of a byte string of `n` bytes, head included (RFC 8949 §3). */
 const bstr = (n: number) => headLength(n) + n;
 
+/** A safe non-negative integer: what the fixed layout writes as a major type 0 head. */
+const uint = (x: number) => Number.isSafeInteger(x) && x >= 0;
+
 /** Writes a byte string (major type 2) at `o`; returns the offset after it. */
 function putBytes(out: Uint8Array, o: number, b: Uint8Array): number {
   const at = putHead(out, o, 2, b.length);
@@ -37,11 +40,27 @@ function putBytes(out: Uint8Array, o: number, b: Uint8Array): number {
 /**
  * The envelope prefix of `kind` followed by the encoded header `h`, in one
  * array (the AAD of SPEC.md §4.3, and the signed header of §4.4); the header
- * is `subarray(PREFIX_LENGTH)`. The header bytes are `encodeMessageHeader(h)`'s.
+ * is `subarray(PREFIX_LENGTH)`. The header bytes are `encodeMessageHeader(h)`'s,
+ * and it throws what that throws: a header outside the fixed layout (several
+ * recipients, a wrapped secret, claims, an integer that is not a safe
+ * non-negative integer) is written by `encodeMessageHeader` itself.
  */
 export function encodePrefixedHeader(kind: Kind, h: MessageHeader): Uint8Array {
   const r = h.recipients[0]!;
-  if (h.recipients.length !== 1 || r.wrapped !== undefined || (h.claims && h.claims.size > 0)) {
+  const s = h.suite;
+  // The fixed layout writes each integer as an unsigned head (major type 0);
+  // any other value (negative, fractional, unsafe) is the generic writer's to
+  // encode or refuse.
+  if (
+    h.recipients.length !== 1 ||
+    r.wrapped !== undefined ||
+    (h.claims && h.claims.size > 0) ||
+    !uint(s.kem) ||
+    !uint(s.kdf) ||
+    !uint(s.aead) ||
+    !uint(h.issuedAt) ||
+    !uint(h.expiresAt)
+  ) {
     const header = encodeMessageHeader(h);
     const out = new Uint8Array(PREFIX_LENGTH + header.length);
     writePrefix(out, kind);
@@ -49,7 +68,6 @@ export function encodePrefixedHeader(kind: Kind, h: MessageHeader): Uint8Array {
     return out;
   }
   const ct = h.contentType === undefined ? undefined : utf8(h.contentType);
-  const s = h.suite;
   // SPEC.md §4.1: keys 1-5, 6 when there is a content type, 7 and 8, ascending.
   const length =
     1 +
