@@ -192,7 +192,7 @@ export function decodeInnerStrict(
  * `decodeInner`, read in place; undefined for any other input, which the
  * strict decoder then judges (so this never accepts what it refuses).
  */
-function readSignedInner(p: Uint8Array, limits: Limits): Required<InnerRecord> | undefined {
+export function readSignedInner(p: Uint8Array, limits: Limits): Required<InnerRecord> | undefined {
   // The strict decoder's limits: map then values (depth 2), four items.
   if (limits.maxCborDepth < 2 || Math.max(limits.maxHeaderFields, limits.maxRecipients) < 4)
     return undefined;
