@@ -6,11 +6,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, MAX_LIMITS, type Limits } from '../src/limits.js';
+import { DEFAULT_LIMITS, MAX_LIMITS } from '../src/limits.js';
 import { encodeCbor, type CborMap } from '../src/wire/cbor.js';
 import { encodeCborReference } from '../src/wire/cbor-reference.js';
 import {
-  MAX_TIME,
   decodeMessageHeader,
   encodeMessageHeader,
   type MessageHeader,
@@ -22,60 +21,7 @@ import {
 } from '../src/wire/header-fast.js';
 import { decodeInner, decodeInnerStrict, encodeInner } from '../src/wire/inner.js';
 import { Kind, PREFIX_LENGTH, prefixFor } from '../src/wire/kinds.js';
-
-const u16 = fc.integer({ min: 0, max: 0xffff });
-const time = fc.oneof(
-  fc.integer({ min: 0, max: MAX_TIME }),
-  fc.constantFrom(0, 23, 24, 255, 256, 65535, 65536, MAX_TIME),
-);
-const bytes = (min: number, max = min) => fc.uint8Array({ minLength: min, maxLength: max });
-
-/**
- * Headers of every shape `encodeMessageHeader` takes, mostly the common one;
- * `ordered` false also gives expires-at before issued-at (which no reader may accept).
- */
-const headerOf = (ordered: boolean): fc.Arbitrary<MessageHeader> =>
-  fc
-    .record({
-      suite: fc.oneof(
-        fc.record({ kem: fc.constant(0x20), kdf: fc.constant(1), aead: fc.constantFrom(1, 2, 3) }),
-        fc.record({ kem: u16, kdf: u16, aead: u16 }),
-      ),
-      recipients: fc.oneof(
-        { weight: 4, arbitrary: fc.tuple(fc.record({ kid: bytes(1, 64), enc: bytes(32) })) },
-        fc.uniqueArray(fc.record({ kid: bytes(1, 64), enc: bytes(32), wrapped: bytes(1, 60) }), {
-          minLength: 2,
-          maxLength: 3,
-          selector: (r) => r.kid.join(','),
-        }),
-      ),
-      messageId: bytes(16),
-      t: fc.tuple(time, time),
-      contentType: fc.option(
-        fc.oneof(
-          fc.string({ minLength: 1, maxLength: 30 }),
-          fc.string({ unit: 'binary', minLength: 1, maxLength: 5 }),
-        ),
-        { nil: undefined },
-      ),
-      contextCheck: bytes(16),
-      commitment: bytes(32),
-      claims: fc.option(
-        fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), fc.oneof(fc.string(), fc.nat())),
-        { nil: undefined },
-      ),
-    })
-    .map(({ t, contentType, claims, recipients, ...h }) => {
-      const out: MessageHeader = {
-        ...h,
-        recipients: [...recipients],
-        issuedAt: ordered ? Math.min(...t) : t[0],
-        expiresAt: ordered ? Math.max(...t) : t[1],
-      };
-      if (contentType !== undefined) out.contentType = contentType;
-      if (claims !== undefined) out.claims = new Map(Object.entries(claims));
-      return out;
-    });
+import { bytes, headerOf, inner, limits, outcome } from './helpers/layout-arbitraries.js';
 
 const header = headerOf(true);
 const looseHeader = headerOf(false);
@@ -103,16 +49,6 @@ function referenceMap(h: MessageHeader): CborMap {
     m.set(9, new Map(keys.map((k) => [k, h.claims!.get(k)!])));
   }
   return m;
-}
-
-/** What a decoder does with `input`: its value, or its error's code and message. */
-function outcome(decode: () => unknown): unknown {
-  try {
-    return { ok: decode() };
-  } catch (e) {
-    const err = e as { code?: string; message: string; constructor: { name: string } };
-    return { error: err.constructor.name, code: err.code, message: err.message };
-  }
 }
 
 /** Adversarial variants of a valid encoding: flips, replaced, inserted and cut bytes. */
@@ -147,19 +83,6 @@ function mutate(b: Uint8Array, ms: Mutation[]): Uint8Array {
   }
   return out;
 }
-
-/** Limits around the thresholds the fast reader checks (fields, depth, string bytes). */
-const limits: fc.Arbitrary<Limits> = fc.oneof(
-  { weight: 3, arbitrary: fc.constant(DEFAULT_LIMITS) },
-  fc
-    .record({
-      maxHeaderFields: fc.integer({ min: 1, max: 10 }),
-      maxRecipients: fc.integer({ min: 1, max: 4 }),
-      maxCborDepth: fc.integer({ min: 1, max: 5 }),
-      maxStringBytes: fc.integer({ min: 1, max: 40 }),
-    })
-    .map((l) => ({ ...DEFAULT_LIMITS, ...l })),
-);
 
 /** `b` with the head at `i` (argument < 24) rewritten in its non-shortest 1-byte-argument form. */
 function widened(b: Uint8Array, i: number): Uint8Array {
@@ -300,23 +223,6 @@ describe('fixed-layout message header (SPEC.md §4.1, §3.1)', () => {
       /more than 7 fields/,
     );
   });
-});
-
-const name = fc.constantFrom(
-  'spiffe://example.org/sender',
-  'urn:blindwire:x',
-  'spiffe://bench.example/s',
-  'a',
-  'x'.repeat(30),
-  'spiffe://é.example/s',
-);
-
-const inner = fc.record({
-  sender: name,
-  senderKid: bytes(1, 64),
-  signature: bytes(64),
-  body: bytes(0, 300),
-  padding: fc.constantFrom(undefined, 'padme' as const, { blockSize: 32 }),
 });
 
 describe('fixed-layout inner record (SPEC.md §4.2)', () => {
