@@ -10,6 +10,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type * as CheckRecipients from '../src/envelope/check-recipients.js';
 import type * as Header from '../src/wire/header.js';
+import type * as HeaderFast from '../src/wire/header-fast.js';
 import type * as Suites from '../src/wire/suites.js';
 import { nodeBackend } from '../src/backend/node.js';
 import { setSyncPrimitives, syncPrimitivesOf, type SyncPrimitives } from '../src/backend/sync.js';
@@ -44,6 +45,18 @@ vi.mock('../src/wire/header.js', async (importOriginal) => {
     ...m,
     decodeMessageHeader: (...a: Parameters<typeof m.decodeMessageHeader>) => {
       const h = m.decodeMessageHeader(...a);
+      return stub.ids ? { ...h, suite: { ...h.suite, ...stub.ids } } : h;
+    },
+  };
+});
+
+// `open` reads the header through the fixed-layout reader (wire/header-fast.ts).
+vi.mock('../src/wire/header-fast.js', async (importOriginal) => {
+  const m = await importOriginal<typeof HeaderFast>();
+  return {
+    ...m,
+    decodeMessageHeaderFast: (...a: Parameters<typeof m.decodeMessageHeaderFast>) => {
+      const h = m.decodeMessageHeaderFast(...a);
       return stub.ids ? { ...h, suite: { ...h.suite, ...stub.ids } } : h;
     },
   };

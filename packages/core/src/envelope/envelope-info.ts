@@ -44,11 +44,14 @@ export type CommonInfo = Pick<
 >;
 
 /** The common fields of `h`. */
-export function commonInfo(h: AnyHeader): CommonInfo {
+export function commonInfo(h: AnyHeader, messageIdHex?: string): CommonInfo {
+  const { kem, kdf, aead } = h.suite;
+  const recipients: { kid: string }[] = [];
+  if ('recipients' in h) for (const r of h.recipients) recipients.push({ kid: toBase64url(r.kid) });
   return {
-    suite: { ...h.suite, name: suiteName(h.suite), kemName: suiteKemName(h.suite) },
-    recipients: 'recipients' in h ? h.recipients.map((r) => ({ kid: toBase64url(r.kid) })) : [],
-    messageId: toHex(h.messageId),
+    suite: { kem, kdf, aead, name: suiteName(h.suite), kemName: suiteKemName(h.suite) },
+    recipients,
+    messageId: messageIdHex ?? toHex(h.messageId),
     issuedAt: h.issuedAt,
     expiresAt: h.expiresAt,
   };
@@ -63,12 +66,17 @@ export function addOptionalInfo(
   if ('claims' in h && h.claims) info.claims = Object.fromEntries(h.claims);
 }
 
-export function headerInfo(h: MessageHeader | ResponseHeader, frame: Frame): EnvelopeInfo {
+/** The header `open` reports (`messageIdHex`: the message id in hex, when the caller has it). */
+export function headerInfo(
+  h: MessageHeader | ResponseHeader,
+  frame: Frame,
+  messageIdHex?: string,
+): EnvelopeInfo {
   const info: EnvelopeInfo = {
     version: 1,
     kind:
       frame.kind === Kind.Message ? 'message' : frame.kind === Kind.Stream ? 'stream' : 'response',
-    ...commonInfo(h),
+    ...commonInfo(h, messageIdHex),
     headerBytes: frame.header.length,
     ciphertextBytes: frame.ciphertext.length,
   };

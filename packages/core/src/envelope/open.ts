@@ -10,7 +10,8 @@ import { ErrorCode, isBlindwireError, openFailed } from '../errors.js';
 import { syncPrimitivesOf } from '../backend/sync.js';
 import type { CryptoBackend } from '../backend/types.js';
 import { parseFrame, type Frame } from '../wire/frame.js';
-import { decodeMessageHeader, type MessageHeader } from '../wire/header.js';
+import type { MessageHeader } from '../wire/header.js';
+import { decodeMessageHeaderFast } from '../wire/header-fast.js';
 import { decodeInner } from '../wire/inner.js';
 import {
   LABEL,
@@ -66,7 +67,7 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
 
   // §7 steps 1-5: framing and header.
   const frame = parseFrame(isBytes(envelope) ? envelope : notBytes(), Kind.Message, limits);
-  const header = decodeMessageHeader(frame.header, limits);
+  const header = decodeMessageHeaderFast(frame.header, limits);
   // §7 steps 6-8: suite, times, which of our keys.
   const admitted = admitHeader(header, policy);
   const { suite, entry } = admitted;
@@ -92,7 +93,7 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
       sender,
       senderKid: inner.senderKid!,
       verify: sync
-        ? async (pk) =>
+        ? (pk) =>
             sync.ed25519Verify(
               pk,
               signatureTranscript(
@@ -124,7 +125,7 @@ async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise
       sender,
       senderKid,
       messageId,
-      header: headerInfo(header, frame),
+      header: headerInfo(header, frame, messageId),
     };
     if (header.contentType !== undefined) result.contentType = header.contentType;
     if (reservation) result.reservation = reservation; // §7 step 18: the caller's to commit

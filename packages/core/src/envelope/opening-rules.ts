@@ -106,8 +106,11 @@ export interface SenderClaim {
   /** The sender name from the inner record (§4.2) or the stream's meta record (§7a.4). */
   sender: string;
   senderKid: Uint8Array;
-  /** Verifies the signature (§4.4 or the stream header signature, §7a.4) with `publicKey`. */
-  verify(publicKey: Uint8Array): Promise<boolean>;
+  /**
+   * Verifies the signature (§4.4 or the stream header signature, §7a.4) with
+   * `publicKey`: at once on a synchronous twin, else as a promise.
+   */
+  verify(publicKey: Uint8Array): boolean | Promise<boolean>;
   /** The key of the context check (a copy of the message secret); the caller wipes it. */
   contextKey: Uint8Array;
   /**
@@ -147,11 +150,15 @@ export async function admitSender(
 ): Promise<AdmittedSender> {
   const senderKid = toBase64url(claim.senderKid);
   // §7 step 14: the caller's trust source knows the sender's key.
-  const publicKey = await trustedKey(policy, claim.sender, senderKid);
+  // A pinned sender is found without a promise; a resolver is awaited.
+  const publicKey =
+    pinnedKey(policy, claim.sender, senderKid) ??
+    (await resolvedKey(policy, claim.sender, senderKid));
   if (!publicKey)
     throw new BlindwireError(ErrorCode.KeyUntrusted, 'no trusted signing key for the sender');
   // §7 step 15: the signature, under that key.
-  if (!(await claim.verify(publicKey))) throw openFailed();
+  const verified = claim.verify(publicKey);
+  if (!(verified === true || (verified !== false && (await verified)))) throw openFailed();
   // §7 step 16: the verified sender is allowed.
   if (policy.allowed && !policy.allowed(claim.sender)) {
     throw new BlindwireError(ErrorCode.SenderNotAllowed, 'the sender is not allowed by policy');
@@ -170,7 +177,7 @@ export async function admitSender(
   // or the store, which reserves them atomically.
   const { replay } = policy;
   if (!isReplayStore(replay)) {
-    await checkReplay(replay, claim.messageId, claim.sender);
+    if (replay !== undefined) await checkReplay(replay, claim.messageId, claim.sender);
     return { senderKid, publicKey };
   }
   const entry = {
@@ -197,15 +204,24 @@ export async function checkReplayAgain(
   await checkReplay(policy.replay, messageId, sender);
 }
 
-/** SPEC.md §7 step 14: pinned senders first, then the resolver (trust-source.ts). */
-async function trustedKey(
-  o: Pick<OpeningPolicy, 'trustedSenders' | 'resolveSender' | 'backend'>,
+/** SPEC.md §7 step 14, first: the caller's pinned senders. */
+function pinnedKey(
+  o: Pick<OpeningPolicy, 'trustedSenders'>,
   sender: string,
   kid: string,
-): Promise<Uint8Array | undefined> {
+): Uint8Array | undefined {
   for (const t of o.trustedSenders ?? []) {
     if (t.name === sender && t.signing.kid === kid) return t.signing.publicKey;
   }
+  return undefined;
+}
+
+/** SPEC.md §7 step 14, then: the resolver (trust-source.ts), if any. */
+async function resolvedKey(
+  o: Pick<OpeningPolicy, 'resolveSender' | 'backend'>,
+  sender: string,
+  kid: string,
+): Promise<Uint8Array | undefined> {
   if (!o.resolveSender) return undefined;
   return resolvedSenderKey(o.resolveSender, sender, kid, o.backend);
 }

@@ -198,8 +198,9 @@ async function openResponseEnvelope(
   if (plaintext === undefined) throw openFailed();
   let inner;
   try {
-    // §6.3 step 7: the inner record; step 8: once per request and responder.
-    inner = decodeInner(plaintext, false);
+    // §6.3 step 7: the inner record, under the caller's limits (§8, as the
+    // header); step 8: once per request and responder.
+    inner = decodeInner(plaintext, false, limits);
     acceptResponse(header, state);
   } catch (e) {
     plaintext.fill(0);

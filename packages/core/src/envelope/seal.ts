@@ -5,8 +5,9 @@
 import { AEAD_TAG_LENGTH, aeadSealInto } from '../backend/checks.js';
 import { syncPrimitivesOf } from '../backend/sync.js';
 import type { CryptoBackend } from '../backend/types.js';
-import { concat, toHex, wipe } from '../bytes.js';
-import { encodeMessageHeader, type RecipientEntry } from '../wire/header.js';
+import { toHex, wipe } from '../bytes.js';
+import type { RecipientEntry } from '../wire/header.js';
+import { encodePrefixedHeader } from '../wire/header-fast.js';
 import { allocateFrame } from '../wire/frame.js';
 import { innerParts, type Padding } from '../wire/inner.js';
 import {
@@ -16,7 +17,7 @@ import {
   signatureInput,
   type MessageKeys,
 } from '../wire/keys.js';
-import { Kind, prefixFor } from '../wire/kinds.js';
+import { Kind, PREFIX_LENGTH } from '../wire/kinds.js';
 import { senderSecrets, type SenderSecrets } from '../wire/sender.js';
 import {
   SEAL_OPTION_KEYS,
@@ -46,8 +47,9 @@ export async function seal(
     const c = checkSealOptions(o, limits, b);
     return { b, limits, body, c, padding: checkPadding(o.padding) };
   });
-  const headerWith = (entries: RecipientEntry[], check: Uint8Array, commitment: Uint8Array) =>
-    encodeMessageHeader({
+  // prefix || header: the AAD (SPEC.md §4.3); the header is its subarray(PREFIX_LENGTH).
+  const aadWith = (entries: RecipientEntry[], check: Uint8Array, commitment: Uint8Array) =>
+    encodePrefixedHeader(Kind.Message, {
       suite: c.suite.ids,
       recipients: entries,
       messageId: c.messageId,
@@ -75,11 +77,11 @@ export async function seal(
   const twin =
     c.recipients.length === 1 && syncSchedules(c.suite.ids) ? syncPrimitivesOf(b) : undefined;
   const path = twin && syncPath();
-  if (path) return path.sealOne(twin, c, body, padding, limits, headerWith);
+  if (path) return path.sealOne(twin, c, body, padding, limits, aadWith);
   // SPEC.md §4.3: one HPKE context per recipient; the message secret comes from
   // the exporter (one recipient) or is random and sealed to each (several).
   const secrets = await senderSecrets(b, c.suite, c.recipients, true);
-  return sealWithSecrets(b, c, body, padding, limits, secrets, headerWith);
+  return sealWithSecrets(b, c, body, padding, limits, secrets, aadWith);
 }
 
 /**
@@ -94,18 +96,18 @@ async function sealWithSecrets(
   padding: Padding | undefined,
   limits: Limits,
   { entries, messageSecret, responseSecrets }: SenderSecrets,
-  headerWith: (entries: RecipientEntry[], check: Uint8Array, commitment: Uint8Array) => Uint8Array,
+  aadWith: (entries: RecipientEntry[], check: Uint8Array, commitment: Uint8Array) => Uint8Array,
 ): Promise<SealResult> {
   let sealed = false;
   let keys: MessageKeys | undefined;
   try {
     keys = await deriveMessageKeys(b, messageSecret, c.suite.keyLength);
-    const header = headerWith(
+    const aad = aadWith(
       entries,
       await contextCheck(b, keys.contextKey, c.context),
       keys.commitment,
     );
-    const aad = concat(prefixFor(Kind.Message), header);
+    const header = aad.subarray(PREFIX_LENGTH);
 
     // SPEC.md §4.4: sign the exact header (which binds the context), the sender and the body.
     const tbs = await signatureInput(b, aad, c.sender.name, c.sender.kid, body);

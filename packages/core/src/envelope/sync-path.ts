@@ -14,7 +14,7 @@ import { allocateFrame, type Frame } from '../wire/frame.js';
 import type { MessageHeader, RecipientEntry } from '../wire/header.js';
 import { innerParts, type Padding } from '../wire/inner.js';
 import { LABEL, ZERO_NONCE, signatureTranscript } from '../wire/keys.js';
-import { Kind, prefixFor } from '../wire/kinds.js';
+import { Kind, PREFIX_LENGTH } from '../wire/kinds.js';
 import {
   contextCheckSync,
   messageKeysSync,
@@ -41,7 +41,7 @@ export function sealOneSync(
   body: Uint8Array,
   padding: Padding | undefined,
   limits: Limits,
-  headerWith: (entries: RecipientEntry[], check: Uint8Array, commitment: Uint8Array) => Uint8Array,
+  aadWith: (entries: RecipientEntry[], check: Uint8Array, commitment: Uint8Array) => Uint8Array,
 ): SealResult {
   const recipient = c.recipients[0]!;
   // SPEC.md §4.3: the message and response secrets from the recipient's HPKE exporter.
@@ -56,12 +56,9 @@ export function sealOneSync(
     const keys = messageKeysSync(s, messageSecret, c.suite.keyLength);
     contentKey = keys.contentKey;
     const entry: RecipientEntry = { kid: recipient.kid, enc };
-    const header = headerWith(
-      [entry],
-      contextCheckSync(s, messageSecret, c.context),
-      keys.commitment,
-    );
-    const aad = concat(prefixFor(Kind.Message), header);
+    // prefix || header in one array: the AAD (SPEC.md §4.3), the header a view of it.
+    const aad = aadWith([entry], contextCheckSync(s, messageSecret, c.context), keys.commitment);
+    const header = aad.subarray(PREFIX_LENGTH);
     // SPEC.md §4.4: sign the exact header (which binds the context), the sender and the body.
     const tbs = signatureTranscript(
       LABEL.signature,

@@ -30,11 +30,8 @@ export interface SyncPath {
     body: Uint8Array,
     padding: Padding | undefined,
     limits: Limits,
-    headerWith: (
-      entries: RecipientEntry[],
-      check: Uint8Array,
-      commitment: Uint8Array,
-    ) => Uint8Array,
+    /** prefix || header (the AAD) for these entries and values. */
+    aadWith: (entries: RecipientEntry[], check: Uint8Array, commitment: Uint8Array) => Uint8Array,
   ): SealResult;
   decrypt(s: SyncPrimitives, admitted: Admission, header: MessageHeader, frame: Frame): Decrypted;
   /** SPEC.md §4.3: the context check value. */

@@ -7,15 +7,7 @@
 import { BlindwireError, ErrorCode } from '../errors.js';
 import type { Limits } from '../limits.js';
 import { headLength, putHead, readHead } from './cbor.js';
-import {
-  MAGIC_0,
-  MAGIC_1,
-  PREFIX_LENGTH,
-  VERSION,
-  prefixFor,
-  type Kind,
-  type StateKind,
-} from './kinds.js';
+import { MAGIC_0, MAGIC_1, PREFIX_LENGTH, VERSION, type Kind, type StateKind } from './kinds.js';
 
 export interface Frame {
   /** An envelope's kind, or a kept state's (SPEC.md §11a: the same framing). */
@@ -91,7 +83,10 @@ export function allocateFrame(
   allocate: (length: number) => Uint8Array = (n) => new Uint8Array(n),
 ): { out: Uint8Array; offset: number } {
   const out = allocate(frameLength(header, ciphertextLength));
-  out.set(prefixFor(kind), 0);
+  out[0] = MAGIC_0; // the prefix (SPEC.md §3), written in place
+  out[1] = MAGIC_1;
+  out[2] = VERSION;
+  out[3] = kind;
   let off = putHead(out, PREFIX_LENGTH, 2, header.length);
   out.set(header, off);
   off = putHead(out, off + header.length, 2, ciphertextLength);

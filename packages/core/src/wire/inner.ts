@@ -3,11 +3,12 @@
  * CBOR map (sender, signing kid, signature, body length), then the body,
  * then zero padding. The body is returned as a view, never copied.
  */
-import { concat } from '../bytes.js';
+import { concat, utf8 } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument, openFailed } from '../errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
-import { decodeCborPrefix, encodeCbor, type CborMap } from './cbor.js';
+import { decodeCborPrefix, headLength, putHead } from './cbor.js';
 import { cborLimitsOf } from './header.js';
+import { Cursor, ascii } from './header-fast.js';
 import { isIdentityName } from '../identity/name.js';
 
 export const InnerKey = { Sender: 1, SenderKid: 2, Signature: 3, BodyLength: 4 } as const;
@@ -53,14 +54,38 @@ export function paddedLength(length: number, padding: Padding | undefined): numb
   return Math.max(bs, Math.ceil(length / bs) * bs);
 }
 
-/** The `meta` map of SPEC.md §4.2 (§6.1: the body length alone), encoded. */
+/** Writes key `key` (< 24) and a string of `major` type at `o`; returns the offset after. */
+function putField(out: Uint8Array, o: number, key: number, major: number, b: Uint8Array): number {
+  out[o] = key;
+  const at = putHead(out, o + 1, major, b.length);
+  out.set(b, at);
+  return at + b.length;
+}
+
+/**
+ * The `meta` map of SPEC.md §4.2 (§6.1: the body length alone), encoded: its
+ * keys ascending, written in place (the bytes of `encodeCbor` on the map,
+ * which the property tests check).
+ */
 function encodeMeta(rec: Omit<InnerRecord, 'body'>, bodyLength: number): Uint8Array {
-  const m: CborMap = new Map();
-  if (rec.sender !== undefined) m.set(InnerKey.Sender, rec.sender);
-  if (rec.senderKid !== undefined) m.set(InnerKey.SenderKid, rec.senderKid);
-  if (rec.signature !== undefined) m.set(InnerKey.Signature, rec.signature);
-  m.set(InnerKey.BodyLength, bodyLength);
-  return encodeCbor(m);
+  const sender = rec.sender === undefined ? undefined : utf8(rec.sender);
+  const { senderKid: kid, signature: sig } = rec;
+  const count = 1 + (sender ? 1 : 0) + (kid ? 1 : 0) + (sig ? 1 : 0);
+  const out = new Uint8Array(
+    1 +
+      (sender ? 1 + headLength(sender.length) + sender.length : 0) +
+      (kid ? 1 + headLength(kid.length) + kid.length : 0) +
+      (sig ? 1 + headLength(sig.length) + sig.length : 0) +
+      1 +
+      headLength(bodyLength),
+  );
+  let o = putHead(out, 0, 5, count);
+  if (sender) o = putField(out, o, InnerKey.Sender, 3, sender);
+  if (kid) o = putField(out, o, InnerKey.SenderKid, 2, kid);
+  if (sig) o = putField(out, o, InnerKey.Signature, 2, sig);
+  out[o++] = InnerKey.BodyLength;
+  putHead(out, o, 0, bodyLength);
+  return out;
 }
 
 /**
@@ -111,6 +136,17 @@ export function decodeInner(
   signed: boolean,
   limits: Limits = DEFAULT_LIMITS,
 ): Required<InnerRecord> | InnerRecord {
+  return (
+    (signed && readSignedInner(plaintext, limits)) || decodeInnerStrict(plaintext, signed, limits)
+  );
+}
+
+/** `decodeInner` by the strict CBOR decoder alone, for any layout (the reference of the fast reader). */
+export function decodeInnerStrict(
+  plaintext: Uint8Array,
+  signed: boolean,
+  limits: Limits,
+): Required<InnerRecord> | InnerRecord {
   try {
     const [meta, used] = decodeCborPrefix(plaintext, cborLimitsOf(limits));
     if (!(meta instanceof Map)) throw openFailed();
@@ -148,4 +184,35 @@ export function decodeInner(
     if (e instanceof BlindwireError && e.code === ErrorCode.OpenFailed) throw e;
     throw openFailed();
   }
+}
+
+/**
+ * The signed inner record in its one canonical layout (SPEC.md §4.2: keys 1
+ * to 4 ascending, shortest heads, an ASCII sender) with every check of
+ * `decodeInner`, read in place; undefined for any other input, which the
+ * strict decoder then judges (so this never accepts what it refuses).
+ */
+export function readSignedInner(p: Uint8Array, limits: Limits): Required<InnerRecord> | undefined {
+  // The strict decoder's limits: map then values (depth 2), four items.
+  if (limits.maxCborDepth < 2 || Math.max(limits.maxHeaderFields, limits.maxRecipients) < 4)
+    return undefined;
+  const c = new Cursor(p);
+  if (!c.is(0xa4) || !c.is(InnerKey.Sender)) return undefined;
+  const n = c.length(3);
+  if (n < 1 || n > limits.maxStringBytes) return undefined;
+  const sender = ascii(p, c.o, n);
+  if (sender === undefined || !isIdentityName(sender)) return undefined;
+  c.o += n;
+  if (!c.is(InnerKey.SenderKid)) return undefined;
+  const senderKid = c.bytes(1, 64);
+  if (!senderKid || !c.is(InnerKey.Signature)) return undefined;
+  const signature = c.bytes(64);
+  if (!signature || !c.is(InnerKey.BodyLength)) return undefined;
+  const bodyLength = c.uint();
+  if (bodyLength < 0 || bodyLength > p.length - c.o) return undefined;
+  const end = c.o + bodyLength;
+  let pad = 0;
+  for (let i = end; i < p.length; i++) pad |= p[i]!;
+  if (pad !== 0) return undefined;
+  return { sender, senderKid, signature, body: p.subarray(c.o, end) };
 }

@@ -99,9 +99,10 @@ export function suiteFromIds(
 }
 
 function known(ids: SuiteIds): EnvelopeSuite | undefined {
-  return SUITES.find(
-    (s) => s.ids.kem === ids.kem && s.ids.kdf === ids.kdf && s.ids.aead === ids.aead,
-  );
+  for (const s of SUITES) {
+    if (s.ids.kem === ids.kem && s.ids.kdf === ids.kdf && s.ids.aead === ids.aead) return s;
+  }
+  return undefined;
 }
 
 /** The suite's name, or `unknown` for ids this version does not implement (inspect never refuses them). */
