@@ -11,6 +11,7 @@ import { assertBytes, concat, fromBase64url, toBase64url, utf8, wipe } from '../
 import { backendOf, checkArguments, readOptions } from '../envelope/common-options.js';
 import { KEM_NAMES, KEMS, kemOfPublicKey, type KemName } from '../wire/suites.js';
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
+import { xwing as loadXWing } from '../hpke/kem.js';
 import { assertIdentityName } from './name.js';
 import { hidePrivateKey } from './redact.js';
 
@@ -157,9 +158,12 @@ function kemOption(options: KeyGenerationOptions | undefined): KemName {
   return kem;
 }
 
-/** A fresh X-Wing key pair (loaded on first use: classical code never loads ML-KEM). */
+/**
+ * A fresh X-Wing key pair: ERR_UNSUPPORTED_SUITE until `@blindwire/core/xwing`
+ * is imported (Node entry points register it), so classical bundles hold no ML-KEM.
+ */
 async function xwingKeyPair(b: CryptoBackend) {
-  return (await import('../hpke/kem-xwing.js')).generateKeyPair(b);
+  return (await loadXWing()).kem.generateKeyPair(b);
 }
 
 /** A fresh encryption key: X25519, or X-Wing with `{ kem: 'X-Wing' }` (a 32-byte seed as private key). */
@@ -288,7 +292,7 @@ export async function importIdentity(json: unknown, options?: BackendOption): Pr
   // identity's key from here on), and erased if the keys do not match.
   const xwing =
     pub.encryption.publicKey.length === KEMS['X-Wing'].publicKeyLength
-      ? await import('../hpke/kem-xwing.js')
+      ? (await loadXWing()).kem
       : undefined;
   const [sp, ep] = await Promise.all([
     b.ed25519PublicKey(seed),
