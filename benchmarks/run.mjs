@@ -17,6 +17,7 @@ import { guard, runRounds } from './lib/harness.mjs';
 import { describeMachine, machineLine, packageVersions } from './lib/machine.mjs';
 import { cpuTable, resultsTable, sizeLabel } from './lib/report.mjs';
 import { FLOOR_ID, IMPLEMENTATIONS, REFERENCE_PREFERENCE } from './impls/index.mjs';
+import { measurePq, pqFlag, pqTable } from './lib/pq-section.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = new URL('./results/latest.json', import.meta.url);
@@ -114,8 +115,10 @@ function printBundle(b) {
 }
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2));
-  if (args.help) return console.log(USAGE);
+  const pqArgs = pqFlag(process.argv.slice(2)); // --no-pq skips the X-Wing section
+  const args = parseArgs(pqArgs.argv);
+  if (args.help)
+    return console.log(`${USAGE}\n  --no-pq              skip the post-quantum (X-Wing) section`);
   const ids = selectIds(
     args.only,
     IMPLEMENTATIONS.map((i) => i.id),
@@ -211,6 +214,7 @@ async function main() {
       process.exitCode = 1;
     }
   }
+  const pq = pqArgs.pq ? await runPqSection(args.quick, log) : null;
   for (const m of missing) console.log(`Not measured: ${m.label} (${m.reason})`);
   for (const f of failed)
     console.log(`FAILED correctness guard: ${f.label} at ${sizeLabel(f.size)}: ${f.reason}`);
@@ -233,11 +237,25 @@ async function main() {
     overhead,
     bundle,
     streams,
+    pq,
     results: rows,
   };
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
   log(`wrote ${fileURLToPath(RESULTS)} (timed part ${timedSeconds.toFixed(0)} s)`);
+}
+
+/** The post-quantum section (lib/pq-section.mjs); a failure is reported, not thrown. */
+async function runPqSection(quick, log) {
+  try {
+    const m = await measurePq({ rounds: quick ? 2 : 5, cellMs: quick ? 50 : 300, log });
+    console.log(pqTable(m));
+    return m;
+  } catch (e) {
+    console.log(`\nPost-quantum section: FAILED: ${e.message}`);
+    process.exitCode = 1;
+    return { error: e.message };
+  }
 }
 
 async function measureBundleSafely() {
