@@ -112,7 +112,11 @@ export interface AmqpBindingOptions {
   /** The sender of publish and sendToQueue (an `Identity` fits). */
   sender?: Sender;
   /** Resolves a recipient name given in `to` (a directory's `resolveRecipient`). */
-  resolveRecipient?: (name: string) => Recipient | Promise<Recipient>;
+  resolveRecipient?: (
+    name: string,
+    /** The envelope's bound context: a directory policy requiring post-quantum keys per context applies. */
+    options: { context?: string | null },
+  ) => Recipient | Promise<Recipient>;
   /** This endpoint's key pair(s) for opening; or `keySource`. */
   recipient?: RecipientKey | RecipientKey[];
   keySource?: RecipientKeySource;

@@ -10,6 +10,22 @@ import { BlindwireError } from '../src/errors.js';
 const key = { kid: 'k1', publicKey: new Uint8Array(32) };
 
 describe('resolveRecipients', () => {
+  it('hands the resolver the bound context, so a per-context policy applies; bytes are left out', async () => {
+    const seen: unknown[] = [];
+    const r = (n: string, o: unknown) => (seen.push([n, o]), key);
+    await resolveRecipients(['bob', 'carol'], r, 'blindwire/nats/v1 payments.eu');
+    await resolveRecipients('bob', r, null);
+    await resolveRecipients('bob', r, new Uint8Array([1]));
+    await resolveRecipients('bob', r);
+    expect(seen).toEqual([
+      ['bob', { context: 'blindwire/nats/v1 payments.eu' }],
+      ['carol', { context: 'blindwire/nats/v1 payments.eu' }],
+      ['bob', { context: null }],
+      ['bob', {}],
+      ['bob', {}],
+    ]);
+  });
+
   it('keeps keys as given and resolves names in order', async () => {
     expect(await resolveRecipients(key, undefined)).toEqual([key]);
     const other = { kid: 'k2', publicKey: new Uint8Array(32).fill(1) };

@@ -149,7 +149,11 @@ export type To = Recipient | string | (Recipient | string)[];
 export interface SealingOptions {
   /** The sender (an `Identity` fits). */
   sender?: Sender;
-  resolveRecipient?: (name: string) => Recipient | Promise<Recipient>;
+  resolveRecipient?: (
+    name: string,
+    /** The envelope's bound context: a directory policy requiring post-quantum keys per context applies. */
+    options: { context?: string | null },
+  ) => Recipient | Promise<Recipient>;
   /** The bound context of a topic (default `bindingContext('kafka', topic)`, SPEC.md §11b). */
   context?: (topic: string) => string | Uint8Array;
   /**

@@ -146,7 +146,11 @@ export type To = Recipient | string | (Recipient | string)[];
 export interface MqttBindingOptions {
   /** The sender of publish and request (an `Identity` fits). */
   sender?: Sender;
-  resolveRecipient?: (name: string) => Recipient | Promise<Recipient>;
+  resolveRecipient?: (
+    name: string,
+    /** The envelope's bound context: a directory policy requiring post-quantum keys per context applies. */
+    options: { context?: string | null },
+  ) => Recipient | Promise<Recipient>;
   /** This endpoint's key pair(s) for opening; or `keySource`. */
   recipient?: RecipientKey | RecipientKey[];
   keySource?: RecipientKeySource;

@@ -148,8 +148,15 @@ export type To = Recipient | string | (Recipient | string)[];
 export interface NatsBindingOptions {
   /** The sender of publish, request and responses' requests (an `Identity` fits). */
   sender?: Sender;
-  /** Resolves a recipient name given in `to` (a directory's `resolveRecipient`). */
-  resolveRecipient?: (name: string) => Recipient | Promise<Recipient>;
+  /**
+   * Resolves a recipient name given in `to` (a directory's `resolveRecipient`):
+   * it receives the envelope's bound context, so a directory policy requiring
+   * post-quantum keys for some contexts applies.
+   */
+  resolveRecipient?: (
+    name: string,
+    options: { context?: string | null },
+  ) => Recipient | Promise<Recipient>;
   /** This endpoint's key pair(s) for opening; or `keySource`. */
   recipient?: RecipientKey | RecipientKey[];
   keySource?: RecipientKeySource;

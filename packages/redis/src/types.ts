@@ -100,7 +100,11 @@ export type MaxLen = number | { count: number; exact?: boolean };
 export interface RedisBindingOptions {
   /** The sender of `add` (an `Identity` fits). */
   sender?: Sender;
-  resolveRecipient?: (name: string) => Recipient | Promise<Recipient>;
+  resolveRecipient?: (
+    name: string,
+    /** The envelope's bound context: a directory policy requiring post-quantum keys per context applies. */
+    options: { context?: string | null },
+  ) => Recipient | Promise<Recipient>;
   /** This endpoint's key pair(s) for opening; or `keySource`. */
   recipient?: RecipientKey | RecipientKey[];
   keySource?: RecipientKeySource;

@@ -9,23 +9,44 @@ import { fromHex } from '../bytes.js';
 import type { Recipient } from '../envelope/seal-options.js';
 import { BlindwireError, ErrorCode } from '../errors.js';
 
-/** Resolves a recipient name (a directory's `resolveRecipient` fits). */
-export type RecipientResolver = (name: string) => Recipient | Promise<Recipient>;
+/**
+ * What a binding tells the resolver about the envelope it seals: the bound
+ * context (SPEC.md §11b), `null` for none, so that a directory policy that
+ * requires post-quantum keys for some contexts (SPEC.md §5.4) can apply.
+ */
+export interface RecipientResolveOptions {
+  /** Absent when the context is bytes (or unknown): a policy naming contexts then refuses. */
+  context?: string | null;
+}
 
 /**
- * The recipients of `to`: keys as given, names through `resolve`. No `to` or
- * a name without a resolver is ERR_INVALID_ARGUMENT; a resolver that throws
- * anything but a BlindwireError is ERR_TRANSPORT (its error as the cause).
+ * Resolves a recipient name (a directory's `resolveRecipient` fits: its
+ * second argument takes the context).
+ */
+export type RecipientResolver = (
+  name: string,
+  options: RecipientResolveOptions,
+) => Recipient | Promise<Recipient>;
+
+/**
+ * The recipients of `to`: keys as given, names through `resolve` with the
+ * envelope's bound `context` (a string, or `null` for none; bytes are left
+ * out, so a directory policy naming contexts refuses rather than downgrades). No `to` or a name without
+ * a resolver is ERR_INVALID_ARGUMENT; a resolver that throws anything but a
+ * BlindwireError is ERR_TRANSPORT (its error as the cause).
  */
 export async function resolveRecipients(
   to: Recipient | string | readonly (Recipient | string)[] | undefined | null,
   resolve: RecipientResolver | undefined,
+  context?: string | Uint8Array | null,
 ): Promise<Recipient[]> {
   if (to === undefined || to === null)
     throw new BlindwireError(ErrorCode.InvalidArgument, '"to" expected a recipient or names');
   const list = Array.isArray(to) ? (to as readonly (Recipient | string)[]) : [to as Recipient];
   // Keys only (the usual case): nothing to wait for.
   if (!list.some((r) => typeof r === 'string')) return Array.from(list) as Recipient[];
+  const options: RecipientResolveOptions =
+    typeof context === 'string' || context === null ? { context } : {};
   return Promise.all(
     list.map(async (r) => {
       if (typeof r !== 'string') return r;
@@ -35,7 +56,7 @@ export async function resolveRecipients(
           '"resolveRecipient" expected a function to resolve recipient names',
         );
       try {
-        return await resolve(r);
+        return await resolve(r, { ...options });
       } catch (e) {
         if (e instanceof BlindwireError) throw e;
         throw new BlindwireError(ErrorCode.Transport, 'resolving a recipient failed', { cause: e });
