@@ -4,14 +4,41 @@
  * `@blindwire/core/xwing` and the Node entry points import this module, so a
  * classical bundle never holds ML-KEM or SHA-3.
  */
-import * as kem from './kem-xwing.js';
+import {
+  decap,
+  deriveKeyPair,
+  encap,
+  forgetSeed,
+  generateKeyPair,
+  publicKeyFromSeed,
+} from './kem-xwing.js';
 import { oneStageSchedule } from './key-schedule-one-stage.js';
+
+/** The X-Wing KEM functions core calls (kem.ts, identity.ts). */
+export interface XWingKem {
+  readonly generateKeyPair: typeof generateKeyPair;
+  readonly deriveKeyPair: typeof deriveKeyPair;
+  readonly encap: typeof encap;
+  readonly decap: typeof decap;
+  readonly publicKeyFromSeed: typeof publicKeyFromSeed;
+  readonly forgetSeed: typeof forgetSeed;
+}
 
 /** The X-Wing KEM and its one-stage key schedule, as registered into kem.ts. */
 export interface XWingModule {
-  readonly kem: typeof kem;
+  readonly kem: XWingKem;
   readonly oneStageSchedule: typeof oneStageSchedule;
 }
 
 /** The one X-Wing implementation object. */
-export const XWING_MODULE: XWingModule = Object.freeze({ kem, oneStageSchedule });
+export const XWING_MODULE: XWingModule = Object.freeze({
+  kem: Object.freeze({
+    generateKeyPair,
+    deriveKeyPair,
+    encap,
+    decap,
+    publicKeyFromSeed,
+    forgetSeed,
+  }),
+  oneStageSchedule,
+});
