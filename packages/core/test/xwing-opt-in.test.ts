@@ -72,7 +72,7 @@ describe('without @blindwire/core/xwing', () => {
     await expectNotEnabled(seal('hi', { sender, recipients: recipient, requirePostQuantum: true }));
   });
 
-  it('opening a hybrid envelope fails closed and releases nothing', async () => {
+  it('opening a hybrid envelope is refused at the suite step (§7 step 6), naming the import', async () => {
     const envelope = fromHex(hybrid.envelope);
     expect(inspect(envelope).suite.name).toBe('X-Wing/AES-256-GCM'); // parsing needs no ML-KEM
     const e = (await open(envelope, {
@@ -85,8 +85,20 @@ describe('without @blindwire/core/xwing', () => {
       () => undefined,
       (x: unknown) => x,
     )) as BlindwireError | undefined;
-    // wire/recipient.ts maps every failure after the header parses to ERR_OPEN_FAILED.
-    expect(e?.code).toBe('ERR_OPEN_FAILED');
+    // Refused from the public header before any recipient trial: not ERR_OPEN_FAILED.
+    expect(e?.code).toBe('ERR_UNSUPPORTED_SUITE');
+    expect(e?.message).toContain("import '@blindwire/core/xwing'");
+    // Before the times (step 7) and the keys (step 8): an expired envelope and
+    // a key that is not a recipient get the same refusal.
+    const other = await generateEncryptionKey();
+    await expectNotEnabled(
+      open(envelope, {
+        recipient: other,
+        trustedSenders: [],
+        context: fromHex(hybrid.context),
+        now: hybrid.now + 10 * 365 * 86400,
+      }),
+    );
   });
 });
 
