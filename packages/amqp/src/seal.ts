@@ -52,7 +52,12 @@ export async function sealFor(
   const headers = userHeaders(p.headers);
   // The resolver sees the context: a per-context post-quantum policy applies (SPEC.md §5.4).
   const context = contextOf(o, destination);
-  const recipients = await resolveRecipients(p.to, o.resolveRecipient, context);
+  const recipients = await resolveRecipients(
+    p.to,
+    o.resolveRecipient,
+    context,
+    o.resolveRecipients,
+  );
   const nowMs = o.now ? o.now() : Date.now();
   const options: SealOptions = {
     sender: o.sender,

@@ -61,6 +61,7 @@ export {
   messageIdOption,
   resolveRecipients,
   type RecipientResolver,
+  type RecipientsResolver,
   type RecipientResolveOptions,
 } from './binding/recipients.js';
 // `open` in another thread (@blindwire/node's open pool): the option checks of

@@ -101,7 +101,12 @@ export async function sealRecord(
   const max = maxMessageBytesOf(o);
   const options = sealOptionsOf(o, r, p);
   // The resolver sees the context: a per-context post-quantum policy applies (SPEC.md §5.4).
-  options.recipients = await resolveRecipients(p.to, o.resolveRecipient, options.context);
+  options.recipients = await resolveRecipients(
+    p.to,
+    o.resolveRecipient,
+    options.context,
+    o.resolveRecipients,
+  );
   // Before any crypto: the exact batch size against the broker's limit.
   const sizing = setRecordHints({ ...r.headers }, SIZING_ID);
   checkRecordSize(recordBatchBytes(r.key, sealedSize(r.payload, options), sizing), max);

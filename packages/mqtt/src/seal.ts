@@ -75,7 +75,12 @@ export async function sealFor(
   const user = userProperties(p.userProperties);
   // The resolver sees the context: a per-context post-quantum policy applies (SPEC.md §5.4).
   const context = contextOf(o, topic);
-  const recipients = await resolveRecipients(p.to, o.resolveRecipient, context);
+  const recipients = await resolveRecipients(
+    p.to,
+    o.resolveRecipient,
+    context,
+    o.resolveRecipients,
+  );
   const nowMs = s.now();
   const options: SealOptions = {
     sender: o.sender,

@@ -103,7 +103,12 @@ export async function sealFor(
   // The resolver sees the envelope's context: a per-context policy
   // (requirePostQuantum for some subjects, SPEC.md §5.4) applies to publish.
   const context = contextOf(o, subject);
-  const recipients = await resolveRecipients(p.to, o.resolveRecipient, context);
+  const recipients = await resolveRecipients(
+    p.to,
+    o.resolveRecipient,
+    context,
+    o.resolveRecipients,
+  );
   const options: SealOptions = {
     sender: o.sender,
     recipients,

@@ -36,7 +36,7 @@ async function sealOptions(s: Shared, stream: string, p: AddOptions): Promise<Se
   const context = contextOf(o, stream);
   const options: SealOptions = {
     sender: o.sender!,
-    recipients: await resolveRecipients(p.to, o.resolveRecipient, context),
+    recipients: await resolveRecipients(p.to, o.resolveRecipient, context, o.resolveRecipients),
     context,
     now: s.now(),
   };
