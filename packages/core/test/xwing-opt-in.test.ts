@@ -14,8 +14,10 @@ import {
   importPublicIdentity,
   inspect,
   open,
+  pureBackend,
   seal,
   type BlindwireError,
+  type CryptoBackend,
 } from '../src/index.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -54,6 +56,23 @@ describe('without @blindwire/core/xwing', () => {
     await expectNotEnabled(generateIdentity('spiffe://acme.example/a', { kem: 'X-Wing' }));
     // The classical default still works.
     expect((await generateEncryptionKey()).publicKey.length).toBe(32);
+  });
+
+  it('a refused X-Wing identity erases the signing key it generated alongside', async () => {
+    const drawn: Uint8Array[] = [];
+    const spy: CryptoBackend = {
+      ...pureBackend,
+      randomBytes: (n) => {
+        const r = pureBackend.randomBytes(n);
+        drawn.push(r);
+        return r;
+      },
+    };
+    await expectNotEnabled(
+      generateIdentity('spiffe://acme.example/a', { kem: 'X-Wing', backend: spy }),
+    );
+    expect(drawn.length).toBeGreaterThan(0); // the signing seed was drawn...
+    for (const r of drawn) expect(r.every((x) => x === 0)).toBe(true); // ...and wiped
   });
 
   it('an HPKE suite with KEM 0x647a is refused', async () => {
