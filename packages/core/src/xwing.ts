@@ -14,24 +14,19 @@
  *
  * @module @blindwire/core/xwing
  */
-import { registerXWing, xwingRegistered } from './hpke/kem.js';
+import { registerXWing } from './hpke/kem.js';
 import { XWING_MODULE } from './hpke/xwing-module.js';
 
 const load = () => Promise.resolve(XWING_MODULE);
 
 /**
- * Registers X-Wing (idempotent) and tells whether it is registered. Importing
- * this module already calls it; calling it explicitly keeps the registration in
- * a bundle whose tool drops side-effect-only imports.
+ * Registers X-Wing (idempotent). Importing this module already calls it;
+ * calling it explicitly keeps the registration in a bundle whose tool drops
+ * side-effect-only imports. To ask whether X-Wing is enabled without pulling
+ * it in, use `isXWingEnabled` from `@blindwire/core`.
  */
-export function enableXWing(): boolean {
+export function enableXWing(): void {
   registerXWing(load);
-  return xwingRegistered();
-}
-
-/** Whether X-Wing is registered in this process or page (by this entry or a Node entry point). */
-export function isXWingEnabled(): boolean {
-  return xwingRegistered();
 }
 
 enableXWing();

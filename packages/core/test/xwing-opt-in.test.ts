@@ -13,6 +13,7 @@ import {
   generateIdentity,
   importPublicIdentity,
   inspect,
+  isXWingEnabled,
   open,
   pureBackend,
   seal,
@@ -123,9 +124,11 @@ describe('without @blindwire/core/xwing', () => {
 
 describe('after importing @blindwire/core/xwing', () => {
   it('registers once (idempotent) and the same vector opens', async () => {
-    const { enableXWing, isXWingEnabled } = await import('../src/xwing.js');
+    expect(isXWingEnabled()).toBe(false); // the main entry's check: nothing registered yet
+    const { enableXWing } = await import('../src/xwing.js');
     expect(isXWingEnabled()).toBe(true);
-    expect(enableXWing()).toBe(true);
+    enableXWing(); // idempotent
+    expect(isXWingEnabled()).toBe(true);
     const r = await open(fromHex(hybrid.envelope), {
       recipient: hybridKey,
       trustedSenders: await Promise.all(hybrid.trustedSenders.map((j) => importPublicIdentity(j))),

@@ -73,8 +73,13 @@ export function registerXWing(load: () => Promise<XWingModule>): void {
   loadXWing ??= load;
 }
 
-/** True once X-Wing is registered (its code may still load on first use). */
-export function xwingRegistered(): boolean {
+/**
+ * Whether the X-Wing KEM (SPEC.md §5.4) is enabled in this process or page:
+ * true under Node's entry points and after `import '@blindwire/core/xwing'`,
+ * false in a bundle without that import, where every X-Wing operation throws
+ * ERR_UNSUPPORTED_SUITE. Asking loads no ML-KEM code.
+ */
+export function isXWingEnabled(): boolean {
   return loadXWing !== undefined;
 }
 
