@@ -17,7 +17,6 @@ import { guard, runRounds } from './lib/harness.mjs';
 import { describeMachine, machineLine, packageVersions } from './lib/machine.mjs';
 import { cpuTable, resultsTable, sizeLabel } from './lib/report.mjs';
 import { FLOOR_ID, IMPLEMENTATIONS, REFERENCE_PREFERENCE } from './impls/index.mjs';
-import { measurePq, pqFlag, pqTable } from './lib/pq-section.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = new URL('./results/latest.json', import.meta.url);
@@ -115,10 +114,14 @@ function printBundle(b) {
 }
 
 async function main() {
-  const pqArgs = pqFlag(process.argv.slice(2)); // --no-pq skips the X-Wing section
+  // --no-pq skips the X-Wing section (lib/pq-section.mjs, then not even loaded).
+  const argv = process.argv.slice(2);
+  const pqArgs = { argv: argv.filter((a) => a !== '--no-pq'), pq: !argv.includes('--no-pq') };
   const args = parseArgs(pqArgs.argv);
   if (args.help)
-    return console.log(`${USAGE}\n  --no-pq              skip the post-quantum (X-Wing) section`);
+    return console.log(
+      `${USAGE}\n  --no-pq              skip the post-quantum (X-Wing) section (it runs with --only too)`,
+    );
   const ids = selectIds(
     args.only,
     IMPLEMENTATIONS.map((i) => i.id),
@@ -245,9 +248,10 @@ async function main() {
   log(`wrote ${fileURLToPath(RESULTS)} (timed part ${timedSeconds.toFixed(0)} s)`);
 }
 
-/** The post-quantum section (lib/pq-section.mjs); a failure is reported, not thrown. */
+/** The post-quantum section (lib/pq-section.mjs, loaded here); a failure is reported, not thrown. */
 async function runPqSection(quick, log) {
   try {
+    const { measurePq, pqTable } = await import('./lib/pq-section.mjs');
     const m = await measurePq({ rounds: quick ? 2 : 5, cellMs: quick ? 50 : 300, log });
     console.log(pqTable(m));
     return m;

@@ -192,8 +192,3 @@ export function pqTable(m) {
   );
   return lines.join('\n');
 }
-
-/** For run.mjs: the argv without --no-pq, and whether to run the section. */
-export function pqFlag(argv) {
-  return { argv: argv.filter((a) => a !== '--no-pq'), pq: !argv.includes('--no-pq') };
-}
