@@ -105,7 +105,11 @@ describe.skipIf(nats.skip)('per-context post-quantum policy on publish (core NAT
       },
     });
     const raw: string[] = [];
-    const spy = nc.subscribe(`${base}.>`, { callback: (_e, m) => raw.push(m.subject) });
+    const spy = nc.subscribe(`${base}.>`, {
+      callback: (_e, m) => {
+        raw.push(m.subject);
+      },
+    });
     await expectCode(
       alice.publish(`${base}.payments.eu`, 'pay', { to: p.bob.name }),
       'ERR_INVALID_ARGUMENT',
@@ -145,7 +149,9 @@ describe.skipIf(nats.skip)('per-context post-quantum policy on publish (core NAT
     });
     const raw: { subject: string; suite: string }[] = [];
     const spy = nc.subscribe(`${base}.>`, {
-      callback: (_e, m) => raw.push({ subject: m.subject, suite: inspect(m.data).suite.name }),
+      callback: (_e, m) => {
+        raw.push({ subject: m.subject, suite: inspect(m.data).suite.name });
+      },
     });
     const got: Delivered[] = [];
     const sub = bob.subscribe(`${base}.>`, (m) => {
