@@ -114,8 +114,14 @@ function printBundle(b) {
 }
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2));
-  if (args.help) return console.log(USAGE);
+  // --no-pq skips the X-Wing section (lib/pq-section.mjs, then not even loaded).
+  const argv = process.argv.slice(2);
+  const pqArgs = { argv: argv.filter((a) => a !== '--no-pq'), pq: !argv.includes('--no-pq') };
+  const args = parseArgs(pqArgs.argv);
+  if (args.help)
+    return console.log(
+      `${USAGE}\n  --no-pq              skip the post-quantum (X-Wing) section (it runs with --only too)`,
+    );
   const ids = selectIds(
     args.only,
     IMPLEMENTATIONS.map((i) => i.id),
@@ -211,6 +217,7 @@ async function main() {
       process.exitCode = 1;
     }
   }
+  const pq = pqArgs.pq ? await runPqSection(args.quick, log) : null;
   for (const m of missing) console.log(`Not measured: ${m.label} (${m.reason})`);
   for (const f of failed)
     console.log(`FAILED correctness guard: ${f.label} at ${sizeLabel(f.size)}: ${f.reason}`);
@@ -233,11 +240,26 @@ async function main() {
     overhead,
     bundle,
     streams,
+    pq,
     results: rows,
   };
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
   log(`wrote ${fileURLToPath(RESULTS)} (timed part ${timedSeconds.toFixed(0)} s)`);
+}
+
+/** The post-quantum section (lib/pq-section.mjs, loaded here); a failure is reported, not thrown. */
+async function runPqSection(quick, log) {
+  try {
+    const { measurePq, pqTable } = await import('./lib/pq-section.mjs');
+    const m = await measurePq({ rounds: quick ? 2 : 5, cellMs: quick ? 50 : 300, log });
+    console.log(pqTable(m));
+    return m;
+  } catch (e) {
+    console.log(`\nPost-quantum section: FAILED: ${e.message}`);
+    process.exitCode = 1;
+    return { error: e.message };
+  }
 }
 
 async function measureBundleSafely() {

@@ -80,7 +80,7 @@ export async function runAgentToolHttp() {
     const call = sealedFetch(fetch, {
       sender: agent,
       to: TOOL,
-      resolveRecipient: (name) => agentDirectory.resolveRecipient(name),
+      resolveRecipient: (name, o) => agentDirectory.resolveRecipient(name, o), // o: { context }
       sealHeaders: ['x-idempotency-key'],
     });
     const request = JSON.stringify({

@@ -5,6 +5,11 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'hpke/index': 'src/hpke/index.ts',
+    // The `node` condition of "." and "./hpke": the same surface, X-Wing registered.
+    'index-node': 'src/index-node.ts',
+    'hpke/index-node': 'src/hpke/index-node.ts',
+    // `@blindwire/core/xwing`: the explicit X-Wing opt-in for browsers and bundles.
+    xwing: 'src/xwing.ts',
     internal: 'src/internal.ts',
     // Public backend subpaths (package.json "exports").
     'backend/node': 'src/backend/node.ts',

@@ -50,12 +50,19 @@ export async function sealFor(
   if (!o.sender)
     throw new BlindwireError(ErrorCode.InvalidArgument, '"sender" expected the binding\'s sender');
   const headers = userHeaders(p.headers);
-  const recipients = await resolveRecipients(p.to, o.resolveRecipient);
+  // The resolver sees the context: a per-context post-quantum policy applies (SPEC.md §5.4).
+  const context = contextOf(o, destination);
+  const recipients = await resolveRecipients(
+    p.to,
+    o.resolveRecipient,
+    context,
+    o.resolveRecipients,
+  );
   const nowMs = o.now ? o.now() : Date.now();
   const options: SealOptions = {
     sender: o.sender,
     recipients,
-    context: contextOf(o, destination),
+    context,
     now: nowMs,
   };
   const set = <K extends keyof SealOptions>(k: K, v: SealOptions[K] | undefined) => {

@@ -10,6 +10,7 @@ export { DEFAULT_LIMITS, MAX_LIMITS, type Limits } from './limits.js';
 export { getDefaultBackend, setDefaultBackend, pureBackend, webBackend } from './backend/index.js';
 export type { AeadAlgorithm, CryptoBackend, Sha256Hash, X25519KeyPair } from './backend/types.js';
 export { seal } from './envelope/seal.js';
+export { isXWingEnabled } from './hpke/kem.js';
 export {
   DEFAULT_TTL_SECONDS,
   type SealOptions,

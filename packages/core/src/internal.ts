@@ -61,6 +61,8 @@ export {
   messageIdOption,
   resolveRecipients,
   type RecipientResolver,
+  type RecipientsResolver,
+  type RecipientResolveOptions,
 } from './binding/recipients.js';
 // `open` in another thread (@blindwire/node's open pool): the option checks of
 // SPEC.md §7 run where the call is made, the result rebuilt as `open` returns it.

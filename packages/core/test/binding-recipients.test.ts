@@ -10,6 +10,22 @@ import { BlindwireError } from '../src/errors.js';
 const key = { kid: 'k1', publicKey: new Uint8Array(32) };
 
 describe('resolveRecipients', () => {
+  it('hands the resolver the bound context, so a per-context policy applies; bytes are left out', async () => {
+    const seen: unknown[] = [];
+    const r = (n: string, o: unknown) => (seen.push([n, o]), key);
+    await resolveRecipients(['bob', 'carol'], r, 'blindwire/nats/v1 payments.eu');
+    await resolveRecipients('bob', r, null);
+    await resolveRecipients('bob', r, new Uint8Array([1]));
+    await resolveRecipients('bob', r);
+    expect(seen).toEqual([
+      ['bob', { context: 'blindwire/nats/v1 payments.eu' }],
+      ['carol', { context: 'blindwire/nats/v1 payments.eu' }],
+      ['bob', { context: null }],
+      ['bob', {}],
+      ['bob', {}],
+    ]);
+  });
+
   it('keeps keys as given and resolves names in order', async () => {
     expect(await resolveRecipients(key, undefined)).toEqual([key]);
     const other = { kid: 'k2', publicKey: new Uint8Array(32).fill(1) };
@@ -17,6 +33,34 @@ describe('resolveRecipients', () => {
       other,
       key,
     ]);
+  });
+
+  it('a batch resolver gets every name of one publish at once, with the context, keys kept in place', async () => {
+    const seen: unknown[] = [];
+    const a = { kid: 'a', publicKey: new Uint8Array(32) };
+    const b = { kid: 'b', publicKey: new Uint8Array(32) };
+    const one = () => {
+      throw new Error('the per-name resolver must not be called when a batch resolver is given');
+    };
+    const many = (names: string[], o: unknown) => (seen.push([names, o]), [a, b]);
+    expect(await resolveRecipients(['bob', key, 'carol'], one, 'ctx', many)).toEqual([a, key, b]);
+    await expectCode(resolveRecipients(['bob'], one, null, many), 'ERR_TRANSPORT'); // 2 answers for 1 name
+    expect(seen).toEqual([
+      [['bob', 'carol'], { context: 'ctx' }],
+      [['bob'], { context: null }],
+    ]);
+    // Not an array, or a thrown error: ERR_TRANSPORT; a BlindwireError passes unchanged.
+    await expectCode(
+      resolveRecipients('bob', undefined, null, () => a as never),
+      'ERR_TRANSPORT',
+    );
+    const own = new BlindwireError('ERR_UNSUPPORTED_SUITE', 'no X-Wing key');
+    expect(
+      await resolveRecipients('bob', undefined, null, () => Promise.reject(own)).catch((x) => x),
+    ).toBe(own);
+    // Keys only: no resolver is called.
+    expect(await resolveRecipients([key], one, 'ctx', many)).toEqual([key]);
+    expect(seen).toHaveLength(2);
   });
 
   it('no recipient, or a name without a resolver: ERR_INVALID_ARGUMENT', async () => {

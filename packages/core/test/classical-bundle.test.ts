@@ -1,9 +1,9 @@
 /**
- * A browser page that seals and opens with X25519 only loads neither ML-KEM
- * nor SHA-3 (SPEC.md §5.4: X-Wing is loaded with its suite): with code
- * splitting, the statically imported graph of `seal` and `open` holds no
- * @noble/post-quantum, no @noble/hashes SHA-3 and neither the X-Wing KEM nor
- * the one-stage (SHAKE256) key schedule; those sit in chunks loaded on demand.
+ * A browser page that seals and opens with X25519 only holds neither ML-KEM
+ * nor SHA-3 (SPEC.md §5.4): X-Wing is opt-in in browsers
+ * (`@blindwire/core/xwing`), so neither a split nor a single-file bundle of
+ * `seal` and `open` holds @noble/post-quantum, @noble/hashes SHA-3, the X-Wing
+ * KEM or the one-stage (SHAKE256) key schedule; with the opt-in entry it does.
  * Reads the built package (`pnpm build` first, as backend-selection does).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -72,7 +72,44 @@ test('seal and open with X25519 statically load no ML-KEM, no SHA-3', async () =
   expect(inputs.some((f) => f.endsWith('dist/index.js'))).toBe(true);
   const pq = /@noble\/post-quantum|@noble\/hashes\/.*sha3|kem-xwing|key-schedule-one-stage/;
   expect(inputs.filter((f) => pq.test(f))).toEqual([]);
-  // They are in the bundle, loaded on demand.
+  // Not even in a chunk loaded on demand: X-Wing is opt-in (@blindwire/core/xwing).
   const all = Object.values(outputs).flatMap((o) => Object.keys(o.inputs));
-  expect(all.some((f) => f.includes('@noble/post-quantum'))).toBe(true);
+  expect(all.filter((f) => pq.test(f))).toEqual([]);
+});
+
+/** A single-file browser bundle (no splitting, minified) of `entry`: its code and inputs. */
+async function singleFile(entry: string) {
+  const r = (await loadEsbuild().build({
+    stdin: { contents: entry, resolveDir: coreDir, sourcefile: 'entry.js', loader: 'js' },
+    bundle: true,
+    splitting: false,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  })) as unknown as {
+    outputFiles: { text: string }[];
+    metafile: { outputs: Record<string, Output> };
+  };
+  const inputs = Object.values(r.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+  return { code: r.outputFiles[0]!.text, inputs };
+}
+
+// noble's ML-KEM names its parameter sets and uses the modulus q = 3329 (FIPS 203 §4).
+const ML_KEM = /ML-KEM-768|\bQ:\w+,|=3329\b/;
+const PQ_INPUT = /@noble\/post-quantum|@noble\/hashes\/sha3|xwing-module|kem-xwing/;
+
+test('a single-file browser bundle of seal and open holds no ML-KEM; with @blindwire/core/xwing it does', async () => {
+  const classical = await singleFile("export { seal, open } from '@blindwire/core';");
+  expect(classical.inputs.filter((f) => PQ_INPUT.test(f))).toEqual([]);
+  expect(classical.code).not.toMatch(/ML-KEM/);
+  const hybrid = await singleFile(
+    "import '@blindwire/core/xwing';\nexport { seal, open } from '@blindwire/core';",
+  );
+  expect(hybrid.inputs.some((f) => f.includes('@noble/post-quantum'))).toBe(true);
+  expect(hybrid.inputs.some((f) => f.endsWith('dist/xwing.js'))).toBe(true);
+  expect(hybrid.code).toMatch(ML_KEM);
+  expect(hybrid.code).toMatch(/ML-KEM/);
 });

@@ -9,6 +9,8 @@
  * (`node test-vectors/generate.mjs --check` proves the files are current; it
  * runs on the built package, outside this test.)
  */
+// X-Wing is opt-in where src/ is imported (the Node entry points register it).
+import '../src/xwing.js';
 import { describe, expect, it } from 'vitest';
 import type { MessageCase } from '@blindwire/testkit';
 import {

@@ -5,6 +5,8 @@
  * are refused), `requirePostQuantum`, identity documents with X-Wing keys, and
  * the default header limit holding 64 hybrid recipients.
  */
+// X-Wing is opt-in where src/ is imported (the Node entry points register it).
+import '../src/xwing.js';
 import { errorCode } from '@blindwire/testkit';
 import { describe, expect, it } from 'vitest';
 import { inspect } from '../src/envelope/inspect.js';

@@ -4,6 +4,8 @@
  * padding mode, AEAD and 1 to 6 recipients), without any cryptography, and
  * refuse what is over a limit exactly when `seal` does.
  */
+// X-Wing is opt-in where src/ is imported (the Node entry points register it).
+import '../src/xwing.js';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectCode } from '@blindwire/testkit';

@@ -9,6 +9,8 @@
  * own deriveKeyPair is the unlabelled form of the X-Wing draft, not the
  * labelled one of draft-ietf-hpke-pq-04 that Blindwire implements.
  */
+// X-Wing is opt-in where src/ is imported (the Node entry points register it).
+import '../src/xwing.js';
 import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
 import { Aes128Gcm, Aes256Gcm, CipherSuite, HkdfSha256, type AeadInterface } from '@hpke/core';
 import { XWing } from '@hpke/hybridkem-x-wing';

@@ -5,6 +5,8 @@
  * expanded key behind, and concurrent first decapsulations share one
  * expansion. ML-KEM key expansion is counted through a wrapped `keygen`.
  */
+// X-Wing is opt-in where src/ is imported (the Node entry points register it).
+import '../src/xwing.js';
 import type * as MlKem from '@noble/post-quantum/ml-kem.js';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectCode } from '@blindwire/testkit';

@@ -6,6 +6,8 @@
  * decapsulation gives an unrelated secret and the AEAD refuses), with the
  * same code and message whichever half it is.
  */
+// X-Wing is opt-in where src/ is imported (the Node entry points register it).
+import '../src/xwing.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Aead, createSuite, Kdf, Kem, type KeyPair } from '../src/hpke/index.js';

@@ -8,6 +8,8 @@
  * numbers 0-9 from both sides, the 5 exports from both sides.
  * Vectors are read from ../shared/vectors (never copied here).
  */
+// X-Wing is opt-in where src/ is imported (the Node entry points register it).
+import '../src/xwing.js';
 import { describe, expect, it } from 'vitest';
 import { createSuite, Kdf, Kem, type SenderOptions } from '../src/hpke/index.js';
 import { decap, decapUncached, encap, keyPairFromSeed } from '../src/hpke/kem-xwing.js';

@@ -149,6 +149,20 @@ describe('choosing keys', () => {
     ).toBe('ERR_UNSUPPORTED_SUITE');
   });
 
+  it('its methods work unbound (passed on their own, as a binding resolver), with the context', async () => {
+    const { w, dir } = await setup({ requirePostQuantum: ['tool:payments'] });
+    const { resolveRecipient, resolveRecipients } = dir;
+    expect((await resolveRecipient(w.tool.name, { context: 'tool:payments' })).kem).toBe('X-Wing');
+    expect(await outcomeOf(resolveRecipient(w.agent.name, { context: 'tool:payments' }))).toBe(
+      'ERR_UNSUPPORTED_SUITE',
+    );
+    expect(
+      (await resolveRecipients([w.tool.name, w.agent.name], { context: 'tool:search' })).map(
+        (k) => k.kem,
+      ),
+    ).toEqual(['X25519', 'X25519']);
+  });
+
   it('a policy naming contexts needs the context: keys chosen without one are refused, not X25519', async () => {
     const { w, dir } = await setup({ requirePostQuantum: ['tool:payments'] });
     // The tool has both keys: without the context, the directory cannot know

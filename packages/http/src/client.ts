@@ -64,7 +64,7 @@ export function sealedFetch(fetch: FetchLike, options: SealedFetchOptions): Fetc
     const method = request.method.toUpperCase();
     const path = url.pathname;
     const context = contextOf(o.context, method, path);
-    const recipients = await resolveRecipients(o.to, o.resolveRecipient);
+    const recipients = await resolveRecipients(o.to, o.resolveRecipient, context);
     if (isStream)
       return streamFetch(fetch, request, { o, url, method, path, context, recipients, signal });
     // A body above the message limit streams, whatever its size: it is never held whole.

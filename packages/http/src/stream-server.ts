@@ -199,7 +199,7 @@ async function sealStreamReply(
   let out: Response;
   try {
     const record = await recordOf(res, o.sealHeaders, o.maxMessageBytes);
-    const recipients = await resolveRecipients(r.sender, o.resolveRecipient);
+    const recipients = await resolveRecipients(r.sender, o.resolveRecipient, s.context);
     const sealed = await seal(encodeRecord(record), {
       sender: o.identity!,
       recipients,

@@ -100,7 +100,13 @@ export async function sealRecord(
     throw new BlindwireError(ErrorCode.InvalidArgument, '"sender" expected the sender identity');
   const max = maxMessageBytesOf(o);
   const options = sealOptionsOf(o, r, p);
-  options.recipients = await resolveRecipients(p.to, o.resolveRecipient);
+  // The resolver sees the context: a per-context post-quantum policy applies (SPEC.md §5.4).
+  options.recipients = await resolveRecipients(
+    p.to,
+    o.resolveRecipient,
+    options.context,
+    o.resolveRecipients,
+  );
   // Before any crypto: the exact batch size against the broker's limit.
   const sizing = setRecordHints({ ...r.headers }, SIZING_ID);
   checkRecordSize(recordBatchBytes(r.key, sealedSize(r.payload, options), sizing), max);

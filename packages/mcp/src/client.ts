@@ -277,11 +277,13 @@ async function sealCall(
       ErrorCode.LimitExceeded,
       `the arguments of ${plain.length} bytes exceed maxMessageBytes ${maxArgs}`,
     );
-  const recipients = await resolveRecipients(options.to, options.resolveRecipient);
+  // The resolver sees the context: a per-context post-quantum policy applies (SPEC.md §5.4).
+  const context = contextOf(options.context, 'tools/call', tool);
+  const recipients = await resolveRecipients(options.to, options.resolveRecipient, context);
   const sealed = await seal(plain, {
     sender: options.sender,
     recipients,
-    context: contextOf(options.context, 'tools/call', tool),
+    context,
     ttl: options.ttl ?? DEFAULT_CALL_TTL,
     ...(options.padding !== undefined && { padding: options.padding }),
     ...(options.now !== undefined && { now: options.now() }),

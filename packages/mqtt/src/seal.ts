@@ -120,12 +120,19 @@ export async function sealFor(
   if (!o.sender)
     throw new BlindwireError(ErrorCode.InvalidArgument, '"sender" expected the binding\'s sender');
   const user = userProperties(p.userProperties);
-  const recipients = await resolveRecipients(p.to, o.resolveRecipient);
+  // The resolver sees the context: a per-context post-quantum policy applies (SPEC.md §5.4).
+  const context = s.context(topic);
+  const recipients = await resolveRecipients(
+    p.to,
+    o.resolveRecipient,
+    context,
+    o.resolveRecipients,
+  );
   const nowMs = s.now();
   const options: SealOptions = {
     sender: o.sender,
     recipients,
-    context: s.context(topic),
+    context,
     now: nowMs,
   };
   const set = <K extends keyof SealOptions>(k: K, v: SealOptions[K] | undefined) => {

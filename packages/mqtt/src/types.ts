@@ -146,7 +146,21 @@ export type To = Recipient | string | (Recipient | string)[];
 export interface MqttBindingOptions {
   /** The sender of publish and request (an `Identity` fits). */
   sender?: Sender;
-  resolveRecipient?: (name: string) => Recipient | Promise<Recipient>;
+  resolveRecipient?: (
+    name: string,
+    /** The envelope's bound context: a directory policy requiring post-quantum keys per context applies. */
+    options: { context?: string | null },
+  ) => Recipient | Promise<Recipient>;
+  /**
+   * Resolves every name of one `to` together, used instead of `resolveRecipient` when given:
+   * `(names, o) => directory.resolveRecipients(names, o)` picks one KEM for all of them (an
+   * envelope has one KEM), where names resolved one by one can mix X-Wing and X25519 keys, which
+   * `seal` refuses. It receives the same `{ context }` and answers one recipient per name, in order.
+   */
+  resolveRecipients?: (
+    names: string[],
+    options: { context?: string | null },
+  ) => readonly Recipient[] | Promise<readonly Recipient[]>;
   /** This endpoint's key pair(s) for opening; or `keySource`. */
   recipient?: RecipientKey | RecipientKey[];
   keySource?: RecipientKeySource;

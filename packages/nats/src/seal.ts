@@ -100,11 +100,19 @@ export async function sealFor(
     ...userHints(p.headers),
     ...(jetstream ? expectHints((p as JetStreamPublishOptions).expect) : {}),
   };
-  const recipients = await resolveRecipients(p.to, o.resolveRecipient);
+  // The resolver sees the envelope's context: a per-context policy
+  // (requirePostQuantum for some subjects, SPEC.md §5.4) applies to publish.
+  const context = contextOf(o, subject);
+  const recipients = await resolveRecipients(
+    p.to,
+    o.resolveRecipient,
+    context,
+    o.resolveRecipients,
+  );
   const options: SealOptions = {
     sender: o.sender,
     recipients,
-    context: contextOf(o, subject),
+    context,
     now: o.now ? o.now() : Date.now(),
   };
   const set = <K extends keyof SealOptions>(k: K, v: SealOptions[K] | undefined) => {

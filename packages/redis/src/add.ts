@@ -32,10 +32,12 @@ export function maxEntryBytesOf(o: RedisBindingOptions): number {
 /** The seal options of one `add`. */
 async function sealOptions(s: Shared, stream: string, p: AddOptions): Promise<SealOptions> {
   const o = s.o;
+  // The resolver sees the context: a per-context post-quantum policy applies (SPEC.md §5.4).
+  const context = contextOf(o, stream);
   const options: SealOptions = {
     sender: o.sender!,
-    recipients: await resolveRecipients(p.to, o.resolveRecipient),
-    context: contextOf(o, stream),
+    recipients: await resolveRecipients(p.to, o.resolveRecipient, context, o.resolveRecipients),
+    context,
     now: s.now(),
   };
   const set = <K extends keyof SealOptions>(k: K, v: SealOptions[K] | undefined) => {

@@ -11,8 +11,9 @@
  * (see KeyCache) so that repeated decapsulations skip the seed expansion, and
  * a prepared recipient public key per public-key array for encapsulation.
  *
- * This module is loaded on demand (suite.ts imports it dynamically), so code
- * that uses only the classical KEM never loads ML-KEM.
+ * Only xwing-module.ts imports this module: it is registered into kem.ts by
+ * `@blindwire/core/xwing` or the Node entry points, so code that uses only
+ * the classical KEM never holds ML-KEM.
  */
 import { sha3_256, shake256 } from '@noble/hashes/sha3.js';
 import { ml_kem768, type KEMPrepared } from '@noble/post-quantum/ml-kem.js';

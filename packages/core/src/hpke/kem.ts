@@ -1,17 +1,23 @@
 /**
  * One interface over the implemented KEMs, chosen by KEM id: DHKEM(X25519,
- * HKDF-SHA256) (RFC 9180 §4.1) and X-Wing (draft-ietf-hpke-pq-04 §3). X-Wing
- * is imported on first use, so an application that never uses it never loads
- * ML-KEM (and a bundler puts it in a separate chunk).
+ * HKDF-SHA256) (RFC 9180 §4.1) and X-Wing (draft-ietf-hpke-pq-04 §3).
+ *
+ * X-Wing is opt-in: nothing here imports it, so a single-file browser bundle
+ * of `seal`/`open` holds no ML-KEM and no SHA-3. It is registered by the
+ * `@blindwire/core/xwing` entry (statically, for browsers) or by the Node
+ * entry points (the `node` export condition, loaded on first use). Until it
+ * is registered every X-Wing operation fails closed with
+ * ERR_UNSUPPORTED_SUITE naming that import, never a downgrade to X25519.
  */
 import type { CryptoBackend } from '../backend/types.js';
 import { wipe } from '../bytes.js';
+import { BlindwireError, ErrorCode } from '../errors.js';
 import { Kem } from './ids.js';
 import * as x25519 from './kem-x25519.js';
 import { kemParams, type KemParams } from './kem-params.js';
 import type { ParsedSender } from './options.js';
 import type { KeyPair } from './types.js';
-import type * as XWing from './kem-xwing.js';
+import type { XWingModule } from './xwing-module.js';
 
 export interface KemOps {
   readonly params: KemParams;
@@ -56,20 +62,59 @@ const X25519_OPS: KemOps = {
   decap: (b, enc, recipient, senderPublicKey) => x25519.decap(b, enc, recipient, senderPublicKey),
 };
 
-let xwingModule: Promise<typeof XWing> | undefined;
-const xwing = () => (xwingModule ??= import('./kem-xwing.js'));
+let loadXWing: (() => Promise<XWingModule>) | undefined;
+let xwingModule: Promise<XWingModule> | undefined;
+
+/**
+ * Registers the X-Wing implementation (idempotent: the first loader stays).
+ * Called by the `@blindwire/core/xwing` entry and by the Node entry points.
+ */
+export function registerXWing(load: () => Promise<XWingModule>): void {
+  loadXWing ??= load;
+}
+
+/**
+ * Whether the X-Wing KEM (SPEC.md §5.4) is enabled in this process or page:
+ * true under Node's entry points and after `import '@blindwire/core/xwing'`,
+ * false in a bundle without that import, where every X-Wing operation throws
+ * ERR_UNSUPPORTED_SUITE. Asking loads no ML-KEM code.
+ */
+export function isXWingEnabled(): boolean {
+  return loadXWing !== undefined;
+}
+
+/** The refusal of an X-Wing operation before `@blindwire/core/xwing` is imported. */
+export function xwingNotEnabled(): BlindwireError {
+  return new BlindwireError(
+    ErrorCode.UnsupportedSuite,
+    'the X-Wing KEM (0x647a, post-quantum hybrid) is not enabled in this build: ' +
+      "import '@blindwire/core/xwing' once (browsers and bundles; Node enables it by default)",
+  );
+}
+
+/** The X-Wing implementation, loaded once; ERR_UNSUPPORTED_SUITE when it is not registered. */
+export function xwing(): Promise<XWingModule> {
+  if (loadXWing === undefined) return Promise.reject(xwingNotEnabled());
+  return (xwingModule ??= loadXWing());
+}
 
 const XWING_OPS: KemOps = {
   params: kemParams(Kem.XWing)!,
-  generateKeyPair: async (b) => (await xwing()).generateKeyPair(b),
-  deriveKeyPair: async (b, ikm) => (await xwing()).deriveKeyPair(b, ikm), // draft-ietf-hpke-pq-04 §3
-  encap: async (b, p) => (await xwing()).encap(b, p.recipientPublicKey, p.ikmE),
-  decap: async (b, enc, recipient) => (await xwing()).decap(b, enc, recipient),
+  generateKeyPair: async (b) => (await xwing()).kem.generateKeyPair(b),
+  deriveKeyPair: async (b, ikm) => (await xwing()).kem.deriveKeyPair(b, ikm), // draft-ietf-hpke-pq-04 §3
+  encap: async (b, p) => (await xwing()).kem.encap(b, p.recipientPublicKey, p.ikmE),
+  decap: async (b, enc, recipient) => (await xwing()).kem.decap(b, enc, recipient),
 };
 
-/** The KEM of an id, or undefined when it is not implemented. */
+/**
+ * The KEM of an id, or undefined when it is not implemented. X-Wing before it
+ * is registered throws ERR_UNSUPPORTED_SUITE (which import enables it).
+ */
 export function kemOps(id: unknown): KemOps | undefined {
   if (id === Kem.DhkemX25519HkdfSha256) return X25519_OPS;
-  if (id === Kem.XWing) return XWING_OPS;
+  if (id === Kem.XWing) {
+    if (loadXWing === undefined) throw xwingNotEnabled();
+    return XWING_OPS;
+  }
   return undefined;
 }

@@ -18,7 +18,7 @@ import {
   type KeyMaterial,
   type KeyScheduleLabels,
 } from './key-schedule.js';
-import { kemOps, type KemOps } from './kem.js';
+import { kemOps, xwing, type KemOps } from './kem.js';
 import {
   assertIkm,
   parseRecipientOptions,
@@ -135,8 +135,8 @@ async function scheduleKeys(
 ): Promise<KeyMaterial> {
   try {
     if (oneStageSuiteId) {
-      // Loaded on demand, as the X-Wing KEM is: classical code never loads SHA-3.
-      const { oneStageSchedule } = await import('./key-schedule-one-stage.js');
+      // Registered with the X-Wing KEM (kem.ts): classical bundles hold no SHA-3.
+      const { oneStageSchedule } = await xwing();
       return oneStageSchedule(oneStageSuiteId, aead, p.mode, sharedSecret, p.info, p.psk, p.pskId);
     }
     return await keySchedule(backend, labels, aead, p.mode, sharedSecret, p.info, p.psk, p.pskId);

@@ -11,6 +11,7 @@ import { assertBytes, concat, fromBase64url, toBase64url, utf8, wipe } from '../
 import { backendOf, checkArguments, readOptions } from '../envelope/common-options.js';
 import { KEM_NAMES, KEMS, kemOfPublicKey, type KemName } from '../wire/suites.js';
 import { BlindwireError, ErrorCode, invalidArgument } from '../errors.js';
+import { xwing as loadXWing } from '../hpke/kem.js';
 import { assertIdentityName } from './name.js';
 import { hidePrivateKey } from './redact.js';
 
@@ -157,9 +158,12 @@ function kemOption(options: KeyGenerationOptions | undefined): KemName {
   return kem;
 }
 
-/** A fresh X-Wing key pair (loaded on first use: classical code never loads ML-KEM). */
+/**
+ * A fresh X-Wing key pair: ERR_UNSUPPORTED_SUITE until `@blindwire/core/xwing`
+ * is imported (Node entry points register it), so classical bundles hold no ML-KEM.
+ */
 async function xwingKeyPair(b: CryptoBackend) {
-  return (await import('../hpke/kem-xwing.js')).generateKeyPair(b);
+  return (await loadXWing()).kem.generateKeyPair(b);
 }
 
 /** A fresh encryption key: X25519, or X-Wing with `{ kem: 'X-Wing' }` (a 32-byte seed as private key). */
@@ -187,11 +191,19 @@ export async function generateIdentity(
   assertIdentityName(name);
   const kem = kemOption(options);
   const backend = { backend: options?.backend };
-  const [signing, encryption] = await Promise.all([
+  const [signing, encryption] = await Promise.allSettled([
     generateSigningKey(backend),
     generateEncryptionKey({ ...backend, kem }),
   ]);
-  return identity(name, signing, encryption);
+  // One half refused (X-Wing not enabled, a backend failure): the other half's secret is erased.
+  if (signing.status === 'rejected' || encryption.status === 'rejected') {
+    if (signing.status === 'fulfilled') wipe(signing.value.privateKey);
+    if (encryption.status === 'fulfilled') wipe(encryption.value.privateKey);
+    throw signing.status === 'rejected'
+      ? signing.reason
+      : (encryption as PromiseRejectedResult).reason;
+  }
+  return identity(name, signing.value, encryption.value);
 }
 
 /** The public half of an identity (no private keys). */
@@ -286,10 +298,16 @@ export async function importIdentity(json: unknown, options?: BackendOption): Pr
   assertBytes(secret, 'encryption.secret', 32);
   // An X-Wing seed is expanded once, cached against `secret` itself (the
   // identity's key from here on), and erased if the keys do not match.
-  const xwing =
-    pub.encryption.publicKey.length === KEMS['X-Wing'].publicKeyLength
-      ? await import('../hpke/kem-xwing.js')
-      : undefined;
+  let xwing: Awaited<ReturnType<typeof loadXWing>>['kem'] | undefined;
+  try {
+    xwing =
+      pub.encryption.publicKey.length === KEMS['X-Wing'].publicKeyLength
+        ? (await loadXWing()).kem
+        : undefined;
+  } catch (e) {
+    wipe(seed, secret); // X-Wing not enabled (ERR_UNSUPPORTED_SUITE): the decoded secrets go
+    throw e;
+  }
   const [sp, ep] = await Promise.all([
     b.ed25519PublicKey(seed),
     xwing ? xwing.publicKeyFromSeed(b, secret) : b.x25519PublicKey(secret),

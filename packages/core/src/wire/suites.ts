@@ -7,6 +7,7 @@
 import type { AeadAlgorithm, CryptoBackend } from '../backend/types.js';
 import { BlindwireError, ErrorCode } from '../errors.js';
 import { Aead, Kdf, Kem, createSuite, type AeadId, type KemId, type Suite } from '../hpke/index.js';
+import { kemOps } from '../hpke/kem.js';
 import type { SuiteIds } from './header.js';
 
 /**
@@ -81,13 +82,18 @@ export function suiteByName(name: AeadName | undefined, kem: KemName = 'X25519')
   return s;
 }
 
-/** SPEC.md §7 step 6: the header's suite must be known and its AEAD allowed. */
+/**
+ * SPEC.md §7 step 6: the header's suite must be known, its KEM available in
+ * this build (X-Wing before `@blindwire/core/xwing` is refused here, from the
+ * public header, naming that import) and its AEAD allowed.
+ */
 export function suiteFromIds(
   ids: SuiteIds,
   allowed: readonly AeadName[] | undefined,
 ): EnvelopeSuite {
   for (const s of SUITES) {
     if (s.ids.kem === ids.kem && s.ids.kdf === ids.kdf && s.ids.aead === ids.aead) {
+      kemOps(s.ids.kem); // throws ERR_UNSUPPORTED_SUITE for an unregistered X-Wing
       if (allowed && !allowed.includes(s.aead)) break;
       return s;
     }

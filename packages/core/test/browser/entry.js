@@ -5,6 +5,8 @@
  * back to the test's server as JSON: nothing here decides pass or fail.
  */
 import * as bw from '@blindwire/core';
+// The X-Wing vectors (201-210) need the opt-in entry in a browser bundle.
+import '@blindwire/core/xwing';
 import { webBackendSupport } from '@blindwire/core/backend/web';
 
 const te = new TextEncoder();

@@ -143,7 +143,9 @@ export function createDirectory(options: DirectoryOptions): Directory {
     if (r === undefined) return undefined;
     return r.reason === RevocationReason.Compromise ? 'compromise' : 'superseded';
   };
-  return {
+  // Methods call each other through `directory`, not `this`: a method passed
+  // on its own (`resolveRecipient: directory.resolveRecipient`) still works.
+  const directory: Directory = {
     stats: cache.stats,
     async resolve(name, o) {
       if (o !== undefined && (typeof o !== 'object' || o === null || !isFlag(o.fresh)))
@@ -155,12 +157,12 @@ export function createDirectory(options: DirectoryOptions): Directory {
       return keys;
     },
     async resolveRecipient(name, o) {
-      return (await this.resolveRecipients([name], o))[0]!;
+      return (await directory.resolveRecipients([name], o))[0]!;
     },
     async resolveRecipients(names, o) {
       const required = checkRecipientOptions(o, trust);
       const fresh = o?.fresh === undefined ? undefined : { fresh: o.fresh };
-      const all = await Promise.all(names.map((n) => this.resolve(n, fresh)));
+      const all = await Promise.all(names.map((n) => directory.resolve(n, fresh)));
       return chooseRecipientKeys(names, all, required);
     },
     async resolveSigningKey(name, kid) {
@@ -194,4 +196,5 @@ export function createDirectory(options: DirectoryOptions): Directory {
       unwatch?.();
     },
   };
+  return directory;
 }
