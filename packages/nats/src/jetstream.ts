@@ -6,7 +6,7 @@
  * retry and in-flight -> `nak(delay)` (never `term`); dead-letter -> the
  * unchanged copy published to the dead-letter subject (PubAck awaited), then
  * `term()`, or `nak(delay)` if that write failed. The attempt is the
- * delivery count; `working()` keeps a running handler's message leased. At
+ * delivery count; `working()` keeps every message pulled leased (js-pull.ts). At
  * the last delivery (`max_deliver`) nothing is nak'd: the binding resolves the
  * message itself. A deleted consumer or stream ends the run (ERR_TRANSPORT).
  */
@@ -22,6 +22,7 @@ import {
   type Shared,
 } from './common.js';
 import { jsDisposer, type Redo } from './js-disposer.js';
+import { createPuller, type Puller } from './js-pull.js';
 import { sealFor, transportError } from './seal.js';
 import { compileSubjectFilter } from './subjects.js';
 import type {
@@ -40,6 +41,10 @@ import type {
 const DEFAULT_ACK_WAIT_MS = 30_000;
 /** core's createConsumer default. */
 const DEFAULT_CONCURRENCY = 16;
+/** Default pull-ahead per handler running at once (every message pulled is leased). */
+const PULL_AHEAD_PER_HANDLER = 4;
+/** A fetch request's expiry on the server (nats.js's own default). */
+const FETCH_EXPIRES_MS = 30_000;
 
 export async function jsPublish(
   s: Shared,
@@ -132,43 +137,37 @@ function checkConsume(o: ConsumeOptions): void {
 }
 
 /**
- * Feeds every message to the pipeline (backpressure through submit); resolves
- * once all are disposed. One `working()` timer per run keeps every message
- * leased from its arrival until its disposition (each gets its first
- * `working()` at most `workingMs` after arriving), running only while some
- * are. An error of the messages (consumer deleted, stream gone) rejects, as
- * ERR_TRANSPORT, only after the running ones were disposed.
+ * Feeds every message held by the pull loop to the pipeline (backpressure
+ * through submit); resolves once all are disposed. The pull loop keeps each
+ * leased from its arrival until its disposition settles it. A fetch failure
+ * (consumer deleted, stream gone) rejects, as ERR_TRANSPORT, only after the
+ * running ones were disposed; messages held and not yet started are then
+ * dropped (the server redelivers them after ack_wait).
  */
 async function pump(
   s: Shared,
-  messages: AsyncIterable<JsMsgLike>,
+  puller: Puller,
   pipeline: Consumer,
   dispose: (d: Disposition, m: JsMsgLike, bytes: Uint8Array, redo: Redo) => Promise<void>,
-  workingMs: number,
   deadLetterSubject: string,
 ): Promise<void> {
-  const leased = new Set<JsMsgLike>();
-  let timer: ReturnType<typeof setInterval> | undefined;
-  const working = () => {
-    for (const m of leased) {
-      try {
-        m.working();
-      } catch {
-        // The connection is gone: the server redelivers after ack_wait.
-      }
-    }
+  // Deliveries submitted and not yet disposed; `drained` resolves the wait for the last.
+  let pending = 0;
+  let drained: (() => void) | undefined;
+  const one = (m: JsMsgLike) => () => {
+    puller.settle(m);
+    if (--pending === 0) drained?.();
   };
-  const settle = (m: JsMsgLike) => {
-    leased.delete(m);
-    if (leased.size > 0 || timer === undefined) return;
-    clearInterval(timer);
-    timer = undefined;
-  };
-  const pending = new Set<Promise<void>>();
+  // An ack that could not be sent: the server redelivers after ack_wait.
+  const ignore = () => undefined;
+  let failed = false;
   try {
-    for await (const m of messages) {
+    for (let m = await puller.next(); m !== undefined; m = await puller.next()) {
       // A dead-letter copy read back (the stream captures it, no filter): end the run, copy nothing.
-      if (m.subject === deadLetterSubject) throw readBack(deadLetterSubject);
+      if (m.subject === deadLetterSubject) {
+        puller.settle(m);
+        throw readBack(deadLetterSubject);
+      }
       const bytes = dataBytes(m.data);
       const delivery = {
         bytes,
@@ -176,26 +175,28 @@ async function pump(
         attempt: m.info.deliveryCount,
         receivedAt: s.now(),
       };
-      // Leased only once the delivery exists: nothing above can leave a timer behind.
-      leased.add(m);
-      timer ??= setInterval(working, workingMs);
-      const { disposition } = await pipeline.submit(delivery).catch((e: unknown) => {
-        settle(m);
+      let disposition;
+      try {
+        ({ disposition } = await pipeline.submit(delivery));
+      } catch (e) {
+        puller.settle(m);
         throw e;
-      });
+      }
+      const msg = m;
       const redo = () => pipeline.process({ ...delivery, receivedAt: s.now() });
-      const q = disposition
-        .then((d) => dispose(d, m, bytes, redo))
-        // An ack that could not be sent: the server redelivers after ack_wait.
-        .catch(() => undefined)
-        .finally(() => settle(m));
-      pending.add(q);
-      void q.finally(() => pending.delete(q));
+      const done = one(msg);
+      pending++;
+      disposition
+        .then((d) => dispose(d, msg, bytes, redo))
+        .then(undefined, ignore)
+        .then(done, done);
     }
   } catch (e) {
+    failed = true;
     throw transportError('JetStream consume', e);
   } finally {
-    while (pending.size > 0) await Promise.all([...pending]);
+    puller.stop(failed);
+    if (pending > 0) await new Promise<void>((r) => (drained = r));
   }
 }
 
@@ -223,31 +224,20 @@ export async function jsConsume(
   };
   let stopping = false;
   const dispose = jsDisposer(s, nc, js, opts.deadLetterSubject, stats, maxDeliver, () => stopping);
-  let messages;
-  try {
-    // A deleted consumer or stream ends the run (done rejects), never a silent stall.
-    // Messages pulled ahead wait unleased in nats.js until the pump takes them
-    // (their working() starts there): by default no more than run at once.
-    messages = await consumer.consume({
-      abort_on_missing_resource: true,
-      max_messages: opts.maxMessages ?? s.o.concurrency ?? DEFAULT_CONCURRENCY,
-    });
-  } catch (e) {
-    throw transportError('JetStream consume', e);
-  }
-  const done = pump(s, messages, pipeline, dispose, workingMs, opts.deadLetterSubject).catch(
-    (e: unknown) => {
-      messages.stop();
-      throw e;
-    },
-  );
+  const puller = createPuller(consumer, {
+    pullAhead: opts.maxMessages ?? PULL_AHEAD_PER_HANDLER * (s.o.concurrency ?? DEFAULT_CONCURRENCY),
+    workingMs,
+    expiresMs: FETCH_EXPIRES_MS,
+  });
+  // A deleted consumer or stream ends the run (done rejects), never a silent stall.
+  const done = pump(s, puller, pipeline, dispose, opts.deadLetterSubject);
   done.catch(() => undefined);
   return {
     stats,
     done,
     stop: async () => {
       stopping = true;
-      messages.stop();
+      puller.stop();
       try {
         await done;
       } finally {

@@ -91,18 +91,14 @@ export interface JetStreamLike {
   ): Promise<PubAckLike>;
 }
 
-/** What `consume()` returns: an async iterable of messages that can be closed. */
-export interface ConsumerMessagesLike extends AsyncIterable<JsMsgLike> {
+/** What `fetch()` returns: an async iterable of one batch of messages that can be stopped. */
+export interface JsFetchLike extends AsyncIterable<JsMsgLike> {
   stop(err?: Error): void;
-  close(): Promise<void | Error>;
 }
 
 /** A pull consumer (`await js.consumers.get(stream, name)`). */
 export interface JsConsumerLike {
-  consume(opts?: {
-    max_messages?: number;
-    abort_on_missing_resource?: boolean;
-  }): Promise<ConsumerMessagesLike>;
+  fetch(opts?: { max_messages?: number; expires?: number }): Promise<JsFetchLike>;
   info(cached?: boolean): Promise<{
     config: {
       ack_wait?: number;
@@ -288,8 +284,9 @@ export interface ConsumeOptions {
   /** How often `working()` is sent while a handler runs (default ack_wait / 3). */
   workingIntervalMs?: number;
   /**
-   * Messages pulled ahead (nats.js `max_messages`; default: the binding's
-   * `concurrency`). Those waiting in nats.js are not yet kept leased.
+   * Messages pulled ahead: held (arrived, not yet disposed of) plus asked for
+   * (default: 4 x the binding's `concurrency`, 64 by default). Every message
+   * held is kept leased with `working()` from its arrival.
    */
   maxMessages?: number;
 }
