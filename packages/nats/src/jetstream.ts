@@ -225,9 +225,11 @@ export async function jsConsume(
   let stopping = false;
   const dispose = jsDisposer(s, nc, js, opts.deadLetterSubject, stats, maxDeliver, () => stopping);
   const puller = createPuller(consumer, {
-    pullAhead: opts.maxMessages ?? PULL_AHEAD_PER_HANDLER * (s.o.concurrency ?? DEFAULT_CONCURRENCY),
+    pullAhead:
+      opts.maxMessages ?? PULL_AHEAD_PER_HANDLER * (s.o.concurrency ?? DEFAULT_CONCURRENCY),
     workingMs,
     expiresMs: FETCH_EXPIRES_MS,
+    closed: () => nc.isClosed?.() === true,
   });
   // A deleted consumer or stream ends the run (done rejects), never a silent stall.
   const done = pump(s, puller, pipeline, dispose, opts.deadLetterSubject);

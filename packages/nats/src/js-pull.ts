@@ -26,7 +26,16 @@ export interface PullerOptions {
   workingMs: number;
   /** A fetch request's expiry on the server (ms, >= 1000). */
   expiresMs: number;
+  /** The connection is closed for good: the run ends as if stopped, not failed. */
+  closed: () => boolean;
 }
+
+/**
+ * nats.js ends a fetch whose server heartbeats stopped coming (a stalled
+ * process or link) with this error; the consumer may be fine: fetch again
+ * (a deleted consumer or stream fails that fetch).
+ */
+const missedHeartbeats = (e: unknown) => e instanceof Error && e.message === 'heartbeats missed';
 
 export function createPuller(consumer: JsConsumerLike, o: PullerOptions): Puller {
   const held = new Set<JsMsgLike>();
@@ -85,8 +94,8 @@ export function createPuller(consumer: JsConsumerLike, o: PullerOptions): Puller
         fetches.delete(it);
       }
     } catch (e) {
-      // A deleted consumer or stream, a closed connection: the run ends (never a silent stall).
-      fail(e);
+      // A deleted consumer or stream: the run ends (never a silent stall).
+      if (!o.closed() && !missedHeartbeats(e)) fail(e);
     } finally {
       owed -= n - got;
       active--;
@@ -96,6 +105,7 @@ export function createPuller(consumer: JsConsumerLike, o: PullerOptions): Puller
   };
   const fill = () => {
     if (stopped) return;
+    if (o.closed()) return stop(false);
     const free = o.pullAhead - held.size - owed;
     if (free < 1 || (owed > 0 && free < minBatch)) return;
     owed += free;
