@@ -37,120 +37,153 @@ export interface PullerOptions {
  */
 const missedHeartbeats = (e: unknown) => e instanceof Error && e.message === 'heartbeats missed';
 
-export function createPuller(consumer: JsConsumerLike, o: PullerOptions): Puller {
-  const held = new Set<JsMsgLike>();
-  let queue: JsMsgLike[] = [];
-  let head = 0;
-  let owed = 0;
-  let stopped = false;
-  let dropped = false;
-  // Fetches asked for and not yet ended (their reader may still hand over messages).
-  let active = 0;
-  let failure: { e: unknown } | undefined;
-  let wake: (() => void) | undefined;
-  const fetches = new Set<JsFetchLike>();
-  // A new fetch waits for a quarter of the room unless nothing is owed (no stall).
-  const minBatch = Math.max(1, Math.ceil(o.pullAhead / 4));
-  let timer: ReturnType<typeof setInterval> | undefined;
-  const working = () => {
-    for (const m of held) {
+/** The held messages, each sent `working()` by one timer that runs only while some are held. */
+class Leases {
+  readonly held = new Set<JsMsgLike>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  constructor(private readonly workingMs: number) {}
+
+  add(m: JsMsgLike): void {
+    this.held.add(m);
+    this.timer ??= setInterval(() => this.working(), this.workingMs);
+  }
+
+  /** Whether `m` was held. */
+  delete(m: JsMsgLike): boolean {
+    if (!this.held.delete(m)) return false;
+    if (this.held.size === 0 && this.timer !== undefined) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+    return true;
+  }
+
+  private working(): void {
+    for (const m of this.held) {
       try {
         m.working();
       } catch {
         // The connection is gone: the server redelivers after ack_wait.
       }
     }
-  };
-  const signal = () => {
-    const w = wake;
-    wake = undefined;
+  }
+}
+
+class PullLoop implements Puller {
+  private readonly leases: Leases;
+  private readonly fetches = new Set<JsFetchLike>();
+  /** A new fetch waits for a quarter of the room unless nothing is owed (no stall). */
+  private readonly minBatch: number;
+  /** Arrived and not yet taken by next(), from `head`. */
+  private queue: JsMsgLike[] = [];
+  private head = 0;
+  /** Asked for and not yet arrived. */
+  private owed = 0;
+  /** Fetches asked for and not yet ended (their reader may still hand over messages). */
+  private active = 0;
+  private stopped = false;
+  private dropped = false;
+  private failure: { e: unknown } | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly consumer: JsConsumerLike,
+    private readonly o: PullerOptions,
+  ) {
+    this.leases = new Leases(o.workingMs);
+    this.minBatch = Math.max(1, Math.ceil(o.pullAhead / 4));
+    this.fill();
+  }
+
+  async next(): Promise<JsMsgLike | undefined> {
+    for (;;) {
+      if (this.head < this.queue.length) {
+        const m = this.queue[this.head++]!;
+        if (this.head === this.queue.length) {
+          this.queue = [];
+          this.head = 0;
+        }
+        return m;
+      }
+      if (this.failure) throw this.failure.e;
+      if (this.stopped && this.active === 0) return undefined;
+      await new Promise<void>((r) => (this.wake = r));
+    }
+  }
+
+  settle(m: JsMsgLike): void {
+    if (this.leases.delete(m)) this.fill();
+  }
+
+  stop(drop = false): void {
+    this.stopped = true;
+    for (const it of this.fetches) it.stop();
+    if (drop) {
+      // The run failed: what was not started is redelivered after ack_wait.
+      this.dropped = true;
+      for (let i = this.head; i < this.queue.length; i++) this.leases.delete(this.queue[i]!);
+      this.queue = [];
+      this.head = 0;
+    }
+    this.signal();
+  }
+
+  private signal(): void {
+    const w = this.wake;
+    this.wake = undefined;
     w?.();
-  };
-  const arrive = (m: JsMsgLike) => {
-    if (dropped) return; // the run failed: the server redelivers after ack_wait
-    held.add(m);
-    timer ??= setInterval(working, o.workingMs);
-    queue.push(m);
-    signal();
-  };
-  const fail = (e: unknown) => {
-    failure ??= { e };
-    stop(false);
-  };
-  const read = async (n: number) => {
+  }
+
+  /** Asks for the free room, if there is enough of it. */
+  private fill(): void {
+    if (this.stopped) return;
+    if (this.o.closed()) return this.stop();
+    const free = this.o.pullAhead - this.leases.held.size - this.owed;
+    if (free < 1 || (this.owed > 0 && free < this.minBatch)) return;
+    this.owed += free;
+    this.active++;
+    void this.read(free);
+  }
+
+  private async read(n: number): Promise<void> {
     let got = 0;
     try {
-      const it = await consumer.fetch({ max_messages: n, expires: o.expiresMs });
-      fetches.add(it);
-      if (stopped) it.stop();
+      const it = await this.consumer.fetch({ max_messages: n, expires: this.o.expiresMs });
+      this.fetches.add(it);
+      if (this.stopped) it.stop();
       try {
         // Read at once, never paused: the batch was sized to the free room.
         for await (const m of it) {
           got++;
-          owed--;
-          arrive(m);
+          this.owed--;
+          this.arrive(m);
         }
       } finally {
-        fetches.delete(it);
+        this.fetches.delete(it);
       }
     } catch (e) {
       // A deleted consumer or stream: the run ends (never a silent stall).
-      if (!o.closed() && !missedHeartbeats(e)) fail(e);
-    } finally {
-      owed -= n - got;
-      active--;
-      fill();
-      signal();
-    }
-  };
-  const fill = () => {
-    if (stopped) return;
-    if (o.closed()) return stop(false);
-    const free = o.pullAhead - held.size - owed;
-    if (free < 1 || (owed > 0 && free < minBatch)) return;
-    owed += free;
-    active++;
-    void read(free);
-  };
-  const stop = (drop: boolean) => {
-    stopped = true;
-    for (const it of fetches) it.stop();
-    if (drop) {
-      dropped = true;
-      for (let i = head; i < queue.length; i++) held.delete(queue[i]!);
-      queue = [];
-      head = 0;
-      if (held.size === 0) release();
-    }
-    signal();
-  };
-  const release = () => {
-    if (timer === undefined) return;
-    clearInterval(timer);
-    timer = undefined;
-  };
-  fill();
-  return {
-    async next() {
-      for (;;) {
-        if (head < queue.length) {
-          const m = queue[head++]!;
-          if (head === queue.length) {
-            queue = [];
-            head = 0;
-          }
-          return m;
-        }
-        if (failure) throw failure.e;
-        if (stopped && active === 0) return undefined;
-        await new Promise<void>((r) => (wake = r));
+      if (!this.o.closed() && !missedHeartbeats(e)) {
+        this.failure ??= { e };
+        this.stop();
       }
-    },
-    settle(m) {
-      if (!held.delete(m)) return;
-      if (held.size === 0) release();
-      fill();
-    },
-    stop,
-  };
+    } finally {
+      this.owed -= n - got;
+      this.active--;
+      this.fill();
+      this.signal();
+    }
+  }
+
+  private arrive(m: JsMsgLike): void {
+    if (this.dropped) return; // the run failed: the server redelivers after ack_wait
+    this.leases.add(m);
+    this.queue.push(m);
+    this.signal();
+  }
+}
+
+/** Starts pulling `consumer` (see the module comment). */
+export function createPuller(consumer: JsConsumerLike, o: PullerOptions): Puller {
+  return new PullLoop(consumer, o);
 }
