@@ -24,7 +24,7 @@ import {
 import { jsDisposer, type Redo } from './js-disposer.js';
 import { createPuller, type Puller } from './js-pull.js';
 import { sealFor, transportError } from './seal.js';
-import { compileSubjectFilter } from './subjects.js';
+import { badRequest, consumerLimits, readBack, recheck } from './js-limits.js';
 import type {
   ConsumeOptions,
   ConsumeRun,
@@ -37,14 +37,12 @@ import type {
   NatsConnectionLike,
 } from './types.js';
 
-/** nats.js reports ack_wait in nanoseconds; 30 s when absent. */
-const DEFAULT_ACK_WAIT_MS = 30_000;
 /** core's createConsumer default. */
 const DEFAULT_CONCURRENCY = 16;
 /** Default pull-ahead per handler running at once (every message pulled is leased). */
 const PULL_AHEAD_PER_HANDLER = 4;
-/** A fetch request's expiry on the server (nats.js's own default). */
-const FETCH_EXPIRES_MS = 30_000;
+/** Messages not yet started are given back after this many ack_waits without any started. */
+const STALL_ACK_WAITS = 3;
 
 export async function jsPublish(
   s: Shared,
@@ -84,39 +82,6 @@ export async function jsPublish(
   };
 }
 
-/**
- * The consumer's ack_wait (ms) and max_deliver (undefined: unlimited); refuses
- * a dead-letter subject its filter matches (each copy would be read back,
- * fail its context and be copied again, without end).
- */
-async function consumerLimits(
-  c: JsConsumerLike,
-  deadLetterSubject: string,
-): Promise<{ ackWaitMs: number; maxDeliver?: number }> {
-  let info;
-  try {
-    info = await c.info(true);
-  } catch (e) {
-    throw transportError('reading the JetStream consumer info', e);
-  }
-  const { filter_subject: one, filter_subjects: many } = info.config;
-  const filters = [...(typeof one === 'string' && one ? [one] : []), ...(many ?? [])];
-  if (filters.some((f) => compileSubjectFilter(f)(deadLetterSubject)))
-    throw readBack(deadLetterSubject);
-  const ns = info.config.ack_wait;
-  const ackWaitMs =
-    typeof ns === 'number' && ns > 0 ? Math.max(1, Math.floor(ns / 1e6)) : DEFAULT_ACK_WAIT_MS;
-  const md = info.config.max_deliver;
-  return typeof md === 'number' && md > 0 ? { ackWaitMs, maxDeliver: md } : { ackWaitMs };
-}
-
-function readBack(deadLetterSubject: string): BlindwireError {
-  return new BlindwireError(
-    ErrorCode.InvalidArgument,
-    `"deadLetterSubject" expected a subject this consumer does not read (${deadLetterSubject} would loop)`,
-  );
-}
-
 function checkConsume(o: ConsumeOptions): void {
   if (typeof o !== 'object' || o === null)
     throw new BlindwireError(
@@ -137,12 +102,14 @@ function checkConsume(o: ConsumeOptions): void {
 }
 
 /**
- * Feeds every message held by the pull loop to the pipeline (backpressure
- * through submit); resolves once all are disposed. The pull loop keeps each
- * leased from its arrival until its disposition settles it. A fetch failure
+ * Feeds every message held by the pull loop to the pipeline; resolves once all
+ * are disposed. A message is taken from the pull loop only when a handler can
+ * start it at once (fewer than `concurrency` in the pipeline), so none waits
+ * in the pipeline's queue when the run stops. The pull loop keeps each leased
+ * from its arrival until its disposition settles it. A fatal fetch failure
  * (consumer deleted, stream gone) rejects, as ERR_TRANSPORT, only after the
- * running ones were disposed; messages held and not yet started are then
- * dropped (the server redelivers them after ack_wait).
+ * running ones were disposed; on any end, messages held and not yet started
+ * are given back (`nak()`) for redelivery at once.
  */
 async function pump(
   s: Shared,
@@ -150,7 +117,18 @@ async function pump(
   pipeline: Consumer,
   dispose: (d: Disposition, m: JsMsgLike, bytes: Uint8Array, redo: Redo) => Promise<void>,
   deadLetterSubject: string,
+  concurrency: number,
 ): Promise<void> {
+  // Deliveries in the pipeline (not yet through their handler); `room` wakes the wait for one.
+  let inPipeline = 0;
+  let room: (() => void) | undefined;
+  const left = <T>(v: T): T => {
+    inPipeline--;
+    const r = room;
+    room = undefined;
+    r?.();
+    return v;
+  };
   // Deliveries submitted and not yet disposed; `drained` resolves the wait for the last.
   let pending = 0;
   let drained: (() => void) | undefined;
@@ -160,9 +138,11 @@ async function pump(
   };
   // An ack that could not be sent: the server redelivers after ack_wait.
   const ignore = () => undefined;
-  let failed = false;
   try {
-    for (let m = await puller.next(); m !== undefined; m = await puller.next()) {
+    for (;;) {
+      while (inPipeline >= concurrency) await new Promise<void>((r) => (room = r));
+      const m = await puller.next();
+      if (m === undefined) break;
       // A dead-letter copy read back (the stream captures it, no filter): end the run, copy nothing.
       if (m.subject === deadLetterSubject) {
         puller.settle(m);
@@ -186,16 +166,19 @@ async function pump(
       const redo = () => pipeline.process({ ...delivery, receivedAt: s.now() });
       const done = one(msg);
       pending++;
+      inPipeline++;
       disposition
-        .then((d) => dispose(d, msg, bytes, redo))
+        .then(
+          (d) => dispose(left(d), msg, bytes, redo),
+          (e: unknown) => Promise.reject(left(e)),
+        )
         .then(undefined, ignore)
         .then(done, done);
     }
   } catch (e) {
-    failed = true;
     throw transportError('JetStream consume', e);
   } finally {
-    puller.stop(failed);
+    puller.stop();
     if (pending > 0) await new Promise<void>((r) => (drained = r));
   }
 }
@@ -210,7 +193,14 @@ export async function jsConsume(
 ): Promise<ConsumeRun> {
   checkConsume(opts);
   checkHandler(handler);
-  const { ackWaitMs, maxDeliver } = await consumerLimits(consumer, opts.deadLetterSubject);
+  // Closed or draining for good: nothing to consume (a close during the run ends it as a stop).
+  const closed = () => nc.isClosed?.() === true || nc.isDraining?.() === true;
+  if (closed())
+    throw transportError('JetStream consume', new Error('connection closed or draining'));
+  const { ackWaitMs, maxDeliver, ...limits } = await consumerLimits(
+    consumer,
+    opts.deadLetterSubject,
+  );
   const wanted = opts.maxAttempts ?? s.o.retry?.maxAttempts ?? 5;
   const maxAttempts = maxDeliver === undefined ? wanted : Math.min(wanted, maxDeliver);
   const pipeline = consumerFor(s, 'consume', opts.policy, handler, { ...s.o.retry, maxAttempts });
@@ -224,15 +214,18 @@ export async function jsConsume(
   };
   let stopping = false;
   const dispose = jsDisposer(s, nc, js, opts.deadLetterSubject, stats, maxDeliver, () => stopping);
+  const concurrency = s.o.concurrency ?? DEFAULT_CONCURRENCY;
   const puller = createPuller(consumer, {
-    pullAhead:
-      opts.maxMessages ?? PULL_AHEAD_PER_HANDLER * (s.o.concurrency ?? DEFAULT_CONCURRENCY),
+    pullAhead: opts.maxMessages ?? PULL_AHEAD_PER_HANDLER * concurrency,
     workingMs,
-    expiresMs: FETCH_EXPIRES_MS,
-    closed: () => nc.isClosed?.() === true,
+    stallMs: STALL_ACK_WAITS * ackWaitMs,
+    limits,
+    closed,
+    fatal: badRequest,
+    recheck: () => recheck(consumer),
   });
   // A deleted consumer or stream ends the run (done rejects), never a silent stall.
-  const done = pump(s, puller, pipeline, dispose, opts.deadLetterSubject);
+  const done = pump(s, puller, pipeline, dispose, opts.deadLetterSubject, concurrency);
   done.catch(() => undefined);
   return {
     stats,

@@ -60,6 +60,8 @@ export interface NatsConnectionLike {
   flush(): Promise<void>;
   /** Whether the connection is closed for good (nats.js `isClosed()`). */
   isClosed?(): boolean;
+  /** Whether the connection is draining (nats.js `isDraining()`): it closes once drained. */
+  isDraining?(): boolean;
 }
 
 /** A JetStream message (`JsMsg`). */
@@ -96,17 +98,33 @@ export interface JsFetchLike extends AsyncIterable<JsMsgLike> {
   stop(err?: Error): void;
 }
 
-/** A pull consumer (`await js.consumers.get(stream, name)`). */
+/** The part of a consumer's config (`ConsumerInfo.config`) that `consume` reads. */
+export interface JsConsumerConfigLike {
+  ack_wait?: number;
+  max_deliver?: number;
+  filter_subject?: string;
+  filter_subjects?: string[];
+  /** Messages per pull request at most. */
+  max_batch?: number;
+  /** A pull request's expiry at most (ns). */
+  max_expires?: number;
+  /** Pull requests waiting on the server at once, at most. */
+  max_waiting?: number;
+  /** Set on a push consumer. */
+  deliver_subject?: string;
+}
+
+/**
+ * A pull consumer (`await js.consumers.get(stream, name)`). `consume` reads it
+ * with `fetch` (bounded pull requests); this type used to ask for
+ * `consume()` instead, so a wrapper of a nats.js consumer must now offer
+ * `fetch`. Ordered consumers are refused.
+ */
 export interface JsConsumerLike {
   fetch(opts?: { max_messages?: number; expires?: number }): Promise<JsFetchLike>;
-  info(cached?: boolean): Promise<{
-    config: {
-      ack_wait?: number;
-      max_deliver?: number;
-      filter_subject?: string;
-      filter_subjects?: string[];
-    };
-  }>;
+  info(cached?: boolean): Promise<{ config: JsConsumerConfigLike }>;
+  /** nats.js sets it on an ordered consumer. */
+  readonly ordered?: boolean;
 }
 
 /** The verbs that emit events. */
