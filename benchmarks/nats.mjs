@@ -224,10 +224,7 @@ async function measure(args, env, c, failures) {
 async function main() {
   const b = takeBindingB(process.argv.slice(2));
   const args = parseNatsArgs(b.argv);
-  if (args.help)
-    return console.log(
-      `${NATS_USAGE}\n  --binding-b FILE     another @blindwire/nats build measured beside this one`,
-    );
+  if (args.help) return console.log(NATS_USAGE);
   const bindingB = b.file
     ? (await import(pathToFileURL(b.file).href)).createNatsBinding
     : undefined;
