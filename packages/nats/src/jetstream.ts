@@ -24,7 +24,7 @@ import {
 import { jsDisposer, type Redo } from './js-disposer.js';
 import { createPuller, type Puller } from './js-pull.js';
 import { sealFor, transportError } from './seal.js';
-import { badRequest, consumerLimits, readBack, recheck } from './js-limits.js';
+import { consumerLimits, fatalFetch, readBack, recheck } from './js-limits.js';
 import type {
   ConsumeOptions,
   ConsumeRun,
@@ -41,7 +41,7 @@ import type {
 const DEFAULT_CONCURRENCY = 16;
 /** Default pull-ahead per handler running at once (every message pulled is leased). */
 const PULL_AHEAD_PER_HANDLER = 4;
-/** Messages not yet started are given back after this many ack_waits without any started. */
+/** A message waiting unstarted this many ack_waits is no longer leased: the server redelivers it. */
 const STALL_ACK_WAITS = 3;
 
 export async function jsPublish(
@@ -180,6 +180,7 @@ async function pump(
   } finally {
     puller.stop();
     if (pending > 0) await new Promise<void>((r) => (drained = r));
+    puller.release();
   }
 }
 
@@ -197,7 +198,7 @@ export async function jsConsume(
   const closed = () => nc.isClosed?.() === true || nc.isDraining?.() === true;
   if (closed())
     throw transportError('JetStream consume', new Error('connection closed or draining'));
-  const { ackWaitMs, maxDeliver, ...limits } = await consumerLimits(
+  const { ackWaitMs, maxDeliver, name, ...limits } = await consumerLimits(
     consumer,
     opts.deadLetterSubject,
   );
@@ -219,10 +220,14 @@ export async function jsConsume(
     pullAhead: opts.maxMessages ?? PULL_AHEAD_PER_HANDLER * concurrency,
     workingMs,
     stallMs: STALL_ACK_WAITS * ackWaitMs,
+    maxDeliver,
     limits,
     closed,
-    fatal: badRequest,
+    fatal: fatalFetch,
     recheck: () => recheck(consumer),
+    // Every failed pull is visible, fatal or passing (metadata only: the code).
+    onFailure: () =>
+      sendEvent(s, 'pull', name, s.now(), { outcome: 'failed', code: ErrorCode.Transport }),
   });
   // A deleted consumer or stream ends the run (done rejects), never a silent stall.
   const done = pump(s, puller, pipeline, dispose, opts.deadLetterSubject, concurrency);

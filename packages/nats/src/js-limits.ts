@@ -35,6 +35,8 @@ export interface FetchLimits {
 
 export interface ConsumerLimits extends FetchLimits {
   ackWaitMs: number;
+  /** The consumer's name (its durable name), '' if the server did not say: a failed pull event's destination. */
+  name: string;
   maxDeliver?: number;
 }
 
@@ -99,7 +101,8 @@ export async function consumerLimits(
     throw readBack(deadLetterSubject);
   const ns = config.ack_wait;
   const ackWaitMs = positive(ns) ? Math.max(1, Math.floor(ns / 1e6)) : DEFAULT_ACK_WAIT_MS;
-  const limits = { ackWaitMs, ...fetchLimits(config) };
+  const name = config.name ?? config.durable_name ?? '';
+  const limits = { ackWaitMs, name, ...fetchLimits(config) };
   return positive(config.max_deliver) ? { ...limits, maxDeliver: config.max_deliver } : limits;
 }
 
@@ -127,12 +130,32 @@ export async function recheck(c: JsConsumerLike): Promise<FetchLimits | undefine
   return fetchLimits(info.config);
 }
 
+/** nats.js errors that no retry cures (by class name, never by text). */
+const FATAL_NAMES = new Set([
+  'PermissionViolationError',
+  'AuthorizationError',
+  'InvalidArgumentError',
+  'InvalidSubjectError',
+]);
+
 /**
- * A fetch failure no retry can cure without the server saying so first:
- * JetStream's 400 Bad Request status (nats.js `JetStreamStatusError.code`).
+ * A fetch failure no retry can cure: JetStream's 400 Bad Request or 403
+ * (Permissions Violation) status (nats.js `JetStreamStatusError.code`), a
+ * nats.js permission violation (the pull's inbox denied, which nats.js calls
+ * terminal) or invalid argument, and a JavaScript error that is no nats.js
+ * one (a `TypeError` of a wrapping `JsConsumerLike`, or a thrown non-Error).
  * Every other failure (409 Leadership Change or Exceeded*, 503, missed
  * heartbeats, a timeout) is passing unless `recheck` says otherwise.
  */
-export function badRequest(e: unknown): boolean {
-  return (e as { code?: unknown } | null)?.code === 400;
+export function fatalFetch(e: unknown): boolean {
+  if (!(e instanceof Error)) return true;
+  const code = (e as { code?: unknown }).code;
+  if (code === 400 || code === 403) return true;
+  if (FATAL_NAMES.has(e.name)) return true;
+  return (
+    e instanceof TypeError ||
+    e instanceof RangeError ||
+    e instanceof ReferenceError ||
+    e instanceof SyntaxError
+  );
 }

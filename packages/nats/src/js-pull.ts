@@ -8,24 +8,34 @@
  * into the held set that one `working()` timer keeps leased until it is
  * settled. No message waits unleased in the client, whatever the pull-ahead.
  *
- * Messages not yet started are given back (`nak()`, redelivered at once to
- * any instance) when the run stops or fails, and when no message was started
- * for `stallMs` (hung handlers): the loop then pulls nothing more until a
- * message settles. A failed fetch is retried with a capped backoff after
- * `recheck` asked the server about the consumer; only a consumer or stream
- * gone, or a request that can never succeed, ends the run.
+ * A message waiting unstarted for `stallMs` (hung or slow handlers) is no
+ * longer sent `working()`: the server redelivers it after its ack_wait,
+ * counting the attempt as it always does (the replay reservation guards the
+ * stale copy still held here). Nothing is ever nak'd while running. When the
+ * run stops or fails, messages not yet started are given back (`nak()`,
+ * redelivered at once to any instance), except those on their last allowed
+ * delivery (`max_deliver`): a nak would lose them, so `next()` still hands
+ * them out, and they run, before it reports the end. A failed fetch is
+ * reported (`onFailure`) and retried with a capped backoff after `recheck`
+ * asked the server about the consumer; only a consumer or stream gone, or a
+ * request that can never succeed (`fatal`), ends the run.
  */
 import type { FetchLimits } from './js-limits.js';
 import type { JsConsumerLike, JsFetchLike, JsMsgLike } from './types.js';
 
 /** The pull loop as the pump sees it. */
 export interface Puller {
-  /** The next message held (leased), or undefined once stopped; throws a fatal fetch failure. */
+  /**
+   * The next message held (leased), or undefined once stopped; throws a fatal
+   * fetch failure. After a stop, messages on their last delivery are still returned.
+   */
   next(): Promise<JsMsgLike | undefined>;
   /** Releases a message's lease (disposed of): its room can be pulled again. */
   settle(m: JsMsgLike): void;
-  /** Stops pulling; messages held and not yet returned by next() are given back (nak). */
+  /** Stops pulling; messages held, not yet returned by next() and not on their last delivery are given back (nak). */
   stop(): void;
+  /** After the run: every message still held (never returned by next()) is given back and released. */
+  release(): void;
 }
 
 export interface PullerOptions {
@@ -33,8 +43,10 @@ export interface PullerOptions {
   pullAhead: number;
   /** How often `working()` goes to every held message. */
   workingMs: number;
-  /** Given back when no message was started for this long. */
+  /** A message waiting unstarted this long is no longer sent `working()` (unless on its last delivery). */
   stallMs: number;
+  /** The consumer's max_deliver (undefined: unlimited). */
+  maxDeliver: number | undefined;
   /** The consumer's limits at the start. */
   limits: FetchLimits;
   /** The connection is closed or draining: the run ends as if stopped, not failed. */
@@ -43,6 +55,8 @@ export interface PullerOptions {
   fatal: (e: unknown) => boolean;
   /** After a failed fetch: fresh limits, undefined (passing), or throws (gone for good). */
   recheck: () => Promise<FetchLimits | undefined>;
+  /** Every failed fetch, fatal or not (the binding reports it). */
+  onFailure: (e: unknown) => void;
 }
 
 /** Backoff after the n-th failed fetch in a row: 100 ms doubling, at most 5 s. */
@@ -63,7 +77,8 @@ class Leases {
   private timer: ReturnType<typeof setInterval> | undefined;
   constructor(
     private readonly workingMs: number,
-    private readonly tick: () => void,
+    /** A message not to send `working()` now (waiting unstarted too long). */
+    private readonly skip: (m: JsMsgLike) => boolean,
   ) {}
 
   add(m: JsMsgLike): void {
@@ -82,8 +97,8 @@ class Leases {
   }
 
   private working(): void {
-    this.tick();
     for (const m of this.held) {
+      if (this.skip(m)) continue;
       try {
         m.working();
       } catch {
@@ -101,8 +116,8 @@ class PullLoop implements Puller {
   private limits: FetchLimits;
   /** Arrived and not yet taken by next(). */
   private queue: JsMsgLike[] = [];
-  /** When next() last took a message, or the queue last filled from empty. */
-  private since = 0;
+  /** When each message of the queue arrived. */
+  private readonly arrived = new Map<JsMsgLike, number>();
   /** Asked for and not yet arrived. */
   private owed = 0;
   /** Fetches asked for and not yet ended (their reader may still hand over messages). */
@@ -111,9 +126,9 @@ class PullLoop implements Puller {
   private failures = 0;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private rechecking = false;
-  /** The queue was given back (no message started for stallMs): no pulling until one settles. */
-  private stalled = false;
   private stopped = false;
+  /** The run is over: nothing more is kept, not even a last delivery. */
+  private released = false;
   private failure: { e: unknown } | undefined;
   private wake: (() => void) | undefined;
 
@@ -121,7 +136,7 @@ class PullLoop implements Puller {
     private readonly consumer: JsConsumerLike,
     private readonly o: PullerOptions,
   ) {
-    this.leases = new Leases(o.workingMs, () => this.checkStall());
+    this.leases = new Leases(o.workingMs, (m) => this.stale(m));
     this.minBatch = Math.max(1, Math.ceil(o.pullAhead / 4));
     this.limits = o.limits;
     this.fill();
@@ -129,11 +144,13 @@ class PullLoop implements Puller {
 
   async next(): Promise<JsMsgLike | undefined> {
     for (;;) {
-      if (this.failure) throw this.failure.e;
-      if (this.queue.length > 0 && !this.stopped) {
-        this.since = Date.now();
-        return this.queue.shift();
+      // Once stopped, the queue holds only messages on their last delivery: they run first.
+      const m = this.queue.shift();
+      if (m !== undefined) {
+        this.arrived.delete(m);
+        return m;
       }
+      if (this.failure) throw this.failure.e;
       if (this.stopped && this.active === 0) return undefined;
       await new Promise<void>((r) => (this.wake = r));
     }
@@ -141,7 +158,6 @@ class PullLoop implements Puller {
 
   settle(m: JsMsgLike): void {
     if (!this.leases.delete(m)) return;
-    this.stalled = false;
     this.fill();
   }
 
@@ -154,21 +170,36 @@ class PullLoop implements Puller {
     this.signal();
   }
 
-  private giveBackQueue(): void {
+  release(): void {
+    this.released = true;
+    this.stop();
+    this.giveBackQueue(true);
+  }
+
+  /** On its last allowed delivery: a nak would never be redelivered. */
+  private last(m: JsMsgLike): boolean {
+    return this.o.maxDeliver !== undefined && m.info.deliveryCount >= this.o.maxDeliver;
+  }
+
+  /** Waiting unstarted for stallMs, not on its last delivery: left to expire (ack_wait). */
+  private stale(m: JsMsgLike): boolean {
+    const at = this.arrived.get(m);
+    return at !== undefined && Date.now() - at >= this.o.stallMs && !this.last(m);
+  }
+
+  /** Gives the queue back, keeping (leased) the messages on their last delivery unless `all`. */
+  private giveBackQueue(all = false): void {
     const q = this.queue;
     this.queue = [];
     for (const m of q) {
+      if (!all && this.last(m)) {
+        this.queue.push(m);
+        continue;
+      }
+      this.arrived.delete(m);
       this.leases.delete(m);
       giveBack(m);
     }
-  }
-
-  /** Hung handlers: the queue goes back to the server for other instances. */
-  private checkStall(): void {
-    if (this.queue.length === 0 || Date.now() - this.since < this.o.stallMs) return;
-    this.stalled = true;
-    for (const it of this.fetches) it.stop();
-    this.giveBackQueue();
   }
 
   private signal(): void {
@@ -179,7 +210,7 @@ class PullLoop implements Puller {
 
   /** Asks for the free room, if there is enough of it and a fetch may be outstanding. */
   private fill(): void {
-    if (this.stopped || this.stalled || this.retry !== undefined || this.rechecking) return;
+    if (this.stopped || this.retry !== undefined || this.rechecking) return;
     if (this.o.closed()) return this.stop();
     while (this.active < this.limits.maxFetches) {
       const free = this.o.pullAhead - this.leases.held.size - this.owed;
@@ -197,7 +228,7 @@ class PullLoop implements Puller {
     try {
       const it = await this.consumer.fetch({ max_messages: n, expires: this.limits.expiresMs });
       this.fetches.add(it);
-      if (this.stopped || this.stalled) it.stop();
+      if (this.stopped) it.stop();
       try {
         // Read at once, never paused: the batch was sized to the free room.
         for await (const m of it) {
@@ -222,8 +253,8 @@ class PullLoop implements Puller {
   }
 
   private arrive(m: JsMsgLike): void {
-    if (this.stopped || this.stalled || this.failure) return giveBack(m);
-    if (this.queue.length === 0) this.since = Date.now();
+    if (this.released || (this.stopped && !this.last(m))) return giveBack(m);
+    this.arrived.set(m, Date.now());
     this.leases.add(m);
     this.queue.push(m);
     this.signal();
@@ -236,6 +267,7 @@ class PullLoop implements Puller {
 
   /** A failed fetch: fatal, or asks the server about the consumer, then fetches again after a backoff. */
   private failed(e: unknown): void {
+    this.o.onFailure(e);
     if (this.o.fatal(e)) return this.fail(e);
     if (this.stopped || this.rechecking || this.retry !== undefined) return;
     this.rechecking = true;

@@ -100,6 +100,9 @@ export interface JsFetchLike extends AsyncIterable<JsMsgLike> {
 
 /** The part of a consumer's config (`ConsumerInfo.config`) that `consume` reads. */
 export interface JsConsumerConfigLike {
+  /** The consumer's name (nats-server 2.9+ sets it, and `durable_name` on a durable). */
+  name?: string;
+  durable_name?: string;
   ack_wait?: number;
   max_deliver?: number;
   filter_subject?: string;
@@ -128,7 +131,8 @@ export interface JsConsumerLike {
 }
 
 /** The verbs that emit events. */
-export type NatsVerb = 'publish' | 'subscribe' | 'request' | 'respond' | 'consume' | 'dead-letter';
+export type NatsVerb =
+  'publish' | 'subscribe' | 'request' | 'respond' | 'consume' | 'dead-letter' | 'pull';
 
 /** A consumer's disposition (core's `ConsumeEvent`), from a subscription, responder or JetStream consumer. */
 export interface NatsConsumeEvent extends ConsumeEvent {
@@ -136,10 +140,15 @@ export interface NatsConsumeEvent extends ConsumeEvent {
   verb: 'subscribe' | 'respond' | 'consume';
 }
 
-/** A message sent (or not): publish, request, a response, a dead-letter copy. Metadata only. */
+/**
+ * A message sent (or not): publish, request, a response, a dead-letter copy;
+ * or a JetStream pull (fetch) of `consume` that failed (`pull`, outcome
+ * `failed`, code ERR_TRANSPORT, the consumer's name as destination), one per
+ * failed pull, passing or fatal. Metadata only.
+ */
 export interface NatsSendEvent {
   binding: 'nats';
-  verb: 'publish' | 'request' | 'respond' | 'dead-letter';
+  verb: 'publish' | 'request' | 'respond' | 'dead-letter' | 'pull';
   destination: string;
   outcome: 'sent' | 'failed' | 'dropped';
   code?: string;

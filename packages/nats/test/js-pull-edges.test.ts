@@ -4,15 +4,24 @@
  * range: a consumer's max_batch / max_waiting / max_expires are kept to; a
  * passing fetch failure (409, missed heartbeats) is fetched again, a 400 or a
  * deleted consumer ends the run; a draining connection ends it cleanly, a
- * closed one is refused at consume(), as is an ordered consumer; stop() and
- * hung handlers give the messages not yet started back at once (nak).
+ * closed one is refused at consume(), as is an ordered consumer; stop() gives
+ * the messages not yet started back at once (nak) except those on their last
+ * delivery, which run; a message waiting unstarted for 3 x ack_wait is left
+ * to expire (redelivered by the server), never nak'd; with slow handlers and
+ * max_deliver every message is handled or dead-lettered; every failed pull is
+ * reported, and a permission violation or a non-nats error ends the run.
  */
 import { ErrorCode, isBlindwireError } from '@blindwire/core';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeService } from '@blindwire/testkit';
-import { createNatsBinding, type JsConsumerLike, type NatsBindingOptions } from '../src/index.js';
+import {
+  createNatsBinding,
+  type JsConsumerLike,
+  type NatsBindingOptions,
+  type NatsEvent,
+} from '../src/index.js';
 import {
   CLIENTS,
   endpoint,
@@ -221,7 +230,7 @@ describe.skipIf(nats.skip).each(CLIENTS)(
       expect(attempts.every((a) => a >= 2)).toBe(true);
     });
 
-    it('hung handlers: messages not started are given back after 3 x ack_wait, for another instance', async () => {
+    it('hung handlers: messages not started expire after 3 x ack_wait (no working()), for another instance', async () => {
       const { stream, dlSubject, js, consumer, send } = await setup({ ack_wait: ms(1000) });
       await send(4);
       let release!: () => void;
@@ -240,10 +249,117 @@ describe.skipIf(nats.skip).each(CLIENTS)(
       await until(() => got.length >= 3, 8000, 'three given back');
       expect(got.every((a) => a >= 2)).toBe(true);
       expect(hung.stats.acked).toBe(0);
+      // Stopped before the gate opens: the stale copies held are given back, not run.
+      const stopping = hung.stop();
       release();
-      await hung.stop();
+      await stopping;
       await other.stop();
       expect(hung.stats.acked + other.stats.acked).toBe(4);
+    });
+
+    it('slow handlers with max_deliver 3: every message is handled or dead-lettered, none lost', async () => {
+      const { stream, dlSubject, js, consumer, send } = await setup({
+        ack_wait: ms(1000),
+        max_deliver: 3,
+      });
+      const n = 6;
+      await send(n);
+      const handled = new Set<string>();
+      const run = await bob({ concurrency: 1 })
+        .jetstream(js)
+        .consume(
+          consumer,
+          async (m) => {
+            handled.add(new TextDecoder().decode(m.payload));
+            await sleep(3500); // longer than 3 x ack_wait: slow, not hung
+          },
+          { deadLetterSubject: dlSubject, maxMessages: n },
+        );
+      await until(
+        () => run.stats.acked + run.stats.deadLettered >= n && handled.size >= n,
+        60_000,
+        'every message handled or dead-lettered',
+      );
+      await run.stop();
+      const ci = await jsm.consumers.info(stream, 'w');
+      expect(ci.num_pending).toBe(0);
+      expect(ci.num_ack_pending).toBe(0);
+      expect(handled.size + run.stats.deadLettered).toBeGreaterThanOrEqual(n);
+    }, 90_000);
+
+    it('stop(): a message on its last delivery is run, not given back (it would be lost)', async () => {
+      const { stream, dlSubject, js, consumer, send } = await setup({ max_deliver: 1 });
+      await send(4);
+      const got: string[] = [];
+      let firstStarted!: () => void;
+      const started = new Promise<void>((r) => (firstStarted = r));
+      const run = await bob({ concurrency: 1 })
+        .jetstream(js)
+        .consume(
+          consumer,
+          async (m) => {
+            got.push(new TextDecoder().decode(m.payload));
+            firstStarted();
+            await sleep(300);
+          },
+          { deadLetterSubject: dlSubject, maxMessages: 4 },
+        );
+      await started;
+      await sleep(100); // all four pulled by now (each on its only delivery)
+      await run.stop();
+      expect(new Set(got).size).toBe(4);
+      expect(run.stats.acked).toBe(4);
+      const ci = await jsm.consumers.info(stream, 'w');
+      expect(ci.num_ack_pending).toBe(0);
+      expect(ci.num_pending).toBe(0);
+    });
+
+    it('a passing failed pull is reported (pull event, ERR_TRANSPORT); a permission violation ends the run', async () => {
+      const { dlSubject, js, consumer } = await setup();
+      const events: NatsEvent[] = [];
+      let calls = 0;
+      const flaky: JsConsumerLike = {
+        info: (cached) => consumer.info(cached),
+        fetch: (o) =>
+          calls++ === 0
+            ? Promise.reject(
+                Object.assign(new Error('leadership change'), {
+                  name: 'JetStreamStatusError',
+                  code: 409,
+                }),
+              )
+            : consumer.fetch(o),
+      };
+      const run = await bob({ onEvent: (e) => void events.push(e) })
+        .jetstream(js)
+        .consume(flaky, () => {}, { deadLetterSubject: dlSubject });
+      await until(() => calls > 1, 5000, 'a second pull');
+      const pulls = events.filter((e) => e.verb === 'pull');
+      expect(pulls).toEqual([
+        expect.objectContaining({ outcome: 'failed', code: ErrorCode.Transport, destination: 'w' }),
+      ]);
+      expect(await outcome(run.done, 10)).toBe('still running');
+      await run.stop();
+
+      for (const e of [
+        Object.assign(new Error('denied'), { name: 'PermissionViolationError' }),
+        Object.assign(new Error('Permissions Violation'), {
+          name: 'JetStreamStatusError',
+          code: 403,
+        }),
+        new TypeError('wrapper bug'),
+      ]) {
+        const seen: NatsEvent[] = [];
+        const denied: JsConsumerLike = {
+          info: (cached) => consumer.info(cached),
+          fetch: () => Promise.reject(e),
+        };
+        const r = await bob({ onEvent: (ev) => void seen.push(ev) })
+          .jetstream(js)
+          .consume(denied, () => {}, { deadLetterSubject: dlSubject });
+        expect(code(await outcome(r.done))).toBe(ErrorCode.Transport);
+        expect(seen.filter((ev) => ev.verb === 'pull').length).toBe(1);
+      }
     });
   },
 );
