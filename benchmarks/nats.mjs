@@ -11,7 +11,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateIdentity, publicIdentity } from '@blindwire/core';
 import { nodeBackend } from '@blindwire/core/backend/node';
 import { createRedisReplayStore } from '@blindwire/replay';
@@ -63,6 +63,29 @@ function pullAheadRow(base, n) {
     id: `binding-ahead-${n}`,
     label: `binding, maxMessages ${n}`,
     start: (env, cell, ctx) => base.start({ ...env, maxMessages: n }, cell, ctx),
+  };
+}
+
+/**
+ * `--binding-b FILE`: another build of @blindwire/nats (its dist/index.js, e.g.
+ * built from main) measured beside this one, memory store, same rounds: an
+ * A/B of two binding versions in one process. Taken out of argv before the
+ * shared parser sees it.
+ */
+function takeBindingB(argv) {
+  const i = argv.indexOf('--binding-b');
+  if (i === -1) return { argv, file: undefined };
+  const file = argv[i + 1];
+  if (file === undefined) throw new Error('--binding-b needs a file');
+  return { argv: [...argv.slice(0, i), ...argv.slice(i + 2)], file };
+}
+
+function bindingBRow(base, createNatsBinding) {
+  return {
+    ...base,
+    id: 'binding-b',
+    label: 'binding B (--binding-b)',
+    start: (env, cell, ctx) => base.start({ ...env, createNatsBinding }, cell, ctx),
   };
 }
 
@@ -199,8 +222,12 @@ async function measure(args, env, c, failures) {
 }
 
 async function main() {
-  const args = parseNatsArgs(process.argv.slice(2));
+  const b = takeBindingB(process.argv.slice(2));
+  const args = parseNatsArgs(b.argv);
   if (args.help) return console.log(NATS_USAGE);
+  const bindingB = b.file
+    ? (await import(pathToFileURL(b.file).href)).createNatsBinding
+    : undefined;
   const run = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   const machine = describeMachine();
   console.log(`Machine: ${machineLine(machine)}`);
@@ -215,6 +242,7 @@ async function main() {
       rows[t] = rows[t].filter((r) => !r.needsBinding);
     } else {
       const base = t === 'core' ? bindingCore : bindingJs;
+      if (bindingB) rows[t].push(bindingBRow(base, bindingB));
       rows[t].push(...args.concurrencyRows.map((c) => concurrencyRow(base, c)));
       if (t === 'js') rows[t].push(...args.pullAheadRows.map((n) => pullAheadRow(base, n)));
     }

@@ -107,8 +107,15 @@ export function consumerFor(
     handler,
     now: s.now,
   };
-  // Without a listener, core builds no event at all.
-  if (o.onEvent) co.onEvent = (e) => s.emit({ ...e, binding: 'nats', verb });
+  // Without a listener, core builds no event at all. Core builds a fresh event per
+  // disposition and keeps no reference to it: tagged in place, not copied.
+  if (o.onEvent)
+    co.onEvent = (e) => {
+      const tagged = e as NatsConsumeEvent;
+      tagged.binding = 'nats';
+      tagged.verb = verb;
+      s.emit(tagged);
+    };
   const copy = <K extends keyof ConsumerOptions>(k: K, v: ConsumerOptions[K] | undefined) => {
     if (v !== undefined) co[k] = v;
   };

@@ -6,7 +6,7 @@
  * retry and in-flight -> `nak(delay)` (never `term`); dead-letter -> the
  * unchanged copy published to the dead-letter subject (PubAck awaited), then
  * `term()`, or `nak(delay)` if that write failed. The attempt is the
- * delivery count; `working()` keeps a running handler's message leased. At
+ * delivery count; `working()` keeps every message pulled leased (js-pull.ts). At
  * the last delivery (`max_deliver`) nothing is nak'd: the binding resolves the
  * message itself. A deleted consumer or stream ends the run (ERR_TRANSPORT).
  */
@@ -22,8 +22,9 @@ import {
   type Shared,
 } from './common.js';
 import { jsDisposer, type Redo } from './js-disposer.js';
+import { createPuller, type Puller } from './js-pull.js';
 import { sealFor, transportError } from './seal.js';
-import { compileSubjectFilter } from './subjects.js';
+import { consumerLimits, fatalFetch, readBack, recheck } from './js-limits.js';
 import type {
   ConsumeOptions,
   ConsumeRun,
@@ -36,10 +37,12 @@ import type {
   NatsConnectionLike,
 } from './types.js';
 
-/** nats.js reports ack_wait in nanoseconds; 30 s when absent. */
-const DEFAULT_ACK_WAIT_MS = 30_000;
 /** core's createConsumer default. */
 const DEFAULT_CONCURRENCY = 16;
+/** Default pull-ahead per handler running at once (every message pulled is leased). */
+const PULL_AHEAD_PER_HANDLER = 4;
+/** A message waiting unstarted this many ack_waits is no longer leased: the server redelivers it. */
+const STALL_ACK_WAITS = 3;
 
 export async function jsPublish(
   s: Shared,
@@ -79,39 +82,6 @@ export async function jsPublish(
   };
 }
 
-/**
- * The consumer's ack_wait (ms) and max_deliver (undefined: unlimited); refuses
- * a dead-letter subject its filter matches (each copy would be read back,
- * fail its context and be copied again, without end).
- */
-async function consumerLimits(
-  c: JsConsumerLike,
-  deadLetterSubject: string,
-): Promise<{ ackWaitMs: number; maxDeliver?: number }> {
-  let info;
-  try {
-    info = await c.info(true);
-  } catch (e) {
-    throw transportError('reading the JetStream consumer info', e);
-  }
-  const { filter_subject: one, filter_subjects: many } = info.config;
-  const filters = [...(typeof one === 'string' && one ? [one] : []), ...(many ?? [])];
-  if (filters.some((f) => compileSubjectFilter(f)(deadLetterSubject)))
-    throw readBack(deadLetterSubject);
-  const ns = info.config.ack_wait;
-  const ackWaitMs =
-    typeof ns === 'number' && ns > 0 ? Math.max(1, Math.floor(ns / 1e6)) : DEFAULT_ACK_WAIT_MS;
-  const md = info.config.max_deliver;
-  return typeof md === 'number' && md > 0 ? { ackWaitMs, maxDeliver: md } : { ackWaitMs };
-}
-
-function readBack(deadLetterSubject: string): BlindwireError {
-  return new BlindwireError(
-    ErrorCode.InvalidArgument,
-    `"deadLetterSubject" expected a subject this consumer does not read (${deadLetterSubject} would loop)`,
-  );
-}
-
 function checkConsume(o: ConsumeOptions): void {
   if (typeof o !== 'object' || o === null)
     throw new BlindwireError(
@@ -132,43 +102,52 @@ function checkConsume(o: ConsumeOptions): void {
 }
 
 /**
- * Feeds every message to the pipeline (backpressure through submit); resolves
- * once all are disposed. One `working()` timer per run keeps every message
- * leased from its arrival until its disposition (each gets its first
- * `working()` at most `workingMs` after arriving), running only while some
- * are. An error of the messages (consumer deleted, stream gone) rejects, as
- * ERR_TRANSPORT, only after the running ones were disposed.
+ * Feeds every message held by the pull loop to the pipeline; resolves once all
+ * are disposed. A message is taken from the pull loop only when a handler can
+ * start it at once (fewer than `concurrency` in the pipeline), so none waits
+ * in the pipeline's queue when the run stops. The pull loop keeps each leased
+ * from its arrival until its disposition settles it. A fatal fetch failure
+ * (consumer deleted, stream gone) rejects, as ERR_TRANSPORT, only after the
+ * running ones were disposed; on any end, messages held and not yet started
+ * are given back (`nak()`) for redelivery at once.
  */
 async function pump(
   s: Shared,
-  messages: AsyncIterable<JsMsgLike>,
+  puller: Puller,
   pipeline: Consumer,
   dispose: (d: Disposition, m: JsMsgLike, bytes: Uint8Array, redo: Redo) => Promise<void>,
-  workingMs: number,
   deadLetterSubject: string,
+  concurrency: number,
 ): Promise<void> {
-  const leased = new Set<JsMsgLike>();
-  let timer: ReturnType<typeof setInterval> | undefined;
-  const working = () => {
-    for (const m of leased) {
-      try {
-        m.working();
-      } catch {
-        // The connection is gone: the server redelivers after ack_wait.
-      }
-    }
+  // Deliveries in the pipeline (not yet through their handler); `room` wakes the wait for one.
+  let inPipeline = 0;
+  let room: (() => void) | undefined;
+  const left = <T>(v: T): T => {
+    inPipeline--;
+    const r = room;
+    room = undefined;
+    r?.();
+    return v;
   };
-  const settle = (m: JsMsgLike) => {
-    leased.delete(m);
-    if (leased.size > 0 || timer === undefined) return;
-    clearInterval(timer);
-    timer = undefined;
+  // Deliveries submitted and not yet disposed; `drained` resolves the wait for the last.
+  let pending = 0;
+  let drained: (() => void) | undefined;
+  const one = (m: JsMsgLike) => () => {
+    puller.settle(m);
+    if (--pending === 0) drained?.();
   };
-  const pending = new Set<Promise<void>>();
+  // An ack that could not be sent: the server redelivers after ack_wait.
+  const ignore = () => undefined;
   try {
-    for await (const m of messages) {
+    for (;;) {
+      while (inPipeline >= concurrency) await new Promise<void>((r) => (room = r));
+      const m = await puller.next();
+      if (m === undefined) break;
       // A dead-letter copy read back (the stream captures it, no filter): end the run, copy nothing.
-      if (m.subject === deadLetterSubject) throw readBack(deadLetterSubject);
+      if (m.subject === deadLetterSubject) {
+        puller.settle(m);
+        throw readBack(deadLetterSubject);
+      }
       const bytes = dataBytes(m.data);
       const delivery = {
         bytes,
@@ -176,26 +155,32 @@ async function pump(
         attempt: m.info.deliveryCount,
         receivedAt: s.now(),
       };
-      // Leased only once the delivery exists: nothing above can leave a timer behind.
-      leased.add(m);
-      timer ??= setInterval(working, workingMs);
-      const { disposition } = await pipeline.submit(delivery).catch((e: unknown) => {
-        settle(m);
+      let disposition;
+      try {
+        ({ disposition } = await pipeline.submit(delivery));
+      } catch (e) {
+        puller.settle(m);
         throw e;
-      });
+      }
+      const msg = m;
       const redo = () => pipeline.process({ ...delivery, receivedAt: s.now() });
-      const q = disposition
-        .then((d) => dispose(d, m, bytes, redo))
-        // An ack that could not be sent: the server redelivers after ack_wait.
-        .catch(() => undefined)
-        .finally(() => settle(m));
-      pending.add(q);
-      void q.finally(() => pending.delete(q));
+      const done = one(msg);
+      pending++;
+      inPipeline++;
+      disposition
+        .then(
+          (d) => dispose(left(d), msg, bytes, redo),
+          (e: unknown) => Promise.reject(left(e)),
+        )
+        .then(undefined, ignore)
+        .then(done, done);
     }
   } catch (e) {
     throw transportError('JetStream consume', e);
   } finally {
-    while (pending.size > 0) await Promise.all([...pending]);
+    puller.stop();
+    if (pending > 0) await new Promise<void>((r) => (drained = r));
+    puller.release();
   }
 }
 
@@ -209,7 +194,14 @@ export async function jsConsume(
 ): Promise<ConsumeRun> {
   checkConsume(opts);
   checkHandler(handler);
-  const { ackWaitMs, maxDeliver } = await consumerLimits(consumer, opts.deadLetterSubject);
+  // Closed or draining for good: nothing to consume (a close during the run ends it as a stop).
+  const closed = () => nc.isClosed?.() === true || nc.isDraining?.() === true;
+  if (closed())
+    throw transportError('JetStream consume', new Error('connection closed or draining'));
+  const { ackWaitMs, maxDeliver, name, ...limits } = await consumerLimits(
+    consumer,
+    opts.deadLetterSubject,
+  );
   const wanted = opts.maxAttempts ?? s.o.retry?.maxAttempts ?? 5;
   const maxAttempts = maxDeliver === undefined ? wanted : Math.min(wanted, maxDeliver);
   const pipeline = consumerFor(s, 'consume', opts.policy, handler, { ...s.o.retry, maxAttempts });
@@ -223,31 +215,29 @@ export async function jsConsume(
   };
   let stopping = false;
   const dispose = jsDisposer(s, nc, js, opts.deadLetterSubject, stats, maxDeliver, () => stopping);
-  let messages;
-  try {
-    // A deleted consumer or stream ends the run (done rejects), never a silent stall.
-    // Messages pulled ahead wait unleased in nats.js until the pump takes them
-    // (their working() starts there): by default no more than run at once.
-    messages = await consumer.consume({
-      abort_on_missing_resource: true,
-      max_messages: opts.maxMessages ?? s.o.concurrency ?? DEFAULT_CONCURRENCY,
-    });
-  } catch (e) {
-    throw transportError('JetStream consume', e);
-  }
-  const done = pump(s, messages, pipeline, dispose, workingMs, opts.deadLetterSubject).catch(
-    (e: unknown) => {
-      messages.stop();
-      throw e;
-    },
-  );
+  const concurrency = s.o.concurrency ?? DEFAULT_CONCURRENCY;
+  const puller = createPuller(consumer, {
+    pullAhead: opts.maxMessages ?? PULL_AHEAD_PER_HANDLER * concurrency,
+    workingMs,
+    stallMs: STALL_ACK_WAITS * ackWaitMs,
+    maxDeliver,
+    limits,
+    closed,
+    fatal: fatalFetch,
+    recheck: () => recheck(consumer),
+    // Every failed pull is visible, fatal or passing (metadata only: the code).
+    onFailure: () =>
+      sendEvent(s, 'pull', name, s.now(), { outcome: 'failed', code: ErrorCode.Transport }),
+  });
+  // A deleted consumer or stream ends the run (done rejects), never a silent stall.
+  const done = pump(s, puller, pipeline, dispose, opts.deadLetterSubject, concurrency);
   done.catch(() => undefined);
   return {
     stats,
     done,
     stop: async () => {
       stopping = true;
-      messages.stop();
+      puller.stop();
       try {
         await done;
       } finally {

@@ -60,6 +60,8 @@ export interface NatsConnectionLike {
   flush(): Promise<void>;
   /** Whether the connection is closed for good (nats.js `isClosed()`). */
   isClosed?(): boolean;
+  /** Whether the connection is draining (nats.js `isDraining()`): it closes once drained. */
+  isDraining?(): boolean;
 }
 
 /** A JetStream message (`JsMsg`). */
@@ -91,30 +93,46 @@ export interface JetStreamLike {
   ): Promise<PubAckLike>;
 }
 
-/** What `consume()` returns: an async iterable of messages that can be closed. */
-export interface ConsumerMessagesLike extends AsyncIterable<JsMsgLike> {
+/** What `fetch()` returns: an async iterable of one batch of messages that can be stopped. */
+export interface JsFetchLike extends AsyncIterable<JsMsgLike> {
   stop(err?: Error): void;
-  close(): Promise<void | Error>;
 }
 
-/** A pull consumer (`await js.consumers.get(stream, name)`). */
+/** The part of a consumer's config (`ConsumerInfo.config`) that `consume` reads. */
+export interface JsConsumerConfigLike {
+  /** The consumer's name (nats-server 2.9+ sets it, and `durable_name` on a durable). */
+  name?: string;
+  durable_name?: string;
+  ack_wait?: number;
+  max_deliver?: number;
+  filter_subject?: string;
+  filter_subjects?: string[];
+  /** Messages per pull request at most. */
+  max_batch?: number;
+  /** A pull request's expiry at most (ns). */
+  max_expires?: number;
+  /** Pull requests waiting on the server at once, at most. */
+  max_waiting?: number;
+  /** Set on a push consumer. */
+  deliver_subject?: string;
+}
+
+/**
+ * A pull consumer (`await js.consumers.get(stream, name)`). `consume` reads it
+ * with `fetch` (bounded pull requests); this type used to ask for
+ * `consume()` instead, so a wrapper of a nats.js consumer must now offer
+ * `fetch`. Ordered consumers are refused.
+ */
 export interface JsConsumerLike {
-  consume(opts?: {
-    max_messages?: number;
-    abort_on_missing_resource?: boolean;
-  }): Promise<ConsumerMessagesLike>;
-  info(cached?: boolean): Promise<{
-    config: {
-      ack_wait?: number;
-      max_deliver?: number;
-      filter_subject?: string;
-      filter_subjects?: string[];
-    };
-  }>;
+  fetch(opts?: { max_messages?: number; expires?: number }): Promise<JsFetchLike>;
+  info(cached?: boolean): Promise<{ config: JsConsumerConfigLike }>;
+  /** nats.js sets it on an ordered consumer. */
+  readonly ordered?: boolean;
 }
 
 /** The verbs that emit events. */
-export type NatsVerb = 'publish' | 'subscribe' | 'request' | 'respond' | 'consume' | 'dead-letter';
+export type NatsVerb =
+  'publish' | 'subscribe' | 'request' | 'respond' | 'consume' | 'dead-letter' | 'pull';
 
 /** A consumer's disposition (core's `ConsumeEvent`), from a subscription, responder or JetStream consumer. */
 export interface NatsConsumeEvent extends ConsumeEvent {
@@ -122,10 +140,15 @@ export interface NatsConsumeEvent extends ConsumeEvent {
   verb: 'subscribe' | 'respond' | 'consume';
 }
 
-/** A message sent (or not): publish, request, a response, a dead-letter copy. Metadata only. */
+/**
+ * A message sent (or not): publish, request, a response, a dead-letter copy;
+ * or a JetStream pull (fetch) of `consume` that failed (`pull`, outcome
+ * `failed`, code ERR_TRANSPORT, the consumer's name as destination), one per
+ * failed pull, passing or fatal. Metadata only.
+ */
 export interface NatsSendEvent {
   binding: 'nats';
-  verb: 'publish' | 'request' | 'respond' | 'dead-letter';
+  verb: 'publish' | 'request' | 'respond' | 'dead-letter' | 'pull';
   destination: string;
   outcome: 'sent' | 'failed' | 'dropped';
   code?: string;
@@ -305,8 +328,9 @@ export interface ConsumeOptions {
   /** How often `working()` is sent while a handler runs (default ack_wait / 3). */
   workingIntervalMs?: number;
   /**
-   * Messages pulled ahead (nats.js `max_messages`; default: the binding's
-   * `concurrency`). Those waiting in nats.js are not yet kept leased.
+   * Messages pulled ahead: held (arrived, not yet disposed of) plus asked for
+   * (default: 4 x the binding's `concurrency`, 64 by default). Every message
+   * held is kept leased with `working()` from its arrival.
    */
   maxMessages?: number;
 }

@@ -71,11 +71,10 @@ function ackOnReceipt(consumer) {
   const inert = new Set(['ack', 'nak', 'term', 'working']);
   return {
     info: (cached) => consumer.info(cached),
-    async consume(opts) {
-      const msgs = await consumer.consume(opts);
+    async fetch(opts) {
+      const msgs = await consumer.fetch(opts);
       return {
         stop: (e) => msgs.stop(e),
-        close: () => msgs.close(),
         async *[Symbol.asyncIterator]() {
           for await (const m of msgs) {
             m.ack();
