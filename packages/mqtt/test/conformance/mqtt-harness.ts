@@ -48,6 +48,7 @@ import {
 import { createRedisReplayStore } from '@blindwire/replay';
 import {
   knobs,
+  sleep,
   spawnNodeChild,
   waitForLine,
   type CaseName,
@@ -175,8 +176,6 @@ interface SpyLine {
   body: string;
   properties: Record<string, unknown>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Creates `SESSIONS` offline persistent sessions sharing one subscription of `filter`. */
 async function createSessions(ids: string[], filter: string): Promise<void> {
