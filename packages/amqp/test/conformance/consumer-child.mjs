@@ -98,6 +98,10 @@ const bw = createAmqpBinding(ch, {
   backend: nodeBackend,
 });
 
+// The faulty consumer's handlers work 20-24 ms instead: its early acknowledgement must
+// have reached the broker, and the commit not yet been written, when a kill lands, or
+// the negative case finds nothing lost by chance (seen on a loaded machine).
+const WORK_MS = FAULT ? 20 : 0;
 // The handler's own work after it logged: 0-4 ms, so that a kill finds
 // handlers between their start and the commit.
 const handler = async (m) => {
@@ -108,7 +112,7 @@ const handler = async (m) => {
   }
   log.handled(m.messageId);
   ackNow(m);
-  await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 5)));
+  await new Promise((r) => setTimeout(r, WORK_MS + Math.floor(Math.random() * 5)));
 };
 
 const run = await bw.consume(c.queue, handler, {

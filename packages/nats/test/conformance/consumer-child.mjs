@@ -49,6 +49,10 @@ const bw = createNatsBinding(nc, {
   backend: nodeBackend,
 });
 
+// The faulty consumer's handlers work 20-24 ms instead: its early acknowledgement must
+// have reached the broker, and the commit not yet been written, when a kill lands, or
+// the negative case finds nothing lost by chance (seen on a loaded machine).
+const WORK_MS = process.env.BW_CHILD_FAULT === 'ack-on-receipt' ? 20 : 0;
 // The handler's own work after it logged: 0-4 ms, so that a kill finds handlers between
 // their start and the commit (the case where a handler may run again).
 const handler = async (m) => {
@@ -58,7 +62,7 @@ const handler = async (m) => {
     throw new Error('not an opened plaintext');
   }
   log.handled(m.messageId);
-  await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 5)));
+  await new Promise((r) => setTimeout(r, WORK_MS + Math.floor(Math.random() * 5)));
 };
 
 /**
