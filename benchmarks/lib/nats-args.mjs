@@ -13,7 +13,7 @@ export const NATS_USAGE = `Usage: node benchmarks/nats.mjs [options]
   --concurrency N      deliveries processed at once, hand-wired and binding (default 16)
   --concurrency-rows a,b  extra binding rows (memory store) at these concurrencies
   --pull-ahead-rows a,b   extra JetStream binding rows (memory store) pulling this many ahead
-                       (the consume option maxMessages; the binding's default is 8 x its concurrency)
+                       (the consume option maxMessages; the binding's default is 4 x its concurrency)
   --binding-b FILE     another @blindwire/nats build (its dist/index.js, e.g. main's)
                        measured beside this one in the same rounds
   --nats URL           default nats://127.0.0.1:4222

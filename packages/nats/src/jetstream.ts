@@ -39,13 +39,8 @@ import type {
 
 /** core's createConsumer default. */
 const DEFAULT_CONCURRENCY = 16;
-/**
- * Default pull-ahead per handler running at once (every message pulled is
- * leased): 8 keeps fetch requests large (each is a new nats.js pull with its
- * own inbox subscription) and the consumer fed; at 4 the binding made 2.4x
- * the fetches per message and spent more CPU per message (benchmarks/README.md, NATS).
- */
-const PULL_AHEAD_PER_HANDLER = 8;
+/** Default pull-ahead per handler running at once (every message pulled is leased). */
+const PULL_AHEAD_PER_HANDLER = 4;
 /** A message waiting unstarted this many ack_waits is no longer leased: the server redelivers it. */
 const STALL_ACK_WAITS = 3;
 

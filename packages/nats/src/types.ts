@@ -329,7 +329,7 @@ export interface ConsumeOptions {
   workingIntervalMs?: number;
   /**
    * Messages pulled ahead: held (arrived, not yet disposed of) plus asked for
-   * (default: 8 x the binding's `concurrency`, 128 by default). Every message
+   * (default: 4 x the binding's `concurrency`, 64 by default). Every message
    * held is kept leased with `working()` from its arrival.
    */
   maxMessages?: number;

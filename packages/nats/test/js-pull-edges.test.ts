@@ -95,7 +95,7 @@ describe.skipIf(nats.skip).each(CLIENTS)(
     const bob = (extra: Partial<NatsBindingOptions> = {}, conn = nc) =>
       createNatsBinding(conn, endpoint(p.bob, [p.alice], extra));
 
-    it('a consumer with max_batch 8 runs with the default pull-ahead (128)', async () => {
+    it('a consumer with max_batch 8 runs with the default pull-ahead (64)', async () => {
       const { dlSubject, js, consumer, send } = await setup({ max_batch: 8 });
       await send(20);
       const run = await bob()
