@@ -13,6 +13,40 @@ const ENTRY = "import { seal, open } from '@blindwire/core';\nexport { seal, ope
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const BUILTIN = new RegExp(`^(node:.*|(${builtinModules.map(escape).join('|')})(/.*)?)$`);
 
+/** esbuild's options for the measured bundle; `plugins` decide what is left out. */
+function options(resolveDir, plugins) {
+  return {
+    stdin: { contents: ENTRY, resolveDir, sourcefile: 'seal-open-entry.mjs', loader: 'js' },
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins,
+  };
+}
+
+/**
+ * The same bundle with @noble/* left external: what core's own code (the
+ * WebCrypto backend included) costs, apart from the @noble code of the pure
+ * backend that the WebCrypto backend falls back to (ChaCha20-Poly1305, which
+ * WebCrypto lacks, and X25519/Ed25519 where a browser has no WebCrypto curves).
+ */
+async function withoutNoble(resolveDir) {
+  const external = {
+    name: 'noble-external',
+    setup(b) {
+      for (const filter of [/^@noble\//, BUILTIN])
+        b.onResolve({ filter }, (a) => ({ path: a.path, external: true }));
+    },
+  };
+  const result = await build(options(resolveDir, [external]));
+  return gzipSync(result.outputFiles[0].contents, { level: 9 }).length;
+}
+
 export async function measureBundle(resolveDir) {
   const nodeImports = [];
   const recordBuiltins = {
@@ -24,18 +58,7 @@ export async function measureBundle(resolveDir) {
       });
     },
   };
-  const result = await build({
-    stdin: { contents: ENTRY, resolveDir, sourcefile: 'seal-open-entry.mjs', loader: 'js' },
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    minify: true,
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-    plugins: [recordBuiltins],
-  });
+  const result = await build(options(resolveDir, [recordBuiltins]));
   const code = result.outputFiles[0].contents;
   const text = new TextDecoder().decode(code);
   const gzip = gzipSync(code, { level: 9 }).length;
@@ -51,6 +74,7 @@ export async function measureBundle(resolveDir) {
     minBytes: code.length,
     gzipBytes: gzip,
     minGzipKiB: gzip / 1024,
+    withoutNobleMinGzipKiB: (await withoutNoble(resolveDir)) / 1024,
     nodeImports,
     nodeSpecifiersInOutput: [...new Set(text.match(/["'`]node:[\w/]+["'`]/g) ?? [])],
     minBytesByPackage: Object.fromEntries([...byPackage].sort((a, b) => b[1] - a[1])),
