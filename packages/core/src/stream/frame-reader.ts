@@ -12,7 +12,12 @@ import { SIGNATURE_LENGTH, TAG_LENGTH } from '../wire/stream-keys.js';
 import { ChunkFlag } from '../wire/stream-records.js';
 import { ByteReader } from './byte-reader.js';
 
-/** What the opener does with the pieces the reader frames. */
+/**
+ * What the opener does with the pieces the reader frames. Both methods must
+ * return a promise (be `async`): the reader chains on it with `.then`, so a
+ * synchronous implementation would throw a TypeError instead of its
+ * BlindwireError.
+ */
 export interface FrameHandler {
   /** The prefix and a copy of the header bytes; returns the header's chunk size. */
   onHeader(prefix: Uint8Array, header: Uint8Array): Promise<number>;
