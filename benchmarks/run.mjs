@@ -107,6 +107,10 @@ function printBundle(b) {
     .slice(0, 6)
     .map(([k, v]) => `${k} ${(v / 1024).toFixed(1)} KiB`);
   console.log(`  minified bytes by package: ${top.join(', ')}`);
+  if (b.withoutNobleMinGzipKiB !== null)
+    console.log(
+      `  without @noble code (pure fallback + small-input hashes), approximate: ≈${b.withoutNobleMinGzipKiB.toFixed(1)} KiB min+gzip`,
+    );
   const clean = b.nodeImports.length === 0 && b.nodeSpecifiersInOutput.length === 0;
   console.log(
     `  node: imports: ${clean ? 'none' : [...b.nodeImports, ...b.nodeSpecifiersInOutput].join('; ')}`,

@@ -13,6 +13,45 @@ const ENTRY = "import { seal, open } from '@blindwire/core';\nexport { seal, ope
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const BUILTIN = new RegExp(`^(node:.*|(${builtinModules.map(escape).join('|')})(/.*)?)$`);
 
+/** esbuild's options for the measured bundle; `plugins` decide what is left out. */
+function options(resolveDir, plugins) {
+  return {
+    stdin: { contents: ENTRY, resolveDir, sourcefile: 'seal-open-entry.mjs', loader: 'js' },
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins,
+  };
+}
+
+/**
+ * The same bundle with @noble/* left external: what core's own code (the
+ * WebCrypto backend included) costs, apart from its @noble code (the pure
+ * fallback, e.g. ChaCha20-Poly1305 and the curves, plus the small-input
+ * hashes the WebCrypto backend uses by design). A diagnostic only: if this
+ * build fails it returns null, and the measured bundle still stands.
+ */
+async function withoutNoble(resolveDir) {
+  const external = {
+    name: 'noble-external',
+    setup(b) {
+      for (const filter of [/^@noble\//, BUILTIN])
+        b.onResolve({ filter }, (a) => ({ path: a.path, external: true }));
+    },
+  };
+  try {
+    const result = await build(options(resolveDir, [external]));
+    return gzipSync(result.outputFiles[0].contents, { level: 9 }).length;
+  } catch {
+    return null;
+  }
+}
+
 export async function measureBundle(resolveDir) {
   const nodeImports = [];
   const recordBuiltins = {
@@ -24,18 +63,7 @@ export async function measureBundle(resolveDir) {
       });
     },
   };
-  const result = await build({
-    stdin: { contents: ENTRY, resolveDir, sourcefile: 'seal-open-entry.mjs', loader: 'js' },
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    minify: true,
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-    plugins: [recordBuiltins],
-  });
+  const result = await build(options(resolveDir, [recordBuiltins]));
   const code = result.outputFiles[0].contents;
   const text = new TextDecoder().decode(code);
   const gzip = gzipSync(code, { level: 9 }).length;
@@ -51,6 +79,9 @@ export async function measureBundle(resolveDir) {
     minBytes: code.length,
     gzipBytes: gzip,
     minGzipKiB: gzip / 1024,
+    withoutNobleMinGzipKiB: await withoutNoble(resolveDir).then((n) =>
+      n === null ? null : n / 1024,
+    ),
     nodeImports,
     nodeSpecifiersInOutput: [...new Set(text.match(/["'`]node:[\w/]+["'`]/g) ?? [])],
     minBytesByPackage: Object.fromEntries([...byPackage].sort((a, b) => b[1] - a[1])),

@@ -12,7 +12,12 @@ import { SIGNATURE_LENGTH, TAG_LENGTH } from '../wire/stream-keys.js';
 import { ChunkFlag } from '../wire/stream-records.js';
 import { ByteReader } from './byte-reader.js';
 
-/** What the opener does with the pieces the reader frames. */
+/**
+ * What the opener does with the pieces the reader frames. Both methods must
+ * return a promise (be `async`): the reader chains on it with `.then`, so a
+ * synchronous implementation would throw a TypeError instead of its
+ * BlindwireError.
+ */
 export interface FrameHandler {
   /** The prefix and a copy of the header bytes; returns the header's chunk size. */
   onHeader(prefix: Uint8Array, header: Uint8Array): Promise<number>;
@@ -62,10 +67,17 @@ export class FrameReader {
     private readonly handler: FrameHandler,
   ) {}
 
-  /** Frames one write, handing on every piece it completes. */
+  /**
+   * Frames one write, handing on every piece it completes. Only the steps
+   * that call the opener return a promise: the flag and head steps of each
+   * record run without one.
+   */
   async write(chunk: Uint8Array): Promise<void> {
     this.r.feed(chunk);
-    while (await this.next());
+    for (;;) {
+      const more = this.next();
+      if (!(typeof more === 'boolean' ? more : await more)) return;
+    }
   }
 
   /**
@@ -83,7 +95,7 @@ export class FrameReader {
   }
 
   /** One step of the state machine; false when it needs more input. */
-  private async next(): Promise<boolean> {
+  private next(): boolean | Promise<boolean> {
     switch (this.step) {
       case Step.Prefix:
         return this.readPrefix();
@@ -102,9 +114,11 @@ export class FrameReader {
         const h = this.r.take(this.length);
         if (!h) return false;
         // a copy: the decoded header holds views into it
-        this.chunkSize = await this.handler.onHeader(this.prefix, h.slice());
-        this.step = Step.Flag;
-        return true;
+        return this.handler.onHeader(this.prefix, h.slice()).then((chunkSize) => {
+          this.chunkSize = chunkSize;
+          this.step = Step.Flag;
+          return true;
+        });
       }
       case Step.Flag:
         return this.readFlag();
@@ -113,9 +127,10 @@ export class FrameReader {
       case Step.Record: {
         const ct = this.r.take(this.length);
         if (!ct) return false;
-        await this.handler.onRecord(ct, this.final);
-        this.step = this.final ? Step.Done : Step.Flag;
-        return true;
+        return this.handler.onRecord(ct, this.final).then(() => {
+          this.step = this.final ? Step.Done : Step.Flag;
+          return true;
+        });
       }
       case Step.Done:
         // SPEC.md §7a.5 step 11.
