@@ -26,14 +26,13 @@ export function notBytes(): never {
   );
 }
 
+/** The absent context: no bytes, so one shared array is as good as a fresh one. */
+const NO_CONTEXT = new Uint8Array(0);
+
 /** The bound context as bytes (SPEC.md §4.3); strings are UTF-8. */
 export function contextBytes(context: unknown, limits: Limits): Uint8Array {
   const b =
-    context === undefined
-      ? new Uint8Array(0)
-      : typeof context === 'string'
-        ? utf8(context)
-        : context;
+    context === undefined ? NO_CONTEXT : typeof context === 'string' ? utf8(context) : context;
   if (!isBytes(b)) throw invalidArgument('context', 'a string or Uint8Array', shown(context));
   if (b.length > limits.maxContextBytes) {
     throw new BlindwireError(
