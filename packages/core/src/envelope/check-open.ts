@@ -14,7 +14,7 @@ import type { OpenOptions, SenderResolver } from './open-options.js';
 import { compileSenderPatterns } from './patterns.js';
 import { checkReplayOptions, type ReplayGuard, type ReplayStore } from './replay.js';
 import { checkTrustedSenders, type TrustedSender } from './trust-source.js';
-import { checkNow, contextBytes, isBytes, kidBytes, skewOf } from './values.js';
+import { checkNow, contextBytes, isBytes, itemName, kidBytes, knownKid, skewOf } from './values.js';
 
 /** The options `open` reads, each once (common-options.ts `readOptions`). */
 export const OPEN_OPTION_KEYS = [
@@ -162,21 +162,26 @@ export function checkRecipientKeys(r: unknown): RecipientKeyPair[] {
 
 /** One of `recipient`; the parameter's name is only spelt out for an error. */
 function checkRecipientKey(x: unknown, i: number): RecipientKeyPair {
-  const what = (field = '') => `recipient[${i}]${field}`;
-  if (typeof x !== 'object' || x === null) throw invalidArgument(what(), 'a key pair', shown(x));
+  if (typeof x !== 'object' || x === null)
+    throw invalidArgument(itemName('recipient', i), 'a key pair', shown(x));
   const k: unknown = 'encryption' in x ? (x as { encryption: unknown }).encryption : x;
   if (typeof k !== 'object' || k === null)
-    throw invalidArgument(what('.encryption'), 'a key pair', shown(k));
+    throw invalidArgument(itemName('recipient', i, '.encryption'), 'a key pair', shown(k));
   const { kid, publicKey, privateKey } = k as Record<string, unknown>;
   if (!isBytes(privateKey) || privateKey.length !== 32)
-    throw invalidArgument(what('.privateKey'), '32 bytes', shown(privateKey, true));
+    throw invalidArgument(
+      itemName('recipient', i, '.privateKey'),
+      '32 bytes',
+      shown(privateKey, true),
+    );
   if (!isBytes(publicKey) || kemOfPublicKey(publicKey) === undefined)
     throw invalidArgument(
-      what('.publicKey'),
+      itemName('recipient', i, '.publicKey'),
       '32 bytes (X25519) or 1216 bytes (X-Wing)',
       shown(publicKey),
     );
-  return { kid: kidBytes(kid, what('.kid')), key: { kid: kid as string, publicKey, privateKey } };
+  const kidB = knownKid(kid) ?? kidBytes(kid, itemName('recipient', i, '.kid'));
+  return { kid: kidB, key: { kid: kid as string, publicKey, privateKey } };
 }
 
 /** The tombstoned kids (SPEC.md §7 step 8): base64url key ids, at most a few thousand. */

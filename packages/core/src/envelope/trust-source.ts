@@ -12,7 +12,7 @@ import { KID_LENGTH, signingKidInput } from '../identity/identity.js';
 import { assertIdentityName, isIdentityName } from '../identity/name.js';
 import { createSha256 } from '../wire/stream-keys.js';
 import type { SenderResolver } from './open-options.js';
-import { isBytes } from './values.js';
+import { isBytes, itemName } from './values.js';
 
 /** A pinned sender as checked: a copy, whose kid is the thumbprint of its key. */
 export interface TrustedSender {
@@ -69,19 +69,30 @@ export function checkTrustedSenders(
 
 /** One pinned sender; the parameter's name is only spelt out for an error. */
 function checkTrustedSender(t: unknown, i: number, b: CryptoBackend): TrustedSender {
-  const what = (field = '') => `trustedSenders[${i}]${field}`;
   if (typeof t !== 'object' || t === null)
-    throw invalidArgument(what(), 'a public identity { name, signing }', shown(t));
+    throw invalidArgument(
+      itemName('trustedSenders', i),
+      'a public identity { name, signing }',
+      shown(t),
+    );
   const { name, signing } = t as { name: unknown; signing: unknown };
-  if (!isIdentityName(name)) assertIdentityName(name, what('.name'));
+  if (!isIdentityName(name)) assertIdentityName(name, itemName('trustedSenders', i, '.name'));
   if (typeof signing !== 'object' || signing === null)
-    throw invalidArgument(what('.signing'), 'a signing key { kid, publicKey }', shown(signing));
+    throw invalidArgument(
+      itemName('trustedSenders', i, '.signing'),
+      'a signing key { kid, publicKey }',
+      shown(signing),
+    );
   const { kid, publicKey } = signing as { kid: unknown; publicKey: unknown };
   if (!isBytes(publicKey) || publicKey.length !== 32)
-    throw invalidArgument(what('.signing.publicKey'), '32 bytes', shown(publicKey));
+    throw invalidArgument(
+      itemName('trustedSenders', i, '.signing.publicKey'),
+      '32 bytes',
+      shown(publicKey),
+    );
   if (typeof kid !== 'string' || !isKidOf(publicKey, kid, b)) {
     throw invalidArgument(
-      what('.signing.kid'),
+      itemName('trustedSenders', i, '.signing.kid'),
       `the kid of its public key (${JSON.stringify(name)})`,
       shown(kid),
     );

@@ -100,6 +100,16 @@ export function ttlOf(ttl: unknown, fallback: number, limits: Limits): number {
 const kidCache = new Map<string, Uint8Array>();
 const KID_CACHE_ENTRIES = 1024;
 
+/** A kid already decoded by `kidBytes`, if any: lets a caller skip spelling out a parameter name. */
+export function knownKid(kid: unknown): Uint8Array | undefined {
+  return typeof kid === 'string' ? kidCache.get(kid) : undefined;
+}
+
+/** The name of a field of a list parameter's item (`recipient[0].kid`), spelt out only for an error. */
+export function itemName(list: string, i: number, field = ''): string {
+  return `${list}[${i}]${field}`;
+}
+
 /** A key id (SPEC.md §5.2) from its base64url text. */
 export function kidBytes(kid: unknown, name: string): Uint8Array {
   if (typeof kid !== 'string' || kid.length === 0)
