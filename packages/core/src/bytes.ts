@@ -97,6 +97,10 @@ const codeArrays: number[][] = [];
 function codesOf(length: number): number[] {
   return (codeArrays[length] ??= new Array<number>(length).fill(0));
 }
+/** Tests only (not re-exported by any entry point): the reused arrays, to check they end zeroed. */
+export function __codeArraysForTest(): readonly (readonly number[] | undefined)[] {
+  return codeArrays;
+}
 function textOf(codes: number[]): string {
   const s = String.fromCharCode.apply(null, codes);
   codes.fill(0);

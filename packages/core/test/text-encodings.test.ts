@@ -2,13 +2,16 @@
  * bytes.ts `toHex` and `toBase64url` (RFC 4648 §5, no padding) build short
  * outputs from reused arrays of character codes and long ones in pieces:
  * every length, including the boundaries between the two, gives the output
- * of an independent encoder, and a reused array never leaks one call's
- * characters into the next.
+ * of an independent encoder, a reused array never leaks one call's
+ * characters into the next, and every reused array is zero after use (some
+ * outputs encode private keys).
  */
 import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromBase64url, fromHex, toBase64url, toHex } from '../src/bytes.js';
+import { __codeArraysForTest, fromBase64url, fromHex, toBase64url, toHex } from '../src/bytes.js';
+import { nodeBackend } from '../src/backend/node.js';
+import { exportIdentity, generateIdentity } from '../src/identity/identity.js';
 import { ascii } from '../src/wire/header-fast.js';
 
 const bytesOf = (n: number, seed: number) =>
@@ -39,6 +42,22 @@ describe('toHex and toBase64url', () => {
     expect(a).toBe('_'.repeat(42) + '8');
     expect(b).toBe('A'.repeat(43));
     expect(toHex(new Uint8Array(16).fill(0xab))).toBe('ab'.repeat(16));
+  });
+});
+
+describe('the reused code arrays', () => {
+  it('are all zero after every length is encoded, and after exportIdentity encodes private keys', async () => {
+    for (let n = 0; n <= 400; n++) {
+      toHex(bytesOf(n, n + 1));
+      toBase64url(bytesOf(n, n + 2));
+    }
+    const identity = await generateIdentity('svc:zeroing', { backend: nodeBackend });
+    const json = exportIdentity(identity);
+    expect(json.signing.seed).toBe(toBase64url(identity.signing.privateKey)); // 43 characters
+    const arrays = __codeArraysForTest().filter((a) => a !== undefined);
+    expect(arrays.map((a) => a.length)).toContain(43);
+    expect(arrays.length).toBeGreaterThan(90); // every short output length
+    for (const a of arrays) expect(a.every((x) => x === 0)).toBe(true);
   });
 });
 
