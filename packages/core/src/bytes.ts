@@ -84,13 +84,46 @@ export function i2osp(value: number, length: number): Uint8Array {
   return out;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
-/** Lower-case hex; message ids are shown this way on every call, hence the table. */
-export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
+/**
+ * Reused arrays of character codes, one per output length up to
+ * SHORT_TEXT_MAX: `String.fromCharCode.apply` over one of them allocates the
+ * string and nothing else (a `+=` per piece allocates an intermediate string
+ * per step). Zeroed after each use, since some outputs encode private keys.
+ */
+const SHORT_TEXT_MAX = 128;
+const codeArrays: number[][] = [];
+function codesOf(length: number): number[] {
+  return (codeArrays[length] ??= new Array<number>(length).fill(0));
+}
+/** Tests only (not re-exported by any entry point): the reused arrays, to check they end zeroed. */
+export function __codeArraysForTest(): readonly (readonly number[] | undefined)[] {
+  return codeArrays;
+}
+function textOf(codes: number[]): string {
+  const s = String.fromCharCode.apply(null, codes);
+  codes.fill(0);
   return s;
+}
+/** `encode` of a long input, in pieces of `step` bytes (whole groups: the pieces join exactly). */
+function longText(b: Uint8Array, step: number, encode: (b: Uint8Array) => string): string {
+  let s = '';
+  for (let o = 0; o < b.length; o += step) s += encode(b.subarray(o, o + step));
+  return s;
+}
+
+/** Lower-case hex; message ids are shown this way on every call, hence the tables. */
+export function toHex(b: Uint8Array): string {
+  if (b.length * 2 <= SHORT_TEXT_MAX) {
+    const codes = codesOf(b.length * 2);
+    for (let i = 0; i < b.length; i++) {
+      codes[2 * i] = HEX_CODES[b[i]! >> 4]!;
+      codes[2 * i + 1] = HEX_CODES[b[i]! & 15]!;
+    }
+    return textOf(codes);
+  }
+  return longText(b, SHORT_TEXT_MAX / 2, toHex);
 }
 
 /** Bytes from a hex string (either case); anything else is `ERR_INVALID_ARGUMENT`. */
@@ -106,23 +139,30 @@ const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_
 const B64URL_LOOKUP = new Int16Array(128).fill(-1);
 for (let i = 0; i < B64URL.length; i++) B64URL_LOOKUP[B64URL.charCodeAt(i)] = i;
 
+const B64URL_CODES = Array.from(B64URL, (c) => c.charCodeAt(0));
+
 /** base64url without padding (RFC 4648 §5). */
 export function toBase64url(b: Uint8Array): string {
-  let s = '';
+  const length = Math.ceil((b.length * 4) / 3);
+  if (length > SHORT_TEXT_MAX) return longText(b, (SHORT_TEXT_MAX / 4) * 3, toBase64url);
+  const codes = codesOf(length);
+  let o = 0;
   let i = 0;
   for (; i + 2 < b.length; i += 3) {
     const n = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
-    s += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]! + B64URL[(n >> 6) & 63]! + B64URL[n & 63]!;
+    codes[o++] = B64URL_CODES[n >> 18]!;
+    codes[o++] = B64URL_CODES[(n >> 12) & 63]!;
+    codes[o++] = B64URL_CODES[(n >> 6) & 63]!;
+    codes[o++] = B64URL_CODES[n & 63]!;
   }
   const rest = b.length - i;
-  if (rest === 1) {
-    const n = b[i]! << 16;
-    s += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]!;
-  } else if (rest === 2) {
-    const n = (b[i]! << 16) | (b[i + 1]! << 8);
-    s += B64URL[n >> 18]! + B64URL[(n >> 12) & 63]! + B64URL[(n >> 6) & 63]!;
+  if (rest > 0) {
+    const n = (b[i]! << 16) | (rest === 2 ? b[i + 1]! << 8 : 0);
+    codes[o++] = B64URL_CODES[n >> 18]!;
+    codes[o++] = B64URL_CODES[(n >> 12) & 63]!;
+    if (rest === 2) codes[o++] = B64URL_CODES[(n >> 6) & 63]!;
   }
-  return s;
+  return textOf(codes);
 }
 
 /** Strict base64url decoding: no padding, no whitespace, canonical trailing bits. */

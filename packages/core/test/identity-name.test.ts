@@ -102,6 +102,16 @@ describe('the grammar (SPEC.md §10)', () => {
     expect(() => assertIdentityName(name)).not.toThrow();
   });
 
+  it('the 1024-byte limit holds for 3-byte characters near the short-name cut-off (342 units)', () => {
+    const over = `a:${'€'.repeat(342)}`; // 344 units, 1028 bytes
+    const exact = `a:${'€'.repeat(340)}aa`; // 344 units, 1024 bytes
+    expect([over.length, utf8(over).length]).toEqual([344, 1028]);
+    expect([exact.length, utf8(exact).length]).toEqual([344, 1024]);
+    expect(isIdentityName(over)).toBe(false);
+    expect(() => assertIdentityName(over, 'sender.name')).toThrow(/more than 1024 bytes/);
+    expect(isIdentityName(exact)).toBe(true);
+  });
+
   it.each(INVALID)('%s is not, and the error shows it escaped', (_, name) => {
     expect(isIdentityName(name)).toBe(false);
     let e: unknown;

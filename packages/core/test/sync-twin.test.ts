@@ -230,6 +230,33 @@ describe('the twin leaves no secret behind', () => {
     ]);
   });
 
+  it('AES-128-GCM: the 16-byte content key is a view of T(1), and all 32 bytes end zero (seal and open)', async () => {
+    const sealSpy = spyingTwin();
+    const s = await seal('SECRET', {
+      sender: c.alice,
+      recipients: publicIdentity(c.bob),
+      aead: 'AES-128-GCM',
+      now: NOW,
+      backend: sealSpy.backend,
+    });
+    const openSpy = spyingTwin();
+    const o = await open(s.envelope, {
+      recipient: c.bob,
+      trustedSenders: trusted(c.alice),
+      now: NOW,
+      backend: openSpy.backend,
+    });
+    expect(new TextDecoder().decode(o.payload)).toBe('SECRET');
+    for (const spy of [sealSpy, openSpy]) {
+      const contentKeys = spy.outputs.filter((x) => /content key/.test(spy.labels.get(x) ?? ''));
+      expect(contentKeys.map((k) => k.length)).toEqual([32]); // the whole T(1), not the 16-byte view
+      expect(contentKeys[0]!.every((x) => x === 0)).toBe(true);
+    }
+    expect(notWiped(sealSpy).map((l) => l.replace(/^.*blindwire/, 'blindwire'))).toEqual([
+      'blindwire/v1 response secret',
+    ]);
+  });
+
   it('seal: a signer that fails leaves nothing, the response secret included', async () => {
     const spy = spyingTwin({
       ed25519Sign: () => {

@@ -14,7 +14,7 @@ import type { OpenOptions, SenderResolver } from './open-options.js';
 import { compileSenderPatterns } from './patterns.js';
 import { checkReplayOptions, type ReplayGuard, type ReplayStore } from './replay.js';
 import { checkTrustedSenders, type TrustedSender } from './trust-source.js';
-import { checkNow, contextBytes, isBytes, kidBytes, skewOf } from './values.js';
+import { checkNow, contextBytes, isBytes, itemName, kidBytes, knownKid, skewOf } from './values.js';
 
 /** The options `open` reads, each once (common-options.ts `readOptions`). */
 export const OPEN_OPTION_KEYS = [
@@ -153,25 +153,35 @@ export function checkAllowedSuites(suites: unknown): AeadName[] | undefined {
 export function checkRecipientKeys(r: unknown): RecipientKeyPair[] {
   if (r === undefined || r === null)
     throw invalidArgument('recipient', 'a key pair or a list', shown(r));
-  const list: unknown[] = Array.isArray(r) ? Array.from(r as unknown[]) : [r];
-  return list.map((x, i) => {
-    if (typeof x !== 'object' || x === null)
-      throw invalidArgument(`recipient[${i}]`, 'a key pair', shown(x));
-    const k: unknown = 'encryption' in x ? (x as { encryption: unknown }).encryption : x;
-    if (typeof k !== 'object' || k === null)
-      throw invalidArgument(`recipient[${i}].encryption`, 'a key pair', shown(k));
-    const { kid, publicKey, privateKey } = k as Record<string, unknown>;
-    if (!isBytes(privateKey) || privateKey.length !== 32)
-      throw invalidArgument(`recipient[${i}].privateKey`, '32 bytes', shown(privateKey, true));
-    if (!isBytes(publicKey) || kemOfPublicKey(publicKey) === undefined)
-      throw invalidArgument(
-        `recipient[${i}].publicKey`,
-        '32 bytes (X25519) or 1216 bytes (X-Wing)',
-        shown(publicKey),
-      );
-    const kidB = kidBytes(kid, `recipient[${i}].kid`);
-    return { kid: kidB, key: { kid: kid as string, publicKey, privateKey } };
-  });
+  if (!Array.isArray(r)) return [checkRecipientKey(r, 0)]; // one key pair: no list copied
+  const list = Array.from(r as unknown[]);
+  const out: RecipientKeyPair[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = checkRecipientKey(list[i], i);
+  return out;
+}
+
+/** One of `recipient`; the parameter's name is only spelt out for an error. */
+function checkRecipientKey(x: unknown, i: number): RecipientKeyPair {
+  if (typeof x !== 'object' || x === null)
+    throw invalidArgument(itemName('recipient', i), 'a key pair', shown(x));
+  const k: unknown = 'encryption' in x ? (x as { encryption: unknown }).encryption : x;
+  if (typeof k !== 'object' || k === null)
+    throw invalidArgument(itemName('recipient', i, '.encryption'), 'a key pair', shown(k));
+  const { kid, publicKey, privateKey } = k as Record<string, unknown>;
+  if (!isBytes(privateKey) || privateKey.length !== 32)
+    throw invalidArgument(
+      itemName('recipient', i, '.privateKey'),
+      '32 bytes',
+      shown(privateKey, true),
+    );
+  if (!isBytes(publicKey) || kemOfPublicKey(publicKey) === undefined)
+    throw invalidArgument(
+      itemName('recipient', i, '.publicKey'),
+      '32 bytes (X25519) or 1216 bytes (X-Wing)',
+      shown(publicKey),
+    );
+  const kidB = knownKid(kid) ?? kidBytes(kid, itemName('recipient', i, '.kid'));
+  return { kid: kidB, key: { kid: kid as string, publicKey, privateKey } };
 }
 
 /** The tombstoned kids (SPEC.md §7 step 8): base64url key ids, at most a few thousand. */

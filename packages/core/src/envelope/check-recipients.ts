@@ -35,7 +35,9 @@ export function isAeadName(x: unknown): x is AeadName {
 
 /** `recipients`: one key or a non-empty list of distinct ones, at most `max`. */
 export function checkRecipients(r: unknown, max: number): CheckedRecipient[] {
-  const list: unknown[] = Array.isArray(r) ? Array.from(r as unknown[]) : [r];
+  // One recipient given alone (the common case): no copy of a list, no set of kids.
+  if (!Array.isArray(r)) return [checkRecipient(r, 'recipients[0]')];
+  const list: unknown[] = Array.from(r as unknown[]);
   if (list.length === 0) throw invalidArgument('recipients', 'at least one recipient');
   if (list.length > max)
     throw new BlindwireError(ErrorCode.LimitExceeded, `more than ${max} recipients`);
@@ -65,20 +67,19 @@ function checkRecipient(x: unknown, name: string): CheckedRecipient {
       shown(publicKey),
     );
   const out: CheckedRecipient = { kid, kidText: kidText as string, publicKey, kem };
-  for (const [f, v] of [
-    ['notBefore', notBefore],
-    ['notAfter', notAfter],
-  ] as const) {
-    if (v === undefined) continue;
-    if (!Number.isSafeInteger(v)) throw invalidArgument(`${name}.${f}`, 'Unix seconds', shown(v));
-    out[f] = v as number;
-  }
+  if (notBefore !== undefined) out.notBefore = unixSeconds(notBefore, `${name}.notBefore`);
+  if (notAfter !== undefined) out.notAfter = unixSeconds(notAfter, `${name}.notAfter`);
   if (aead !== undefined) {
     if (typeof aead !== 'string')
       throw invalidArgument(`${name}.aead`, `one of ${AEAD_NAMES.join(', ')}`, shown(aead));
     out.aead = aead;
   }
   return out;
+}
+
+function unixSeconds(v: unknown, name: string): number {
+  if (!Number.isSafeInteger(v)) throw invalidArgument(name, 'Unix seconds', shown(v));
+  return v as number;
 }
 
 /**

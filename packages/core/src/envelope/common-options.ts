@@ -130,21 +130,19 @@ export function readOptions<T extends object>(
   return out;
 }
 
+/** The built-in classes whose instances `isOptionsObject` refuses (one list, not one per call). */
+const NOT_OPTIONS = [ArrayBuffer, Date, RegExp, Map, Set, WeakMap, WeakSet, Promise, Error];
+
 /**
  * Whether `o` can be an options object: any object but the built-in data a
  * caller may pass in its place by mistake (an array, bytes, a Date meant as
  * `now`, a Map, a Promise...), which would read as "no options" and pass.
  */
 export function isOptionsObject(o: unknown): o is object {
-  return (
-    typeof o === 'object' &&
-    o !== null &&
-    !Array.isArray(o) &&
-    !ArrayBuffer.isView(o) &&
-    ![ArrayBuffer, Date, RegExp, Map, Set, WeakMap, WeakSet, Promise, Error].some(
-      (c) => o instanceof c,
-    )
-  );
+  if (typeof o !== 'object' || o === null || Array.isArray(o) || ArrayBuffer.isView(o))
+    return false;
+  for (let i = 0; i < NOT_OPTIONS.length; i++) if (o instanceof NOT_OPTIONS[i]!) return false;
+  return true;
 }
 
 /**

@@ -118,6 +118,7 @@ async function sealWithSecrets(
     const inner = innerParts(
       { sender: c.sender.text, senderKid: c.sender.kid, signature, body },
       padding,
+      c.sender.name,
     );
     checkSealSize(header, inner.length, limits); // the same sizes as checked before the keys
     const ciphertextLength = inner.length + AEAD_TAG_LENGTH;

@@ -71,6 +71,7 @@ export function sealOneSync(
     const inner = innerParts(
       { sender: c.sender.text, senderKid: c.sender.kid, signature, body },
       padding,
+      c.sender.name,
     );
     checkSealSize(header, inner.length, limits);
     // Every byte of the frame is written (the AEAD fills ciphertext and tag).

@@ -9,10 +9,10 @@ import type { CryptoBackend } from '../backend/types.js';
 import { equalBytes, toBase64url } from '../bytes.js';
 import { BlindwireError, ErrorCode, invalidArgument, shown, wrongAnswer } from '../errors.js';
 import { KID_LENGTH, signingKidInput } from '../identity/identity.js';
-import { assertIdentityName } from '../identity/name.js';
+import { assertIdentityName, isIdentityName } from '../identity/name.js';
 import { createSha256 } from '../wire/stream-keys.js';
 import type { SenderResolver } from './open-options.js';
-import { isBytes } from './values.js';
+import { isBytes, itemName } from './values.js';
 
 /** A pinned sender as checked: a copy, whose kid is the thumbprint of its key. */
 export interface TrustedSender {
@@ -61,26 +61,43 @@ export function checkTrustedSenders(
   if (trusted === undefined) return undefined;
   if (!Array.isArray(trusted))
     throw invalidArgument('trustedSenders', 'an array of public identities', shown(trusted));
-  return Array.from(trusted as unknown[], (t, i) => {
-    const what = `trustedSenders[${i}]`;
-    if (typeof t !== 'object' || t === null)
-      throw invalidArgument(what, 'a public identity { name, signing }', shown(t));
-    const { name, signing } = t as { name: unknown; signing: unknown };
-    assertIdentityName(name, `${what}.name`);
-    if (typeof signing !== 'object' || signing === null)
-      throw invalidArgument(`${what}.signing`, 'a signing key { kid, publicKey }', shown(signing));
-    const { kid, publicKey } = signing as { kid: unknown; publicKey: unknown };
-    if (!isBytes(publicKey) || publicKey.length !== 32)
-      throw invalidArgument(`${what}.signing.publicKey`, '32 bytes', shown(publicKey));
-    if (typeof kid !== 'string' || !isKidOf(publicKey, kid, b)) {
-      throw invalidArgument(
-        `${what}.signing.kid`,
-        `the kid of its public key (${JSON.stringify(name)})`,
-        shown(kid),
-      );
-    }
-    return { name, signing: { kid, publicKey } };
-  });
+  const list = Array.from(trusted as unknown[]);
+  const out: TrustedSender[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = checkTrustedSender(list[i], i, b);
+  return out;
+}
+
+/** One pinned sender; the parameter's name is only spelt out for an error. */
+function checkTrustedSender(t: unknown, i: number, b: CryptoBackend): TrustedSender {
+  if (typeof t !== 'object' || t === null)
+    throw invalidArgument(
+      itemName('trustedSenders', i),
+      'a public identity { name, signing }',
+      shown(t),
+    );
+  const { name, signing } = t as { name: unknown; signing: unknown };
+  if (!isIdentityName(name)) assertIdentityName(name, itemName('trustedSenders', i, '.name'));
+  if (typeof signing !== 'object' || signing === null)
+    throw invalidArgument(
+      itemName('trustedSenders', i, '.signing'),
+      'a signing key { kid, publicKey }',
+      shown(signing),
+    );
+  const { kid, publicKey } = signing as { kid: unknown; publicKey: unknown };
+  if (!isBytes(publicKey) || publicKey.length !== 32)
+    throw invalidArgument(
+      itemName('trustedSenders', i, '.signing.publicKey'),
+      '32 bytes',
+      shown(publicKey),
+    );
+  if (typeof kid !== 'string' || !isKidOf(publicKey, kid, b)) {
+    throw invalidArgument(
+      itemName('trustedSenders', i, '.signing.kid'),
+      `the kid of its public key (${JSON.stringify(name)})`,
+      shown(kid),
+    );
+  }
+  return { name, signing: { kid, publicKey } };
 }
 
 /** What a resolver may answer (open-options.ts `SenderResolver`). */

@@ -26,14 +26,13 @@ export function notBytes(): never {
   );
 }
 
+/** The absent context: no bytes, so one shared array is as good as a fresh one. */
+const NO_CONTEXT = new Uint8Array(0);
+
 /** The bound context as bytes (SPEC.md §4.3); strings are UTF-8. */
 export function contextBytes(context: unknown, limits: Limits): Uint8Array {
   const b =
-    context === undefined
-      ? new Uint8Array(0)
-      : typeof context === 'string'
-        ? utf8(context)
-        : context;
+    context === undefined ? NO_CONTEXT : typeof context === 'string' ? utf8(context) : context;
   if (!isBytes(b)) throw invalidArgument('context', 'a string or Uint8Array', shown(context));
   if (b.length > limits.maxContextBytes) {
     throw new BlindwireError(
@@ -100,6 +99,16 @@ export function ttlOf(ttl: unknown, fallback: number, limits: Limits): number {
 /** Decoded kids, keyed by their text: the same few kids recur on every call. Never mutated. */
 const kidCache = new Map<string, Uint8Array>();
 const KID_CACHE_ENTRIES = 1024;
+
+/** A kid already decoded by `kidBytes`, if any: lets a caller skip spelling out a parameter name. */
+export function knownKid(kid: unknown): Uint8Array | undefined {
+  return typeof kid === 'string' ? kidCache.get(kid) : undefined;
+}
+
+/** The name of a field of a list parameter's item (`recipient[0].kid`), spelt out only for an error. */
+export function itemName(list: string, i: number, field = ''): string {
+  return `${list}[${i}]${field}`;
+}
 
 /** A key id (SPEC.md §5.2) from its base64url text. */
 export function kidBytes(kid: unknown, name: string): Uint8Array {

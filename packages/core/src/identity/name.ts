@@ -12,8 +12,11 @@ import { INVISIBLE_CHARACTERS } from './invisible.js';
 /** SPEC.md §10: an identity name is at most this many UTF-8 bytes. */
 export const MAX_IDENTITY_NAME_BYTES = 1024;
 
-/** SPEC.md §10 `scheme ":"`, as in RFC 3986 §3.1. */
-const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+/**
+ * SPEC.md §10 `scheme ":"` (RFC 3986 §3.1) and at least one character after
+ * it. A test, not an exec: no match array per name.
+ */
+const SCHEME_AND_MORE = /^[A-Za-z][A-Za-z0-9+.-]*:[\s\S]/;
 
 /** SPEC.md §10: the characters a name never holds (invisible.ts). */
 const EXCLUDED = new RegExp(`[${INVISIBLE_CHARACTERS}]`, 'u');
@@ -26,10 +29,10 @@ function nameDefect(name: unknown): string | undefined {
   if (typeof name !== 'string') return 'not a string';
   if (LONE_SURROGATE.test(name)) return 'a lone UTF-16 surrogate (no UTF-8 encoding)';
   if (name.length === 0) return 'empty';
-  if (utf8(name).length > MAX_IDENTITY_NAME_BYTES)
+  // At most 3 UTF-8 bytes per UTF-16 unit: a short name is not encoded to be measured.
+  if (name.length * 3 > MAX_IDENTITY_NAME_BYTES && utf8(name).length > MAX_IDENTITY_NAME_BYTES)
     return `more than ${MAX_IDENTITY_NAME_BYTES} bytes of UTF-8`;
-  const scheme = SCHEME.exec(name);
-  if (!scheme || scheme[0].length === name.length) return 'not a URI (scheme ":" and more)';
+  if (!SCHEME_AND_MORE.test(name)) return 'not a URI (scheme ":" and more)';
   if (EXCLUDED.test(name)) return 'a control, space, line break or invisible format character';
   return undefined;
 }

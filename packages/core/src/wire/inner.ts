@@ -67,8 +67,11 @@ function putField(out: Uint8Array, o: number, key: number, major: number, b: Uin
  * keys ascending, written in place (the bytes of `encodeCbor` on the map,
  * which the property tests check).
  */
-function encodeMeta(rec: Omit<InnerRecord, 'body'>, bodyLength: number): Uint8Array {
-  const sender = rec.sender === undefined ? undefined : utf8(rec.sender);
+function encodeMeta(
+  rec: Omit<InnerRecord, 'body'>,
+  bodyLength: number,
+  sender = rec.sender === undefined ? undefined : utf8(rec.sender),
+): Uint8Array {
   const { senderKid: kid, signature: sig } = rec;
   const count = 1 + (sender ? 1 : 0) + (kid ? 1 : 0) + (sig ? 1 : 0);
   const out = new Uint8Array(
@@ -104,12 +107,14 @@ export function innerLength(
  * The inner record as the pieces it is made of: the CBOR meta map, the body
  * (the caller's array, not copied) and the zero padding, if any. Sealing
  * encrypts them in order without assembling them (`aeadSealInto`).
+ * `senderUtf8`, when given, is `rec.sender` already encoded (not encoded again).
  */
 export function innerParts(
   rec: InnerRecord,
   padding: Padding | undefined,
+  senderUtf8?: Uint8Array,
 ): { parts: Uint8Array[]; length: number } {
-  const meta = encodeMeta(rec, rec.body.length);
+  const meta = encodeMeta(rec, rec.body.length, senderUtf8);
   const length = paddedLength(meta.length + rec.body.length, padding);
   const pad = length - meta.length - rec.body.length;
   const parts = [meta, rec.body];

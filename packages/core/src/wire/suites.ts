@@ -72,7 +72,10 @@ export { encLengthOf } from '../hpke/kem-params.js';
 
 export function suiteByName(name: AeadName | undefined, kem: KemName = 'X25519'): EnvelopeSuite {
   const aead = name ?? DEFAULT_AEAD;
-  const s = SUITES.find((x) => x.aead === aead && x.kem === kem);
+  let s: EnvelopeSuite | undefined;
+  for (let i = 0; i < SUITES.length && !s; i++) {
+    if (SUITES[i]!.aead === aead && SUITES[i]!.kem === kem) s = SUITES[i];
+  }
   if (!s) {
     throw new BlindwireError(
       ErrorCode.UnsupportedSuite,

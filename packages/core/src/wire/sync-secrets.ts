@@ -187,9 +187,10 @@ function expand32(
 ): Uint8Array {
   const t = s.hmacSha256(prk, info);
   if (length === SECRET_LENGTH) return t;
-  const out = t.slice(0, length);
-  t.fill(0);
-  return out;
+  // The rest of T(1) is not output: zeroed, and only a view is handed on (the
+  // context check; the content key with AES-128-GCM, whose wipe zeroes the head).
+  t.fill(0, length);
+  return t.subarray(0, length);
 }
 
 /** SPEC.md §4.3: the commitment and the content key (keys.ts `deriveMessageKeys`). */
