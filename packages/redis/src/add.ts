@@ -5,10 +5,22 @@
  * (ERR_LIMIT_EXCEEDED), then `seal`, then one XADD (with MAXLEN when asked)
  * whose only non-hint field is the envelope.
  */
-import { BlindwireError, ErrorCode, seal, sealedSize, type SealOptions } from '@blindwire/core';
-import { messageIdOption, resolveRecipients } from '@blindwire/core/internal';
+import {
+  BlindwireError,
+  ErrorCode,
+  seal,
+  sealedSize,
+  type Limits,
+  type SealOptions,
+} from '@blindwire/core';
+import {
+  limitsOf,
+  messageIdOption,
+  resolveRecipients,
+  surelyWithinLimits,
+} from '@blindwire/core/internal';
 import { checkKey, entryFields, fieldsBytes } from './carrier.js';
-import { contextOf, sendEvent, type Shared } from './common.js';
+import { sendEvent, type Shared } from './common.js';
 import { xadd } from './streams.js';
 import type { AddOptions, AddResult, RedisBindingOptions } from './types.js';
 import { transportError } from './wire.js';
@@ -17,6 +29,13 @@ import { transportError } from './wire.js';
 export const DEFAULT_MAX_ENTRY_BYTES = 1024 * 1024;
 /** A stand-in message id of the real one's length, for sizing the hints. */
 const SIZING_ID = '0'.repeat(32);
+/** The bytes of an entry's fields besides the envelope (names, media type, message id): fixed. */
+const HINT_BYTES = fieldsBytes(entryFields(new Uint8Array(0), SIZING_ID));
+/**
+ * What an X-Wing `enc` adds to a recipient entry over X25519's (SPEC.md §4.1,
+ * §5.4: 1120 bytes, not 32), which core's cheap bound leaves out.
+ */
+const XWING_ENC_EXTRA = 1120 - 32;
 
 /** The largest entry allowed: the binding's `maxEntryBytes`, checked. */
 export function maxEntryBytesOf(o: RedisBindingOptions): number {
@@ -33,7 +52,7 @@ export function maxEntryBytesOf(o: RedisBindingOptions): number {
 async function sealOptions(s: Shared, stream: string, p: AddOptions): Promise<SealOptions> {
   const o = s.o;
   // The resolver sees the context: a per-context post-quantum policy applies (SPEC.md §5.4).
-  const context = contextOf(o, stream);
+  const context = s.context(stream);
   const options: SealOptions = {
     sender: o.sender!,
     recipients: await resolveRecipients(p.to, o.resolveRecipient, context, o.resolveRecipients),
@@ -55,6 +74,45 @@ async function sealOptions(s: Shared, stream: string, p: AddOptions): Promise<Se
   return options;
 }
 
+/**
+ * True when the envelope of `payload` surely fits core's limits (SPEC.md §8)
+ * and `room` bytes: core's cheap upper bound (3 UTF-8 bytes per UTF-16 unit
+ * of a string, every recipient counted with an X-Wing `enc`). False when not
+ * known, including options of the wrong shape (`sealedSize` says what is wrong).
+ */
+function surelyFits(payload: unknown, options: SealOptions, room: number): boolean {
+  try {
+    const length =
+      typeof payload === 'string'
+        ? 3 * payload.length
+        : payload instanceof Uint8Array
+          ? payload.length
+          : NaN;
+    const { recipients, contentType } = options;
+    const name: unknown = options.sender?.name;
+    if (
+      !Number.isFinite(length) ||
+      typeof name !== 'string' ||
+      !Array.isArray(recipients) ||
+      (contentType !== undefined && typeof contentType !== 'string')
+    )
+      return false;
+    const limits: Limits = limitsOf(options);
+    const input = {
+      bodyLength: length + recipients.length * XWING_ENC_EXTRA,
+      senderName: name,
+      contentType,
+      padding: options.padding,
+      recipientCount: recipients.length,
+      hasClaims: options.claims !== undefined,
+    };
+    const bound = { ...limits, maxEnvelopeBytes: Math.min(limits.maxEnvelopeBytes, room) };
+    return surelyWithinLimits(input, bound);
+  } catch {
+    return false; // e.g. limits or a padding that `sealedSize` refuses
+  }
+}
+
 export async function add(
   s: Shared,
   stream: string,
@@ -69,14 +127,16 @@ export async function add(
   const started = s.now();
   const options = await sealOptions(s, stream, p);
   const max = maxEntryBytesOf(s.o);
-  // Before any crypto: the exact entry size against the limit.
-  const size =
-    sealedSize(payload, options) + fieldsBytes(entryFields(new Uint8Array(0), SIZING_ID));
-  if (size > max)
-    throw new BlindwireError(
-      ErrorCode.LimitExceeded,
-      `sealed entry of ${size} bytes (fields included) exceeds maxEntryBytes ${max}`,
-    );
+  // Before any crypto: the exact entry size against the limit, unless a cheap
+  // upper bound shows that the envelope fits both core's limits and the entry.
+  if (!surelyFits(payload, options, max - HINT_BYTES)) {
+    const size = sealedSize(payload, options) + HINT_BYTES;
+    if (size > max)
+      throw new BlindwireError(
+        ErrorCode.LimitExceeded,
+        `sealed entry of ${size} bytes (fields included) exceeds maxEntryBytes ${max}`,
+      );
+  }
   const { envelope, messageId } = await seal(payload, options);
   let id: string;
   try {
@@ -90,6 +150,7 @@ export async function add(
     });
     throw transportError('XADD', e);
   }
-  sendEvent(s, 'add', stream, started, { messageId, entryId: id, bytes: envelope.length });
+  if (s.listening)
+    sendEvent(s, 'add', stream, started, { messageId, entryId: id, bytes: envelope.length });
   return { messageId, id, bytes: envelope.length };
 }
