@@ -74,6 +74,16 @@ async function sealOptions(s: Shared, stream: string, p: AddOptions): Promise<Se
   return options;
 }
 
+/** The last limits with `maxEnvelopeBytes` at most `room` (the same options give the same object). */
+let bound: { limits: Limits; room: number; capped: Limits } | undefined;
+function boundOf(limits: Limits, room: number): Limits {
+  if (bound?.limits !== limits || bound.room !== room) {
+    const capped = { ...limits, maxEnvelopeBytes: Math.min(limits.maxEnvelopeBytes, room) };
+    bound = { limits, room, capped };
+  }
+  return bound.capped;
+}
+
 /**
  * True when the envelope of `payload` surely fits core's limits (SPEC.md §8)
  * and `room` bytes: core's cheap upper bound (3 UTF-8 bytes per UTF-16 unit
@@ -97,7 +107,6 @@ function surelyFits(payload: unknown, options: SealOptions, room: number): boole
       (contentType !== undefined && typeof contentType !== 'string')
     )
       return false;
-    const limits: Limits = limitsOf(options);
     const input = {
       bodyLength: length + recipients.length * XWING_ENC_EXTRA,
       senderName: name,
@@ -106,8 +115,7 @@ function surelyFits(payload: unknown, options: SealOptions, room: number): boole
       recipientCount: recipients.length,
       hasClaims: options.claims !== undefined,
     };
-    const bound = { ...limits, maxEnvelopeBytes: Math.min(limits.maxEnvelopeBytes, room) };
-    return surelyWithinLimits(input, bound);
+    return surelyWithinLimits(input, boundOf(limitsOf(options), room));
   } catch {
     return false; // e.g. limits or a padding that `sealedSize` refuses
   }

@@ -100,7 +100,7 @@ function isEnvelopeName(k: Uint8Array): boolean {
 
 /**
  * The envelope of an entry, as `readEntry(fields).envelope`, read in place:
- * the first `bw-envelope` field's bytes, the hints neither decoded nor kept
+ * the bytes of the first `bw-envelope` field that has bytes, the hints neither decoded nor kept
  * (a consumer trusts no hint). A flat array is scanned; other shapes go
  * through `readEntry`.
  */
@@ -114,7 +114,9 @@ export function envelopeOf(fields: FieldsLike | null | undefined): Uint8Array | 
         : typeof k === 'string' && k.length === ENVELOPE_FIELD.length
           ? k.toLowerCase() === ENVELOPE_FIELD
           : false;
-    if (named) return valueBytes(fields[i + 1]);
+    // A value that is no bytes (a number...) is skipped, as readEntry skips it.
+    const v = named ? valueBytes(fields[i + 1]) : undefined;
+    if (v !== undefined) return v;
   }
   return undefined;
 }

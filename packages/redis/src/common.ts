@@ -66,18 +66,22 @@ export function sendEvent(
   verb: RedisSendEvent['verb'],
   destination: string,
   started: number,
-  fields: Partial<RedisSendEvent>,
+  fields: Pick<Partial<RedisSendEvent>, 'outcome' | 'bytes' | 'code' | 'messageId' | 'entryId'>,
 ): void {
   if (!s.listening) return;
-  s.emit({
+  // One literal of one shape, no spread of the caller's fields (each caller passes another shape).
+  const e: RedisSendEvent = {
     binding: 'redis',
     verb,
     destination,
-    outcome: 'sent',
-    bytes: 0,
-    ...fields,
+    outcome: fields.outcome ?? 'sent',
+    bytes: fields.bytes ?? 0,
     ms: Math.max(0, s.now() - started),
-  });
+  };
+  if (fields.code !== undefined) e.code = fields.code;
+  if (fields.messageId !== undefined) e.messageId = fields.messageId;
+  if (fields.entryId !== undefined) e.entryId = fields.entryId;
+  s.emit(e);
 }
 
 /** The bound context of `stream`: the binding's function, or SPEC.md §11b's canonical one. */

@@ -114,6 +114,11 @@ describe('carrier', () => {
         if (expected === undefined) expect(found).toBeUndefined();
         else expect(Buffer.from(found!).equals(Buffer.from(expected))).toBe(true);
       }),
+      { numRuns: 1000 },
+    );
+    // A first envelope field whose value is no bytes is passed over, as readEntry does.
+    expect(new TextDecoder().decode(envelopeOf([ENVELOPE_FIELD, 0, ENVELOPE_FIELD, 'y']))).toBe(
+      'y',
     );
     // A name with one leading BOM decodes as the name itself, so both find its value.
     const r = envelopeOf([Buffer.from([...bom, ...Buffer.from('BW-ENVELOPE')]), 'x']);
