@@ -5,7 +5,8 @@
  * connection); pending entries idle for `claimIdleMs` (a dead consumer's, or
  * a retry's) are reclaimed with XAUTOCLAIM, their attempt being the delivery
  * count XPENDING reports. Each entry goes through core's consumer pipeline;
- * the disposition becomes: ack -> XACK (after the commit); retry and
+ * the disposition becomes: ack -> XACK (after the commit; coalesced with the
+ * acks settled meanwhile, acks.ts); retry and
  * in-flight -> XCLAIM IDLE so that the entry is reclaimed after the delay
  * (never acked, never dead-lettered from in-flight); dead-letter -> the
  * unchanged copy XADDed to the dead-letter stream and XACK in one script,
