@@ -28,6 +28,9 @@ const coreDefaultBackendFromSource = {
  */
 const testkitSource = fileURLToPath(new URL('./packages/testkit/src/index.ts', import.meta.url));
 const nginxSource = fileURLToPath(new URL('./packages/testkit/src/nginx.ts', import.meta.url));
+const wrongShapesSource = fileURLToPath(
+  new URL('./packages/testkit/src/wrong-shapes.ts', import.meta.url),
+);
 const kafkaBrokerSource = fileURLToPath(
   new URL('./packages/testkit/src/kafka-broker/index.ts', import.meta.url),
 );
@@ -39,6 +42,7 @@ export default defineConfig({
       { find: /^@blindwire\/testkit$/, replacement: testkitSource },
       { find: /^@blindwire\/testkit\/kafka-broker$/, replacement: kafkaBrokerSource },
       { find: /^@blindwire\/testkit\/nginx$/, replacement: nginxSource },
+      { find: /^@blindwire\/testkit\/wrong-shapes$/, replacement: wrongShapesSource },
     ],
   },
   test: {

@@ -12,6 +12,8 @@ export default defineConfig({
     'kafka-broker/main': 'src/kafka-broker/main.ts',
     // The Debian nginx logging proxy of the HTTP and MCP blindness tests.
     nginx: 'src/nginx.ts',
+    // Values of the wrong shape for the option property tests (fast-check).
+    'wrong-shapes': 'src/wrong-shapes.ts',
   },
   format: ['esm'],
   // Errors only: the chunk and map sizes scroll the demo and CI logs away.

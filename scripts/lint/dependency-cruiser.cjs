@@ -146,7 +146,8 @@ module.exports = {
       from: { path: '^packages/([^/]+)/' },
       to: {
         path: '^(?:packages|@blindwire)/[^/]+/(?:src|test)/',
-        pathNot: '^packages/(?:$1/|testkit/src/(?:index|nginx|kafka-broker/index)\\.ts$)',
+        pathNot:
+          '^packages/(?:$1/|testkit/src/(?:index|nginx|wrong-shapes|kafka-broker/index)\\.ts$)',
       },
     },
     {
@@ -156,7 +157,7 @@ module.exports = {
       from: { path: '^(?:test-vectors|examples)/' },
       to: {
         path: '^packages/[^/]+/(?:src|test)/',
-        pathNot: '^packages/testkit/src/(?:index|nginx|kafka-broker/index)\\.ts$',
+        pathNot: '^packages/testkit/src/(?:index|nginx|wrong-shapes|kafka-broker/index)\\.ts$',
       },
     },
     {

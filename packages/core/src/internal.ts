@@ -64,6 +64,7 @@ export {
   type RecipientsResolver,
   type RecipientResolveOptions,
 } from './binding/recipients.js';
+export type { BindingOpeningOptions, BindingSealingOptions } from './binding/endpoint-options.js';
 // `open` in another thread (@blindwire/node's open pool): the option checks of
 // SPEC.md §7 run where the call is made, the result rebuilt as `open` returns it.
 export { OPEN_OPTION_KEYS, checkOpenOptions } from './envelope/check-open.js';

@@ -27,7 +27,13 @@ import { AEAD_NAMES } from '../src/wire/suites.js';
 import { concat } from '../src/bytes.js';
 import { NOW, cast, fastestBackend, type Cast } from './helpers/fixtures.js';
 import { body } from './helpers/streams.js';
-import { made, placements, place, throwingObject, type Placement } from './helpers/wrong-shapes.js';
+import {
+  made,
+  placements,
+  place,
+  throwingObject,
+  type Placement,
+} from '@blindwire/testkit/wrong-shapes';
 
 const backend = fastestBackend();
 const T = Math.floor(NOW / 1000);

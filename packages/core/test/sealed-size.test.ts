@@ -16,6 +16,8 @@ import { sealResponse } from '../src/envelope/response.js';
 import { seal } from '../src/envelope/seal.js';
 import type { SealOptions } from '../src/envelope/seal-options.js';
 import { sealedResponseSize, sealedSize } from '../src/envelope/sealed-size.js';
+import { surelyWithinLimits } from '../src/envelope/seal-size.js';
+import { DEFAULT_LIMITS } from '../src/limits.js';
 import { generateEncryptionKey, type EncryptionKey } from '../src/identity/identity.js';
 import type { Padding } from '../src/wire/inner.js';
 import { AEAD_NAMES } from '../src/wire/suites.js';
@@ -250,3 +252,45 @@ function headerLength(envelope: Uint8Array): number {
   if (ai === 25) return (envelope[5]! << 8) | envelope[6]!;
   throw new Error('header too long for this test');
 }
+
+describe('surelyWithinLimits, the cheap bound before the exact sizing (SPEC.md §8)', () => {
+  it('never passes an envelope over maxEnvelopeBytes, X25519 or X-Wing, with or without the enc length', () => {
+    fc.assert(
+      fc.property(input, fc.constantFrom('X25519', 'X-Wing'), fc.boolean(), (x, kem, told) => {
+        const o = optionsOf({ ...x, claims: undefined });
+        const recipients = x.kids.map((k) => ({ kid: k, kem }));
+        const exact = sealedSize(x.payload, { ...o, recipients, backend: noCrypto } as never);
+        const bodyLength =
+          typeof x.payload === 'string'
+            ? new TextEncoder().encode(x.payload).length
+            : x.payload.length;
+        const sized = {
+          bodyLength,
+          senderName: o.sender.name,
+          contentType: x.contentType,
+          padding: x.padding,
+          recipientCount: x.kids.length,
+          hasClaims: false,
+          ...(told ? { encLength: kem === 'X-Wing' ? 1120 : 32 } : {}),
+        };
+        const big = 1 << 30;
+        expect(
+          surelyWithinLimits(sized, {
+            ...DEFAULT_LIMITS,
+            maxHeaderBytes: big,
+            maxEnvelopeBytes: exact - 1,
+          }),
+        ).toBe(false);
+        // And it does pass when there is room: it is a bound, not a refusal.
+        expect(
+          surelyWithinLimits(sized, {
+            ...DEFAULT_LIMITS,
+            maxHeaderBytes: big,
+            maxEnvelopeBytes: big,
+          }),
+        ).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

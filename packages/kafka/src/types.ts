@@ -12,15 +12,11 @@ import type {
   DestinationPolicy,
   Limits,
   Padding,
-  PublicIdentity,
   Recipient,
-  RecipientKey,
-  RecipientKeySource,
   ReplayStore,
   RetryOptions,
-  Sender,
-  SenderResolver,
 } from '@blindwire/core';
+import type { BindingOpeningOptions, BindingSealingOptions } from '@blindwire/core/internal';
 
 /** A record header value as KafkaJS takes and gives it (`IHeaders`). */
 export type KafkaHeaderValue = Buffer | string | (Buffer | string)[] | undefined;
@@ -146,24 +142,7 @@ export type KafkaEvent = KafkaConsumeEvent | KafkaSendEvent;
 export type To = Recipient | string | (Recipient | string)[];
 
 /** What sealing needs (the serializer's and the binding's options share it). */
-export interface SealingOptions {
-  /** The sender (an `Identity` fits). */
-  sender?: Sender;
-  resolveRecipient?: (
-    name: string,
-    /** The envelope's bound context: a directory policy requiring post-quantum keys per context applies. */
-    options: { context?: string | null },
-  ) => Recipient | Promise<Recipient>;
-  /**
-   * Resolves every name of one `to` together, used instead of `resolveRecipient` when given:
-   * `(names, o) => directory.resolveRecipients(names, o)` picks one KEM for all of them (an
-   * envelope has one KEM), where names resolved one by one can mix X-Wing and X25519 keys, which
-   * `seal` refuses. It receives the same `{ context }` and answers one recipient per name, in order.
-   */
-  resolveRecipients?: (
-    names: string[],
-    options: { context?: string | null },
-  ) => readonly Recipient[] | Promise<readonly Recipient[]>;
+export interface SealingOptions extends BindingSealingOptions {
   /** The bound context of a topic (default `bindingContext('kafka', topic)`, SPEC.md §11b). */
   context?: (topic: string) => string | Uint8Array;
   /**
@@ -183,13 +162,7 @@ export interface SealingOptions {
 }
 
 /** What opening needs (the deserializer's and the binding's options share it). */
-export interface OpeningOptions {
-  /** This endpoint's key pair(s); or `keySource`. */
-  recipient?: RecipientKey | RecipientKey[];
-  keySource?: RecipientKeySource;
-  revokedKids?: Iterable<string>;
-  trustedSenders?: Pick<PublicIdentity, 'name' | 'signing'>[];
-  resolveSender?: SenderResolver;
+export interface OpeningOptions extends BindingOpeningOptions {
   context?: (topic: string) => string | Uint8Array;
   clockSkew?: number;
   limits?: Partial<Limits>;

@@ -13,15 +13,11 @@ import type {
   Padding,
   AeadName,
   Recipient,
-  RecipientKey,
-  RecipientKeySource,
   ReplayStore,
   Opener,
   RetryOptions,
-  Sender,
-  SenderResolver,
-  PublicIdentity,
 } from '@blindwire/core';
+import type { BindingOpeningOptions, BindingSealingOptions } from '@blindwire/core/internal';
 import type { JetStreamExpect } from './carrier.js';
 
 /** nats.js `MsgHdrs`, as far as used. */
@@ -168,34 +164,7 @@ export type To = Recipient | string | (Recipient | string)[];
  * Options of `createNatsBinding`: this endpoint's identity, keys and trust, and the subjects'
  * policies.
  */
-export interface NatsBindingOptions {
-  /** The sender of publish, request and responses' requests (an `Identity` fits). */
-  sender?: Sender;
-  /**
-   * Resolves a recipient name given in `to` (a directory's `resolveRecipient`):
-   * it receives the envelope's bound context, so a directory policy requiring
-   * post-quantum keys for some contexts applies.
-   */
-  resolveRecipient?: (
-    name: string,
-    options: { context?: string | null },
-  ) => Recipient | Promise<Recipient>;
-  /**
-   * Resolves every name of one `to` together, used instead of `resolveRecipient` when given:
-   * `(names, o) => directory.resolveRecipients(names, o)` picks one KEM for all of them (an
-   * envelope has one KEM), where names resolved one by one can mix X-Wing and X25519 keys, which
-   * `seal` refuses. It receives the same `{ context }` and answers one recipient per name, in order.
-   */
-  resolveRecipients?: (
-    names: string[],
-    options: { context?: string | null },
-  ) => readonly Recipient[] | Promise<readonly Recipient[]>;
-  /** This endpoint's key pair(s) for opening; or `keySource`. */
-  recipient?: RecipientKey | RecipientKey[];
-  keySource?: RecipientKeySource;
-  revokedKids?: Iterable<string>;
-  trustedSenders?: Pick<PublicIdentity, 'name' | 'signing'>[];
-  resolveSender?: SenderResolver;
+export interface NatsBindingOptions extends BindingSealingOptions, BindingOpeningOptions {
   /** Shared by every consumer of the messages (default: one memory store per binding). */
   replay?: ReplayStore;
   replayLeaseMs?: number;

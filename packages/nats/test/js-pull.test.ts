@@ -145,6 +145,21 @@ describe.skipIf(nats.skip).each(CLIENTS)('JetStream pull loop (nats.js $version)
     expect((await jsm.consumers.info(stream, 'w')).num_pending).toBe(0);
   });
 
+  it('without maxMessages, holds 4 x the concurrency delivered and unacknowledged', async () => {
+    const { prefix, stream, dlSubject, js, consumer, alice } = await setup();
+    for (let i = 0; i < 12; i++) await alice.publish(`${prefix}.jobs`, `job ${i}`, { to: p.bob });
+    const held = countHeld(consumer);
+    const run = await bob({ concurrency: 2 })
+      .jetstream(js)
+      .consume(held.consumer, () => sleep(100), { deadLetterSubject: dlSubject });
+    await until(() => run.stats.acked >= 12, 20_000, 'twelve acks');
+    await run.stop();
+    expect(held.max).toBe(8);
+    expect(held.delivered).toBe(12);
+    expect(held.now).toBe(0);
+    expect((await jsm.consumers.info(stream, 'w')).num_pending).toBe(0);
+  });
+
   it('a stream deleted under an idle run: done rejects with ERR_TRANSPORT', async () => {
     const { stream, dlSubject, js, consumer } = await setup();
     const run = await bob()

@@ -25,7 +25,7 @@ import { nodeBackend } from '@blindwire/core/backend/node';
 import { createOpenPool, poolWorkers, type OpenPool } from '../src/open-pool.js';
 import { WORKER_WAIT, worker } from './helpers/built-worker.js';
 import { NOW, cast, trusted, type Cast } from './helpers/fixtures.js';
-import { made, place, placements } from './helpers/wrong-shapes.js';
+import { made, place, placements } from '@blindwire/testkit/wrong-shapes';
 
 let pool: OpenPool;
 const backend = nodeBackend;

@@ -11,15 +11,11 @@ import type {
   DestinationPolicy,
   Limits,
   Padding,
-  PublicIdentity,
   Recipient,
-  RecipientKey,
-  RecipientKeySource,
   ReplayStore,
   RetryOptions,
-  Sender,
-  SenderResolver,
 } from '@blindwire/core';
+import type { BindingOpeningOptions, BindingSealingOptions } from '@blindwire/core/internal';
 
 /** A command argument as both clients take it. */
 export type RedisArg = string | Buffer;
@@ -97,30 +93,7 @@ export type MaxLen = number | { count: number; exact?: boolean };
  * Options of `createRedisBinding`: this endpoint's identity, keys and trust, and the streams'
  * policies.
  */
-export interface RedisBindingOptions {
-  /** The sender of `add` (an `Identity` fits). */
-  sender?: Sender;
-  resolveRecipient?: (
-    name: string,
-    /** The envelope's bound context: a directory policy requiring post-quantum keys per context applies. */
-    options: { context?: string | null },
-  ) => Recipient | Promise<Recipient>;
-  /**
-   * Resolves every name of one `to` together, used instead of `resolveRecipient` when given:
-   * `(names, o) => directory.resolveRecipients(names, o)` picks one KEM for all of them (an
-   * envelope has one KEM), where names resolved one by one can mix X-Wing and X25519 keys, which
-   * `seal` refuses. It receives the same `{ context }` and answers one recipient per name, in order.
-   */
-  resolveRecipients?: (
-    names: string[],
-    options: { context?: string | null },
-  ) => readonly Recipient[] | Promise<readonly Recipient[]>;
-  /** This endpoint's key pair(s) for opening; or `keySource`. */
-  recipient?: RecipientKey | RecipientKey[];
-  keySource?: RecipientKeySource;
-  revokedKids?: Iterable<string>;
-  trustedSenders?: Pick<PublicIdentity, 'name' | 'signing'>[];
-  resolveSender?: SenderResolver;
+export interface RedisBindingOptions extends BindingSealingOptions, BindingOpeningOptions {
   /**
    * The replay store every consumer of the group shares; required by
    * `consume`: `createRedisReplayStore({ client })` from @blindwire/replay.

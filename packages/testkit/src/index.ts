@@ -57,6 +57,7 @@ export {
   type Feeding,
   type StreamOpener,
 } from './vectors/feeding.js';
+export { caseOpenOptions, type CaseOpenCore, type Trust } from './vectors/open-options.js';
 export {
   errorCode,
   errorCodeSync,

@@ -7,7 +7,7 @@
  * upper bound already shows the message fits; and again to the real header.
  * `sealedSize` (sealed-size.ts) reports the same exact length.
  */
-import { encLengthOf } from '../wire/suites.js';
+import { KEMS, encLengthOf } from '../wire/suites.js';
 import { AEAD_TAG_LENGTH } from '../backend/checks.js';
 import { BlindwireError, ErrorCode } from '../errors.js';
 import type { Limits } from '../limits.js';
@@ -57,7 +57,18 @@ export interface SealSizeInput {
   padding: Padding | undefined;
   recipientCount: number;
   hasClaims: boolean;
+  /**
+   * Each recipient's `enc` length (the KEM's Nenc: 32 for X25519, 1120 for
+   * X-Wing); default the largest of any KEM, for a caller that does not know it.
+   */
+  encLength?: number;
 }
+
+/** The largest `enc` of any KEM (X-Wing's 1120 bytes): the bound's default (read once, when first
+ * needed: suites.ts is not yet evaluated when this module is, in the import cycle through sync-path). */
+let maxEncLength = 0;
+const largestEnc = (): number =>
+  maxEncLength || (maxEncLength = Math.max(...Object.values(KEMS).map((k) => k.encLength)));
 
 /**
  * SPEC.md §8 before any key is made: true at once when a cheap upper bound
@@ -78,14 +89,16 @@ export function precheckSealSize(
 /**
  * A cheap upper bound on the header and envelope sizes. Generous on every
  * field (a kid of 64 bytes, 3 UTF-8 bytes per UTF-16 unit, 9-byte CBOR
- * heads); with claims it gives up and the exact sizing runs. False means
+ * heads; per recipient 128 bytes besides its `enc`, of the KEM's length);
+ * with claims it gives up and the exact sizing runs. False means
  * "not known", never "over": a binding that skips `sealedSize` when this is
  * true keeps every ERR_LIMIT_EXCEEDED before any backend call (SPEC.md §8).
  */
 export function surelyWithinLimits(input: SealSizeInput, limits: Limits): boolean {
   if (input.hasClaims) return false;
   const contentType = input.contentType === undefined ? 0 : 3 * input.contentType.length + 10;
-  const header = 160 + input.recipientCount * 160 + contentType;
+  const perRecipient = 128 + (input.encLength ?? largestEnc());
+  const header = 160 + input.recipientCount * perRecipient + contentType;
   const inner = paddedLength(input.bodyLength + 3 * input.senderName.length + 160, input.padding);
   return header <= limits.maxHeaderBytes && header + inner + 64 <= limits.maxEnvelopeBytes;
 }

@@ -69,6 +69,7 @@ export async function seal(
       padding: padding,
       recipientCount: c.recipients.length,
       hasClaims: c.claims !== undefined,
+      encLength: c.suite.encLength,
     },
     () => messageSizing(c, body.length, padding),
     limits,

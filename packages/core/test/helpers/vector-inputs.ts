@@ -1,10 +1,12 @@
 /**
  * The opener's inputs of a test-vector case (test-vectors/README.md, "File
  * format"), shared by the message and the stream vector tests: key pairs,
- * trusted senders (pinned or through a resolver), context, clock and policy.
+ * trusted senders (pinned or through a resolver), context, clock and policy
+ * (the options themselves are built by @blindwire/testkit's caseOpenOptions).
  */
 import { fileURLToPath } from 'node:url';
 import {
+  caseOpenOptions as openOptionsOf,
   listCaseFiles,
   loadCases,
   loadIndex,
@@ -12,10 +14,10 @@ import {
   type LoadedCase,
   type MessageCase,
   type StreamCase,
+  type Trust,
 } from '@blindwire/testkit';
 import {
   createMemoryReplayStore,
-  fromHex,
   importPublicIdentity,
   type CryptoBackend,
 } from '../../src/index.js';
@@ -57,43 +59,12 @@ export const OPEN_CODES = [
   'ERR_UNSUPPORTED_VERSION',
 ];
 
-/** Trusted senders given as pinned identities, or answered by a resolver. */
-export type Trust = 'trustedSenders' | 'resolveSender';
-
 /** `open` / `openStream` options for the case: exactly its inputs, nothing else. */
-export async function caseOpenOptions<T>(
+export const caseOpenOptions = <T>(
   c: CaseInputs,
   backend: CryptoBackend,
   trust: Trust,
-): Promise<T> {
-  const identities = await Promise.all(
-    c.trustedSenders.map((j) => importPublicIdentity(j, { backend })),
-  );
-  const o: Record<string, unknown> = {
-    recipient: c.recipient.map((k) => ({
-      kid: k.kid,
-      publicKey: fromHex(k.publicKey),
-      privateKey: fromHex(k.privateKey),
-    })),
-    context: fromHex(c.context),
-    now: c.now,
-    clockSkew: c.clockSkew,
-    backend,
-  };
-  if (trust === 'trustedSenders') {
-    o['trustedSenders'] = identities;
-  } else {
-    o['resolveSender'] = (name: string, kid: string) =>
-      identities.find((i) => i.name === name && i.signing.kid === kid)?.signing.publicKey;
-  }
-  if (c.maxAge !== undefined) o['maxAge'] = c.maxAge;
-  if (c.allowedSenders) o['allowedSenders'] = c.allowedSenders;
-  if (c.allowedSuites) o['allowedSuites'] = c.allowedSuites;
-  if (c.limits) o['limits'] = c.limits;
-  if (c.seenMessageIds) {
-    const replay = createMemoryReplayStore();
-    for (const id of c.seenMessageIds) await replay.record(id, 0xffffffff);
-    o['replay'] = replay;
-  }
-  return o as T;
-}
+): Promise<T> =>
+  openOptionsOf<T>(c, backend, trust, { importPublicIdentity, createMemoryReplayStore });
+
+export type { Trust };

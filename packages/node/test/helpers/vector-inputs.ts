@@ -4,13 +4,14 @@
  * context, clock and policy, for the message and response cases.
  */
 import { fileURLToPath } from 'node:url';
-import { loadCases, type CaseInputs, type MessageCase } from '@blindwire/testkit';
 import {
-  createMemoryReplayStore,
-  fromHex,
-  importPublicIdentity,
-  type CryptoBackend,
-} from '@blindwire/core';
+  caseOpenOptions as openOptionsOf,
+  loadCases,
+  type CaseInputs,
+  type MessageCase,
+  type Trust,
+} from '@blindwire/testkit';
+import { createMemoryReplayStore, importPublicIdentity, type CryptoBackend } from '@blindwire/core';
 
 const CASES_DIR = fileURLToPath(new URL('../../../../test-vectors/cases/', import.meta.url));
 
@@ -19,43 +20,12 @@ export const messageCases = loadCases(CASES_DIR).filter(
   (x): x is { file: string; c: MessageCase } => x.c.kind !== 'stream',
 );
 
-/** Trusted senders given as pinned identities, or answered by a resolver. */
-export type Trust = 'trustedSenders' | 'resolveSender';
+export type { Trust };
 
 /** `open` options for the case: exactly its inputs, nothing else. */
-export async function caseOpenOptions<T>(
+export const caseOpenOptions = <T>(
   c: CaseInputs,
   backend: CryptoBackend,
   trust: Trust,
-): Promise<T> {
-  const identities = await Promise.all(
-    c.trustedSenders.map((j) => importPublicIdentity(j, { backend })),
-  );
-  const o: Record<string, unknown> = {
-    recipient: c.recipient.map((k) => ({
-      kid: k.kid,
-      publicKey: fromHex(k.publicKey),
-      privateKey: fromHex(k.privateKey),
-    })),
-    context: fromHex(c.context),
-    now: c.now,
-    clockSkew: c.clockSkew,
-    backend,
-  };
-  if (trust === 'trustedSenders') {
-    o['trustedSenders'] = identities;
-  } else {
-    o['resolveSender'] = (name: string, kid: string) =>
-      identities.find((i) => i.name === name && i.signing.kid === kid)?.signing.publicKey;
-  }
-  if (c.maxAge !== undefined) o['maxAge'] = c.maxAge;
-  if (c.allowedSenders) o['allowedSenders'] = c.allowedSenders;
-  if (c.allowedSuites) o['allowedSuites'] = c.allowedSuites;
-  if (c.limits) o['limits'] = c.limits;
-  if (c.seenMessageIds) {
-    const replay = createMemoryReplayStore();
-    for (const id of c.seenMessageIds) await replay.record(id, 0xffffffff);
-    o['replay'] = replay;
-  }
-  return o as T;
-}
+): Promise<T> =>
+  openOptionsOf<T>(c, backend, trust, { importPublicIdentity, createMemoryReplayStore });

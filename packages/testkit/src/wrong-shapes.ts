@@ -6,6 +6,9 @@
  * that pass through to a value (a Proxy of a Uint8Array is no Uint8Array).
  * Never `undefined` (that is an absent option). Plus how to put one at a
  * path of an options object, as a value or behind a getter that throws.
+ * The generator of the option property tests of core and of @blindwire/node's
+ * pool (`@blindwire/testkit/wrong-shapes`: a subpath, so that the kit's main
+ * entry stays free of fast-check).
  */
 import fc from 'fast-check';
 
