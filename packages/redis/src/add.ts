@@ -31,11 +31,6 @@ export const DEFAULT_MAX_ENTRY_BYTES = 1024 * 1024;
 const SIZING_ID = '0'.repeat(32);
 /** The bytes of an entry's fields besides the envelope (names, media type, message id): fixed. */
 const HINT_BYTES = fieldsBytes(entryFields(new Uint8Array(0), SIZING_ID));
-/**
- * What an X-Wing `enc` adds to a recipient entry over X25519's (SPEC.md §4.1,
- * §5.4: 1120 bytes, not 32), which core's cheap bound leaves out.
- */
-const XWING_ENC_EXTRA = 1120 - 32;
 
 /** The largest entry allowed: the binding's `maxEntryBytes`, checked. */
 export function maxEntryBytesOf(o: RedisBindingOptions): number {
@@ -87,8 +82,10 @@ function boundOf(limits: Limits, room: number): Limits {
 /**
  * True when the envelope of `payload` surely fits core's limits (SPEC.md §8)
  * and `room` bytes: core's cheap upper bound (3 UTF-8 bytes per UTF-16 unit
- * of a string, every recipient counted with an X-Wing `enc`). False when not
- * known, including options of the wrong shape (`sealedSize` says what is wrong).
+ * of a string; each recipient's `enc` counted in the header at the largest
+ * KEM's length, since the KEM is not known before `seal` checks the keys).
+ * False when not known, including options of the wrong shape (`sealedSize`
+ * says what is wrong).
  */
 function surelyFits(payload: unknown, options: SealOptions, room: number): boolean {
   try {
@@ -108,7 +105,7 @@ function surelyFits(payload: unknown, options: SealOptions, room: number): boole
     )
       return false;
     const input = {
-      bodyLength: length + recipients.length * XWING_ENC_EXTRA,
+      bodyLength: length,
       senderName: name,
       contentType,
       padding: options.padding,

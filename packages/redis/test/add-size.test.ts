@@ -1,13 +1,23 @@
 /**
  * `add`'s size check (SPEC.md §8, §11c) without a server: a recording client
- * keeps each XADD. The entry limit holds exactly, before any backend call,
- * for X25519 and X-Wing recipients alike, whether the exact size or the cheap
- * upper bound decided; the bound context is the key's, for keys that alternate,
+ * keeps each XADD. The entry limit and core's maxHeaderBytes hold exactly,
+ * before any backend call, for X25519 and X-Wing recipients alike, with or
+ * without padding (a padded length is a step function: an X-Wing `enc` counted
+ * in the body can vanish in it), whether the exact size or the cheap upper
+ * bound decided; the bound context is the key's, for keys that alternate,
  * and a binding's own `context` function is asked on every add.
  */
-import { ErrorCode, bindingContext, generateIdentity, open, publicIdentity } from '@blindwire/core';
+import {
+  DEFAULT_LIMITS,
+  ErrorCode,
+  bindingContext,
+  generateIdentity,
+  open,
+  publicIdentity,
+} from '@blindwire/core';
 import type { Identity, KemName } from '@blindwire/core';
 import { nodeBackend } from '@blindwire/core/backend/node';
+import { Kind, parseFrame } from '@blindwire/core/internal';
 import { rejection } from '@blindwire/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRedisBinding, type RedisBindingOptions } from '../src/index.js';
@@ -59,27 +69,72 @@ beforeAll(async () => {
 });
 
 describe('add: the entry limit', () => {
+  const paddings: NonNullable<RedisBindingOptions['padding']>[] = [
+    'none',
+    { blockSize: 65536 },
+    'padme',
+  ];
   const cases = (['X25519', 'X-Wing'] as const).flatMap((kem) =>
-    [1, 3].flatMap((n) => [100, 20_000].map((size) => ({ kem, n, size }))),
+    [1, 3].flatMap((n) =>
+      paddings.flatMap((padding) =>
+        [100, 20_000, 60_000].map((size) => ({
+          kem,
+          n,
+          padding,
+          size,
+          shown: JSON.stringify(padding),
+        })),
+      ),
+    ),
   );
   it.each(cases)(
-    'holds exactly before any backend call ($kem x $n, $size bytes)',
-    async ({ kem, n, size }) => {
+    'holds exactly before any backend call ($kem x $n, padding $shown, $size bytes)',
+    async ({ kem, n, padding, size }) => {
       const to = recipients[kem].slice(0, n).map((r) => publicIdentity(r).encryption);
-      const base: RedisBindingOptions = { sender: agent, padding: 'none', backend: nodeBackend };
+      const base: RedisBindingOptions = { sender: agent, padding, backend: nodeBackend };
       const probe = recorder();
       await createRedisBinding(probe.client, base).add('k', new Uint8Array(size), { to });
       const entry = bytesOf(probe.added[0]!.fields);
       const { backend, calls } = counting();
       const { client, added } = recorder();
-      const bw = createRedisBinding(client, { ...base, backend, maxEntryBytes: entry });
-      await bw.add('k', new Uint8Array(size), { to });
+      // At the limit: written, of exactly that size.
+      const at = createRedisBinding(client, { ...base, backend, maxEntryBytes: entry });
+      await at.add('k', new Uint8Array(size), { to });
       expect(bytesOf(added[0]!.fields)).toBe(entry);
+      // One byte under: refused before any backend call, nothing written.
+      const under = createRedisBinding(client, { ...base, backend, maxEntryBytes: entry - 1 });
       const before = calls.n;
-      const e = await rejection(bw.add('k', new Uint8Array(size + 1), { to }));
+      const e = await rejection(under.add('k', new Uint8Array(size), { to }));
       expect(e.code).toBe(ErrorCode.LimitExceeded);
       expect(calls.n).toBe(before);
       expect(added.length).toBe(1);
+    },
+  );
+
+  it.each([1, 3])(
+    'checks maxHeaderBytes exactly before any backend call (X-Wing x %i)',
+    async (n) => {
+      const to = recipients['X-Wing'].slice(0, n).map((r) => publicIdentity(r).encryption);
+      const base: RedisBindingOptions = { sender: agent, backend: nodeBackend };
+      const { client, added } = recorder();
+      await createRedisBinding(client, base).add('k', 'x', { to });
+      const fields = added[0]!.fields;
+      const envelope = fields[fields.indexOf('bw-envelope') + 1] as Buffer;
+      const header = parseFrame(envelope, Kind.Message, DEFAULT_LIMITS).header.length;
+      const { backend, calls } = counting();
+      const at = createRedisBinding(client, {
+        ...base,
+        backend,
+        limits: { maxHeaderBytes: header },
+      });
+      await at.add('k', 'x', { to });
+      expect(added.length).toBe(2);
+      const under = { ...base, backend, limits: { maxHeaderBytes: header - 1 } };
+      const before = calls.n;
+      const e = await rejection(createRedisBinding(client, under).add('k', 'x', { to }));
+      expect(e.code).toBe(ErrorCode.LimitExceeded);
+      expect(calls.n).toBe(before);
+      expect(added.length).toBe(2);
     },
   );
 });
