@@ -69,12 +69,19 @@ async function sealOptions(s: Shared, stream: string, p: AddOptions): Promise<Se
   return options;
 }
 
-/** The last limits with `maxEnvelopeBytes` at most `room` (the same options give the same object). */
-let bound: { limits: Limits; room: number; capped: Limits } | undefined;
-function boundOf(limits: Limits, room: number): Limits {
-  if (bound?.limits !== limits || bound.room !== room) {
+/**
+ * The limits of the last options with `maxEnvelopeBytes` at most `room`,
+ * kept while the options' `limits` object (or its absence) and `room` repeat.
+ * A `limits` object changed in place afterwards is still applied by `seal`'s
+ * own check before any work (SPEC.md §8, §4.5 step 1).
+ */
+let bound: { given: unknown; room: number; capped: Limits } | undefined;
+function boundOf(options: SealOptions, room: number): Limits {
+  const given: unknown = options.limits;
+  if (bound?.given !== given || bound.room !== room) {
+    const limits = limitsOf(options);
     const capped = { ...limits, maxEnvelopeBytes: Math.min(limits.maxEnvelopeBytes, room) };
-    bound = { limits, room, capped };
+    bound = { given, room, capped };
   }
   return bound.capped;
 }
@@ -112,7 +119,7 @@ function surelyFits(payload: unknown, options: SealOptions, room: number): boole
       recipientCount: recipients.length,
       hasClaims: options.claims !== undefined,
     };
-    return surelyWithinLimits(input, boundOf(limitsOf(options), room));
+    return surelyWithinLimits(input, boundOf(options, room));
   } catch {
     return false; // e.g. limits or a padding that `sealedSize` refuses
   }

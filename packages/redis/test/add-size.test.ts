@@ -38,13 +38,14 @@ function recorder() {
 
 /** The node backend, every call counted. */
 function counting() {
-  const calls = { n: 0 };
+  const calls = { n: 0, names: [] as string[] };
   const backend = new Proxy(nodeBackend, {
     get(t, k, r) {
       const v = Reflect.get(t, k, r) as unknown;
       return typeof v === 'function'
         ? (...a: unknown[]) => {
             calls.n++;
+            calls.names.push(String(k));
             return (v as (...x: unknown[]) => unknown).apply(t, a);
           }
         : v;
@@ -137,6 +138,26 @@ describe('add: the entry limit', () => {
       expect(added.length).toBe(2);
     },
   );
+
+  // The cheap bound's limits are kept while the options' `limits` object
+  // repeats; one changed in place is applied by seal's own check, before any
+  // key is made (seal has drawn the message id by then).
+  it('applies a limits object changed in place before any key is made', async () => {
+    const to = publicIdentity(recipients['X-Wing'][0]!).encryption;
+    const { backend, calls } = counting();
+    const { client, added } = recorder();
+    const limits = { maxHeaderBytes: 64 * 1024, maxEnvelopeBytes: 1024 * 1024 };
+    const bw = createRedisBinding(client, { sender: agent, backend, limits });
+    await bw.add('k', 'x', { to });
+    for (const change of [{ maxHeaderBytes: 1000 }, { maxEnvelopeBytes: 1000 }]) {
+      Object.assign(limits, { maxHeaderBytes: 64 * 1024, maxEnvelopeBytes: 1024 * 1024 }, change);
+      const before = calls.names.length;
+      const e = await rejection(bw.add('k', 'x', { to }));
+      expect(e.code).toBe(ErrorCode.LimitExceeded);
+      expect(calls.names.slice(before).filter((k) => k !== 'randomBytes')).toEqual([]);
+    }
+    expect(added.length).toBe(1);
+  });
 });
 
 describe('add: the bound context', () => {
