@@ -71,7 +71,20 @@ function disposer(s: Shared, t: ConsumeTarget, c: Settings, stats: ConsumeStats)
   const ack = acker(s.wire, t.stream, t.group);
   return async (d: Disposition, id: string, bytes: Uint8Array): Promise<void> => {
     if (d.action === 'ack') {
-      await ack(id);
+      const started = s.now();
+      try {
+        await ack(id);
+      } catch (e) {
+        // Left pending: reclaimed later, found done by the replay store, acked.
+        stats.ackFailed++;
+        sendEvent(s, 'ack', t.stream, started, {
+          outcome: 'failed',
+          code: 'ERR_TRANSPORT',
+          entryId: id,
+          messageId: d.messageId,
+        });
+        throw e;
+      }
       stats.acked++;
       return;
     }
@@ -193,6 +206,7 @@ export function consume(
     deadLettered: 0,
     deadLetterFailed: 0,
     settledElsewhere: 0,
+    ackFailed: 0,
     readErrors: 0,
   };
   let stop = false;
