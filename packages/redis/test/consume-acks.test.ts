@@ -1,9 +1,9 @@
 /**
  * `consume`'s XACKs against the real Redis 7 on 127.0.0.1:6379 (SPEC.md §7b),
- * through an ioredis client whose XACK the test fails: a failed XACK
+ * through an ioredis client whose XACK the test fails or holds: a failed XACK
  * is reported (`stats.ackFailed`, an `ack` event with outcome `failed`) and
  * leaves its entries pending until they are reclaimed and acked, the handler
- * not run again.
+ * not run again; `stop()` resolves only after the XACK on the wire answered.
  */
 import { generateIdentity, publicIdentity, type Identity } from '@blindwire/core';
 import { createRedisReplayStore } from '@blindwire/replay';
@@ -32,7 +32,7 @@ afterAll(async () => {
   await raw.quit();
 });
 
-/** An ioredis-shaped client over `io` whose XACKs fail while `failing > 0`. */
+/** An ioredis-shaped client over `io` whose XACKs fail while `failing > 0`, or wait for `gate`. */
 function ackControlled() {
   const ctl = { failing: 0, gate: undefined as Promise<void> | undefined, xacks: 0 };
   const client = {
@@ -94,5 +94,27 @@ describe.skipIf(redis.skip)('consume: XACK', () => {
     expect(run.stats.reclaimed).toBe(failed.length);
     expect(handled.sort()).toEqual(['a', 'b', 'c']);
     expect(ctl.xacks).toBeGreaterThan(1);
+  });
+
+  it('stop() waits for the XACK on the wire', async () => {
+    const { client, ctl } = ackControlled();
+    const { bw, key } = binding(client);
+    await createGroup(key, 'g');
+    for (const text of ['a', 'b', 'c']) await bw.add(key, text, { to: publicIdentity(worker) });
+    let release!: () => void;
+    ctl.gate = new Promise<void>((r) => (release = r));
+    let handled = 0;
+    const run = bw.consume({ stream: key, group: 'g', consumer: 'c' }, () => void handled++, fast);
+    await until(() => handled === 3 && ctl.xacks > 0);
+    let stopped = false;
+    const stopping = run.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(stopped).toBe(false);
+    expect(run.stats.acked).toBe(0);
+    expect(await unsettled(key, 'g')).toBe(3);
+    release();
+    await stopping;
+    expect(run.stats.acked).toBe(3);
+    expect(await unsettled(key, 'g')).toBe(0);
   });
 });
