@@ -78,7 +78,7 @@ async function sealOptions(s: Shared, stream: string, p: AddOptions): Promise<Se
 let bound: { given: unknown; room: number; capped: Limits } | undefined;
 function boundOf(options: SealOptions, room: number): Limits {
   const given: unknown = options.limits;
-  if (bound?.given !== given || bound.room !== room) {
+  if (bound === undefined || bound.given !== given || bound.room !== room) {
     const limits = limitsOf(options);
     const capped = { ...limits, maxEnvelopeBytes: Math.min(limits.maxEnvelopeBytes, room) };
     bound = { given, room, capped };
