@@ -5,10 +5,22 @@
  * (ERR_LIMIT_EXCEEDED), then `seal`, then one XADD (with MAXLEN when asked)
  * whose only non-hint field is the envelope.
  */
-import { BlindwireError, ErrorCode, seal, sealedSize, type SealOptions } from '@blindwire/core';
-import { messageIdOption, resolveRecipients } from '@blindwire/core/internal';
+import {
+  BlindwireError,
+  ErrorCode,
+  seal,
+  sealedSize,
+  type Limits,
+  type SealOptions,
+} from '@blindwire/core';
+import {
+  limitsOf,
+  messageIdOption,
+  resolveRecipients,
+  surelyWithinLimits,
+} from '@blindwire/core/internal';
 import { checkKey, entryFields, fieldsBytes } from './carrier.js';
-import { contextOf, sendEvent, type Shared } from './common.js';
+import { sendEvent, type Shared } from './common.js';
 import { xadd } from './streams.js';
 import type { AddOptions, AddResult, RedisBindingOptions } from './types.js';
 import { transportError } from './wire.js';
@@ -17,6 +29,8 @@ import { transportError } from './wire.js';
 export const DEFAULT_MAX_ENTRY_BYTES = 1024 * 1024;
 /** A stand-in message id of the real one's length, for sizing the hints. */
 const SIZING_ID = '0'.repeat(32);
+/** The bytes of an entry's fields besides the envelope (names, media type, message id): fixed. */
+const HINT_BYTES = fieldsBytes(entryFields(new Uint8Array(0), SIZING_ID));
 
 /** The largest entry allowed: the binding's `maxEntryBytes`, checked. */
 export function maxEntryBytesOf(o: RedisBindingOptions): number {
@@ -33,7 +47,7 @@ export function maxEntryBytesOf(o: RedisBindingOptions): number {
 async function sealOptions(s: Shared, stream: string, p: AddOptions): Promise<SealOptions> {
   const o = s.o;
   // The resolver sees the context: a per-context post-quantum policy applies (SPEC.md §5.4).
-  const context = contextOf(o, stream);
+  const context = s.context(stream);
   const options: SealOptions = {
     sender: o.sender!,
     recipients: await resolveRecipients(p.to, o.resolveRecipient, context, o.resolveRecipients),
@@ -55,6 +69,62 @@ async function sealOptions(s: Shared, stream: string, p: AddOptions): Promise<Se
   return options;
 }
 
+/**
+ * The limits of the last options with `maxEnvelopeBytes` at most `room`,
+ * kept while the options' `limits` object (or its absence) and `room` repeat.
+ * A `limits` object changed in place afterwards is still applied by `seal`'s
+ * own check before any work (SPEC.md §8, §4.5 step 1).
+ */
+let bound: { given: unknown; room: number; capped: Limits } | undefined;
+function boundOf(options: SealOptions, room: number): Limits {
+  const given: unknown = options.limits;
+  if (bound === undefined || bound.given !== given || bound.room !== room) {
+    const limits = limitsOf(options);
+    const capped = { ...limits, maxEnvelopeBytes: Math.min(limits.maxEnvelopeBytes, room) };
+    bound = { given, room, capped };
+  }
+  return bound.capped;
+}
+
+/**
+ * True when the envelope of `payload` surely fits core's limits (SPEC.md §8)
+ * and `room` bytes: core's cheap upper bound (3 UTF-8 bytes per UTF-16 unit
+ * of a string; each recipient's `enc` counted in the header at the largest
+ * KEM's length, since the KEM is not known before `seal` checks the keys).
+ * False when not known, including options of the wrong shape (`sealedSize`
+ * says what is wrong).
+ */
+function surelyFits(payload: unknown, options: SealOptions, room: number): boolean {
+  try {
+    const length =
+      typeof payload === 'string'
+        ? 3 * payload.length
+        : payload instanceof Uint8Array
+          ? payload.length
+          : NaN;
+    const { recipients, contentType } = options;
+    const name: unknown = options.sender?.name;
+    if (
+      !Number.isFinite(length) ||
+      typeof name !== 'string' ||
+      !Array.isArray(recipients) ||
+      (contentType !== undefined && typeof contentType !== 'string')
+    )
+      return false;
+    const input = {
+      bodyLength: length,
+      senderName: name,
+      contentType,
+      padding: options.padding,
+      recipientCount: recipients.length,
+      hasClaims: options.claims !== undefined,
+    };
+    return surelyWithinLimits(input, boundOf(options, room));
+  } catch {
+    return false; // e.g. limits or a padding that `sealedSize` refuses
+  }
+}
+
 export async function add(
   s: Shared,
   stream: string,
@@ -69,14 +139,16 @@ export async function add(
   const started = s.now();
   const options = await sealOptions(s, stream, p);
   const max = maxEntryBytesOf(s.o);
-  // Before any crypto: the exact entry size against the limit.
-  const size =
-    sealedSize(payload, options) + fieldsBytes(entryFields(new Uint8Array(0), SIZING_ID));
-  if (size > max)
-    throw new BlindwireError(
-      ErrorCode.LimitExceeded,
-      `sealed entry of ${size} bytes (fields included) exceeds maxEntryBytes ${max}`,
-    );
+  // Before any crypto: the exact entry size against the limit, unless a cheap
+  // upper bound shows that the envelope fits both core's limits and the entry.
+  if (!surelyFits(payload, options, max - HINT_BYTES)) {
+    const size = sealedSize(payload, options) + HINT_BYTES;
+    if (size > max)
+      throw new BlindwireError(
+        ErrorCode.LimitExceeded,
+        `sealed entry of ${size} bytes (fields included) exceeds maxEntryBytes ${max}`,
+      );
+  }
   const { envelope, messageId } = await seal(payload, options);
   let id: string;
   try {
@@ -90,6 +162,7 @@ export async function add(
     });
     throw transportError('XADD', e);
   }
-  sendEvent(s, 'add', stream, started, { messageId, entryId: id, bytes: envelope.length });
+  if (s.listening)
+    sendEvent(s, 'add', stream, started, { messageId, entryId: id, bytes: envelope.length });
   return { messageId, id, bytes: envelope.length };
 }

@@ -77,6 +77,50 @@ export function readEntry(fields: FieldsLike | null | undefined): ReadEntry {
   return out;
 }
 
+/** `bw-envelope` in ASCII: a field name as bytes is compared without decoding it. */
+const ENVELOPE_NAME = encoder.encode(ENVELOPE_FIELD);
+
+/**
+ * Whether a field name as bytes is `bw-envelope` as `readEntry` reads it:
+ * ASCII case-insensitively, after one leading UTF-8 BOM (which the decoder
+ * drops); no other bytes decode and lowercase to these.
+ */
+function isEnvelopeName(k: Uint8Array): boolean {
+  const from =
+    k.length === ENVELOPE_NAME.length + 3 && k[0] === 0xef && k[1] === 0xbb && k[2] === 0xbf
+      ? 3
+      : 0;
+  if (k.length - from !== ENVELOPE_NAME.length) return false;
+  for (let i = 0; i < ENVELOPE_NAME.length; i++) {
+    const c = k[from + i]!;
+    if ((c >= 0x41 && c <= 0x5a ? c + 0x20 : c) !== ENVELOPE_NAME[i]) return false;
+  }
+  return true;
+}
+
+/**
+ * The envelope of an entry, as `readEntry(fields).envelope`, read in place:
+ * the bytes of the first `bw-envelope` field that has bytes, the hints neither decoded nor kept
+ * (a consumer trusts no hint). A flat array is scanned; other shapes go
+ * through `readEntry`.
+ */
+export function envelopeOf(fields: FieldsLike | null | undefined): Uint8Array | undefined {
+  if (!Array.isArray(fields)) return readEntry(fields).envelope;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const k: unknown = fields[i];
+    const named =
+      k instanceof Uint8Array
+        ? isEnvelopeName(k)
+        : typeof k === 'string' && k.length === ENVELOPE_FIELD.length
+          ? k.toLowerCase() === ENVELOPE_FIELD
+          : false;
+    // A value that is no bytes (a number...) is skipped, as readEntry skips it.
+    const v = named ? valueBytes(fields[i + 1]) : undefined;
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
 /** The fields of a sealed entry (SPEC.md §11c): media type and message id hints, then the envelope. */
 export function entryFields(envelope: Uint8Array, messageId: string): EntryFields {
   return [

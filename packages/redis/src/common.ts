@@ -14,7 +14,13 @@ import {
   type ReplayStore,
   type RetryOptions,
 } from '@blindwire/core';
-import type { Handler, RedisBindingOptions, RedisEvent, RedisSendEvent } from './types.js';
+import type {
+  Handler,
+  RedisBindingOptions,
+  RedisConsumeEvent,
+  RedisEvent,
+  RedisSendEvent,
+} from './types.js';
 import { wireOf, type Wire } from './wire.js';
 import type { RedisClientLike } from './types.js';
 
@@ -23,7 +29,11 @@ export interface Shared {
   o: RedisBindingOptions;
   wire: Wire;
   now: () => number;
+  /** Whether an `onEvent` listener is set: without one, no event object is built. */
+  listening: boolean;
   emit: (e: RedisEvent) => void;
+  /** The bound context of a stream key (`contextOf`, the canonical one reused for a repeated key). */
+  context: (stream: string) => string | Uint8Array;
 }
 
 export function shared(client: RedisClientLike, o: RedisBindingOptions): Shared {
@@ -37,6 +47,8 @@ export function shared(client: RedisClientLike, o: RedisBindingOptions): Shared 
     o,
     wire,
     now: o.now ?? Date.now,
+    listening: onEvent !== undefined,
+    context: contextCache(o),
     emit: (e) => {
       if (!onEvent) return;
       try {
@@ -54,23 +66,46 @@ export function sendEvent(
   verb: RedisSendEvent['verb'],
   destination: string,
   started: number,
-  fields: Partial<RedisSendEvent>,
+  fields: Pick<Partial<RedisSendEvent>, 'outcome' | 'bytes' | 'code' | 'messageId' | 'entryId'>,
 ): void {
-  s.emit({
+  if (!s.listening) return;
+  // One literal of one shape, no spread of the caller's fields (each caller passes another shape).
+  const e: RedisSendEvent = {
     binding: 'redis',
     verb,
     destination,
-    outcome: 'sent',
-    bytes: 0,
-    ...fields,
+    outcome: fields.outcome ?? 'sent',
+    bytes: fields.bytes ?? 0,
     ms: Math.max(0, s.now() - started),
-  });
+  };
+  if (fields.code !== undefined) e.code = fields.code;
+  if (fields.messageId !== undefined) e.messageId = fields.messageId;
+  if (fields.entryId !== undefined) e.entryId = fields.entryId;
+  s.emit(e);
 }
 
 /** The bound context of `stream`: the binding's function, or SPEC.md §11b's canonical one. */
 export function contextOf(o: RedisBindingOptions, stream: string): string | Uint8Array {
   if (o.context) return o.context(stream);
   return bindingContext('redis', stream, o.limits ? { limits: o.limits } : {});
+}
+
+/**
+ * `contextOf` for each key, the canonical context (a pure function of the key)
+ * reused while the key repeats: one check and one UTF-8 encoding per key, not
+ * per message. A binding's `context` function is called every time.
+ */
+function contextCache(o: RedisBindingOptions): (stream: string) => string | Uint8Array {
+  if (o.context) return (stream) => contextOf(o, stream);
+  let key: string | undefined;
+  let context = '';
+  return (stream) => {
+    if (stream !== key) {
+      context = contextOf(o, stream) as string;
+      key = stream;
+    }
+    return context;
+  };
 }
 
 /** The replay store `consume` requires (shared by the group's consumers). */
@@ -93,13 +128,20 @@ export function consumerFor(
   const o = s.o;
   const co: ConsumerOptions = {
     policy: policy ?? o.policy ?? [{ match: () => true }],
-    context: (stream) => contextOf(o, stream),
+    context: s.context,
     replay: replayOf(o),
     handler,
     now: s.now,
     retry,
-    onEvent: (e) => s.emit({ ...e, binding: 'redis', verb: 'consume' }),
   };
+  // Core builds no event without a listener; core's event is fresh per delivery, so it is tagged in place.
+  if (s.listening)
+    co.onEvent = (e) => {
+      const tagged = e as RedisConsumeEvent;
+      tagged.binding = 'redis';
+      tagged.verb = 'consume';
+      s.emit(tagged);
+    };
   const copy = <K extends keyof ConsumerOptions>(k: K, v: ConsumerOptions[K] | undefined) => {
     if (v !== undefined) co[k] = v;
   };

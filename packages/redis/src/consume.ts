@@ -5,7 +5,8 @@
  * connection); pending entries idle for `claimIdleMs` (a dead consumer's, or
  * a retry's) are reclaimed with XAUTOCLAIM, their attempt being the delivery
  * count XPENDING reports. Each entry goes through core's consumer pipeline;
- * the disposition becomes: ack -> XACK (after the commit); retry and
+ * the disposition becomes: ack -> XACK (after the commit; coalesced with the
+ * acks settled meanwhile, acks.ts); retry and
  * in-flight -> XCLAIM IDLE so that the entry is reclaimed after the delay
  * (never acked, never dead-lettered from in-flight); dead-letter -> the
  * unchanged copy XADDed to the dead-letter stream and XACK in one script,
@@ -14,17 +15,11 @@
  */
 import type { Consumer, Disposition } from '@blindwire/core';
 import { BlindwireError, ErrorCode } from '@blindwire/core';
-import { checkKey, readEntry } from './carrier.js';
+import { acker } from './acks.js';
+import { checkKey, envelopeOf } from './carrier.js';
 import { consumerFor, sendEvent, type Shared } from './common.js';
 import { writeDeadLetter } from './dead-letter.js';
-import {
-  deliveryCounts,
-  retryAfter,
-  xack,
-  xautoclaim,
-  xreadgroup,
-  type RawEntry,
-} from './streams.js';
+import { deliveryCounts, retryAfter, xautoclaim, xreadgroup, type RawEntry } from './streams.js';
 import type { ConsumeOptions, ConsumeRun, ConsumeStats, ConsumeTarget, Handler } from './types.js';
 
 interface Settings {
@@ -73,9 +68,23 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** SPEC.md §7b: a disposition as stream commands, counted in `stats`. */
 function disposer(s: Shared, t: ConsumeTarget, c: Settings, stats: ConsumeStats) {
   const later = (id: string, delayMs: number) => retryAfter(s.wire, t, id, delayMs, c.claimIdleMs);
+  const ack = acker(s.wire, t.stream, t.group);
   return async (d: Disposition, id: string, bytes: Uint8Array): Promise<void> => {
     if (d.action === 'ack') {
-      await xack(s.wire, t.stream, t.group, id);
+      const started = s.now();
+      try {
+        await ack(id);
+      } catch (e) {
+        // Left pending: reclaimed later, found done by the replay store, acked.
+        stats.ackFailed++;
+        sendEvent(s, 'ack', t.stream, started, {
+          outcome: 'failed',
+          code: 'ERR_TRANSPORT',
+          entryId: id,
+          messageId: d.messageId,
+        });
+        throw e;
+      }
       stats.acked++;
       return;
     }
@@ -137,28 +146,36 @@ async function pump(
 ): Promise<void> {
   const read = reader(s, t, c, stats);
   const dispose = disposer(s, t, c, stats);
-  const pending = new Set<Promise<void>>();
+  // Entries submitted and not yet settled; `drained` wakes the final wait.
+  let unsettled = 0;
+  let drained: (() => void) | undefined;
+  const settle = async (disposition: Promise<Disposition>, id: string, bytes: Uint8Array) => {
+    try {
+      await dispose(await disposition, id, bytes);
+    } catch {
+      // A settlement that failed leaves the entry pending: it is reclaimed later.
+    }
+    if (--unsettled === 0) drained?.();
+  };
   while (!stopped()) {
     let batch;
     try {
-      batch = await read(pending.size === 0);
+      batch = await read(unsettled === 0);
     } catch {
       stats.readErrors++;
       await sleep(Math.min(1000, c.claimIntervalMs));
       continue;
     }
-    if (batch.length === 0 && pending.size > 0) await sleep(5);
+    if (batch.length === 0 && unsettled > 0) await sleep(5);
     for (const { e, attempt } of batch) {
-      const bytes = readEntry(e.fields).envelope ?? new Uint8Array(0);
+      const bytes = envelopeOf(e.fields) ?? new Uint8Array(0);
       const delivery = { bytes, destination: t.stream, attempt, receivedAt: s.now() };
       const { disposition } = await pipeline.submit(delivery);
-      // A settlement that failed leaves the entry pending: it is reclaimed later.
-      const q = disposition.then((d) => dispose(d, e.id, bytes)).catch(() => undefined);
-      pending.add(q);
-      void q.finally(() => pending.delete(q));
+      unsettled++;
+      void settle(disposition, e.id, bytes);
     }
   }
-  while (pending.size > 0) await Promise.all([...pending]);
+  while (unsettled > 0) await new Promise<void>((r) => (drained = r));
 }
 
 export function consume(
@@ -189,6 +206,7 @@ export function consume(
     deadLettered: 0,
     deadLetterFailed: 0,
     settledElsewhere: 0,
+    ackFailed: 0,
     readErrors: 0,
   };
   let stop = false;

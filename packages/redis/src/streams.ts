@@ -133,8 +133,9 @@ export async function deliveryCounts(
   return out;
 }
 
-export async function xack(w: Wire, stream: string, group: string, id: string): Promise<void> {
-  await w.call(['XACK', stream, group, id]);
+/** XACK of one or more entries of `group`. */
+export async function xack(w: Wire, stream: string, group: string, ids: string[]): Promise<void> {
+  await w.call(['XACK', stream, group, ...ids]);
 }
 
 /** Sets a pending entry's idle time so that XAUTOCLAIM picks it up after `delayMs` (not a delivery). */

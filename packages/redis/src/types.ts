@@ -54,7 +54,7 @@ export interface ConsumeTarget {
 }
 
 /** The binding's operations, as events name them. */
-export type RedisVerb = 'add' | 'consume' | 'dead-letter' | 'reclaim';
+export type RedisVerb = 'ack' | 'add' | 'consume' | 'dead-letter' | 'reclaim';
 
 /** A consumer's disposition (core's `ConsumeEvent`), with the entry it concerned. */
 export interface RedisConsumeEvent extends ConsumeEvent {
@@ -62,10 +62,10 @@ export interface RedisConsumeEvent extends ConsumeEvent {
   verb: 'consume';
 }
 
-/** An entry written (or not), or read trouble: metadata only. */
+/** An entry written (or not), an ack that failed, or read trouble: metadata only. */
 export interface RedisSendEvent {
   binding: 'redis';
-  verb: 'add' | 'dead-letter' | 'reclaim';
+  verb: 'ack' | 'add' | 'dead-letter' | 'reclaim';
   destination: string;
   /**
    * `trimmed`: a pending entry was trimmed away (MAXLEN) before it was settled;
@@ -171,6 +171,8 @@ export interface ConsumeStats {
   deadLetterFailed: number;
   /** Dead-letter dispositions of entries another consumer had settled meanwhile: no copy written. */
   settledElsewhere: number;
+  /** Entries whose XACK failed after their commit: left pending (reclaimed, found done, acked later). */
+  ackFailed: number;
   readErrors: number;
 }
 

@@ -16,6 +16,7 @@ import {
   readEntry,
   type EntryFields,
 } from '../src/index.js';
+import { envelopeOf } from '../src/carrier.js';
 
 const hex32 = fc.stringMatching(/^[0-9a-f]{32}$/);
 const bytes = fc.uint8Array({ maxLength: 512 });
@@ -85,6 +86,43 @@ describe('carrier', () => {
         expect(fieldsBytes(f)).toBe(expected);
       }),
     );
+  });
+
+  it('envelopeOf finds the envelope readEntry finds, in any field list', () => {
+    const bom = [0xef, 0xbb, 0xbf];
+    const names = [
+      'bw-envelope',
+      'BW-Envelope',
+      'bw-envelopf',
+      'bw-envelope ',
+      '\ufeffbw-envelope',
+      'bw-envel\u043epe', // a Cyrillic o
+      'bw-message-id',
+      'content-type',
+    ];
+    const name = fc.oneof(
+      fc.constantFrom(...names),
+      fc.constantFrom(...names).map((n) => Buffer.from(n)),
+      fc.constantFrom(...names).map((n) => Buffer.from([...bom, ...Buffer.from(n)])),
+      fc.uint8Array({ maxLength: 14 }),
+    );
+    const value = fc.oneof(bytes, fc.string(), fc.integer());
+    fc.assert(
+      fc.property(fc.array(fc.oneof(name, value), { maxLength: 12 }), (fields) => {
+        const found = envelopeOf(fields);
+        const expected = readEntry(fields).envelope;
+        if (expected === undefined) expect(found).toBeUndefined();
+        else expect(Buffer.from(found!).equals(Buffer.from(expected))).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+    // A first envelope field whose value is no bytes is passed over, as readEntry does.
+    expect(new TextDecoder().decode(envelopeOf([ENVELOPE_FIELD, 0, ENVELOPE_FIELD, 'y']))).toBe(
+      'y',
+    );
+    // A name with one leading BOM decodes as the name itself, so both find its value.
+    const r = envelopeOf([Buffer.from([...bom, ...Buffer.from('BW-ENVELOPE')]), 'x']);
+    expect(new TextDecoder().decode(r)).toBe('x');
   });
 
   it('reads nothing from what is no entry, and keeps the first of repeated fields', () => {
