@@ -72,5 +72,5 @@ export { createReservation, isReplayStore } from './envelope/replay.js';
 export { openStateOf, rememberOpenState, type OpenState } from './envelope/state.js';
 export { resolvedSenderKey } from './envelope/trust-source.js';
 export { isBytes, notBytes } from './envelope/values.js';
-export { surelyWithinLimits, type SealSizeInput } from './envelope/seal-size.js';
+export { surelySealFits, surelyWithinLimits, type SealSizeInput } from './envelope/seal-size.js';
 export { suiteFromIds } from './wire/suites.js';

@@ -14,14 +14,13 @@ import {
   sealedSize,
   seal,
   type Delivered,
-  type Limits,
   type SealOptions,
 } from '@blindwire/core';
 import {
   limitsOf,
   messageIdOption,
   resolveRecipients,
-  surelyWithinLimits,
+  surelySealFits,
 } from '@blindwire/core/internal';
 import {
   messageProperties,
@@ -45,47 +44,6 @@ export interface Sealed {
   properties: MqttPublishProperties | undefined;
   /** The seal result, for opening a response (request only). */
   result: Awaited<ReturnType<typeof seal>>;
-}
-
-/**
- * True when the envelope of `payload` surely fits `limits` (core's cheap upper
- * bound, 3 UTF-8 bytes per UTF-16 unit of a string); false when not known,
- * including any option of the wrong shape (`sealedSize` then says what is wrong).
- */
-function surelyFits(payload: unknown, options: SealOptions, limits: Limits): boolean {
-  try {
-    const bodyLength =
-      typeof payload === 'string'
-        ? 3 * payload.length
-        : payload instanceof Uint8Array
-          ? payload.length
-          : NaN;
-    const { sender, recipients, contentType } = options as {
-      sender: { name?: unknown };
-      recipients: unknown;
-      contentType?: unknown;
-    };
-    if (
-      !Number.isFinite(bodyLength) ||
-      typeof sender.name !== 'string' ||
-      !Array.isArray(recipients) ||
-      (contentType !== undefined && typeof contentType !== 'string')
-    )
-      return false;
-    return surelyWithinLimits(
-      {
-        bodyLength,
-        senderName: sender.name,
-        contentType,
-        padding: options.padding,
-        recipientCount: recipients.length,
-        hasClaims: options.claims !== undefined,
-      },
-      limits,
-    );
-  } catch {
-    return false; // e.g. a padding `sealedSize` refuses
-  }
 }
 
 /** Refuses a packet of `size` bytes over the server's limit (ERR_LIMIT_EXCEEDED). */
@@ -167,7 +125,7 @@ export async function sealFor(
   const limits = limitsOf(options);
   if (publishPacketBytes(topic, limits.maxEnvelopeBytes, qos, sizing) > max)
     checkPacketSize(publishPacketBytes(topic, sealedSize(payload, options), qos, sizing), max);
-  else if (!surelyFits(payload, options, limits)) sealedSize(payload, options);
+  else if (!surelySealFits(payload, options, limits)) sealedSize(payload, options);
   const result = await seal(payload, options);
   // Correlation data is a request's only (its message id, SPEC.md §11c).
   const correlation =

@@ -17,7 +17,7 @@ import {
   limitsOf,
   messageIdOption,
   resolveRecipients,
-  surelyWithinLimits,
+  surelySealFits,
 } from '@blindwire/core/internal';
 import { checkKey, entryFields, fieldsBytes } from './carrier.js';
 import { sendEvent, type Shared } from './common.js';
@@ -88,41 +88,17 @@ function boundOf(options: SealOptions, room: number): Limits {
 
 /**
  * True when the envelope of `payload` surely fits core's limits (SPEC.md §8)
- * and `room` bytes: core's cheap upper bound (3 UTF-8 bytes per UTF-16 unit
- * of a string; each recipient's `enc` counted in the header at the largest
- * KEM's length, since the KEM is not known before `seal` checks the keys).
- * False when not known, including options of the wrong shape (`sealedSize`
- * says what is wrong).
+ * and `room` bytes (core's cheap bound, `surelySealFits`); false when not
+ * known, including limits that `sealedSize` refuses.
  */
 function surelyFits(payload: unknown, options: SealOptions, room: number): boolean {
+  let limits: Limits;
   try {
-    const length =
-      typeof payload === 'string'
-        ? 3 * payload.length
-        : payload instanceof Uint8Array
-          ? payload.length
-          : NaN;
-    const { recipients, contentType } = options;
-    const name: unknown = options.sender?.name;
-    if (
-      !Number.isFinite(length) ||
-      typeof name !== 'string' ||
-      !Array.isArray(recipients) ||
-      (contentType !== undefined && typeof contentType !== 'string')
-    )
-      return false;
-    const input = {
-      bodyLength: length,
-      senderName: name,
-      contentType,
-      padding: options.padding,
-      recipientCount: recipients.length,
-      hasClaims: options.claims !== undefined,
-    };
-    return surelyWithinLimits(input, boundOf(options, room));
+    limits = boundOf(options, room);
   } catch {
-    return false; // e.g. limits or a padding that `sealedSize` refuses
+    return false;
   }
+  return surelySealFits(payload, options, limits);
 }
 
 export async function add(

@@ -11,6 +11,7 @@ import { KEMS, encLengthOf } from '../wire/suites.js';
 import { AEAD_TAG_LENGTH } from '../backend/checks.js';
 import { BlindwireError, ErrorCode } from '../errors.js';
 import type { Limits } from '../limits.js';
+import type { SealOptions } from './seal-options.js';
 import { frameLength } from '../wire/frame.js';
 import {
   COMMITMENT_LENGTH,
@@ -101,6 +102,47 @@ export function surelyWithinLimits(input: SealSizeInput, limits: Limits): boolea
   const header = 160 + input.recipientCount * perRecipient + contentType;
   const inner = paddedLength(input.bodyLength + 3 * input.senderName.length + 160, input.padding);
   return header <= limits.maxHeaderBytes && header + inner + 64 <= limits.maxEnvelopeBytes;
+}
+
+/**
+ * `surelyWithinLimits` on a caller's `seal` arguments as given, before `seal`
+ * parses them (the broker bindings' cheap check before the exact size of
+ * their carrier): a string counts 3 UTF-8 bytes per UTF-16 unit; the KEM is
+ * not known yet, so each recipient's `enc` counts at the largest KEM's
+ * length. False when not known, including arguments of the wrong shape
+ * (`sealedSize` then says what is wrong).
+ */
+export function surelySealFits(payload: unknown, options: SealOptions, limits: Limits): boolean {
+  try {
+    const bodyLength =
+      typeof payload === 'string'
+        ? 3 * payload.length
+        : payload instanceof Uint8Array
+          ? payload.length
+          : NaN;
+    const { recipients, contentType } = options;
+    const name: unknown = options.sender?.name;
+    if (
+      !Number.isFinite(bodyLength) ||
+      typeof name !== 'string' ||
+      !Array.isArray(recipients) ||
+      (contentType !== undefined && typeof contentType !== 'string')
+    )
+      return false;
+    return surelyWithinLimits(
+      {
+        bodyLength,
+        senderName: name,
+        contentType,
+        padding: options.padding,
+        recipientCount: recipients.length,
+        hasClaims: options.claims !== undefined,
+      },
+      limits,
+    );
+  } catch {
+    return false; // e.g. a padding `sealedSize` refuses
+  }
 }
 
 /** What fixes the length of a message: everything `seal` puts in it but its secrets and random values. */
